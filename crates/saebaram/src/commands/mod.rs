@@ -1,0 +1,34 @@
+//! One module per command. Each holds its clap arguments and a `run` that parses what the
+//! user typed into library configuration, calls the library and renders the result.
+
+pub mod clean;
+pub mod drives;
+pub mod flash;
+pub mod forecast;
+pub mod pack;
+pub mod plan;
+pub mod predict;
+pub mod probe;
+pub mod records;
+pub mod sites;
+pub mod verify;
+
+use crate::cli::{Cli, Command};
+use crate::output::Status;
+
+/// Runs the command the user chose.
+pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    match cli.command {
+        Command::Forecast(args) => forecast::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Sites(args) => sites::run(args),
+        Command::Clean(args) => clean::run(args),
+        Command::Pack(args) => pack::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Drives(args) => drives::run(args),
+        Command::Probe(args) => probe::run(args),
+        Command::Flash(args) => flash::run(args),
+        Command::Records(args) => records::run(args),
+    }
+}

@@ -1,0 +1,65 @@
+//! Invariants of the code map in ARCHITECTURE.md that a test can check.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn crate_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(workspace_root().join("crates"))
+        .expect("crates/ is readable")
+        .map(|entry| entry.expect("crates/ entry").path())
+        .filter(|path| path.join("Cargo.toml").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_crate_says_what_it_owns_and_what_it_must_not_know() {
+    let dirs = crate_dirs();
+    assert!(dirs.len() >= 9, "expected the nine crates, found {dirs:?}");
+    for dir in dirs {
+        let root = ["src/lib.rs", "src/main.rs"]
+            .iter()
+            .map(|file| dir.join(file))
+            .find(|path| path.exists())
+            .unwrap_or_else(|| panic!("{} has no lib.rs or main.rs", dir.display()));
+        let text = fs::read_to_string(&root).expect("crate root is readable");
+        let doc: String = text
+            .lines()
+            .take_while(|line| line.starts_with("//!") || line.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(doc.contains("Owns:"), "{} does not open with `Owns:`", root.display());
+        assert!(
+            doc.contains("Must not know:"),
+            "{} does not open with `Must not know:`",
+            root.display()
+        );
+    }
+}
+
+#[test]
+fn only_the_forecast_crate_may_use_an_http_client() {
+    let http_clients = ["ureq", "reqwest", "hyper", "curl", "attohttpc", "isahc", "surf"];
+    for dir in crate_dirs() {
+        if dir.ends_with("saebaram-forecast") {
+            continue;
+        }
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml readable");
+        let in_dependencies = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .map(|rest| rest.split("\n[").next().unwrap_or(""))
+            .unwrap_or("");
+        for client in http_clients {
+            let declared = in_dependencies
+                .lines()
+                .any(|line| line.trim_start().starts_with(&format!("{client} ")) || line.trim_start().starts_with(&format!("{client}=")));
+            assert!(!declared, "{} depends on the HTTP client `{client}`", dir.display());
+        }
+    }
+}
