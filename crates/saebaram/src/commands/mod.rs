@@ -5,11 +5,13 @@ pub mod clean;
 pub mod drives;
 pub mod flash;
 pub mod forecast;
+pub mod map_output;
 pub mod pack;
 pub mod plan;
 pub mod predict;
 pub mod probe;
 pub mod records;
+pub mod recording;
 pub mod sites;
 pub mod verify;
 
