@@ -1,0 +1,656 @@
+//! From the `plan --json` / `predict --json` values to the compact model the page draws.
+//!
+//! Required: what the map cannot be drawn without (each window's launch time and landing
+//! coordinates; a prediction's stage points). Optional fields may be missing or `null`: the
+//! page then shows "—" rather than a made-up value. Present but wrong values (a latitude of
+//! 123, a probability of 1.7) are errors naming the field: a wrong map is worse than none.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::contour::{self, Cell};
+use crate::{BASE_MAP_CREDIT, BaseMap, Lang, MapError};
+
+/// At most this many member tracks per launch window are drawn (the first ones, which are
+/// as random a sample as any: members are independent draws).
+pub const MAX_TRACKS_PER_WINDOW: usize = 12;
+/// Tracks longer than this are thinned to about this many points (first and last kept).
+pub const MAX_TRACK_POINTS: usize = 64;
+/// A prediction's stages keep up to this many points each.
+const MAX_STAGE_POINTS: usize = 2000;
+/// Grid used for the density when a window has no `leaflet_density`: 0.05° (about 5 km).
+const FALLBACK_CELL_DEG: f64 = 0.05;
+
+/// Outcome classes in the page's order; anything else is drawn as "other".
+const CLASSES: [&str; 5] = ["north_korea", "south_korea", "dmz", "sea", "other"];
+
+fn class_code(class: &str) -> u64 {
+    CLASSES.iter().position(|c| *c == class).unwrap_or(4) as u64
+}
+
+fn bad(what: impl Into<String>, problem: impl Into<String>) -> MapError {
+    MapError::Input { what: what.into(), problem: problem.into() }
+}
+
+fn round(x: f64, decimals: i32) -> Value {
+    let f = 10f64.powi(decimals);
+    json!((x * f).round() / f)
+}
+
+fn num(v: &Value, what: &str) -> Result<Option<f64>, MapError> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(bad(what, "not a finite number")),
+        },
+        _ => Err(bad(what, format!("expected a number, found {v}"))),
+    }
+}
+
+fn req_num(obj: &Value, key: &str, at: &str) -> Result<f64, MapError> {
+    let what = format!("{at}.{key}");
+    num(obj.get(key).unwrap_or(&Value::Null), &what)?.ok_or_else(|| bad(what, "missing"))
+}
+
+fn lat_lon(obj: &Value, at: &str) -> Result<(f64, f64), MapError> {
+    let lat = req_num(obj, "lat", at)?;
+    let lon = req_num(obj, "lon", at)?;
+    check_lat_lon(lat, lon, at)?;
+    Ok((lat, lon))
+}
+
+fn check_lat_lon(lat: f64, lon: f64, at: &str) -> Result<(), MapError> {
+    if !(-90.0..=90.0).contains(&lat) {
+        return Err(bad(format!("{at}.lat"), format!("{lat} is not a latitude")));
+    }
+    if !(-180.0..=360.0).contains(&lon) {
+        return Err(bad(format!("{at}.lon"), format!("{lon} is not a longitude")));
+    }
+    Ok(())
+}
+
+fn text(v: Option<&Value>) -> Value {
+    match v {
+        Some(Value::String(s)) => Value::String(s.clone()),
+        Some(Value::Number(n)) => Value::String(n.to_string()),
+        Some(Value::Bool(b)) => Value::String(b.to_string()),
+        _ => Value::Null,
+    }
+}
+
+fn probability(w: &Value, key: &str, at: &str) -> Result<Value, MapError> {
+    let what = format!("{at}.{key}");
+    match num(w.get(key).unwrap_or(&Value::Null), &what)? {
+        None => Ok(Value::Null),
+        Some(p) if (-1e-9..=1.0 + 1e-9).contains(&p) => Ok(round(p.clamp(0.0, 1.0), 4)),
+        Some(p) => Err(bad(what, format!("{p} is not a probability (0..1)"))),
+    }
+}
+
+fn distance(w: &Value, key: &str, at: &str) -> Result<Value, MapError> {
+    let what = format!("{at}.{key}");
+    match num(w.get(key).unwrap_or(&Value::Null), &what)? {
+        None => Ok(Value::Null),
+        Some(d) if d >= 0.0 => Ok(round(d, 1)),
+        Some(d) => Err(bad(what, format!("{d} is a negative distance"))),
+    }
+}
+
+fn forecast(v: &Value) -> Value {
+    let f = v.get("forecast").unwrap_or(&Value::Null);
+    json!({
+        "source": text(f.get("source")),
+        "credit": text(f.get("credit")),
+        "run_time": text(f.get("run_time")),
+        "steady_sample": f.get("steady_sample").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+/// Scalars of the profile (one level deep) as `[key, text]` rows for the summary panel.
+fn profile_rows(v: &Value) -> Value {
+    let mut rows = Vec::new();
+    if let Some(Value::Object(p)) = v.get("profile") {
+        for (k, val) in p {
+            match val {
+                Value::Object(inner) => {
+                    for (k2, v2) in inner {
+                        let t = text(Some(v2));
+                        if !t.is_null() {
+                            rows.push(json!([format!("{k}.{k2}"), t]));
+                        }
+                    }
+                }
+                other => {
+                    let t = text(Some(other));
+                    if !t.is_null() {
+                        rows.push(json!([k, t]));
+                    }
+                }
+            }
+            if rows.len() >= 24 {
+                break;
+            }
+        }
+    }
+    Value::Array(rows)
+}
+
+fn warnings(v: &Value) -> Value {
+    let list = v.get("warnings").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .filter_map(|w| match w {
+                Value::String(s) => Some(Value::String(s.clone())),
+                Value::Object(o) => o
+                    .get("message")
+                    .or_else(|| o.get("text"))
+                    .and_then(Value::as_str)
+                    .map(|s| Value::String(s.to_owned())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    });
+    Value::Array(list.unwrap_or_default())
+}
+
+fn base_layers(base: &BaseMap) -> Result<Value, MapError> {
+    let mut out = Map::new();
+    for (name, layer) in [
+        ("countries", &base.countries),
+        ("provinces", &base.provinces),
+        ("dmz", &base.dmz),
+        ("borders", &base.borders),
+        ("coastline", &base.coastline),
+        ("cities", &base.cities),
+    ] {
+        if let Some(fc) = layer {
+            out.insert(name.to_owned(), compact_layer(name, fc)?);
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Properties the page uses; everything else is dropped to keep the file small.
+const KEEP_PROPS: [&str; 14] = [
+    "NAME", "NAME_EN", "NAME_KO", "name", "name_en", "name_ko", "ADM0_A3", "adm0_a3", "kind",
+    "SCALERANK", "scalerank", "POP_MAX", "pop_max", "capital",
+];
+
+fn compact_layer(layer: &'static str, fc: &Value) -> Result<Value, MapError> {
+    let err = |p: &str| MapError::BaseLayer { layer, problem: p.to_owned() };
+    if fc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+        return Err(err("not a GeoJSON FeatureCollection"));
+    }
+    let features =
+        fc.get("features").and_then(Value::as_array).ok_or_else(|| err("no `features` array"))?;
+    let mut out = Vec::with_capacity(features.len());
+    for f in features {
+        let Some(geometry) = f.get("geometry").filter(|g| g.is_object()) else { continue };
+        let mut props = Map::new();
+        if let Some(Value::Object(p)) = f.get("properties") {
+            for k in KEEP_PROPS {
+                if let Some(v) = p.get(k).filter(|v| !v.is_null()) {
+                    props.insert(k.to_owned(), v.clone());
+                }
+            }
+        }
+        out.push(json!({"type": "Feature", "properties": props, "geometry": round_coords(geometry)}));
+    }
+    Ok(json!({"type": "FeatureCollection", "features": out}))
+}
+
+fn round_coords(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => n.as_f64().map_or(v.clone(), |x| round(x, 4)),
+        Value::Array(a) => Value::Array(a.iter().map(round_coords).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, val)| (k.clone(), round_coords(val))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn site(v: &Value) -> Result<Value, MapError> {
+    match v.get("site") {
+        None | Some(Value::Null) => Ok(Value::Null),
+        Some(s) => {
+            let (lat, lon) = lat_lon(s, "site")?;
+            Ok(json!({"name": text(s.get("name")), "lat": round(lat, 4), "lon": round(lon, 4)}))
+        }
+    }
+}
+
+fn target(v: &Value) -> Result<Value, MapError> {
+    let Some(t) = v.get("target").filter(|t| t.is_object()) else { return Ok(Value::Null) };
+    let mut out = Map::new();
+    out.insert("label".into(), text(t.get("label").or_else(|| t.get("name"))));
+    if t.get("lat").is_some() || t.get("lon").is_some() {
+        let (lat, lon) = lat_lon(t, "target")?;
+        out.insert("lat".into(), round(lat, 4));
+        out.insert("lon".into(), round(lon, 4));
+    }
+    if let Some(r) = num(t.get("radius_km").unwrap_or(&Value::Null), "target.radius_km")? {
+        if r <= 0.0 {
+            return Err(bad("target.radius_km", format!("{r} is not a positive radius")));
+        }
+        out.insert("radius_km".into(), round(r, 3));
+    }
+    for key in ["province", "region", "kind", "class"] {
+        if let Some(s) = t.get(key).and_then(Value::as_str) {
+            out.insert(key.into(), Value::String(s.to_owned()));
+        }
+    }
+    if let Some(g) = t.get("geometry").filter(|g| g.is_object()) {
+        out.insert("geometry".into(), round_coords(g));
+    }
+    Ok(Value::Object(out))
+}
+
+/// The class of a landing: a string, or an object with `class` (a serialised region).
+fn landing_class(l: &Value) -> &str {
+    for key in ["class", "outcome", "region"] {
+        match l.get(key) {
+            Some(Value::String(s)) => return s,
+            Some(Value::Object(o)) => {
+                if let Some(s) = o.get("class").and_then(Value::as_str) {
+                    return s;
+                }
+            }
+            _ => {}
+        }
+    }
+    "other"
+}
+
+fn thin<T: Clone>(points: &[T], max: usize) -> Vec<T> {
+    if points.len() <= max || max < 2 {
+        return points.to_vec();
+    }
+    let step = (points.len() - 1) as f64 / (max - 1) as f64;
+    (0..max).map(|i| points[((i as f64 * step).round() as usize).min(points.len() - 1)].clone()).collect()
+}
+
+/// A point given as `[lat, lon, ...]` or `{"lat", "lon", ...}`.
+fn point(p: &Value, at: &str) -> Result<(f64, f64), MapError> {
+    match p {
+        Value::Array(a) => {
+            let lat = num(a.first().unwrap_or(&Value::Null), &format!("{at}[0]"))?;
+            let lon = num(a.get(1).unwrap_or(&Value::Null), &format!("{at}[1]"))?;
+            match (lat, lon) {
+                (Some(lat), Some(lon)) => {
+                    check_lat_lon(lat, lon, at)?;
+                    Ok((lat, lon))
+                }
+                _ => Err(bad(at, "expected [lat, lon, ...]")),
+            }
+        }
+        Value::Object(_) => lat_lon(p, at),
+        _ => Err(bad(at, "expected a point")),
+    }
+}
+
+fn flat(points: &[(f64, f64)], decimals: i32) -> Value {
+    Value::Array(points.iter().flat_map(|&(a, b)| [round(a, decimals), round(b, decimals)]).collect())
+}
+
+fn density_cells(w: &Value, landings: &[(f64, f64, f64)], at: &str) -> Result<(f64, Vec<Cell>), MapError> {
+    if let Some(d) = w.get("leaflet_density").filter(|d| !d.is_null()) {
+        let what = format!("{at}.leaflet_density.cell_deg");
+        let cell = num(d.get("cell_deg").unwrap_or(&Value::Null), &what)?
+            .ok_or_else(|| bad(&what, "missing"))?;
+        if !(cell > 0.0 && cell <= 5.0) {
+            return Err(bad(what, format!("{cell} is not a usable cell size")));
+        }
+        let list = d
+            .get("cells")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad(format!("{at}.leaflet_density.cells"), "missing or not an array"))?;
+        let mut cells = Vec::with_capacity(list.len());
+        for (i, c) in list.iter().enumerate() {
+            let here = format!("{at}.leaflet_density.cells[{i}]");
+            let (lat, lon) = point(c, &here)?;
+            let mass = num(c.get(2).unwrap_or(&Value::Null), &format!("{here}[2]"))?
+                .ok_or_else(|| bad(&here, "expected [lat, lon, fraction]"))?;
+            if mass < 0.0 {
+                return Err(bad(here, "negative fraction"));
+            }
+            // Works for corner or centre coordinates of a grid aligned on multiples of the
+            // cell size: both fall in the same cell.
+            let row = (lat / cell + 1e-6).floor() as i64;
+            let col = (lon / cell + 1e-6).floor() as i64;
+            cells.push(Cell { row, col, mass });
+        }
+        return Ok((cell, cells));
+    }
+    // No density given: count the landings' payloads on a fixed grid.
+    let cell = FALLBACK_CELL_DEG;
+    let mut grid: BTreeMap<(i64, i64), f64> = BTreeMap::new();
+    for &(lat, lon, payload) in landings {
+        let key = ((lat / cell).floor() as i64, (lon / cell).floor() as i64);
+        *grid.entry(key).or_default() += payload;
+    }
+    Ok((cell, grid.into_iter().map(|((row, col), mass)| Cell { row, col, mass }).collect()))
+}
+
+fn contour_rings(cells: &[Cell], cell: f64, level: f64) -> Value {
+    let set = contour::region(cells, level);
+    let rings = contour::outline(&set);
+    Value::Array(
+        rings
+            .iter()
+            .map(|r| {
+                let pts: Vec<(f64, f64)> =
+                    r.iter().map(|&(row, col)| (row as f64 * cell, col as f64 * cell)).collect();
+                flat(&pts, 4)
+            })
+            .collect(),
+    )
+}
+
+fn window(w: &Value, i: usize) -> Result<Value, MapError> {
+    let at = format!("windows[{i}]");
+    let time = w
+        .get("launch_time")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(format!("{at}.launch_time"), "missing or not a string"))?;
+    let list = w.get("landings").and_then(Value::as_array).ok_or_else(|| {
+        bad(format!("{at}.landings"), "missing or not an array")
+    })?;
+    let mut land = Vec::with_capacity(list.len() * 3);
+    let mut landings = Vec::with_capacity(list.len());
+    let mut counts = [0u64; 5];
+    for (j, l) in list.iter().enumerate() {
+        let here = format!("{at}.landings[{j}]");
+        let (lat, lon) = lat_lon(l, &here)?;
+        let payload = num(l.get("payload").unwrap_or(&Value::Null), &format!("{here}.payload"))?
+            .unwrap_or(1.0);
+        let code = class_code(landing_class(l));
+        counts[code as usize] += 1;
+        land.extend([round(lat, 4), round(lon, 4), json!(code)]);
+        landings.push((lat, lon, payload.max(0.0)));
+    }
+    let (cell, cells) = density_cells(w, &landings, &at)?;
+    let mut tracks = Vec::new();
+    if let Some(ts) = w.get("tracks").and_then(Value::as_array) {
+        for (k, t) in ts.iter().take(MAX_TRACKS_PER_WINDOW).enumerate() {
+            let here = format!("{at}.tracks[{k}]");
+            let pts = t.as_array().ok_or_else(|| bad(&here, "not an array of points"))?;
+            let pts = pts
+                .iter()
+                .enumerate()
+                .map(|(n, p)| point(p, &format!("{here}[{n}]")))
+                .collect::<Result<Vec<_>, _>>()?;
+            tracks.push(flat(&thin(&pts, MAX_TRACK_POINTS), 3));
+        }
+    }
+    let dens: Vec<Value> = cells
+        .iter()
+        .filter(|c| c.mass > 0.0)
+        .flat_map(|c| [json!(c.row), json!(c.col), round(c.mass, 5)])
+        .collect();
+    Ok(json!({
+        "t": time,
+        "p": [
+            probability(w, "p_north", &at)?,
+            probability(w, "p_south", &at)?,
+            probability(w, "p_dmz", &at)?,
+            probability(w, "p_sea", &at)?,
+            probability(w, "p_other", &at)?,
+        ],
+        "pt": probability(w, "p_target", &at)?,
+        "med": distance(w, "median_distance_km", &at)?,
+        "p90": distance(w, "p90_distance_km", &at)?,
+        "n": counts,
+        "land": land,
+        "dens": {"cell": cell, "cells": dens},
+        "c50": contour_rings(&cells, cell, 0.5),
+        "c90": contour_rings(&cells, cell, 0.9),
+        "tracks": tracks,
+    }))
+}
+
+/// The page model of a plan.
+pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapError> {
+    if !v.is_object() {
+        return Err(bad("plan", "not a JSON object"));
+    }
+    let ws = v
+        .get("windows")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("windows", "missing or not an array"))?;
+    if ws.is_empty() {
+        return Err(bad("windows", "the plan has no launch windows: nothing to map"));
+    }
+    let windows = ws.iter().enumerate().map(|(i, w)| window(w, i)).collect::<Result<Vec<_>, _>>()?;
+    let best = match v.get("best") {
+        None | Some(Value::Null) => Value::Null,
+        Some(b) => match b.as_u64() {
+            Some(i) if (i as usize) < windows.len() => json!(i),
+            _ => return Err(bad("best", format!("{b} is not the index of a window"))),
+        },
+    };
+    Ok(json!({
+        "kind": "plan",
+        "lang": lang.tag(),
+        "base_credit": BASE_MAP_CREDIT,
+        "leaflet_version": crate::LEAFLET_VERSION.trim(),
+        "forecast": forecast(v),
+        "base": base_layers(base)?,
+        "site": site(v)?,
+        "target": target(v)?,
+        "members": v.get("members").and_then(Value::as_u64),
+        "seed": v.get("seed").and_then(Value::as_u64),
+        "profile": profile_rows(v),
+        "windows": windows,
+        "best": best,
+        "warnings": warnings(v),
+    }))
+}
+
+/// The page model of one prediction.
+pub(crate) fn prediction(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapError> {
+    if !v.is_object() {
+        return Err(bad("prediction", "not a JSON object"));
+    }
+    let stages_in = v
+        .get("stages")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("stages", "missing or not an array"))?;
+    let mut stages = Vec::with_capacity(stages_in.len());
+    for (i, s) in stages_in.iter().enumerate() {
+        let at = format!("stages[{i}]");
+        let pts = s
+            .get("points")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad(format!("{at}.points"), "missing or not an array"))?;
+        let mut ll = Vec::with_capacity(pts.len());
+        let mut alt_max = f64::NEG_INFINITY;
+        for (n, p) in pts.iter().enumerate() {
+            let here = format!("{at}.points[{n}]");
+            ll.push(point(p, &here)?);
+            if let Some(a) = num(p.get("alt").unwrap_or(&Value::Null), &format!("{here}.alt"))? {
+                alt_max = alt_max.max(a);
+            }
+        }
+        stages.push(json!({
+            "name": text(s.get("name")),
+            "pts": flat(&thin(&ll, MAX_STAGE_POINTS), 4),
+            "alt_max": if alt_max.is_finite() { round(alt_max, 0) } else { Value::Null },
+            "start": text(pts.first().and_then(|p| p.get("time"))),
+            "end": text(pts.last().and_then(|p| p.get("time"))),
+        }));
+    }
+    if stages.iter().all(|s| s["pts"].as_array().is_none_or(Vec::is_empty)) {
+        return Err(bad("stages", "the prediction has no track points: nothing to map"));
+    }
+    let mut events = Vec::new();
+    if let Some(es) = v.get("events").and_then(Value::as_array) {
+        for (i, e) in es.iter().enumerate() {
+            let at = format!("events[{i}]");
+            let (lat, lon) = lat_lon(e, &at)?;
+            events.push(json!({
+                "kind": text(e.get("kind")),
+                "lat": round(lat, 4), "lon": round(lon, 4),
+                "alt": num(e.get("alt").unwrap_or(&Value::Null), &format!("{at}.alt"))?.map(|a| a.round()),
+                "time": text(e.get("time")),
+            }));
+        }
+    }
+    let launch = match v.get("launch").filter(|l| !l.is_null()) {
+        None => Value::Null,
+        Some(l) => {
+            let (lat, lon) = lat_lon(l, "launch")?;
+            json!({"lat": round(lat, 4), "lon": round(lon, 4),
+                   "alt": num(l.get("alt").unwrap_or(&Value::Null), "launch.alt")?.map(|a| a.round()),
+                   "time": text(l.get("time"))})
+        }
+    };
+    let landing = match v.get("landing").filter(|l| !l.is_null()) {
+        None => Value::Null,
+        Some(l) => {
+            let (lat, lon) = lat_lon(l, "landing")?;
+            let region = l.get("region").unwrap_or(&Value::Null);
+            json!({"lat": round(lat, 4), "lon": round(lon, 4),
+                   "time": text(l.get("time")),
+                   "outcome": text(l.get("outcome")),
+                   "cls": class_code(landing_class(l)),
+                   "class": text(region.get("class").or_else(|| l.get("class"))),
+                   "province": text(region.get("province"))})
+        }
+    };
+    Ok(json!({
+        "kind": "prediction",
+        "lang": lang.tag(),
+        "base_credit": BASE_MAP_CREDIT,
+        "leaflet_version": crate::LEAFLET_VERSION.trim(),
+        "forecast": forecast(v),
+        "base": base_layers(base)?,
+        "launch": launch,
+        "stages": stages,
+        "events": events,
+        "landing": landing,
+        "profile": profile_rows(v),
+        "warnings": warnings(v),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_json(windows: usize, members: usize) -> Value {
+        let ws: Vec<Value> = (0..windows)
+            .map(|i| {
+                let landings: Vec<Value> = (0..members)
+                    .map(|m| {
+                        json!({"lat": 38.0 + m as f64 * 0.01, "lon": 126.0 + i as f64 * 0.01,
+                               "class": if m % 2 == 0 { "north_korea" } else { "sea" }, "payload": 1.0})
+                    })
+                    .collect();
+                json!({"launch_time": format!("2019-06-05T{:02}:00:00Z", i % 24),
+                       "p_north": 0.5, "p_sea": 0.5, "p_target": 0.1,
+                       "landings": landings,
+                       "tracks": [[[37.7, 126.7, 0.0], [38.0, 126.5, 9000.0]]]})
+            })
+            .collect();
+        json!({"windows": ws, "best": 0, "members": members})
+    }
+
+    #[test]
+    fn landings_keep_count_and_class() {
+        let d = plan(&plan_json(2, 5), &BaseMap::default(), Lang::En).unwrap();
+        let w = &d["windows"][1];
+        assert_eq!(w["land"].as_array().unwrap().len(), 15);
+        assert_eq!(w["n"][0], 3);
+        assert_eq!(w["n"][3], 2);
+        assert_eq!(w["p"][2], Value::Null, "missing p_dmz stays unknown");
+        assert_eq!(w["tracks"].as_array().unwrap().len(), 1);
+        assert!(!w["c50"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_inputs_name_the_field() {
+        let cases: Vec<(Value, &str)> = vec![
+            (json!([]), "plan"),
+            (json!({}), "windows"),
+            (json!({"windows": []}), "windows"),
+            (json!({"windows": [{"landings": []}]}), "windows[0].launch_time"),
+            (json!({"windows": [{"launch_time": "x"}]}), "windows[0].landings"),
+            (json!({"windows": [{"launch_time": "x", "landings": [{"lat": 123, "lon": 1}]}]}), "windows[0].landings[0].lat"),
+            (json!({"windows": [{"launch_time": "x", "landings": [{"lat": 1}]}]}), "windows[0].landings[0].lon"),
+            (json!({"windows": [{"launch_time": "x", "landings": [], "p_target": 1.7}]}), "windows[0].p_target"),
+            (json!({"windows": [{"launch_time": "x", "landings": [], "p_north": "high"}]}), "windows[0].p_north"),
+            (json!({"windows": [{"launch_time": "x", "landings": []}], "best": 3}), "best"),
+            (json!({"windows": [{"launch_time": "x", "landings": [], "tracks": [[[1, 500]]]}]}), "windows[0].tracks[0][0]"),
+            (json!({"windows": [{"launch_time": "x", "landings": [], "leaflet_density": {"cells": []}}]}), "cell_deg"),
+            (json!({"site": {"lat": 37}, "windows": [{"launch_time": "x", "landings": []}]}), "site.lon"),
+        ];
+        for (input, field) in cases {
+            let e = plan(&input, &BaseMap::default(), Lang::En).unwrap_err();
+            assert!(e.to_string().contains(field), "{input} -> {e}");
+        }
+    }
+
+    #[test]
+    fn tracks_are_sampled_and_thinned() {
+        let long: Vec<Value> = (0..1000).map(|i| json!([37.0 + i as f64 * 1e-3, 126.0, 0.0])).collect();
+        let tracks: Vec<Value> = (0..40).map(|_| Value::Array(long.clone())).collect();
+        let v = json!({"windows": [{"launch_time": "x", "landings": [], "tracks": tracks}]});
+        let d = plan(&v, &BaseMap::default(), Lang::En).unwrap();
+        let ts = d["windows"][0]["tracks"].as_array().unwrap();
+        assert_eq!(ts.len(), MAX_TRACKS_PER_WINDOW);
+        let t0 = ts[0].as_array().unwrap();
+        assert_eq!(t0.len(), 2 * MAX_TRACK_POINTS);
+        assert_eq!(t0[0], json!(37.0));
+        assert_eq!(t0[t0.len() - 2], json!(37.999));
+    }
+
+    #[test]
+    fn given_density_is_used_and_contoured() {
+        let v = json!({"windows": [{"launch_time": "x", "landings": [],
+            "leaflet_density": {"cell_deg": 0.1, "cells": [[38.0, 126.0, 0.6], [38.1, 126.0, 0.3], [39.0, 127.0, 0.1]]}}]});
+        let d = plan(&v, &BaseMap::default(), Lang::En).unwrap();
+        let w = &d["windows"][0];
+        assert_eq!(w["dens"]["cell"], 0.1);
+        assert_eq!(w["dens"]["cells"].as_array().unwrap().len(), 9);
+        // 50 %: the densest cell alone, a square of 4 edges (5 corners, 10 numbers).
+        assert_eq!(w["c50"][0].as_array().unwrap().len(), 10);
+        // 90 %: two adjacent cells, 6 edges.
+        assert_eq!(w["c90"].as_array().unwrap().len(), 1);
+        assert_eq!(w["c90"][0].as_array().unwrap().len(), 14);
+    }
+
+    #[test]
+    fn base_layers_are_checked_and_trimmed() {
+        let base = BaseMap {
+            countries: Some(json!({"type": "FeatureCollection", "features": [
+                {"type": "Feature", "properties": {"ADM0_A3": "PRK", "POP_EST": 1, "NAME_KO": "북한"},
+                 "geometry": {"type": "Point", "coordinates": [126.123456, 38.987654]}}]})),
+            ..BaseMap::default()
+        };
+        let d = plan(&plan_json(1, 1), &base, Lang::Ko).unwrap();
+        let f = &d["base"]["countries"]["features"][0];
+        assert_eq!(f["properties"], json!({"ADM0_A3": "PRK", "NAME_KO": "북한"}));
+        assert_eq!(f["geometry"]["coordinates"], json!([126.1235, 38.9877]));
+        let bad_base = BaseMap { dmz: Some(json!({"type": "Feature"})), ..BaseMap::default() };
+        let e = plan(&plan_json(1, 1), &bad_base, Lang::Ko).unwrap_err();
+        assert!(e.to_string().contains("dmz"), "{e}");
+    }
+
+    #[test]
+    fn prediction_needs_points_and_checks_them() {
+        let ok = json!({"stages": [{"name": "ascent", "points": [{"lat": 37.7, "lon": 126.7, "alt": 10.0}, {"lat": 38.0, "lon": 127.0, "alt": 9000.0}]}],
+                        "events": [{"kind": "burst", "lat": 38.0, "lon": 127.0, "alt": 9000}],
+                        "landing": {"lat": 38.5, "lon": 127.5, "region": {"class": "north_korea", "province": "Kangwŏn-do"}}});
+        let d = prediction(&ok, &BaseMap::default(), Lang::En).unwrap();
+        assert_eq!(d["stages"][0]["alt_max"], 9000.0);
+        assert_eq!(d["landing"]["cls"], 0);
+        assert_eq!(d["landing"]["province"], "Kangwŏn-do");
+        let e = prediction(&json!({"stages": []}), &BaseMap::default(), Lang::En).unwrap_err();
+        assert!(e.to_string().contains("no track points"), "{e}");
+        let e = prediction(&json!({"stages": [{"points": [{"lat": 1, "lon": 999}]}]}), &BaseMap::default(), Lang::En)
+            .unwrap_err();
+        assert!(e.to_string().contains("stages[0].points[0].lon"), "{e}");
+    }
+}

@@ -1,0 +1,656 @@
+// saebaram offline map: draws the page data (one JSON element) with Leaflet.
+// No network, no dependencies besides Leaflet (global `L`), no build step.
+(function () {
+  'use strict';
+
+  var CLASS_KEYS = ['north_korea', 'south_korea', 'dmz', 'sea', 'other'];
+  var CLASS_COLORS = ['#d62728', '#1f6fd1', '#f59e0b', '#7c4dbd', '#6b7280'];
+  var STAGE_COLORS = ['#1f6fd1', '#d62728', '#0f9d58', '#7c4dbd', '#e67e22', '#374151'];
+
+  var STRINGS = {
+    en: {
+      planTitle: 'Launch plan', predTitle: 'Flight prediction',
+      classes: ['North Korea', 'South Korea', 'DMZ', 'Sea', 'Other'],
+      window: 'Launch window', best: 'best', bestWindow: 'Best window', prev: 'Previous', next: 'Next',
+      pTarget: 'P(target)', target: 'Target', site: 'Launch site', members: 'Members', seed: 'Seed',
+      windows: 'Windows', outcomes: 'Where the leaflets land', landed: 'members',
+      distance: 'Distance to target', median: 'median', p90: '90th percentile',
+      forecast: 'Forecast', source: 'Source', credit: 'Credit', run: 'Run', profile: 'Balloon profile',
+      warnings: 'Warnings', sample: 'Sample forecast: this is NOT today\u2019s weather. Fetch a current forecast before any launch.',
+      layers: { heat: 'Leaflet density', c50: '50 % contour', c90: '90 % contour', tracks: 'Member tracks',
+        landings: 'Landings', provinces: 'Provinces', cities: 'Cities', track: 'Track', events: 'Events' },
+      legend: 'Legend', density: 'Leaflet density (low \u2192 high)', timeline: 'P(target) by launch time (KST); choose a bar',
+      launch: 'Launch', landing: 'Landing', events: 'Events', stages: 'Stages', outcome: 'Outcome', province: 'Province',
+      maxAlt: 'max altitude', about: 'About', licences: 'Licences and credits', close: 'Close',
+      noData: '\u2014', error: 'The map could not be drawn: ',
+      countries: { PRK: 'North Korea', KOR: 'South Korea', CHN: 'China', RUS: 'Russia', JPN: 'Japan' },
+      aboutText: 'Made by saebaram offline: this file loads nothing from the network. Base map: Natural Earth (public domain). Map library: Leaflet.'
+    },
+    ko: {
+      planTitle: '발사 계획', predTitle: '비행 예측',
+      classes: ['북한', '남한', '비무장지대', '바다', '기타'],
+      window: '발사 시각', best: '최적', bestWindow: '최적 시각', prev: '이전', next: '다음',
+      pTarget: '목표 도달 확률', target: '목표', site: '발사 장소', members: '앙상블 수', seed: '시드',
+      windows: '발사 시각 수', outcomes: '전단 낙하 지역', landed: '개',
+      distance: '목표까지 거리', median: '중앙값', p90: '90 백분위',
+      forecast: '예보', source: '출처', credit: '제공', run: '발표 시각', profile: '풍선 설정',
+      warnings: '경고', sample: '예시 예보입니다: 오늘의 날씨가 아닙니다. 발사 전에 최신 예보를 받으십시오.',
+      layers: { heat: '전단 밀도', c50: '50 % 등고선', c90: '90 % 등고선', tracks: '앙상블 궤적',
+        landings: '낙하 지점', provinces: '도 경계', cities: '도시', track: '궤적', events: '사건' },
+      legend: '범례', density: '전단 밀도 (낮음 \u2192 높음)', timeline: '발사 시각(KST)별 목표 도달 확률: 막대를 고르십시오',
+      launch: '발사', landing: '낙하', events: '사건', stages: '단계', outcome: '결과', province: '도',
+      maxAlt: '최고 고도', about: '정보', licences: '라이선스와 출처', close: '닫기',
+      noData: '\u2014', error: '지도를 그리지 못했습니다: ',
+      countries: { PRK: '북한', KOR: '남한', CHN: '중국', RUS: '러시아', JPN: '일본' },
+      aboutText: 'saebaram이 오프라인으로 만든 파일입니다: 네트워크에서 아무것도 불러오지 않습니다. 기본 지도: Natural Earth (퍼블릭 도메인). 지도 라이브러리: Leaflet.'
+    }
+  };
+
+  var D = JSON.parse(document.getElementById('saebaram-data').textContent);
+  var T = STRINGS[D.lang] || STRINGS.en;
+  var app = document.getElementById('app');
+  var state = { map: null, windowLayers: null, selected: null, bars: [], overlays: {}, counts: {} };
+
+  function esc(s) {
+    return String(s == null ? '' : s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  function el(tag, cls, html) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (html != null) e.innerHTML = html;
+    return e;
+  }
+  function pct(p) { return p == null ? T.noData : (p * 100).toFixed(p > 0 && p < 0.01 ? 1 : 0) + ' %'; }
+  function km(d) { return d == null ? T.noData : d.toFixed(d < 10 ? 1 : 0) + ' km'; }
+  function pad(n) { return String(n).padStart(2, '0'); }
+  function parseTime(s) { var d = new Date(s); return isNaN(d.getTime()) ? null : d; }
+  function fmtAt(d, offsetH, withDate) {
+    var x = new Date(d.getTime() + offsetH * 3600e3);
+    var hm = pad(x.getUTCHours()) + ':' + pad(x.getUTCMinutes());
+    return withDate ? x.getUTCFullYear() + '-' + pad(x.getUTCMonth() + 1) + '-' + pad(x.getUTCDate()) + ' ' + hm : hm;
+  }
+  function timeBoth(s) {
+    var d = parseTime(s);
+    if (!d) return esc(s || T.noData);
+    return esc(fmtAt(d, 9, true)) + ' KST <span class="sb-muted">(' + esc(fmtAt(d, 0, true)) + ' UTC)</span>';
+  }
+  function shortKst(s) {
+    var d = parseTime(s);
+    if (!d) return String(s || '');
+    var x = new Date(d.getTime() + 9 * 3600e3);
+    return { day: pad(x.getUTCMonth() + 1) + '-' + pad(x.getUTCDate()), hm: fmtAt(d, 9, false) };
+  }
+  function featName(p) {
+    if (!p) return '';
+    if (D.lang === 'ko') return p.name_ko || p.NAME_KO || p.NAME_EN || p.name_en || p.NAME || p.name || '';
+    return p.NAME_EN || p.name_en || p.NAME || p.name || '';
+  }
+  function pairs(flat) {
+    var out = [];
+    for (var i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
+    return out;
+  }
+
+  // ---------- layout ----------
+  function layout() {
+    var title = D.kind === 'plan' ? T.planTitle : T.predTitle;
+    var header = el('header', 'sb-header');
+    var sub = [];
+    if (D.kind === 'plan') {
+      if (D.site && D.site.name) sub.push(T.site + ': ' + esc(D.site.name));
+      if (D.target && D.target.label) sub.push(T.target + ': ' + esc(D.target.label));
+    }
+    if (D.forecast && D.forecast.source) sub.push(T.forecast + ': ' + esc(D.forecast.source));
+    header.innerHTML = '<div class="sb-brand"><span class="sb-logo">새바람</span> saebaram \u00b7 ' + esc(title) +
+      '</div><div class="sb-sub">' + sub.join(' \u00b7 ') + '</div>';
+    var aboutBtn = el('button', 'sb-btn sb-about-btn', esc(T.about));
+    aboutBtn.type = 'button';
+    aboutBtn.addEventListener('click', showAbout);
+    header.appendChild(aboutBtn);
+    app.appendChild(header);
+
+    var banners = [];
+    if (D.forecast && D.forecast.steady_sample) banners.push(T.sample);
+    (D.warnings || []).forEach(function (w) { banners.push(w); });
+    if (banners.length) {
+      var b = el('div', 'sb-banner');
+      b.innerHTML = banners.map(function (w) { return '<div>\u26a0 ' + esc(w) + '</div>'; }).join('');
+      app.appendChild(b);
+    }
+    var main = el('main', 'sb-main');
+    var mapDiv = el('div', 'sb-map');
+    mapDiv.id = 'map';
+    var panel = el('aside', 'sb-panel');
+    panel.id = 'sb-panel';
+    main.appendChild(mapDiv);
+    main.appendChild(panel);
+    app.appendChild(main);
+    if (D.kind === 'plan') {
+      var tl = el('footer', 'sb-timeline');
+      tl.id = 'sb-timeline';
+      app.appendChild(tl);
+    }
+    return { map: mapDiv, panel: panel };
+  }
+
+  function showAbout() {
+    var dlg = document.getElementById('sb-about');
+    if (!dlg) {
+      dlg = el('dialog', 'sb-dialog');
+      dlg.id = 'sb-about';
+      var lic = document.getElementById('leaflet-licence');
+      var licText = lic ? (lic.content ? lic.content.textContent : lic.textContent) : '';
+      dlg.innerHTML = '<h2>' + esc(T.licences) + '</h2><p>' + esc(T.aboutText) + '</p>' +
+        (D.forecast && (D.forecast.source || D.forecast.credit) ? '<p>' + esc(T.forecast) + ': ' +
+          esc([D.forecast.source, D.forecast.credit].filter(Boolean).join(' \u2014 ')) + '</p>' : '') +
+        '<h3>Leaflet ' + esc(D.leaflet_version) + '</h3><pre class="sb-licence"></pre>';
+      dlg.querySelector('pre').textContent = licText;
+      var close = el('button', 'sb-btn', esc(T.close));
+      close.type = 'button';
+      close.addEventListener('click', function () { dlg.close(); });
+      dlg.appendChild(close);
+      document.body.appendChild(dlg);
+    }
+    dlg.showModal();
+  }
+
+  // ---------- base map ----------
+  function pane(map, name, z) {
+    var p = map.createPane(name);
+    p.style.zIndex = String(z);
+    return p;
+  }
+
+  function baseMap(map) {
+    var B = D.base || {};
+    var baseRenderer = L.canvas({ pane: 'sb-base', padding: 0.3 });
+    var lineRenderer = L.canvas({ pane: 'sb-lines', padding: 0.3 });
+    var group = {};
+    if (B.countries) {
+      L.geoJSON(B.countries, {
+        renderer: baseRenderer, interactive: false,
+        style: function (f) {
+          var a = (f.properties || {}).ADM0_A3 || (f.properties || {}).adm0_a3;
+          var fill = a === 'PRK' ? '#f4e7df' : a === 'KOR' ? '#e7eef5' : '#efede8';
+          return { stroke: false, fillColor: fill, fillOpacity: 1 };
+        }
+      }).addTo(map);
+    }
+    if (B.dmz) {
+      L.geoJSON(B.dmz, {
+        renderer: baseRenderer, interactive: false,
+        style: function () { return { stroke: false, fillColor: '#f2b04c', fillOpacity: 0.55 }; }
+      }).addTo(map);
+    }
+    if (B.provinces) {
+      group.provinces = L.geoJSON(B.provinces, {
+        renderer: lineRenderer,
+        style: function () { return { color: '#b59c8a', weight: 0.8, dashArray: '3 3', fill: true, fillOpacity: 0, opacity: 0.9 }; },
+        onEachFeature: function (f, layer) {
+          var n = featName(f.properties);
+          if (n) layer.bindTooltip(esc(n), { sticky: true, className: 'sb-tip' });
+        }
+      }).addTo(map);
+      state.counts.provinces = B.provinces.features.length;
+    }
+    if (B.coastline) {
+      L.geoJSON(B.coastline, {
+        renderer: lineRenderer, interactive: false,
+        style: function () { return { color: '#6f8fa8', weight: 0.9, opacity: 1 }; }
+      }).addTo(map);
+    }
+    if (B.borders) {
+      L.geoJSON(B.borders, {
+        renderer: lineRenderer, interactive: false,
+        style: function (f) {
+          var k = (f.properties || {}).kind;
+          if (k === 'nk_sk_mdl_approx') return { color: '#9b1c1c', weight: 2, dashArray: '7 4', opacity: 0.95 };
+          if (k === 'dmz_north_edge') return { color: '#c08a3e', weight: 0.8, opacity: 0.8 };
+          return { color: '#4b5563', weight: 1.3, opacity: 0.9 };
+        }
+      }).addTo(map);
+    }
+    // Country names at fixed, readable spots (display only).
+    var spots = { PRK: [40.2, 127.0], KOR: [36.3, 128.0], CHN: [42.3, 123.6], RUS: [44.3, 133.2], JPN: [35.0, 133.6] };
+    Object.keys(spots).forEach(function (k) {
+      L.marker(spots[k], {
+        pane: 'sb-labels', interactive: false, keyboard: false,
+        icon: L.divIcon({ className: 'sb-country', html: esc(T.countries[k]), iconSize: null })
+      }).addTo(map);
+    });
+    if (B.cities) {
+      var cityLayer = L.layerGroup();
+      var cities = [];
+      B.cities.features.forEach(function (f) {
+        var g = f.geometry;
+        if (!g || g.type !== 'Point') return;
+        var p = f.properties || {};
+        var rank = p.SCALERANK != null ? p.SCALERANK : (p.scalerank != null ? p.scalerank : 5);
+        var m = L.marker([g.coordinates[1], g.coordinates[0]], {
+          pane: 'sb-labels', interactive: false, keyboard: false,
+          icon: L.divIcon({ className: 'sb-city', iconSize: null, html: '<i></i><span>' + esc(featName(p)) + '</span>' })
+        });
+        cities.push({ m: m, rank: rank });
+      });
+      var showCities = function () {
+        var z = map.getZoom();
+        var maxRank = z < 6.5 ? 2 : z < 7.5 ? 4 : z < 8.5 ? 7 : 10;
+        cities.forEach(function (c) {
+          var on = c.rank <= maxRank;
+          if (on && !cityLayer.hasLayer(c.m)) cityLayer.addLayer(c.m);
+          if (!on && cityLayer.hasLayer(c.m)) cityLayer.removeLayer(c.m);
+        });
+      };
+      map.on('zoomend', showCities);
+      state.showCities = showCities;
+      group.cities = cityLayer.addTo(map);
+      state.counts.citiesTotal = cities.length;
+    }
+    return group;
+  }
+
+  function credits(map) {
+    var ac = map.attributionControl;
+    ac.setPrefix(false);
+    ac.addAttribution(esc(D.base_credit || 'Natural Earth'));
+    var f = D.forecast || {};
+    var fc = [f.source, f.credit].filter(Boolean);
+    if (fc.length) ac.addAttribution(esc(T.forecast + ': ' + fc.join(' \u2014 ')));
+    ac.addAttribution('Leaflet ' + esc(D.leaflet_version) + ' (BSD-2-Clause)');
+  }
+
+  function legend(map, kind) {
+    var c = L.control({ position: 'bottomleft' });
+    c.onAdd = function () {
+      var d = el('div', 'sb-legend leaflet-bar');
+      var rows = [];
+      if (kind === 'plan') {
+        CLASS_KEYS.forEach(function (k, i) {
+          rows.push('<div><span class="sb-dot" style="background:' + CLASS_COLORS[i] + '"></span>' + esc(T.classes[i]) + '</div>');
+        });
+        rows.push('<div><span class="sb-ramp"></span>' + esc(T.density) + '</div>');
+        rows.push('<div><span class="sb-line sb-line-50"></span>' + esc(T.layers.c50) + '</div>');
+        rows.push('<div><span class="sb-line sb-line-90"></span>' + esc(T.layers.c90) + '</div>');
+        rows.push('<div><span class="sb-site"></span>' + esc(T.site) + '</div>');
+        if (D.target) rows.push('<div><span class="sb-star">\u2605</span>' + esc(T.target) + '</div>');
+      } else {
+        (D.stages || []).forEach(function (s, i) {
+          rows.push('<div><span class="sb-line" style="border-color:' + STAGE_COLORS[i % STAGE_COLORS.length] + '"></span>' + esc(s.name || (T.stages + ' ' + (i + 1))) + '</div>');
+        });
+      }
+      rows.push('<div><span class="sb-line sb-line-mdl"></span>MDL</div>');
+      d.innerHTML = '<details open><summary>' + esc(T.legend) + '</summary>' + rows.join('') + '</details>';
+      L.DomEvent.disableClickPropagation(d);
+      return d;
+    };
+    c.addTo(map);
+    if (window.innerWidth < 900 || window.innerHeight < 640) {
+      var det = document.querySelector('.sb-legend details');
+      if (det) det.open = false;
+    }
+  }
+
+  // ---------- plan ----------
+  function densityColor(t) {
+    // Yellow -> orange -> dark red, by share of the window's densest cell.
+    var stops = [[255, 237, 160], [254, 178, 76], [240, 59, 32], [128, 0, 38]];
+    var x = Math.max(0, Math.min(1, t)) * (stops.length - 1);
+    var i = Math.min(stops.length - 2, Math.floor(x));
+    var f = x - i;
+    var c = stops[i].map(function (v, j) { return Math.round(v + (stops[i + 1][j] - v) * f); });
+    return 'rgb(' + c.join(',') + ')';
+  }
+
+  function drawWindow(i) {
+    var map = state.map;
+    var w = D.windows[i];
+    var L_ = state.windowLayers;
+    Object.keys(L_).forEach(function (k) { L_[k].clearLayers(); });
+    // Density.
+    var cells = w.dens.cells, cs = w.dens.cell, max = 0, k;
+    for (k = 2; k < cells.length; k += 3) max = Math.max(max, cells[k]);
+    var nCells = 0;
+    for (k = 0; k + 2 < cells.length; k += 3) {
+      var s = cells[k] * cs, we = cells[k + 1] * cs, t = max > 0 ? cells[k + 2] / max : 0;
+      L.rectangle([[s, we], [s + cs, we + cs]], {
+        renderer: state.heatRenderer, stroke: false, fillColor: densityColor(t),
+        fillOpacity: 0.25 + 0.5 * t, interactive: false
+      }).addTo(L_.heat);
+      nCells++;
+    }
+    // Contours.
+    w.c90.forEach(function (r) {
+      L.polyline(pairs(r), { renderer: state.svgLines, color: '#7f1d1d', weight: 1.6, dashArray: '5 4', className: 'sb-c90', interactive: false }).addTo(L_.c90);
+    });
+    w.c50.forEach(function (r) {
+      L.polyline(pairs(r), { renderer: state.svgLines, color: '#7f1d1d', weight: 2.4, className: 'sb-c50', interactive: false }).addTo(L_.c50);
+    });
+    // Tracks.
+    w.tracks.forEach(function (tr) {
+      L.polyline(pairs(tr), { renderer: state.svgLines, color: '#334155', weight: 1.2, opacity: 0.45, className: 'sb-track', interactive: false }).addTo(L_.tracks);
+    });
+    // Landings.
+    var land = w.land;
+    for (k = 0; k + 2 < land.length; k += 3) {
+      var cls = land[k + 2];
+      L.circleMarker([land[k], land[k + 1]], {
+        renderer: state.svgPoints, radius: 4, weight: 1, color: '#ffffff', opacity: 0.9,
+        fillColor: CLASS_COLORS[cls] || CLASS_COLORS[4], fillOpacity: 0.9,
+        className: 'sb-landing sb-cls-' + (CLASS_KEYS[cls] || 'other')
+      }).bindTooltip(esc(T.classes[cls] || T.classes[4]) + '<br>' + land[k].toFixed(3) + ', ' + land[k + 1].toFixed(3), { className: 'sb-tip' })
+        .addTo(L_.landings);
+    }
+    state.counts.densityCells = nCells;
+    state.selected = i;
+    state.bars.forEach(function (b, j) {
+      b.classList.toggle('sb-selected', j === i);
+      b.setAttribute('aria-pressed', j === i ? 'true' : 'false');
+    });
+    panelPlan(i);
+  }
+
+  function probRow(i, p, n) {
+    var w = p == null ? 0 : Math.round(p * 1000) / 10;
+    return '<div class="sb-prow"><span class="sb-dot" style="background:' + CLASS_COLORS[i] + '"></span>' +
+      '<span class="sb-plabel">' + esc(T.classes[i]) + '</span>' +
+      '<span class="sb-pbar"><span style="width:' + w + '%;background:' + CLASS_COLORS[i] + '"></span></span>' +
+      '<span class="sb-pval">' + pct(p) + '</span>' +
+      '<span class="sb-pn">' + (n != null ? n : '') + '</span></div>';
+  }
+
+  function fcSection() {
+    var f = D.forecast || {};
+    var rows = [];
+    if (f.source) rows.push([T.source, f.source]);
+    if (f.credit) rows.push([T.credit, f.credit]);
+    if (f.run_time) rows.push([T.run, f.run_time]);
+    if (!rows.length) return '';
+    return '<section><h3>' + esc(T.forecast) + '</h3><dl class="sb-kv">' + rows.map(function (r) {
+      return '<dt>' + esc(r[0]) + '</dt><dd>' + esc(r[1]) + '</dd>';
+    }).join('') + '</dl></section>';
+  }
+
+  function profileSection() {
+    if (!D.profile || !D.profile.length) return '';
+    return '<section><details><summary>' + esc(T.profile) + '</summary><dl class="sb-kv">' + D.profile.map(function (r) {
+      return '<dt>' + esc(r[0]) + '</dt><dd>' + esc(r[1]) + '</dd>';
+    }).join('') + '</dl></details></section>';
+  }
+
+  function panelPlan(i) {
+    var w = D.windows[i];
+    var panel = document.getElementById('sb-panel');
+    var isBest = D.best === i;
+    var html = '<section class="sb-window"><div class="sb-nav">' +
+      '<button type="button" class="sb-btn" data-go="-1" aria-label="' + esc(T.prev) + '">\u2039</button>' +
+      '<div class="sb-when"><div class="sb-label">' + esc(T.window) + ' ' + (i + 1) + '/' + D.windows.length +
+      (isBest ? ' <span class="sb-badge">\u2605 ' + esc(T.best) + '</span>' : '') + '</div>' +
+      '<div class="sb-time">' + timeBoth(w.t) + '</div></div>' +
+      '<button type="button" class="sb-btn" data-go="1" aria-label="' + esc(T.next) + '">\u203a</button></div>' +
+      (D.best != null && !isBest ? '<button type="button" class="sb-btn sb-wide" data-best="1">\u2605 ' + esc(T.bestWindow) + '</button>' : '') +
+      '</section>';
+    html += '<section class="sb-ptarget"><div class="sb-big">' + pct(w.pt) + '</div><div class="sb-label">' + esc(T.pTarget) +
+      (D.target && D.target.label ? ': ' + esc(D.target.label) : '') + '</div></section>';
+    html += '<section><h3>' + esc(T.outcomes) + '</h3>' +
+      w.p.map(function (p, c) { return probRow(c, p, w.n ? w.n[c] : null); }).join('') + '</section>';
+    if (w.med != null || w.p90 != null) {
+      html += '<section><h3>' + esc(T.distance) + '</h3><dl class="sb-kv"><dt>' + esc(T.median) + '</dt><dd>' + km(w.med) +
+        '</dd><dt>' + esc(T.p90) + '</dt><dd>' + km(w.p90) + '</dd></dl></section>';
+    }
+    var plan = [];
+    if (D.site) plan.push([T.site, (D.site.name || '') + ' (' + D.site.lat.toFixed(3) + ', ' + D.site.lon.toFixed(3) + ')']);
+    if (D.target && D.target.label) plan.push([T.target, D.target.label]);
+    if (D.members != null) plan.push([T.members, D.members]);
+    plan.push([T.windows, D.windows.length]);
+    if (D.seed != null) plan.push([T.seed, D.seed]);
+    html += '<section><dl class="sb-kv">' + plan.map(function (r) {
+      return '<dt>' + esc(r[0]) + '</dt><dd>' + esc(r[1]) + '</dd>';
+    }).join('') + '</dl></section>';
+    html += fcSection() + profileSection();
+    panel.innerHTML = html;
+    panel.querySelectorAll('[data-go]').forEach(function (b) {
+      b.addEventListener('click', function () {
+        var j = state.selected + Number(b.getAttribute('data-go'));
+        if (j >= 0 && j < D.windows.length) select(j);
+      });
+    });
+    var bb = panel.querySelector('[data-best]');
+    if (bb) bb.addEventListener('click', function () { select(D.best); });
+  }
+
+  function timeline() {
+    var tl = document.getElementById('sb-timeline');
+    var n = D.windows.length;
+    var maxP = 0;
+    D.windows.forEach(function (w) { if (w.pt != null) maxP = Math.max(maxP, w.pt); });
+    var scale = maxP > 0 ? Math.min(1, Math.ceil(maxP * 10 + 1e-9) / 10) : 1;
+    tl.innerHTML = '<div class="sb-tl-head"><span>' + esc(T.timeline) + '</span><span class="sb-muted">' +
+      esc(T.pTarget) + ' max ' + pct(maxP) + '</span></div>' +
+      '<div class="sb-tl-body"><div class="sb-tl-axis"><span>' + pct(scale) + '</span><span>0 %</span></div>' +
+      '<div class="sb-tl-scroll"><div class="sb-tl-bars" role="toolbar"></div><div class="sb-tl-labels"></div></div></div>';
+    var bars = tl.querySelector('.sb-tl-bars');
+    var labels = tl.querySelector('.sb-tl-labels');
+    var frag = document.createDocumentFragment();
+    var lfrag = document.createDocumentFragment();
+    var every = Math.max(1, Math.ceil(n / 16));
+    var lastDay = null;
+    D.windows.forEach(function (w, i) {
+      var b = el('button', 'sb-bar' + (D.best === i ? ' sb-best' : ''));
+      b.type = 'button';
+      var kst = shortKst(w.t);
+      b.title = (kst.day ? kst.day + ' ' + kst.hm + ' KST' : kst) + ' \u00b7 ' + T.pTarget + ' ' + pct(w.pt);
+      b.setAttribute('aria-label', b.title);
+      var fill = el('span', 'sb-fill');
+      fill.style.height = (w.pt == null ? 0 : Math.max(1.5, (w.pt / scale) * 100)) + '%';
+      if (w.pt == null) b.classList.add('sb-nodata');
+      b.appendChild(fill);
+      b.addEventListener('click', function () { select(i); });
+      frag.appendChild(b);
+      var lab = el('span', 'sb-tick');
+      if (i % every === 0 && kst.hm) {
+        lab.textContent = kst.day !== lastDay ? kst.day + ' ' + kst.hm : kst.hm;
+        lastDay = kst.day;
+      }
+      lfrag.appendChild(lab);
+      state.bars.push(b);
+    });
+    bars.appendChild(frag);
+    labels.appendChild(lfrag);
+    tl.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowLeft' && state.selected > 0) { select(state.selected - 1); e.preventDefault(); }
+      if (e.key === 'ArrowRight' && state.selected < n - 1) { select(state.selected + 1); e.preventDefault(); }
+    });
+  }
+
+  function select(i) {
+    drawWindow(i);
+    var b = state.bars[i];
+    if (b) {
+      if (document.activeElement && document.activeElement.classList.contains('sb-bar')) b.focus({ preventScroll: true });
+      var sc = b.parentNode.parentNode;
+      var left = b.offsetLeft, right = left + b.offsetWidth;
+      if (left < sc.scrollLeft || right > sc.scrollLeft + sc.clientWidth) sc.scrollLeft = left - sc.clientWidth / 2;
+    }
+  }
+
+  function planMap(map) {
+    state.heatRenderer = L.canvas({ pane: 'sb-heat', padding: 0.3 });
+    state.svgLines = L.svg({ pane: 'sb-tracks', padding: 0.3 });
+    state.svgPoints = L.svg({ pane: 'sb-points', padding: 0.3 });
+    state.windowLayers = {
+      heat: L.layerGroup().addTo(map), c90: L.layerGroup().addTo(map), c50: L.layerGroup().addTo(map),
+      tracks: L.layerGroup().addTo(map), landings: L.layerGroup().addTo(map)
+    };
+    var bounds = L.latLngBounds([]);
+    if (D.site) {
+      L.circleMarker([D.site.lat, D.site.lon], { pane: 'sb-marks', radius: 7, color: '#111827', weight: 3, fillColor: '#ffffff', fillOpacity: 1, className: 'sb-site-marker' })
+        .bindTooltip(esc(T.site + (D.site.name ? ': ' + D.site.name : '')), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [8, 0] })
+        .addTo(map);
+      bounds.extend([D.site.lat, D.site.lon]);
+    }
+    var tg = D.target;
+    if (tg) {
+      if (tg.geometry) {
+        var g = L.geoJSON(tg.geometry, { pane: 'sb-marks', style: function () { return { color: '#b7791f', weight: 3, fill: false }; } }).addTo(map);
+        bounds.extend(g.getBounds());
+      }
+      if (tg.province && D.base && D.base.provinces) {
+        D.base.provinces.features.forEach(function (f) {
+          var p = f.properties || {};
+          if ([p.name, p.NAME, p.name_en, p.NAME_EN, p.name_ko].indexOf(tg.province) >= 0) {
+            var pl = L.geoJSON(f, { pane: 'sb-marks', interactive: false, style: function () { return { color: '#b7791f', weight: 3, fill: false, className: 'sb-target-area' }; } }).addTo(map);
+            bounds.extend(pl.getBounds());
+          }
+        });
+      }
+      if (tg.lat != null) {
+        if (tg.radius_km) {
+          L.circle([tg.lat, tg.lon], { pane: 'sb-marks', radius: tg.radius_km * 1000, color: '#b7791f', weight: 2, dashArray: '6 4', fillOpacity: 0.05, interactive: false }).addTo(map);
+        }
+        L.marker([tg.lat, tg.lon], { pane: 'sb-marks', keyboard: false, icon: L.divIcon({ className: 'sb-target', html: '\u2605', iconSize: [22, 22], iconAnchor: [11, 12] }) })
+          .bindTooltip(esc(T.target + (tg.label ? ': ' + tg.label : '')), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [10, 0] })
+          .addTo(map);
+        bounds.extend([tg.lat, tg.lon]);
+      }
+    }
+    var first = D.best != null ? D.best : 0;
+    var w = D.windows[first];
+    for (var k = 0; k + 2 < w.land.length; k += 3) bounds.extend([w.land[k], w.land[k + 1]]);
+    return bounds;
+  }
+
+  // ---------- prediction ----------
+  function predictionMap(map) {
+    var bounds = L.latLngBounds([]);
+    var lines = L.svg({ pane: 'sb-tracks', padding: 0.3 });
+    var track = L.layerGroup().addTo(map);
+    (D.stages || []).forEach(function (s, i) {
+      var pts = pairs(s.pts);
+      if (!pts.length) return;
+      var color = STAGE_COLORS[i % STAGE_COLORS.length];
+      L.polyline(pts, { renderer: lines, color: '#ffffff', weight: 6, opacity: 0.8, interactive: false }).addTo(track);
+      L.polyline(pts, { renderer: lines, color: color, weight: 3, className: 'sb-stage' })
+        .bindTooltip(esc((s.name || T.stages + ' ' + (i + 1)) + (s.alt_max != null ? ' \u00b7 ' + T.maxAlt + ' ' + Math.round(s.alt_max) + ' m' : '')), { sticky: true, className: 'sb-tip' })
+        .addTo(track);
+      pts.forEach(function (p) { bounds.extend(p); });
+    });
+    state.overlays[T.layers.track] = track;
+    var ev = L.layerGroup().addTo(map);
+    (D.events || []).forEach(function (e) {
+      L.circleMarker([e.lat, e.lon], { pane: 'sb-marks', radius: 6, color: '#111827', weight: 2, fillColor: '#fde047', fillOpacity: 1, className: 'sb-event' })
+        .bindTooltip(esc((e.kind || '') + (e.alt != null ? ' \u00b7 ' + Math.round(e.alt) + ' m' : '')), { permanent: true, direction: 'top', className: 'sb-tip', offset: [0, -6] })
+        .addTo(ev);
+    });
+    state.overlays[T.layers.events] = ev;
+    if (D.launch) {
+      L.circleMarker([D.launch.lat, D.launch.lon], { pane: 'sb-marks', radius: 7, color: '#111827', weight: 3, fillColor: '#fff', fillOpacity: 1, className: 'sb-site-marker' })
+        .bindTooltip(esc(T.launch), { permanent: true, direction: 'left', className: 'sb-tip sb-tip-strong', offset: [-8, 0] }).addTo(map);
+      bounds.extend([D.launch.lat, D.launch.lon]);
+    }
+    if (D.landing) {
+      var c = D.landing.cls;
+      L.circleMarker([D.landing.lat, D.landing.lon], { pane: 'sb-marks', radius: 8, color: '#111827', weight: 2.5, fillColor: CLASS_COLORS[c] || CLASS_COLORS[4], fillOpacity: 1, className: 'sb-landing-final' })
+        .bindTooltip(esc(T.landing + ': ' + (T.classes[c] || T.classes[4])), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [10, 0] }).addTo(map);
+      bounds.extend([D.landing.lat, D.landing.lon]);
+    }
+    panelPrediction();
+    return bounds;
+  }
+
+  function panelPrediction() {
+    var panel = document.getElementById('sb-panel');
+    var html = '';
+    var ld = D.landing;
+    if (ld) {
+      var c = ld.cls;
+      html += '<section class="sb-ptarget"><div class="sb-label">' + esc(T.landing) + '</div><div class="sb-big" style="color:' +
+        (CLASS_COLORS[c] || CLASS_COLORS[4]) + '">' + esc(T.classes[c] || T.classes[4]) + '</div>' +
+        (ld.province ? '<div>' + esc(T.province) + ': ' + esc(ld.province) + '</div>' : '') +
+        '<div class="sb-muted">' + ld.lat.toFixed(4) + ', ' + ld.lon.toFixed(4) + '</div>' +
+        (ld.time ? '<div>' + timeBoth(ld.time) + '</div>' : '') + '</section>';
+    }
+    if (D.launch) {
+      html += '<section><h3>' + esc(T.launch) + '</h3><div>' + timeBoth(D.launch.time) + '</div><div class="sb-muted">' +
+        D.launch.lat.toFixed(4) + ', ' + D.launch.lon.toFixed(4) + (D.launch.alt != null ? ' \u00b7 ' + D.launch.alt + ' m' : '') + '</div></section>';
+    }
+    if (D.events && D.events.length) {
+      html += '<section><h3>' + esc(T.events) + '</h3><dl class="sb-kv">' + D.events.map(function (e) {
+        return '<dt>' + esc(e.kind) + '</dt><dd>' + (e.alt != null ? esc(e.alt) + ' m \u00b7 ' : '') + timeBoth(e.time) + '</dd>';
+      }).join('') + '</dl></section>';
+    }
+    if (D.stages && D.stages.length) {
+      html += '<section><h3>' + esc(T.stages) + '</h3>' + D.stages.map(function (s, i) {
+        return '<div class="sb-prow"><span class="sb-line" style="border-color:' + STAGE_COLORS[i % STAGE_COLORS.length] + '"></span>' +
+          '<span class="sb-plabel">' + esc(s.name || i + 1) + '</span><span class="sb-pval">' +
+          (s.alt_max != null ? T.maxAlt + ' ' + Math.round(s.alt_max) + ' m' : '') + '</span></div>';
+      }).join('') + '</section>';
+    }
+    html += fcSection() + profileSection();
+    panel.innerHTML = html;
+  }
+
+  // ---------- main ----------
+  function main() {
+    var parts = layout();
+    var map = L.map(parts.map, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 5, maxZoom: 13, worldCopyJump: false, maxBounds: [[28, 112], [50, 142]] });
+    state.map = map;
+    pane(map, 'sb-base', 210);
+    pane(map, 'sb-lines', 300);
+    pane(map, 'sb-heat', 350);
+    pane(map, 'sb-tracks', 420);
+    pane(map, 'sb-labels', 440);
+    pane(map, 'sb-points', 450);
+    pane(map, 'sb-marks', 620);
+    map.setView([38.3, 127.2], 7);
+    var base = baseMap(map);
+    credits(map);
+    L.control.scale({ imperial: false, position: 'bottomright', maxWidth: 140 }).addTo(map);
+    var bounds;
+    if (D.kind === 'plan') {
+      bounds = planMap(map);
+      timeline();
+      var ov = {};
+      ov[T.layers.heat] = state.windowLayers.heat;
+      ov[T.layers.c50] = state.windowLayers.c50;
+      ov[T.layers.c90] = state.windowLayers.c90;
+      ov[T.layers.tracks] = state.windowLayers.tracks;
+      ov[T.layers.landings] = state.windowLayers.landings;
+      state.overlays = ov;
+    } else {
+      bounds = predictionMap(map);
+    }
+    if (base.provinces) state.overlays[T.layers.provinces] = base.provinces;
+    if (base.cities) state.overlays[T.layers.cities] = base.cities;
+    L.control.layers(null, state.overlays, { collapsed: window.innerWidth < 1100 || window.innerHeight < 700, position: 'topright' }).addTo(map);
+    legend(map, D.kind);
+    if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 10 });
+    if (state.showCities) state.showCities();
+    if (D.kind === 'plan') select(D.best != null ? D.best : 0);
+  }
+
+  function counts() {
+    var q = function (s) { return document.querySelectorAll(s).length; };
+    return {
+      landings: q('path.sb-landing'), tracks: q('path.sb-track'), contours50: q('path.sb-c50'), contours90: q('path.sb-c90'),
+      densityCells: state.counts.densityCells || 0, bars: q('.sb-bar'), provinces: state.counts.provinces || 0,
+      cities: q('.sb-city'), stages: q('path.sb-stage'), events: q('path.sb-event'), selected: state.selected,
+      mapPanes: q('.leaflet-pane'), canvases: q('canvas')
+    };
+  }
+
+  try {
+    main();
+    window.saebaramMap = { ready: true, kind: D.kind, select: select, counts: counts, map: state.map };
+    requestAnimationFrame(function () {
+      performance.mark('saebaram-ready');
+      window.saebaramMap.readyMs = performance.now();
+      document.documentElement.setAttribute('data-ready', '1');
+    });
+  } catch (e) {
+    var box = el('div', 'sb-error', esc(T.error) + esc(e && e.message));
+    document.body.insertBefore(box, document.body.firstChild);
+    throw e;
+  }
+})();
