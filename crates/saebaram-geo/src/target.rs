@@ -1,0 +1,292 @@
+//! What a flight aims at, and how well a landing hits it.
+
+use serde::Serialize;
+
+use crate::sites::{format_lat_lon, parse_lat_lon};
+use crate::{Geo, GeoError, Region, distance_km};
+
+/// Radius used when a city or point target gives none, km.
+pub const DEFAULT_RADIUS_KM: f64 = 25.0;
+/// Reach of a city's population when weighting by population, km.
+pub const DEFAULT_REACH_KM: f64 = 25.0;
+
+/// The area a flight aims at.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TargetKind {
+    /// Anywhere in North Korea (the DMZ does not count: leaflets there reach soldiers
+    /// at most, and the South's half is not the North).
+    North,
+    /// One North Korean province (Natural Earth name).
+    Province {
+        /// Natural Earth name, e.g. `P'yŏngyang`.
+        name: String,
+    },
+    /// Within a radius of a populated place.
+    City {
+        /// Natural Earth name of the place.
+        name: String,
+        /// Place latitude.
+        lat: f64,
+        /// Place longitude.
+        lon: f64,
+        /// Radius, km.
+        radius_km: f64,
+    },
+    /// Within a radius of a point.
+    Point {
+        /// Latitude.
+        lat: f64,
+        /// Longitude.
+        lon: f64,
+        /// Radius, km.
+        radius_km: f64,
+    },
+}
+
+/// How a hit is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "weighting", rename_all = "snake_case")]
+pub enum Weighting {
+    /// Every hit scores 1.
+    Uniform,
+    /// A hit scores the North Korean population within reach, relative to the most
+    /// populous place: `min(1, Σ POP_MAX·max(0, 1 − d/reach) / POP_MAX(largest))` over
+    /// the North's places, `d` the distance from the landing. A landing on Pyongyang
+    /// scores 1; one 10 km from a town of 150 000 with a 25 km reach scores about 0.03.
+    Population {
+        /// Distance at which a place's weight falls to 0, km.
+        reach_km: f64,
+    },
+}
+
+/// A target: an area and a weighting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    /// The area.
+    #[serde(flatten)]
+    pub kind: TargetKind,
+    /// How a hit is scored.
+    pub weighting: Weighting,
+}
+
+impl Target {
+    /// Anywhere in the North, every hit scoring 1.
+    pub fn north() -> Target {
+        Target {
+            kind: TargetKind::North,
+            weighting: Weighting::Uniform,
+        }
+    }
+
+    /// Reads a target with the embedded map. Forms (case-insensitive):
+    /// - `north` (also `nk`, `anywhere`): anywhere in North Korea;
+    /// - `province:NAME`: `province:P'yŏngyang`, `province:pyongyang`, `province:평안남도`,
+    ///   `province:south-pyongan`;
+    /// - `city:NAME[:RADIUS]`: `city:Pyongyang:30km` (radius default 25 km);
+    /// - `LAT,LON[:RADIUS]`: `39.0,125.75:20km`;
+    /// - any of them followed by `:pop` or `:pop=REACH` (`north:pop=40km`) to weight hits
+    ///   by the population within reach (see [`Weighting::Population`]).
+    pub fn parse(input: &str) -> Result<Target, GeoError> {
+        Self::parse_with(Geo::try_embedded()?, input)
+    }
+
+    /// [`Target::parse`] with a given map.
+    pub fn parse_with(geo: &Geo, input: &str) -> Result<Target, GeoError> {
+        let bad = |problem: String| GeoError::BadTarget {
+            input: input.to_string(),
+            problem,
+        };
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(bad(
+                "empty (expected north, province:NAME, city:NAME:30km or LAT,LON:20km)".into(),
+            ));
+        }
+        let mut parts: Vec<&str> = s.split(':').map(str::trim).collect();
+        // Weighting suffix.
+        let mut weighting = Weighting::Uniform;
+        if let Some(last) = parts.last().copied() {
+            let l = last.to_ascii_lowercase();
+            if l == "pop" || l.starts_with("pop=") {
+                let reach_km = match l.strip_prefix("pop=") {
+                    Some(r) => parse_km(r).map_err(|p| bad(format!("population reach: {p}")))?,
+                    None => DEFAULT_REACH_KM,
+                };
+                weighting = Weighting::Population { reach_km };
+                parts.pop();
+            }
+        }
+        let head = parts.first().copied().unwrap_or("").to_ascii_lowercase();
+        let kind = match head.as_str() {
+            "north" | "nk" | "anywhere" | "dprk" if parts.len() == 1 => TargetKind::North,
+            "province" => {
+                let [_, name] = parts[..] else {
+                    return Err(bad("expected province:NAME, e.g. province:pyongyang".into()));
+                };
+                match geo.find_province(name) {
+                    Some(p) => TargetKind::Province {
+                        name: p.name.clone(),
+                    },
+                    None => {
+                        return Err(bad(format!(
+                            "unknown province {name:?}; the provinces are {}",
+                            geo.provinces()
+                                .iter()
+                                .map(|p| format!("{} ({})", p.name, p.name_en))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    }
+                }
+            }
+            "city" => {
+                let (name, radius) = match parts[..] {
+                    [_, name] => (name, None),
+                    [_, name, r] => (name, Some(r)),
+                    _ => {
+                        return Err(bad(
+                            "expected city:NAME or city:NAME:RADIUS, e.g. city:Pyongyang:30km"
+                                .into(),
+                        ));
+                    }
+                };
+                let Some(city) = geo.find_city(name) else {
+                    return Err(bad(format!(
+                        "unknown place {name:?}; North Korean places are {}",
+                        geo.nk_cities()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                };
+                let radius_km = match radius {
+                    Some(r) => parse_km(r).map_err(|p| bad(format!("radius: {p}")))?,
+                    None => DEFAULT_RADIUS_KM,
+                };
+                TargetKind::City {
+                    name: city.name.clone(),
+                    lat: city.lat,
+                    lon: city.lon,
+                    radius_km,
+                }
+            }
+            _ if parts.first().is_some_and(|p| p.contains(',')) => {
+                let (point, radius) = match parts[..] {
+                    [p] => (p, None),
+                    [p, r] => (p, Some(r)),
+                    _ => return Err(bad("expected LAT,LON:RADIUS, e.g. 39.0,125.75:20km".into())),
+                };
+                let (lat, lon) = parse_lat_lon(point).map_err(|e| bad(e.to_string()))?;
+                let radius_km = match radius {
+                    Some(r) => parse_km(r).map_err(|p| bad(format!("radius: {p}")))?,
+                    None => DEFAULT_RADIUS_KM,
+                };
+                TargetKind::Point {
+                    lat,
+                    lon,
+                    radius_km,
+                }
+            }
+            _ => {
+                return Err(bad(
+                    "expected north, province:NAME, city:NAME:RADIUS or LAT,LON:RADIUS, optionally followed by :pop".into(),
+                ));
+            }
+        };
+        Ok(Target { kind, weighting })
+    }
+
+    /// A human label: `North Korea`, `P'yŏngyang province`, `Pyongyang ≤ 30 km`...
+    pub fn label(&self) -> String {
+        let area = match &self.kind {
+            TargetKind::North => "North Korea".to_string(),
+            TargetKind::Province { name } => format!("{name} province"),
+            TargetKind::City {
+                name, radius_km, ..
+            } => format!("{name} ≤ {radius_km} km"),
+            TargetKind::Point {
+                lat,
+                lon,
+                radius_km,
+            } => format!("{} ≤ {radius_km} km", format_lat_lon(*lat, *lon)),
+        };
+        match self.weighting {
+            Weighting::Uniform => area,
+            Weighting::Population { reach_km } => {
+                format!("{area}, population-weighted ({reach_km} km reach)")
+            }
+        }
+    }
+
+    /// True if a landing at `(lat, lon)` is in the target area.
+    pub fn hits(&self, geo: &Geo, lat: f64, lon: f64) -> bool {
+        match &self.kind {
+            TargetKind::North => geo.classify(lat, lon).is_north(),
+            TargetKind::Province { name } => matches!(
+                geo.classify(lat, lon),
+                Region::NorthKorea { province: Some(p) } if p == *name
+            ),
+            TargetKind::City {
+                lat: clat,
+                lon: clon,
+                radius_km,
+                ..
+            }
+            | TargetKind::Point {
+                lat: clat,
+                lon: clon,
+                radius_km,
+            } => distance_km(lat, lon, *clat, *clon) <= *radius_km,
+        }
+    }
+
+    /// The landing's score in [0, 1]: 0 outside the area; inside it 1, or with
+    /// population weighting the population within reach (see [`Weighting::Population`]).
+    /// A non-finite landing scores 0.
+    pub fn score(&self, geo: &Geo, lat: f64, lon: f64) -> f64 {
+        if !lat.is_finite() || !lon.is_finite() || !self.hits(geo, lat, lon) {
+            return 0.0;
+        }
+        match self.weighting {
+            Weighting::Uniform => 1.0,
+            Weighting::Population { reach_km } => population_weight(geo, lat, lon, reach_km),
+        }
+    }
+}
+
+/// `min(1, Σ POP_MAX·max(0, 1 − d/reach) / POP_MAX(largest))` over North Korean places.
+pub(crate) fn population_weight(geo: &Geo, lat: f64, lon: f64, reach_km: f64) -> f64 {
+    let largest = geo.nk_cities().map(|c| c.pop_max).max().unwrap_or(0);
+    if largest == 0 || reach_km <= 0.0 {
+        return 0.0;
+    }
+    let sum: f64 = geo
+        .nk_cities()
+        .map(|c| {
+            let d = distance_km(lat, lon, c.lat, c.lon);
+            c.pop_max as f64 * (1.0 - d / reach_km).max(0.0)
+        })
+        .sum();
+    (sum / largest as f64).clamp(0.0, 1.0)
+}
+
+/// Reads `30km`, `30 km` or `30` (km); must be finite and > 0.
+fn parse_km(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let n = t
+        .strip_suffix("km")
+        .or_else(|| t.strip_suffix("KM"))
+        .unwrap_or(t)
+        .trim();
+    let v: f64 = n
+        .parse()
+        .map_err(|_| format!("{t:?} is not a distance (expected e.g. 30km)"))?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(format!("{t:?} must be more than 0 km"));
+    }
+    if v > 2000.0 {
+        return Err(format!("{t:?} is more than 2000 km"));
+    }
+    Ok(v)
+}

@@ -1,0 +1,389 @@
+//! Unit tests on the embedded layers.
+
+use super::*;
+
+fn geo() -> &'static Geo {
+    Geo::embedded()
+}
+
+fn nk(province: &str) -> Region {
+    Region::NorthKorea {
+        province: Some(province.to_string()),
+    }
+}
+
+#[test]
+fn embedded_layers_parse() {
+    let g = Geo::try_embedded().map_err(|e| e.to_string());
+    let g = g.as_ref().map_err(String::clone);
+    assert!(g.is_ok(), "{g:?}");
+    assert_eq!(geo().provinces().len(), 11);
+    assert_eq!(geo().cities().len(), 125);
+    assert_eq!(geo().nk_cities().count(), 28);
+    for layer in Layer::ALL {
+        let text = layer_geojson(layer);
+        assert!(text.contains("FeatureCollection"), "{layer:?}");
+    }
+}
+
+#[test]
+fn known_points() {
+    let g = geo();
+    assert_eq!(g.classify(39.02, 125.75), nk("P'yŏngyang"), "Pyongyang");
+    assert_eq!(g.classify(37.57, 126.98), Region::SouthKorea, "Seoul");
+    assert!(g.classify(37.97, 126.55).is_north(), "Kaesong");
+    assert_eq!(g.classify(37.7, 126.2), Region::Sea, "west of Ganghwa");
+    assert_eq!(g.classify(40.12, 124.38), Region::China, "Dandong");
+    assert_eq!(g.classify(43.12, 131.9), Region::Russia, "Vladivostok");
+    assert_eq!(g.classify(33.59, 130.40), Region::Japan, "Fukuoka");
+    assert_eq!(g.classify(35.18, 129.07), Region::SouthKorea, "Busan");
+    assert_eq!(g.classify(41.78, 129.79), nk("Hamgyŏng-bukto"), "Chongjin");
+    assert_eq!(g.classify(40.09, 124.42), nk("P'yŏngan-bukto"), "Sinuiju");
+    assert_eq!(g.classify(38.04, 125.71), nk("Hwanghae-namdo"), "Haeju");
+    assert_eq!(g.classify(39.16, 127.43), nk("Kangwŏn-do"), "Wonsan");
+    assert_eq!(g.classify(37.0, 124.0), Region::Sea, "Yellow Sea");
+    assert_eq!(g.classify(38.5, 131.0), Region::Sea, "East Sea");
+}
+
+#[test]
+fn dmz_points() {
+    let g = geo();
+    // On the MDL near Cheorwon (between the two edges of the DMZ).
+    assert_eq!(g.classify(38.3, 127.5), Region::Dmz);
+    // Panmunjom (Joint Security Area), on the MDL.
+    assert_eq!(g.classify(37.956, 126.677), Region::Dmz);
+    // Well south and north of it.
+    assert_eq!(g.classify(38.1, 127.5), Region::SouthKorea);
+    assert!(g.classify(38.5, 127.5).is_north());
+}
+
+#[test]
+fn outside_the_map_and_bad_numbers() {
+    let g = geo();
+    assert_eq!(g.classify(f64::NAN, 126.0), Region::OutsideMap);
+    assert_eq!(g.classify(37.0, f64::INFINITY), Region::OutsideMap);
+    assert_eq!(g.classify(35.0, 136.0), Region::OutsideMap);
+    assert_eq!(g.classify(-95.0, 126.0), Region::OutsideMap);
+    assert!(g.try_classify(f64::NAN, 126.0).is_err());
+    assert!(g.try_classify(91.0, 126.0).is_err());
+    assert!(g.try_classify(37.0, 181.0).is_err());
+    assert_eq!(g.try_classify(35.0, 136.0).ok(), Some(Region::OutsideMap));
+    assert!(!g.is_land(f64::NAN, f64::NAN));
+    assert!(g.nearest_nk_city(f64::NAN, 126.0).is_none());
+}
+
+#[test]
+fn classification_never_panics_on_a_sweep() {
+    // Every 0.013 degree across the map and beyond its edges, plus special values.
+    let g = geo();
+    let specials = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MAX,
+        f64::MIN,
+        -0.0,
+        32.0,
+        45.0,
+        120.0,
+        135.0,
+    ];
+    for &a in &specials {
+        for &b in &specials {
+            let _ = g.classify(a, b);
+            let _ = g.is_land(a, b);
+            let _ = g.nearest_nk_city(a, b);
+            let _ = Target::north().score(g, a, b);
+        }
+    }
+    let mut lat = 31.5;
+    let mut n = 0;
+    while lat < 45.5 {
+        let mut lon = 119.5;
+        while lon < 135.5 {
+            let r = g.classify(lat, lon);
+            assert_eq!(r != Region::OutsideMap, in_extent(lat, lon));
+            n += 1;
+            lon += 0.13;
+        }
+        lat += 0.013;
+    }
+    assert!(n > 100_000);
+}
+
+/// The index must agree with `geo`'s `Contains` (a plain implementation of the same
+/// polygons) away from edges, where the two may legitimately differ by rounding.
+#[test]
+fn index_agrees_with_geo_contains() {
+    use geo::{Contains, Coord};
+    let g = geo();
+    let mut polys = Vec::new();
+    for f in features(Layer::Countries).unwrap_or_default() {
+        let code = f
+            .property("ADM0_A3")
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string();
+        let geom = f.geometry.as_ref().map(geo::Geometry::<f64>::try_from);
+        if let Some(Ok(geom)) = geom {
+            polys.push((code, geom));
+        }
+    }
+    assert_eq!(polys.len(), 5);
+    // A deterministic pseudo-random walk over the map (no RNG dependency needed).
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut checked = 0;
+    for _ in 0..4000 {
+        let lat = 32.0 + 13.0 * next();
+        let lon = 120.0 + 15.0 * next();
+        let p = Coord { x: lon, y: lat };
+        let expected = polys
+            .iter()
+            .find(|(_, geom)| geom.contains(&p))
+            .map(|(c, _)| c.as_str());
+        let got = match g.classify(lat, lon) {
+            Region::NorthKorea { .. } => Some("PRK"),
+            Region::SouthKorea => Some("KOR"),
+            Region::China => Some("CHN"),
+            Region::Russia => Some("RUS"),
+            Region::Japan => Some("JPN"),
+            Region::Dmz => continue,
+            Region::Sea => None,
+            Region::OutsideMap => unreachable!("inside the extent"),
+        };
+        assert_eq!(got, expected, "at {lat},{lon}");
+        checked += 1;
+    }
+    assert!(checked > 3900);
+}
+
+#[test]
+fn provinces_cover_north_korea() {
+    let g = geo();
+    // The largest place of each province lies in it (Natural Earth's own ADM1NAME).
+    for (lat, lon, prov) in [
+        (39.91, 127.55, "Hamgyŏng-namdo"), // Hamhung
+        (40.97, 126.60, "Chagang-do"),     // Kanggye
+        (41.39, 128.19, "Ryanggang"),      // Hyesan
+        (38.51, 125.76, "Hwanghae-bukto"), // Sariwon
+        (39.42, 125.94, "P'yŏngan-namdo"), // Sunchon
+        (42.34, 130.40, "Rason"),          // Sonbong
+    ] {
+        assert_eq!(g.classify(lat, lon), nk(prov), "{prov}");
+    }
+    let p = g.find_province("pyongyang");
+    assert_eq!(p.map(|p| p.name.as_str()), Some("P'yŏngyang"));
+    for q in [
+        "P'yŏngan-bukto",
+        "north pyongan",
+        "평안북도",
+        "PYONGAN-BUKDO",
+    ] {
+        assert_eq!(
+            g.find_province(q).map(|p| p.code.as_str()),
+            Some("PRK-3312"),
+            "{q}"
+        );
+    }
+    assert!(g.find_province("seoul").is_none());
+    assert!(g.find_province("").is_none());
+}
+
+#[test]
+fn cities_and_distances() {
+    let g = geo();
+    let py = g
+        .find_city("pyongyang")
+        .map(|c| (c.name.as_str(), c.pop_max));
+    assert_eq!(py, Some(("Pyongyang", 3_300_000)));
+    assert_eq!(
+        g.find_city("평양").map(|c| c.name.as_str()),
+        Some("Pyongyang")
+    );
+    assert_eq!(
+        g.find_city("Hyesan").map(|c| c.name.as_str()),
+        Some("Hyeson")
+    );
+    assert_eq!(
+        g.find_city("seoul").map(|c| c.country.as_str()),
+        Some("KOR")
+    );
+    // Seoul to Pyongyang is about 195 km great-circle.
+    let d = distance_km(37.5663, 126.9997, 39.0194, 125.7547);
+    assert!((d - 195.0).abs() < 5.0, "{d}");
+    // From Imjingak the nearest North Korean place is Kaesong, about 21 km.
+    let (city, d) = g
+        .nearest_nk_city(37.889, 126.740)
+        .unwrap_or_else(|| unreachable!());
+    assert_eq!(city.name, "Kaesong");
+    assert!((15.0..25.0).contains(&d), "{d}");
+}
+
+#[test]
+fn sites_are_in_the_south_on_land() {
+    let g = geo();
+    assert_eq!(sites().len(), 7);
+    for s in sites() {
+        assert_eq!(g.classify(s.lat, s.lon), Region::SouthKorea, "{}", s.name);
+    }
+}
+
+#[test]
+fn launch_points() {
+    let p = LaunchPoint::parse("paju").map_err(|e| e.to_string());
+    assert_eq!(p.as_ref().map(|p| p.site), Ok(Some("Paju")));
+    for q in [
+        "PAJU",
+        "Imjingak",
+        "임진각",
+        " 파주 ",
+        "baengnyeong-do",
+        "백령도",
+        "Gimpo",
+    ] {
+        assert!(LaunchPoint::parse(q).is_ok(), "{q}");
+    }
+    let p = LaunchPoint::parse("37.5, 126.9").map_err(|e| e.to_string());
+    assert_eq!(
+        p.as_ref().map(|p| (p.lat, p.lon, p.site)),
+        Ok((37.5, 126.9, None))
+    );
+
+    let e = LaunchPoint::parse("Busan")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown launch site \"Busan\""), "{e}");
+    assert!(
+        e.contains("Paju (파주)") && e.contains("Baengnyeong"),
+        "{e}"
+    );
+    for bad in [
+        "37.5",
+        "37.5,",
+        "abc,126",
+        "37.5,126.9,3",
+        "95,126",
+        "37,200",
+        "NaN,126",
+        "inf,126",
+    ] {
+        let e = LaunchPoint::parse(bad).map(|_| ()).unwrap_err().to_string();
+        assert!(e.contains("bad coordinate"), "{bad}: {e}");
+    }
+    let e = LaunchPoint::parse("95,126")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("latitude 95 is outside -90..90"), "{e}");
+}
+
+#[test]
+fn targets_parse() {
+    let t = |s: &str| Target::parse(s).map_err(|e| e.to_string());
+    assert_eq!(t("north"), Ok(Target::north()));
+    assert_eq!(t("NK"), Ok(Target::north()));
+    let p = t("province:pyongyang");
+    assert_eq!(
+        p.as_ref().map(|t| t.kind.clone()),
+        Ok(TargetKind::Province {
+            name: "P'yŏngyang".into()
+        })
+    );
+    assert_eq!(t("province:P'yŏngyang"), p);
+    assert_eq!(t("province:평양"), p);
+    match t("city:Pyongyang:30km").map(|t| t.kind) {
+        Ok(TargetKind::City {
+            name, radius_km, ..
+        }) => {
+            assert_eq!(name, "Pyongyang");
+            assert_eq!(radius_km, 30.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    match t("37.5,126.9:20km").map(|t| t.kind) {
+        Ok(TargetKind::Point {
+            lat,
+            lon,
+            radius_km,
+        }) => assert_eq!((lat, lon, radius_km), (37.5, 126.9, 20.0)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        t("north:pop=40km").map(|t| t.weighting),
+        Ok(Weighting::Population { reach_km: 40.0 })
+    );
+    assert_eq!(
+        t("city:pyongyang:pop").map(|t| t.weighting),
+        Ok(Weighting::Population {
+            reach_km: target::DEFAULT_REACH_KM
+        })
+    );
+    for (bad, needle) in [
+        ("", "empty"),
+        ("south", "expected north"),
+        ("province:", "unknown province"),
+        ("province:tokyo", "P'yŏngyang"),
+        ("city:Atlantis:10km", "unknown place"),
+        ("city:Pyongyang:-3km", "more than 0"),
+        ("city:Pyongyang:abc", "not a distance"),
+        ("95,126:10km", "latitude 95"),
+        ("north:pop=0", "more than 0"),
+        ("37.5,126.9:10:20", "expected LAT,LON"),
+    ] {
+        let e = t(bad).map(|_| ()).unwrap_err();
+        assert!(e.contains("bad target") && e.contains(needle), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn targets_score() {
+    let g = geo();
+    let north = Target::north();
+    assert_eq!(north.score(g, 39.02, 125.75), 1.0);
+    assert_eq!(north.score(g, 37.57, 126.98), 0.0);
+    assert_eq!(north.score(g, 38.3, 127.5), 0.0, "DMZ is not the North");
+    assert_eq!(north.score(g, f64::NAN, 125.75), 0.0);
+
+    let prov = Target::parse("province:pyongyang").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(prov.score(g, 39.02, 125.75), 1.0);
+    assert_eq!(prov.score(g, 39.91, 127.55), 0.0, "Hamhung");
+
+    let city = Target::parse("city:Pyongyang:30km").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(city.score(g, 39.0194, 125.7547), 1.0);
+    // Nampo is about 35 km from Pyongyang.
+    assert_eq!(city.score(g, 38.7669, 125.4524), 0.0);
+
+    let pop = Target::parse("north:pop").unwrap_or_else(|e| panic!("{e}"));
+    let at_py = pop.score(g, 39.0194, 125.7547);
+    assert!((0.99..=1.0).contains(&at_py), "{at_py}");
+    let remote = pop.score(g, 41.0, 129.0);
+    assert!((0.0..0.05).contains(&remote), "{remote}");
+    let sariwon_10km = pop.score(g, 38.507 + 0.09, 125.762);
+    assert!(sariwon_10km > 0.0 && sariwon_10km < at_py, "{sariwon_10km}");
+    assert_eq!(
+        pop.score(g, 37.57, 126.98),
+        0.0,
+        "Seoul is not in the target"
+    );
+    assert!(pop.label().contains("population-weighted"));
+    assert_eq!(city.label(), "Pyongyang ≤ 30 km");
+}
+
+#[test]
+fn most_grid_cells_answer_directly() {
+    let g = geo();
+    // Cells that an edge touches need the slower ray test; keep them a minority.
+    assert!(
+        g.admin0.mixed_fraction() < 0.15,
+        "{}",
+        g.admin0.mixed_fraction()
+    );
+    assert!(g.province_index.mixed_fraction() < 0.25);
+}
