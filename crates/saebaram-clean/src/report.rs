@@ -1,0 +1,65 @@
+//! The per-file report of a clean run.
+
+use serde::Serialize;
+
+/// What happened to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    /// Metadata was removed; the output differs from the input.
+    Cleaned,
+    /// Nothing to remove; the output is a byte-for-byte copy.
+    Unchanged,
+    /// Not cleaned and not written to the output (see `reason`).
+    Blocked,
+}
+
+/// The outcome for one input file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    /// Path relative to the output folder (POSIX separators).
+    pub path: String,
+    /// The input file as given on the command line (joined with its relative path).
+    pub source: String,
+    /// Format recognised (`jpeg`, `png`, `docx`...), or `unknown`.
+    pub format: String,
+    /// Cleaned, unchanged or blocked.
+    pub status: FileStatus,
+    /// What was removed or rewritten, one human-readable item each.
+    pub removed: Vec<String>,
+    /// Why the file is blocked (only when blocked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// How many Red Star OS machines' marks were found (and stripped) on the file.
+    pub redstar_marks: usize,
+    /// Input size in bytes.
+    pub bytes_in: u64,
+    /// Output size in bytes (0 when blocked).
+    pub bytes_out: u64,
+}
+
+/// The outcome of a whole run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// One entry per input file, sorted by `path`.
+    pub files: Vec<FileReport>,
+    /// Whether the manifest was written (only when nothing was blocked).
+    pub manifest_written: bool,
+}
+
+impl Report {
+    /// Number of files with this status.
+    pub fn count(&self, status: FileStatus) -> usize {
+        self.files.iter().filter(|f| f.status == status).count()
+    }
+
+    /// True when no file was blocked.
+    pub fn all_clean(&self) -> bool {
+        self.count(FileStatus::Blocked) == 0
+    }
+
+    /// Total Red Star OS marks found.
+    pub fn redstar_marks(&self) -> usize {
+        self.files.iter().map(|f| f.redstar_marks).sum()
+    }
+}
