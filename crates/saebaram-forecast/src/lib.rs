@@ -10,9 +10,40 @@
 //! longitude in degrees, longitude in -180..180; altitude in metres above mean sea level
 //! (geopotential metres); wind components in m/s (u towards east, v towards north); density
 //! in kg/m³. A point outside the data is [`OutOfDomain`], never a zero wind.
+//!
+//! Entry points: [`Forecast::embedded`] (the JMA MEPS sample of 2019-06-05 00Z built into
+//! the binary), [`Forecast::open`] (a GRIB2 file, a directory of GRIB2 step files, a cache
+//! file, or a tawhiri dataset), both implementing [`WindField`].
+//!
+//! Hand-written parts, and why: UTC calendar arithmetic ([`time`], a few lines instead of a
+//! date crate), the hypsometric height derivation and the 4-D interpolation (the point of
+//! this crate; `grib` has no interpolation), the cache layout (a flat `f32` body behind a
+//! JSON header so that `memmap2` can serve lookups in place), the tawhiri reader (a raw
+//! array; only the shape is knowledge) and the `.idx`/`.index` parsers (a few lines each).
+//! GRIB2 decoding is the `grib` crate's, with its pure-Rust decoders only.
 #![deny(missing_docs)]
+// `!(x <= max)` is deliberate throughout: a NaN must fail every range check.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use serde::Serialize;
+
+pub mod cache;
+pub mod cube;
+mod error;
+pub mod forecast;
+pub mod grib2;
+pub mod region;
+pub mod tawhiri;
+pub mod time;
+
+#[cfg(test)]
+mod tests;
+
+pub use cube::{Cube, Grid, Sample};
+pub use error::{ForecastError, Result};
+pub use forecast::{Forecast, ForecastInfo, OpenOptions, SourceKind};
+pub use grib2::{Derivation, FieldInfo};
+pub use region::Region;
 
 /// The wind and air at one point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -41,9 +72,7 @@ pub enum Axis {
 
 /// A query outside the forecast in space or time.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
-#[error(
-    "({lat:.3}, {lon:.3}) at {alt_m:.0} m, t={t_unix_s:.0} is outside the forecast ({axis:?})"
-)]
+#[error("({lat:.3}, {lon:.3}) at {alt_m:.0} m, t={t_unix_s:.0} is outside the forecast ({axis:?})")]
 pub struct OutOfDomain {
     /// The axis the point left the data on.
     pub axis: Axis,
@@ -99,7 +128,11 @@ pub struct UniformWind {
 
 impl WindField for UniformWind {
     fn wind(&self, _t: f64, _lat: f64, _lon: f64, alt_m: f64) -> Result<Wind, OutOfDomain> {
-        Ok(Wind { u_m_s: self.u_m_s, v_m_s: self.v_m_s, density_kg_m3: isa::density_kg_m3(alt_m) })
+        Ok(Wind {
+            u_m_s: self.u_m_s,
+            v_m_s: self.v_m_s,
+            density_kg_m3: isa::density_kg_m3(alt_m),
+        })
     }
 
     fn coverage(&self) -> Coverage {
@@ -149,6 +182,17 @@ pub mod isa {
         }
     }
 
+    /// ISA geopotential altitude of a pressure, metres (the inverse of [`pressure_hpa`]).
+    pub fn altitude_m(p_hpa: f64) -> f64 {
+        let exponent = G0 / (R_DRY * LAPSE_K_M);
+        let p11 = pressure_hpa(TROPOPAUSE_M);
+        if p_hpa >= p11 {
+            T0_K / LAPSE_K_M * (1.0 - (p_hpa / P0_HPA).powf(1.0 / exponent))
+        } else {
+            TROPOPAUSE_M + R_DRY * temperature_k(TROPOPAUSE_M) / G0 * (p11 / p_hpa).ln()
+        }
+    }
+
     /// ISA density at a geopotential altitude, kg/m³.
     pub fn density_kg_m3(alt_m: f64) -> f64 {
         pressure_hpa(alt_m) * 100.0 / (R_DRY * temperature_k(alt_m))
@@ -168,6 +212,15 @@ pub mod isa {
             // ICAO tables: 0.9093 kg/m³ at 3 km, 0.7364 at 5 km.
             assert!((density_kg_m3(3000.0) - 0.9093).abs() < 1e-3);
             assert!((density_kg_m3(5000.0) - 0.7364).abs() < 1e-3);
+        }
+
+        #[test]
+        fn altitude_inverts_pressure() {
+            for alt in [-300.0, 0.0, 1500.0, 5500.0, 11_000.0, 16_000.0] {
+                assert!((altitude_m(pressure_hpa(alt)) - alt).abs() < 1e-6, "{alt}");
+            }
+            // ICAO: 500 hPa is at 5574 m.
+            assert!((altitude_m(500.0) - 5574.0).abs() < 2.0);
         }
     }
 }

@@ -1,0 +1,312 @@
+//! The cache: one file per run, memory-mapped for lookups in place.
+//!
+//! ```text
+//! offset  size  field
+//! 0       8     magic "SAEBWIND"
+//! 8       4     format version, u32 LE (this is version 1)
+//! 12      4     header length H, u32 LE
+//! 16      32    BLAKE3 of the header bytes
+//! 48      H     header: JSON (source, credit, run, valid times, levels, grid, derived
+//!               fields, inventory, body offset/length and the body's BLAKE3)
+//! ...           zero padding to a multiple of 64
+//! body    4*N   f32 little-endian, [time][lat][lon][level][u, v, gh, t]
+//! ```
+//!
+//! Files are written to a temporary file in the same directory and renamed, so a crash
+//! never leaves half a cache. Opening checks magic, version, header checksum and exact
+//! sizes; `verify_body` also checks the body's checksum (a full read of the file).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cube::{Cube, Layout, Store};
+use crate::error::{ForecastError, Result};
+use crate::forecast::{Forecast, ForecastInfo, SourceKind};
+
+/// The first 8 bytes of a cache file.
+pub const MAGIC: &[u8; 8] = b"SAEBWIND";
+/// The format version this build writes and reads.
+pub const VERSION: u32 = 1;
+const PREFIX: usize = 48;
+const ALIGN: usize = 64;
+
+/// The JSON header of a cache file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    /// Always `saebaram wind cube`.
+    pub format: String,
+    /// Body layout, for humans: `time,lat,lon,level,[u,v,gh,t] f32le`.
+    pub layout: String,
+    /// Byte offset of the body.
+    pub body_offset: u64,
+    /// Number of f32 values in the body.
+    pub body_values: u64,
+    /// BLAKE3 of the body, hex.
+    pub body_blake3: String,
+    /// The forecast's description.
+    pub info: ForecastInfo,
+}
+
+fn cache_err(path: &Path, detail: impl Into<String>) -> ForecastError {
+    ForecastError::Cache {
+        file: path.display().to_string(),
+        detail: detail.into(),
+    }
+}
+
+/// Writes `forecast` to `path` atomically (temporary file in the same directory, then
+/// rename). Creates the directory if needed.
+pub fn write(forecast: &Forecast, path: &Path) -> Result<()> {
+    if cfg!(target_endian = "big") {
+        return Err(cache_err(
+            path,
+            "cache files are little-endian; this big-endian machine cannot write them",
+        ));
+    }
+    let cube = &forecast.cube;
+    let native = Layout::native(
+        cube.times.len(),
+        cube.levels_hpa.len(),
+        cube.grid.nlat,
+        cube.grid.nlon,
+    );
+    if native != Some(cube.layout) {
+        return Err(cache_err(
+            path,
+            "only cubes decoded from GRIB2 can be cached (a tawhiri dataset is used in place)",
+        ));
+    }
+    let body: &[u8] = bytemuck::cast_slice(cube.values());
+    let mut info = forecast.info.clone();
+    if info.kind != SourceKind::Embedded {
+        info.kind = SourceKind::Cache;
+    }
+    let mut header = Header {
+        format: "saebaram wind cube".into(),
+        layout: "time,lat,lon,level,[u,v,gh,t] f32le".into(),
+        body_offset: 0,
+        body_values: cube.values().len() as u64,
+        body_blake3: blake3::hash(body).to_hex().to_string(),
+        info,
+    };
+    // The offset depends on the header length, which depends on the offset's digits:
+    // iterate to a fixed point (twice is always enough).
+    let mut json = Vec::new();
+    for _ in 0..3 {
+        json = serde_json::to_vec(&header)
+            .map_err(|e| cache_err(path, format!("cannot encode header: {e}")))?;
+        let off = (PREFIX + json.len()).div_ceil(ALIGN) * ALIGN;
+        if header.body_offset == off as u64 {
+            break;
+        }
+        header.body_offset = off as u64;
+    }
+    let off = header.body_offset as usize;
+    if off < PREFIX + json.len() {
+        return Err(cache_err(path, "internal: header does not fit"));
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ForecastError::io(dir.display(), "cannot create directory", e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".saebaram-cache-")
+        .tempfile_in(dir)
+        .map_err(|e| ForecastError::io(dir.display(), "cannot create a temporary file in", e))?;
+    let io = |e| ForecastError::io(path.display(), "cannot write", e);
+    {
+        let f = tmp.as_file_mut();
+        let mut w = std::io::BufWriter::new(f);
+        w.write_all(MAGIC).map_err(io)?;
+        w.write_all(&VERSION.to_le_bytes()).map_err(io)?;
+        w.write_all(&(json.len() as u32).to_le_bytes())
+            .map_err(io)?;
+        w.write_all(blake3::hash(&json).as_bytes()).map_err(io)?;
+        w.write_all(&json).map_err(io)?;
+        w.write_all(&vec![0u8; off - PREFIX - json.len()])
+            .map_err(io)?;
+        w.write_all(body).map_err(io)?;
+        w.flush().map_err(io)?;
+    }
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path)
+        .map_err(|e| ForecastError::io(path.display(), "cannot rename into place", e.error))?;
+    Ok(())
+}
+
+/// Reads and checks a cache file's header without mapping its body.
+pub fn read_header(path: &Path) -> Result<Header> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| ForecastError::io(path.display(), "cannot open", e))?;
+    let mut prefix = [0u8; PREFIX];
+    f.read_exact(&mut prefix)
+        .map_err(|_| cache_err(path, "truncated (shorter than the 48-byte prefix)"))?;
+    let hlen = check_prefix(path, &prefix)?;
+    let mut json = vec![0u8; hlen];
+    f.read_exact(&mut json)
+        .map_err(|_| cache_err(path, "truncated header"))?;
+    parse_header(path, &prefix, &json)
+}
+
+fn check_prefix(path: &Path, prefix: &[u8]) -> Result<usize> {
+    if prefix.get(0..8) != Some(MAGIC.as_slice()) {
+        return Err(cache_err(path, "not a saebaram cache file (bad magic)"));
+    }
+    let word = |a: usize| {
+        prefix
+            .get(a..a + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+            .unwrap_or(0)
+    };
+    let version = word(8);
+    if version != VERSION {
+        return Err(cache_err(
+            path,
+            format!(
+                "format version {version}, this saebaram reads version {VERSION}: delete it and fetch again"
+            ),
+        ));
+    }
+    let hlen = word(12) as usize;
+    if hlen == 0 || hlen > 64 << 20 {
+        return Err(cache_err(path, format!("implausible header length {hlen}")));
+    }
+    Ok(hlen)
+}
+
+fn parse_header(path: &Path, prefix: &[u8], json: &[u8]) -> Result<Header> {
+    if prefix.get(16..48) != Some(blake3::hash(json).as_bytes().as_slice()) {
+        return Err(cache_err(path, "header checksum mismatch (damaged file)"));
+    }
+    serde_json::from_slice(json).map_err(|e| cache_err(path, format!("unreadable header: {e}")))
+}
+
+/// Opens a cache file, memory-mapped. `verify_body` also checks the body's BLAKE3 (reads
+/// the whole file); the header and all sizes are always checked.
+pub fn open(path: &Path, verify_body: bool) -> Result<Forecast> {
+    if cfg!(target_endian = "big") {
+        return Err(cache_err(
+            path,
+            "cache files are little-endian; this big-endian machine cannot read them",
+        ));
+    }
+    let file = std::fs::File::open(path)
+        .map_err(|e| ForecastError::io(path.display(), "cannot open", e))?;
+    // SAFETY: the map is read-only; cache files are only ever replaced by rename, never
+    // modified in place, so the mapped pages do not change under us (a user truncating
+    // the file by hand could still cause SIGBUS, as with any mmap).
+    let map = unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|e| ForecastError::io(path.display(), "cannot map", e))?;
+    let prefix = map
+        .get(..PREFIX)
+        .ok_or_else(|| cache_err(path, "truncated (shorter than the 48-byte prefix)"))?;
+    let hlen = check_prefix(path, prefix)?;
+    let json = map
+        .get(PREFIX..PREFIX + hlen)
+        .ok_or_else(|| cache_err(path, "truncated header"))?;
+    let header = parse_header(path, prefix, json)?;
+    let info = header.info;
+    let g = info.grid;
+    g.check().map_err(|e| cache_err(path, e))?;
+    let nt = info.valid_unix_s.len();
+    let nl = info.levels_hpa.len();
+    if nt == 0 || nl < 2 {
+        return Err(cache_err(path, "no times or fewer than two levels"));
+    }
+    let layout = Layout::native(nt, nl, g.nlat, g.nlon)
+        .ok_or_else(|| cache_err(path, "dimensions overflow"))?;
+    let off = header.body_offset as usize;
+    let expected = (off as u64).checked_add(layout.len as u64 * 4);
+    if header.body_values != layout.len as u64
+        || !off.is_multiple_of(ALIGN)
+        || off < PREFIX + hlen
+        || expected != Some(map.len() as u64)
+    {
+        return Err(cache_err(
+            path,
+            format!(
+                "size mismatch: {} bytes on disk, header promises {} values at offset {off} for a {nt}x{nl}x{}x{} cube \
+                 (truncated or damaged)",
+                map.len(),
+                header.body_values,
+                g.nlat,
+                g.nlon
+            ),
+        ));
+    }
+    let body = map.get(off..).unwrap_or(&[]);
+    if bytemuck::try_cast_slice::<u8, f32>(body).is_err() {
+        return Err(cache_err(path, "body is not aligned for f32"));
+    }
+    if verify_body && blake3::hash(body).to_hex().as_str() != header.body_blake3 {
+        return Err(cache_err(path, "body checksum mismatch (damaged file)"));
+    }
+    if info.valid_unix_s.windows(2).any(|w| w[0] >= w[1])
+        || info.levels_hpa.windows(2).any(|w| w[0] <= w[1])
+    {
+        return Err(cache_err(path, "times or levels out of order"));
+    }
+    let cube = Cube {
+        times: info.valid_unix_s.clone(),
+        levels_hpa: info.levels_hpa.clone(),
+        grid: g,
+        layout,
+        store: Store::Mapped {
+            map,
+            offset: off,
+            len: layout.len,
+        },
+        alt_max_m: info.alt_max_m,
+    };
+    let mut info = info;
+    if info.kind != SourceKind::Embedded {
+        info.kind = SourceKind::Cache;
+    }
+    info.origin = path.display().to_string();
+    Ok(Forecast { cube, info })
+}
+
+/// One cache file, for `forecast list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    /// The file.
+    pub path: PathBuf,
+    /// Its size, bytes.
+    pub bytes: u64,
+    /// Its header, or why it could not be read.
+    pub header: std::result::Result<Box<ForecastInfo>, String>,
+}
+
+/// The cache files (`*.swc`) in `dir`, sorted by name. A missing directory is an empty cache.
+pub fn list(dir: &Path) -> Result<Vec<Entry>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ForecastError::io(dir.display(), "cannot list", e)),
+    };
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| ForecastError::io(dir.display(), "cannot list", e))?;
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("swc") {
+            continue;
+        }
+        let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let header = read_header(&path)
+            .map(|h| Box::new(h.info))
+            .map_err(|e| e.to_string());
+        out.push(Entry {
+            path,
+            bytes,
+            header,
+        });
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}

@@ -1,0 +1,777 @@
+//! GRIB2 files -> wind cube, through the `grib` crate (pure-Rust decoders for templates 5.0,
+//! 5.2, 5.3, 5.40, 5.41 and 5.42; repeated sections 4-7).
+//!
+//! Only u, v, geopotential height and temperature on isobaric surfaces (discipline 0,
+//! surface type 100) are decoded; every other field is listed in the inventory and skipped
+//! without decoding, so a field the decoder cannot handle (e.g. bitmap indicator 254 on an
+//! AMSL wind) does not stop a file whose isobaric winds are fine.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use grib::{
+    Code, Grib2SubmessageDecoder, GridDefinitionTemplateValues, codetables::grib2::Table4_4,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::cube::{Cube, Grid, NVAR};
+use crate::error::{ForecastError, Result};
+use crate::isa;
+use crate::region::Region;
+use crate::time;
+
+/// One field of a GRIB2 file, as listed by `forecast info`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldInfo {
+    /// The file it came from.
+    pub file: String,
+    /// Message number (1-based) and submessage number (0-based) in the file.
+    pub message: usize,
+    /// Submessage number within the message.
+    pub submessage: usize,
+    /// Short name: `u`, `v`, `gh`, `t`, `r`, ... or `d0.c2.n22` when unknown.
+    pub name: String,
+    /// Level: `850 hPa`, `10 m above ground`, ...
+    pub level: String,
+    /// Valid time, seconds since the epoch, when the template says.
+    pub valid_unix_s: Option<i64>,
+    /// Forecast step, hours after the run, when the template says.
+    pub step_h: Option<f64>,
+    /// Data representation template, e.g. `5.3`.
+    pub packing: String,
+    /// True if the cube uses this field.
+    pub used: bool,
+}
+
+/// What was derived while building the cube, level by level.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Derivation {
+    /// Pressure level, hPa (`None`: every level).
+    pub level_hpa: Option<f64>,
+    /// What was derived and how.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Var {
+    U = 0,
+    V = 1,
+    Gh = 2,
+    T = 3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct SrcGrid {
+    ni: usize,
+    nj: usize,
+    la1: f64,
+    lo1: f64,
+    dlat: f64,
+    dlon: f64,
+}
+
+/// The crop of one source grid: the output grid and which source row/column feeds each
+/// output row/column.
+struct Crop {
+    src: SrcGrid,
+    grid: Grid,
+    rows: Vec<usize>,
+    cols: Vec<usize>,
+}
+
+/// Collects fields from one or more GRIB2 files, then builds the cube.
+pub(crate) struct Assembly {
+    label: String,
+    region: Region,
+    run: Option<i64>,
+    centre: Option<u16>,
+    crop: Option<Crop>,
+    fields: BTreeMap<(i64, i64, Var), Vec<f32>>,
+    pub inventory: Vec<FieldInfo>,
+}
+
+/// The result of [`Assembly::finish`].
+pub(crate) struct Built {
+    pub cube: Cube,
+    pub run_unix_s: i64,
+    pub centre: Option<u16>,
+    pub derived: Vec<Derivation>,
+    pub inventory: Vec<FieldInfo>,
+}
+
+fn short_name(discipline: u8, cat: Option<u8>, num: Option<u8>) -> String {
+    match (discipline, cat, num) {
+        (0, Some(0), Some(0)) => "t".into(),
+        (0, Some(1), Some(0)) => "q".into(),
+        (0, Some(1), Some(1)) => "r".into(),
+        (0, Some(2), Some(2)) => "u".into(),
+        (0, Some(2), Some(3)) => "v".into(),
+        (0, Some(2), Some(8)) => "w".into(),
+        (0, Some(2), Some(10)) => "absv".into(),
+        (0, Some(3), Some(0)) => "pres".into(),
+        (0, Some(3), Some(1)) => "prmsl".into(),
+        (0, Some(3), Some(5)) => "gh".into(),
+        (d, c, n) => format!(
+            "d{d}.c{}.n{}",
+            c.map_or("?".into(), |c| c.to_string()),
+            n.map_or("?".into(), |n| n.to_string())
+        ),
+    }
+}
+
+fn level_name(surface_type: u8, value: f64) -> String {
+    match surface_type {
+        1 => "surface".into(),
+        100 => format!("{} hPa", value / 100.0),
+        101 => "mean sea level".into(),
+        102 => format!("{value} m above mean sea level"),
+        103 => format!("{value} m above ground"),
+        7 => "tropopause".into(),
+        6 => "max wind".into(),
+        t => format!("surface type {t} = {value}"),
+    }
+}
+
+fn unit_seconds(unit: &Code<Table4_4, u8>) -> Option<i64> {
+    match unit {
+        Code::Name(Table4_4::Second) => Some(1),
+        Code::Name(Table4_4::Minute) => Some(60),
+        Code::Name(Table4_4::Hour) => Some(3600),
+        Code::Name(Table4_4::ThreeHours) => Some(3 * 3600),
+        Code::Name(Table4_4::SixHours) => Some(6 * 3600),
+        Code::Name(Table4_4::TwelveHours) => Some(12 * 3600),
+        Code::Name(Table4_4::Day) => Some(86_400),
+        _ => None,
+    }
+}
+
+fn src_grid(gd: &grib::GridDefinition) -> std::result::Result<SrcGrid, String> {
+    let values = GridDefinitionTemplateValues::try_from(gd).map_err(|e| {
+        format!(
+            "grid template 3.{} is not supported ({e}); only regular lat/lon (3.0) is",
+            gd.grid_tmpl_num()
+        )
+    })?;
+    let t = match values {
+        GridDefinitionTemplateValues::Template0(t) => t,
+        _ => {
+            return Err(format!(
+                "grid template 3.{} is not supported; only regular latitude/longitude grids (3.0) are",
+                gd.grid_tmpl_num()
+            ));
+        }
+    };
+    let g = &t.lat_lon.grid;
+    let scan = t.lat_lon.scanning_mode;
+    if !scan.is_consecutive_for_i() || scan.scans_alternating_rows() || scan.0 & 0x0f != 0 {
+        return Err(format!(
+            "scanning mode {:#010b} is not supported (only row by row, not alternating)",
+            scan.0
+        ));
+    }
+    let basic = g.initial_production_domain_basic_angle;
+    let sub = g.basic_angle_subdivisions;
+    let unit = if basic == 0 || basic == u32::MAX || sub == 0 || sub == u32::MAX {
+        1e-6
+    } else {
+        f64::from(basic) / f64::from(sub)
+    };
+    let (ni, nj) = (g.ni as usize, g.nj as usize);
+    if ni < 2 || nj < 2 || g.ni == u32::MAX || g.nj == u32::MAX {
+        return Err(format!(
+            "grid of {ni}x{nj} points is too small or undefined"
+        ));
+    }
+    let la1 = f64::from(g.first_point_lat) * unit;
+    let la2 = f64::from(g.last_point_lat) * unit;
+    let lo1 = f64::from(g.first_point_lon) * unit;
+    let lo2 = f64::from(g.last_point_lon) * unit;
+    if !(-90.0..=90.0).contains(&la1) || !(-90.0..=90.0).contains(&la2) || la1 == la2 {
+        return Err(format!(
+            "invalid latitudes of first/last grid points: {la1} and {la2}"
+        ));
+    }
+    if (la2 > la1) != scan.scans_positively_for_j() {
+        return Err(format!(
+            "first/last latitudes {la1}, {la2} contradict the scanning mode"
+        ));
+    }
+    let dlat = (la2 - la1) / (nj - 1) as f64;
+    let span = if scan.scans_positively_for_i() {
+        (lo2 - lo1).rem_euclid(360.0)
+    } else {
+        (lo1 - lo2).rem_euclid(360.0)
+    };
+    if !(span > 0.0) {
+        return Err(format!(
+            "invalid longitudes of first/last grid points: {lo1} and {lo2}"
+        ));
+    }
+    let dlon_abs = span / (ni - 1) as f64;
+    if (ni - 1) as f64 * dlon_abs >= 360.0 || ni as f64 * dlon_abs > 360.0 + 1e-6 {
+        return Err(format!(
+            "longitudes overlap: {ni} points every {dlon_abs} degrees"
+        ));
+    }
+    let dlon = if scan.scans_positively_for_i() {
+        dlon_abs
+    } else {
+        -dlon_abs
+    };
+    Ok(SrcGrid {
+        ni,
+        nj,
+        la1,
+        lo1,
+        dlat,
+        dlon,
+    })
+}
+
+fn norm_lon(x: f64) -> f64 {
+    let y = (x + 180.0).rem_euclid(360.0) - 180.0;
+    // Snap to micro-degrees to undo accumulated rounding.
+    (y * 1e6).round() / 1e6
+}
+
+fn crop(src: SrcGrid, region: &Region) -> Option<Crop> {
+    const EPS: f64 = 1e-6;
+    let adlat = src.dlat.abs();
+    let lat_south = if src.dlat > 0.0 {
+        src.la1
+    } else {
+        src.la1 + src.dlat * (src.nj - 1) as f64
+    };
+    let k0 = ((region.lat_min - lat_south) / adlat + EPS).floor();
+    let k1 = ((region.lat_max - lat_south) / adlat - EPS).ceil();
+    if k0 < 0.0 || k1 > (src.nj - 1) as f64 || k1 <= k0 {
+        return None;
+    }
+    let (k0, k1) = (k0 as usize, k1 as usize);
+    let rows = (k0..=k1)
+        .map(|k| if src.dlat > 0.0 { k } else { src.nj - 1 - k })
+        .collect();
+    let d = src.dlon.abs();
+    let west = if src.dlon > 0.0 {
+        src.lo1
+    } else {
+        src.lo1 - d * (src.ni - 1) as f64
+    };
+    let wraps = (src.ni as f64 * d - 360.0).abs() < EPS;
+    let off_min = (region.lon_min - west).rem_euclid(360.0);
+    let c0 = {
+        let c = (off_min / d + EPS).floor();
+        // Just west of `west` on a non-wrapping grid comes back as ~360: not covered.
+        if c * d >= 360.0 - EPS { 0.0 } else { c }
+    };
+    let c1 = ((off_min + (region.lon_max - region.lon_min)) / d - EPS).ceil();
+    let ncols = c1 - c0 + 1.0;
+    if c1 <= c0 || ncols > src.ni as f64 || (!wraps && c1 > (src.ni - 1) as f64) {
+        return None;
+    }
+    let (c0, c1) = (c0 as usize, c1 as usize);
+    let cols = (c0..=c1)
+        .map(|c| {
+            let c = c % src.ni;
+            if src.dlon > 0.0 { c } else { src.ni - 1 - c }
+        })
+        .collect::<Vec<_>>();
+    let grid = Grid {
+        lat0: ((lat_south + k0 as f64 * adlat) * 1e6).round() / 1e6,
+        dlat: adlat,
+        nlat: k1 - k0 + 1,
+        lon0: norm_lon(west + c0 as f64 * d),
+        dlon: d,
+        nlon: cols.len(),
+    };
+    Some(Crop {
+        src,
+        grid,
+        rows,
+        cols,
+    })
+}
+
+fn grib_err(file: &str, field: impl Into<String>, detail: impl std::fmt::Display) -> ForecastError {
+    ForecastError::Grib {
+        file: file.to_string(),
+        field: field.into(),
+        detail: detail.to_string(),
+    }
+}
+
+impl Assembly {
+    pub fn new(label: impl Into<String>, region: Region) -> Self {
+        Assembly {
+            label: label.into(),
+            region,
+            run: None,
+            centre: None,
+            crop: None,
+            fields: BTreeMap::new(),
+            inventory: Vec::new(),
+        }
+    }
+
+    /// Adds the fields of one GRIB2 file (one or many messages).
+    pub fn add(&mut self, bytes: &[u8], file: &str) -> Result<()> {
+        if bytes.len() < 16 || bytes.get(0..4) != Some(b"GRIB") {
+            return Err(grib_err(
+                file,
+                "section 0",
+                "not a GRIB file (no \"GRIB\" at the start)",
+            ));
+        }
+        if bytes.get(7) != Some(&2) {
+            return Err(grib_err(
+                file,
+                "section 0",
+                format!(
+                    "GRIB edition {} is not supported (only GRIB2)",
+                    bytes.get(7).copied().unwrap_or(0)
+                ),
+            ));
+        }
+        match catch_unwind(AssertUnwindSafe(|| self.add_inner(bytes, file))) {
+            Ok(r) => r,
+            Err(_) => Err(grib_err(
+                file,
+                "message structure",
+                "the GRIB2 decoder failed on malformed data",
+            )),
+        }
+    }
+
+    fn add_inner(&mut self, bytes: &[u8], file: &str) -> Result<()> {
+        let grib2 = grib::from_bytes(bytes).map_err(|e| {
+            grib_err(
+                file,
+                "message structure",
+                format!("corrupt or truncated GRIB2: {e}"),
+            )
+        })?;
+        if grib2.is_empty() {
+            return Err(grib_err(
+                file,
+                "message structure",
+                "no GRIB2 message found",
+            ));
+        }
+        for ((msg, sub), sm) in grib2.iter() {
+            let discipline = sm.indicator().discipline;
+            let pd = sm.prod_def();
+            let (cat, num) = (pd.parameter_category(), pd.parameter_number());
+            let name = short_name(discipline, cat, num);
+            let surface = pd
+                .fixed_surfaces()
+                .map(|(a, _)| (a.surface_type, a.value()));
+            let level =
+                surface.map_or_else(|| "unknown level".to_string(), |(t, v)| level_name(t, v));
+            let rt = sm.identification().ref_time_unchecked();
+            let run = time::unix_from_civil(
+                i64::from(rt.year),
+                u32::from(rt.month),
+                u32::from(rt.day),
+                u32::from(rt.hour),
+                u32::from(rt.minute),
+                u32::from(rt.second),
+            );
+            let step_s = pd
+                .forecast_time()
+                .and_then(|ft| unit_seconds(&ft.unit).map(|u| u * i64::from(ft.value)));
+            let valid = run.zip(step_s).map(|(r, s)| r + s);
+            let packing = format!("5.{}", sm.repr_def().repr_tmpl_num());
+            let field_name = format!(
+                "{name} {level}{} (message {}, field {})",
+                step_s.map_or(String::new(), |s| format!(" step +{} h", s as f64 / 3600.0)),
+                msg + 1,
+                sub
+            );
+            let var = match (discipline, cat, num, surface) {
+                (0, Some(2), Some(2), Some((100, _))) => Some(Var::U),
+                (0, Some(2), Some(3), Some((100, _))) => Some(Var::V),
+                (0, Some(3), Some(5), Some((100, _))) => Some(Var::Gh),
+                (0, Some(0), Some(0), Some((100, _))) => Some(Var::T),
+                _ => None,
+            };
+            self.inventory.push(FieldInfo {
+                file: file.to_string(),
+                message: msg + 1,
+                submessage: sub,
+                name: name.clone(),
+                level: level.clone(),
+                valid_unix_s: valid,
+                step_h: step_s.map(|s| s as f64 / 3600.0),
+                packing: packing.clone(),
+                used: var.is_some(),
+            });
+            let Some(var) = var else { continue };
+            let level_pa = surface.map_or(f64::NAN, |(_, v)| v);
+            if !(level_pa.is_finite() && level_pa > 0.0) {
+                return Err(grib_err(
+                    file,
+                    &field_name,
+                    "missing or invalid pressure level",
+                ));
+            }
+            let run = run.ok_or_else(|| grib_err(file, &field_name, "invalid reference time"))?;
+            let valid = valid.ok_or_else(|| {
+                grib_err(
+                    file,
+                    &field_name,
+                    format!(
+                        "product template 4.{} has no forecast time this reader understands",
+                        pd.prod_tmpl_num()
+                    ),
+                )
+            })?;
+            match self.run {
+                None => self.run = Some(run),
+                Some(r) if r != run => {
+                    return Err(ForecastError::Cube {
+                        file: file.to_string(),
+                        field: field_name,
+                        detail: format!(
+                            "run {} differs from run {} of earlier fields: one cube holds one run",
+                            time::format_rfc3339(run),
+                            time::format_rfc3339(r)
+                        ),
+                    });
+                }
+                Some(_) => {}
+            }
+            self.centre.get_or_insert(sm.identification().centre_id());
+            let src = src_grid(sm.grid_def()).map_err(|e| grib_err(file, &field_name, e))?;
+            match &self.crop {
+                Some(c) if c.src != src => {
+                    return Err(ForecastError::Cube {
+                        file: file.to_string(),
+                        field: field_name,
+                        detail: format!(
+                            "grid {src:?} differs from the grid of earlier fields {:?}",
+                            c.src
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    let c = crop(src, &self.region).ok_or_else(|| ForecastError::NotCovered {
+                        file: file.to_string(),
+                        grid: describe_src(&src),
+                        region: self.region.to_string(),
+                    })?;
+                    self.crop = Some(c);
+                }
+            }
+            let key = (valid, (level_pa * 100.0).round() as i64, var);
+            if self.fields.contains_key(&key) {
+                return Err(ForecastError::Cube {
+                    file: file.to_string(),
+                    field: field_name,
+                    detail: "appears twice (several ensemble members or runs in one input?)".into(),
+                });
+            }
+            let decoder = Grib2SubmessageDecoder::from(sm)
+                .map_err(|e| grib_err(file, &field_name, format!("cannot decode: {e}")))?;
+            let values = decoder
+                .dispatch()
+                .map_err(|e| grib_err(file, &field_name, format!("cannot decode: {e}")))?;
+            let Some(c) = &self.crop else { continue };
+            let n = c.src.ni * c.src.nj;
+            let mut all = Vec::with_capacity(n);
+            all.extend(values.take(n + 1));
+            if all.len() != n {
+                return Err(grib_err(
+                    file,
+                    &field_name,
+                    format!("decoded {} values for a grid of {n} points", all.len()),
+                ));
+            }
+            let mut out = Vec::with_capacity(c.rows.len() * c.cols.len());
+            for &r in &c.rows {
+                for &col in &c.cols {
+                    out.push(all.get(r * c.src.ni + col).copied().unwrap_or(f32::NAN));
+                }
+            }
+            self.fields.insert(key, out);
+        }
+        Ok(())
+    }
+
+    /// Builds the cube: checks U/V pairs and levels, derives missing heights, lays out.
+    pub fn finish(self) -> Result<Built> {
+        let file = self.label.clone();
+        let cube_err = |field: String, detail: String| ForecastError::Cube {
+            file: file.clone(),
+            field,
+            detail,
+        };
+        let (Some(crop), Some(run)) = (self.crop, self.run) else {
+            return Err(cube_err(
+                "u/v".into(),
+                "no u or v wind on isobaric (pressure) levels found".into(),
+            ));
+        };
+        let times: Vec<i64> = self
+            .fields
+            .keys()
+            .map(|k| k.0)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        // Pressure levels in centi-Pa keys, bottom (highest pressure) first.
+        let mut wind_levels: Vec<i64> = self
+            .fields
+            .keys()
+            .filter(|k| matches!(k.2, Var::U | Var::V))
+            .map(|k| k.1)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        wind_levels.reverse();
+        let mut all_levels: Vec<i64> = self
+            .fields
+            .keys()
+            .map(|k| k.1)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        all_levels.reverse();
+        let hpa = |l: i64| l as f64 / 10_000.0;
+        let step = |t: i64| format!("+{} h", (t - run) as f64 / 3600.0);
+        if wind_levels.len() < 2 {
+            return Err(cube_err(
+                "u/v".into(),
+                format!(
+                    "winds on {} pressure level(s); need at least 2",
+                    wind_levels.len()
+                ),
+            ));
+        }
+        for &t in &times {
+            for &l in &wind_levels {
+                let has_u = self.fields.contains_key(&(t, l, Var::U));
+                let has_v = self.fields.contains_key(&(t, l, Var::V));
+                match (has_u, has_v) {
+                    (true, true) => {}
+                    (true, false) => {
+                        return Err(cube_err(
+                            format!("u {} hPa step {}", hpa(l), step(t)),
+                            "U without V: no v wind on that level and step".into(),
+                        ));
+                    }
+                    (false, true) => {
+                        return Err(cube_err(
+                            format!("v {} hPa step {}", hpa(l), step(t)),
+                            "V without U: no u wind on that level and step".into(),
+                        ));
+                    }
+                    (false, false) => {
+                        return Err(cube_err(
+                            format!("u/v {} hPa step {}", hpa(l), step(t)),
+                            "missing level: other steps have winds on it, this one does not".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        // Which levels' heights and temperatures exist (the same for every step, or the
+        // derivation note would lie).
+        let mut derived = Vec::new();
+        for &l in &all_levels {
+            let gh_steps = times
+                .iter()
+                .filter(|&&t| self.fields.contains_key(&(t, l, Var::Gh)))
+                .count();
+            let t_steps = times
+                .iter()
+                .filter(|&&t| self.fields.contains_key(&(t, l, Var::T)))
+                .count();
+            if gh_steps != 0 && gh_steps != times.len() {
+                return Err(cube_err(
+                    format!("gh {} hPa", hpa(l)),
+                    format!("present at {gh_steps} of {} steps", times.len()),
+                ));
+            }
+            if t_steps != 0 && t_steps != times.len() {
+                return Err(cube_err(
+                    format!("t {} hPa", hpa(l)),
+                    format!("present at {t_steps} of {} steps", times.len()),
+                ));
+            }
+        }
+        let has = |l: i64, v: Var| {
+            times
+                .first()
+                .is_some_and(|&t| self.fields.contains_key(&(t, l, v)))
+        };
+        let any_gh = all_levels.iter().any(|&l| has(l, Var::Gh));
+        for (k, &l) in all_levels.iter().enumerate() {
+            if has(l, Var::Gh) || !wind_levels.contains(&l) {
+                continue;
+            }
+            // Mirror the sweep below: from the nearest level below with a height, else above.
+            let anchor_below = all_levels[..k].iter().rev().find(|&&a| has(a, Var::Gh));
+            let anchor_above = all_levels[k + 1..].iter().find(|&&a| has(a, Var::Gh));
+            let anchor = match (anchor_below, anchor_above) {
+                (Some(a), _) | (None, Some(a)) => format!("anchored on gh {} hPa", hpa(*a)),
+                (None, None) => format!("anchored on the ISA height of {} hPa", hpa(all_levels[0])),
+            };
+            let temp = if has(l, Var::T) {
+                "forecast temperature"
+            } else {
+                "ISA temperature where the forecast has none"
+            };
+            let _ = any_gh;
+            derived.push(Derivation {
+                level_hpa: Some(hpa(l)),
+                note: format!("geopotential height derived hypsometrically from {temp}, {anchor}"),
+            });
+        }
+        for &l in &wind_levels {
+            if !has(l, Var::T) {
+                derived.push(Derivation {
+                    level_hpa: Some(hpa(l)),
+                    note: "no temperature: air density from the ISA".into(),
+                });
+            }
+        }
+        let grid = crop.grid;
+        let npts = grid.nlat * grid.nlon;
+        let nl = wind_levels.len();
+        let m = all_levels.len();
+        let p_pa: Vec<f64> = all_levels.iter().map(|&l| l as f64 / 100.0).collect();
+        let mut values = vec![f32::NAN; times.len() * npts * nl * NVAR];
+        let mut z = vec![f64::NAN; m];
+        let mut tk = vec![f64::NAN; m];
+        let rg = isa::R_DRY / isa::G0;
+        for (it, &t) in times.iter().enumerate() {
+            let col_of = |l: i64, v: Var| self.fields.get(&(t, l, v));
+            let gh_f: Vec<Option<&Vec<f32>>> =
+                all_levels.iter().map(|&l| col_of(l, Var::Gh)).collect();
+            let t_f: Vec<Option<&Vec<f32>>> =
+                all_levels.iter().map(|&l| col_of(l, Var::T)).collect();
+            for p in 0..npts {
+                for k in 0..m {
+                    let isa_t = isa::temperature_k(isa::altitude_m(p_pa[k] / 100.0));
+                    let tv = t_f[k]
+                        .and_then(|f| f.get(p))
+                        .map(|&x| f64::from(x))
+                        .filter(|x| x.is_finite() && *x > 100.0);
+                    tk[k] = tv.unwrap_or(isa_t);
+                    z[k] = gh_f[k]
+                        .and_then(|f| f.get(p))
+                        .map_or(f64::NAN, |&x| f64::from(x));
+                }
+                if !any_gh {
+                    z[0] = isa::altitude_m(p_pa[0] / 100.0);
+                }
+                for k in 1..m {
+                    if z[k].is_nan() && z[k - 1].is_finite() {
+                        z[k] = z[k - 1]
+                            + rg * 0.5 * (tk[k] + tk[k - 1]) * (p_pa[k - 1] / p_pa[k]).ln();
+                    }
+                }
+                for k in (0..m.saturating_sub(1)).rev() {
+                    if z[k].is_nan() && z[k + 1].is_finite() {
+                        z[k] = z[k + 1]
+                            - rg * 0.5 * (tk[k] + tk[k + 1]) * (p_pa[k] / p_pa[k + 1]).ln();
+                    }
+                }
+                for (il, &l) in wind_levels.iter().enumerate() {
+                    let k = all_levels.iter().position(|&a| a == l).unwrap_or(0);
+                    let base = ((it * npts) + p) * nl * NVAR + il * NVAR;
+                    let get = |v: Var| {
+                        col_of(l, v)
+                            .and_then(|f| f.get(p))
+                            .copied()
+                            .unwrap_or(f32::NAN)
+                    };
+                    if let Some(slot) = values.get_mut(base..base + NVAR) {
+                        slot[0] = get(Var::U);
+                        slot[1] = get(Var::V);
+                        slot[2] = z[k] as f32;
+                        slot[3] = if has(l, Var::T) {
+                            get(Var::T)
+                        } else {
+                            f32::NAN
+                        };
+                    }
+                }
+            }
+        }
+        let levels_hpa: Vec<f64> = wind_levels.iter().map(|&l| hpa(l)).collect();
+        let cube = Cube::from_native(times, levels_hpa, grid, values)
+            .map_err(|e| cube_err("u/v/gh".into(), e))?;
+        Ok(Built {
+            cube,
+            run_unix_s: run,
+            centre: self.centre,
+            derived,
+            inventory: self.inventory,
+        })
+    }
+}
+
+fn describe_src(s: &SrcGrid) -> String {
+    let la2 = s.la1 + s.dlat * (s.nj - 1) as f64;
+    let lo2 = s.lo1 + s.dlon * (s.ni - 1) as f64;
+    format!(
+        "{}x{} points, latitude {} to {}, longitude {} to {}",
+        s.nj, s.ni, s.la1, la2, s.lo1, lo2
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crop_handles_both_longitude_conventions_and_scan_orders() {
+        // Global 2.5 degree grid, 0..357.5E, north to south.
+        let g = SrcGrid {
+            ni: 144,
+            nj: 73,
+            la1: 90.0,
+            lo1: 0.0,
+            dlat: -2.5,
+            dlon: 2.5,
+        };
+        let c = crop(g, &Region::KOREA).expect("covered");
+        assert_eq!(
+            (c.grid.lat0, c.grid.nlat, c.grid.lon0, c.grid.nlon),
+            (30.0, 7, 120.0, 7)
+        );
+        // Row 0 of the output is the southernmost: 30N = source row (90-30)/2.5 = 24.
+        assert_eq!(c.rows[0], 24);
+        assert_eq!(c.cols[0], 48);
+        // The same grid in -180..180, south to north.
+        let g2 = SrcGrid {
+            ni: 144,
+            nj: 73,
+            la1: -90.0,
+            lo1: -180.0,
+            dlat: 2.5,
+            dlon: 2.5,
+        };
+        let c2 = crop(g2, &Region::KOREA).expect("covered");
+        assert_eq!(c2.grid, c.grid);
+        assert_eq!(c2.rows[0], 48);
+        assert_eq!(c2.cols[0], 120);
+        // A region across 0E on a 0..360 grid wraps.
+        let c3 = crop(g, &Region::new(40.0, 50.0, -10.0, 10.0).expect("region")).expect("covered");
+        assert_eq!(c3.grid.lon0, -10.0);
+        assert_eq!(c3.cols[0], 140);
+        assert_eq!(c3.cols[4], 0);
+        // A regional grid that misses the box.
+        let r = SrcGrid {
+            ni: 241,
+            nj: 253,
+            la1: 47.6,
+            lo1: 130.0,
+            dlat: -0.1,
+            dlon: 0.125,
+        };
+        assert!(crop(r, &Region::KOREA).is_none());
+    }
+}

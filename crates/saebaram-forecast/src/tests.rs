@@ -1,0 +1,445 @@
+//! Tests across modules: decoding the shipped files against ecCodes reference values,
+//! interpolation, the cache round trip, tawhiri datasets.
+
+use std::path::PathBuf;
+
+use crate::cube::Grid;
+use crate::region::Region;
+use crate::{Axis, Forecast, WindField, cache, tawhiri};
+
+const PAJU: (f64, f64) = (37.8, 126.75);
+
+fn shared(name: &str) -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/wind/"
+    ))
+    .join(name)
+}
+
+/// Zero-based offsets of every section 4 in a GRIB2 file.
+pub(crate) fn section4_offsets(bytes: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut msg = 0;
+    while msg + 16 <= bytes.len() && &bytes[msg..msg + 4] == b"GRIB" {
+        let total = u64::from_be_bytes(bytes[msg + 8..msg + 16].try_into().unwrap()) as usize;
+        let mut pos = msg + 16;
+        while pos + 5 <= msg + total {
+            if &bytes[pos..pos + 4] == b"7777" {
+                break;
+            }
+            let len = u32::from_be_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
+            if bytes[pos + 4] == 4 {
+                out.push(pos);
+            }
+            pos += len;
+        }
+        msg += total;
+    }
+    out
+}
+
+/// The embedded file with every field's forecast time set to `hours`.
+fn meps_at_step(hours: u32) -> Vec<u8> {
+    let mut b = crate::forecast::EMBEDDED_GRIB2.to_vec();
+    for s in section4_offsets(&b) {
+        b[s + 17] = 1; // unit: hour
+        b[s + 18..s + 22].copy_from_slice(&hours.to_be_bytes());
+    }
+    b
+}
+
+#[test]
+fn embedded_matches_eccodes_at_reference_points() {
+    let f = Forecast::embedded().expect("embedded sample decodes");
+    assert!(f.info().is_embedded_sample());
+    assert_eq!(f.info().levels_hpa, vec![975.0, 950.0, 925.0, 850.0, 300.0]);
+    // (lat, lon, u850, v850) from shared/data/wind/SOURCES.md (ecCodes, grid points).
+    for (lat, lon, u, v) in [
+        (37.8, 126.75, 2.416, -0.080),
+        (37.6, 126.75, 1.440, 0.608),
+        (37.8, 126.5, 2.190, 1.014),
+        (38.1, 127.125, 4.182, -3.908),
+        (38.2, 127.25, 4.408, -4.908),
+        (39.0, 125.75, 7.979, 0.780),
+    ] {
+        let s = f.sample_level(0.0, lat, lon, 850.0).expect("850 hPa");
+        assert!(
+            (s.u_m_s - u).abs() < 1e-3,
+            "u850 at {lat},{lon}: {} vs {u}",
+            s.u_m_s
+        );
+        assert!(
+            (s.v_m_s - v).abs() < 1e-3,
+            "v850 at {lat},{lon}: {} vs {v}",
+            s.v_m_s
+        );
+        // 850 hPa height was derived from gh500 and the temperatures: plausible for June.
+        assert!(
+            (1350.0..1650.0).contains(&s.height_m),
+            "gh850 {}",
+            s.height_m
+        );
+        assert!(s.temperature_k.is_some());
+    }
+    let s = f.sample_level(0.0, 37.6, 127.0, 975.0).expect("975");
+    assert!(
+        (s.u_m_s - 0.220).abs() < 1e-3 && (s.v_m_s + 0.313).abs() < 1e-3,
+        "{s:?}"
+    );
+    // The derivation is reported.
+    assert!(
+        f.info()
+            .derived
+            .iter()
+            .any(|d| d.level_hpa == Some(850.0) && d.note.contains("hypsometric"))
+    );
+    assert!(
+        f.info()
+            .derived
+            .iter()
+            .all(|d| d.level_hpa != Some(300.0) || !d.note.contains("hypsometric"))
+    );
+    assert!(
+        f.info()
+            .derived
+            .iter()
+            .any(|d| d.level_hpa == Some(300.0) && d.note.contains("ISA"))
+    );
+    assert_eq!(f.info().inventory.len(), 20);
+}
+
+#[test]
+fn embedded_is_steady_and_fails_closed_outside() {
+    let f = Forecast::embedded().expect("decodes");
+    let c = f.coverage();
+    assert!(c.steady);
+    assert!(
+        c.lat_min <= 32.0 && c.lat_max >= 45.0 && c.lon_min <= 120.0 && c.lon_max >= 135.0,
+        "{c:?}"
+    );
+    assert!(c.alt_max_m > 9000.0 && c.alt_max_m < 10_500.0, "{c:?}");
+    // Steady: any time gives the same wind.
+    let a = f.wind(0.0, PAJU.0, PAJU.1, 3000.0).expect("inside");
+    let b = f.wind(2.0e9, PAJU.0, PAJU.1, 3000.0).expect("inside");
+    assert_eq!(a, b);
+    assert_eq!(
+        f.wind(0.0, PAJU.0, PAJU.1, 12_000.0).unwrap_err().axis,
+        Axis::Altitude
+    );
+    assert_eq!(
+        f.wind(0.0, 50.0, PAJU.1, 1000.0).unwrap_err().axis,
+        Axis::Latitude
+    );
+    assert_eq!(
+        f.wind(0.0, PAJU.0, 140.0, 1000.0).unwrap_err().axis,
+        Axis::Longitude
+    );
+    assert_eq!(
+        f.wind(0.0, f64::NAN, PAJU.1, 1000.0).unwrap_err().axis,
+        Axis::Latitude
+    );
+    assert_eq!(
+        f.wind(0.0, PAJU.0, PAJU.1, f64::NAN).unwrap_err().axis,
+        Axis::Altitude
+    );
+}
+
+#[test]
+fn vertical_interpolation_is_linear_in_height_and_holds_below() {
+    let f = Forecast::embedded().expect("decodes");
+    let l925 = f.sample_level(0.0, PAJU.0, PAJU.1, 925.0).expect("925");
+    let l850 = f.sample_level(0.0, PAJU.0, PAJU.1, 850.0).expect("850");
+    let mid = 0.5 * (l925.height_m + l850.height_m);
+    let s = f.sample_alt(0.0, PAJU.0, PAJU.1, mid).expect("between");
+    assert!((s.u_m_s - 0.5 * (l925.u_m_s + l850.u_m_s)).abs() < 1e-9);
+    assert!((s.v_m_s - 0.5 * (l925.v_m_s + l850.v_m_s)).abs() < 1e-9);
+    assert!(s.pressure_hpa < 925.0 && s.pressure_hpa > 850.0);
+    // At a level's own height the level's wind comes back.
+    let at = f
+        .sample_alt(0.0, PAJU.0, PAJU.1, l850.height_m)
+        .expect("at 850");
+    assert!((at.u_m_s - l850.u_m_s).abs() < 1e-6);
+    // Below the lowest level the lowest wind is held; density keeps rising.
+    let l975 = f.sample_level(0.0, PAJU.0, PAJU.1, 975.0).expect("975");
+    let ground = f.sample_alt(0.0, PAJU.0, PAJU.1, 0.0).expect("ground");
+    assert!(ground.below_lowest_level);
+    assert_eq!((ground.u_m_s, ground.v_m_s), (l975.u_m_s, l975.v_m_s));
+    assert!(ground.density_kg_m3 > l975.density_kg_m3 && ground.density_kg_m3 < 1.3);
+    assert!(ground.pressure_hpa > 975.0 && ground.pressure_hpa < 1030.0);
+    // Density from T and p at 850 hPa: p/(R T).
+    let rho = 85_000.0 / (crate::isa::R_DRY * l850.temperature_k.expect("t850"));
+    assert!((l850.density_kg_m3 - rho).abs() < 1e-9);
+}
+
+#[test]
+fn gfs_global_file_matches_eccodes() {
+    let path = shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2");
+    let f = Forecast::open(&path).expect("GFS decodes");
+    assert_eq!(f.info().levels_hpa.len(), 26);
+    assert_eq!(f.info().run_name(), "2011100800");
+    assert_eq!(f.info().steps_h(), vec![72.0]);
+    assert!(
+        f.info()
+            .derived
+            .iter()
+            .all(|d| !d.note.contains("hypsometric"))
+    );
+    for (lat, lon, u, v, gh) in [
+        (37.5, 127.5, -2.76, 0.19, 1549.304),
+        (40.0, 125.0, -2.17, -0.49, 1551.71),
+    ] {
+        let s = f.sample_level(0.0, lat, lon, 850.0).expect("850");
+        assert!((s.u_m_s - u).abs() < 5e-3, "u {} vs {u}", s.u_m_s);
+        assert!((s.v_m_s - v).abs() < 5e-3, "v {} vs {v}", s.v_m_s);
+        assert!((s.height_m - gh).abs() < 5e-3, "gh {} vs {gh}", s.height_m);
+    }
+    // 26 levels up to 10 hPa: about 30 km.
+    assert!(f.coverage().alt_max_m > 29_000.0);
+}
+
+#[test]
+fn a_region_the_grid_misses_is_an_error() {
+    let r = Region::new(-10.0, 0.0, 120.0, 135.0).expect("region");
+    let e = Forecast::from_grib2_bytes(crate::forecast::EMBEDDED_GRIB2, "meps", r).unwrap_err();
+    assert!(e.to_string().contains("does not cover"), "{e}");
+}
+
+#[test]
+fn truncated_and_corrupt_grib2_are_errors() {
+    let b = crate::forecast::EMBEDDED_GRIB2;
+    for cut in [10, 100, 1000, b.len() / 2, b.len() - 5] {
+        let e = Forecast::from_grib2_bytes(&b[..cut], "cut.grib2", Region::KOREA).unwrap_err();
+        assert!(e.to_string().starts_with("cut.grib2: "), "{e}");
+    }
+    let mut bad = b.to_vec();
+    bad[7] = 1;
+    let e = Forecast::from_grib2_bytes(&bad, "g1.grib", Region::KOREA).unwrap_err();
+    assert!(e.to_string().contains("edition 1"), "{e}");
+}
+
+#[test]
+fn u_without_v_is_an_error() {
+    let mut b = crate::forecast::EMBEDDED_GRIB2.to_vec();
+    // Field 12 (0-based 11) is v850: make it vertical velocity.
+    let s = section4_offsets(&b)[11];
+    assert_eq!((b[s + 9], b[s + 10]), (2, 3));
+    b[s + 10] = 8;
+    let e = Forecast::from_grib2_bytes(&b, "nov.grib2", Region::KOREA)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("u 850 hPa") && e.contains("U without V"), "{e}");
+}
+
+#[test]
+fn several_steps_make_a_strict_time_axis() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("f000.grib2"), meps_at_step(0)).expect("write");
+    std::fs::write(dir.path().join("f003.grib2"), meps_at_step(3)).expect("write");
+    std::fs::write(dir.path().join("README"), "not grib").expect("write");
+    let f = Forecast::open(dir.path()).expect("directory of steps");
+    assert_eq!(f.info().steps_h(), vec![0.0, 3.0]);
+    let c = f.coverage();
+    assert!(!c.steady);
+    let t0 = f.info().run_unix_s as f64;
+    assert_eq!(
+        (c.time_start_unix_s, c.time_end_unix_s),
+        (t0, t0 + 10_800.0)
+    );
+    let e = Forecast::embedded().expect("decodes");
+    let a = e.wind(0.0, PAJU.0, PAJU.1, 2000.0).expect("in");
+    let b = f.wind(t0 + 5000.0, PAJU.0, PAJU.1, 2000.0).expect("in");
+    assert!((a.u_m_s - b.u_m_s).abs() < 1e-9 && (a.v_m_s - b.v_m_s).abs() < 1e-9);
+    assert_eq!(
+        f.wind(t0 - 1.0, PAJU.0, PAJU.1, 2000.0).unwrap_err().axis,
+        Axis::Time
+    );
+    assert_eq!(
+        f.wind(t0 + 10_801.0, PAJU.0, PAJU.1, 2000.0)
+            .unwrap_err()
+            .axis,
+        Axis::Time
+    );
+    // A step missing a level is an error naming it.
+    let mut short = meps_at_step(6);
+    let s = section4_offsets(&short)[10]; // u850
+    short[s + 10] = 8;
+    let s = section4_offsets(&short)[11]; // v850
+    short[s + 10] = 8;
+    std::fs::write(dir.path().join("f006.grib2"), short).expect("write");
+    let err = Forecast::open(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("850 hPa step +6 h") && err.contains("missing level"),
+        "{err}"
+    );
+}
+
+#[test]
+fn linear_in_time_between_steps() {
+    let grid = Grid {
+        lat0: 30.0,
+        dlat: 1.0,
+        nlat: 3,
+        lon0: 120.0,
+        dlon: 1.0,
+        nlon: 3,
+    };
+    let levels = vec![1000.0, 500.0];
+    let mut values = Vec::new();
+    for t in 0..2 {
+        for _ in 0..9 {
+            for (l, h) in [(0, 100.0), (1, 5500.0)] {
+                values.extend([10.0 * t as f32 + l as f32, -1.0, h, f32::NAN]);
+            }
+        }
+    }
+    let f =
+        Forecast::from_values("synthetic", 0, vec![0, 3600], levels, grid, values).expect("cube");
+    let w = f.wind(900.0, 31.0, 121.0, 100.0).expect("in");
+    assert!((w.u_m_s - 2.5).abs() < 1e-9);
+    let w = f.wind(1800.0, 31.0, 121.0, 2800.0).expect("in");
+    assert!((w.u_m_s - 5.5).abs() < 1e-9);
+    assert!((w.density_kg_m3 - crate::isa::density_kg_m3(2800.0)).abs() < 1e-12);
+}
+
+#[test]
+fn cache_round_trips_bit_for_bit() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let f = Forecast::open(&shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    let path = f.write_cache(dir.path()).expect("cache written");
+    assert_eq!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("gfs-2011100800.swc")
+    );
+    let g = cache::open(&path, true).expect("cache opens");
+    let a: &[u32] = bytemuck::cast_slice(f.cube().values());
+    let b: &[u32] = bytemuck::cast_slice(g.cube().values());
+    assert_eq!(a, b);
+    let mut expect = f.info().clone();
+    expect.kind = crate::SourceKind::Cache;
+    expect.origin = path.display().to_string();
+    assert_eq!(g.info(), &expect);
+    assert_eq!(
+        f.wind(0.0, 38.0, 127.0, 5000.0),
+        g.wind(0.0, 38.0, 127.0, 5000.0)
+    );
+    // Opening via Forecast::open sniffs the magic.
+    assert!(Forecast::open(&path).is_ok());
+    let listed = cache::list(dir.path()).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].header.is_ok());
+    // No temporary files left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+
+    // Damage: truncation, a flipped body byte, a flipped header byte, another version.
+    let bytes = std::fs::read(&path).expect("read");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("size mismatch", bytes[..bytes.len() - 4].to_vec()),
+        ("body checksum", {
+            let mut b = bytes.clone();
+            let n = b.len() - 10;
+            b[n] ^= 1;
+            b
+        }),
+        ("header checksum", {
+            let mut b = bytes.clone();
+            b[60] ^= 1;
+            b
+        }),
+        ("version 9", {
+            let mut b = bytes.clone();
+            b[8] = 9;
+            b
+        }),
+        ("truncated", bytes[..20].to_vec()),
+    ];
+    for (what, b) in cases {
+        let p = dir.path().join("bad.swc");
+        std::fs::write(&p, b).expect("write");
+        let e = cache::open(&p, true).unwrap_err().to_string();
+        assert!(e.contains(what) && e.contains("bad.swc"), "{what}: {e}");
+    }
+}
+
+fn small_tawhiri(dir: &std::path::Path) -> (std::path::PathBuf, tawhiri::Shape) {
+    let shape = tawhiri::Shape {
+        hours: 3,
+        step_h: 3,
+        levels_hpa: vec![1000.0, 850.0, 500.0],
+        nlat: 5,
+        nlon: 8,
+    };
+    // Values: height = 100, 1500, 5500 m; u = hour + lat row / 10; v = lon column.
+    let mut v = Vec::new();
+    for h in 0..3 {
+        for l in 0..3 {
+            for var in 0..3 {
+                for j in 0..5 {
+                    for i in 0..8 {
+                        v.push(match var {
+                            0 => [100.0, 1500.0, 5500.0][l],
+                            1 => h as f32 + j as f32 / 10.0,
+                            _ => i as f32,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    let path = dir.join("2024010206");
+    let bytes: Vec<u8> = v.iter().flat_map(|x: &f32| x.to_le_bytes()).collect();
+    std::fs::write(&path, bytes).expect("write");
+    (path, shape)
+}
+
+#[test]
+fn tawhiri_small_dataset_reads_in_place() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, shape) = small_tawhiri(dir.path());
+    let f = tawhiri::open_with_shape(&path, &shape).expect("opens");
+    assert_eq!(f.info().run_name(), "2024010206");
+    assert_eq!(f.info().steps_h(), vec![0.0, 3.0, 6.0]);
+    // Grid: -90..90 every 45 degrees, 0..315E every 45 degrees.
+    let t0 = f.info().run_unix_s as f64;
+    let w = f.wind(t0 + 3.0 * 3600.0, 0.0, 90.0, 1500.0).expect("in");
+    assert!(
+        (w.u_m_s - 1.2).abs() < 1e-6 && (w.v_m_s - 2.0).abs() < 1e-6,
+        "{w:?}"
+    );
+    // Longitude wraps: 337.5E (= -22.5) is between column 7 (315E) and column 0.
+    let w = f.wind(t0, 0.0, -22.5, 1500.0).expect("wraps");
+    assert!((w.v_m_s - 3.5).abs() < 1e-6, "{w:?}");
+    // Time between hours, heights between levels.
+    let w = f.wind(t0 + 1.5 * 3600.0, 45.0, 0.0, 3500.0).expect("in");
+    // Half way between hour 0 and 3 at row 3 (45N): 0.5 + 0.3.
+    assert!((w.u_m_s - 0.8).abs() < 1e-6, "{w:?}");
+    assert_eq!(
+        f.wind(t0 + 7.0 * 3600.0, 0.0, 0.0, 1000.0)
+            .unwrap_err()
+            .axis,
+        Axis::Time
+    );
+    assert_eq!(
+        f.wind(t0, 0.0, 0.0, 6000.0).unwrap_err().axis,
+        Axis::Altitude
+    );
+    assert!((f.coverage().alt_max_m - 5500.0).abs() < 1e-9);
+    // Not cacheable (used in place).
+    assert!(f.write_cache(dir.path()).is_err());
+}
+
+#[test]
+fn tawhiri_wrong_size_or_name_is_an_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (path, _) = small_tawhiri(dir.path());
+    // Real shape: the small file is far too short.
+    let e = Forecast::open(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("2024010206") && e.contains("9528667200 bytes"),
+        "{e}"
+    );
+    let other = dir.path().join("notarun");
+    std::fs::copy(&path, &other).expect("copy");
+    let e = tawhiri::open(&other).unwrap_err().to_string();
+    assert!(e.contains("not a run time"), "{e}");
+}
