@@ -63,11 +63,13 @@ pub(crate) fn clean_member(
         Format::Tiff => Err(block!("TIFF is not supported yet (EXIF lives in the same IFDs as the pixels)")),
         Format::Pdf => formats::pdf::clean(data, &cx, removed),
         Format::Zip => formats::zipdoc::clean(data, &cx, removed),
-        Format::Mp3 | Format::Flac => formats::sound::clean(data, &cx, removed),
+        Format::Mp3 => formats::sound::clean_mp3(data, &cx, removed),
+        Format::Flac => formats::sound::clean_flac(data, &cx, removed),
         Format::Ogg => Err(block!("Ogg (Vorbis/Opus) is not supported yet")),
         Format::IsoBmff => formats::isobmff::clean(data, &cx, removed),
         Format::Matroska => formats::matroska::clean(data, &cx, removed),
-        Format::Html | Format::Text => formats::text::clean(data, &cx, removed),
+        Format::Html => formats::text::clean_html(data, &cx, removed),
+        Format::Text => formats::text::clean_text(data, &cx, removed),
         Format::Unknown => Err(block!("unknown format")),
     };
     (format, r)
