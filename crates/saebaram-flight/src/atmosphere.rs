@@ -1,0 +1,60 @@
+//! Air density models used by the vertical models.
+//!
+//! Two models are used on purpose:
+//! - [`nasa_density_kg_m3`]: the NASA Glenn "atmosmet" piecewise model that tawhiri's parachute
+//!   descent uses (altitude only). P0 uses it so that a standard flight lands where tawhiri's
+//!   model lands.
+//! - the wind field's own density (`Wind::density_kg_m3`, NWP temperature where the forecast
+//!   has it, ISA otherwise) for every other profile.
+
+/// ISA sea-level density, kg/m³ (the `ρ0` of `v = v0·sqrt(ρ0/ρ)`).
+pub const RHO0_KG_M3: f64 = 1.225;
+
+/// Standard gravity, m/s².
+pub const G0_M_S2: f64 = 9.806_65;
+
+/// Tawhiri's constant in `v = -(1.1045·rate)/sqrt(ρ(h))` (≈ sqrt of its sea-level density).
+pub const TAWHIRI_DRAG_K: f64 = 1.1045;
+
+/// Density of the NASA Glenn model that tawhiri's descent uses, kg/m³.
+///
+/// Piecewise in altitude (m): troposphere below 11 km, isothermal to 25 km, a warming layer
+/// above. Pressure in kPa, temperature in °C, as the model is published.
+pub fn nasa_density_kg_m3(alt_m: f64) -> f64 {
+    let (temp_c, p_kpa) = if alt_m > 25_000.0 {
+        let t = -131.21 + 0.00299 * alt_m;
+        (t, 2.488 * ((t + 273.1) / 216.6).powf(-11.388))
+    } else if alt_m > 11_000.0 {
+        (-56.46, 22.65 * (1.73 - 0.000157 * alt_m).exp())
+    } else {
+        let t = 15.04 - 0.00649 * alt_m;
+        (t, 101.29 * ((t + 273.1) / 288.08).powf(5.256))
+    };
+    p_kpa / (0.2869 * (temp_c + 273.1))
+}
+
+/// Tawhiri's parachute descent speed (negative, m/s) for a sea-level rate `rate_m_s`.
+pub fn tawhiri_descent_m_s(rate_m_s: f64, alt_m: f64) -> f64 {
+    -(TAWHIRI_DRAG_K * rate_m_s) / nasa_density_kg_m3(alt_m).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tawhiri_descent_rates_match_published_values() {
+        // tawhiri.md §1: for descent_rate 5: 4.99 m/s at 0 km, 6.43 at 5 km, 8.58 at 10 km,
+        // 18.5 at 20 km, 41.8 at 30 km.
+        for (alt, want) in [
+            (0.0, 4.99),
+            (5e3, 6.43),
+            (10e3, 8.58),
+            (20e3, 18.5),
+            (30e3, 41.8),
+        ] {
+            let got = -tawhiri_descent_m_s(5.0, alt);
+            assert!((got - want).abs() < 0.01 * want, "{alt} m: {got} vs {want}");
+        }
+    }
+}

@@ -1,0 +1,397 @@
+//! Velocity models: wind (plus an ensemble member's wind error and a particle's turbulence)
+//! for the horizontal, one of a few vertical laws for the vertical. All are pure functions of
+//! the state; the random parts are drawn beforehand onto lattices.
+
+use std::f64::consts::PI;
+
+use saebaram_forecast::{OutOfDomain, WindField};
+
+use crate::atmosphere::{G0_M_S2, RHO0_KG_M3, tawhiri_descent_m_s};
+use crate::integrate::{Model, Point, rates_from_velocity};
+use crate::random::Stream;
+
+/// Cross-section of a sphere of volume `v_m3`, m².
+pub fn sphere_area_m2(v_m3: f64) -> f64 {
+    PI * (3.0 * v_m3 / (4.0 * PI)).powf(2.0 / 3.0)
+}
+
+/// Steady vertical speed (m/s) of a balloon with `lift_kg` net lift (negative: sinking),
+/// drag `cd` on `area_m2` in air of density `rho`: `sign(L)·sqrt(2·g·|L| / (ρ·Cd·A))`
+/// (the CUSF burst calculator's ascent formula).
+pub fn lift_speed_m_s(lift_kg: f64, cd: f64, area_m2: f64, rho: f64) -> f64 {
+    let v = (2.0 * G0_M_S2 * lift_kg.abs() / (rho * cd * area_m2)).sqrt();
+    if lift_kg >= 0.0 { v } else { -v }
+}
+
+/// A balloon's vertical law: gas amount (as the mass of air it displaces at ambient
+/// conditions, so that the gas volume at any height is `air_kg/ρ`), leaking exponentially
+/// from `t_ref`; vented envelopes hold at most `v_max_m3`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BalloonLift {
+    /// Displaced-air mass of the gas at `t_ref`, kg.
+    pub gas_air_kg: f64,
+    /// Time the gas amount refers to, UNIX s.
+    pub t_ref: f64,
+    /// Leak rate, 1/s.
+    pub leak_per_s: f64,
+    /// Full volume, m³.
+    pub v_max_m3: f64,
+    /// Whether the envelope vents at full volume (else it is sealed and bursts).
+    pub vented: bool,
+    /// Everything that is not gas, kg.
+    pub mass_kg: f64,
+    /// `1 - M_gas/M_air`.
+    pub buoyancy: f64,
+    /// Drag coefficient.
+    pub cd: f64,
+    /// Fixed cross-section, m² (a tube); None: a sphere of the gas volume.
+    pub area_m2: Option<f64>,
+}
+
+impl BalloonLift {
+    /// Displaced-air mass of the gas at time `t`, before venting.
+    pub fn gas_at(&self, t: f64) -> f64 {
+        self.gas_air_kg * (-self.leak_per_s * (t - self.t_ref).max(0.0)).exp()
+    }
+
+    /// Gas volume at time `t` in air of density `rho` (capped at full volume when vented).
+    pub fn volume_m3(&self, t: f64, rho: f64) -> f64 {
+        let v = self.gas_at(t) / rho;
+        if self.vented { v.min(self.v_max_m3) } else { v }
+    }
+
+    /// Vertical speed, m/s.
+    pub fn speed_m_s(&self, t: f64, rho: f64) -> f64 {
+        let vol = self.volume_m3(t, rho);
+        let lift = vol * rho * self.buoyancy - self.mass_kg;
+        lift_speed_m_s(
+            lift,
+            self.cd,
+            self.area_m2.unwrap_or_else(|| sphere_area_m2(vol)),
+            rho,
+        )
+    }
+}
+
+/// Vertical laws.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Vertical {
+    /// Constant rate, m/s (P0 ascent).
+    Constant(f64),
+    /// Tawhiri's parachute: `-(1.1045·rate)/sqrt(ρ_NASA(h))`, sea-level rate in m/s.
+    TawhiriDrag(f64),
+    /// A falling body: `-v0·sqrt(ρ0/ρ)` with the field's density.
+    Fall(f64),
+    /// A balloon from its lift.
+    Balloon(BalloonLift),
+}
+
+/// A member's wind error: vector noise on a time × height lattice, correlated in both (a
+/// separable AR(1) field), with an RMS that grows with forecast lead time, plus a time-only
+/// random walk felt while floating.
+#[derive(Debug, Clone)]
+pub struct WindNoise {
+    t0: f64,
+    dt_s: f64,
+    dh_m: f64,
+    nt: usize,
+    nh: usize,
+    u: Vec<f32>,
+    v: Vec<f32>,
+    walk_dt_s: f64,
+    walk_u: Vec<f32>,
+    walk_v: Vec<f32>,
+}
+
+/// Settings of [`WindNoise`] (spec defaults in [`NoiseSpec::default`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct NoiseSpec {
+    /// RMS of each component at lead 0, m/s (2.5).
+    pub base_m_s: f64,
+    /// Growth per day of lead, m/s (1.5): σ = sqrt(base² + (growth·lead_days)²).
+    pub growth_m_s_per_day: f64,
+    /// Decorrelation time, s (6 h).
+    pub tau_s: f64,
+    /// Decorrelation height, m (1.5 km).
+    pub scale_h_m: f64,
+    /// Extra random-walk RMS while floating, m/s (1).
+    pub float_walk_m_s: f64,
+    /// Its decorrelation time, s (1 h).
+    pub float_walk_tau_s: f64,
+}
+
+impl Default for NoiseSpec {
+    fn default() -> Self {
+        NoiseSpec {
+            base_m_s: 2.5,
+            growth_m_s_per_day: 1.5,
+            tau_s: 6.0 * 3600.0,
+            scale_h_m: 1500.0,
+            float_walk_m_s: 1.0,
+            float_walk_tau_s: 3600.0,
+        }
+    }
+}
+
+impl NoiseSpec {
+    /// RMS wind error (per component) at a lead time, m/s.
+    pub fn sigma_m_s(&self, lead_s: f64) -> f64 {
+        let days = lead_s.max(0.0) / 86_400.0;
+        (self.base_m_s.powi(2) + (self.growth_m_s_per_day * days).powi(2)).sqrt()
+    }
+}
+
+fn ar1_series(rng: &mut Stream, n: usize, a: f64) -> Vec<f32> {
+    let b = (1.0 - a * a).sqrt();
+    let mut out = Vec::with_capacity(n);
+    let mut z = rng.normal();
+    for _ in 0..n {
+        out.push(z as f32);
+        z = a * z + b * rng.normal();
+    }
+    out
+}
+
+fn lerp_series(xs: &[f32], x: f64) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    let x = x.max(0.0);
+    let i = x.floor() as usize;
+    if i + 1 >= xs.len() {
+        return xs[xs.len() - 1] as f64;
+    }
+    let f = x - i as f64;
+    xs[i] as f64 * (1.0 - f) + xs[i + 1] as f64 * f
+}
+
+impl WindNoise {
+    /// Draws a member's wind error over `[t_start, t_start + span_s]`, for a forecast run at
+    /// `run_time` (lead = t - run_time).
+    pub fn draw(
+        spec: &NoiseSpec,
+        rng: &mut Stream,
+        t_start: f64,
+        span_s: f64,
+        run_time: f64,
+    ) -> WindNoise {
+        let dt_s = 3600.0;
+        let dh_m = 500.0;
+        let nt = (span_s / dt_s).ceil() as usize + 2;
+        let nh = 33; // 0..16 km
+        let a = (-dt_s / spec.tau_s).exp();
+        let b = (-dh_m / spec.scale_h_m).exp();
+        let mut comps = [vec![0.0f32; nt * nh], vec![0.0f32; nt * nh]];
+        for comp in comps.iter_mut() {
+            let mut z = vec![0.0f64; nt * nh];
+            for i in 0..nt {
+                for j in 0..nh {
+                    let e = rng.normal();
+                    z[i * nh + j] = match (i, j) {
+                        (0, 0) => e,
+                        (0, _) => b * z[j - 1] + (1.0 - b * b).sqrt() * e,
+                        (_, 0) => a * z[(i - 1) * nh] + (1.0 - a * a).sqrt() * e,
+                        _ => {
+                            a * z[(i - 1) * nh + j] + b * z[i * nh + j - 1]
+                                - a * b * z[(i - 1) * nh + j - 1]
+                                + ((1.0 - a * a) * (1.0 - b * b)).sqrt() * e
+                        }
+                    };
+                }
+            }
+            for i in 0..nt {
+                let sigma = spec.sigma_m_s(t_start + i as f64 * dt_s - run_time);
+                for j in 0..nh {
+                    comp[i * nh + j] = (z[i * nh + j] * sigma) as f32;
+                }
+            }
+        }
+        let walk_dt_s = 600.0;
+        let nw = (span_s / walk_dt_s).ceil() as usize + 2;
+        let aw = (-walk_dt_s / spec.float_walk_tau_s).exp();
+        let mut walk_u = ar1_series(rng, nw, aw);
+        let mut walk_v = ar1_series(rng, nw, aw);
+        for x in walk_u.iter_mut().chain(walk_v.iter_mut()) {
+            *x *= spec.float_walk_m_s as f32;
+        }
+        let [u, v] = comps;
+        WindNoise {
+            t0: t_start,
+            dt_s,
+            dh_m,
+            nt,
+            nh,
+            u,
+            v,
+            walk_dt_s,
+            walk_u,
+            walk_v,
+        }
+    }
+
+    /// The (u, v) error at a time and height; `floating` adds the float random walk.
+    #[inline]
+    pub fn at(&self, t: f64, alt_m: f64, floating: bool) -> (f64, f64) {
+        let x = ((t - self.t0) / self.dt_s).clamp(0.0, (self.nt - 1) as f64);
+        let y = (alt_m / self.dh_m).clamp(0.0, (self.nh - 1) as f64);
+        let i = (x.floor() as usize).min(self.nt - 2);
+        let j = (y.floor() as usize).min(self.nh - 2);
+        let (fx, fy) = (x - i as f64, y - j as f64);
+        let bil = |g: &[f32]| {
+            let g00 = g[i * self.nh + j] as f64;
+            let g01 = g[i * self.nh + j + 1] as f64;
+            let g10 = g[(i + 1) * self.nh + j] as f64;
+            let g11 = g[(i + 1) * self.nh + j + 1] as f64;
+            (g00 * (1.0 - fy) + g01 * fy) * (1.0 - fx) + (g10 * (1.0 - fy) + g11 * fy) * fx
+        };
+        let (mut du, mut dv) = (bil(&self.u), bil(&self.v));
+        if floating {
+            let w = (t - self.t0) / self.walk_dt_s;
+            du += lerp_series(&self.walk_u, w);
+            dv += lerp_series(&self.walk_v, w);
+        }
+        (du, dv)
+    }
+}
+
+/// A particle's turbulent horizontal velocity: AR(1) in time on a lattice.
+#[derive(Debug, Clone, Default)]
+pub struct Turbulence {
+    t0: f64,
+    dt_s: f64,
+    u: Vec<f32>,
+    v: Vec<f32>,
+}
+
+impl Turbulence {
+    /// Draws `span_s` seconds of turbulence with RMS `sigma_m_s` and decorrelation `tau_s`,
+    /// reusing `self`'s buffers.
+    pub fn redraw(&mut self, rng: &mut Stream, t0: f64, span_s: f64, sigma_m_s: f64, tau_s: f64) {
+        self.t0 = t0;
+        self.dt_s = tau_s;
+        let n = (span_s / self.dt_s).ceil() as usize + 2;
+        let a = (-1.0f64).exp();
+        let b = (1.0 - a * a).sqrt();
+        for buf in [&mut self.u, &mut self.v] {
+            buf.clear();
+            let mut z = rng.normal();
+            for _ in 0..n {
+                buf.push((z * sigma_m_s) as f32);
+                z = a * z + b * rng.normal();
+            }
+        }
+    }
+
+    #[inline]
+    fn at(&self, t: f64) -> (f64, f64) {
+        let x = (t - self.t0) / self.dt_s;
+        (lerp_series(&self.u, x), lerp_series(&self.v, x))
+    }
+}
+
+/// The model used for every stage: wind (+ errors) horizontally, `vertical` vertically.
+pub struct Motion<'a, W: WindField + ?Sized> {
+    /// The wind field.
+    pub field: &'a W,
+    /// The vertical law.
+    pub vertical: Vertical,
+    /// The member's wind error, if any.
+    pub noise: Option<&'a WindNoise>,
+    /// The particle's turbulence, if any.
+    pub turbulence: Option<&'a Turbulence>,
+    /// Whether this stage floats (adds the float random walk of the noise).
+    pub floating: bool,
+}
+
+impl<W: WindField + ?Sized> Model for Motion<'_, W> {
+    #[inline]
+    fn rates(&self, p: &Point) -> Result<[f64; 3], OutOfDomain> {
+        let w = self.field.wind(p.t_unix_s, p.lat, p.lon, p.alt_m)?;
+        let (mut u, mut v) = (w.u_m_s, w.v_m_s);
+        if let Some(n) = self.noise {
+            let (du, dv) = n.at(p.t_unix_s, p.alt_m, self.floating);
+            u += du;
+            v += dv;
+        }
+        if let Some(tb) = self.turbulence {
+            let (du, dv) = tb.at(p.t_unix_s);
+            u += du;
+            v += dv;
+        }
+        let vz = match self.vertical {
+            Vertical::Constant(r) => r,
+            Vertical::TawhiriDrag(r) => tawhiri_descent_m_s(r, p.alt_m),
+            Vertical::Fall(v0) => -v0 * (RHO0_KG_M3 / w.density_kg_m3).sqrt(),
+            Vertical::Balloon(b) => b.speed_m_s(p.t_unix_s, w.density_kg_m3),
+        };
+        Ok(rates_from_velocity(p, u, v, vz))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// CUSF burst calculator (projecthorus/cusf-burst-calc, js/calc.js) as balloon-physics.md
+    /// §2 gives it: gross lift = V(ρ_air - ρ_gas), FL = (gross - m_b - m_p)·g,
+    /// v = sqrt(FL / (½·Cd·A·ρ_air)), A from the launch volume as a sphere, ρ_air 1.205.
+    #[test]
+    fn ascent_from_free_lift_matches_the_cusf_formula() {
+        let (rho_air, rho_h2, g) = (1.205, 0.0899, 9.80665);
+        for (v_launch, m_balloon, m_payload, cd) in [
+            (12.0, 3.0, 10.0, 0.8),
+            (4.0, 1.2, 2.0, 0.3),
+            (2.5, 0.6, 0.5, 0.25),
+        ] {
+            let gross = v_launch * (rho_air - rho_h2);
+            let fl_n = (gross - m_balloon - m_payload) * g;
+            let r = (3.0 * v_launch / (4.0 * PI)).powf(1.0 / 3.0);
+            let area = PI * r * r;
+            let cusf = (fl_n / (0.5 * cd * area * rho_air)).sqrt();
+            // Ours, given the same gas (as displaced air: V·ρ_air) and CUSF's buoyancy.
+            let b = BalloonLift {
+                gas_air_kg: v_launch * rho_air,
+                t_ref: 0.0,
+                leak_per_s: 0.0,
+                v_max_m3: 100.0,
+                vented: false,
+                mass_kg: m_balloon + m_payload,
+                buoyancy: 1.0 - rho_h2 / rho_air,
+                cd,
+                area_m2: None,
+            };
+            let ours = b.speed_m_s(0.0, rho_air);
+            assert!((ours - cusf).abs() < 1e-6 * cusf, "{ours} vs {cusf}");
+        }
+    }
+
+    #[test]
+    fn noise_rms_grows_with_lead_time_as_specified() {
+        let s = NoiseSpec::default();
+        for (days, want) in [(1.0, 2.92), (3.0, 5.15), (5.0, 7.91)] {
+            assert!((s.sigma_m_s(days * 86_400.0) - want).abs() < 0.01);
+        }
+    }
+
+    #[test]
+    fn noise_is_correlated_in_height_and_has_the_right_size() {
+        let spec = NoiseSpec::default();
+        let (mut sum_sq, mut sum_near, mut sum_far, mut n) = (0.0, 0.0, 0.0, 0.0);
+        for m in 0..400 {
+            let mut rng = Stream::new(3, 0, m);
+            let noise = WindNoise::draw(&spec, &mut rng, 0.0, 6.0 * 3600.0, 0.0);
+            let (a, _) = noise.at(3600.0, 3000.0, false);
+            let (b, _) = noise.at(3600.0, 3500.0, false);
+            let (c, _) = noise.at(3600.0, 9000.0, false);
+            sum_sq += a * a;
+            sum_near += a * b;
+            sum_far += a * c;
+            n += 1.0;
+        }
+        let var = sum_sq / n;
+        assert!((var.sqrt() - 2.5).abs() < 0.3, "rms {}", var.sqrt());
+        let near = sum_near / n / var;
+        let far = sum_far / n / var;
+        assert!(near > 0.55 && far < 0.3, "corr 500 m {near}, 6 km {far}");
+    }
+}
