@@ -1,12 +1,338 @@
 //! `saebaram pack`.
 
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use saebaram_clean::manifest::{CleanManifest, MANIFEST_FILE_NAME};
+use saebaram_clean::{Config, FileStatus, Forbidden};
+use saebaram_image::fat32;
+use saebaram_image::layout::CleanList;
+use saebaram_image::manifest::manifest_path_for;
+use saebaram_image::policy::seed_from_number;
+use saebaram_image::{ImageSize, Layout, PackOptions, ScanOptions, TimestampPolicy};
+
 use crate::output::Status;
 
 /// Arguments of `saebaram pack`.
 #[derive(Debug, clap::Args)]
-pub struct PackArgs {}
+#[command(after_help = "\
+Examples:
+  saebaram clean library/ --out clean/ && saebaram pack clean/ --out drive.img --size 15GB
+  saebaram pack library/ --out drive.img --fit              (runs the cleaner first)
+  saebaram pack clean/ --out drive.img --fit --seed 42 --timestamps fixed:2023-03-14T10:00
+  saebaram pack clean/ --out drive.img --size 7.5GB --manifest layout.toml --exclude big.mkv
+
+Only clean content enters an image. If LIBRARY holds a `.saebaram-clean.json` (written by
+`saebaram clean`), every file must be listed there with the same size and BLAKE3 (checked
+while packing); otherwise the cleaner runs first into a temporary folder beside the image,
+and any blocked file stops the pack unless you leave it out with --exclude.
+
+The image: an MBR with one FAT32 partition (type 0x0C) at 1 MiB, Windows' cluster size for
+its size, long names (Hangul included) with 8.3 short names, OEM name MSWIN4.1, volume
+serial and disk signature random per image (or from --seed), no label unless --label,
+timestamps from --timestamps (never the clock), entries sorted by name, every unused byte
+zero. ZIM files over 4 GiB are split into .zimaa, .zimab, ... parts; other files over
+4 GiB - 1 are refused. The manifest IMAGE.manifest.json is written beside the image.
+
+Choose --size no larger than the smallest drive you will write (a \"16 GB\" drive holds
+about 15.5 GB). Sizes: 15GB = 15*10^9 bytes, 15GiB = 15*2^30, or plain bytes.
+
+Exit status: 0 image written, 2 error (nothing is left half-written).")]
+pub struct PackArgs {
+    /// The library folder: a `saebaram clean` output, or raw content to clean first.
+    #[arg(value_name = "LIBRARY")]
+    pub library: PathBuf,
+
+    /// The image file to write (replaced atomically if it exists).
+    #[arg(long, short, value_name = "IMAGE")]
+    pub out: PathBuf,
+
+    /// Image size (e.g. 15GB, 7.5GB, 3800MiB, 16000000000).
+    #[arg(long, value_name = "SIZE", required_unless_present = "fit", conflicts_with = "fit")]
+    pub size: Option<String>,
+
+    /// Make the image just big enough for the library (whole MiB, at least 35 MiB).
+    #[arg(long)]
+    pub fit: bool,
+
+    /// Reproducible build: draw the volume serial, disk signature and random timestamps from
+    /// this number instead of the OS random generator. Same library + same seed = the same
+    /// bytes; images with the same seed are linkable to each other.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Volume label (up to 11 ASCII characters; default: none, like a shop-formatted drive).
+    #[arg(long, value_name = "LABEL")]
+    pub label: Option<String>,
+
+    /// Timestamp policy: `fixed:YYYY-MM-DDTHH:MM` or `random:YYYY-MM-DD..YYYY-MM-DD` (stored as
+    /// FAT local time as given: the laptop's time zone never enters).
+    #[arg(long, value_name = "POLICY", default_value = "random:2021-01-01..2024-12-31")]
+    pub timestamps: String,
+
+    /// Layout file (TOML) choosing which library files go where: `[[file]]` / `[[dir]]`
+    /// tables with `source` (relative to LIBRARY) and optional `path` (inside the image).
+    #[arg(long, value_name = "TOML")]
+    pub manifest: Option<PathBuf>,
+
+    /// Leave out a file or folder, by name or by path relative to LIBRARY (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub exclude: Vec<String>,
+
+    /// Forbidden-strings file for the cleaning pass of a raw library (see `saebaram clean`).
+    #[arg(long, value_name = "FILE")]
+    pub forbid: Option<PathBuf>,
+
+    /// Print the image manifest as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Parses `15GB`, `7.5GB`, `3800MiB`, `512M`, `16000000000`.
+fn parse_size(s: &str) -> anyhow::Result<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024f64.powi(2),
+        "gib" => 1024f64.powi(3),
+        "tib" => 1024f64.powi(4),
+        other => bail!("--size {s:?}: unknown unit {other:?} (use B, MB, GB, MiB, GiB)"),
+    };
+    let n: f64 = num
+        .parse()
+        .with_context(|| format!("--size {s:?}: not a number"))?;
+    let bytes = n * mult;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < 1e15) {
+        bail!("--size {s:?}: out of range");
+    }
+    Ok(bytes as u64)
+}
+
+fn clean_list(manifest: &CleanManifest) -> CleanList {
+    manifest
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), (f.size, f.blake3.clone())))
+        .collect()
+}
+
+fn layout_of(root: &Path, args: &PackArgs, opts: &ScanOptions) -> anyhow::Result<Layout> {
+    let layout = match &args.manifest {
+        Some(toml) => Layout::from_toml(root, toml, opts)?,
+        None => Layout::scan(root, opts)?,
+    };
+    Ok(layout)
+}
 
 /// Runs `saebaram pack`.
-pub fn run(_args: PackArgs) -> anyhow::Result<Status> {
-    anyhow::bail!("`saebaram pack` is not built yet")
+pub fn run(args: PackArgs) -> anyhow::Result<Status> {
+    let timestamps = TimestampPolicy::parse(&args.timestamps)?;
+    let size = match (&args.size, args.fit) {
+        (Some(s), _) => ImageSize::Bytes(parse_size(s)?),
+        (None, true) => ImageSize::Fit,
+        (None, false) => bail!("give --size SIZE or --fit"),
+    };
+    let (seed, randomness) = match args.seed {
+        Some(n) => (seed_from_number(n), format!("seed:{n}")),
+        None => {
+            let mut seed = [0u8; 32];
+            getrandom::fill(&mut seed)
+                .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
+            (seed, "os-csprng".to_owned())
+        }
+    };
+    let opts = PackOptions {
+        size,
+        label: args.label.clone(),
+        timestamps,
+        seed,
+        randomness,
+    };
+    let meta = std::fs::symlink_metadata(&args.library)
+        .with_context(|| format!("cannot open the library {}", args.library.display()))?;
+    if !meta.is_dir() {
+        bail!(
+            "{}: the library must be a folder (not a file or a symbolic link)",
+            args.library.display()
+        );
+    }
+    let out_dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if args.out.is_dir() {
+        bail!("--out {}: is a folder; give an image file name", args.out.display());
+    }
+
+    // Keep the temporary clean folder alive until the image is written.
+    let mut _cleaned_dir = None;
+    let clean_manifest_path = args.library.join(MANIFEST_FILE_NAME);
+    let layout = if clean_manifest_path.exists() {
+        let manifest = CleanManifest::read(&args.library)
+            .with_context(|| format!("{}: bad clean manifest", args.library.display()))?;
+        let scan = ScanOptions {
+            exclude: args.exclude.clone(),
+            ignore: vec![MANIFEST_FILE_NAME.to_owned()],
+            clean: Some(clean_list(&manifest)),
+        };
+        layout_of(&args.library, &args, &scan)?
+    } else {
+        // A raw library: check names, sizes and fit first (fast), then clean.
+        let scan = ScanOptions {
+            exclude: args.exclude.clone(),
+            ..Default::default()
+        };
+        let raw = layout_of(&args.library, &args, &scan)?;
+        fat32::check_fit(&raw, &opts)?;
+        let mut cfg = Config::default();
+        if let Some(path) = &args.forbid {
+            let text = std::fs::read_to_string(path).with_context(|| {
+                format!("cannot read the forbidden-strings file {}", path.display())
+            })?;
+            cfg.forbidden = Forbidden::parse_list(&text);
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(".saebaram-pack-clean-")
+            .tempdir_in(&out_dir)
+            .with_context(|| format!("cannot create a temporary folder in {}", out_dir.display()))?;
+        let cleaned = tmp.path().join("library");
+        if !args.quiet {
+            eprintln!(
+                "{} has no clean manifest: cleaning it into a temporary folder first",
+                args.library.display()
+            );
+        }
+        let bar = progress_bar(args.quiet, raw.files.len() as u64, "cleaning");
+        let report = saebaram_clean::clean_tree(
+            std::slice::from_ref(&args.library),
+            &cleaned,
+            &cfg,
+            &|p| bar.set_position(p.done as u64),
+        )
+        .context("the cleaning pass failed")?;
+        bar.finish_and_clear();
+        let excluded = |path: &str| {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            args.exclude.iter().any(|e| e == path || e == name)
+        };
+        let blocked: Vec<String> = report
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::Blocked && !excluded(&f.path))
+            .map(|f| format!("  {}: {}", f.path, f.reason.as_deref().unwrap_or("blocked")))
+            .collect();
+        if !blocked.is_empty() {
+            bail!(
+                "{} file(s) could not be cleaned, so nothing was packed:\n{}\nFix or remove them, or leave them out with --exclude NAME",
+                blocked.len(),
+                blocked.join("\n")
+            );
+        }
+        let scan = if report.manifest_written {
+            let manifest = CleanManifest::read(&cleaned).context("reading the fresh clean manifest")?;
+            ScanOptions {
+                exclude: args.exclude.clone(),
+                ignore: vec![MANIFEST_FILE_NAME.to_owned()],
+                clean: Some(clean_list(&manifest)),
+            }
+        } else {
+            // Only excluded files were blocked; the folder is ours and holds only cleaned output.
+            ScanOptions {
+                exclude: args.exclude.clone(),
+                ignore: vec![MANIFEST_FILE_NAME.to_owned()],
+                clean: None,
+            }
+        };
+        let layout = layout_of(&cleaned, &args, &scan)?;
+        _cleaned_dir = Some(tmp);
+        layout
+    };
+
+    let total = layout.content_bytes();
+    let bar = progress_bar(args.quiet, total, "packing");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let manifest = saebaram_image::pack(&layout, &args.out, &opts, &mut |done, _| {
+        bar.set_position(done)
+    })
+    .with_context(|| format!("cannot build {}", args.out.display()))?;
+    bar.finish_and_clear();
+    let manifest_path = manifest_path_for(&args.out);
+    manifest
+        .write(&manifest_path)
+        .context("the image was written but its manifest was not")?;
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&manifest)?);
+    } else {
+        let fs = &manifest.filesystem;
+        println!(
+            "wrote {} ({} bytes, FAT32, {} files, {} bytes of content, cluster {} bytes, {} bytes free)",
+            args.out.display(),
+            manifest.image.size,
+            manifest.files.len(),
+            total,
+            fs.cluster_size,
+            fs.free_bytes
+        );
+        println!(
+            "  volume serial {}, disk signature {}, label {}, timestamps {}, {}",
+            manifest.policy.volume_serial,
+            manifest.policy.disk_signature,
+            manifest.policy.label.as_deref().unwrap_or("(none)"),
+            manifest.policy.timestamps,
+            manifest.policy.randomness
+        );
+        let splits = manifest.files.iter().filter(|f| f.split_from.is_some()).count();
+        if splits > 0 {
+            println!("  {splits} ZIM part(s) (.zimaa, .zimab, ...): Kiwix opens the first part");
+        }
+        println!("  manifest {}", manifest_path.display());
+        println!("  image BLAKE3 {}", manifest.image.blake3);
+    }
+    Ok(Status::Done)
+}
+
+fn progress_bar(quiet: bool, total: u64, msg: &'static str) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_message(msg);
+    bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_in_decimal_and_binary_units() {
+        assert_eq!(parse_size("15GB").unwrap(), 15_000_000_000);
+        assert_eq!(parse_size("7.5GB").unwrap(), 7_500_000_000);
+        assert_eq!(parse_size("64MiB").unwrap(), 64 << 20);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5XB").is_err());
+    }
 }
