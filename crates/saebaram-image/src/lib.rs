@@ -25,6 +25,8 @@ pub mod layout;
 pub mod manifest;
 pub mod names;
 pub mod policy;
+pub mod reader;
+pub mod verify;
 
 pub use fat32::{pack, ImageSize, PackError, PackOptions};
 pub use layout::{Layout, LayoutError, ScanOptions};
