@@ -45,6 +45,8 @@ pub mod report;
 mod schema;
 mod store;
 
+/// Times and dates in this API are `chrono` types, re-exported for callers.
+pub use chrono;
 pub use error::{Error, Result};
 pub use header::{Header, KdfParams};
 pub use model::{
@@ -53,3 +55,5 @@ pub use model::{
 };
 pub use schema::CURRENT_SCHEMA;
 pub use store::{NewDatabase, RecordKind, Records};
+/// Secrets (passphrases, keys) are wiped with `zeroize`, re-exported for callers.
+pub use zeroize;

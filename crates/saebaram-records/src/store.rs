@@ -784,6 +784,19 @@ impl Records {
         })
     }
 
+    /// Corrects the payload a launch carried.
+    pub fn update_launch_payload(
+        &mut self,
+        id: RecordId,
+        change: impl FnOnce(&mut Payload),
+        now: DateTime<Utc>,
+    ) -> Result<Stored<Launch>> {
+        self.edit(id, now, |launch: &mut Launch| {
+            change(&mut launch.payload);
+            Ok(())
+        })
+    }
+
     /// Changes a shipment's status and, if given, its arrival date.
     pub fn update_shipment(
         &mut self,

@@ -4,6 +4,12 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+use saebaram_records::chrono::{DateTime, Utc};
+use saebaram_records::{Batch, Launch, Payload, Prediction};
+
+use super::records;
+
 /// Flags shared by the commands that feed the records.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RecordArgs {
@@ -13,7 +19,8 @@ pub struct RecordArgs {
     /// The records database (default: in the XDG data directory).
     #[arg(long, value_name = "FILE", requires = "record")]
     pub records_db: Option<PathBuf>,
-    /// Read the records passphrase from this file instead of prompting.
+    /// Read the records passphrase from this file instead of prompting (or set
+    /// SAEBARAM_RECORDS_PASSPHRASE).
     #[arg(long, value_name = "FILE", requires = "record")]
     pub passphrase_file: Option<PathBuf>,
 }
@@ -52,18 +59,69 @@ pub struct DeviceBatchFacts {
     pub failed: u32,
 }
 
-/// Records a planned launch if `--record` was given.
-pub fn record_launch_plan(args: &RecordArgs, _facts: &LaunchPlanFacts) -> anyhow::Result<()> {
+fn db_of(args: &RecordArgs) -> anyhow::Result<PathBuf> {
+    match &args.records_db {
+        Some(path) => Ok(path.clone()),
+        None => records::default_db(),
+    }
+}
+
+/// Records a planned launch if `--record` was given. The payload is unknown to `plan`:
+/// it is stored as zero and corrected with `saebaram records note-outcome ID --leaflets N`.
+pub fn record_launch_plan(args: &RecordArgs, facts: &LaunchPlanFacts) -> anyhow::Result<()> {
     if !args.record {
         return Ok(());
     }
-    anyhow::bail!("campaign records are not built yet")
+    let time = DateTime::parse_from_rfc3339(&facts.launch_time)
+        .with_context(|| format!("launch time `{}` is not RFC 3339", facts.launch_time))?
+        .with_timezone(&Utc);
+    let launch = Launch {
+        time,
+        site: facts.site.clone(),
+        preset: facts.preset.clone(),
+        parameters: facts.parameters.clone(),
+        payload: Payload::default(),
+        prediction: Some(Prediction {
+            p_target: facts.p_target,
+            median_landing: facts.median_landing,
+        }),
+        outcome: None,
+    };
+    launch.validate().context("cannot record this launch")?;
+    let db = db_of(args)?;
+    let mut store = records::open_db(&db, args.passphrase_file.as_deref())?;
+    let id = records::new_record_id()?;
+    store.add_launch(id, launch, Utc::now())?;
+    store.close()?;
+    eprintln!(
+        "recorded launch {id} in `{}` (set its payload with `saebaram records note-outcome {} \
+         --leaflets N --usb N`)",
+        db.display(),
+        &id.to_string()[..12]
+    );
+    Ok(())
 }
 
 /// Records a flashed batch if `--record` was given.
-pub fn record_device_batch(args: &RecordArgs, _facts: &DeviceBatchFacts) -> anyhow::Result<()> {
+pub fn record_device_batch(args: &RecordArgs, facts: &DeviceBatchFacts) -> anyhow::Result<()> {
     if !args.record {
         return Ok(());
     }
-    anyhow::bail!("campaign records are not built yet")
+    let batch = Batch {
+        time: Utc::now(),
+        manifest_blake3: facts.manifest_blake3.clone(),
+        content_version: facts.content_version.clone(),
+        written: u64::from(facts.written),
+        passed: u64::from(facts.passed),
+        rejected_fake: u64::from(facts.rejected_fake),
+        failed: u64::from(facts.failed),
+    };
+    batch.validate().context("cannot record this batch")?;
+    let db = db_of(args)?;
+    let mut store = records::open_db(&db, args.passphrase_file.as_deref())?;
+    let id = records::new_record_id()?;
+    store.add_batch(id, batch, Utc::now())?;
+    store.close()?;
+    eprintln!("recorded batch {id} in `{}`", db.display());
+    Ok(())
 }
