@@ -182,6 +182,11 @@ fn per_drive_salt(salt: &[u8; 32], drive: usize) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
+/// BLAKE3 of `data`, lowercase hex.
+pub fn blake3_hex(data: &[u8]) -> String {
+    hex(blake3::hash(data).as_bytes())
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

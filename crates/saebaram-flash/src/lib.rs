@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod device;
+pub mod drives;
 pub mod engine;
 pub mod fakes;
 pub mod pattern;

@@ -1,0 +1,772 @@
+//! Which drives exist, which hold the running system, and whether a path may be written.
+//!
+//! Linux only: reads sysfs (`<sysfs>/block/*`), the udev database
+//! (`<udev>/b<major>:<minor>`), `mountinfo` and `swaps`. Every root is a parameter so
+//! tests run on a fake tree. The rules fail closed: a block device this module cannot
+//! place, a disk holding `/`, `/boot`, swap or any mounted filesystem, a partition, or a
+//! disk used by device-mapper/RAID is never offered and never accepted as a target.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+/// Where the system describes its drives.
+#[derive(Debug, Clone)]
+pub struct SystemPaths {
+    /// sysfs mount point (`/sys`).
+    pub sysfs: PathBuf,
+    /// udev database directory (`/run/udev/data`).
+    pub udev_data: PathBuf,
+    /// Mount table (`/proc/self/mountinfo`).
+    pub mountinfo: PathBuf,
+    /// Swap table (`/proc/swaps`).
+    pub swaps: PathBuf,
+    /// Device node directory (`/dev`).
+    pub dev: PathBuf,
+}
+
+impl SystemPaths {
+    /// The standard Linux locations.
+    pub fn linux() -> Self {
+        Self {
+            sysfs: "/sys".into(),
+            udev_data: "/run/udev/data".into(),
+            mountinfo: "/proc/self/mountinfo".into(),
+            swaps: "/proc/swaps".into(),
+            dev: "/dev".into(),
+        }
+    }
+}
+
+/// Errors reading the system's view of its drives.
+#[derive(Debug, thiserror::Error)]
+pub enum DrivesError {
+    /// A file that must exist could not be read.
+    #[error("{path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The system error.
+        source: std::io::Error,
+    },
+    /// The mount table has no `/` entry: the system disk cannot be known.
+    #[error("{path}: no entry for `/`, so the system disk cannot be identified; refusing to go on")]
+    NoRoot {
+        /// The mountinfo file.
+        path: PathBuf,
+    },
+}
+
+/// One whole drive.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Drive {
+    /// Kernel name (`sdb`).
+    pub name: String,
+    /// Device node (`/dev/sdb`).
+    pub path: PathBuf,
+    /// `major:minor`.
+    pub devnum: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// The kernel or udev marks it removable (or it sits on USB).
+    pub removable: bool,
+    /// Read-only (write-protect switch).
+    pub read_only: bool,
+    /// Vendor string.
+    pub vendor: Option<String>,
+    /// Model string.
+    pub model: Option<String>,
+    /// Serial number (udev `ID_SERIAL_SHORT`, else sysfs).
+    pub serial: Option<String>,
+    /// Bus (udev `ID_BUS`), e.g. `usb`.
+    pub bus: Option<String>,
+    /// Its partitions' kernel names.
+    pub partitions: Vec<String>,
+    /// Where it or its partitions are mounted (and swap).
+    pub mountpoints: Vec<String>,
+    /// Holds the running system (`/`, `/boot`, `/usr`, `/var`, `/home`, swap).
+    pub system: bool,
+    /// Reasons it may not be written (empty if it may).
+    pub refusals: Vec<String>,
+    /// Offered to `--all-removable`: removable, writable, not system, not in use.
+    pub offered: bool,
+}
+
+/// The whole picture: every drive and how partitions map to them.
+#[derive(Debug, Clone)]
+pub struct SystemView {
+    /// Every drive with a non-zero size.
+    pub drives: Vec<Drive>,
+    /// `major:minor` of each partition -> its drive's name.
+    partitions: BTreeMap<String, String>,
+    /// Whether the root filesystem's device was found.
+    pub root_resolved: bool,
+}
+
+fn read_trim(path: &Path) -> Option<String> {
+    let text = fs::read_to_string(path).ok()?;
+    let t = text.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+fn list_dir(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+fn udev_props(paths: &SystemPaths, devnum: &str) -> BTreeMap<String, String> {
+    let mut props = BTreeMap::new();
+    if let Ok(text) = fs::read_to_string(paths.udev_data.join(format!("b{devnum}"))) {
+        for line in text.lines() {
+            if let Some(kv) = line.strip_prefix("E:")
+                && let Some((k, v)) = kv.split_once('=')
+            {
+                props.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    props
+}
+
+/// Undoes mountinfo's octal escapes (`\040` for a space).
+fn unescape(field: &str) -> String {
+    let bytes = field.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && i + 3 < bytes.len()
+            && let Some(oct) = field.get(i + 1..i + 4)
+            && let Ok(v) = u8::from_str_radix(oct, 8)
+        {
+            out.push(v);
+            i += 4;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+struct Mount {
+    devnum: String,
+    mountpoint: String,
+    source: String,
+}
+
+fn parse_mountinfo(text: &str) -> Vec<Mount> {
+    text.lines()
+        .filter_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let fields: Vec<&str> = left.split_whitespace().collect();
+            let devnum = fields.get(2)?.to_string();
+            let mountpoint = unescape(fields.get(4)?);
+            let source = right
+                .split_whitespace()
+                .nth(1)
+                .map(unescape)
+                .unwrap_or_default();
+            Some(Mount {
+                devnum,
+                mountpoint,
+                source,
+            })
+        })
+        .collect()
+}
+
+const SYSTEM_MOUNTS: [&str; 7] = ["/", "/boot", "/boot/efi", "/efi", "/usr", "/var", "/home"];
+
+/// Reads the system's drives, mounts and swaps.
+pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
+    let block = paths.sysfs.join("block");
+    let names = fs::read_dir(&block).map_err(|source| DrivesError::Read {
+        path: block.clone(),
+        source,
+    })?;
+    let mut names: Vec<String> = names
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+
+    // name (disk or partition) -> disk; devnum -> name; virtual device -> slaves.
+    let mut disk_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_devnum: BTreeMap<String, String> = BTreeMap::new();
+    let mut part_devnums: BTreeMap<String, String> = BTreeMap::new();
+    let mut slaves: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut drives: Vec<Drive> = Vec::new();
+
+    for name in &names {
+        let dir = block.join(name);
+        let Some(devnum) = read_trim(&dir.join("dev")) else {
+            continue;
+        };
+        disk_of.insert(name.clone(), name.clone());
+        by_devnum.insert(devnum.clone(), name.clone());
+        let s = list_dir(&dir.join("slaves"));
+        if !s.is_empty() {
+            slaves.insert(name.clone(), s);
+        }
+        let mut holders: Vec<String> = list_dir(&dir.join("holders"));
+        let mut partitions = Vec::new();
+        for sub in list_dir(&dir) {
+            let pdir = dir.join(&sub);
+            if pdir.join("partition").exists()
+                && let Some(pdev) = read_trim(&pdir.join("dev"))
+            {
+                disk_of.insert(sub.clone(), name.clone());
+                by_devnum.insert(pdev.clone(), sub.clone());
+                part_devnums.insert(pdev, name.clone());
+                holders.extend(list_dir(&pdir.join("holders")));
+                partitions.push(sub);
+            }
+        }
+        if !holders.is_empty() {
+            held.insert(name.clone(), holders);
+        }
+        let sectors: u64 = read_trim(&dir.join("size"))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let props = udev_props(paths, &devnum);
+        let bus = props.get("ID_BUS").cloned();
+        let removable = read_trim(&dir.join("removable")).as_deref() == Some("1")
+            || bus.as_deref() == Some("usb");
+        let serial = props
+            .get("ID_SERIAL_SHORT")
+            .cloned()
+            .or_else(|| read_trim(&dir.join("device/serial")))
+            .or_else(|| read_trim(&dir.join("serial")));
+        drives.push(Drive {
+            name: name.clone(),
+            path: paths.dev.join(name),
+            devnum,
+            size_bytes: sectors.saturating_mul(512),
+            removable,
+            read_only: read_trim(&dir.join("ro")).as_deref() == Some("1"),
+            vendor: read_trim(&dir.join("device/vendor"))
+                .or_else(|| props.get("ID_VENDOR").cloned()),
+            model: read_trim(&dir.join("device/model")).or_else(|| props.get("ID_MODEL").cloned()),
+            serial,
+            bus,
+            partitions,
+            mountpoints: Vec::new(),
+            system: false,
+            refusals: Vec::new(),
+            offered: false,
+        });
+    }
+
+    // Which disks back a name, following device-mapper/RAID slaves.
+    fn disks_behind(
+        name: &str,
+        disk_of: &BTreeMap<String, String>,
+        slaves: &BTreeMap<String, Vec<String>>,
+        out: &mut BTreeSet<String>,
+        depth: usize,
+    ) {
+        let Some(disk) = disk_of.get(name) else {
+            return;
+        };
+        out.insert(disk.clone());
+        if depth > 16 {
+            return;
+        }
+        for s in slaves.get(disk).into_iter().flatten() {
+            disks_behind(s, disk_of, slaves, out, depth + 1);
+        }
+    }
+
+    let mountinfo = fs::read_to_string(&paths.mountinfo).map_err(|source| DrivesError::Read {
+        path: paths.mountinfo.clone(),
+        source,
+    })?;
+    let mounts = parse_mountinfo(&mountinfo);
+    if !mounts.iter().any(|m| m.mountpoint == "/") {
+        return Err(DrivesError::NoRoot {
+            path: paths.mountinfo.clone(),
+        });
+    }
+    let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut system: BTreeSet<String> = BTreeSet::new();
+    let mut root_resolved = false;
+    let resolve = |devnum: &str, source: &str| {
+        let mut out = BTreeSet::new();
+        if let Some(name) = by_devnum.get(devnum) {
+            disks_behind(name, &disk_of, &slaves, &mut out, 0);
+        }
+        if let Some(base) = source.strip_prefix("/dev/") {
+            let base = base.rsplit('/').next().unwrap_or(base);
+            disks_behind(base, &disk_of, &slaves, &mut out, 0);
+        }
+        out
+    };
+    for m in &mounts {
+        let disks = resolve(&m.devnum, &m.source);
+        if m.mountpoint == "/" && !disks.is_empty() {
+            root_resolved = true;
+        }
+        for d in disks {
+            if SYSTEM_MOUNTS.contains(&m.mountpoint.as_str()) {
+                system.insert(d.clone());
+            }
+            used.entry(d).or_default().push(m.mountpoint.clone());
+        }
+    }
+    // Swap areas.
+    if let Ok(text) = fs::read_to_string(&paths.swaps) {
+        for line in text.lines().skip(1) {
+            let Some(file) = line.split_whitespace().next() else {
+                continue;
+            };
+            let file = unescape(file);
+            let mut out = BTreeSet::new();
+            if let Some(base) = file.strip_prefix("/dev/") {
+                disks_behind(
+                    base.rsplit('/').next().unwrap_or(base),
+                    &disk_of,
+                    &slaves,
+                    &mut out,
+                    0,
+                );
+            }
+            for d in out {
+                system.insert(d.clone());
+                used.entry(d).or_default().push(format!("swap {file}"));
+            }
+        }
+    }
+
+    for drive in &mut drives {
+        drive.mountpoints = used.get(&drive.name).cloned().unwrap_or_default();
+        drive.system =
+            system.contains(&drive.name) || (!root_resolved && !drive.mountpoints.is_empty());
+        if drive.system {
+            drive.refusals.push(if root_resolved {
+                "holds the running system".to_string()
+            } else {
+                "holds a mounted filesystem while the root device is unknown (treated as the system disk)".to_string()
+            });
+        }
+        if !drive.mountpoints.is_empty() {
+            drive
+                .refusals
+                .push(format!("mounted at {}", drive.mountpoints.join(", ")));
+        }
+        if let Some(h) = held.get(&drive.name) {
+            drive.refusals.push(format!("in use by {}", h.join(", ")));
+        }
+        if slaves.contains_key(&drive.name) {
+            drive
+                .refusals
+                .push("a virtual device (device-mapper or RAID)".to_string());
+        }
+        drive.offered = drive.removable
+            && !drive.read_only
+            && drive.size_bytes > 0
+            && drive.refusals.is_empty();
+    }
+    drives.retain(|d| d.size_bytes > 0);
+    Ok(SystemView {
+        drives,
+        partitions: part_devnums,
+        root_resolved,
+    })
+}
+
+/// Why a path may not be written.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TargetError {
+    /// Nothing at that path.
+    #[error("{path}: no such device or file")]
+    NotFound {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A partition rather than a whole drive.
+    #[error("{path}: is a partition of /dev/{disk}; name the whole drive")]
+    Partition {
+        /// The path.
+        path: PathBuf,
+        /// The drive it belongs to.
+        disk: String,
+    },
+    /// The drive must not be written.
+    #[error("{path}: refused: {reasons}")]
+    Refused {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reasons: String,
+    },
+    /// A block device sysfs does not describe: cannot prove it is safe.
+    #[error("{path}: block device {devnum} is not in sysfs; cannot tell what it is, refusing")]
+    Unknown {
+        /// The path.
+        path: PathBuf,
+        /// `major:minor`.
+        devnum: String,
+    },
+    /// Not a block device or regular file.
+    #[error("{path}: not a block device or regular file")]
+    NotADevice {
+        /// The path.
+        path: PathBuf,
+    },
+}
+
+/// What a checked target is.
+#[derive(Debug, Clone)]
+pub enum TargetKind {
+    /// A regular file (an image file or a test target).
+    File,
+    /// A whole drive that may be written.
+    Drive(Box<Drive>),
+}
+
+impl SystemView {
+    /// Decides whether the block device `major:minor` may be written.
+    pub fn judge_devnum(&self, path: &Path, devnum: &str) -> Result<&Drive, TargetError> {
+        if let Some(disk) = self.partitions.get(devnum) {
+            return Err(TargetError::Partition {
+                path: path.to_path_buf(),
+                disk: disk.clone(),
+            });
+        }
+        let Some(drive) = self.drives.iter().find(|d| d.devnum == devnum) else {
+            return Err(TargetError::Unknown {
+                path: path.to_path_buf(),
+                devnum: devnum.to_string(),
+            });
+        };
+        if !drive.refusals.is_empty() {
+            return Err(TargetError::Refused {
+                path: path.to_path_buf(),
+                reasons: drive.refusals.join("; "),
+            });
+        }
+        Ok(drive)
+    }
+
+    /// Decides whether `path` may be written: a regular file, or a whole drive that is
+    /// not the system disk, not mounted and not in use.
+    pub fn check_target(&self, path: &Path) -> Result<TargetKind, TargetError> {
+        let meta = fs::metadata(path).map_err(|_| TargetError::NotFound {
+            path: path.to_path_buf(),
+        })?;
+        if meta.file_type().is_file() {
+            return Ok(TargetKind::File);
+        }
+        if !meta.file_type().is_block_device() {
+            return Err(TargetError::NotADevice {
+                path: path.to_path_buf(),
+            });
+        }
+        let rdev = meta.rdev();
+        let devnum = format!("{}:{}", libc::major(rdev), libc::minor(rdev));
+        self.judge_devnum(path, &devnum)
+            .map(|d| TargetKind::Drive(Box::new(d.clone())))
+    }
+
+    /// The drives `--all-removable` may choose.
+    pub fn offered(&self) -> impl Iterator<Item = &Drive> {
+        self.drives.iter().filter(|d| d.offered)
+    }
+}
+
+/// Test support: builds a fake sysfs/udev/proc tree.
+pub mod fake_tree {
+    use std::fs;
+    use std::io;
+    use std::path::Path;
+
+    use super::SystemPaths;
+
+    /// A fake system rooted in a directory.
+    pub struct FakeSystem {
+        /// The paths to pass to [`super::scan`].
+        pub paths: SystemPaths,
+        mountinfo: String,
+        swaps: String,
+    }
+
+    impl FakeSystem {
+        /// An empty system under `root` with no drives and no mounts yet.
+        pub fn new(root: &Path) -> io::Result<Self> {
+            let paths = SystemPaths {
+                sysfs: root.join("sys"),
+                udev_data: root.join("udev"),
+                mountinfo: root.join("mountinfo"),
+                swaps: root.join("swaps"),
+                dev: "/dev".into(),
+            };
+            fs::create_dir_all(paths.sysfs.join("block"))?;
+            fs::create_dir_all(&paths.udev_data)?;
+            let s = Self {
+                paths,
+                mountinfo: String::new(),
+                swaps: "Filename Type Size Used Priority\n".into(),
+            };
+            s.save()?;
+            Ok(s)
+        }
+
+        fn save(&self) -> io::Result<()> {
+            fs::write(&self.paths.mountinfo, &self.mountinfo)?;
+            fs::write(&self.paths.swaps, &self.swaps)
+        }
+
+        /// Adds a disk; `serial` goes to the udev database.
+        pub fn disk(
+            &self,
+            name: &str,
+            devnum: &str,
+            bytes: u64,
+            removable: bool,
+            serial: Option<&str>,
+        ) -> io::Result<()> {
+            let dir = self.paths.sysfs.join("block").join(name);
+            fs::create_dir_all(dir.join("device"))?;
+            fs::create_dir_all(dir.join("holders"))?;
+            fs::write(dir.join("dev"), format!("{devnum}\n"))?;
+            fs::write(dir.join("size"), format!("{}\n", bytes / 512))?;
+            fs::write(dir.join("removable"), if removable { "1\n" } else { "0\n" })?;
+            fs::write(dir.join("ro"), "0\n")?;
+            fs::write(dir.join("device/vendor"), "Fake    \n")?;
+            fs::write(dir.join("device/model"), format!("Disk {name}\n"))?;
+            if let Some(serial) = serial {
+                fs::write(
+                    self.paths.udev_data.join(format!("b{devnum}")),
+                    format!("E:ID_SERIAL_SHORT={serial}\nE:ID_BUS=usb\n"),
+                )?;
+            }
+            Ok(())
+        }
+
+        /// Adds a partition to a disk.
+        pub fn partition(&self, disk: &str, name: &str, devnum: &str) -> io::Result<()> {
+            let dir = self.paths.sysfs.join("block").join(disk).join(name);
+            fs::create_dir_all(dir.join("holders"))?;
+            fs::write(dir.join("dev"), format!("{devnum}\n"))?;
+            fs::write(dir.join("partition"), "1\n")?;
+            Ok(())
+        }
+
+        /// Adds a device-mapper device backed by `slaves`.
+        pub fn mapper(&self, name: &str, devnum: &str, slaves: &[(&str, &str)]) -> io::Result<()> {
+            self.disk(name, devnum, 1 << 30, false, None)?;
+            for (disk, part) in slaves {
+                let sdir = self.paths.sysfs.join("block").join(name).join("slaves");
+                fs::create_dir_all(&sdir)?;
+                fs::write(sdir.join(part), "")?;
+                let hdir = if disk == part {
+                    self.paths.sysfs.join("block").join(disk).join("holders")
+                } else {
+                    self.paths
+                        .sysfs
+                        .join("block")
+                        .join(disk)
+                        .join(part)
+                        .join("holders")
+                };
+                fs::create_dir_all(&hdir)?;
+                fs::write(hdir.join(name), "")?;
+            }
+            Ok(())
+        }
+
+        /// Adds a mount of `devnum` (source `source`) at `mountpoint`.
+        pub fn mount(&mut self, devnum: &str, mountpoint: &str, source: &str) -> io::Result<()> {
+            let id = self.mountinfo.lines().count() + 20;
+            self.mountinfo.push_str(&format!(
+                "{id} 1 {devnum} / {} rw,relatime - ext4 {source} rw\n",
+                mountpoint.replace(' ', "\\040")
+            ));
+            self.save()
+        }
+
+        /// Adds a swap area.
+        pub fn swap(&mut self, file: &str) -> io::Result<()> {
+            self.swaps
+                .push_str(&format!("{file} partition 1048572 0 -2\n"));
+            self.save()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fake_tree::FakeSystem;
+    use super::*;
+
+    const GB: u64 = 1_000_000_000;
+
+    fn system(root: &Path) -> FakeSystem {
+        let mut s = FakeSystem::new(root).unwrap();
+        s.disk("nvme0n1", "259:0", 512 * GB, false, Some("NVME123"))
+            .unwrap();
+        s.partition("nvme0n1", "nvme0n1p1", "259:1").unwrap();
+        s.partition("nvme0n1", "nvme0n1p2", "259:2").unwrap();
+        s.disk("sdb", "8:16", 32 * GB, true, Some("USB-B")).unwrap();
+        s.partition("sdb", "sdb1", "8:17").unwrap();
+        s.disk("sdc", "8:32", 16 * GB, true, Some("USB-C")).unwrap();
+        s.disk("sdd", "8:48", 8 * GB, true, None).unwrap();
+        s.partition("sdd", "sdd1", "8:49").unwrap();
+        s.disk("sde", "8:64", 64 * GB, false, None).unwrap();
+        s.disk("loop0", "7:0", 0, false, None).unwrap();
+        s.mount("259:2", "/", "/dev/nvme0n1p2").unwrap();
+        s.mount("259:1", "/boot/efi", "/dev/nvme0n1p1").unwrap();
+        s.mount("8:49", "/media/user/DONOR STICK", "/dev/sdd1")
+            .unwrap();
+        s.mount("0:22", "/proc", "proc").unwrap();
+        s
+    }
+
+    fn drive<'a>(v: &'a SystemView, name: &str) -> &'a Drive {
+        v.drives.iter().find(|d| d.name == name).unwrap()
+    }
+
+    #[test]
+    fn lists_drives_with_their_facts_and_marks_the_system_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = system(dir.path());
+        let v = scan(&s.paths).unwrap();
+        assert!(v.root_resolved);
+        let names: Vec<&str> = v.drives.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["nvme0n1", "sdb", "sdc", "sdd", "sde"],
+            "zero-size devices are skipped"
+        );
+        let nvme = drive(&v, "nvme0n1");
+        assert!(nvme.system && !nvme.offered);
+        assert_eq!(nvme.mountpoints, ["/", "/boot/efi"]);
+        let sdb = drive(&v, "sdb");
+        assert!(sdb.offered, "{sdb:?}");
+        assert_eq!(sdb.serial.as_deref(), Some("USB-B"));
+        assert_eq!(sdb.vendor.as_deref(), Some("Fake"));
+        assert_eq!(sdb.size_bytes, 32 * GB / 512 * 512);
+        assert_eq!(sdb.partitions, ["sdb1"]);
+        let sdd = drive(&v, "sdd");
+        assert!(!sdd.offered && !sdd.system);
+        assert_eq!(
+            sdd.mountpoints,
+            ["/media/user/DONOR STICK"],
+            "octal escapes are decoded"
+        );
+        assert!(!drive(&v, "sde").offered, "fixed disks are never offered");
+        let offered: Vec<&str> = v.offered().map(|d| d.name.as_str()).collect();
+        assert_eq!(offered, ["sdb", "sdc"]);
+    }
+
+    #[test]
+    fn refuses_system_disk_partitions_mounted_and_unknown_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = system(dir.path());
+        let v = scan(&s.paths).unwrap();
+        let p = Path::new("/dev/x");
+        assert!(matches!(
+            v.judge_devnum(p, "259:0"),
+            Err(TargetError::Refused { .. })
+        ));
+        assert!(matches!(
+            v.judge_devnum(p, "259:2"),
+            Err(TargetError::Partition { .. })
+        ));
+        assert!(matches!(
+            v.judge_devnum(p, "8:17"),
+            Err(TargetError::Partition { .. })
+        ));
+        let e = v.judge_devnum(p, "8:48").unwrap_err();
+        assert!(
+            e.to_string().contains("mounted at /media/user/DONOR STICK"),
+            "{e}"
+        );
+        assert!(matches!(
+            v.judge_devnum(p, "9:9"),
+            Err(TargetError::Unknown { .. })
+        ));
+        assert_eq!(v.judge_devnum(p, "8:16").unwrap().name, "sdb");
+        assert_eq!(
+            v.judge_devnum(p, "8:64").unwrap().name,
+            "sde",
+            "a named fixed disk that is unused may be written"
+        );
+    }
+
+    #[test]
+    fn root_on_lvm_marks_the_disk_underneath_and_swap_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = FakeSystem::new(dir.path()).unwrap();
+        s.disk("sda", "8:0", 256 * GB, false, None).unwrap();
+        s.partition("sda", "sda2", "8:2").unwrap();
+        s.mapper("dm-0", "253:0", &[("sda", "sda2")]).unwrap();
+        s.disk("sdb", "8:16", 32 * GB, true, None).unwrap();
+        s.disk("sdc", "8:32", 32 * GB, true, None).unwrap();
+        s.mount("253:0", "/", "/dev/mapper/vg-root").unwrap();
+        s.swap("/dev/sdc").unwrap();
+        let v = scan(&s.paths).unwrap();
+        assert!(
+            drive(&v, "sda").system,
+            "the disk under the root LV is the system disk"
+        );
+        assert!(!drive(&v, "sda").offered);
+        assert!(
+            drive(&v, "sdc").system,
+            "a swap disk is part of the running system"
+        );
+        let offered: Vec<&str> = v.offered().map(|d| d.name.as_str()).collect();
+        assert_eq!(offered, ["sdb"]);
+    }
+
+    #[test]
+    fn unresolvable_root_fails_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = FakeSystem::new(dir.path()).unwrap();
+        s.disk("sda", "8:0", 256 * GB, false, None).unwrap();
+        s.disk("sdb", "8:16", 32 * GB, true, None).unwrap();
+        s.mount("0:40", "/", "overlay").unwrap();
+        s.mount("8:0", "/etc/hosts", "/dev/sda").unwrap();
+        let v = scan(&s.paths).unwrap();
+        assert!(!v.root_resolved);
+        assert!(
+            drive(&v, "sda").system,
+            "with an unknown root every mounted disk counts as system"
+        );
+        assert!(drive(&v, "sdb").offered);
+
+        let empty = FakeSystem::new(&dir.path().join("none")).unwrap();
+        assert!(matches!(
+            scan(&empty.paths),
+            Err(DrivesError::NoRoot { .. })
+        ));
+    }
+
+    #[test]
+    fn regular_files_are_targets_and_missing_paths_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = system(dir.path());
+        let v = scan(&s.paths).unwrap();
+        let f = dir.path().join("t.img");
+        fs::write(&f, b"x").unwrap();
+        assert!(matches!(v.check_target(&f), Ok(TargetKind::File)));
+        assert!(matches!(
+            v.check_target(&dir.path().join("nope")),
+            Err(TargetError::NotFound { .. })
+        ));
+        assert!(matches!(
+            v.check_target(dir.path()),
+            Err(TargetError::NotADevice { .. })
+        ));
+    }
+}
