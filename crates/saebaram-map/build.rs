@@ -61,7 +61,10 @@ fn run() -> Result<(), String> {
     }
     let installed: serde_json::Value = serde_json::from_str(&read(&pkg_dir.join("package.json"))?)
         .map_err(|e| format!("node_modules/leaflet/package.json: not valid JSON: {e}"))?;
-    let installed = installed.get("version").and_then(|v| v.as_str()).unwrap_or("?");
+    let installed = installed
+        .get("version")
+        .and_then(|v| v.as_str())
+        .unwrap_or("?");
     if installed != locked {
         return Err(format!(
             "node_modules has Leaflet {installed} but package-lock.json pins {locked}: {FIX}"
@@ -147,7 +150,11 @@ fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -165,7 +172,9 @@ fn base64(bytes: &[u8]) -> String {
 fn check_embeddable(text: &str, name: &str, closer: &str) -> Result<(), String> {
     let lower = text.to_ascii_lowercase();
     if lower.contains(closer) || lower.contains("<!--") {
-        return Err(format!("{name} contains `{closer}` or `<!--`: cannot be inlined"));
+        return Err(format!(
+            "{name} contains `{closer}` or `<!--`: cannot be inlined"
+        ));
     }
     let mut rest = lower.as_str();
     while let Some(i) = rest.find("://") {

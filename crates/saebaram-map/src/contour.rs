@@ -18,21 +18,44 @@ pub struct Cell {
     pub mass: f64,
 }
 
+/// The density smoothed with a 3x3 binomial kernel (weights 1-2-1 in each direction, so
+/// mass spreads one cell each way and the total is kept). Contours of the smoothed density
+/// enclose the bulk of the landings as a few areas instead of one ring per lone member.
+pub fn smooth(cells: &[Cell]) -> Vec<Cell> {
+    const W: [f64; 3] = [0.25, 0.5, 0.25];
+    let mut grid: BTreeMap<(i64, i64), f64> = BTreeMap::new();
+    for c in cells.iter().filter(|c| c.mass.is_finite() && c.mass > 0.0) {
+        for (dr, wr) in (-1..=1).zip(W) {
+            for (dc, wc) in (-1..=1).zip(W) {
+                *grid.entry((c.row + dr, c.col + dc)).or_default() += c.mass * wr * wc;
+            }
+        }
+    }
+    grid.into_iter()
+        .map(|((row, col), mass)| Cell { row, col, mass })
+        .collect()
+}
+
 /// The cells of the highest-density region holding at least `level` (0..=1) of the mass.
 ///
 /// Cells are taken from the densest down (ties in input order after sorting by mass, then
 /// position, so the result does not depend on the input order). Non-finite or non-positive
 /// masses never enter a region.
 pub fn region(cells: &[Cell], level: f64) -> BTreeSet<(i64, i64)> {
-    let mut sorted: Vec<&Cell> =
-        cells.iter().filter(|c| c.mass.is_finite() && c.mass > 0.0).collect();
+    let mut sorted: Vec<&Cell> = cells
+        .iter()
+        .filter(|c| c.mass.is_finite() && c.mass > 0.0)
+        .collect();
     let total: f64 = sorted.iter().map(|c| c.mass).sum();
     let mut set = BTreeSet::new();
     if total <= 0.0 {
         return set;
     }
     sorted.sort_by(|a, b| {
-        b.mass.total_cmp(&a.mass).then(a.row.cmp(&b.row)).then(a.col.cmp(&b.col))
+        b.mass
+            .total_cmp(&a.mass)
+            .then(a.row.cmp(&b.row))
+            .then(a.col.cmp(&b.col))
     });
     let mut acc = 0.0;
     for c in sorted {
@@ -74,7 +97,9 @@ pub fn outline(set: &BTreeSet<(i64, i64)>) -> Vec<Vec<(i64, i64)>> {
         let mut ring = vec![start];
         let mut at = start;
         loop {
-            let Some(outs) = edges.get_mut(&at) else { break };
+            let Some(outs) = edges.get_mut(&at) else {
+                break;
+            };
             let Some(next) = outs.pop() else { break };
             if outs.is_empty() {
                 edges.remove(&at);
@@ -102,7 +127,12 @@ mod tests {
 
     #[test]
     fn region_takes_densest_cells_until_level() {
-        let cells = [cell(0, 0, 0.5), cell(0, 1, 0.3), cell(0, 2, 0.15), cell(5, 5, 0.05)];
+        let cells = [
+            cell(0, 0, 0.5),
+            cell(0, 1, 0.3),
+            cell(0, 2, 0.15),
+            cell(5, 5, 0.05),
+        ];
         let r50 = region(&cells, 0.5);
         assert_eq!(r50.into_iter().collect::<Vec<_>>(), vec![(0, 0)]);
         let r90 = region(&cells, 0.9);
@@ -113,12 +143,27 @@ mod tests {
 
     #[test]
     fn region_ignores_bad_masses_and_input_order() {
-        let a = [cell(0, 0, f64::NAN), cell(0, 1, -1.0), cell(1, 1, 2.0), cell(2, 2, 2.0)];
+        let a = [
+            cell(0, 0, f64::NAN),
+            cell(0, 1, -1.0),
+            cell(1, 1, 2.0),
+            cell(2, 2, 2.0),
+        ];
         let mut b = a;
         b.reverse();
         assert_eq!(region(&a, 0.5), region(&b, 0.5));
         assert!(region(&a, 1.0).iter().all(|&(r, _)| r >= 1));
         assert!(region(&[], 0.5).is_empty());
+    }
+
+    #[test]
+    fn smoothing_keeps_mass_and_spreads_one_cell() {
+        let s = smooth(&[cell(0, 0, 1.0), cell(10, 10, f64::NAN)]);
+        assert_eq!(s.len(), 9);
+        let total: f64 = s.iter().map(|c| c.mass).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        let centre = s.iter().find(|c| (c.row, c.col) == (0, 0)).unwrap();
+        assert!((centre.mass - 0.25).abs() < 1e-12);
     }
 
     #[test]
@@ -130,7 +175,10 @@ mod tests {
         assert_eq!(ring.first(), ring.last());
         assert_eq!(ring.len(), 5);
         let corners: BTreeSet<_> = ring.iter().copied().collect();
-        assert_eq!(corners, [(2, 3), (2, 4), (3, 4), (3, 3)].into_iter().collect());
+        assert_eq!(
+            corners,
+            [(2, 3), (2, 4), (3, 4), (3, 3)].into_iter().collect()
+        );
     }
 
     #[test]

@@ -35,7 +35,7 @@
 //! `docs/map.md`): coordinates rounded (landings 4 decimals, about 11 m; tracks 3, about
 //! 110 m), at most [`MAX_TRACKS_PER_WINDOW`] member tracks per window with at most
 //! [`MAX_TRACK_POINTS`] points each, and the 50 % and 90 % highest-density contours of the
-//! leaflet density grid (in [`contour`]). This keeps a 120-window, 200-member plan well under
+//! leaflet density grid, smoothed with a 3x3 binomial kernel (in [`contour`]). This keeps a 120-window, 200-member plan well under
 //! 5 MB and lets the page draw a window in milliseconds.
 //!
 //! Hand-written parts: the density contours (a grid-edge tracer of 100 lines; contour crates
@@ -153,7 +153,10 @@ pub fn prediction_page(prediction: &Value, base: &BaseMap, lang: Lang) -> Result
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename,
 /// so that no half-written page is ever visible.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), MapError> {
-    let err = |source| MapError::Write { path: path.to_path_buf(), source };
+    let err = |source| MapError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -164,6 +167,14 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), MapError> {
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(contents.as_bytes()).map_err(err)?;
+    // tempfile creates 0600; a map is meant to be opened and shared like any document.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(err)?;
+    }
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
@@ -212,7 +223,9 @@ fn assemble(data: &Value, lang: Lang, title: &str) -> String {
     html.push_str("\n</style>\n<style>\n");
     html.push_str(APP_CSS);
     html.push_str("\n</style>\n</head>\n<body>\n");
-    html.push_str("<noscript>This map needs JavaScript. / 이 지도는 자바스크립트가 필요합니다.</noscript>\n");
+    html.push_str(
+        "<noscript>This map needs JavaScript. / 이 지도는 자바스크립트가 필요합니다.</noscript>\n",
+    );
     html.push_str("<div id=\"app\"></div>\n<template id=\"leaflet-licence\">");
     html.push_str(&licence);
     html.push_str("</template>\n<script type=\"application/json\" id=\"saebaram-data\">");
@@ -271,14 +284,21 @@ mod tests {
         let mut found = Vec::new();
         let mut rest = lower.as_str();
         while let Some(i) = rest.find("://") {
-            let s = rest[..i].rfind(|c: char| !c.is_ascii_alphanumeric()).map_or(0, |j| j + 1);
-            let url: String =
-                rest[s..].chars().take_while(|c| !matches!(c, '"' | '\'' | ')' | ' ')).collect();
+            let s = rest[..i]
+                .rfind(|c: char| !c.is_ascii_alphanumeric())
+                .map_or(0, |j| j + 1);
+            let url: String = rest[s..]
+                .chars()
+                .take_while(|c| !matches!(c, '"' | '\'' | ')' | ' '))
+                .collect();
             found.push(url);
             rest = &rest[i + 3..];
         }
         // The SVG namespace is an identifier passed to createElementNS, never fetched.
-        assert!(found.iter().all(|u| u == "http://www.w3.org/2000/svg"), "{found:?}");
+        assert!(
+            found.iter().all(|u| u == "http://www.w3.org/2000/svg"),
+            "{found:?}"
+        );
         assert!(!lower.contains("sourcemappingurl"));
         assert!(!lower.contains("@import"));
         assert!(lower.contains("content-security-policy"));
@@ -306,12 +326,18 @@ mod tests {
             assert!(!lower.contains(closer), "{name} contains {closer}");
             assert!(!lower.contains("<!--"), "{name} contains <!--");
         }
-        assert!(!LEAFLET_CSS.contains("url(images/"), "leaflet.css images not inlined");
+        assert!(
+            !LEAFLET_CSS.contains("url(images/"),
+            "leaflet.css images not inlined"
+        );
     }
 
     #[test]
     fn html_escape_covers_markup() {
-        assert_eq!(escape_html("<a href=\"x\">&</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;");
+        assert_eq!(
+            escape_html("<a href=\"x\">&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+        );
     }
 
     #[test]
@@ -321,7 +347,10 @@ mod tests {
         std::fs::write(&path, "old").unwrap();
         write_atomically(&path, "new page").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new page");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 

@@ -30,7 +30,10 @@ fn class_code(class: &str) -> u64 {
 }
 
 fn bad(what: impl Into<String>, problem: impl Into<String>) -> MapError {
-    MapError::Input { what: what.into(), problem: problem.into() }
+    MapError::Input {
+        what: what.into(),
+        problem: problem.into(),
+    }
 }
 
 fn round(x: f64, decimals: i32) -> Value {
@@ -66,7 +69,10 @@ fn check_lat_lon(lat: f64, lon: f64, at: &str) -> Result<(), MapError> {
         return Err(bad(format!("{at}.lat"), format!("{lat} is not a latitude")));
     }
     if !(-180.0..=360.0).contains(&lon) {
-        return Err(bad(format!("{at}.lon"), format!("{lon} is not a longitude")));
+        return Err(bad(
+            format!("{at}.lon"),
+            format!("{lon} is not a longitude"),
+        ));
     }
     Ok(())
 }
@@ -173,20 +179,39 @@ fn base_layers(base: &BaseMap) -> Result<Value, MapError> {
 
 /// Properties the page uses; everything else is dropped to keep the file small.
 const KEEP_PROPS: [&str; 14] = [
-    "NAME", "NAME_EN", "NAME_KO", "name", "name_en", "name_ko", "ADM0_A3", "adm0_a3", "kind",
-    "SCALERANK", "scalerank", "POP_MAX", "pop_max", "capital",
+    "NAME",
+    "NAME_EN",
+    "NAME_KO",
+    "name",
+    "name_en",
+    "name_ko",
+    "ADM0_A3",
+    "adm0_a3",
+    "kind",
+    "SCALERANK",
+    "scalerank",
+    "POP_MAX",
+    "pop_max",
+    "capital",
 ];
 
 fn compact_layer(layer: &'static str, fc: &Value) -> Result<Value, MapError> {
-    let err = |p: &str| MapError::BaseLayer { layer, problem: p.to_owned() };
+    let err = |p: &str| MapError::BaseLayer {
+        layer,
+        problem: p.to_owned(),
+    };
     if fc.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         return Err(err("not a GeoJSON FeatureCollection"));
     }
-    let features =
-        fc.get("features").and_then(Value::as_array).ok_or_else(|| err("no `features` array"))?;
+    let features = fc
+        .get("features")
+        .and_then(Value::as_array)
+        .ok_or_else(|| err("no `features` array"))?;
     let mut out = Vec::with_capacity(features.len());
     for f in features {
-        let Some(geometry) = f.get("geometry").filter(|g| g.is_object()) else { continue };
+        let Some(geometry) = f.get("geometry").filter(|g| g.is_object()) else {
+            continue;
+        };
         let mut props = Map::new();
         if let Some(Value::Object(p)) = f.get("properties") {
             for k in KEEP_PROPS {
@@ -195,7 +220,9 @@ fn compact_layer(layer: &'static str, fc: &Value) -> Result<Value, MapError> {
                 }
             }
         }
-        out.push(json!({"type": "Feature", "properties": props, "geometry": round_coords(geometry)}));
+        out.push(
+            json!({"type": "Feature", "properties": props, "geometry": round_coords(geometry)}),
+        );
     }
     Ok(json!({"type": "FeatureCollection", "features": out}))
 }
@@ -204,9 +231,11 @@ fn round_coords(v: &Value) -> Value {
     match v {
         Value::Number(n) => n.as_f64().map_or(v.clone(), |x| round(x, 4)),
         Value::Array(a) => Value::Array(a.iter().map(round_coords).collect()),
-        Value::Object(o) => {
-            Value::Object(o.iter().map(|(k, val)| (k.clone(), round_coords(val))).collect())
-        }
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, val)| (k.clone(), round_coords(val)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -222,17 +251,28 @@ fn site(v: &Value) -> Result<Value, MapError> {
 }
 
 fn target(v: &Value) -> Result<Value, MapError> {
-    let Some(t) = v.get("target").filter(|t| t.is_object()) else { return Ok(Value::Null) };
+    let Some(t) = v.get("target").filter(|t| t.is_object()) else {
+        return Ok(Value::Null);
+    };
     let mut out = Map::new();
-    out.insert("label".into(), text(t.get("label").or_else(|| t.get("name"))));
+    out.insert(
+        "label".into(),
+        text(t.get("label").or_else(|| t.get("name"))),
+    );
     if t.get("lat").is_some() || t.get("lon").is_some() {
         let (lat, lon) = lat_lon(t, "target")?;
         out.insert("lat".into(), round(lat, 4));
         out.insert("lon".into(), round(lon, 4));
     }
-    if let Some(r) = num(t.get("radius_km").unwrap_or(&Value::Null), "target.radius_km")? {
+    if let Some(r) = num(
+        t.get("radius_km").unwrap_or(&Value::Null),
+        "target.radius_km",
+    )? {
         if r <= 0.0 {
-            return Err(bad("target.radius_km", format!("{r} is not a positive radius")));
+            return Err(bad(
+                "target.radius_km",
+                format!("{r} is not a positive radius"),
+            ));
         }
         out.insert("radius_km".into(), round(r, 3));
     }
@@ -268,7 +308,9 @@ fn thin<T: Clone>(points: &[T], max: usize) -> Vec<T> {
         return points.to_vec();
     }
     let step = (points.len() - 1) as f64 / (max - 1) as f64;
-    (0..max).map(|i| points[((i as f64 * step).round() as usize).min(points.len() - 1)].clone()).collect()
+    (0..max)
+        .map(|i| points[((i as f64 * step).round() as usize).min(points.len() - 1)].clone())
+        .collect()
 }
 
 /// A point given as `[lat, lon, ...]` or `{"lat", "lon", ...}`.
@@ -291,10 +333,19 @@ fn point(p: &Value, at: &str) -> Result<(f64, f64), MapError> {
 }
 
 fn flat(points: &[(f64, f64)], decimals: i32) -> Value {
-    Value::Array(points.iter().flat_map(|&(a, b)| [round(a, decimals), round(b, decimals)]).collect())
+    Value::Array(
+        points
+            .iter()
+            .flat_map(|&(a, b)| [round(a, decimals), round(b, decimals)])
+            .collect(),
+    )
 }
 
-fn density_cells(w: &Value, landings: &[(f64, f64, f64)], at: &str) -> Result<(f64, Vec<Cell>), MapError> {
+fn density_cells(
+    w: &Value,
+    landings: &[(f64, f64, f64)],
+    at: &str,
+) -> Result<(f64, Vec<Cell>), MapError> {
     if let Some(d) = w.get("leaflet_density").filter(|d| !d.is_null()) {
         let what = format!("{at}.leaflet_density.cell_deg");
         let cell = num(d.get("cell_deg").unwrap_or(&Value::Null), &what)?
@@ -302,10 +353,12 @@ fn density_cells(w: &Value, landings: &[(f64, f64, f64)], at: &str) -> Result<(f
         if !(cell > 0.0 && cell <= 5.0) {
             return Err(bad(what, format!("{cell} is not a usable cell size")));
         }
-        let list = d
-            .get("cells")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad(format!("{at}.leaflet_density.cells"), "missing or not an array"))?;
+        let list = d.get("cells").and_then(Value::as_array).ok_or_else(|| {
+            bad(
+                format!("{at}.leaflet_density.cells"),
+                "missing or not an array",
+            )
+        })?;
         let mut cells = Vec::with_capacity(list.len());
         for (i, c) in list.iter().enumerate() {
             let here = format!("{at}.leaflet_density.cells[{i}]");
@@ -330,7 +383,12 @@ fn density_cells(w: &Value, landings: &[(f64, f64, f64)], at: &str) -> Result<(f
         let key = ((lat / cell).floor() as i64, (lon / cell).floor() as i64);
         *grid.entry(key).or_default() += payload;
     }
-    Ok((cell, grid.into_iter().map(|((row, col), mass)| Cell { row, col, mass }).collect()))
+    Ok((
+        cell,
+        grid.into_iter()
+            .map(|((row, col), mass)| Cell { row, col, mass })
+            .collect(),
+    ))
 }
 
 fn contour_rings(cells: &[Cell], cell: f64, level: f64) -> Value {
@@ -340,8 +398,10 @@ fn contour_rings(cells: &[Cell], cell: f64, level: f64) -> Value {
         rings
             .iter()
             .map(|r| {
-                let pts: Vec<(f64, f64)> =
-                    r.iter().map(|&(row, col)| (row as f64 * cell, col as f64 * cell)).collect();
+                let pts: Vec<(f64, f64)> = r
+                    .iter()
+                    .map(|&(row, col)| (row as f64 * cell, col as f64 * cell))
+                    .collect();
                 flat(&pts, 4)
             })
             .collect(),
@@ -354,17 +414,21 @@ fn window(w: &Value, i: usize) -> Result<Value, MapError> {
         .get("launch_time")
         .and_then(Value::as_str)
         .ok_or_else(|| bad(format!("{at}.launch_time"), "missing or not a string"))?;
-    let list = w.get("landings").and_then(Value::as_array).ok_or_else(|| {
-        bad(format!("{at}.landings"), "missing or not an array")
-    })?;
+    let list = w
+        .get("landings")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad(format!("{at}.landings"), "missing or not an array"))?;
     let mut land = Vec::with_capacity(list.len() * 3);
     let mut landings = Vec::with_capacity(list.len());
     let mut counts = [0u64; 5];
     for (j, l) in list.iter().enumerate() {
         let here = format!("{at}.landings[{j}]");
         let (lat, lon) = lat_lon(l, &here)?;
-        let payload = num(l.get("payload").unwrap_or(&Value::Null), &format!("{here}.payload"))?
-            .unwrap_or(1.0);
+        let payload = num(
+            l.get("payload").unwrap_or(&Value::Null),
+            &format!("{here}.payload"),
+        )?
+        .unwrap_or(1.0);
         let code = class_code(landing_class(l));
         counts[code as usize] += 1;
         land.extend([round(lat, 4), round(lon, 4), json!(code)]);
@@ -375,7 +439,9 @@ fn window(w: &Value, i: usize) -> Result<Value, MapError> {
     if let Some(ts) = w.get("tracks").and_then(Value::as_array) {
         for (k, t) in ts.iter().take(MAX_TRACKS_PER_WINDOW).enumerate() {
             let here = format!("{at}.tracks[{k}]");
-            let pts = t.as_array().ok_or_else(|| bad(&here, "not an array of points"))?;
+            let pts = t
+                .as_array()
+                .ok_or_else(|| bad(&here, "not an array of points"))?;
             let pts = pts
                 .iter()
                 .enumerate()
@@ -384,6 +450,7 @@ fn window(w: &Value, i: usize) -> Result<Value, MapError> {
             tracks.push(flat(&thin(&pts, MAX_TRACK_POINTS), 3));
         }
     }
+    let smoothed = contour::smooth(&cells);
     let dens: Vec<Value> = cells
         .iter()
         .filter(|c| c.mass > 0.0)
@@ -404,8 +471,8 @@ fn window(w: &Value, i: usize) -> Result<Value, MapError> {
         "n": counts,
         "land": land,
         "dens": {"cell": cell, "cells": dens},
-        "c50": contour_rings(&cells, cell, 0.5),
-        "c90": contour_rings(&cells, cell, 0.9),
+        "c50": contour_rings(&smoothed, cell, 0.5),
+        "c90": contour_rings(&smoothed, cell, 0.9),
         "tracks": tracks,
     }))
 }
@@ -420,9 +487,16 @@ pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapEr
         .and_then(Value::as_array)
         .ok_or_else(|| bad("windows", "missing or not an array"))?;
     if ws.is_empty() {
-        return Err(bad("windows", "the plan has no launch windows: nothing to map"));
+        return Err(bad(
+            "windows",
+            "the plan has no launch windows: nothing to map",
+        ));
     }
-    let windows = ws.iter().enumerate().map(|(i, w)| window(w, i)).collect::<Result<Vec<_>, _>>()?;
+    let windows = ws
+        .iter()
+        .enumerate()
+        .map(|(i, w)| window(w, i))
+        .collect::<Result<Vec<_>, _>>()?;
     let best = match v.get("best") {
         None | Some(Value::Null) => Value::Null,
         Some(b) => match b.as_u64() {
@@ -481,8 +555,14 @@ pub(crate) fn prediction(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value,
             "end": text(pts.last().and_then(|p| p.get("time"))),
         }));
     }
-    if stages.iter().all(|s| s["pts"].as_array().is_none_or(Vec::is_empty)) {
-        return Err(bad("stages", "the prediction has no track points: nothing to map"));
+    if stages
+        .iter()
+        .all(|s| s["pts"].as_array().is_none_or(Vec::is_empty))
+    {
+        return Err(bad(
+            "stages",
+            "the prediction has no track points: nothing to map",
+        ));
     }
     let mut events = Vec::new();
     if let Some(es) = v.get("events").and_then(Value::as_array) {
@@ -575,16 +655,46 @@ mod tests {
             (json!([]), "plan"),
             (json!({}), "windows"),
             (json!({"windows": []}), "windows"),
-            (json!({"windows": [{"landings": []}]}), "windows[0].launch_time"),
-            (json!({"windows": [{"launch_time": "x"}]}), "windows[0].landings"),
-            (json!({"windows": [{"launch_time": "x", "landings": [{"lat": 123, "lon": 1}]}]}), "windows[0].landings[0].lat"),
-            (json!({"windows": [{"launch_time": "x", "landings": [{"lat": 1}]}]}), "windows[0].landings[0].lon"),
-            (json!({"windows": [{"launch_time": "x", "landings": [], "p_target": 1.7}]}), "windows[0].p_target"),
-            (json!({"windows": [{"launch_time": "x", "landings": [], "p_north": "high"}]}), "windows[0].p_north"),
-            (json!({"windows": [{"launch_time": "x", "landings": []}], "best": 3}), "best"),
-            (json!({"windows": [{"launch_time": "x", "landings": [], "tracks": [[[1, 500]]]}]}), "windows[0].tracks[0][0]"),
-            (json!({"windows": [{"launch_time": "x", "landings": [], "leaflet_density": {"cells": []}}]}), "cell_deg"),
-            (json!({"site": {"lat": 37}, "windows": [{"launch_time": "x", "landings": []}]}), "site.lon"),
+            (
+                json!({"windows": [{"landings": []}]}),
+                "windows[0].launch_time",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x"}]}),
+                "windows[0].landings",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x", "landings": [{"lat": 123, "lon": 1}]}]}),
+                "windows[0].landings[0].lat",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x", "landings": [{"lat": 1}]}]}),
+                "windows[0].landings[0].lon",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x", "landings": [], "p_target": 1.7}]}),
+                "windows[0].p_target",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x", "landings": [], "p_north": "high"}]}),
+                "windows[0].p_north",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x", "landings": []}], "best": 3}),
+                "best",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x", "landings": [], "tracks": [[[1, 500]]]}]}),
+                "windows[0].tracks[0][0]",
+            ),
+            (
+                json!({"windows": [{"launch_time": "x", "landings": [], "leaflet_density": {"cells": []}}]}),
+                "cell_deg",
+            ),
+            (
+                json!({"site": {"lat": 37}, "windows": [{"launch_time": "x", "landings": []}]}),
+                "site.lon",
+            ),
         ];
         for (input, field) in cases {
             let e = plan(&input, &BaseMap::default(), Lang::En).unwrap_err();
@@ -594,7 +704,9 @@ mod tests {
 
     #[test]
     fn tracks_are_sampled_and_thinned() {
-        let long: Vec<Value> = (0..1000).map(|i| json!([37.0 + i as f64 * 1e-3, 126.0, 0.0])).collect();
+        let long: Vec<Value> = (0..1000)
+            .map(|i| json!([37.0 + i as f64 * 1e-3, 126.0, 0.0]))
+            .collect();
         let tracks: Vec<Value> = (0..40).map(|_| Value::Array(long.clone())).collect();
         let v = json!({"windows": [{"launch_time": "x", "landings": [], "tracks": tracks}]});
         let d = plan(&v, &BaseMap::default(), Lang::En).unwrap();
@@ -614,11 +726,33 @@ mod tests {
         let w = &d["windows"][0];
         assert_eq!(w["dens"]["cell"], 0.1);
         assert_eq!(w["dens"]["cells"].as_array().unwrap().len(), 9);
-        // 50 %: the densest cell alone, a square of 4 edges (5 corners, 10 numbers).
-        assert_eq!(w["c50"][0].as_array().unwrap().len(), 10);
-        // 90 %: two adjacent cells, 6 edges.
-        assert_eq!(w["c90"].as_array().unwrap().len(), 1);
-        assert_eq!(w["c90"][0].as_array().unwrap().len(), 14);
+        // Contours are of the smoothed density: the 50 % area is around the densest cell,
+        // the 90 % area one connected block around the two dense cells, not the far one.
+        let ring_lats = |k: &str| -> Vec<f64> {
+            w[k].as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| {
+                    r.as_array()
+                        .unwrap()
+                        .iter()
+                        .step_by(2)
+                        .map(|v| v.as_f64().unwrap())
+                })
+                .collect()
+        };
+        assert_eq!(w["c50"].as_array().unwrap().len(), 1, "{}", w["c50"]);
+        assert!(
+            ring_lats("c50")
+                .iter()
+                .all(|&l| (37.85..=38.25).contains(&l)),
+            "{:?}",
+            ring_lats("c50")
+        );
+        // The 90 % area covers the near pair of cells (38.0-38.2); the far cell's 10 %,
+        // smoothed, may add a small ring of its own.
+        let c90 = ring_lats("c90");
+        assert!(c90.contains(&37.9) && c90.contains(&38.3), "{c90:?}");
     }
 
     #[test]
@@ -631,9 +765,15 @@ mod tests {
         };
         let d = plan(&plan_json(1, 1), &base, Lang::Ko).unwrap();
         let f = &d["base"]["countries"]["features"][0];
-        assert_eq!(f["properties"], json!({"ADM0_A3": "PRK", "NAME_KO": "북한"}));
+        assert_eq!(
+            f["properties"],
+            json!({"ADM0_A3": "PRK", "NAME_KO": "북한"})
+        );
         assert_eq!(f["geometry"]["coordinates"], json!([126.1235, 38.9877]));
-        let bad_base = BaseMap { dmz: Some(json!({"type": "Feature"})), ..BaseMap::default() };
+        let bad_base = BaseMap {
+            dmz: Some(json!({"type": "Feature"})),
+            ..BaseMap::default()
+        };
         let e = plan(&plan_json(1, 1), &bad_base, Lang::Ko).unwrap_err();
         assert!(e.to_string().contains("dmz"), "{e}");
     }
@@ -649,8 +789,12 @@ mod tests {
         assert_eq!(d["landing"]["province"], "Kangwŏn-do");
         let e = prediction(&json!({"stages": []}), &BaseMap::default(), Lang::En).unwrap_err();
         assert!(e.to_string().contains("no track points"), "{e}");
-        let e = prediction(&json!({"stages": [{"points": [{"lat": 1, "lon": 999}]}]}), &BaseMap::default(), Lang::En)
-            .unwrap_err();
+        let e = prediction(
+            &json!({"stages": [{"points": [{"lat": 1, "lon": 999}]}]}),
+            &BaseMap::default(),
+            Lang::En,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("stages[0].points[0].lon"), "{e}");
     }
 }

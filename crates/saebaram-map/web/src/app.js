@@ -286,7 +286,7 @@
       return d;
     };
     c.addTo(map);
-    if (window.innerWidth < 900 || window.innerHeight < 640) {
+    if (window.innerWidth < 900 || window.innerHeight < 560) {
       var det = document.querySelector('.sb-legend details');
       if (det) det.open = false;
     }
@@ -316,7 +316,7 @@
       var s = cells[k] * cs, we = cells[k + 1] * cs, t = max > 0 ? cells[k + 2] / max : 0;
       L.rectangle([[s, we], [s + cs, we + cs]], {
         renderer: state.heatRenderer, stroke: false, fillColor: densityColor(t),
-        fillOpacity: 0.25 + 0.5 * t, interactive: false
+        fillOpacity: 0.2 + 0.45 * t, interactive: false
       }).addTo(L_.heat);
       nCells++;
     }
@@ -559,6 +559,16 @@
     return bounds;
   }
 
+  // A province named by the flight (Natural Earth spelling), in the page's language.
+  function provinceName(name) {
+    var fs = (D.base && D.base.provinces && D.base.provinces.features) || [];
+    for (var i = 0; i < fs.length; i++) {
+      var p = fs[i].properties || {};
+      if ([p.name, p.NAME, p.name_en, p.NAME_EN, p.name_ko].indexOf(name) >= 0) return featName(p) || name;
+    }
+    return name;
+  }
+
   function panelPrediction() {
     var panel = document.getElementById('sb-panel');
     var html = '';
@@ -567,7 +577,7 @@
       var c = ld.cls;
       html += '<section class="sb-ptarget"><div class="sb-label">' + esc(T.landing) + '</div><div class="sb-big" style="color:' +
         (CLASS_COLORS[c] || CLASS_COLORS[4]) + '">' + esc(T.classes[c] || T.classes[4]) + '</div>' +
-        (ld.province ? '<div>' + esc(T.province) + ': ' + esc(ld.province) + '</div>' : '') +
+        (ld.province ? '<div>' + esc(T.province) + ': ' + esc(provinceName(ld.province)) + '</div>' : '') +
         '<div class="sb-muted">' + ld.lat.toFixed(4) + ', ' + ld.lon.toFixed(4) + '</div>' +
         (ld.time ? '<div>' + timeBoth(ld.time) + '</div>' : '') + '</section>';
     }
@@ -583,8 +593,8 @@
     if (D.stages && D.stages.length) {
       html += '<section><h3>' + esc(T.stages) + '</h3>' + D.stages.map(function (s, i) {
         return '<div class="sb-prow"><span class="sb-line" style="border-color:' + STAGE_COLORS[i % STAGE_COLORS.length] + '"></span>' +
-          '<span class="sb-plabel">' + esc(s.name || i + 1) + '</span><span class="sb-pval">' +
-          (s.alt_max != null ? T.maxAlt + ' ' + Math.round(s.alt_max) + ' m' : '') + '</span></div>';
+          '<span class="sb-stage-name">' + esc(s.name || i + 1) + '</span><span class="sb-stage-alt">' +
+          (s.alt_max != null ? esc(T.maxAlt) + ' ' + Math.round(s.alt_max).toLocaleString('en-US') + ' m' : '') + '</span></div>';
       }).join('') + '</section>';
     }
     html += fcSection() + profileSection();

@@ -1,0 +1,456 @@
+//! The HTML map in a real browser: headless Chromium driven by chromedriver over WebDriver
+//! (a small HTTP client below; no browser automation crate needed for eight endpoints).
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver` (CI installs them from
+//! `.ci/apt.d/map.txt`). Without them these tests FAIL with that instruction: a map that
+//! was never opened in a browser is not tested.
+//!
+//! Screenshots are saved under `target/tmp/map-e2e/` as artifacts.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("map-e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// ---------- a minimal WebDriver client ----------
+
+struct Driver {
+    child: Child,
+    port: u16,
+    session: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = http(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(|e| e.to_string())?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    // chromedriver keeps the connection open: read the header, then Content-Length bytes.
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 65536];
+    let header_end = loop {
+        let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("connection closed before the header".into());
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok());
+    match length {
+        Some(len) => {
+            while raw.len() < header_end + len {
+                let n = s.read(&mut buf).map_err(|e| e.to_string())?;
+                if n == 0 {
+                    break;
+                }
+                raw.extend_from_slice(&buf[..n]);
+            }
+        }
+        None => {
+            s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
+        }
+    }
+    let rest = String::from_utf8_lossy(&raw[header_end..]).into_owned();
+    let text = if head.contains("transfer-encoding: chunked") {
+        dechunk(&rest)
+    } else {
+        rest
+    };
+    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
+    let value = v.get("value").cloned().unwrap_or(Value::Null);
+    if value.get("error").is_some() {
+        return Err(format!("{method} {path}: {value}"));
+    }
+    Ok(value)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+impl Driver {
+    fn start() -> Driver {
+        for (path, pkg) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the HTML map is tested in a real browser. Install it with \
+                 `apt-get install chromium chromium-driver` (Debian package {pkg}; CI installs \
+                 it from .ci/apt.d/map.txt)"
+            );
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let t0 = Instant::now();
+        while http(port, "GET", "/status", None).is_err() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking",
+                         "--disable-component-update", "--disable-sync",
+                         "--window-size=1366,768", "--lang=en-US",
+                         format!("--user-data-dir={}", profile.path().display())],
+            },
+            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
+        }}});
+        let session = match http(port, "POST", "/session", Some(&caps)) {
+            Ok(v) => v["sessionId"].as_str().unwrap().to_owned(),
+            Err(e) => panic!("chromedriver could not start Chromium: {e}"),
+        };
+        Driver {
+            child,
+            port,
+            session,
+            _profile: profile,
+        }
+    }
+
+    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let p = format!("/session/{}{path}", self.session);
+        http(self.port, method, &p, body.as_ref()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn js(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    fn open(&self, page: &Path) -> String {
+        let url = format!("file://{}", page.canonicalize().unwrap().display());
+        // Reading a log empties it: what is left after this belongs to our page.
+        self.log("browser");
+        self.log("performance");
+        self.cmd("POST", "/url", Some(json!({"url": url})));
+        let t0 = Instant::now();
+        loop {
+            let ready = self.js("return !!(window.saebaramMap && window.saebaramMap.readyMs);");
+            if ready == json!(true) {
+                break;
+            }
+            if t0.elapsed() > Duration::from_secs(30) {
+                panic!(
+                    "the page never became ready; browser log: {:?}",
+                    self.log("browser")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        url
+    }
+
+    fn log(&self, kind: &str) -> Vec<Value> {
+        let v = self.cmd("POST", "/se/log", Some(json!({"type": kind})));
+        v.as_array().cloned().unwrap_or_default()
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.cmd(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        let id = e
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap()
+            .to_owned();
+        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    fn screenshot(&self, name: &str) -> PathBuf {
+        let b64 = self.cmd("GET", "/screenshot", None);
+        let png = base64_decode(b64.as_str().unwrap());
+        assert_eq!(&png[..4], b"\x89PNG");
+        let path = artifacts().join(name);
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    /// Fails on any console error and on any request but the page itself.
+    fn assert_offline_and_clean(&self, url: &str) {
+        let console = self.log("browser");
+        let errors: Vec<_> = console.iter().filter(|e| e["level"] == "SEVERE").collect();
+        assert!(errors.is_empty(), "console errors: {errors:#?}");
+        // Every request that our document made, or that left the machine from anywhere.
+        let mut requests = Vec::new();
+        for entry in self.log("performance") {
+            let Ok(m) = serde_json::from_str::<Value>(entry["message"].as_str().unwrap_or(""))
+            else {
+                continue;
+            };
+            if m["message"]["method"] == "Network.requestWillBeSent" {
+                let p = &m["message"]["params"];
+                let req = p["request"]["url"].as_str().unwrap_or("").to_owned();
+                let ours = p["documentURL"].as_str() == Some(url);
+                let remote = !(req.starts_with("chrome:")
+                    || req.starts_with("file:")
+                    || req.starts_with("data:"));
+                if (ours && req != url && !req.starts_with("data:")) || remote {
+                    requests.push(req);
+                }
+            }
+        }
+        assert!(requests.is_empty(), "the page made requests: {requests:?}");
+        let resources =
+            self.js("return performance.getEntriesByType('resource').map(e => e.name);");
+        assert_eq!(resources, json!([]), "resources loaded by the page");
+    }
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        _ => 63,
+    };
+    let bytes: Vec<u8> = s
+        .bytes()
+        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
+        .collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= u32::from(val(c)) << (18 - 6 * i);
+        }
+        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
+}
+
+// ---------- pages ----------
+
+fn base_map() -> saebaram_map::BaseMap {
+    use saebaram_geo::{Layer, layer_geojson};
+    let l = |layer| Some(serde_json::from_str(layer_geojson(layer)).unwrap());
+    saebaram_map::BaseMap {
+        countries: l(Layer::Countries),
+        provinces: l(Layer::Provinces),
+        dmz: l(Layer::Dmz),
+        borders: l(Layer::Borders),
+        coastline: l(Layer::Coastline),
+        cities: l(Layer::Cities),
+    }
+}
+
+/// A plan in the `plan --json` shape with varied windows (members differ per window so that
+/// clicking a bar provably changes the drawn landings).
+fn synthetic_plan(windows: usize) -> Value {
+    let ws: Vec<Value> = (0..windows)
+        .map(|i| {
+            let members = 40 + i;
+            let landings: Vec<Value> = (0..members)
+                .map(|m| {
+                    let a = m as f64 * 2.399 + i as f64;
+                    let r = 0.05 + 0.25 * ((m as f64 * 0.37).sin().abs());
+                    let cls = ["north_korea", "south_korea", "dmz", "sea", "china"][m % 5];
+                    json!({"lat": 38.2 + r * a.cos(), "lon": 126.9 + r * a.sin(), "class": cls, "payload": 1.0})
+                })
+                .collect();
+            let tracks: Vec<Value> = (0..3)
+                .map(|k| json!([[37.76, 126.78, 0.0], [38.0, 126.8 + k as f64 * 0.05, 8000.0], [38.2, 126.9, 0.0]]))
+                .collect();
+            json!({"launch_time": format!("2019-06-05T{:02}:00:00Z", i % 24),
+                   "p_north": 0.2, "p_south": 0.2, "p_dmz": 0.2, "p_sea": 0.2, "p_other": 0.2,
+                   "p_target": (i as f64 * 0.7).sin().abs() * 0.5,
+                   "median_distance_km": 12.5, "p90_distance_km": 30.0,
+                   "landings": landings, "tracks": tracks})
+        })
+        .collect();
+    json!({"forecast": {"source": "test </script> source", "credit": "test credit", "run_time": "2019-06-05T00:00:00Z", "steady_sample": true},
+           "site": {"name": "Paju", "lat": 37.76, "lon": 126.78},
+           "target": {"label": "Kaesong", "lat": 37.97, "lon": 126.55, "radius_km": 20},
+           "members": 40, "seed": 7, "windows": ws, "best": 2, "warnings": ["a warning"]})
+}
+
+fn synthetic_prediction() -> Value {
+    let pts = |from: (f64, f64), to: (f64, f64), n: usize| -> Vec<Value> {
+        (0..=n)
+            .map(|k| {
+                let t = k as f64 / n as f64;
+                json!({"lat": from.0 + (to.0 - from.0) * t, "lon": from.1 + (to.1 - from.1) * t, "alt": 1000.0 * k as f64, "time": "2019-06-05T12:00:00Z"})
+            })
+            .collect()
+    };
+    json!({"forecast": {"source": "JMA", "credit": "Japan Meteorological Agency"},
+           "launch": {"lat": 37.76, "lon": 126.78, "alt": 20.0, "time": "2019-06-05T12:00:00Z"},
+           "stages": [{"name": "ascent", "points": pts((37.76, 126.78), (38.1, 127.1), 30)},
+                      {"name": "float", "points": pts((38.1, 127.1), (38.6, 127.6), 30)},
+                      {"name": "descent", "points": pts((38.6, 127.6), (38.7, 127.7), 10)}],
+           "events": [{"kind": "burst", "lat": 38.6, "lon": 127.6, "alt": 9000.0, "time": "2019-06-05T14:00:00Z"}],
+           "landing": {"lat": 38.7, "lon": 127.7, "time": "2019-06-05T14:30:00Z", "outcome": "north_korea",
+                       "region": {"class": "north_korea", "province": "Kangwŏn-do"}},
+           "warnings": []})
+}
+
+fn write_page(name: &str, html: &str) -> PathBuf {
+    let path = artifacts().join(name);
+    saebaram_map::write_atomically(&path, html).unwrap();
+    path
+}
+
+#[test]
+fn plan_map_works_offline_in_chromium() {
+    let plan = synthetic_plan(30);
+    let html = saebaram_map::plan_page(&plan, &base_map(), saebaram_map::Lang::En).unwrap();
+    let page = write_page("plan-synthetic.html", &html);
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["bars"], 30, "{c}");
+    assert_eq!(c["selected"], 2, "starts on the best window: {c}");
+    assert_eq!(c["landings"], 42, "one marker per member of window 2: {c}");
+    assert_eq!(c["tracks"], 3, "{c}");
+    assert!(
+        c["contours50"].as_u64().unwrap() >= 1 && c["contours90"].as_u64().unwrap() >= 1,
+        "{c}"
+    );
+    assert!(c["densityCells"].as_u64().unwrap() > 0, "{c}");
+    assert_eq!(c["provinces"], 11, "{c}");
+    assert!(c["cities"].as_u64().unwrap() > 0, "{c}");
+    assert!(
+        c["canvases"].as_u64().unwrap() >= 2,
+        "base map canvases: {c}"
+    );
+    assert_eq!(
+        d.js("return document.querySelectorAll('.leaflet-container').length;"),
+        1
+    );
+    let credits =
+        d.js("return document.querySelector('.leaflet-control-attribution').textContent;");
+    let credits = credits.as_str().unwrap();
+    assert!(
+        credits.contains("Natural Earth")
+            && credits.contains("test credit")
+            && credits.contains("Leaflet"),
+        "{credits}"
+    );
+    assert!(
+        d.js("return document.querySelector('.leaflet-control-scale-line').textContent;")
+            .as_str()
+            .unwrap()
+            .contains("km")
+    );
+    let banner = d.js("return document.querySelector('.sb-banner').textContent;");
+    assert!(banner.as_str().unwrap().contains("NOT today"), "{banner}");
+    // Choosing a bar shows that window's landings and probabilities.
+    d.click(".sb-bar:nth-child(11)");
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["selected"], 10, "{c}");
+    assert_eq!(c["landings"], 50, "{c}");
+    let panel = d.js("return document.getElementById('sb-panel').textContent;");
+    assert!(panel.as_str().unwrap().contains("11/30"), "{panel}");
+    d.screenshot("plan-synthetic.png");
+    d.assert_offline_and_clean(&url);
+}
+
+#[test]
+fn prediction_map_works_offline_in_chromium_in_korean() {
+    let html =
+        saebaram_map::prediction_page(&synthetic_prediction(), &base_map(), saebaram_map::Lang::Ko)
+            .unwrap();
+    let page = write_page("prediction-synthetic.html", &html);
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["stages"], 3, "{c}");
+    assert_eq!(c["events"], 1, "{c}");
+    assert_eq!(
+        d.js("return document.querySelectorAll('path.sb-landing-final').length;"),
+        1
+    );
+    assert_eq!(d.js("return document.documentElement.lang;"), "ko");
+    let panel = d.js("return document.getElementById('sb-panel').textContent;");
+    assert!(panel.as_str().unwrap().contains("북한"), "{panel}");
+    d.screenshot("prediction-synthetic-ko.png");
+    d.assert_offline_and_clean(&url);
+
+    // The checks above can fail: a page that tries to load something is caught.
+    let leaky = artifacts().join("leaky.html");
+    std::fs::write(
+        &leaky,
+        "<!DOCTYPE html><html><body><img src=\"http://127.0.0.1:9/x.png\">\
+        <script>window.saebaramMap = {readyMs: 1};</script></body></html>",
+    )
+    .unwrap();
+    let url = d.open(&leaky);
+    std::thread::sleep(Duration::from_millis(300));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        d.assert_offline_and_clean(&url)
+    }));
+    assert!(
+        caught.is_err(),
+        "a page loading http://127.0.0.1:9/x.png passed the offline check"
+    );
+}
