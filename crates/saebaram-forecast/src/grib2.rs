@@ -196,7 +196,9 @@ fn src_grid(gd: &grib::GridDefinition) -> std::result::Result<SrcGrid, String> {
             "first/last latitudes {la1}, {la2} contradict the scanning mode"
         ));
     }
-    let dlat = (la2 - la1) / (nj - 1) as f64;
+    // Snap spacings to 1e-9 degree: GRIB2 stores micro-degrees, division leaves noise.
+    let snap = |x: f64| (x * 1e9).round() / 1e9;
+    let dlat = snap((la2 - la1) / (nj - 1) as f64);
     let span = if scan.scans_positively_for_i() {
         (lo2 - lo1).rem_euclid(360.0)
     } else {
@@ -207,7 +209,7 @@ fn src_grid(gd: &grib::GridDefinition) -> std::result::Result<SrcGrid, String> {
             "invalid longitudes of first/last grid points: {lo1} and {lo2}"
         ));
     }
-    let dlon_abs = span / (ni - 1) as f64;
+    let dlon_abs = snap(span / (ni - 1) as f64);
     if (ni - 1) as f64 * dlon_abs >= 360.0 || ni as f64 * dlon_abs > 360.0 + 1e-6 {
         return Err(format!(
             "longitudes overlap: {ni} points every {dlon_abs} degrees"
