@@ -714,6 +714,44 @@ impl Records {
         Ok(record)
     }
 
+    fn add_many<T: Kind>(
+        &mut self,
+        items: Vec<(RecordId, T)>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        for (_, data) in &items {
+            data.validate()?;
+        }
+        let path = self.path.clone();
+        let cell = self.cell;
+        let tx = self.tx()?;
+        let mut clock = lamport(&tx, &path)?;
+        let n = items.len();
+        for (id, data) in items {
+            if record_kind(&tx, &path, id)?.is_some() {
+                return Err(Error::Invalid {
+                    field: "record id",
+                    problem: format!("{id} is already used"),
+                });
+            }
+            clock = clock.saturating_add(1);
+            let record = Stored {
+                id,
+                version: Version {
+                    lamport: clock,
+                    cell,
+                    updated_at: now,
+                    vv: BTreeMap::from([(cell, clock)]),
+                },
+                data,
+            };
+            put(&tx, &path, &record)?;
+        }
+        write_meta(&tx, &path, "lamport", &clock.to_string())?;
+        Self::commit(&path, tx)?;
+        Ok(n)
+    }
+
     fn edit<T: Kind>(
         &mut self,
         id: RecordId,
@@ -745,6 +783,56 @@ impl Records {
         now: DateTime<Utc>,
     ) -> Result<Stored<Launch>> {
         self.add(id, launch, now)
+    }
+
+    /// Records many launches in one transaction (all or none).
+    pub fn add_launches(
+        &mut self,
+        items: Vec<(RecordId, Launch)>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.add_many(items, now)
+    }
+
+    /// Records many shipments in one transaction (all or none).
+    pub fn add_shipments(
+        &mut self,
+        items: Vec<(RecordId, Shipment)>,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        self.add_many(items, now)
+    }
+
+    /// A database with the same schema and code but **no encryption**, to measure what
+    /// encryption costs. Never use it for records.
+    #[doc(hidden)]
+    pub fn unencrypted_for_benchmarks(path: &Path, cell: CellId) -> Result<Records> {
+        let sql = |source| Error::Sql {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = open_connection(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        secure_pragmas(&conn).map_err(sql)?;
+        durability_pragmas(&conn).map_err(sql)?;
+        migrate(&mut conn, 0, CURRENT_SCHEMA).map_err(sql)?;
+        write_meta(&conn, path, "cell", &cell.to_string())?;
+        write_meta(&conn, path, "lamport", "0")?;
+        let header = Header {
+            kdf: KdfParams::INSECURE_TEST,
+            salt: [0; 12],
+        };
+        Ok(Records {
+            conn,
+            path: path.to_path_buf(),
+            cell,
+            header,
+            migrated_from: None,
+        })
     }
 
     /// Records a device batch under a new random `id`.
