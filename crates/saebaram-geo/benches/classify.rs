@@ -47,6 +47,22 @@ fn countries() -> Vec<geo::Geometry<f64>> {
 fn bench(c: &mut Criterion) {
     let geo = Geo::embedded();
     let pts = points(N);
+    // The class counts, to compare with the peer's on the same points.
+    let mut counts = std::collections::BTreeMap::new();
+    for &(lat, lon) in &pts {
+        let key = match geo.classify(lat, lon) {
+            Region::NorthKorea { .. } => "PRK",
+            Region::SouthKorea => "KOR",
+            Region::China => "CHN",
+            Region::Russia => "RUS",
+            Region::Japan => "JPN",
+            Region::Dmz => "DMZ",
+            Region::Sea => "sea",
+            Region::OutsideMap => "outside",
+        };
+        *counts.entry(key).or_insert(0usize) += 1;
+    }
+    eprintln!("saebaram counts on the {N} points: {counts:?}");
     let mut g = c.benchmark_group("classify");
     g.throughput(Throughput::Elements(N as u64));
     g.sample_size(20);
@@ -62,7 +78,11 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("saebaram_is_land_100k", |b| {
-        b.iter(|| pts.iter().filter(|&&(lat, lon)| geo.is_land(lat, lon)).count())
+        b.iter(|| {
+            pts.iter()
+                .filter(|&&(lat, lon)| geo.is_land(lat, lon))
+                .count()
+        })
     });
     // The plain approach: test each country polygon in turn with geo's Contains.
     let polys = countries();

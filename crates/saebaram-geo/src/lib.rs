@@ -505,6 +505,20 @@ impl Geo {
         Ok(self.classify(lat, lon))
     }
 
+    /// The ISO 3166-1 alpha-3 code (`PRK`, `KOR`, `CHN`, `RUS`, `JPN`) of the country
+    /// polygon containing the point, ignoring the DMZ: inside the DMZ it tells the side of
+    /// the Military Demarcation Line. `None` at sea and off the map.
+    pub fn country_code(&self, lat: f64, lon: f64) -> Option<&'static str> {
+        let id = self.admin0.locate(lon, lat)?;
+        Some(match self.countries.get(id as usize)? {
+            Country::China => "CHN",
+            Country::South => "KOR",
+            Country::North => "PRK",
+            Country::Russia => "RUS",
+            Country::Japan => "JPN",
+        })
+    }
+
     /// True if the point is on a land polygon of the map (false at sea and off the map).
     pub fn is_land(&self, lat: f64, lon: f64) -> bool {
         self.admin0.locate(lon, lat).is_some()

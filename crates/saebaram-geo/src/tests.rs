@@ -52,6 +52,14 @@ fn dmz_points() {
     assert_eq!(g.classify(38.3, 127.5), Region::Dmz);
     // Panmunjom (Joint Security Area), on the MDL.
     assert_eq!(g.classify(37.956, 126.677), Region::Dmz);
+    // The sides of the MDL, about 1 km either way of it east of Panmunjom.
+    assert_eq!(
+        g.country_code(38.3, 127.5)
+            .map(|c| c == "PRK" || c == "KOR"),
+        Some(true)
+    );
+    assert_eq!(g.country_code(37.57, 126.98), Some("KOR"));
+    assert_eq!(g.country_code(37.0, 124.0), None);
     // Well south and north of it.
     assert_eq!(g.classify(38.1, 127.5), Region::SouthKorea);
     assert!(g.classify(38.5, 127.5).is_north());
@@ -386,4 +394,96 @@ fn most_grid_cells_answer_directly() {
         g.admin0.mixed_fraction()
     );
     assert!(g.province_index.mixed_fraction() < 0.25);
+}
+
+/// Property: for any pair of f64 bit patterns (NaN payloads, infinities, subnormals,
+/// huge values) classification, distances and scoring return without panicking, and a
+/// non-finite or off-map point is `OutsideMap`, never land or sea.
+#[test]
+fn any_bit_pattern_is_handled() {
+    let g = geo();
+    let target = Target::parse("city:Pyongyang:30km:pop").unwrap_or_else(|e| panic!("{e}"));
+    let mut s: u64 = 0x0123_4567_89AB_CDEF;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for i in 0..200_000 {
+        let (lat, lon) = if i % 2 == 0 {
+            (f64::from_bits(next()), f64::from_bits(next()))
+        } else {
+            // Near the map, where the index does real work.
+            let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            let v = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            (31.0 + 15.0 * u, 119.0 + 17.0 * v)
+        };
+        let r = g.classify(lat, lon);
+        if !in_extent(lat, lon) {
+            assert_eq!(r, Region::OutsideMap, "{lat},{lon}");
+            assert!(!g.is_land(lat, lon));
+        }
+        if !lat.is_finite() || !lon.is_finite() {
+            assert!(g.try_classify(lat, lon).is_err());
+            assert!(g.nearest_nk_city(lat, lon).is_none());
+        }
+        let score = target.score(g, lat, lon);
+        assert!((0.0..=1.0).contains(&score), "{lat},{lon}: {score}");
+    }
+}
+
+/// Property: any text given as a site, a coordinate or a target gives a value or an
+/// error, never a panic (the CLI passes user text straight in).
+#[test]
+fn any_text_parses_or_errors() {
+    let pieces = [
+        "",
+        ":",
+        ",",
+        "north",
+        "province",
+        "city",
+        "pop",
+        "pop=",
+        "km",
+        "30km",
+        "-1",
+        "1e400",
+        "NaN",
+        "inf",
+        "39.0",
+        "125.7",
+        "평양",
+        "P'yŏngyang",
+        "\u{0}",
+        "::",
+        ",,",
+        " ",
+        "ŏ",
+        "pyongyang",
+        "Paju",
+        "=",
+        "1e-320",
+        "0x10",
+        "+",
+        "-",
+    ];
+    let mut s: u64 = 42;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s as usize
+    };
+    for _ in 0..20_000 {
+        let n = next() % 6;
+        let text: String = (0..n).map(|_| pieces[next() % pieces.len()]).collect();
+        let _ = LaunchPoint::parse(&text);
+        if let Ok(t) = Target::parse(&text) {
+            let _ = t.label();
+            let sc = t.score(geo(), 39.0, 125.7);
+            assert!((0.0..=1.0).contains(&sc), "{text}: {sc}");
+        }
+    }
 }

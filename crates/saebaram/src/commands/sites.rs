@@ -106,6 +106,7 @@ fn show_point(geo: &Geo, place: &str, json: bool) -> anyhow::Result<Status> {
             "region": region,
             "label": region.label(),
             "is_land": geo.is_land(point.lat, point.lon),
+            "country": geo.country_code(point.lat, point.lon),
             "nearest_nk_city": nearest.map(|(c, d)| serde_json::json!({
                 "name": c.name,
                 "name_ko": c.name_ko,
@@ -123,9 +124,15 @@ fn show_point(geo: &Geo, place: &str, json: bool) -> anyhow::Result<Status> {
         out.push_str(&format!("  {} {}: {}\n", s.name, s.name_ko, s.note));
     }
     out.push_str(&format!("  where: {}\n", region.label()));
-    // The province polygon also covers the North's half of the DMZ: say so there.
-    if let (saebaram_geo::Region::Dmz, Some(p)) = (&region, province) {
-        out.push_str(&format!("  (in the DMZ, {} side)\n", p.name));
+    // Inside the DMZ, say which side of the Military Demarcation Line.
+    if region == saebaram_geo::Region::Dmz {
+        let side = match (geo.country_code(point.lat, point.lon), province) {
+            (Some("PRK"), Some(p)) => format!("north of the MDL, in {}", p.name),
+            (Some("PRK"), None) => "north of the MDL".to_string(),
+            (Some("KOR"), _) => "south of the MDL".to_string(),
+            _ => "side unknown".to_string(),
+        };
+        out.push_str(&format!("  ({side})\n"));
     }
     if let Some((c, d)) = nearest {
         let ko = c.name_ko.map(|k| format!(" {k}")).unwrap_or_default();
