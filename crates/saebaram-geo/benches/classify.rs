@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::{Contains, Coord};
-use saebaram_geo::{Geo, Layer, Region, layer_geojson};
+use saebaram_geo::{Geo, Layer, Region, RegionClass, layer_geojson};
 
 const N: usize = 100_000;
 
@@ -75,6 +75,13 @@ fn bench(c: &mut Criterion) {
                 }
             }
             black_box(north)
+        })
+    });
+    g.bench_function("saebaram_class_of_100k", |b| {
+        b.iter(|| {
+            pts.iter()
+                .filter(|&&(lat, lon)| geo.class_of(lat, lon) == RegionClass::NorthKorea)
+                .count()
         })
     });
     g.bench_function("saebaram_is_land_100k", |b| {

@@ -96,6 +96,29 @@ impl Region {
     }
 }
 
+/// The class of a point without the province: [`Region`] for hot loops (it is `Copy` and
+/// never allocates). [`Geo::class_of`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionClass {
+    /// North Korea, outside the DMZ.
+    NorthKorea,
+    /// South Korea, outside the DMZ.
+    SouthKorea,
+    /// On land in the DMZ.
+    Dmz,
+    /// China.
+    China,
+    /// Russia.
+    Russia,
+    /// Japan.
+    Japan,
+    /// Inside the map, on no land polygon.
+    Sea,
+    /// Off the map or not finite.
+    OutsideMap,
+}
+
 /// Errors of this crate. Each names the input and what is wrong with it.
 #[derive(Debug, thiserror::Error)]
 pub enum GeoError {
@@ -477,25 +500,50 @@ impl Geo {
     /// (about 126.67E) there is no land line: the country polygons decide, and water is
     /// [`Region::Sea`]. Non-finite or off-map points are [`Region::OutsideMap`].
     pub fn classify(&self, lat: f64, lon: f64) -> Region {
-        if !in_extent(lat, lon) {
-            return Region::OutsideMap;
-        }
-        let Some(id) = self.admin0.locate(lon, lat) else {
-            return Region::Sea;
-        };
-        if self.dmz.locate(lon, lat).is_some() {
-            return Region::Dmz;
-        }
-        match self.countries.get(id as usize) {
-            Some(Country::North) => Region::NorthKorea {
+        match self.class_of(lat, lon) {
+            RegionClass::NorthKorea => Region::NorthKorea {
                 province: self.province_at(lat, lon).map(|p| p.name.clone()),
             },
-            Some(Country::South) => Region::SouthKorea,
-            Some(Country::China) => Region::China,
-            Some(Country::Russia) => Region::Russia,
-            Some(Country::Japan) => Region::Japan,
-            None => Region::Sea,
+            RegionClass::SouthKorea => Region::SouthKorea,
+            RegionClass::Dmz => Region::Dmz,
+            RegionClass::China => Region::China,
+            RegionClass::Russia => Region::Russia,
+            RegionClass::Japan => Region::Japan,
+            RegionClass::Sea => Region::Sea,
+            RegionClass::OutsideMap => Region::OutsideMap,
         }
+    }
+
+    /// [`Geo::classify`] without the province: no allocation, for hot loops.
+    #[inline]
+    pub fn class_of(&self, lat: f64, lon: f64) -> RegionClass {
+        if !in_extent(lat, lon) {
+            return RegionClass::OutsideMap;
+        }
+        let Some(id) = self.admin0.locate(lon, lat) else {
+            return RegionClass::Sea;
+        };
+        if self.dmz.locate(lon, lat).is_some() {
+            return RegionClass::Dmz;
+        }
+        match self.countries.get(id as usize) {
+            Some(Country::North) => RegionClass::NorthKorea,
+            Some(Country::South) => RegionClass::SouthKorea,
+            Some(Country::China) => RegionClass::China,
+            Some(Country::Russia) => RegionClass::Russia,
+            Some(Country::Japan) => RegionClass::Japan,
+            None => RegionClass::Sea,
+        }
+    }
+
+    /// `Some(true)` at sea, `Some(false)` on land, `None` off the map or for a
+    /// non-finite point (the map cannot say): for an integrator's ground test.
+    #[inline]
+    pub fn is_sea(&self, lat: f64, lon: f64) -> Option<bool> {
+        if !in_extent(lat, lon) {
+            return None;
+        }
+        Some(self.admin0.locate(lon, lat).is_none())
     }
 
     /// Like [`Geo::classify`], but a coordinate that is not finite, or a latitude

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::sites::{format_lat_lon, parse_lat_lon};
-use crate::{Geo, GeoError, Region, distance_km};
+use crate::{Geo, GeoError, RegionClass, distance_km};
 
 /// Radius used when a city or point target gives none, km.
 pub const DEFAULT_RADIUS_KM: f64 = 25.0;
@@ -222,11 +222,11 @@ impl Target {
     /// True if a landing at `(lat, lon)` is in the target area.
     pub fn hits(&self, geo: &Geo, lat: f64, lon: f64) -> bool {
         match &self.kind {
-            TargetKind::North => geo.classify(lat, lon).is_north(),
-            TargetKind::Province { name } => matches!(
-                geo.classify(lat, lon),
-                Region::NorthKorea { province: Some(p) } if p == *name
-            ),
+            TargetKind::North => geo.class_of(lat, lon) == RegionClass::NorthKorea,
+            TargetKind::Province { name } => {
+                geo.class_of(lat, lon) == RegionClass::NorthKorea
+                    && geo.province_at(lat, lon).is_some_and(|p| p.name == *name)
+            }
             TargetKind::City {
                 lat: clat,
                 lon: clon,

@@ -420,6 +420,21 @@ fn any_bit_pattern_is_handled() {
             (31.0 + 15.0 * u, 119.0 + 17.0 * v)
         };
         let r = g.classify(lat, lon);
+        let class = serde_json::to_value(g.class_of(lat, lon)).ok();
+        let full = serde_json::to_value(&r).ok();
+        assert_eq!(
+            class.as_ref(),
+            full.as_ref().map(|v| &v["class"]),
+            "{lat},{lon}"
+        );
+        assert_eq!(
+            g.is_sea(lat, lon),
+            match r {
+                Region::OutsideMap => None,
+                Region::Sea => Some(true),
+                _ => Some(false),
+            }
+        );
         if !in_extent(lat, lon) {
             assert_eq!(r, Region::OutsideMap, "{lat},{lon}");
             assert!(!g.is_land(lat, lon));
