@@ -109,6 +109,9 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("build");
     g.sample_size(10);
+    g.bench_function("parse_and_index_embedded_layers", |b| {
+        b.iter(|| Geo::parse_embedded().map(|g| black_box(g.cities().len())))
+    });
     g.bench_function("nearest_nk_city", |b| {
         b.iter(|| black_box(geo.nearest_nk_city(black_box(38.5), black_box(126.5))))
     });

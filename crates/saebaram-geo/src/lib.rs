@@ -362,14 +362,16 @@ impl Geo {
     /// Like [`Geo::embedded`], but returns a broken embedded layer as an error.
     pub fn try_embedded() -> Result<&'static Geo, GeoError> {
         static GEO: OnceLock<Result<Geo, String>> = OnceLock::new();
-        let r = GEO.get_or_init(|| Geo::load().map_err(|e| e.to_string()));
+        let r = GEO.get_or_init(|| Geo::parse_embedded().map_err(|e| e.to_string()));
         r.as_ref().map_err(|p| GeoError::Data {
             layer: "embedded layers",
             problem: p.clone(),
         })
     }
 
-    fn load() -> Result<Geo, GeoError> {
+    /// Parses and indexes the embedded layers anew (what [`Geo::embedded`] does once).
+    /// For benchmarks and for callers that want their own copy.
+    pub fn parse_embedded() -> Result<Geo, GeoError> {
         // Countries.
         let mut countries = Vec::new();
         let mut polys = Vec::new();

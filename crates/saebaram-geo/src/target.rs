@@ -189,9 +189,28 @@ impl Target {
                 }
             }
             _ => {
-                return Err(bad(
-                    "expected north, province:NAME, city:NAME:RADIUS or LAT,LON:RADIUS, optionally followed by :pop".into(),
-                ));
+                let name = parts.first().copied().unwrap_or("");
+                let mut hint = String::new();
+                if let Some(p) = geo.find_province(name) {
+                    hint.push_str(&format!(
+                        " (did you mean province:{}",
+                        p.name_en.to_lowercase().replace(' ', "-")
+                    ));
+                }
+                if let Some(c) = geo.find_city(name) {
+                    hint.push_str(if hint.is_empty() {
+                        " (did you mean "
+                    } else {
+                        " or "
+                    });
+                    hint.push_str(&format!("city:{}:{DEFAULT_RADIUS_KM}km", c.name));
+                }
+                if !hint.is_empty() {
+                    hint.push_str("?)");
+                }
+                return Err(bad(format!(
+                    "expected north, province:NAME, city:NAME:RADIUS or LAT,LON:RADIUS, optionally followed by :pop{hint}"
+                )));
             }
         };
         Ok(Target { kind, weighting })

@@ -344,6 +344,11 @@ fn targets_parse() {
         ("95,126:10km", "latitude 95"),
         ("north:pop=0", "more than 0"),
         ("37.5,126.9:10:20", "expected LAT,LON"),
+        (
+            "pyongyang",
+            "did you mean province:pyongyang or city:Pyongyang:25km?",
+        ),
+        ("Hamhung", "did you mean city:Hamhung:25km?"),
     ] {
         let e = t(bad).map(|_| ()).unwrap_err();
         assert!(e.contains("bad target") && e.contains(needle), "{bad}: {e}");
