@@ -23,7 +23,7 @@ pub struct SitesArgs {
     #[arg(value_name = "SITE|LAT,LON", allow_hyphen_values = true)]
     pub place: Option<String>,
 
-    /// Print JSON (an array of sites) instead of the table.
+    /// Print JSON instead of text: an array of sites, or one object for SITE|LAT,LON.
     #[arg(long)]
     pub json: bool,
 }
