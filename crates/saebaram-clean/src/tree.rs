@@ -98,7 +98,20 @@ pub fn clean_bytes(name: &str, data: &[u8], cfg: &Config) -> CleanedBytes {
     if result.as_ref().map_or(true, |out| out.as_slice() == data) {
         removed.clear();
     }
-    CleanedBytes { format: format.name(), redstar_marks: marks, result, removed }
+    CleanedBytes { format: format_name(name, format), redstar_marks: marks, result, removed }
+}
+
+/// The format name for reports: zip containers are named by their extension when known.
+fn format_name(name: &str, format: Format) -> &'static str {
+    if format == Format::Zip {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        for known in ["docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub"] {
+            if ext == known {
+                return known;
+            }
+        }
+    }
+    format.name()
 }
 
 struct Job {

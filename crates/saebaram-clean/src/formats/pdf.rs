@@ -20,7 +20,14 @@ fn is_name(o: Option<&Object>, name: &[u8]) -> bool {
 
 /// Cleans a PDF.
 pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+    let tail = d.get(d.len().saturating_sub(2048)..).unwrap_or_default();
+    if !tail.windows(9).any(|w| w == b"startxref") || !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(block!("PDF: no startxref/%%EOF at the end (truncated?)"));
+    }
     let mut doc = Document::load_mem(d).map_err(|e| block!("PDF: cannot parse: {e}"))?;
+    if doc.get_pages().is_empty() {
+        return Err(block!("PDF: no pages"));
+    }
     if doc.is_encrypted() || doc.trailer.has(b"Encrypt") {
         return Err(block!("PDF: encrypted (cannot be cleaned without decrypting)"));
     }

@@ -78,19 +78,28 @@ fn read_members(d: &[u8], cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
             return Err(block!("zip: members decompress to more than {} bytes (zip bomb?)", cx.cfg.max_zip_total));
         }
         let compressed = f.compressed_size().max(1);
+        let ratio_ok = |n: u64| n <= (1 << 20) || n / compressed <= cx.cfg.max_zip_ratio;
+        if !ratio_ok(f.size()) {
+            return Err(block!("zip: member {name} declares {}x expansion (zip bomb?)", f.size() / compressed));
+        }
+        // Read in steps so a lying header cannot make us inflate more than the limits.
         let mut data = Vec::new();
-        (&mut f)
-            .take(budget + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| block!("zip: member {name}: {e}"))?;
-        let n = data.len() as u64;
-        if n > budget {
-            return Err(block!("zip: members decompress to more than {} bytes (zip bomb?)", cx.cfg.max_zip_total));
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            let k = f.read(&mut chunk).map_err(|e| block!("zip: member {name}: {e}"))?;
+            if k == 0 {
+                break;
+            }
+            data.extend_from_slice(chunk.get(..k).unwrap_or_default());
+            let n = data.len() as u64;
+            if n > budget {
+                return Err(block!("zip: members decompress to more than {} bytes (zip bomb?)", cx.cfg.max_zip_total));
+            }
+            if !ratio_ok(n) {
+                return Err(block!("zip: member {name} expands {}x (zip bomb?)", n / compressed));
+            }
         }
-        if n > (1 << 20) && n / compressed > cx.cfg.max_zip_ratio {
-            return Err(block!("zip: member {name} expands {}x (zip bomb?)", n / compressed));
-        }
-        budget -= n;
+        budget -= data.len() as u64;
         out.push(Member { name, dir: false, data });
     }
     Ok((out, had_comment))
