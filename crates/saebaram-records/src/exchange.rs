@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::merge::{MergeOutcome, merge};
 use crate::model::{Batch, CellId, Launch, RecordId, Shipment, Stored};
-use crate::store::{Kind, Records, get, lamport, list, put, write_meta};
+use crate::store::{Kind, Records, get, lamport, list, put, record_kind, write_meta};
 
 const FORMAT: &str = "saebaram-records-export";
 const FORMAT_VERSION: u32 = 1;
@@ -172,6 +172,7 @@ impl Records {
         merge_all(
             &tx,
             &path,
+            export_path,
             &bundle.launches,
             "launch",
             &mut summary,
@@ -180,6 +181,7 @@ impl Records {
         merge_all(
             &tx,
             &path,
+            export_path,
             &bundle.batches,
             "batch",
             &mut summary,
@@ -188,6 +190,7 @@ impl Records {
         merge_all(
             &tx,
             &path,
+            export_path,
             &bundle.shipments,
             "shipment",
             &mut summary,
@@ -202,6 +205,7 @@ impl Records {
 fn merge_all<T: Kind>(
     tx: &rusqlite::Connection,
     path: &Path,
+    export_path: &Path,
     incoming: &[Stored<T>],
     kind: &'static str,
     summary: &mut ImportSummary,
@@ -210,6 +214,17 @@ fn merge_all<T: Kind>(
     for record in incoming {
         *clock = (*clock).max(record.version.lamport);
         let local: Option<Stored<T>> = get(tx, path, record.id)?;
+        if local.is_none()
+            && let Some(other) = record_kind(tx, path, record.id)?
+        {
+            return Err(Error::Export {
+                path: export_path.to_path_buf(),
+                problem: format!(
+                    "record {} is a {kind} there but a {other:?} here: refusing the whole file",
+                    record.id
+                ),
+            });
+        }
         let (write, outcome) = merge(local.as_ref(), record);
         if let Some(write) = write {
             put(tx, path, &write)?;
@@ -271,7 +286,16 @@ pub fn decrypt_bundle(
         })
     })?;
     let plain = zeroize::Zeroizing::new(plain);
-    let bundle: Bundle = serde_json::from_slice(&plain)
+    parse_bundle(export_path, &plain)
+}
+
+/// Parses and checks the plaintext of an export (JSON), without touching any database.
+pub fn parse_bundle(export_path: &Path, plain: &[u8]) -> Result<Bundle> {
+    let err = |problem: String| Error::Export {
+        path: export_path.to_path_buf(),
+        problem,
+    };
+    let bundle: Bundle = serde_json::from_slice(plain)
         .map_err(|e| err(format!("it decrypts but is not a records export: {e}")))?;
     if bundle.format != FORMAT {
         return Err(err(format!("unknown format `{}`", bundle.format)));
@@ -286,16 +310,44 @@ pub fn decrypt_bundle(
     let ids = bundle
         .launches
         .iter()
-        .map(|r| (r.id, r.data.validate()))
-        .chain(bundle.batches.iter().map(|r| (r.id, r.data.validate())))
-        .chain(bundle.shipments.iter().map(|r| (r.id, r.data.validate())));
-    for (id, valid) in ids {
+        .map(|r| (r.id, &r.version, r.data.validate()))
+        .chain(
+            bundle
+                .batches
+                .iter()
+                .map(|r| (r.id, &r.version, r.data.validate())),
+        )
+        .chain(
+            bundle
+                .shipments
+                .iter()
+                .map(|r| (r.id, &r.version, r.data.validate())),
+        );
+    for (id, version, valid) in ids {
         valid.map_err(|e| err(format!("record {id}: {e}")))?;
+        check_version(version).map_err(|e| err(format!("record {id}: {e}")))?;
         if seen.insert(id, ()).is_some() {
             return Err(err(format!("record id {id} appears twice")));
         }
     }
     Ok(bundle)
+}
+
+/// Lamport times above 2^53 could only come from a forged file; refusing them keeps the
+/// local clock far from overflow.
+const MAX_LAMPORT: u64 = 1 << 53;
+
+fn check_version(version: &crate::model::Version) -> std::result::Result<(), String> {
+    if version.lamport == 0 || version.lamport > MAX_LAMPORT {
+        return Err(format!("Lamport time {} is out of range", version.lamport));
+    }
+    if version.vv.values().any(|n| *n > MAX_LAMPORT) {
+        return Err("a version-vector entry is out of range".into());
+    }
+    if version.vv.get(&version.cell).copied().unwrap_or(0) < version.lamport {
+        return Err("its version vector does not include its own last edit".into());
+    }
+    Ok(())
 }
 
 /// Secret text of a key pair, for writing to a file.

@@ -463,7 +463,22 @@ fn durability_pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA synchronous = FULL;")
 }
 
+/// SQLite marks itself initialised *before* it runs SQLCipher's initialisation
+/// (`SQLITE_EXTRA_INIT`), so a second thread opening its first connection at that moment
+/// finds SQLCipher not ready and `PRAGMA key` fails. Run the first initialisation once,
+/// with every other caller of this crate waiting for it to finish.
+fn ensure_sqlcipher_initialized() {
+    static INIT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    INIT.get_or_init(|| {
+        // Opening any connection runs sqlite3_initialize, extra init included, to the end.
+        if let Ok(conn) = Connection::open_in_memory() {
+            let _ = quiet(&conn);
+        }
+    });
+}
+
 fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    ensure_sqlcipher_initialized();
     Connection::open_with_flags(path, flags).map_err(|source| Error::Sql {
         path: path.to_path_buf(),
         source,
@@ -1006,7 +1021,11 @@ impl Records {
     }
 }
 
-fn record_kind(conn: &Connection, path: &Path, id: RecordId) -> Result<Option<RecordKind>> {
+pub(crate) fn record_kind(
+    conn: &Connection,
+    path: &Path,
+    id: RecordId,
+) -> Result<Option<RecordKind>> {
     for kind in [RecordKind::Launch, RecordKind::Batch, RecordKind::Shipment] {
         let sql = format!("SELECT 1 FROM {} WHERE id = ?1", kind.table());
         let hit = conn

@@ -621,3 +621,63 @@ fn the_committed_schema_v1_fixture_opens_and_migrates() {
     assert_eq!(noted.version.lamport, 4);
     assert!(db.integrity_check().unwrap().is_empty());
 }
+
+#[test]
+fn forged_bundles_are_refused_whole() {
+    let dir = dir();
+    let (identity, recipient) = keys(dir.path());
+    let mut a = create(&dir.path().join("a.db"), 1);
+    a.add_launch(id(5), launch(), t("2026-03-14T22:00:00Z"))
+        .unwrap();
+    a.add_shipment(id(6), shipment(), t("2026-04-02T10:00:00Z"))
+        .unwrap();
+    let good = serde_json::to_value(a.bundle(t("2026-04-03T00:00:00Z")).unwrap()).unwrap();
+    let parse = |value: &serde_json::Value| {
+        saebaram_records::exchange::parse_bundle(Path::new("f.age"), value.to_string().as_bytes())
+    };
+    assert!(parse(&good).is_ok());
+
+    let mut huge = good.clone();
+    huge["launches"][0]["version"]["lamport"] = serde_json::json!(u64::MAX);
+    assert!(
+        parse(&huge)
+            .unwrap_err()
+            .to_string()
+            .contains("out of range")
+    );
+
+    let mut duplicate = good.clone();
+    duplicate["shipments"][0]["id"] = good["launches"][0]["id"].clone();
+    assert!(
+        parse(&duplicate)
+            .unwrap_err()
+            .to_string()
+            .contains("appears twice")
+    );
+
+    let mut invalid = good.clone();
+    invalid["shipments"][0]["route"] = serde_json::json!("");
+    assert!(
+        parse(&invalid)
+            .unwrap_err()
+            .to_string()
+            .contains("route code name")
+    );
+
+    let mut newer = good.clone();
+    newer["version"] = serde_json::json!(2);
+    assert!(parse(&newer).unwrap_err().to_string().contains("newer"));
+
+    // A record id that is a launch there but a batch here: the whole import is refused.
+    let path_b = dir.path().join("b.db");
+    let mut b = create(&path_b, 2);
+    b.add_batch(id(5), batch(), t("2026-03-10T09:00:00Z"))
+        .unwrap();
+    let export = a.export(&recipient, t("2026-04-03T00:00:00Z")).unwrap();
+    let err = b
+        .import(Path::new("x.age"), &export, &identity)
+        .unwrap_err();
+    assert!(err.to_string().contains("refusing the whole file"), "{err}");
+    assert!(b.launches().unwrap().is_empty());
+    assert!(b.shipments().unwrap().is_empty());
+}

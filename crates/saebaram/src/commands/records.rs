@@ -648,7 +648,7 @@ fn list(db: &Path, pass_file: Option<&Path>, args: &ListArgs) -> anyhow::Result<
                 "  {}  {}  manifest {}  version {:<12} written {:>4}  passed {:>4}  fake {:>3}  failed {:>3}",
                 short(&b.id),
                 d.time.format("%Y-%m-%d %H:%M"),
-                &d.manifest_blake3[..d.manifest_blake3.len().min(12)],
+                d.manifest_blake3.chars().take(12).collect::<String>(),
                 d.content_version.as_deref().unwrap_or("-"),
                 d.written,
                 d.passed,
