@@ -40,7 +40,7 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// The default cost: 64 MiB, 3 passes, 1 lane (about 0.2-0.4 s on a laptop; see
+    /// The default cost: 64 MiB, 3 passes, 1 lane (about 0.44 s on our loaded 2-core test machine; see
     /// `bench/records/RESULTS.md`). OWASP's first Argon2id recommendation is 46 MiB, t=1.
     pub const DEFAULT: KdfParams = KdfParams {
         log2_m_kib: 16,
