@@ -3,6 +3,9 @@
 //! tests FAIL loudly rather than pass), with fake sysfs/mountinfo trees to prove that
 //! the system disk, mounted drives and unnamed drives are never written.
 
+#[path = "../../saebaram-flash/tests/support/fuse_fake.rs"]
+mod fuse_fake;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -548,4 +551,59 @@ fn drives_lists_the_fake_tree() {
         "{out}"
     );
     assert!(out.contains("mounted at /media/x"), "{out}");
+}
+
+/// The acceptance test of the issue: `saebaram flash` on several real block devices at
+/// once, one of them an emulated 4 GB fake with 64 MB real (FUSE file + loop device,
+/// the real sysfs and mount table deciding what may be written).
+#[test]
+fn flash_rejects_an_emulated_fake_drive_and_writes_the_others() {
+    use saebaram_flash::fakes::{FakeDrive, Mapping};
+    assert!(
+        Path::new("/dev/fuse").exists(),
+        "FUSE UNAVAILABLE: /dev/fuse is missing; this test cannot run (it does not pass silently)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (img, data) = make_image(dir.path(), 2 * MIB);
+    let fake = FakeDrive::new(4 << 30, 64 * MIB as u64, Mapping::Wraparound);
+    let emu = fuse_fake::Emulated::mount(&dir.path().join("mnt"), Box::new(fake.clone())).unwrap();
+    let fake_loop = fuse_fake::Loop::attach(&emu.file, &[]);
+    let backing: Vec<PathBuf> = (0..2)
+        .map(|i| dir.path().join(format!("g{i}.bin")))
+        .collect();
+    for b in &backing {
+        junk_file(b, 12 * MIB);
+    }
+    let loops: Vec<Loop> = backing.iter().map(|b| Loop::new(b, false)).collect();
+    let mut args = vec![
+        "flash".to_string(),
+        img.display().to_string(),
+        fake_loop.dev.display().to_string(),
+    ];
+    args.extend(loops.iter().map(|l| l.dev.display().to_string()));
+    args.push("--json".into());
+    let o = bin().args(&args).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "one drive rejected means exit 1: {}",
+        text(&o)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let fake_row = &report["drives"][0];
+    assert_eq!(fake_row["outcome"], "rejected-fake", "{fake_row}");
+    assert_eq!(fake_row["real_bytes"], 64 * MIB);
+    assert_eq!(fake_row["probe"]["kind"], "wraparound");
+    assert!(
+        fake_row["error"].as_str().unwrap().contains("--shrink"),
+        "{fake_row}"
+    );
+    assert_eq!(report["passed"], 2);
+    assert_eq!(report["rejected_fake"], 1);
+    drop(loops);
+    for b in &backing {
+        assert_flashed(&fs::read(b).unwrap(), &data);
+    }
+    drop(fake_loop);
+    drop(emu);
 }

@@ -60,8 +60,9 @@ fn attr(ino: INodeNo, len: u64) -> FileAttr {
     }
 }
 
+/// EIO is 5 and ENOSPC 28 on Linux (this module is also built where `libc` is not a dependency).
 fn errno(e: &io::Error) -> Errno {
-    Errno::from_i32(e.raw_os_error().unwrap_or(libc::EIO))
+    Errno::from_i32(e.raw_os_error().unwrap_or(5))
 }
 
 impl DriveFs {
@@ -85,7 +86,7 @@ impl DriveFs {
     fn write_range(&self, offset: u64, data: &[u8]) -> io::Result<()> {
         let end = offset + data.len() as u64;
         if end > self.len {
-            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            return Err(io::Error::from_raw_os_error(28));
         }
         let mut dev = self
             .device

@@ -1,0 +1,139 @@
+//! Four throttled drives at once versus one: `saebaram flash` (the real binary) on
+//! emulated USB 2.0 drives (FUSE file + loop device, throttled to 30 MB/s write and
+//! 35 MB/s read per drive, each drive on its own FUSE threads, as separate USB sticks
+//! would be). Aggregate throughput = bytes written and verified on all drives / wall
+//! time; the goal is at least 90 % of four times the single-drive throughput.
+//!
+//! Run as root: `cargo run --release -p saebaram-flash --example bench_flash -- \
+//!   --saebaram target/release/saebaram [--runs 3]` (see bench/flash/run.sh).
+
+#[path = "../tests/support/fuse_fake.rs"]
+mod fuse_fake;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use fuse_fake::{Emulated, Loop};
+use saebaram_flash::fakes::{FakeDrive, Throttled};
+
+const MIB: u64 = 1 << 20;
+const DRIVE: u64 = 128 * MIB;
+const IMAGE: usize = 32 << 20;
+const WRITE_BPS: u64 = 30_000_000;
+const READ_BPS: u64 = 35_000_000;
+
+fn make_image(dir: &Path) -> PathBuf {
+    let data: Vec<u8> = (0..IMAGE)
+        .map(|i| ((i * 131 + i / 4096) % 251) as u8)
+        .collect();
+    let path = dir.join("bench.img");
+    std::fs::write(&path, &data).expect("write image");
+    let manifest = serde_json::json!({
+        "version": 1,
+        "image": { "size": data.len(), "blake3": blake3::hash(&data).to_hex().to_string() },
+        "partition": { "start_bytes": 1048576, "size_bytes": data.len() - 1048576, "type_code": 12 },
+        "filesystem": { "kind": "FAT32", "cluster_size": 4096, "cluster_count": 1, "reserved_sectors": 32,
+                        "fat_sectors": 1, "data_start_bytes": 8192, "used_bytes": 0, "free_bytes": 0 },
+        "policy": { "volume_serial": "0000-0000", "disk_signature": "00000000", "label": null, "oem_name": "MSWIN4.1",
+                    "timestamps": "bench", "randomness": "bench", "entry_order": "bench" },
+        "files": []
+    });
+    std::fs::write(
+        dir.join("bench.img.manifest.json"),
+        serde_json::to_vec(&manifest).expect("json"),
+    )
+    .expect("manifest");
+    path
+}
+
+/// Flashes `n` fresh throttled drives at once; returns (seconds, bytes moved).
+fn flash(n: usize, saebaram: &Path, image: &Path, scratch: &Path, round: usize) -> (f64, u64) {
+    let emus: Vec<Emulated> = (0..n)
+        .map(|i| {
+            let d = Throttled::new(FakeDrive::genuine(DRIVE), WRITE_BPS, READ_BPS);
+            Emulated::mount(&scratch.join(format!("r{round}-n{n}-d{i}")), Box::new(d))
+                .expect("FUSE mount")
+        })
+        .collect();
+    let loops: Vec<Loop> = emus.iter().map(|e| Loop::attach(&e.file, &[])).collect();
+    let start = Instant::now();
+    let out = Command::new(saebaram)
+        .arg("flash")
+        .arg(image)
+        .args(loops.iter().map(|l| &l.dev))
+        .arg("--json")
+        .output()
+        .expect("saebaram runs");
+    let secs = start.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "flash failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let moved: u64 = report["drives"]
+        .as_array()
+        .expect("drives")
+        .iter()
+        .map(|d| {
+            d["image_bytes"].as_u64().unwrap_or(0)
+                + d["wiped_bytes"].as_u64().unwrap_or(0)
+                + d["verified_bytes"].as_u64().unwrap_or(0)
+        })
+        .sum();
+    drop(loops);
+    drop(emus);
+    (secs, moved)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let saebaram = args
+        .iter()
+        .position(|a| a == "--saebaram")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/release/saebaram"));
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    let scratch = tempfile::tempdir().expect("scratch");
+    let image = make_image(scratch.path());
+    let mut single = Vec::new();
+    let mut quad = Vec::new();
+    for round in 0..runs {
+        let (s1, b1) = flash(1, &saebaram, &image, scratch.path(), round);
+        let (s4, b4) = flash(4, &saebaram, &image, scratch.path(), round);
+        eprintln!(
+            "round {round}: 1 drive {:.1} MB/s ({s1:.2} s), 4 drives {:.1} MB/s ({s4:.2} s)",
+            b1 as f64 / s1 / 1e6,
+            b4 as f64 / s4 / 1e6
+        );
+        single.push(b1 as f64 / s1);
+        quad.push(b4 as f64 / s4);
+    }
+    let s = median(single);
+    let q = median(quad);
+    println!("| what | ours | target | ratio | runs |");
+    println!("|---|---|---|---|---|");
+    println!(
+        "| 1 throttled drive (30 MB/s w, 35 MB/s r), write+wipe+verify | {:.1} MB/s | - | - | median of {runs} |",
+        s / 1e6
+    );
+    println!(
+        "| 4 throttled drives at once, aggregate | {:.1} MB/s | {:.1} MB/s (90 % of 4x single) | {:.3} of 4x single | median of {runs} |",
+        q / 1e6,
+        0.9 * 4.0 * s / 1e6,
+        q / (4.0 * s)
+    );
+}
