@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 
 use crate::layout::Layout;
 use crate::manifest::{
-    FileRecord, FilesystemInfo, ImageInfo, ImageManifest, PartitionInfo, PolicyInfo,
-    MANIFEST_VERSION,
+    FileRecord, FilesystemInfo, ImageInfo, ImageManifest, MANIFEST_VERSION, PartitionInfo,
+    PolicyInfo,
 };
 use crate::names::{self, ShortName};
 use crate::policy::{EntryTimes, SeedRng, TimeSource, TimestampPolicy};
@@ -171,7 +171,9 @@ pub struct PackOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum PackError {
     /// The library does not fit the requested size.
-    #[error("the library does not fit in {size} bytes: it needs {needed} bytes of clusters ({content} bytes of file content, cluster size {cluster} bytes) but the volume has {available}; {overflow} bytes ({overflow_mib:.1} MiB) too many. Largest files: {largest}")]
+    #[error(
+        "the library does not fit in {size} bytes: it needs {needed} bytes of clusters ({content} bytes of file content, cluster size {cluster} bytes) but the volume has {available}; {overflow} bytes ({overflow_mib:.1} MiB) too many. Largest files: {largest}"
+    )]
     NoFit {
         /// Image size asked for.
         size: u64,
@@ -202,7 +204,9 @@ pub enum PackError {
     #[error("{0}")]
     Label(String),
     /// A directory with too many entries.
-    #[error("{path}: too many entries for one FAT directory ({slots} slots, at most 65,536; long names take several)")]
+    #[error(
+        "{path}: too many entries for one FAT directory ({slots} slots, at most 65,536; long names take several)"
+    )]
     DirectoryFull {
         /// The directory.
         path: String,
@@ -224,7 +228,9 @@ pub enum PackError {
         source: std::io::Error,
     },
     /// A source file changed size while being packed.
-    #[error("{path}: changed while being packed (expected {expected} bytes): nothing was written; try again")]
+    #[error(
+        "{path}: changed while being packed (expected {expected} bytes): nothing was written; try again"
+    )]
     Changed {
         /// The source file.
         path: PathBuf,
@@ -232,7 +238,9 @@ pub enum PackError {
         expected: u64,
     },
     /// A source file's content is not what the cleaner produced.
-    #[error("{path}: content differs from what `saebaram clean` produced (BLAKE3 {actual}, clean manifest says {expected}): clean the library again")]
+    #[error(
+        "{path}: content differs from what `saebaram clean` produced (BLAKE3 {actual}, clean manifest says {expected}): clean the library again"
+    )]
     NotClean {
         /// The library path.
         path: String,
@@ -242,7 +250,9 @@ pub enum PackError {
         actual: String,
     },
     /// The output disk filled up.
-    #[error("{path}: the disk is full (the image needs about {needed} bytes of real space, holes excluded); nothing was left behind")]
+    #[error(
+        "{path}: the disk is full (the image needs about {needed} bytes of real space, holes excluded); nothing was left behind"
+    )]
     DiskFull {
         /// The output.
         path: PathBuf,
@@ -333,11 +343,12 @@ fn settle_names(layout: &Layout) -> Result<Vec<Vec<Entry>>, PackError> {
             }
         }
         for e in entries.iter_mut().filter(|e| e.needs_lfn && !e.lossless) {
-            let short = names::generate_short_name(&e.long, &|n| taken.contains(n)).ok_or_else(
-                || PackError::ShortNames {
-                    path: e.long.clone(),
-                },
-            )?;
+            let short =
+                names::generate_short_name(&e.long, &|n| taken.contains(n)).ok_or_else(|| {
+                    PackError::ShortNames {
+                        path: e.long.clone(),
+                    }
+                })?;
             taken.insert(short);
             e.short = short;
         }
@@ -360,9 +371,17 @@ impl Plan {
         // Folder sizes in slots.
         let mut dir_slots = Vec::with_capacity(layout.dirs.len());
         for (d, list) in entries.iter().enumerate() {
-            let mut slots: u64 = if d == 0 { u64::from(label.is_some()) } else { 2 };
+            let mut slots: u64 = if d == 0 {
+                u64::from(label.is_some())
+            } else {
+                2
+            };
             for e in list {
-                slots += 1 + if e.needs_lfn { names::lfn_entry_count(&e.long) as u64 } else { 0 };
+                slots += 1 + if e.needs_lfn {
+                    names::lfn_entry_count(&e.long) as u64
+                } else {
+                    0
+                };
             }
             if slots > MAX_DIR_SLOTS {
                 return Err(PackError::DirectoryFull {
@@ -391,7 +410,11 @@ impl Plan {
         let mut file_cluster = Vec::with_capacity(layout.files.len());
         for f in &layout.files {
             let n = f.len.div_ceil(cb);
-            file_cluster.push(if n == 0 { 0 } else { next.min(u32::MAX as u64) as u32 });
+            file_cluster.push(if n == 0 {
+                0
+            } else {
+                next.min(u32::MAX as u64) as u32
+            });
             next += n;
         }
         let needed = (next - 2) * cb;
@@ -433,7 +456,13 @@ impl Plan {
                     copied += layout.files[e.index].len;
                 }
             }
-            stack.extend(entries[d].iter().rev().filter(|e| e.is_dir).map(|e| e.index));
+            stack.extend(
+                entries[d]
+                    .iter()
+                    .rev()
+                    .filter(|e| e.is_dir)
+                    .map(|e| e.index),
+            );
         }
         let root_times = dir_times[0].unwrap_or_else(|| times.next(0));
         Ok(Self {
@@ -443,8 +472,14 @@ impl Plan {
             dir_alloc,
             file_cluster,
             used_end: next as u32,
-            dir_times: dir_times.into_iter().map(|t| t.unwrap_or(root_times)).collect(),
-            file_times: file_times.into_iter().map(|t| t.unwrap_or(root_times)).collect(),
+            dir_times: dir_times
+                .into_iter()
+                .map(|t| t.unwrap_or(root_times))
+                .collect(),
+            file_times: file_times
+                .into_iter()
+                .map(|t| t.unwrap_or(root_times))
+                .collect(),
             label,
             volume_serial,
             disk_signature,
@@ -503,7 +538,11 @@ fn chs(lba: u64) -> [u8; 3] {
     }
     let h = (lba / 63) % 255;
     let s = lba % 63 + 1;
-    [h as u8, (s as u8) | (((c >> 2) & 0xC0) as u8), (c & 0xFF) as u8]
+    [
+        h as u8,
+        (s as u8) | (((c >> 2) & 0xC0) as u8),
+        (c & 0xFF) as u8,
+    ]
 }
 
 /// `int 18h` (ask the BIOS for the next boot device), then halt: the only code in the image.
@@ -606,7 +645,11 @@ fn dir_bytes(plan: &Plan, layout: &Layout, d: usize) -> Vec<u8> {
         let t = plan.dir_times[d];
         out.extend_from_slice(&short_entry(b".          ", ATTR_DIR, first, 0, &t));
         let parent = layout.dirs[d].parent;
-        let parent_cluster = if parent == 0 { 0 } else { plan.dir_alloc[parent].0 };
+        let parent_cluster = if parent == 0 {
+            0
+        } else {
+            plan.dir_alloc[parent].0
+        };
         out.extend_from_slice(&short_entry(
             b"..         ",
             ATTR_DIR,
@@ -620,7 +663,13 @@ fn dir_bytes(plan: &Plan, layout: &Layout, d: usize) -> Vec<u8> {
             names::push_lfn_entries(&mut out, &e.long, names::short_name_checksum(&e.short));
         }
         let entry = if e.is_dir {
-            short_entry(&e.short, ATTR_DIR, plan.dir_alloc[e.index].0, 0, &plan.dir_times[e.index])
+            short_entry(
+                &e.short,
+                ATTR_DIR,
+                plan.dir_alloc[e.index].0,
+                0,
+                &plan.dir_times[e.index],
+            )
         } else {
             let f = &layout.files[e.index];
             short_entry(
@@ -678,13 +727,23 @@ impl Sink {
             }
             left -= n as u64;
         }
-        self.file.seek(SeekFrom::Start(pos)).map_err(|e| self.err(e))?;
+        self.file
+            .seek(SeekFrom::Start(pos))
+            .map_err(|e| self.err(e))?;
         self.pos = pos;
         Ok(())
     }
 
     fn write(&mut self, data: &[u8]) -> Result<(), PackError> {
         self.hasher.update(data);
+        self.file.write_all(data).map_err(|e| self.err(e))?;
+        self.pos += data.len() as u64;
+        self.written += data.len() as u64;
+        Ok(())
+    }
+
+    /// Writes bytes the caller has already fed to `hasher`.
+    fn write_unhashed(&mut self, data: &[u8]) -> Result<(), PackError> {
         self.file.write_all(data).map_err(|e| self.err(e))?;
         self.pos += data.len() as u64;
         self.written += data.len() as u64;
@@ -768,7 +827,11 @@ pub fn pack(
     fat.extend_from_slice(&0x0FFF_FFFFu32.to_le_bytes());
     for &(start, n) in &extents {
         for c in start..start + n {
-            let v = if c + 1 == start + n { 0x0FFF_FFFF } else { c + 1 };
+            let v = if c + 1 == start + n {
+                0x0FFF_FFFF
+            } else {
+                c + 1
+            };
             fat.extend_from_slice(&v.to_le_bytes());
         }
     }
@@ -800,8 +863,9 @@ pub fn pack(
         if f.offset > 0 {
             src.seek(SeekFrom::Start(f.offset)).map_err(rerr)?;
         }
+        // Only a split file needs a separate hash of the whole source.
         if f.offset == 0 {
-            whole = f.expected_blake3.as_ref().map(|_| blake3::Hasher::new());
+            whole = (f.split && f.expected_blake3.is_some()).then(blake3::Hasher::new);
         }
         let mut fh = blake3::Hasher::new();
         if f.len > 0 {
@@ -818,11 +882,20 @@ pub fn pack(
                 });
             }
             let chunk = &buf[..n];
-            fh.update(chunk);
-            if let Some(w) = whole.as_mut() {
-                w.update(chunk);
-            }
-            sink.write(chunk)?;
+            // The file's hash and the image's hash run on two cores.
+            let image_hasher = &mut sink.hasher;
+            rayon::join(
+                || {
+                    fh.update(chunk);
+                    if let Some(w) = whole.as_mut() {
+                        w.update(chunk);
+                    }
+                },
+                || {
+                    image_hasher.update(chunk);
+                },
+            );
+            sink.write_unhashed(chunk)?;
             left -= n as u64;
             done += n as u64;
             progress(done, total);
@@ -852,17 +925,30 @@ pub fn pack(
                 }
             }
         }
+        let file_hash = hex(&fh.finalize());
+        if !f.split
+            && let Some(expected) = &f.expected_blake3
+            && &file_hash != expected
+        {
+            return Err(PackError::NotClean {
+                path: f.source_rel.clone(),
+                expected: expected.clone(),
+                actual: file_hash,
+            });
+        }
         records.push(FileRecord {
             path: f.path.clone(),
             size: f.len,
-            blake3: hex(&fh.finalize()),
+            blake3: file_hash,
             first_cluster: (f.len > 0).then_some(plan.file_cluster[i]),
             split_from: f.split.then(|| f.source_rel.clone()),
         });
     }
 
     sink.skip_to(plan.image_size)?;
-    sink.file.set_len(plan.image_size).map_err(|e| sink.err(e))?;
+    sink.file
+        .set_len(plan.image_size)
+        .map_err(|e| sink.err(e))?;
     sink.file.sync_all().map_err(|e| sink.err(e))?;
     let image_hash = hex(&sink.hasher.finalize());
     drop(sink);
@@ -901,7 +987,8 @@ pub fn pack(
             oem_name: String::from_utf8_lossy(OEM_NAME).into_owned(),
             timestamps: opts.timestamps.to_string(),
             randomness: opts.randomness.clone(),
-            entry_order: "each folder sorted by upper-cased name; file data in library path order".into(),
+            entry_order: "each folder sorted by upper-cased name; file data in library path order"
+                .into(),
         },
         files: records,
     })
@@ -940,7 +1027,14 @@ mod tests {
 
     #[test]
     fn geometry_is_consistent() {
-        for sectors in [69_000u64, 131_072 - 2048, 2_000_000, 31_250_000, 60_000_000, 500_000_000] {
+        for sectors in [
+            69_000u64,
+            131_072 - 2048,
+            2_000_000,
+            31_250_000,
+            60_000_000,
+            500_000_000,
+        ] {
             let g = Geometry::for_partition(sectors).unwrap();
             assert!(g.cluster_count >= MIN_CLUSTERS);
             assert!(g.fat_sectors as u64 * 128 >= g.cluster_count as u64 + 2);

@@ -27,7 +27,9 @@ pub enum LayoutError {
         source: std::io::Error,
     },
     /// A symbolic link (never followed).
-    #[error("{path}: is a symbolic link; saebaram does not follow links (they can loop or point outside the library): copy the target into the library instead")]
+    #[error(
+        "{path}: is a symbolic link; saebaram does not follow links (they can loop or point outside the library): copy the target into the library instead"
+    )]
     Symlink {
         /// The link.
         path: PathBuf,
@@ -55,7 +57,9 @@ pub enum LayoutError {
         units: usize,
     },
     /// Two entries whose names differ only in case (FAT cannot tell them apart).
-    #[error("{a} and {b}: names differ only in letter case (or collide with a ZIM part name); FAT cannot hold both: rename one")]
+    #[error(
+        "{a} and {b}: names differ only in letter case (or collide with a ZIM part name); FAT cannot hold both: rename one"
+    )]
     Clash {
         /// One entry.
         a: String,
@@ -63,7 +67,9 @@ pub enum LayoutError {
         b: String,
     },
     /// A file over 4 GiB - 1 that is not a ZIM.
-    #[error("{path}: {size} bytes is more than FAT32's file limit of 4 GiB - 1 byte ({MAX_FAT_FILE}); split it (videos: re-encode or cut, archives: `split -b 4000m` and join on the other side) or leave it out with --exclude")]
+    #[error(
+        "{path}: {size} bytes is more than FAT32's file limit of 4 GiB - 1 byte ({MAX_FAT_FILE}); split it (videos: re-encode or cut, archives: `split -b 4000m` and join on the other side) or leave it out with --exclude"
+    )]
     TooBig {
         /// The file.
         path: PathBuf,
@@ -95,7 +101,9 @@ pub enum LayoutError {
         problem: String,
     },
     /// More entries than a FAT directory holds.
-    #[error("{path}: too many entries for one FAT directory (at most 65,534 directory slots, long names included)")]
+    #[error(
+        "{path}: too many entries for one FAT directory (at most 65,534 directory slots, long names included)"
+    )]
     DirectoryFull {
         /// The directory.
         path: String,
@@ -214,10 +222,25 @@ impl<'a> Builder<'a> {
         b
     }
 
+    /// Whether a library path, or a folder on its way, is excluded by name or path.
     fn excluded(&self, rel: &str) -> bool {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        self.opts.ignore.iter().any(|i| i == rel)
-            || self.opts.exclude.iter().any(|e| e == rel || e == name)
+        if self.opts.ignore.iter().any(|i| i == rel) {
+            return true;
+        }
+        let mut prefix_end = 0;
+        for (i, component) in rel.split('/').enumerate() {
+            prefix_end += component.len() + usize::from(i > 0);
+            let prefix = &rel[..prefix_end];
+            if self
+                .opts
+                .exclude
+                .iter()
+                .any(|e| e == prefix || e == component)
+            {
+                return true;
+            }
+        }
+        false
     }
 
     fn check_name(&self, name: &str, path: &str) -> Result<(), LayoutError> {
@@ -470,7 +493,11 @@ impl Layout {
 
     /// Lays out what a TOML layout file lists (`[[file]]` and `[[dir]]` tables with
     /// `source`, relative to the library, and an optional `path` inside the image).
-    pub fn from_toml(library: &Path, toml_path: &Path, opts: &ScanOptions) -> Result<Self, LayoutError> {
+    pub fn from_toml(
+        library: &Path,
+        toml_path: &Path,
+        opts: &ScanOptions,
+    ) -> Result<Self, LayoutError> {
         let text = fs::read_to_string(toml_path).map_err(|e| LayoutError::Io {
             path: toml_path.to_owned(),
             source: e,
@@ -515,7 +542,9 @@ impl Layout {
             }
             let meta = check_not_symlink(&abs)?;
             if !meta.is_file() {
-                return Err(bad(format!("[[file]] source {rel:?} is not a regular file")));
+                return Err(bad(format!(
+                    "[[file]] source {rel:?} is not a regular file"
+                )));
             }
             if b.excluded(&rel) {
                 continue;
@@ -537,7 +566,11 @@ impl Layout {
         }
         for list in &mut out {
             list.sort_by_cached_key(|&(is_dir, i)| {
-                let name = if is_dir { &self.dirs[i].name } else { &self.files[i].name };
+                let name = if is_dir {
+                    &self.dirs[i].name
+                } else {
+                    &self.files[i].name
+                };
                 (names::fold_case(name), name.clone())
             });
         }
@@ -572,7 +605,13 @@ mod tests {
         let kids = l.children();
         let root: Vec<String> = kids[0]
             .iter()
-            .map(|&(d, i)| if d { l.dirs[i].name.clone() } else { l.files[i].name.clone() })
+            .map(|&(d, i)| {
+                if d {
+                    l.dirs[i].name.clone()
+                } else {
+                    l.files[i].name.clone()
+                }
+            })
             .collect();
         assert_eq!(root, ["a.txt", "b", "B2"]);
         assert_eq!(l.content_bytes(), 6);
@@ -583,7 +622,10 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         write(t.path(), "ok/CON.txt", b"x");
         let err = Layout::scan(t.path(), &ScanOptions::default()).unwrap_err();
-        assert!(err.to_string().contains("ok/CON.txt") && err.to_string().contains("reserved"), "{err}");
+        assert!(
+            err.to_string().contains("ok/CON.txt") && err.to_string().contains("reserved"),
+            "{err}"
+        );
 
         let t = tempfile::tempdir().unwrap();
         write(t.path(), "a.txt", b"x");
@@ -619,13 +661,20 @@ mod tests {
             parts,
             [
                 ("wiki.zimaa", 0, ZIM_PART_SIZE),
-                ("wiki.zimab", ZIM_PART_SIZE, MAX_FAT_FILE + 10 - ZIM_PART_SIZE)
+                (
+                    "wiki.zimab",
+                    ZIM_PART_SIZE,
+                    MAX_FAT_FILE + 10 - ZIM_PART_SIZE
+                )
             ]
         );
         let f = fs::File::create(t.path().join("film.mkv")).unwrap();
         f.set_len(MAX_FAT_FILE + 1).unwrap();
         let err = Layout::scan(t.path(), &ScanOptions::default()).unwrap_err();
-        assert!(err.to_string().contains("film.mkv") && err.to_string().contains("4 GiB"), "{err}");
+        assert!(
+            err.to_string().contains("film.mkv") && err.to_string().contains("4 GiB"),
+            "{err}"
+        );
         let opts = ScanOptions {
             exclude: vec!["film.mkv".into()],
             ..Default::default()
@@ -674,6 +723,9 @@ mod tests {
             ..Default::default()
         };
         let err = Layout::scan(t.path(), &opts).unwrap_err();
-        assert!(err.to_string().contains("new.txt") && err.to_string().contains("clean"), "{err}");
+        assert!(
+            err.to_string().contains("new.txt") && err.to_string().contains("clean"),
+            "{err}"
+        );
     }
 }

@@ -28,7 +28,7 @@ pub mod policy;
 pub mod reader;
 pub mod verify;
 
-pub use fat32::{pack, ImageSize, PackError, PackOptions};
+pub use fat32::{ImageSize, PackError, PackOptions, pack};
 pub use layout::{Layout, LayoutError, ScanOptions};
 pub use manifest::ImageManifest;
 pub use policy::TimestampPolicy;

@@ -145,7 +145,9 @@ pub enum ManifestError {
         source: serde_json::Error,
     },
     /// A version this build does not know.
-    #[error("{path}: manifest version {found} is not supported (this build reads version {MANIFEST_VERSION})")]
+    #[error(
+        "{path}: manifest version {found} is not supported (this build reads version {MANIFEST_VERSION})"
+    )]
     Version {
         /// The manifest file.
         path: PathBuf,
@@ -171,10 +173,11 @@ impl ImageManifest {
         struct Versioned {
             version: u32,
         }
-        let v: Versioned = serde_json::from_slice(bytes).map_err(|source| ManifestError::Parse {
-            path: path.to_owned(),
-            source,
-        })?;
+        let v: Versioned =
+            serde_json::from_slice(bytes).map_err(|source| ManifestError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
         if v.version != MANIFEST_VERSION {
             return Err(ManifestError::Version {
                 path: path.to_owned(),

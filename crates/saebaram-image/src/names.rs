@@ -20,10 +20,14 @@ pub enum NameError {
     #[error("the name is empty, `.` or `..`")]
     Empty,
     /// A character Windows does not allow in a file name.
-    #[error("the name contains {0:?}, which FAT/Windows file names cannot hold (not allowed: < > : \" / \\ | ? * and control characters)")]
+    #[error(
+        "the name contains {0:?}, which FAT/Windows file names cannot hold (not allowed: < > : \" / \\ | ? * and control characters)"
+    )]
     IllegalChar(char),
     /// A device name Windows reserves.
-    #[error("`{0}` is a device name reserved by Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension)")]
+    #[error(
+        "`{0}` is a device name reserved by Windows (CON, PRN, AUX, NUL, COM1-9, LPT1-9, with any extension)"
+    )]
     Reserved(String),
     /// Ends in a dot or a space, which Windows silently drops.
     #[error("the name ends with a dot or a space, which Windows drops (rename it)")]
@@ -202,7 +206,9 @@ pub fn volume_label(label: &str) -> Result<ShortName, String> {
         }
     }
     if label.starts_with(' ') {
-        return Err(format!("volume label {label:?} must not start with a space"));
+        return Err(format!(
+            "volume label {label:?} must not start with a space"
+        ));
     }
     Ok(out)
 }
@@ -217,7 +223,9 @@ mod tests {
 
     #[test]
     fn refuses_names_windows_cannot_hold() {
-        for bad in ["CON", "con.txt", "Nul", "COM1.mp4", "lpt9", "a:b", "a?", "x*", "q\"", "t\u{1}"] {
+        for bad in [
+            "CON", "con.txt", "Nul", "COM1.mp4", "lpt9", "a:b", "a?", "x*", "q\"", "t\u{1}",
+        ] {
             assert!(check_long_name(bad).is_err(), "{bad}");
         }
         assert_eq!(check_long_name("foo."), Err(NameError::TrailingDotOrSpace));
@@ -227,7 +235,14 @@ mod tests {
             check_long_name(&"가".repeat(256)),
             Err(NameError::TooLong(256))
         );
-        for good in ["COM10", "CONSOLE.txt", "영화 목록.txt", "a b.c.d", ".hidden", "LPT"] {
+        for good in [
+            "COM10",
+            "CONSOLE.txt",
+            "영화 목록.txt",
+            "a b.c.d",
+            ".hidden",
+            "LPT",
+        ] {
             assert_eq!(check_long_name(good), Ok(()), "{good}");
         }
     }
@@ -245,13 +260,28 @@ mod tests {
     #[test]
     fn short_names_follow_the_windows_scheme() {
         let none = |_: &ShortName| false;
-        assert_eq!(s(&generate_short_name("Long File Name.html", &none).unwrap()), "LONGFI~1HTM");
-        assert_eq!(s(&generate_short_name("영화.mp4", &none).unwrap()), "__~1    MP4");
-        assert_eq!(s(&generate_short_name(".bashrc", &none).unwrap()), "BASHRC~1   ");
-        assert_eq!(s(&generate_short_name("a+b=c.tar.gz", &none).unwrap()), "A_B_CT~1GZ ");
+        assert_eq!(
+            s(&generate_short_name("Long File Name.html", &none).unwrap()),
+            "LONGFI~1HTM"
+        );
+        assert_eq!(
+            s(&generate_short_name("영화.mp4", &none).unwrap()),
+            "__~1    MP4"
+        );
+        assert_eq!(
+            s(&generate_short_name(".bashrc", &none).unwrap()),
+            "BASHRC~1   "
+        );
+        assert_eq!(
+            s(&generate_short_name("a+b=c.tar.gz", &none).unwrap()),
+            "A_B_CT~1GZ "
+        );
         let first = generate_short_name("Long File Name.html", &none).unwrap();
         let taken = |n: &ShortName| *n == first;
-        assert_eq!(s(&generate_short_name("Long File Names.html", &taken).unwrap()), "LONGFI~2HTM");
+        assert_eq!(
+            s(&generate_short_name("Long File Names.html", &taken).unwrap()),
+            "LONGFI~2HTM"
+        );
     }
 
     #[test]
@@ -271,7 +301,10 @@ mod tests {
         let mut out = Vec::new();
         push_lfn_entries(&mut out, "한글 이름이 아주 긴 파일.txt", 0xAB);
         let units: Vec<u16> = "한글 이름이 아주 긴 파일.txt".encode_utf16().collect();
-        assert_eq!(out.len(), 32 * lfn_entry_count("한글 이름이 아주 긴 파일.txt"));
+        assert_eq!(
+            out.len(),
+            32 * lfn_entry_count("한글 이름이 아주 긴 파일.txt")
+        );
         assert_eq!(out[0], 0x40 | 2);
         assert_eq!(out[32], 1);
         assert!(out.chunks(32).all(|e| e[11] == 0x0F && e[13] == 0xAB));
@@ -280,9 +313,15 @@ mod tests {
         // First stored entry: units 13..len, then 0x0000, then 0xFFFF.
         let rest = units.len() - 13;
         let offs = [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30];
-        assert_eq!(u16::from_le_bytes([out[offs[rest]], out[offs[rest] + 1]]), 0);
+        assert_eq!(
+            u16::from_le_bytes([out[offs[rest]], out[offs[rest] + 1]]),
+            0
+        );
         if rest + 1 < 13 {
-            assert_eq!(u16::from_le_bytes([out[offs[rest + 1]], out[offs[rest + 1] + 1]]), 0xFFFF);
+            assert_eq!(
+                u16::from_le_bytes([out[offs[rest + 1]], out[offs[rest + 1] + 1]]),
+                0xFFFF
+            );
         }
     }
 

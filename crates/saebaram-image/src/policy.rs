@@ -42,7 +42,9 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// Why a timestamp policy was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("timestamp policy {given:?}: {problem} (expected `fixed:YYYY-MM-DDTHH:MM[:SS]` or `random:YYYY-MM-DD..YYYY-MM-DD`)")]
+#[error(
+    "timestamp policy {given:?}: {problem} (expected `fixed:YYYY-MM-DDTHH:MM[:SS]` or `random:YYYY-MM-DD..YYYY-MM-DD`)"
+)]
 pub struct PolicyError {
     /// What was given.
     pub given: String,
@@ -169,7 +171,9 @@ impl TimestampPolicy {
                 .ok_or_else(|| err("not a date and time between 1980 and 2107"))?;
             Ok(Self::Fixed(t))
         } else if let Some(rest) = s.strip_prefix("random:") {
-            let (a, b) = rest.split_once("..").ok_or_else(|| err("a range needs `..`"))?;
+            let (a, b) = rest
+                .split_once("..")
+                .ok_or_else(|| err("a range needs `..`"))?;
             let from = CivilTime::parse(a)
                 .ok_or_else(|| err("the range start is not a date between 1980 and 2107"))?;
             let mut to = CivilTime::parse(b)
@@ -330,14 +334,24 @@ mod tests {
     #[test]
     fn policies_parse_and_refuse_nonsense() {
         assert_eq!(
-            TimestampPolicy::parse("fixed:2023-03-14T10:00").unwrap().to_string(),
+            TimestampPolicy::parse("fixed:2023-03-14T10:00")
+                .unwrap()
+                .to_string(),
             "fixed:2023-03-14T10:00:00"
         );
         assert_eq!(
-            TimestampPolicy::parse("random:2021-01-01..2024-12-31").unwrap().to_string(),
+            TimestampPolicy::parse("random:2021-01-01..2024-12-31")
+                .unwrap()
+                .to_string(),
             "random:2021-01-01T00:00:00..2024-12-31T23:59:59"
         );
-        for bad in ["fixed:2023-13-01", "random:2024-01-01..2023-01-01", "now", "fixed:1970-01-01", "random:2021"] {
+        for bad in [
+            "fixed:2023-13-01",
+            "random:2024-01-01..2023-01-01",
+            "now",
+            "fixed:1970-01-01",
+            "random:2021",
+        ] {
             assert!(TimestampPolicy::parse(bad).is_err(), "{bad}");
         }
     }
@@ -345,7 +359,9 @@ mod tests {
     #[test]
     fn random_times_stay_in_range_and_follow_the_seed() {
         let p = TimestampPolicy::parse("random:2021-01-01..2021-12-31").unwrap();
-        let TimestampPolicy::Random { from, to } = p else { panic!() };
+        let TimestampPolicy::Random { from, to } = p else {
+            panic!()
+        };
         let mut a = TimeSource::new(p, &[1; 32]);
         let mut b = TimeSource::new(p, &[1; 32]);
         let mut c = TimeSource::new(p, &[2; 32]);

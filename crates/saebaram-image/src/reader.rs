@@ -118,7 +118,9 @@ impl<R: Read + Seek> Volume<R> {
             || fat_sectors == 0
             || &bs[82..90] != b"FAT32   "
         {
-            return Err(ReadError::Format("the boot sector is not FAT32 with 512-byte sectors".into()));
+            return Err(ReadError::Format(
+                "the boot sector is not FAT32 with 512-byte sectors".into(),
+            ));
         }
         let data_sectors = total
             .checked_sub(reserved + nfats * fat_sectors)
@@ -221,7 +223,11 @@ impl<R: Read + Seek> Volume<R> {
         out: &mut Vec<FsEntry>,
     ) -> Result<(), ReadError> {
         let damaged = |problem: &str| ReadError::Damaged {
-            path: if path.is_empty() { "/".into() } else { path.to_owned() },
+            path: if path.is_empty() {
+                "/".into()
+            } else {
+                path.to_owned()
+            },
             problem: problem.to_owned(),
         };
         if depth > 64 {
@@ -259,7 +265,10 @@ impl<R: Read + Seek> Volume<R> {
                     lfn_sum = e[13];
                 }
                 let mut units = [0u16; 13];
-                for (k, off) in [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30].iter().enumerate() {
+                for (k, off) in [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30]
+                    .iter()
+                    .enumerate()
+                {
                     units[k] = le16(e, *off);
                 }
                 lfn.push((e[0] & 0x1F, units));
@@ -284,7 +293,11 @@ impl<R: Read + Seek> Volume<R> {
             };
             lfn.clear();
             let name = long.unwrap_or_else(|| display_short(&short, e[12]));
-            let full = if path.is_empty() { name } else { format!("{path}/{name}") };
+            let full = if path.is_empty() {
+                name
+            } else {
+                format!("{path}/{name}")
+            };
             let first_cluster = (le16(e, 20) as u32) << 16 | le16(e, 26) as u32;
             let entry = FsEntry {
                 path: full,
@@ -347,7 +360,19 @@ impl<R: Read + Seek> Volume<R> {
 fn display_short(s: &[u8; 11], flags: u8) -> String {
     let base = String::from_utf8_lossy(&s[..8]).trim_end().to_owned();
     let ext = String::from_utf8_lossy(&s[8..]).trim_end().to_owned();
-    let base = if flags & 0x08 != 0 { base.to_ascii_lowercase() } else { base };
-    let ext = if flags & 0x10 != 0 { ext.to_ascii_lowercase() } else { ext };
-    if ext.is_empty() { base } else { format!("{base}.{ext}") }
+    let base = if flags & 0x08 != 0 {
+        base.to_ascii_lowercase()
+    } else {
+        base
+    };
+    let ext = if flags & 0x10 != 0 {
+        ext.to_ascii_lowercase()
+    } else {
+        ext
+    };
+    if ext.is_empty() {
+        base
+    } else {
+        format!("{base}.{ext}")
+    }
 }

@@ -101,18 +101,45 @@ pub enum Mismatch {
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::TooSmall { actual, expected } => write!(f, "target holds {actual} bytes, the image needs {expected}"),
-            Self::TooLarge { actual, expected } => write!(f, "image file has {actual} bytes, the manifest says {expected}"),
-            Self::ImageHash { actual, expected } => write!(f, "image BLAKE3 is {actual}, manifest says {expected}"),
-            Self::FileContent { path, actual, expected } => write!(f, "{path}: content differs (BLAKE3 {actual}, manifest {expected})"),
-            Self::FileSize { path, actual, expected } => write!(f, "{path}: {actual} bytes, manifest says {expected}"),
+            Self::TooSmall { actual, expected } => {
+                write!(f, "target holds {actual} bytes, the image needs {expected}")
+            }
+            Self::TooLarge { actual, expected } => write!(
+                f,
+                "image file has {actual} bytes, the manifest says {expected}"
+            ),
+            Self::ImageHash { actual, expected } => {
+                write!(f, "image BLAKE3 is {actual}, manifest says {expected}")
+            }
+            Self::FileContent {
+                path,
+                actual,
+                expected,
+            } => write!(
+                f,
+                "{path}: content differs (BLAKE3 {actual}, manifest {expected})"
+            ),
+            Self::FileSize {
+                path,
+                actual,
+                expected,
+            } => write!(f, "{path}: {actual} bytes, manifest says {expected}"),
             Self::Missing { path } => write!(f, "{path}: missing"),
             Self::Extra { path } => write!(f, "{path}: not in the manifest"),
-            Self::Unreadable { path, problem } => write!(f, "{path}: cannot be read back: {problem}"),
-            Self::VolumeSerial { actual, expected } => write!(f, "volume serial is {actual}, manifest says {expected}"),
-            Self::DiskSignature { actual, expected } => write!(f, "disk signature is {actual}, manifest says {expected}"),
+            Self::Unreadable { path, problem } => {
+                write!(f, "{path}: cannot be read back: {problem}")
+            }
+            Self::VolumeSerial { actual, expected } => {
+                write!(f, "volume serial is {actual}, manifest says {expected}")
+            }
+            Self::DiskSignature { actual, expected } => {
+                write!(f, "disk signature is {actual}, manifest says {expected}")
+            }
             Self::Volume { problem } => write!(f, "the volume cannot be read: {problem}"),
-            Self::OutsideFiles => write!(f, "every file matches, but the boot sector, FATs, folders or free space differ"),
+            Self::OutsideFiles => write!(
+                f,
+                "every file matches, but the boot sector, FATs, folders or free space differ"
+            ),
         }
     }
 }
@@ -176,9 +203,7 @@ pub fn verify<R: Read + Seek>(
     let mut done = 0u64;
     while done < want {
         let n = (want - done).min(buf.len() as u64) as usize;
-        target
-            .read_exact(&mut buf[..n])
-            .map_err(|e| io(done, e))?;
+        target.read_exact(&mut buf[..n]).map_err(|e| io(done, e))?;
         hasher.update_rayon(&buf[..n]);
         done += n as u64;
         progress(done, want);

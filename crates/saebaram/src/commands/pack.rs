@@ -48,7 +48,12 @@ pub struct PackArgs {
     pub out: PathBuf,
 
     /// Image size (e.g. 15GB, 7.5GB, 3800MiB, 16000000000).
-    #[arg(long, value_name = "SIZE", required_unless_present = "fit", conflicts_with = "fit")]
+    #[arg(
+        long,
+        value_name = "SIZE",
+        required_unless_present = "fit",
+        conflicts_with = "fit"
+    )]
     pub size: Option<String>,
 
     /// Make the image just big enough for the library (whole MiB, at least 35 MiB).
@@ -67,7 +72,11 @@ pub struct PackArgs {
 
     /// Timestamp policy: `fixed:YYYY-MM-DDTHH:MM` or `random:YYYY-MM-DD..YYYY-MM-DD` (stored as
     /// FAT local time as given: the laptop's time zone never enters).
-    #[arg(long, value_name = "POLICY", default_value = "random:2021-01-01..2024-12-31")]
+    #[arg(
+        long,
+        value_name = "POLICY",
+        default_value = "random:2021-01-01..2024-12-31"
+    )]
     pub timestamps: String,
 
     /// Layout file (TOML) choosing which library files go where: `[[file]]` / `[[dir]]`
@@ -174,7 +183,10 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
         _ => PathBuf::from("."),
     };
     if args.out.is_dir() {
-        bail!("--out {}: is a folder; give an image file name", args.out.display());
+        bail!(
+            "--out {}: is a folder; give an image file name",
+            args.out.display()
+        );
     }
 
     // Keep the temporary clean folder alive until the image is written.
@@ -207,7 +219,9 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
         let tmp = tempfile::Builder::new()
             .prefix(".saebaram-pack-clean-")
             .tempdir_in(&out_dir)
-            .with_context(|| format!("cannot create a temporary folder in {}", out_dir.display()))?;
+            .with_context(|| {
+                format!("cannot create a temporary folder in {}", out_dir.display())
+            })?;
         let cleaned = tmp.path().join("library");
         if !args.quiet {
             eprintln!(
@@ -216,17 +230,21 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
             );
         }
         let bar = progress_bar(args.quiet, raw.files.len() as u64, "cleaning");
-        let report = saebaram_clean::clean_tree(
-            std::slice::from_ref(&args.library),
-            &cleaned,
-            &cfg,
-            &|p| bar.set_position(p.done as u64),
-        )
-        .context("the cleaning pass failed")?;
+        let report =
+            saebaram_clean::clean_tree(std::slice::from_ref(&args.library), &cleaned, &cfg, &|p| {
+                bar.set_position(p.done as u64)
+            })
+            .context("the cleaning pass failed")?;
         bar.finish_and_clear();
+        // Excluded by name (any component) or by a path prefix, as the layout scan does.
         let excluded = |path: &str| {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            args.exclude.iter().any(|e| e == path || e == name)
+            let parts: Vec<&str> = path.split('/').collect();
+            (1..=parts.len()).any(|k| {
+                let prefix = parts[..k].join("/");
+                args.exclude
+                    .iter()
+                    .any(|e| *e == prefix || e == parts[k - 1])
+            })
         };
         let blocked: Vec<String> = report
             .files
@@ -242,7 +260,8 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
             );
         }
         let scan = if report.manifest_written {
-            let manifest = CleanManifest::read(&cleaned).context("reading the fresh clean manifest")?;
+            let manifest =
+                CleanManifest::read(&cleaned).context("reading the fresh clean manifest")?;
             ScanOptions {
                 exclude: args.exclude.clone(),
                 ignore: vec![MANIFEST_FILE_NAME.to_owned()],
@@ -300,7 +319,11 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
             manifest.policy.timestamps,
             manifest.policy.randomness
         );
-        let splits = manifest.files.iter().filter(|f| f.split_from.is_some()).count();
+        let splits = manifest
+            .files
+            .iter()
+            .filter(|f| f.split_from.is_some())
+            .count();
         if splits > 0 {
             println!("  {splits} ZIM part(s) (.zimaa, .zimab, ...): Kiwix opens the first part");
         }

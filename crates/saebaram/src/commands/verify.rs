@@ -112,5 +112,9 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<Status> {
             println!("  {m}");
         }
     }
-    Ok(if report.ok() { Status::Done } else { Status::Negative })
+    Ok(if report.ok() {
+        Status::Done
+    } else {
+        Status::Negative
+    })
 }
