@@ -60,7 +60,11 @@ fn extension(name: &str) -> String {
 pub(crate) fn is_mpeg_audio_frame(d: &[u8]) -> bool {
     match d.get(..4) {
         Some(&[0xFF, b1, b2, _]) => {
-            b1 & 0xE0 == 0xE0 && (b1 >> 3) & 3 != 1 && (b1 >> 1) & 3 != 0 && b2 >> 4 != 15 && (b2 >> 2) & 3 != 3
+            b1 & 0xE0 == 0xE0
+                && (b1 >> 3) & 3 != 1
+                && (b1 >> 1) & 3 != 0
+                && b2 >> 4 != 15
+                && (b2 >> 2) & 3 != 3
         }
         _ => false,
     }
@@ -95,7 +99,10 @@ pub(crate) fn detect(name: &str, d: &[u8]) -> Format {
         Format::Mp3
     } else if at(0, b"OggS") {
         Format::Ogg
-    } else if at(4, b"ftyp") || (matches!(ext.as_str(), "mov" | "mp4" | "m4a" | "m4v") && (at(4, b"moov") || at(4, b"wide") || at(4, b"mdat") || at(4, b"free"))) {
+    } else if at(4, b"ftyp")
+        || (matches!(ext.as_str(), "mov" | "mp4" | "m4a" | "m4v")
+            && (at(4, b"moov") || at(4, b"wide") || at(4, b"mdat") || at(4, b"free")))
+    {
         Format::IsoBmff
     } else if at(0, &[0x1A, 0x45, 0xDF, 0xA3]) {
         Format::Matroska
@@ -103,7 +110,10 @@ pub(crate) fn detect(name: &str, d: &[u8]) -> Format {
         Format::Mp3
     } else if matches!(ext.as_str(), "html" | "htm" | "xhtml") {
         Format::Html
-    } else if matches!(ext.as_str(), "txt" | "text" | "md" | "csv" | "tsv" | "srt" | "vtt") {
+    } else if matches!(
+        ext.as_str(),
+        "txt" | "text" | "md" | "csv" | "tsv" | "srt" | "vtt"
+    ) {
         Format::Text
     } else {
         Format::Unknown

@@ -82,9 +82,15 @@ mod tests {
         let f = Forbidden::parse_list("# our names\n  Kim Chol \n\nhostname-7\n");
         assert_eq!(f.len(), 2);
         assert!(f.find(b"xx KIM CHOL yy").is_some());
-        let le: Vec<u8> = "a kim chol b".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let le: Vec<u8> = "a kim chol b"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         assert!(f.find(&le).unwrap().contains("UTF-16"));
-        let be: Vec<u8> = "HOSTNAME-7".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let be: Vec<u8> = "HOSTNAME-7"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         assert!(f.find(&be).is_some());
         assert!(f.find(b"kim cho l").is_none());
         assert!(Forbidden::default().find(b"anything").is_none());

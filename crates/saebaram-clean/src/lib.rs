@@ -45,3 +45,47 @@ pub use error::Error;
 pub use forbid::Forbidden;
 pub use report::{FileReport, FileStatus, Report};
 pub use tree::{CleanedBytes, Progress, clean_bytes, clean_tree};
+
+/// Entry points for the fuzz targets (`fuzz/`): run one parser family on arbitrary bytes.
+/// Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::config::Config;
+    use crate::formats::{self, Ctx};
+
+    /// Runs the cleaner of `family` (`image`, `pdf`, `zip`, `av`, `redstar`, `text`) on `data`.
+    /// The first byte picks the format inside a family. Returns whether it was accepted.
+    pub fn run(family: &str, data: &[u8]) -> bool {
+        let cfg = Config {
+            max_zip_total: 64 << 20,
+            ..Config::default()
+        };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
+        let mut removed = Vec::new();
+        let (sel, rest) = match data.split_first() {
+            Some((s, r)) => (*s, r),
+            None => return false,
+        };
+        let r = match (family, sel % 6) {
+            ("image", 0) => formats::jpeg::clean(rest, &cx, &mut removed),
+            ("image", 1) => formats::png::clean(rest, &cx, &mut removed),
+            ("image", 2) => formats::riff::clean_webp(rest, &cx, &mut removed),
+            ("image", _) => formats::gif::clean(rest, &cx, &mut removed),
+            ("pdf", _) => formats::pdf::clean(rest, &cx, &mut removed),
+            ("zip", _) => formats::zipdoc::clean(rest, &cx, &mut removed),
+            ("av", 0) => formats::sound::clean_mp3(rest, &cx, &mut removed),
+            ("av", 1) => formats::sound::clean_flac(rest, &cx, &mut removed),
+            ("av", 2) => formats::riff::clean_wav(rest, &cx, &mut removed),
+            ("av", 3) => formats::riff::clean_avi(rest, &cx, &mut removed),
+            ("av", 4) => formats::isobmff::clean(rest, &cx, &mut removed),
+            ("av", _) => formats::matroska::clean(rest, &cx, &mut removed),
+            ("redstar", _) => crate::redstar::strip(rest).map(|(b, _)| b.to_vec()),
+            ("text", _) => formats::text::clean_html(rest, &cx, &mut removed),
+            _ => return crate::clean_bytes("fuzz.bin", data, &cfg).result.is_ok(),
+        };
+        r.is_ok()
+    }
+}

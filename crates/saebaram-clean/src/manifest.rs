@@ -93,7 +93,9 @@ pub fn is_safe_relative(path: &str) -> bool {
         && !path.starts_with('/')
         && !path.contains('\\')
         && !path.contains('\0')
-        && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// Hashes a file with BLAKE3, returning (size, hex).
@@ -120,11 +122,20 @@ pub fn verify_tree(dir: &Path) -> Result<CleanManifest, Error> {
         dir: dir.to_path_buf(),
         problem,
     };
-    let mut expected: BTreeMap<&str, &ManifestEntry> =
-        manifest.files.iter().map(|e| (e.path.as_str(), e)).collect();
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    let mut expected: BTreeMap<&str, &ManifestEntry> = manifest
+        .files
+        .iter()
+        .map(|e| (e.path.as_str(), e))
+        .collect();
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| {
-            let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+            let path = e
+                .path()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| dir.to_path_buf());
             Error::io(path, e.into())
         })?;
         let ft = entry.file_type();
@@ -132,7 +143,10 @@ pub fn verify_tree(dir: &Path) -> Result<CleanManifest, Error> {
             continue;
         }
         let rel = relative_posix(dir, entry.path()).ok_or_else(|| {
-            not_clean(format!("{} has a name that is not UTF-8", entry.path().display()))
+            not_clean(format!(
+                "{} has a name that is not UTF-8",
+                entry.path().display()
+            ))
         })?;
         if ft.is_symlink() {
             return Err(not_clean(format!("{rel} is a symlink")));

@@ -59,7 +59,8 @@ pub fn encrypt_mark(serial: &[u8]) -> Option<[u8; MARK_LEN]> {
     for (i, chunk) in plain.chunks_exact(8).enumerate() {
         let mut block = des::cipher::Block::<Des>::try_from(chunk).ok()?;
         des.encrypt_block(&mut block);
-        out.get_mut(i * 8..i * 8 + 8)?.copy_from_slice(block.as_slice());
+        out.get_mut(i * 8..i * 8 + 8)?
+            .copy_from_slice(block.as_slice());
     }
     Some(out)
 }
@@ -82,15 +83,18 @@ pub fn detect(data: &[u8]) -> Result<Option<Trailer>, Blocked> {
     if !data.ends_with(&EOF_MARK) {
         return Ok(None);
     }
-    let body_end = data
-        .len()
-        .checked_sub(EOF_MARK.len() + 1)
-        .ok_or_else(|| block!("ends with the Red Star OS EOF mark but is too short for a trailer"))?;
-    let count = *data.get(body_end).ok_or_else(|| block!("Red Star trailer: file too short"))?;
+    let body_end = data.len().checked_sub(EOF_MARK.len() + 1).ok_or_else(|| {
+        block!("ends with the Red Star OS EOF mark but is too short for a trailer")
+    })?;
+    let count = *data
+        .get(body_end)
+        .ok_or_else(|| block!("Red Star trailer: file too short"))?;
     let mut marks = Vec::new();
     let mut end = body_end;
     while end >= MARK_LEN {
-        let Some(block) = data.get(end - MARK_LEN..end) else { break };
+        let Some(block) = data.get(end - MARK_LEN..end) else {
+            break;
+        };
         match is_mark(block) {
             Some(plain) => marks.push(plain),
             None => break,
@@ -159,14 +163,19 @@ mod tests {
     fn round_trip_one_to_twelve_marks() {
         let original = b"hello world, some file content".to_vec();
         for n in 1..=12usize {
-            let serials: Vec<Vec<u8>> = (0..n).map(|i| format!("SERIAL{i:04}").into_bytes()).collect();
+            let serials: Vec<Vec<u8>> = (0..n)
+                .map(|i| format!("SERIAL{i:04}").into_bytes())
+                .collect();
             let refs: Vec<&[u8]> = serials.iter().map(Vec::as_slice).collect();
             let trailed = append_trailer(&original, &refs).unwrap();
             let (stripped, count) = strip(&trailed).unwrap();
             assert_eq!(stripped, original.as_slice(), "n={n}");
             assert_eq!(count, n);
             let t = detect(&trailed).unwrap().unwrap();
-            assert_eq!(t.marks[0], [b"WM".as_slice(), serials[0].as_slice()].concat());
+            assert_eq!(
+                t.marks[0],
+                [b"WM".as_slice(), serials[0].as_slice()].concat()
+            );
         }
     }
 

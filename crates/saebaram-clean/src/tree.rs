@@ -50,7 +50,10 @@ pub(crate) fn clean_member(
 ) -> (Format, Result<Vec<u8>, Blocked>) {
     let format = detect(name, data);
     if depth > cfg.max_depth {
-        return (format, Err(block!("containers nested deeper than {}", cfg.max_depth)));
+        return (
+            format,
+            Err(block!("containers nested deeper than {}", cfg.max_depth)),
+        );
     }
     let cx = Ctx { cfg, depth };
     let r = match format {
@@ -60,7 +63,9 @@ pub(crate) fn clean_member(
         Format::Wav => formats::riff::clean_wav(data, &cx, removed),
         Format::Avi => formats::riff::clean_avi(data, &cx, removed),
         Format::Gif => formats::gif::clean(data, &cx, removed),
-        Format::Tiff => Err(block!("TIFF is not supported yet (EXIF lives in the same IFDs as the pixels)")),
+        Format::Tiff => Err(block!(
+            "TIFF is not supported yet (EXIF lives in the same IFDs as the pixels)"
+        )),
         Format::Pdf => formats::pdf::clean(data, &cx, removed),
         Format::Zip => formats::zipdoc::clean(data, &cx, removed),
         Format::Mp3 => formats::sound::clean_mp3(data, &cx, removed),
@@ -84,11 +89,19 @@ pub fn clean_bytes(name: &str, data: &[u8], cfg: &Config) -> CleanedBytes {
     let (body, marks) = match redstar::strip(data) {
         Ok(x) => x,
         Err(b) => {
-            return CleanedBytes { format: detect(name, data).name(), redstar_marks: 0, result: Err(b), removed };
+            return CleanedBytes {
+                format: detect(name, data).name(),
+                redstar_marks: 0,
+                result: Err(b),
+                removed,
+            };
         }
     };
     if marks > 0 {
-        removed.push(format!("Red Star OS trailer ({marks} machine mark{})", if marks == 1 { "" } else { "s" }));
+        removed.push(format!(
+            "Red Star OS trailer ({marks} machine mark{})",
+            if marks == 1 { "" } else { "s" }
+        ));
     }
     let (format, result) = clean_member(name, body, cfg, 0, &mut removed);
     let result = result.and_then(|out| match cfg.forbidden.find(&out) {
@@ -98,13 +111,21 @@ pub fn clean_bytes(name: &str, data: &[u8], cfg: &Config) -> CleanedBytes {
     if result.as_ref().map_or(true, |out| out.as_slice() == data) {
         removed.clear();
     }
-    CleanedBytes { format: format_name(name, format), redstar_marks: marks, result, removed }
+    CleanedBytes {
+        format: format_name(name, format),
+        redstar_marks: marks,
+        result,
+        removed,
+    }
 }
 
 /// The format name for reports: zip containers are named by their extension when known.
 fn format_name(name: &str, format: Format) -> &'static str {
     if format == Format::Zip {
-        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let ext = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
         for known in ["docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub"] {
             if ext == known {
                 return known;
@@ -138,16 +159,25 @@ fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
     for input in inputs {
         let meta = std::fs::symlink_metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
-            for entry in walkdir::WalkDir::new(input).follow_links(false).sort_by_file_name() {
+            for entry in walkdir::WalkDir::new(input)
+                .follow_links(false)
+                .sort_by_file_name()
+            {
                 let entry = entry.map_err(|e| {
-                    let p = e.path().map(Path::to_path_buf).unwrap_or_else(|| input.clone());
+                    let p = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| input.clone());
                     Error::io(p, e.into())
                 })?;
                 if entry.file_type().is_dir() {
                     continue;
                 }
                 let rel = manifest::relative_posix(input, entry.path()).ok_or_else(|| {
-                    Error::Usage(format!("{}: file name is not UTF-8", entry.path().display()))
+                    Error::Usage(format!(
+                        "{}: file name is not UTF-8",
+                        entry.path().display()
+                    ))
                 })?;
                 add(job_for(rel, entry.path().to_path_buf(), entry.file_type()))?;
             }
@@ -155,7 +185,9 @@ fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
             let name = input
                 .file_name()
                 .and_then(|n| n.to_str())
-                .ok_or_else(|| Error::Usage(format!("{}: file name is not UTF-8", input.display())))?
+                .ok_or_else(|| {
+                    Error::Usage(format!("{}: file name is not UTF-8", input.display()))
+                })?
                 .to_string();
             add(job_for(name, input.clone(), meta.file_type()))?;
         }
@@ -169,19 +201,28 @@ fn job_for(rel: String, source: PathBuf, ft: std::fs::FileType) -> Job {
     } else if !ft.is_file() {
         Some("not a regular file".to_string())
     } else if rel == MANIFEST_FILE_NAME {
-        Some(format!("{MANIFEST_FILE_NAME} is reserved for the clean manifest"))
+        Some(format!(
+            "{MANIFEST_FILE_NAME} is reserved for the clean manifest"
+        ))
     } else if !manifest::is_safe_relative(&rel) {
         Some("unsafe file name".to_string())
     } else {
         None
     };
-    Job { rel, source, pre_blocked }
+    Job {
+        rel,
+        source,
+        pre_blocked,
+    }
 }
 
 fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
     match std::fs::symlink_metadata(out) {
         Ok(m) if !m.is_dir() => {
-            return Err(Error::Usage(format!("{}: output exists and is not a folder", out.display())));
+            return Err(Error::Usage(format!(
+                "{}: output exists and is not a folder",
+                out.display()
+            )));
         }
         Ok(_) => {
             let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
@@ -219,7 +260,8 @@ fn write_atomic(dir: &Path, target: &Path, data: &[u8]) -> Result<(), Error> {
             .set_permissions(std::fs::Permissions::from_mode(0o644))
             .map_err(|e| Error::io(target, e))?;
     }
-    tmp.persist(target).map_err(|e| Error::io(target, e.error))?;
+    tmp.persist(target)
+        .map_err(|e| Error::io(target, e.error))?;
     Ok(())
 }
 
@@ -247,7 +289,10 @@ fn process(job: &Job, out: &Path, cfg: &Config) -> Result<FileReport, Error> {
     };
     report.bytes_in = size;
     if size > cfg.max_file_size {
-        report.reason = Some(format!("{size} bytes is over the {}-byte limit", cfg.max_file_size));
+        report.reason = Some(format!(
+            "{size} bytes is over the {}-byte limit",
+            cfg.max_file_size
+        ));
         return Ok(report);
     }
     let data = match std::fs::read(&job.source) {
@@ -267,7 +312,11 @@ fn process(job: &Job, out: &Path, cfg: &Config) -> Result<FileReport, Error> {
             let parent = target.parent().unwrap_or(out).to_path_buf();
             std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
             write_atomic(&parent, &target, &bytes)?;
-            report.status = if bytes == data { FileStatus::Unchanged } else { FileStatus::Cleaned };
+            report.status = if bytes == data {
+                FileStatus::Unchanged
+            } else {
+                FileStatus::Cleaned
+            };
             report.removed = cleaned.removed;
             report.bytes_out = bytes.len() as u64;
         }
@@ -297,7 +346,11 @@ pub fn clean_tree(
             .map(|job| {
                 let r = process(job, &out, cfg);
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress(&Progress { done: n, total, path: &job.rel });
+                progress(&Progress {
+                    done: n,
+                    total,
+                    path: &job.rel,
+                });
                 r
             })
             .collect()
@@ -311,7 +364,10 @@ pub fn clean_tree(
         None => run()?,
     };
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut report = Report { files, manifest_written: false };
+    let mut report = Report {
+        files,
+        manifest_written: false,
+    };
     if report.all_clean() {
         let written: Vec<(String, PathBuf)> = report
             .files

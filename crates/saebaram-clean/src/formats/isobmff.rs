@@ -30,18 +30,33 @@ fn boxes(d: &[u8], from: usize, to: usize, top: bool) -> Result<Vec<Box4>, Block
             return Err(block!("MP4: {} stray bytes at byte {pos}", to - pos));
         }
         let size32 = be32(d, pos)?;
-        let kind: [u8; 4] = slice(d, pos + 4, 4)?.try_into().map_err(|_| block!("MP4: type"))?;
+        let kind: [u8; 4] = slice(d, pos + 4, 4)?
+            .try_into()
+            .map_err(|_| block!("MP4: type"))?;
         let (header, size) = match size32 {
             0 if top => (8, (to - pos) as u64),
-            0 => return Err(block!("MP4: size-0 box {} inside a container", fourcc(&kind))),
+            0 => {
+                return Err(block!(
+                    "MP4: size-0 box {} inside a container",
+                    fourcc(&kind)
+                ));
+            }
             1 => (16, be64(d, pos + 8)?),
             n => (8, u64::from(n)),
         };
         let size = usize::try_from(size).map_err(|_| block!("MP4: box too large"))?;
         if size < header || pos.checked_add(size).is_none_or(|e| e > to) {
-            return Err(block!("MP4: box {} at byte {pos} has size {size}, past its parent (truncated?)", fourcc(&kind)));
+            return Err(block!(
+                "MP4: box {} at byte {pos} has size {size}, past its parent (truncated?)",
+                fourcc(&kind)
+            ));
         }
-        out.push(Box4 { kind, start: pos, payload: pos + header, end: pos + size });
+        out.push(Box4 {
+            kind,
+            start: pos,
+            payload: pos + header,
+            end: pos + size,
+        });
         pos += size;
     }
     Ok(out)
@@ -58,7 +73,9 @@ fn to_free(out: &mut [u8], b: &Box4) {
 
 /// Zeroes the two times of a full box with version byte at `payload`.
 fn zero_times(out: &mut [u8], b: &Box4) -> Result<bool, Blocked> {
-    let version = *out.get(b.payload).ok_or_else(|| block!("MP4: empty {}", fourcc(&b.kind)))?;
+    let version = *out
+        .get(b.payload)
+        .ok_or_else(|| block!("MP4: empty {}", fourcc(&b.kind)))?;
     let len = match version {
         0 => 8,
         1 => 16,
@@ -90,14 +107,13 @@ impl Walk<'_> {
             let here = format!("{path}/{}", fourcc(&kind));
             match &kind {
                 b"udta" | b"meta" | b"uuid" | b"ilst" | b"keys" | b"XMP_" | b"Xtra" => {
-                    self.removed.push(format!("{here} ({} bytes)", b.end - b.start));
+                    self.removed
+                        .push(format!("{here} ({} bytes)", b.end - b.start));
                     to_free(&mut self.out, &b);
                 }
                 b"free" | b"skip" | b"wide" => to_free(&mut self.out, &b),
-                b"mvhd" | b"tkhd" | b"mdhd" => {
-                    if zero_times(&mut self.out, &b)? {
-                        self.times += 1;
-                    }
+                b"mvhd" | b"tkhd" | b"mdhd" if zero_times(&mut self.out, &b)? => {
+                    self.times += 1;
                 }
                 b"trak" => {
                     self.check_track(&b, &here)?;
@@ -119,7 +135,9 @@ impl Walk<'_> {
                     if &h.kind == b"hdlr" {
                         let handler = slice(self.d, h.payload + 8, 4)?;
                         if handler == b"meta" {
-                            return Err(block!("MP4: {here} is a timed-metadata track (may hold GPS per frame)"));
+                            return Err(block!(
+                                "MP4: {here} is a timed-metadata track (may hold GPS per frame)"
+                            ));
                         }
                     }
                 }
@@ -131,12 +149,18 @@ impl Walk<'_> {
 
 /// Cleans an MP4/MOV in place.
 pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
-    let mut w = Walk { d, out: d.to_vec(), removed: Vec::new(), times: 0 };
+    let mut w = Walk {
+        d,
+        out: d.to_vec(),
+        removed: Vec::new(),
+        times: 0,
+    };
     let mut saw_moov = false;
     for b in boxes(d, 0, d.len(), true)? {
         let here = fourcc(&b.kind);
         match &b.kind {
-            b"ftyp" | b"styp" | b"mdat" | b"mfra" | b"sidx" | b"ssix" | b"pdin" | b"prft" | b"emsg" => {}
+            b"ftyp" | b"styp" | b"mdat" | b"mfra" | b"sidx" | b"ssix" | b"pdin" | b"prft"
+            | b"emsg" => {}
             b"free" | b"skip" | b"wide" => to_free(&mut w.out, &b),
             b"moov" => {
                 saw_moov = true;
@@ -144,7 +168,8 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
             }
             b"moof" => w.container(b.payload, b.end, "moof", 1)?,
             b"udta" | b"meta" | b"uuid" => {
-                w.removed.push(format!("{here} ({} bytes)", b.end - b.start));
+                w.removed
+                    .push(format!("{here} ({} bytes)", b.end - b.start));
                 to_free(&mut w.out, &b);
             }
             _ => return Err(block!("MP4: unknown top-level box {here}")),
@@ -155,7 +180,10 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
     }
     removed.append(&mut w.removed);
     if w.times > 0 {
-        removed.push(format!("creation/modification times zeroed in {} header box(es)", w.times));
+        removed.push(format!(
+            "creation/modification times zeroed in {} header box(es)",
+            w.times
+        ));
     }
     Ok(w.out)
 }
@@ -175,7 +203,10 @@ mod tests {
     #[test]
     fn udta_freed_times_zeroed_size_kept() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let mut mvhd = vec![0u8; 100];
         mvhd[4..8].copy_from_slice(&[1, 2, 3, 4]);
         let udta = bx(b"udta", &bx(b"\xA9xyz", b"+37.5+126.9/"));

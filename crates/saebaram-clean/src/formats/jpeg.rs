@@ -35,12 +35,20 @@ fn exif_orientation(payload: &[u8]) -> Option<u16> {
     };
     let r16 = |at: usize| -> Option<u16> {
         let b = tiff.get(at..at + 2)?;
-        Some(if big { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) })
+        Some(if big {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        })
     };
     let r32 = |at: usize| -> Option<u32> {
         let b = tiff.get(at..at + 4)?;
         let a = [b[0], b[1], b[2], b[3]];
-        Some(if big { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) })
+        Some(if big {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        })
     };
     let ifd = usize::try_from(r32(4)?).ok()?;
     let count = usize::from(r16(ifd)?);
@@ -92,7 +100,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 return Ok(out);
             }
             0x00 | 0x01 | 0xD0..=0xD7 | SOI => {
-                return Err(block!("JPEG: unexpected marker FF{marker:02X} at byte {}", pos - 1));
+                return Err(block!(
+                    "JPEG: unexpected marker FF{marker:02X} at byte {}",
+                    pos - 1
+                ));
             }
             _ => {}
         }
@@ -109,7 +120,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 seen_frame = true;
                 push_segment(&mut out, marker, payload)?;
             }
-            0xC4 | 0xCC | 0xDB | 0xDC | 0xDD | 0xDE | 0xDF => push_segment(&mut out, marker, payload)?,
+            0xC4 | 0xCC | 0xDB | 0xDC | 0xDD | 0xDE | 0xDF => {
+                push_segment(&mut out, marker, payload)?
+            }
             SOS => {
                 if !seen_frame {
                     return Err(block!("JPEG: scan before frame header"));
@@ -128,9 +141,11 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 let start = seg_end;
                 let mut i = start;
                 loop {
-                    let b = byte(d, i).map_err(|_| block!("JPEG: scan data runs past the end (truncated)"))?;
+                    let b = byte(d, i)
+                        .map_err(|_| block!("JPEG: scan data runs past the end (truncated)"))?;
                     if b == 0xFF {
-                        let n = byte(d, i + 1).map_err(|_| block!("JPEG: truncated in scan data"))?;
+                        let n =
+                            byte(d, i + 1).map_err(|_| block!("JPEG: truncated in scan data"))?;
                         if n == 0x00 || (0xD0..=0xD7).contains(&n) {
                             i += 2;
                             continue;
@@ -177,7 +192,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             0xEE if payload.starts_with(b"Adobe") => push_segment(&mut out, marker, payload)?,
             0xE2..=0xEF | 0xFE => removed.push(describe(marker, payload)),
             _ => {
-                return Err(block!("JPEG: unknown marker FF{marker:02X} at byte {}", pos - 2));
+                return Err(block!(
+                    "JPEG: unknown marker FF{marker:02X} at byte {}",
+                    pos - 2
+                ));
             }
         }
         pos = seg_end;
@@ -253,10 +271,18 @@ mod tests {
     #[test]
     fn drops_metadata_keeps_scan() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
-        let mut exif = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
+        let mut exif =
+            b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
         exif.extend_from_slice(b"GPSSECRET");
-        let input = sample(&[seg(0xE1, &exif), seg(0xFE, b"owner Kim"), seg(0xED, b"Photoshop 3.0\0x")]);
+        let input = sample(&[
+            seg(0xE1, &exif),
+            seg(0xFE, b"owner Kim"),
+            seg(0xED, b"Photoshop 3.0\0x"),
+        ]);
         let mut removed = vec![];
         let out = clean(&input, &cx, &mut removed).unwrap();
         assert!(!out.windows(9).any(|w| w == b"GPSSECRET"));
@@ -274,7 +300,10 @@ mod tests {
     #[test]
     fn truncated_and_corrupt_block() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let input = sample(&[]);
         for cut in 3..input.len() - 1 {
             let r = clean(&input[..cut], &cx, &mut vec![]);

@@ -31,7 +31,11 @@ fn vint(d: &[u8], at: usize, is_id: bool) -> Result<(u64, usize, bool), Blocked>
         return Err(block!("Matroska: bad variable-size integer at byte {at}"));
     }
     let bytes = slice(d, at, len)?;
-    let mut v: u64 = if is_id { u64::from(first) } else { u64::from(first) & ((1u64 << (8 - len)) - 1) };
+    let mut v: u64 = if is_id {
+        u64::from(first)
+    } else {
+        u64::from(first) & ((1u64 << (8 - len)) - 1)
+    };
     for &b in bytes.get(1..).unwrap_or_default() {
         v = (v << 8) | u64::from(b);
     }
@@ -46,13 +50,23 @@ fn element(d: &[u8], at: usize, limit: usize) -> Result<El, Blocked> {
     let end = if unknown {
         None
     } else {
-        let e = usize::try_from(size).ok().and_then(|s| data.checked_add(s)).ok_or_else(|| block!("Matroska: size overflow"))?;
+        let e = usize::try_from(size)
+            .ok()
+            .and_then(|s| data.checked_add(s))
+            .ok_or_else(|| block!("Matroska: size overflow"))?;
         if e > limit {
-            return Err(block!("Matroska: element 0x{id:X} at byte {at} runs past its parent (truncated)"));
+            return Err(block!(
+                "Matroska: element 0x{id:X} at byte {at} runs past its parent (truncated)"
+            ));
         }
         Some(e)
     };
-    Ok(El { id: u32::try_from(id).map_err(|_| block!("Matroska: bad id"))?, start: at, data, end })
+    Ok(El {
+        id: u32::try_from(id).map_err(|_| block!("Matroska: bad id"))?,
+        start: at,
+        data,
+        end,
+    })
 }
 
 fn children(d: &[u8], from: usize, to: usize) -> Result<Vec<El>, Blocked> {
@@ -60,7 +74,12 @@ fn children(d: &[u8], from: usize, to: usize) -> Result<Vec<El>, Blocked> {
     let mut pos = from;
     while pos < to {
         let e = element(d, pos, to)?;
-        let end = e.end.ok_or_else(|| block!("Matroska: unknown-size element 0x{:X} inside a master", e.id))?;
+        let end = e.end.ok_or_else(|| {
+            block!(
+                "Matroska: unknown-size element 0x{:X} inside a master",
+                e.id
+            )
+        })?;
         pos = end;
         out.push(e);
     }
@@ -69,7 +88,9 @@ fn children(d: &[u8], from: usize, to: usize) -> Result<Vec<El>, Blocked> {
 
 fn to_void(out: &mut [u8], start: usize, end: usize) -> Result<(), Blocked> {
     let total = end - start;
-    let region = out.get_mut(start..end).ok_or_else(|| block!("Matroska: bad range"))?;
+    let region = out
+        .get_mut(start..end)
+        .ok_or_else(|| block!("Matroska: bad range"))?;
     region.fill(0);
     if total < 2 {
         return Err(block!("Matroska: element too small to void"));
@@ -123,7 +144,12 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                     let el = element(d, p, end)?;
                     let el_end = match el.end {
                         Some(e) => e,
-                        None => return Err(block!("Matroska: unknown-size element 0x{:X} (live stream) not supported", el.id)),
+                        None => {
+                            return Err(block!(
+                                "Matroska: unknown-size element 0x{:X} (live stream) not supported",
+                                el.id
+                            ));
+                        }
                     };
                     match el.id {
                         INFO => {
@@ -131,7 +157,8 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                             for c in children(d, el.data, el_end)? {
                                 let c_end = c.end.unwrap_or(c.data);
                                 match c.id {
-                                    0x7BA9 | 0x4461 | 0x73A4 | 0x3CB923 | 0x3EB923 | 0x7384 | 0x3C83AB | 0x3E83BB => {
+                                    0x7BA9 | 0x4461 | 0x73A4 | 0x3CB923 | 0x3EB923 | 0x7384
+                                    | 0x3C83AB | 0x3E83BB => {
                                         let what = match c.id {
                                             0x7BA9 => "title",
                                             0x4461 => "date",
@@ -142,14 +169,20 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                                         to_void(&mut out, c.start, c_end)?;
                                         changed = true;
                                     }
-                                    0x4D80 | 0x5741 => {
-                                        if slice(d, c.data, c_end - c.data)?.iter().any(|&b| b != 0) {
-                                            removed.push(if c.id == 0x4D80 { "MuxingApp".into() } else { "WritingApp".into() });
-                                            if let Some(r) = out.get_mut(c.data..c_end) {
-                                                r.fill(0);
-                                            }
-                                            changed = true;
+                                    0x4D80 | 0x5741
+                                        if slice(d, c.data, c_end - c.data)?
+                                            .iter()
+                                            .any(|&b| b != 0) =>
+                                    {
+                                        removed.push(if c.id == 0x4D80 {
+                                            "MuxingApp".into()
+                                        } else {
+                                            "WritingApp".into()
+                                        });
+                                        if let Some(r) = out.get_mut(c.data..c_end) {
+                                            r.fill(0);
                                         }
+                                        changed = true;
                                     }
                                     VOID => to_void(&mut out, c.start, c_end)?,
                                     _ => {}
@@ -160,11 +193,16 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                             }
                         }
                         TAGS | ATTACHMENTS => {
-                            removed.push(format!("{} ({} bytes)", if el.id == TAGS { "Tags" } else { "Attachments" }, el_end - el.start));
+                            removed.push(format!(
+                                "{} ({} bytes)",
+                                if el.id == TAGS { "Tags" } else { "Attachments" },
+                                el_end - el.start
+                            ));
                             to_void(&mut out, el.start, el_end)?;
                         }
                         VOID => to_void(&mut out, el.start, el_end)?,
-                        CLUSTER | 0x114D_9B74 | 0x1654_AE6B | 0x1C53_BB6B | 0x1043_A770 | CRC32 => {}
+                        CLUSTER | 0x114D_9B74 | 0x1654_AE6B | 0x1C53_BB6B | 0x1043_A770 | CRC32 => {
+                        }
                         other => {
                             return Err(block!(
                                 "Matroska: unknown segment element 0x{other:X} ({})",
@@ -200,12 +238,29 @@ mod tests {
     #[test]
     fn voids_tags_and_title() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
-        let info = el(&[0x15, 0x49, 0xA9, 0x66], &[el(&[0x7B, 0xA9], b"Kim home video"), el(&[0x4D, 0x80], b"Lavf61")].concat());
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
+        let info = el(
+            &[0x15, 0x49, 0xA9, 0x66],
+            &[
+                el(&[0x7B, 0xA9], b"Kim home video"),
+                el(&[0x4D, 0x80], b"Lavf61"),
+            ]
+            .concat(),
+        );
         let tags = el(&[0x12, 0x54, 0xC3, 0x67], b"ENCODER secret");
         let cluster = el(&[0x1F, 0x43, 0xB6, 0x75], b"frames");
-        let seg = el(&[0x18, 0x53, 0x80, 0x67], &[info, tags, cluster.clone()].concat());
-        let file = [el(&[0x1A, 0x45, 0xDF, 0xA3], &el(&[0x42, 0x82], b"webm")), seg].concat();
+        let seg = el(
+            &[0x18, 0x53, 0x80, 0x67],
+            &[info, tags, cluster.clone()].concat(),
+        );
+        let file = [
+            el(&[0x1A, 0x45, 0xDF, 0xA3], &el(&[0x42, 0x82], b"webm")),
+            seg,
+        ]
+        .concat();
         let mut removed = vec![];
         let out = clean(&file, &cx, &mut removed).unwrap();
         assert_eq!(out.len(), file.len());

@@ -50,16 +50,29 @@ pub(crate) fn le32(d: &[u8], at: usize) -> Result<u32, Blocked> {
 pub(crate) fn slice(d: &[u8], from: usize, len: usize) -> Result<&[u8], Blocked> {
     from.checked_add(len)
         .and_then(|end| d.get(from..end))
-        .ok_or_else(|| block!("truncated: {len} bytes at {from} but the file has {}", d.len()))
+        .ok_or_else(|| {
+            block!(
+                "truncated: {len} bytes at {from} but the file has {}",
+                d.len()
+            )
+        })
 }
 
 pub(crate) fn byte(d: &[u8], at: usize) -> Result<u8, Blocked> {
-    d.get(at).copied().ok_or_else(|| block!("truncated at byte {at}"))
+    d.get(at)
+        .copied()
+        .ok_or_else(|| block!("truncated at byte {at}"))
 }
 
 /// Printable form of a four-character code.
 pub(crate) fn fourcc(b: &[u8]) -> String {
     b.iter()
-        .map(|&c| if c.is_ascii_graphic() || c == b' ' { c as char } else { '?' })
+        .map(|&c| {
+            if c.is_ascii_graphic() || c == b' ' {
+                c as char
+            } else {
+                '?'
+            }
+        })
         .collect()
 }

@@ -29,7 +29,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         return Err(block!("PDF: no pages"));
     }
     if doc.is_encrypted() || doc.trailer.has(b"Encrypt") {
-        return Err(block!("PDF: encrypted (cannot be cleaned without decrypting)"));
+        return Err(block!(
+            "PDF: encrypted (cannot be cleaned without decrypting)"
+        ));
     }
     for key in [b"Info".as_slice(), b"ID"] {
         if doc.trailer.remove(key).is_some() {
@@ -42,7 +44,11 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         .and_then(Object::as_reference)
         .map_err(|_| block!("PDF: no /Root catalog"))?;
     // Embedded files in the name tree.
-    let names_ref = match doc.get_dictionary(root).ok().and_then(|c| c.get(b"Names").ok()) {
+    let names_ref = match doc
+        .get_dictionary(root)
+        .ok()
+        .and_then(|c| c.get(b"Names").ok())
+    {
         Some(Object::Reference(r)) => Some(*r),
         _ => None,
     };
@@ -54,10 +60,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             .and_then(|c| c.get_mut(b"Names").ok())
             .and_then(|o| o.as_dict_mut().ok()),
     };
-    if let Some(names) = names_dict {
-        if names.remove(b"EmbeddedFiles").is_some() {
-            removed.push("embedded files".into());
-        }
+    if let Some(names) = names_dict
+        && names.remove(b"EmbeddedFiles").is_some()
+    {
+        removed.push("embedded files".into());
     }
     let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
     for object in doc.objects.values_mut() {
@@ -76,8 +82,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 *counts.entry(label).or_default() += 1;
             }
         }
-        let is_annot = is_name(dict.get(b"Type").ok(), b"Annot") || dict.has(b"Subtype") && dict.has(b"Rect");
-        let widget_or_link = is_name(dict.get(b"Subtype").ok(), b"Widget") || is_name(dict.get(b"Subtype").ok(), b"Link");
+        let is_annot =
+            is_name(dict.get(b"Type").ok(), b"Annot") || dict.has(b"Subtype") && dict.has(b"Rect");
+        let widget_or_link = is_name(dict.get(b"Subtype").ok(), b"Widget")
+            || is_name(dict.get(b"Subtype").ok(), b"Link");
         if is_annot && !widget_or_link {
             for key in [b"T".as_slice(), b"M", b"CreationDate"] {
                 if dict.remove(key).is_some() {
@@ -96,8 +104,13 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             Object::Stream(s) => &s.dict,
             _ => continue,
         };
-        if is_name(dict.get(b"Type").ok(), b"EmbeddedFile") || dict.has(b"EF") || is_name(dict.get(b"Subtype").ok(), b"FileAttachment") {
-            return Err(block!("PDF: has a file attachment outside the embedded-files tree (not cleaned)"));
+        if is_name(dict.get(b"Type").ok(), b"EmbeddedFile")
+            || dict.has(b"EF")
+            || is_name(dict.get(b"Subtype").ok(), b"FileAttachment")
+        {
+            return Err(block!(
+                "PDF: has a file attachment outside the embedded-files tree (not cleaned)"
+            ));
         }
     }
     if !cx.cfg.forbidden.is_empty() {
@@ -114,18 +127,25 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 }
                 budget = budget.saturating_sub(out.len() as u64);
                 if budget == 0 {
-                    return Err(block!("PDF: streams inflate to more than {STREAM_SCAN_LIMIT} bytes"));
+                    return Err(block!(
+                        "PDF: streams inflate to more than {STREAM_SCAN_LIMIT} bytes"
+                    ));
                 }
                 out
             } else {
                 s.content.clone()
             };
             if let Some(hit) = cx.cfg.forbidden.find(&data) {
-                return Err(block!("forbidden string {hit} found in PDF stream {} {}", id.0, id.1));
+                return Err(block!(
+                    "forbidden string {hit} found in PDF stream {} {}",
+                    id.0,
+                    id.1
+                ));
             }
         }
     }
     let mut out = Vec::with_capacity(d.len());
-    doc.save_to(&mut out).map_err(|e| block!("PDF: cannot write: {e}"))?;
+    doc.save_to(&mut out)
+        .map_err(|e| block!("PDF: cannot write: {e}"))?;
     Ok(out)
 }

@@ -33,13 +33,17 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         let mut hasher = crc32fast::Hasher::new();
         hasher.update(slice(d, pos + 4, len + 4)?);
         if hasher.finalize() != crc {
-            return Err(block!("PNG: CRC mismatch in chunk {} at byte {pos}", fourcc(kind)));
+            return Err(block!(
+                "PNG: CRC mismatch in chunk {} at byte {pos}",
+                fourcc(kind)
+            ));
         }
         if first && kind != b"IHDR" {
             return Err(block!("PNG: first chunk is {}, not IHDR", fourcc(kind)));
         }
         first = false;
-        let keep = KEEP.iter().any(|k| k.as_slice() == kind) || (kind == b"iCCP" && cx.cfg.keep_icc);
+        let keep =
+            KEEP.iter().any(|k| k.as_slice() == kind) || (kind == b"iCCP" && cx.cfg.keep_icc);
         if keep {
             out.extend_from_slice(whole);
         } else if kind.first().is_some_and(u8::is_ascii_uppercase) {
@@ -88,18 +92,27 @@ mod tests {
     #[test]
     fn drops_text_keeps_idat() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let mut removed = vec![];
         let out = clean(&sample(), &cx, &mut removed).unwrap();
         assert!(!out.windows(6).any(|w| w == b"Secret"));
-        assert!(out.windows(10).any(|w| w == [120, 156, 99, 96, 0, 0, 0, 2, 0, 1]));
+        assert!(
+            out.windows(10)
+                .any(|w| w == [120, 156, 99, 96, 0, 0, 0, 2, 0, 1])
+        );
         assert_eq!(removed.len(), 2);
     }
 
     #[test]
     fn corrupt_and_truncated_block() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let s = sample();
         for cut in 0..s.len() {
             assert!(clean(&s[..cut], &cx, &mut vec![]).is_err());
@@ -110,6 +123,11 @@ mod tests {
         let mut crit = SIGNATURE.to_vec();
         crit.extend(chunk(b"IHDR", &[0; 13]));
         crit.extend(chunk(b"ABCD", &[]));
-        assert!(clean(&crit, &cx, &mut vec![]).unwrap_err().0.contains("critical"));
+        assert!(
+            clean(&crit, &cx, &mut vec![])
+                .unwrap_err()
+                .0
+                .contains("critical")
+        );
     }
 }

@@ -31,11 +31,21 @@ fn chunks(d: &[u8], from: usize, to: usize) -> Result<Vec<Chunk>, Blocked> {
     let mut out = Vec::new();
     let mut pos = from;
     while pos + 8 <= to {
-        let id: [u8; 4] = slice(d, pos, 4)?.try_into().map_err(|_| block!("RIFF: bad id"))?;
+        let id: [u8; 4] = slice(d, pos, 4)?
+            .try_into()
+            .map_err(|_| block!("RIFF: bad id"))?;
         let len = usize::try_from(le32(d, pos + 4)?).map_err(|_| block!("RIFF: size"))?;
-        let c = Chunk { id, start: pos, data: pos + 8, len };
+        let c = Chunk {
+            id,
+            start: pos,
+            data: pos + 8,
+            len,
+        };
         if c.data + len > to {
-            return Err(block!("RIFF: chunk {} at byte {pos} runs past its parent (truncated)", fourcc(&id)));
+            return Err(block!(
+                "RIFF: chunk {} at byte {pos} runs past its parent (truncated)",
+                fourcc(&id)
+            ));
         }
         pos = c.end_padded().min(to);
         out.push(c);
@@ -52,9 +62,14 @@ fn riff_end(d: &[u8], form: &[u8; 4], removed: &mut Vec<String>) -> Result<usize
         return Err(block!("RIFF: not a {} file", fourcc(form)));
     }
     let size = usize::try_from(le32(d, 4)?).map_err(|_| block!("RIFF: size"))?;
-    let end = size.checked_add(8).ok_or_else(|| block!("RIFF: size overflow"))?;
+    let end = size
+        .checked_add(8)
+        .ok_or_else(|| block!("RIFF: size overflow"))?;
     if end > d.len() {
-        return Err(block!("RIFF: header says {end} bytes, file has {} (truncated)", d.len()));
+        return Err(block!(
+            "RIFF: header says {end} bytes, file has {} (truncated)",
+            d.len()
+        ));
     }
     if end < d.len() {
         removed.push(format!("{} bytes after the RIFF data", d.len() - end));
@@ -78,13 +93,21 @@ fn rebuild(form: &[u8; 4], parts: &[&[u8]]) -> Result<Vec<u8>, Blocked> {
 fn chunk_bytes<'a>(d: &'a [u8], c: &Chunk) -> Result<&'a [u8], Blocked> {
     let end = c.end_padded().min(d.len());
     if c.len & 1 == 1 && c.data + c.len + 1 > d.len() {
-        return Err(block!("RIFF: missing pad byte after chunk {}", fourcc(&c.id)));
+        return Err(block!(
+            "RIFF: missing pad byte after chunk {}",
+            fourcc(&c.id)
+        ));
     }
-    d.get(c.start..end).ok_or_else(|| block!("RIFF: truncated chunk"))
+    d.get(c.start..end)
+        .ok_or_else(|| block!("RIFF: truncated chunk"))
 }
 
 /// Cleans a WebP.
-pub(crate) fn clean_webp(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+pub(crate) fn clean_webp(
+    d: &[u8],
+    cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Vec<u8>, Blocked> {
     let end = riff_end(d, b"WEBP", removed)?;
     let list = chunks(d, 12, end)?;
     let mut parts: Vec<Vec<u8>> = Vec::new();
@@ -113,17 +136,21 @@ pub(crate) fn clean_webp(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Resul
     if !has_image {
         return Err(block!("WebP: no image chunk"));
     }
-    if let Some(vp8x) = parts.iter_mut().find(|p| p.starts_with(b"VP8X")) {
-        if let Some(flags) = vp8x.get_mut(8) {
-            *flags &= !dropped_flags;
-        }
+    if let Some(vp8x) = parts.iter_mut().find(|p| p.starts_with(b"VP8X"))
+        && let Some(flags) = vp8x.get_mut(8)
+    {
+        *flags &= !dropped_flags;
     }
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     rebuild(b"WEBP", &refs)
 }
 
 /// Cleans a WAV.
-pub(crate) fn clean_wav(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+pub(crate) fn clean_wav(
+    d: &[u8],
+    _cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Vec<u8>, Blocked> {
     let end = riff_end(d, b"WAVE", removed)?;
     let list = chunks(d, 12, end)?;
     let mut parts: Vec<&[u8]> = Vec::new();
@@ -161,14 +188,24 @@ fn junk(out: &mut [u8], c: &Chunk) {
 }
 
 /// Cleans an AVI in place.
-pub(crate) fn clean_avi(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+pub(crate) fn clean_avi(
+    d: &[u8],
+    _cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Vec<u8>, Blocked> {
     let end = riff_end(d, b"AVI ", removed)?;
-    let mut out = d.get(..end).ok_or_else(|| block!("AVI: truncated"))?.to_vec();
+    let mut out = d
+        .get(..end)
+        .ok_or_else(|| block!("AVI: truncated"))?
+        .to_vec();
     // The first RIFF, then any OpenDML `RIFF AVIX` extensions.
     let mut riffs = vec![(12usize, end)];
     let mut pos = end;
     let mut tail = Vec::new();
-    while pos + 12 <= d.len() && d.get(pos..pos + 4) == Some(b"RIFF") && d.get(pos + 8..pos + 12) == Some(b"AVIX") {
+    while pos + 12 <= d.len()
+        && d.get(pos..pos + 4) == Some(b"RIFF")
+        && d.get(pos + 8..pos + 12) == Some(b"AVIX")
+    {
         let size = usize::try_from(le32(d, pos + 4)?).map_err(|_| block!("AVI: size"))?;
         let e = pos + 8 + size;
         if e > d.len() {
@@ -181,7 +218,10 @@ pub(crate) fn clean_avi(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resul
     if !tail.is_empty() {
         // Re-include the AVIX parts that riff_end reported as trailing.
         removed.retain(|r| !r.ends_with("after the RIFF data"));
-        out = d.get(..pos.min(d.len())).ok_or_else(|| block!("AVI: truncated"))?.to_vec();
+        out = d
+            .get(..pos.min(d.len()))
+            .ok_or_else(|| block!("AVI: truncated"))?
+            .to_vec();
         if pos < d.len() {
             removed.push(format!("{} bytes after the AVI data", d.len() - pos));
         }
@@ -189,7 +229,11 @@ pub(crate) fn clean_avi(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resul
     let mut saw_hdrl = false;
     for (i, &(from, to)) in riffs.iter().enumerate() {
         for c in chunks(d, from, to)? {
-            let list_type = if &c.id == b"LIST" { slice(d, c.data, 4).ok() } else { None };
+            let list_type = if &c.id == b"LIST" {
+                slice(d, c.data, 4).ok()
+            } else {
+                None
+            };
             match (&c.id, list_type) {
                 (b"LIST", Some(b"hdrl")) if i == 0 => {
                     saw_hdrl = true;
@@ -198,7 +242,12 @@ pub(crate) fn clean_avi(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resul
                 (b"LIST", Some(b"movi")) | (b"idx1", _) => {}
                 (b"JUNK", _) => junk(&mut out, &c),
                 (id, lt) => {
-                    removed.push(format!("{} {} ({} bytes)", fourcc(id), fourcc(lt.unwrap_or(b"")), c.len));
+                    removed.push(format!(
+                        "{} {} ({} bytes)",
+                        fourcc(id),
+                        fourcc(lt.unwrap_or(b"")),
+                        c.len
+                    ));
                     junk(&mut out, &c);
                 }
             }
@@ -210,7 +259,13 @@ pub(crate) fn clean_avi(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resul
     Ok(out)
 }
 
-fn clean_avi_list(d: &[u8], out: &mut [u8], list: &Chunk, removed: &mut Vec<String>, depth: u32) -> Result<(), Blocked> {
+fn clean_avi_list(
+    d: &[u8],
+    out: &mut [u8],
+    list: &Chunk,
+    removed: &mut Vec<String>,
+    depth: u32,
+) -> Result<(), Blocked> {
     if depth > 3 {
         return Err(block!("AVI: header lists nested too deep"));
     }
@@ -218,14 +273,23 @@ fn clean_avi_list(d: &[u8], out: &mut [u8], list: &Chunk, removed: &mut Vec<Stri
         return Err(block!("AVI: empty LIST"));
     }
     for c in chunks(d, list.data + 4, list.data + list.len)? {
-        let list_type = if &c.id == b"LIST" { slice(d, c.data, 4).ok() } else { None };
+        let list_type = if &c.id == b"LIST" {
+            slice(d, c.data, 4).ok()
+        } else {
+            None
+        };
         match (&c.id, list_type) {
             (b"LIST", Some(b"strl")) => clean_avi_list(d, out, &c, removed, depth + 1)?,
             (b"LIST", Some(b"odml")) => {}
             (b"avih" | b"strh" | b"strf" | b"strd" | b"indx" | b"vprp" | b"dmlh", _) => {}
             (b"JUNK", _) => junk(out, &c),
             (id, lt) => {
-                removed.push(format!("{} {} ({} bytes)", fourcc(id), fourcc(lt.unwrap_or(b"")).trim(), c.len));
+                removed.push(format!(
+                    "{} {} ({} bytes)",
+                    fourcc(id),
+                    fourcc(lt.unwrap_or(b"")).trim(),
+                    c.len
+                ));
                 junk(out, &c);
             }
         }
@@ -256,8 +320,19 @@ mod tests {
     #[test]
     fn webp_drops_exif_and_fixes_flags() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
-        let w = riff(b"WEBP", &[ch(b"VP8X", &[0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0]), ch(b"VP8 ", b"frame"), ch(b"EXIF", b"GPS secret"), ch(b"XMP ", b"<x/>")]);
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
+        let w = riff(
+            b"WEBP",
+            &[
+                ch(b"VP8X", &[0x0C, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+                ch(b"VP8 ", b"frame"),
+                ch(b"EXIF", b"GPS secret"),
+                ch(b"XMP ", b"<x/>"),
+            ],
+        );
         let mut removed = vec![];
         let out = clean_webp(&w, &cx, &mut removed).unwrap();
         assert_eq!(out[20], 0);
@@ -273,10 +348,20 @@ mod tests {
     #[test]
     fn wav_drops_info() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let mut info = b"INFO".to_vec();
         info.extend(ch(b"IART", b"Kim Secret"));
-        let w = riff(b"WAVE", &[ch(b"fmt ", &[0; 16]), ch(b"LIST", &info), ch(b"data", &[1, 2, 3])]);
+        let w = riff(
+            b"WAVE",
+            &[
+                ch(b"fmt ", &[0; 16]),
+                ch(b"LIST", &info),
+                ch(b"data", &[1, 2, 3]),
+            ],
+        );
         let out = clean_wav(&w, &cx, &mut vec![]).unwrap();
         assert!(!out.windows(6).any(|x| x == b"Secret"));
         assert!(out.ends_with(&ch(b"data", &[1, 2, 3])));
@@ -286,7 +371,10 @@ mod tests {
     #[test]
     fn avi_junks_in_place() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let mut strl = b"strl".to_vec();
         strl.extend(ch(b"strh", &[1; 8]));
         strl.extend(ch(b"strn", b"camera 123"));
@@ -297,7 +385,10 @@ mod tests {
         info.extend(ch(b"ISFT", b"Lavf secret"));
         let mut movi = b"movi".to_vec();
         movi.extend(ch(b"00dc", b"frame"));
-        let a = riff(b"AVI ", &[ch(b"LIST", &hdrl), ch(b"LIST", &info), ch(b"LIST", &movi)]);
+        let a = riff(
+            b"AVI ",
+            &[ch(b"LIST", &hdrl), ch(b"LIST", &info), ch(b"LIST", &movi)],
+        );
         let mut removed = vec![];
         let out = clean_avi(&a, &cx, &mut removed).unwrap();
         assert_eq!(out.len(), a.len());

@@ -25,7 +25,9 @@ fn strip_id3v2_front<'a>(mut d: &'a [u8], removed: &mut Vec<String>) -> Result<&
         let footer = if byte(d, 5)? & 0x10 != 0 { 10 } else { 0 };
         let total = 10 + size + footer;
         if total > d.len() {
-            return Err(block!("ID3v2: tag of {total} bytes runs past the end (truncated)"));
+            return Err(block!(
+                "ID3v2: tag of {total} bytes runs past the end (truncated)"
+            ));
         }
         removed.push(format!("ID3v2.{} tag ({total} bytes)", byte(d, 3)?));
         d = d.get(total..).unwrap_or_default();
@@ -98,7 +100,11 @@ pub(crate) fn clean_mp3(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result
 }
 
 /// Cleans FLAC.
-pub(crate) fn clean_flac(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+pub(crate) fn clean_flac(
+    d: &[u8],
+    _cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Vec<u8>, Blocked> {
     if !d.starts_with(b"fLaC") {
         return Err(block!("FLAC: bad signature"));
     }
@@ -107,7 +113,9 @@ pub(crate) fn clean_flac(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resu
     loop {
         let head = byte(d, pos)?;
         let kind = head & 0x7F;
-        let len = slice(d, pos + 1, 3)?.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        let len = slice(d, pos + 1, 3)?
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
         let body = slice(d, pos + 4, len)?;
         if blocks.is_empty() && kind != 0 {
             return Err(block!("FLAC: first metadata block is not STREAMINFO"));
@@ -130,7 +138,8 @@ pub(crate) fn clean_flac(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resu
         removed.push("ID3v1 tag".into());
         frames = frames.get(..frames.len() - 128).unwrap_or_default();
     }
-    if !frames.is_empty() && !(frames.first() == Some(&0xFF) && frames.get(1).is_some_and(|b| b & 0xFE == 0xF8)) {
+    let synced = frames.first() == Some(&0xFF) && frames.get(1).is_some_and(|b| b & 0xFE == 0xF8);
+    if !frames.is_empty() && !synced {
         return Err(block!("FLAC: no frame sync after the metadata"));
     }
     let mut out = Vec::with_capacity(d.len());
@@ -155,7 +164,10 @@ mod tests {
     #[test]
     fn mp3_tags_removed_frames_kept() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let mut f = b"ID3\x03\x00\x00\x00\x00\x00\x0ATIT2secret".to_vec();
         f.truncate(20);
         let frame = [0xFF, 0xFB, 0x90, 0x64, 1, 2, 3, 4];
@@ -175,7 +187,10 @@ mod tests {
     #[test]
     fn flac_drops_comments() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let mut f = b"fLaC".to_vec();
         f.extend_from_slice(&[0, 0, 0, 34]);
         f.extend_from_slice(&[7; 34]);

@@ -12,14 +12,20 @@ use super::Ctx;
 use crate::error::{Blocked, block};
 
 /// Checks and passes on plain text.
-pub(crate) fn clean_text(d: &[u8], _cx: &Ctx, _removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+pub(crate) fn clean_text(
+    d: &[u8],
+    _cx: &Ctx,
+    _removed: &mut Vec<String>,
+) -> Result<Vec<u8>, Blocked> {
     let utf16 = d.starts_with(&[0xFF, 0xFE]) || d.starts_with(&[0xFE, 0xFF]);
     if utf16 {
-        if d.len() % 2 != 0 {
+        if !d.len().is_multiple_of(2) {
             return Err(block!("text: UTF-16 with an odd number of bytes"));
         }
     } else if std::str::from_utf8(d).is_err() {
-        return Err(block!("text: not valid UTF-8 (convert it, or name it for what it is)"));
+        return Err(block!(
+            "text: not valid UTF-8 (convert it, or name it for what it is)"
+        ));
     }
     Ok(d.to_vec())
 }
@@ -55,11 +61,19 @@ fn attr(tag: &[u8], name: &[u8]) -> Option<String> {
                 (i + 1, e)
             }
             _ => {
-                let e = lower.get(i..)?.iter().position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/').map_or(lower.len(), |x| x + i);
+                let e = lower
+                    .get(i..)?
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+                    .map_or(lower.len(), |x| x + i);
                 (i, e)
             }
         };
-        return Some(String::from_utf8_lossy(lower.get(start..end)?).trim().to_string());
+        return Some(
+            String::from_utf8_lossy(lower.get(start..end)?)
+                .trim()
+                .to_string(),
+        );
     }
     None
 }
@@ -71,18 +85,37 @@ fn keep_meta(tag: &[u8]) -> bool {
     if let Some(h) = attr(tag, b"http-equiv") {
         return matches!(
             h.as_str(),
-            "content-type" | "content-language" | "x-ua-compatible" | "refresh" | "content-security-policy" | "default-style"
+            "content-type"
+                | "content-language"
+                | "x-ua-compatible"
+                | "refresh"
+                | "content-security-policy"
+                | "default-style"
         );
     }
-    let name = attr(tag, b"name").or_else(|| attr(tag, b"property")).or_else(|| attr(tag, b"itemprop"));
+    let name = attr(tag, b"name")
+        .or_else(|| attr(tag, b"property"))
+        .or_else(|| attr(tag, b"itemprop"));
     matches!(
         name.as_deref(),
-        Some("viewport" | "description" | "keywords" | "robots" | "color-scheme" | "theme-color" | "referrer")
+        Some(
+            "viewport"
+                | "description"
+                | "keywords"
+                | "robots"
+                | "color-scheme"
+                | "theme-color"
+                | "referrer"
+        )
     )
 }
 
 /// Cleans HTML.
-pub(crate) fn clean_html(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+pub(crate) fn clean_html(
+    d: &[u8],
+    _cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Vec<u8>, Blocked> {
     if d.starts_with(&[0xFF, 0xFE]) || d.starts_with(&[0xFE, 0xFF]) {
         return Err(block!("HTML: UTF-16 pages are not supported"));
     }
@@ -90,14 +123,20 @@ pub(crate) fn clean_html(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resu
     let mut i = 0;
     let (mut metas, mut comments) = (0usize, 0usize);
     while i < d.len() {
-        let Some(lt) = d.get(i..).and_then(|r| r.iter().position(|&b| b == b'<')).map(|p| p + i) else {
+        let Some(lt) = d
+            .get(i..)
+            .and_then(|r| r.iter().position(|&b| b == b'<'))
+            .map(|p| p + i)
+        else {
             out.extend_from_slice(d.get(i..).unwrap_or_default());
             break;
         };
         out.extend_from_slice(d.get(i..lt).unwrap_or_default());
         let rest = d.get(lt..).unwrap_or_default();
         if rest.starts_with(b"<!--") {
-            let end = find_ci(d, lt + 4, b"-->").ok_or_else(|| block!("HTML: unterminated comment at byte {lt}"))? + 3;
+            let end = find_ci(d, lt + 4, b"-->")
+                .ok_or_else(|| block!("HTML: unterminated comment at byte {lt}"))?
+                + 3;
             let body = d.get(lt..end).unwrap_or_default();
             if body.starts_with(b"<!--[if") || body.starts_with(b"<!--<![endif]") {
                 out.extend_from_slice(body);
@@ -108,10 +147,17 @@ pub(crate) fn clean_html(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Resu
             continue;
         }
         let tag_name_is = |n: &[u8]| {
-            rest.get(1..1 + n.len()).is_some_and(|t| t.eq_ignore_ascii_case(n))
-                && rest.get(1 + n.len()).is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
+            rest.get(1..1 + n.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(n))
+                && rest
+                    .get(1 + n.len())
+                    .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')
         };
-        let Some(gt) = d.get(lt..).and_then(|r| r.iter().position(|&b| b == b'>')).map(|p| p + lt + 1) else {
+        let Some(gt) = d
+            .get(lt..)
+            .and_then(|r| r.iter().position(|&b| b == b'>'))
+            .map(|p| p + lt + 1)
+        else {
             out.extend_from_slice(rest);
             break;
         };
@@ -158,7 +204,10 @@ mod tests {
     #[test]
     fn html_drops_generator_and_comments() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let h = b"<!-- saved from url=(0022)http://intra.example/ -->\n<html><head><meta charset=\"utf-8\"><META NAME=\"Generator\" CONTENT=\"Kim's Word 2016\"><meta name=author content=Kim><meta name=\"viewport\" content=\"width=device-width\"><script>if (a<b) {/* <!-- x --> */}</script></head><body><p>Hello <b>world</b></p><!--[if IE]>x<![endif]--></body></html>";
         let mut removed = vec![];
         let out = clean_html(h, &cx, &mut removed).unwrap();
@@ -177,7 +226,10 @@ mod tests {
     #[test]
     fn text_must_be_utf8() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         assert!(clean_text("안녕".as_bytes(), &cx, &mut vec![]).is_ok());
         assert!(clean_text(&[0xC3, 0x28], &cx, &mut vec![]).is_err());
     }

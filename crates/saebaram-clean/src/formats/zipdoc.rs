@@ -50,17 +50,27 @@ struct Member {
 }
 
 fn read_members(d: &[u8], cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(d)).map_err(|e| block!("zip: cannot read: {e}"))?;
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(d)).map_err(|e| block!("zip: cannot read: {e}"))?;
     if archive.len() > cx.cfg.max_zip_entries {
-        return Err(block!("zip: {} members, over the limit of {}", archive.len(), cx.cfg.max_zip_entries));
+        return Err(block!(
+            "zip: {} members, over the limit of {}",
+            archive.len(),
+            cx.cfg.max_zip_entries
+        ));
     }
     let had_comment = !archive.comment().is_empty();
     let mut budget = cx.cfg.max_zip_total;
     let mut names = BTreeSet::new();
     let mut out = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
-        let mut f = archive.by_index(i).map_err(|e| block!("zip: member {i}: {e}"))?;
-        let name = f.name().map_err(|e| block!("zip: member {i}: bad name: {e}"))?.to_string();
+        let mut f = archive
+            .by_index(i)
+            .map_err(|e| block!("zip: member {i}: {e}"))?;
+        let name = f
+            .name()
+            .map_err(|e| block!("zip: member {i}: bad name: {e}"))?
+            .to_string();
         if f.encrypted() {
             return Err(block!("zip: member {name} is encrypted"));
         }
@@ -71,36 +81,58 @@ fn read_members(d: &[u8], cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
             return Err(block!("zip: duplicate member {name}"));
         }
         if f.is_dir() {
-            out.push(Member { name, dir: true, data: Vec::new() });
+            out.push(Member {
+                name,
+                dir: true,
+                data: Vec::new(),
+            });
             continue;
         }
         if f.size() > budget {
-            return Err(block!("zip: members decompress to more than {} bytes (zip bomb?)", cx.cfg.max_zip_total));
+            return Err(block!(
+                "zip: members decompress to more than {} bytes (zip bomb?)",
+                cx.cfg.max_zip_total
+            ));
         }
         let compressed = f.compressed_size().max(1);
         let ratio_ok = |n: u64| n <= (1 << 20) || n / compressed <= cx.cfg.max_zip_ratio;
         if !ratio_ok(f.size()) {
-            return Err(block!("zip: member {name} declares {}x expansion (zip bomb?)", f.size() / compressed));
+            return Err(block!(
+                "zip: member {name} declares {}x expansion (zip bomb?)",
+                f.size() / compressed
+            ));
         }
         // Read in steps so a lying header cannot make us inflate more than the limits.
         let mut data = Vec::new();
         let mut chunk = vec![0u8; 1 << 16];
         loop {
-            let k = f.read(&mut chunk).map_err(|e| block!("zip: member {name}: {e}"))?;
+            let k = f
+                .read(&mut chunk)
+                .map_err(|e| block!("zip: member {name}: {e}"))?;
             if k == 0 {
                 break;
             }
             data.extend_from_slice(chunk.get(..k).unwrap_or_default());
             let n = data.len() as u64;
             if n > budget {
-                return Err(block!("zip: members decompress to more than {} bytes (zip bomb?)", cx.cfg.max_zip_total));
+                return Err(block!(
+                    "zip: members decompress to more than {} bytes (zip bomb?)",
+                    cx.cfg.max_zip_total
+                ));
             }
             if !ratio_ok(n) {
-                return Err(block!("zip: member {name} expands {}x (zip bomb?)", n / compressed));
+                return Err(block!(
+                    "zip: member {name} expands {}x (zip bomb?)",
+                    n / compressed
+                ));
             }
         }
         budget -= data.len() as u64;
-        out.push(Member { name, dir: false, data });
+        out.push(Member {
+            name,
+            dir: false,
+            data,
+        });
     }
     Ok((out, had_comment))
 }
@@ -116,7 +148,9 @@ fn kind_of(members: &[Member]) -> Result<Kind, Blocked> {
         } else if starts("ppt/") {
             Ok(Kind::Pptx)
         } else {
-            Err(block!("zip: Open Packaging file that is not DOCX, XLSX or PPTX"))
+            Err(block!(
+                "zip: Open Packaging file that is not DOCX, XLSX or PPTX"
+            ))
         };
     }
     if let Some(m) = members.iter().find(|m| m.name == "mimetype") {
@@ -129,22 +163,51 @@ fn kind_of(members: &[Member]) -> Result<Kind, Blocked> {
         }
         return Err(block!("zip: unknown mimetype {t:?}"));
     }
-    Err(block!("zip: a plain zip archive (not a document container) is not supported"))
+    Err(block!(
+        "zip: a plain zip archive (not a document container) is not supported"
+    ))
 }
 
 fn ext(name: &str) -> String {
-    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 fn is_media(name: &str) -> bool {
     matches!(
         ext(name).as_str(),
-        "jpg" | "jpeg" | "png" | "gif" | "webp" | "tif" | "tiff" | "mp3" | "mp4" | "m4a" | "m4v" | "mov" | "wav" | "flac" | "avi" | "mkv" | "webm" | "emf" | "wmf" | "bmp" | "svg" | "ogg" | "opus"
+        "jpg"
+            | "jpeg"
+            | "png"
+            | "gif"
+            | "webp"
+            | "tif"
+            | "tiff"
+            | "mp3"
+            | "mp4"
+            | "m4a"
+            | "m4v"
+            | "mov"
+            | "wav"
+            | "flac"
+            | "avi"
+            | "mkv"
+            | "webm"
+            | "emf"
+            | "wmf"
+            | "bmp"
+            | "svg"
+            | "ogg"
+            | "opus"
     )
 }
 
 fn is_font(name: &str) -> bool {
-    matches!(ext(name).as_str(), "ttf" | "otf" | "woff" | "woff2" | "odttf")
+    matches!(
+        ext(name).as_str(),
+        "ttf" | "otf" | "woff" | "woff2" | "odttf"
+    )
 }
 
 enum Action {
@@ -206,15 +269,24 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
     match kind {
         Kind::Docx | Kind::Xlsx | Kind::Pptx => {
             let top = n.split('/').next().unwrap_or("");
-            let main = matches!(top, "word" | "xl" | "ppt" | "customXml" | "_rels" | "docProps" | "[Content_Types].xml");
+            let main = matches!(
+                top,
+                "word" | "xl" | "ppt" | "customXml" | "_rels" | "docProps" | "[Content_Types].xml"
+            );
             if !main {
                 return blocked("unknown part");
             }
             if n == "docProps/core.xml" {
-                return Ok(Action::Replace(CORE_XML.into(), "core properties (author, dates, revision...)"));
+                return Ok(Action::Replace(
+                    CORE_XML.into(),
+                    "core properties (author, dates, revision...)",
+                ));
             }
             if n == "docProps/app.xml" {
-                return Ok(Action::Replace(APP_XML.into(), "app properties (application, company, template...)"));
+                return Ok(Action::Replace(
+                    APP_XML.into(),
+                    "app properties (application, company, template...)",
+                ));
             }
             if n == "docProps/custom.xml" {
                 return Ok(Action::Replace(CUSTOM_XML.into(), "custom properties"));
@@ -231,14 +303,29 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
             if e == "xml" || e == "rels" || e == "vml" {
                 let mut p = ooxml_policy();
                 if n == "ppt/commentAuthors.xml" {
-                    p.blank_attrs = &["author", "initials", "userId", "providerId", "displayName", "name"];
+                    p.blank_attrs = &[
+                        "author",
+                        "initials",
+                        "userId",
+                        "providerId",
+                        "displayName",
+                        "name",
+                    ];
                 }
                 if n == "[Content_Types].xml" || e == "rels" {
                     let gone: BTreeSet<String> = dropped.clone();
                     let gone2 = gone.clone();
                     p.drop_when = vec![
-                        ("Override", "PartName", Box::new(move |v: &str| gone.contains(v.trim_start_matches('/')))),
-                        ("Relationship", "Target", Box::new(move |v: &str| gone2.contains(v.trim_start_matches('/')))),
+                        (
+                            "Override",
+                            "PartName",
+                            Box::new(move |v: &str| gone.contains(v.trim_start_matches('/'))),
+                        ),
+                        (
+                            "Relationship",
+                            "Target",
+                            Box::new(move |v: &str| gone2.contains(v.trim_start_matches('/'))),
+                        ),
                     ];
                 }
                 return Ok(Action::Xml(p));
@@ -254,8 +341,18 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
         Kind::Odf => {
             match n {
                 "mimetype" => return Ok(Action::Keep),
-                "meta.xml" => return Ok(Action::Replace(ODF_META.into(), "meta.xml (author, dates, statistics, generator)")),
-                "settings.xml" => return Ok(Action::Replace(ODF_SETTINGS.into(), "settings.xml (printer, view settings)")),
+                "meta.xml" => {
+                    return Ok(Action::Replace(
+                        ODF_META.into(),
+                        "meta.xml (author, dates, statistics, generator)",
+                    ));
+                }
+                "settings.xml" => {
+                    return Ok(Action::Replace(
+                        ODF_SETTINGS.into(),
+                        "settings.xml (printer, view settings)",
+                    ));
+                }
                 "layout-cache" => return Ok(Action::Drop("layout cache")),
                 _ => {}
             }
@@ -265,7 +362,11 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
             if n == "META-INF/manifest.xml" {
                 let gone = dropped.clone();
                 return Ok(Action::Xml(Policy {
-                    drop_when: vec![("file-entry", "full-path", Box::new(move |v: &str| gone.contains(v) || v == "Thumbnails/"))],
+                    drop_when: vec![(
+                        "file-entry",
+                        "full-path",
+                        Box::new(move |v: &str| gone.contains(v) || v == "Thumbnails/"),
+                    )],
                     ..Policy::default()
                 }));
             }
@@ -277,7 +378,12 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
             }
             if e == "xml" || e == "rdf" {
                 return Ok(Action::Xml(Policy {
-                    blank_text: &["dc:creator", "dc:date", "meta:creator-initials", "meta:date"],
+                    blank_text: &[
+                        "dc:creator",
+                        "dc:date",
+                        "meta:creator-initials",
+                        "meta:date",
+                    ],
                     ..Policy::default()
                 }));
             }
@@ -291,7 +397,11 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
         }
         Kind::Epub => {
             match n {
-                "mimetype" | "META-INF/container.xml" | "META-INF/encryption.xml" | "META-INF/manifest.xml" | "META-INF/com.apple.ibooks.display-options.xml" => {
+                "mimetype"
+                | "META-INF/container.xml"
+                | "META-INF/encryption.xml"
+                | "META-INF/manifest.xml"
+                | "META-INF/com.apple.ibooks.display-options.xml" => {
                     return Ok(Action::Keep);
                 }
                 "META-INF/calibre_bookmarks.txt" => return Ok(Action::Drop("calibre bookmarks")),
@@ -304,8 +414,22 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
                 "opf" => Ok(Action::Xml(Policy {
                     drop_elems: &["contributor", "date"],
                     drop_when: vec![
-                        ("meta", "name", Box::new(|v: &str| v.starts_with("calibre:") || v == "generator" || v.starts_with("Sigil"))),
-                        ("meta", "property", Box::new(|v: &str| v.starts_with("calibre:") || v.starts_with("ibooks:"))),
+                        (
+                            "meta",
+                            "name",
+                            Box::new(|v: &str| {
+                                v.starts_with("calibre:")
+                                    || v == "generator"
+                                    || v.starts_with("Sigil")
+                            }),
+                        ),
+                        (
+                            "meta",
+                            "property",
+                            Box::new(|v: &str| {
+                                v.starts_with("calibre:") || v.starts_with("ibooks:")
+                            }),
+                        ),
                     ],
                     set_text: Some(("meta", "property", "dcterms:modified", EPUB_MODIFIED)),
                     ..Policy::default()
@@ -342,9 +466,14 @@ fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Bl
     let mut skip_depth = 0usize;
     let mut write_end_after_skip = false;
     loop {
-        let ev = reader.read_event().map_err(|e| block!("{name}: bad XML: {e}"))?;
-        let pos = usize::try_from(reader.buffer_position()).map_err(|_| block!("{name}: position"))?;
-        let span = data.get(last..pos).ok_or_else(|| block!("{name}: XML position out of range"))?;
+        let ev = reader
+            .read_event()
+            .map_err(|e| block!("{name}: bad XML: {e}"))?;
+        let pos =
+            usize::try_from(reader.buffer_position()).map_err(|_| block!("{name}: position"))?;
+        let span = data
+            .get(last..pos)
+            .ok_or_else(|| block!("{name}: XML position out of range"))?;
         last = pos;
         if skip_depth > 0 {
             match ev {
@@ -377,25 +506,35 @@ fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Bl
                     let key: &str = a.key.as_ref();
                     let lkey = local(key);
                     let value: String = a.value.to_string();
-                    let unescaped = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.to_string()).unwrap_or_else(|_| value.clone());
+                    let unescaped = a
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|_| value.clone());
                     for (el, at, pred) in &p.drop_when {
                         if *el == lname && *at == lkey && pred(&unescaped) {
                             drop_elem = true;
                         }
                     }
-                    if let Some((el, at, v, t)) = p.set_text {
-                        if el == qname && at == key && v == unescaped {
-                            set_text = Some(t);
-                        }
+                    if let Some((el, at, v, t)) = p.set_text
+                        && el == qname
+                        && at == key
+                        && v == unescaped
+                    {
+                        set_text = Some(t);
                     }
                     if key.starts_with("xmlns") {
                         attrs.push((key.to_string(), value));
-                    } else if p.drop_attr_prefixes.iter().any(|pre| lkey.starts_with(pre)) || p.drop_attrs.contains(&lkey) {
+                    } else if p.drop_attr_prefixes.iter().any(|pre| lkey.starts_with(pre))
+                        || p.drop_attrs.contains(&lkey)
+                    {
                         changed = true;
                     } else if p.blank_attrs.contains(&lkey) && !value.is_empty() {
                         changed = true;
                         attrs.push((key.to_string(), String::new()));
-                    } else if p.file_targets && lkey == "Target" && value.to_ascii_lowercase().starts_with("file:") {
+                    } else if p.file_targets
+                        && lkey == "Target"
+                        && value.to_ascii_lowercase().starts_with("file:")
+                    {
                         changed = true;
                         let base = value.rsplit(['/', '\\']).next().unwrap_or("").to_string();
                         attrs.push((key.to_string(), base));
@@ -458,7 +597,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
     if had_comment {
         removed.push("zip comment".into());
     }
-    if matches!(kind, Kind::Epub | Kind::Odf) && members.first().map(|m| m.name.as_str()) != Some("mimetype") {
+    if matches!(kind, Kind::Epub | Kind::Odf)
+        && members.first().map(|m| m.name.as_str()) != Some("mimetype")
+    {
         removed.push("mimetype moved first".into());
     }
     // First pass: which members are dropped (their references go too).
@@ -496,13 +637,15 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             }
             Action::Html => {
                 let mut sub = Vec::new();
-                let new = super::text::clean_html(&m.data, cx, &mut sub).map_err(|b| block!("member {}: {b}", m.name))?;
+                let new = super::text::clean_html(&m.data, cx, &mut sub)
+                    .map_err(|b| block!("member {}: {b}", m.name))?;
                 removed.extend(sub.into_iter().map(|r| format!("{}: {r}", m.name)));
                 new
             }
             Action::Recurse => {
                 let mut sub = Vec::new();
-                let (_, r) = crate::tree::clean_member(&m.name, &m.data, cx.cfg, cx.depth + 1, &mut sub);
+                let (_, r) =
+                    crate::tree::clean_member(&m.name, &m.data, cx.cfg, cx.depth + 1, &mut sub);
                 let new = r.map_err(|b| block!("member {}: {b}", m.name))?;
                 if new != m.data {
                     removed.extend(sub.into_iter().map(|r| format!("{}: {r}", m.name)));
@@ -531,18 +674,25 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         .large_file(false);
     for (name, dir, data) in &outputs {
         if *dir {
-            w.add_directory(name.as_str(), base).map_err(|e| block!("zip: cannot write {name}: {e}"))?;
+            w.add_directory(name.as_str(), base)
+                .map_err(|e| block!("zip: cannot write {name}: {e}"))?;
             continue;
         }
         let opts = if name == "mimetype" {
             base.compression_method(zip::CompressionMethod::Stored)
         } else {
-            base.compression_method(zip::CompressionMethod::Deflated).compression_level(Some(6))
+            base.compression_method(zip::CompressionMethod::Deflated)
+                .compression_level(Some(6))
         };
-        w.start_file(name.as_str(), opts).map_err(|e| block!("zip: cannot write {name}: {e}"))?;
-        w.write_all(data).map_err(|e| block!("zip: cannot write {name}: {e}"))?;
+        w.start_file(name.as_str(), opts)
+            .map_err(|e| block!("zip: cannot write {name}: {e}"))?;
+        w.write_all(data)
+            .map_err(|e| block!("zip: cannot write {name}: {e}"))?;
     }
-    let out = w.finish().map_err(|e| block!("zip: cannot finish: {e}"))?.into_inner();
+    let out = w
+        .finish()
+        .map_err(|e| block!("zip: cannot finish: {e}"))?
+        .into_inner();
     Ok(out)
 }
 
@@ -554,7 +704,8 @@ mod tests {
     fn make_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (n, d) in members {
-            w.start_file(*n, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*n, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(d).unwrap();
         }
         w.finish().unwrap().into_inner()
@@ -568,7 +719,10 @@ mod tests {
         assert!(!s.contains("Kim"), "{s}");
         assert!(!s.contains("00AB12"), "{s}");
         assert!(!s.contains("2024"), "{s}");
-        assert!(s.contains("<w:t xml:space=\"preserve\">Hello &amp; world</w:t>"), "{s}");
+        assert!(
+            s.contains("<w:t xml:space=\"preserve\">Hello &amp; world</w:t>"),
+            "{s}"
+        );
         assert!(edits >= 4);
         let (same, n) = scrub_xml("a.xml", b"<a><b x='1'>t</b></a>", &ooxml_policy()).unwrap();
         assert_eq!(n, 0);
@@ -579,30 +733,67 @@ mod tests {
     #[test]
     fn docx_core_replaced_unknown_blocked_bomb_blocked() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let core = b"<cp:coreProperties><dc:creator>Kim Chol</dc:creator></cp:coreProperties>";
         let z = make_zip(&[
-            ("[Content_Types].xml", b"<Types><Override PartName=\"/docProps/thumbnail.jpeg\"/></Types>"),
+            (
+                "[Content_Types].xml",
+                b"<Types><Override PartName=\"/docProps/thumbnail.jpeg\"/></Types>",
+            ),
             ("docProps/core.xml", core),
             ("docProps/thumbnail.jpeg", b"\xFF\xD8"),
-            ("word/document.xml", b"<w:document><w:t>Hi</w:t></w:document>"),
+            (
+                "word/document.xml",
+                b"<w:document><w:t>Hi</w:t></w:document>",
+            ),
         ]);
         let mut removed = vec![];
         let out = clean(&z, &cx, &mut removed).unwrap();
         let (members, _) = read_members(&out, &cx).unwrap();
         let names: Vec<_> = members.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, ["[Content_Types].xml", "docProps/core.xml", "word/document.xml"]);
-        assert!(!members.iter().any(|m| m.data.windows(3).any(|w| w == b"Kim")));
+        assert_eq!(
+            names,
+            [
+                "[Content_Types].xml",
+                "docProps/core.xml",
+                "word/document.xml"
+            ]
+        );
+        assert!(
+            !members
+                .iter()
+                .any(|m| m.data.windows(3).any(|w| w == b"Kim"))
+        );
         assert!(!members[0].data.windows(9).any(|w| w == b"thumbnail"));
         // Deterministic.
         assert_eq!(clean(&z, &cx, &mut vec![]).unwrap(), out);
 
-        let unknown = make_zip(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<a/>"), ("secret.dat", b"x")]);
-        assert!(clean(&unknown, &cx, &mut vec![]).unwrap_err().0.contains("unknown part"));
+        let unknown = make_zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", b"<a/>"),
+            ("secret.dat", b"x"),
+        ]);
+        assert!(
+            clean(&unknown, &cx, &mut vec![])
+                .unwrap_err()
+                .0
+                .contains("unknown part")
+        );
 
         let big = vec![0u8; 8 << 20];
-        let bomb = make_zip(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", &big)]);
-        assert!(clean(&bomb, &cx, &mut vec![]).unwrap_err().0.contains("bomb"));
+        let bomb = make_zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("word/document.xml", &big),
+        ]);
+        assert!(
+            clean(&bomb, &cx, &mut vec![])
+                .unwrap_err()
+                .0
+                .contains("bomb")
+        );
         for cut in [0, 10, bomb.len() / 2, bomb.len() - 5] {
             assert!(clean(&bomb[..cut], &cx, &mut vec![]).is_err());
         }
@@ -611,16 +802,38 @@ mod tests {
     #[test]
     fn epub_keeps_identifier_and_mimetype_first() {
         let cfg = Config::default();
-        let cx = Ctx { cfg: &cfg, depth: 0 };
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
         let opf = br#"<package xmlns="http://www.idpf.org/2007/opf" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">urn:isbn:123</dc:identifier><dc:title>T</dc:title><dc:language>ko</dc:language><dc:contributor>Kim Editor</dc:contributor><meta property="dcterms:modified">2024-05-05T10:00:00Z</meta><meta name="calibre:timestamp" content="2024"/></metadata></package>"#;
         let z = make_zip(&[("META-INF/container.xml", b"<container/>"), ("mimetype", b"application/epub+zip"), ("OEBPS/content.opf", opf), ("OEBPS/c1.xhtml", b"<html><head><meta name=\"generator\" content=\"Kim\"/></head><body><p>text</p></body></html>")]);
         let out = clean(&z, &cx, &mut vec![]).unwrap();
         let (members, _) = read_members(&out, &cx).unwrap();
         assert_eq!(members[0].name, "mimetype");
-        let opf_out = String::from_utf8(members.iter().find(|m| m.name.ends_with(".opf")).unwrap().data.clone()).unwrap();
-        assert!(opf_out.contains("urn:isbn:123") && opf_out.contains("<dc:title>T</dc:title>") && opf_out.contains("<dc:language>ko</dc:language>"));
+        let opf_out = String::from_utf8(
+            members
+                .iter()
+                .find(|m| m.name.ends_with(".opf"))
+                .unwrap()
+                .data
+                .clone(),
+        )
+        .unwrap();
+        assert!(
+            opf_out.contains("urn:isbn:123")
+                && opf_out.contains("<dc:title>T</dc:title>")
+                && opf_out.contains("<dc:language>ko</dc:language>")
+        );
         assert!(opf_out.contains(EPUB_MODIFIED), "{opf_out}");
-        assert!(!opf_out.contains("Kim") && !opf_out.contains("2024"), "{opf_out}");
-        assert!(!members.iter().any(|m| m.data.windows(3).any(|w| w == b"Kim")));
+        assert!(
+            !opf_out.contains("Kim") && !opf_out.contains("2024"),
+            "{opf_out}"
+        );
+        assert!(
+            !members
+                .iter()
+                .any(|m| m.data.windows(3).any(|w| w == b"Kim"))
+        );
     }
 }
