@@ -621,11 +621,10 @@ impl Geo {
     }
 
     /// The nearest North Korean populated place and its distance in km, or `None` for a
-    /// non-finite point.
+    /// point that is not a coordinate (non-finite, latitude beyond ±90 or longitude
+    /// beyond ±180).
     pub fn nearest_nk_city(&self, lat: f64, lon: f64) -> Option<(&City, f64)> {
-        if !lat.is_finite() || !lon.is_finite() {
-            return None;
-        }
+        check_coordinate(lat, lon).ok()?;
         self.nk_cities()
             .map(|c| (c, distance_km(lat, lon, c.lat, c.lon)))
             .min_by(|a, b| a.1.total_cmp(&b.1))

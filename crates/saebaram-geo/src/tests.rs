@@ -78,6 +78,13 @@ fn outside_the_map_and_bad_numbers() {
     assert_eq!(g.try_classify(35.0, 136.0).ok(), Some(Region::OutsideMap));
     assert!(!g.is_land(f64::NAN, f64::NAN));
     assert!(g.nearest_nk_city(f64::NAN, 126.0).is_none());
+    // Found by fuzzing: a huge finite latitude gave a NaN distance.
+    assert!(g.nearest_nk_city(f64::MAX, 126.0).is_none());
+    assert!(g.nearest_nk_city(38.0, 540.0).is_none());
+    assert!(
+        g.nearest_nk_city(-90.0, -180.0)
+            .is_some_and(|(_, d)| d.is_finite())
+    );
 }
 
 #[test]
@@ -447,6 +454,9 @@ fn any_bit_pattern_is_handled() {
         if !lat.is_finite() || !lon.is_finite() {
             assert!(g.try_classify(lat, lon).is_err());
             assert!(g.nearest_nk_city(lat, lon).is_none());
+        }
+        if let Some((_, d)) = g.nearest_nk_city(lat, lon) {
+            assert!(d.is_finite() && d >= 0.0, "{lat},{lon}: {d}");
         }
         let score = target.score(g, lat, lon);
         assert!((0.0..=1.0).contains(&score), "{lat},{lon}: {score}");

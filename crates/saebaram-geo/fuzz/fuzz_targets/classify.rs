@@ -20,7 +20,7 @@ fuzz_target!(|data: [u8; 16]| {
         _ => Some(false),
     });
     if let Some((_, d)) = geo.nearest_nk_city(lat, lon) {
-        assert!(d >= 0.0);
+        assert!(d.is_finite() && d >= 0.0);
     }
     let s = Target::north().score(geo, lat, lon);
     assert!((0.0..=1.0).contains(&s));
