@@ -96,10 +96,7 @@ pub fn outline(set: &BTreeSet<(i64, i64)>) -> Vec<Vec<(i64, i64)>> {
     while let Some((&start, _)) = edges.iter().next() {
         let mut ring = vec![start];
         let mut at = start;
-        loop {
-            let Some(outs) = edges.get_mut(&at) else {
-                break;
-            };
+        while let Some(outs) = edges.get_mut(&at) {
             let Some(next) = outs.pop() else { break };
             if outs.is_empty() {
                 edges.remove(&at);

@@ -35,7 +35,7 @@
 //! `docs/map.md`): coordinates rounded (landings 4 decimals, about 11 m; tracks 3, about
 //! 110 m), at most [`MAX_TRACKS_PER_WINDOW`] member tracks per window with at most
 //! [`MAX_TRACK_POINTS`] points each, and the 50 % and 90 % highest-density contours of the
-//! leaflet density grid, smoothed with a 3x3 binomial kernel (in [`contour`]). This keeps a 120-window, 200-member plan well under
+//! leaflet density grid, smoothed by two passes of a 3x3 binomial kernel (in [`contour`]). This keeps a 120-window, 200-member plan well under
 //! 5 MB and lets the page draw a window in milliseconds.
 //!
 //! Hand-written parts: the density contours (a grid-edge tracer of 100 lines; contour crates

@@ -276,6 +276,11 @@ fn target(v: &Value) -> Result<Value, MapError> {
         }
         out.insert("radius_km".into(), round(r, 3));
     }
+    if t.get("kind").and_then(Value::as_str) == Some("province")
+        && let Some(name) = t.get("name").and_then(Value::as_str)
+    {
+        out.insert("province".into(), Value::String(name.to_owned()));
+    }
     for key in ["province", "region", "kind", "class"] {
         if let Some(s) = t.get(key).and_then(Value::as_str) {
             out.insert(key.into(), Value::String(s.to_owned()));
@@ -289,7 +294,8 @@ fn target(v: &Value) -> Result<Value, MapError> {
 
 /// The class of a landing: a string, or an object with `class` (a serialised region).
 fn landing_class(l: &Value) -> &str {
-    for key in ["class", "outcome", "region"] {
+    // `outcome` ("ground", "sea", ...) is only a fallback: `region.class` says where.
+    for key in ["class", "region", "outcome"] {
         match l.get(key) {
             Some(Value::String(s)) => return s,
             Some(Value::Object(o)) => {
@@ -408,7 +414,18 @@ fn contour_rings(cells: &[Cell], cell: f64, level: f64) -> Value {
     )
 }
 
-fn window(w: &Value, i: usize) -> Result<Value, MapError> {
+/// Index of a short label in the page's shared label list (payload kinds, outcomes).
+fn label_index(labels: &mut Vec<String>, label: &str) -> usize {
+    match labels.iter().position(|l| l == label) {
+        Some(i) => i,
+        None => {
+            labels.push(label.to_owned());
+            labels.len() - 1
+        }
+    }
+}
+
+fn window(w: &Value, i: usize, labels: &mut Vec<String>) -> Result<Value, MapError> {
     let at = format!("windows[{i}]");
     let time = w
         .get("launch_time")
@@ -421,19 +438,29 @@ fn window(w: &Value, i: usize) -> Result<Value, MapError> {
     let mut land = Vec::with_capacity(list.len() * 3);
     let mut landings = Vec::with_capacity(list.len());
     let mut counts = [0u64; 5];
+    let mut kinds = Vec::new();
+    let mut outcomes = Vec::new();
     for (j, l) in list.iter().enumerate() {
         let here = format!("{at}.landings[{j}]");
         let (lat, lon) = lat_lon(l, &here)?;
-        let payload = num(
-            l.get("payload").unwrap_or(&Value::Null),
-            &format!("{here}.payload"),
-        )?
-        .unwrap_or(1.0);
+        // `payload` is either what landed ("envelope", "leaflets") or a weight.
+        let payload = match l.get("payload") {
+            Some(Value::String(kind)) => {
+                kinds.push(json!(label_index(labels, kind)));
+                1.0
+            }
+            Some(other) => num(other, &format!("{here}.payload"))?.unwrap_or(1.0),
+            None => 1.0,
+        };
         let code = class_code(landing_class(l));
         counts[code as usize] += 1;
+        if let Some(o) = l.get("outcome").and_then(Value::as_str) {
+            outcomes.push(json!(label_index(labels, o)));
+        }
         land.extend([round(lat, 4), round(lon, 4), json!(code)]);
         landings.push((lat, lon, payload.max(0.0)));
     }
+    let land_len = land.len();
     let (cell, cells) = density_cells(w, &landings, &at)?;
     let mut tracks = Vec::new();
     if let Some(ts) = w.get("tracks").and_then(Value::as_array) {
@@ -450,7 +477,7 @@ fn window(w: &Value, i: usize) -> Result<Value, MapError> {
             tracks.push(flat(&thin(&pts, MAX_TRACK_POINTS), 3));
         }
     }
-    let smoothed = contour::smooth(&cells);
+    let smoothed = contour::smooth(&contour::smooth(&cells));
     let dens: Vec<Value> = cells
         .iter()
         .filter(|c| c.mass > 0.0)
@@ -468,8 +495,13 @@ fn window(w: &Value, i: usize) -> Result<Value, MapError> {
         "pt": probability(w, "p_target", &at)?,
         "med": distance(w, "median_distance_km", &at)?,
         "p90": distance(w, "p90_distance_km", &at)?,
+        "pf": probability(w, "p_failed", &at)?,
+        "pu": probability(w, "p_unresolved", &at)?,
         "n": counts,
         "land": land,
+        // Per landing, indices into `labels` (empty when the plan does not say).
+        "pk": if kinds.len() * 3 == land_len { Value::Array(kinds) } else { json!([]) },
+        "oc": if outcomes.len() * 3 == land_len { Value::Array(outcomes) } else { json!([]) },
         "dens": {"cell": cell, "cells": dens},
         "c50": contour_rings(&smoothed, cell, 0.5),
         "c90": contour_rings(&smoothed, cell, 0.9),
@@ -492,10 +524,11 @@ pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapEr
             "the plan has no launch windows: nothing to map",
         ));
     }
+    let mut labels = Vec::new();
     let windows = ws
         .iter()
         .enumerate()
-        .map(|(i, w)| window(w, i))
+        .map(|(i, w)| window(w, i, &mut labels))
         .collect::<Result<Vec<_>, _>>()?;
     let best = match v.get("best") {
         None | Some(Value::Null) => Value::Null,
@@ -517,6 +550,7 @@ pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapEr
         "seed": v.get("seed").and_then(Value::as_u64),
         "profile": profile_rows(v),
         "windows": windows,
+        "labels": labels,
         "best": best,
         "warnings": warnings(v),
     }))
@@ -586,19 +620,37 @@ pub(crate) fn prediction(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value,
                    "time": text(l.get("time"))})
         }
     };
+    let landing_of = |l: &Value, at: &str| -> Result<Value, MapError> {
+        let (lat, lon) = lat_lon(l, at)?;
+        let region = l.get("region").unwrap_or(&Value::Null);
+        let alt = num(l.get("alt").unwrap_or(&Value::Null), &format!("{at}.alt"))?;
+        let dist = num(
+            l.get("distance_km").unwrap_or(&Value::Null),
+            &format!("{at}.distance_km"),
+        )?;
+        let city = l.get("nearest_nk_city").unwrap_or(&Value::Null);
+        Ok(json!({"lat": round(lat, 4), "lon": round(lon, 4),
+               "alt": alt.map(f64::round),
+               "time": text(l.get("time")),
+               "outcome": text(l.get("outcome")),
+               "payload": text(l.get("payload")),
+               "cls": class_code(landing_class(l)),
+               "class": text(region.get("class").or_else(|| l.get("class"))),
+               "province": text(region.get("province")),
+               "distance_km": dist.map(|d| (d * 10.0).round() / 10.0),
+               "nk_city": text(city.get("name")),
+               "nk_city_km": text(city.get("distance_km"))}))
+    };
     let landing = match v.get("landing").filter(|l| !l.is_null()) {
         None => Value::Null,
-        Some(l) => {
-            let (lat, lon) = lat_lon(l, "landing")?;
-            let region = l.get("region").unwrap_or(&Value::Null);
-            json!({"lat": round(lat, 4), "lon": round(lon, 4),
-                   "time": text(l.get("time")),
-                   "outcome": text(l.get("outcome")),
-                   "cls": class_code(landing_class(l)),
-                   "class": text(region.get("class").or_else(|| l.get("class"))),
-                   "province": text(region.get("province"))})
-        }
+        Some(l) => landing_of(l, "landing")?,
     };
+    let mut landings = Vec::new();
+    if let Some(ls) = v.get("landings").and_then(Value::as_array) {
+        for (i, l) in ls.iter().enumerate() {
+            landings.push(landing_of(l, &format!("landings[{i}]"))?);
+        }
+    }
     Ok(json!({
         "kind": "prediction",
         "lang": lang.tag(),
@@ -610,6 +662,7 @@ pub(crate) fn prediction(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value,
         "stages": stages,
         "events": events,
         "landing": landing,
+        "landings": landings,
         "profile": profile_rows(v),
         "warnings": warnings(v),
     }))
@@ -703,6 +756,31 @@ mod tests {
     }
 
     #[test]
+    fn payload_kinds_and_outcomes_become_labels() {
+        let v = json!({"windows": [{"launch_time": "x", "landings": [
+            {"lat": 38.0, "lon": 126.0, "class": "north_korea", "payload": "envelope", "outcome": "ground"},
+            {"lat": 38.1, "lon": 126.1, "class": "left_domain", "payload": "leaflets", "outcome": "left_domain"},
+            {"lat": 38.2, "lon": 126.2, "class": "sea", "payload": "envelope", "outcome": "sea"}]}],
+            "target": {"kind": "province", "name": "Kangwŏn-do", "label": "Kangwŏn-do province"}});
+        let d = plan(&v, &BaseMap::default(), Lang::En).unwrap();
+        let labels: Vec<&str> = d["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        let w = &d["windows"][0];
+        let name = |k: &str, i: usize| labels[w[k][i].as_u64().unwrap() as usize];
+        assert_eq!(
+            (name("pk", 0), name("pk", 1), name("pk", 2)),
+            ("envelope", "leaflets", "envelope")
+        );
+        assert_eq!((name("oc", 0), name("oc", 1)), ("ground", "left_domain"));
+        assert_eq!(w["land"][5], 4, "left_domain is drawn as other");
+        assert_eq!(d["target"]["province"], "Kangwŏn-do");
+    }
+
+    #[test]
     fn tracks_are_sampled_and_thinned() {
         let long: Vec<Value> = (0..1000)
             .map(|i| json!([37.0 + i as f64 * 1e-3, 126.0, 0.0]))
@@ -781,12 +859,14 @@ mod tests {
     #[test]
     fn prediction_needs_points_and_checks_them() {
         let ok = json!({"stages": [{"name": "ascent", "points": [{"lat": 37.7, "lon": 126.7, "alt": 10.0}, {"lat": 38.0, "lon": 127.0, "alt": 9000.0}]}],
+                        "landings": [{"lat": 38.5, "lon": 127.5, "outcome": "ground", "payload": "leaflets", "region": {"class": "south_korea"}}],
                         "events": [{"kind": "burst", "lat": 38.0, "lon": 127.0, "alt": 9000}],
                         "landing": {"lat": 38.5, "lon": 127.5, "region": {"class": "north_korea", "province": "Kangwŏn-do"}}});
         let d = prediction(&ok, &BaseMap::default(), Lang::En).unwrap();
         assert_eq!(d["stages"][0]["alt_max"], 9000.0);
         assert_eq!(d["landing"]["cls"], 0);
         assert_eq!(d["landing"]["province"], "Kangwŏn-do");
+        assert_eq!(d["landings"][0]["cls"], 1, "region.class wins over outcome");
         let e = prediction(&json!({"stages": []}), &BaseMap::default(), Lang::En).unwrap_err();
         assert!(e.to_string().contains("no track points"), "{e}");
         let e = prediction(

@@ -454,3 +454,141 @@ fn prediction_map_works_offline_in_chromium_in_korean() {
         "a page loading http://127.0.0.1:9/x.png passed the offline check"
     );
 }
+
+// ---------- the real commands ----------
+
+fn saebaram(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_saebaram"))
+        .args(args)
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .expect("run saebaram")
+}
+
+const SMALL_PLAN: [&str; 8] = [
+    "plan",
+    "--members",
+    "16",
+    "--from",
+    "2019-06-05T00:00Z",
+    "--to",
+    "2019-06-05T05:00Z",
+    "--json",
+];
+
+#[test]
+fn real_plan_html_opens_offline_and_matches_the_json() {
+    let page = artifacts().join("plan-real.html");
+    let out = saebaram(&[&SMALL_PLAN[..], &["--html", page.to_str().unwrap()]].concat());
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("plan --json output");
+    let windows = plan["windows"].as_array().unwrap();
+    let best = plan["best"].as_u64().unwrap() as usize;
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.len() < 5_000_000);
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["bars"], windows.len(), "one bar per window: {c}");
+    assert_eq!(c["selected"], best, "{c}");
+    assert_eq!(
+        c["landings"],
+        windows[best]["landings"].as_array().unwrap().len(),
+        "{c}"
+    );
+    // Another window: its own landings.
+    let other = (best + 1) % windows.len();
+    d.click(&format!(".sb-bar:nth-child({})", other + 1));
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["selected"], other, "{c}");
+    assert_eq!(
+        c["landings"],
+        windows[other]["landings"].as_array().unwrap().len(),
+        "{c}"
+    );
+    d.screenshot("plan-real.png");
+    d.assert_offline_and_clean(&url);
+}
+
+#[test]
+fn real_predict_html_opens_offline_in_korean() {
+    let page = artifacts().join("predict-real.html");
+    let out = saebaram(&[
+        "predict",
+        "--site",
+        "paju",
+        "--json",
+        "--lang",
+        "ko",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pred: Value = serde_json::from_slice(&out.stdout).expect("predict --json output");
+    let stages = pred["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| !s["points"].as_array().unwrap().is_empty())
+        .count();
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["stages"], stages, "{c}");
+    assert_eq!(
+        c["events"],
+        pred["events"].as_array().map_or(0, Vec::len),
+        "{c}"
+    );
+    assert_eq!(d.js("return document.documentElement.lang;"), "ko");
+    d.screenshot("predict-real-ko.png");
+    d.assert_offline_and_clean(&url);
+}
+
+#[test]
+fn html_into_a_missing_directory_fails_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("no-such-dir").join("plan.html");
+    let out = saebaram(&[&SMALL_PLAN[..], &["--html", page.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("plan.html") && err.contains("error"), "{err}");
+    assert!(!page.exists());
+}
+
+#[test]
+fn html_over_an_existing_file_replaces_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("map.html");
+    std::fs::write(&page, "old").unwrap();
+    let out = saebaram(&[
+        "predict",
+        "--site",
+        "paju",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(html.contains("<html lang=\"en\">"), "LANG=C gives English");
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "no temporary file left: {names:?}");
+}

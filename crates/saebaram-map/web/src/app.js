@@ -19,11 +19,17 @@
       warnings: 'Warnings', sample: 'Sample forecast: this is NOT today\u2019s weather. Fetch a current forecast before any launch.',
       layers: { heat: 'Leaflet density', c50: '50 % contour', c90: '90 % contour', tracks: 'Member tracks',
         landings: 'Landings', provinces: 'Provinces', cities: 'Cities', track: 'Track', events: 'Events' },
-      legend: 'Legend', density: 'Leaflet density (low \u2192 high)', timeline: 'P(target) by launch time (KST); choose a bar',
+      legend: 'Legend', density: 'Leaflet density', timeline: 'P(target) by launch time (KST); choose a bar',
       launch: 'Launch', landing: 'Landing', events: 'Events', stages: 'Stages', outcome: 'Outcome', province: 'Province',
       maxAlt: 'max altitude', about: 'About', licences: 'Licences and credits', close: 'Close',
       noData: '\u2014', error: 'The map could not be drawn: ',
       countries: { PRK: 'North Korea', KOR: 'South Korea', CHN: 'China', RUS: 'Russia', JPN: 'Japan' },
+      labels: { envelope: 'envelope', leaflets: 'leaflets', ground: 'on the ground', sea: 'in the sea', left_domain: 'left the forecast area' },
+      failed: 'Failed members', unresolved: 'Left the forecast area',
+      kinds: { burst: 'Burst', release: 'Release', float_start: 'Float start', timer: 'Timer', cut: 'Cut-down',
+        ascent: 'Ascent', float: 'Float', descent: 'Descent', leaflets: 'Leaflets', leaflets_fast: 'Leaflets (fast)',
+        leaflets_slow: 'Leaflets (slow)', envelope: 'Envelope', payload: 'Payload' },
+      fromTarget: 'to the target', nearestNk: 'Nearest North Korean city', altitude: 'altitude',
       aboutText: 'Made by saebaram offline: this file loads nothing from the network. Base map: Natural Earth (public domain). Map library: Leaflet.'
     },
     ko: {
@@ -37,11 +43,17 @@
       warnings: '경고', sample: '예시 예보입니다: 오늘의 날씨가 아닙니다. 발사 전에 최신 예보를 받으십시오.',
       layers: { heat: '전단 밀도', c50: '50 % 등고선', c90: '90 % 등고선', tracks: '앙상블 궤적',
         landings: '낙하 지점', provinces: '도 경계', cities: '도시', track: '궤적', events: '사건' },
-      legend: '범례', density: '전단 밀도 (낮음 \u2192 높음)', timeline: '발사 시각(KST)별 목표 도달 확률: 막대를 고르십시오',
+      legend: '범례', density: '전단 밀도', timeline: '발사 시각(KST)별 목표 도달 확률: 막대를 고르십시오',
       launch: '발사', landing: '낙하', events: '사건', stages: '단계', outcome: '결과', province: '도',
       maxAlt: '최고 고도', about: '정보', licences: '라이선스와 출처', close: '닫기',
       noData: '\u2014', error: '지도를 그리지 못했습니다: ',
       countries: { PRK: '북한', KOR: '남한', CHN: '중국', RUS: '러시아', JPN: '일본' },
+      labels: { envelope: '풍선 외피', leaflets: '전단', ground: '지상', sea: '바다', left_domain: '예보 영역 밖' },
+      failed: '실패한 앙상블', unresolved: '예보 영역 이탈',
+      kinds: { burst: '파열', release: '전단 살포', float_start: '부유 시작', timer: '타이머', cut: '분리',
+        ascent: '상승', float: '부유', descent: '하강', leaflets: '전단', leaflets_fast: '전단 (빠름)',
+        leaflets_slow: '전단 (느림)', envelope: '풍선 외피', payload: '탑재물' },
+      fromTarget: '목표까지', nearestNk: '가장 가까운 북한 도시', altitude: '고도',
       aboutText: 'saebaram이 오프라인으로 만든 파일입니다: 네트워크에서 아무것도 불러오지 않습니다. 기본 지도: Natural Earth (퍼블릭 도메인). 지도 라이브러리: Leaflet.'
     }
   };
@@ -87,6 +99,7 @@
     if (D.lang === 'ko') return p.name_ko || p.NAME_KO || p.NAME_EN || p.name_en || p.NAME || p.name || '';
     return p.NAME_EN || p.name_en || p.NAME || p.name || '';
   }
+  function kindName(k) { return (T.kinds && T.kinds[k]) || (T.labels && T.labels[k]) || k || ''; }
   function pairs(flat) {
     var out = [];
     for (var i = 0; i + 1 < flat.length; i += 2) out.push([flat[i], flat[i + 1]]);
@@ -173,7 +186,7 @@
         renderer: baseRenderer, interactive: false,
         style: function (f) {
           var a = (f.properties || {}).ADM0_A3 || (f.properties || {}).adm0_a3;
-          var fill = a === 'PRK' ? '#f4e7df' : a === 'KOR' ? '#e7eef5' : '#efede8';
+          var fill = a === 'PRK' ? '#f6e5da' : a === 'KOR' ? '#f2f1ec' : '#e9e7e1';
           return { stroke: false, fillColor: fill, fillOpacity: 1 };
         }
       }).addTo(map);
@@ -277,11 +290,11 @@
         if (D.target) rows.push('<div><span class="sb-star">\u2605</span>' + esc(T.target) + '</div>');
       } else {
         (D.stages || []).forEach(function (s, i) {
-          rows.push('<div><span class="sb-line" style="border-color:' + STAGE_COLORS[i % STAGE_COLORS.length] + '"></span>' + esc(s.name || (T.stages + ' ' + (i + 1))) + '</div>');
+          rows.push('<div><span class="sb-line" style="border-color:' + STAGE_COLORS[i % STAGE_COLORS.length] + '"></span>' + esc(kindName(s.name) || (T.stages + ' ' + (i + 1))) + '</div>');
         });
       }
       rows.push('<div><span class="sb-line sb-line-mdl"></span>MDL</div>');
-      d.innerHTML = '<details open><summary>' + esc(T.legend) + '</summary>' + rows.join('') + '</details>';
+      d.innerHTML = '<details open><summary>' + esc(T.legend) + '</summary><div class="sb-legend-grid">' + rows.join('') + '</div></details>';
       L.DomEvent.disableClickPropagation(d);
       return d;
     };
@@ -313,10 +326,10 @@
     for (k = 2; k < cells.length; k += 3) max = Math.max(max, cells[k]);
     var nCells = 0;
     for (k = 0; k + 2 < cells.length; k += 3) {
-      var s = cells[k] * cs, we = cells[k + 1] * cs, t = max > 0 ? cells[k + 2] / max : 0;
+      var s = cells[k] * cs, we = cells[k + 1] * cs, t = max > 0 ? Math.sqrt(cells[k + 2] / max) : 0;
       L.rectangle([[s, we], [s + cs, we + cs]], {
         renderer: state.heatRenderer, stroke: false, fillColor: densityColor(t),
-        fillOpacity: 0.2 + 0.45 * t, interactive: false
+        fillOpacity: 0.15 + 0.55 * t, interactive: false
       }).addTo(L_.heat);
       nCells++;
     }
@@ -332,14 +345,16 @@
       L.polyline(pairs(tr), { renderer: state.svgLines, color: '#334155', weight: 1.2, opacity: 0.45, className: 'sb-track', interactive: false }).addTo(L_.tracks);
     });
     // Landings.
-    var land = w.land;
+    var land = w.land, labels = D.labels || [];
+    var label = function (arr, j) { var l = labels[arr[j]]; return l == null ? '' : (T.labels[l] || l); };
     for (k = 0; k + 2 < land.length; k += 3) {
-      var cls = land[k + 2];
+      var cls = land[k + 2], j = k / 3;
+      var extra = [w.pk && w.pk.length ? label(w.pk, j) : '', w.oc && w.oc.length ? label(w.oc, j) : ''].filter(Boolean).join(', ');
       L.circleMarker([land[k], land[k + 1]], {
         renderer: state.svgPoints, radius: 4, weight: 1, color: '#ffffff', opacity: 0.9,
         fillColor: CLASS_COLORS[cls] || CLASS_COLORS[4], fillOpacity: 0.9,
         className: 'sb-landing sb-cls-' + (CLASS_KEYS[cls] || 'other')
-      }).bindTooltip(esc(T.classes[cls] || T.classes[4]) + '<br>' + land[k].toFixed(3) + ', ' + land[k + 1].toFixed(3), { className: 'sb-tip' })
+      }).bindTooltip('<b>' + esc(T.classes[cls] || T.classes[4]) + '</b>' + (extra ? ' \u00b7 ' + esc(extra) : '') + '<br>' + land[k].toFixed(3) + ', ' + land[k + 1].toFixed(3), { className: 'sb-tip' })
         .addTo(L_.landings);
     }
     state.counts.densityCells = nCells;
@@ -395,6 +410,14 @@
       (D.target && D.target.label ? ': ' + esc(D.target.label) : '') + '</div></section>';
     html += '<section><h3>' + esc(T.outcomes) + '</h3>' +
       w.p.map(function (p, c) { return probRow(c, p, w.n ? w.n[c] : null); }).join('') + '</section>';
+    var lost = [];
+    if (w.pu) lost.push([T.unresolved, pct(w.pu)]);
+    if (w.pf) lost.push([T.failed, pct(w.pf)]);
+    if (lost.length) {
+      html += '<section><dl class="sb-kv sb-lost">' + lost.map(function (r) {
+        return '<dt>' + esc(r[0]) + '</dt><dd>' + r[1] + '</dd>';
+      }).join('') + '</dl></section>';
+    }
     if (w.med != null || w.p90 != null) {
       html += '<section><h3>' + esc(T.distance) + '</h3><dl class="sb-kv"><dt>' + esc(T.median) + '</dt><dd>' + km(w.med) +
         '</dd><dt>' + esc(T.p90) + '</dt><dd>' + km(w.p90) + '</dd></dl></section>';
@@ -496,6 +519,13 @@
         var g = L.geoJSON(tg.geometry, { pane: 'sb-marks', style: function () { return { color: '#b7791f', weight: 3, fill: false }; } }).addTo(map);
         bounds.extend(g.getBounds());
       }
+      if (tg.kind === 'north' && D.base && D.base.countries) {
+        D.base.countries.features.forEach(function (f) {
+          if ((f.properties || {}).ADM0_A3 === 'PRK') {
+            L.geoJSON(f, { pane: 'sb-lines', interactive: false, style: function () { return { color: '#b7791f', weight: 2.5, opacity: 0.8, fill: false, className: 'sb-target-area' }; } }).addTo(map);
+          }
+        });
+      }
       if (tg.province && D.base && D.base.provinces) {
         D.base.provinces.features.forEach(function (f) {
           var p = f.properties || {};
@@ -532,7 +562,7 @@
       var color = STAGE_COLORS[i % STAGE_COLORS.length];
       L.polyline(pts, { renderer: lines, color: '#ffffff', weight: 6, opacity: 0.8, interactive: false }).addTo(track);
       L.polyline(pts, { renderer: lines, color: color, weight: 3, className: 'sb-stage' })
-        .bindTooltip(esc((s.name || T.stages + ' ' + (i + 1)) + (s.alt_max != null ? ' \u00b7 ' + T.maxAlt + ' ' + Math.round(s.alt_max) + ' m' : '')), { sticky: true, className: 'sb-tip' })
+        .bindTooltip(esc((kindName(s.name) || T.stages + ' ' + (i + 1)) + (s.alt_max != null ? ' \u00b7 ' + T.maxAlt + ' ' + Math.round(s.alt_max) + ' m' : '')), { sticky: true, className: 'sb-tip' })
         .addTo(track);
       pts.forEach(function (p) { bounds.extend(p); });
     });
@@ -540,7 +570,7 @@
     var ev = L.layerGroup().addTo(map);
     (D.events || []).forEach(function (e) {
       L.circleMarker([e.lat, e.lon], { pane: 'sb-marks', radius: 6, color: '#111827', weight: 2, fillColor: '#fde047', fillOpacity: 1, className: 'sb-event' })
-        .bindTooltip(esc((e.kind || '') + (e.alt != null ? ' \u00b7 ' + Math.round(e.alt) + ' m' : '')), { permanent: true, direction: 'top', className: 'sb-tip', offset: [0, -6] })
+        .bindTooltip(esc(kindName(e.kind) + (e.alt != null ? ' \u00b7 ' + Math.round(e.alt) + ' m' : '')), { permanent: true, direction: 'top', className: 'sb-tip', offset: [0, -6] })
         .addTo(ev);
     });
     state.overlays[T.layers.events] = ev;
@@ -549,10 +579,16 @@
         .bindTooltip(esc(T.launch), { permanent: true, direction: 'left', className: 'sb-tip sb-tip-strong', offset: [-8, 0] }).addTo(map);
       bounds.extend([D.launch.lat, D.launch.lon]);
     }
+    (D.landings || []).forEach(function (l) {
+      if (D.landing && l.lat === D.landing.lat && l.lon === D.landing.lon) return;
+      L.circleMarker([l.lat, l.lon], { pane: 'sb-marks', radius: 6, color: '#111827', weight: 2, fillColor: CLASS_COLORS[l.cls] || CLASS_COLORS[4], fillOpacity: 0.9, className: 'sb-landing-other' })
+        .bindTooltip(esc(kindName(l.payload) + ': ' + (T.classes[l.cls] || T.classes[4])), { direction: 'right', className: 'sb-tip', offset: [8, 0] }).addTo(map);
+      bounds.extend([l.lat, l.lon]);
+    });
     if (D.landing) {
       var c = D.landing.cls;
       L.circleMarker([D.landing.lat, D.landing.lon], { pane: 'sb-marks', radius: 8, color: '#111827', weight: 2.5, fillColor: CLASS_COLORS[c] || CLASS_COLORS[4], fillOpacity: 1, className: 'sb-landing-final' })
-        .bindTooltip(esc(T.landing + ': ' + (T.classes[c] || T.classes[4])), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [10, 0] }).addTo(map);
+        .bindTooltip(esc((D.landing.payload ? kindName(D.landing.payload) : T.landing) + ': ' + (T.classes[c] || T.classes[4])), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [10, 0] }).addTo(map);
       bounds.extend([D.landing.lat, D.landing.lon]);
     }
     panelPrediction();
@@ -577,8 +613,12 @@
       var c = ld.cls;
       html += '<section class="sb-ptarget"><div class="sb-label">' + esc(T.landing) + '</div><div class="sb-big" style="color:' +
         (CLASS_COLORS[c] || CLASS_COLORS[4]) + '">' + esc(T.classes[c] || T.classes[4]) + '</div>' +
+        (ld.outcome ? '<div class="sb-outcome">' + esc(kindName(ld.outcome)) + (ld.payload ? ' \u00b7 ' + esc(kindName(ld.payload)) : '') + '</div>' : '') +
         (ld.province ? '<div>' + esc(T.province) + ': ' + esc(provinceName(ld.province)) + '</div>' : '') +
-        '<div class="sb-muted">' + ld.lat.toFixed(4) + ', ' + ld.lon.toFixed(4) + '</div>' +
+        '<div class="sb-muted">' + ld.lat.toFixed(4) + ', ' + ld.lon.toFixed(4) +
+        (ld.alt != null && ld.alt > 50 ? ' \u00b7 ' + esc(T.altitude) + ' ' + Math.round(ld.alt) + ' m' : '') + '</div>' +
+        (ld.distance_km != null && D.target ? '<div>' + km(ld.distance_km) + ' ' + esc(T.fromTarget) + '</div>' : '') +
+        (ld.nk_city ? '<div class="sb-muted">' + esc(T.nearestNk) + ': ' + esc(ld.nk_city) + (ld.nk_city_km ? ' (' + esc(ld.nk_city_km) + ' km)' : '') + '</div>' : '') +
         (ld.time ? '<div>' + timeBoth(ld.time) + '</div>' : '') + '</section>';
     }
     if (D.launch) {
@@ -587,13 +627,13 @@
     }
     if (D.events && D.events.length) {
       html += '<section><h3>' + esc(T.events) + '</h3><dl class="sb-kv">' + D.events.map(function (e) {
-        return '<dt>' + esc(e.kind) + '</dt><dd>' + (e.alt != null ? esc(e.alt) + ' m \u00b7 ' : '') + timeBoth(e.time) + '</dd>';
+        return '<dt>' + esc(kindName(e.kind)) + '</dt><dd>' + (e.alt != null ? esc(e.alt) + ' m \u00b7 ' : '') + timeBoth(e.time) + '</dd>';
       }).join('') + '</dl></section>';
     }
     if (D.stages && D.stages.length) {
       html += '<section><h3>' + esc(T.stages) + '</h3>' + D.stages.map(function (s, i) {
         return '<div class="sb-prow"><span class="sb-line" style="border-color:' + STAGE_COLORS[i % STAGE_COLORS.length] + '"></span>' +
-          '<span class="sb-stage-name">' + esc(s.name || i + 1) + '</span><span class="sb-stage-alt">' +
+          '<span class="sb-stage-name">' + esc(kindName(s.name) || i + 1) + '</span><span class="sb-stage-alt">' +
           (s.alt_max != null ? esc(T.maxAlt) + ' ' + Math.round(s.alt_max).toLocaleString('en-US') + ' m' : '') + '</span></div>';
       }).join('') + '</section>';
     }
