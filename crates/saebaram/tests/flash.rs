@@ -213,6 +213,15 @@ fn flashes_three_files_at_once_and_wipes_donor_data() {
     args.extend(targets.iter().map(|t| t.display().to_string()));
     args.push("--json".into());
     let o = bin().args(&args).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "files need --to-files: {}",
+        text(&o)
+    );
+    assert!(text(&o).contains("--to-files"), "{}", text(&o));
+    args.push("--to-files".into());
+    let o = bin().args(&args).output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["passed"], 3);
@@ -242,20 +251,26 @@ fn bad_input_gives_clear_errors_and_writes_nothing() {
     let good_s = good.display().to_string();
 
     // A nonexistent device among valid ones: nothing is written anywhere.
-    let o = run(&["flash", &img_s, &good_s, "/nonexistent/sdz"]);
+    let o = run(&["flash", "--to-files", &img_s, &good_s, "/nonexistent/sdz"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("/nonexistent/sdz"), "{}", text(&o));
     assert_eq!(fs::read(&good).unwrap(), before);
 
     // A device smaller than the image.
-    let o = run(&["flash", &img_s, &good_s, &small.display().to_string()]);
+    let o = run(&[
+        "flash",
+        "--to-files",
+        &img_s,
+        &good_s,
+        &small.display().to_string(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("the image needs"), "{}", text(&o));
     assert_eq!(fs::read(&good).unwrap(), before);
     assert_eq!(fs::read(&small).unwrap(), small_before);
 
     // The same drive twice.
-    let o = run(&["flash", &img_s, &good_s, &good_s]);
+    let o = run(&["flash", "--to-files", &img_s, &good_s, &good_s]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("named twice"), "{}", text(&o));
 
@@ -263,7 +278,7 @@ fn bad_input_gives_clear_errors_and_writes_nothing() {
     let mut changed = data.clone();
     changed[MIB] ^= 0x40;
     fs::write(&img, &changed).unwrap();
-    let o = run(&["flash", &img_s, &good_s]);
+    let o = run(&["flash", "--to-files", &img_s, &good_s]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("changed since its manifest"),
@@ -275,7 +290,7 @@ fn bad_input_gives_clear_errors_and_writes_nothing() {
     // ... or grew.
     changed.push(0);
     fs::write(&img, &changed).unwrap();
-    let o = run(&["flash", &img_s, &good_s]);
+    let o = run(&["flash", "--to-files", &img_s, &good_s]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("changed since its manifest"),

@@ -52,6 +52,10 @@ pub struct FlashArgs {
     /// Accept a fake drive whose real part holds the image: use only that part.
     #[arg(long)]
     pub shrink: bool,
+    /// Allow regular files as targets (tests, or writing a drive-sized image file);
+    /// without it a file is refused, so a mistyped path never overwrites a document.
+    #[arg(long)]
+    pub to_files: bool,
     /// Skip the fake-capacity probe (for drives already probed; not recommended).
     #[arg(long)]
     pub no_probe: bool,
@@ -139,6 +143,12 @@ fn open_targets(args: &FlashArgs, image_size: u64) -> anyhow::Result<Vec<Opened>
     for path in &devices {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("{}: no such device or file", path.display()))?;
+        if meta.file_type().is_file() && !args.to_files {
+            bail!(
+                "{}: a regular file, not a drive; pass --to-files to write regular files",
+                path.display()
+            );
+        }
         let identity = if meta.file_type().is_file() {
             (meta.dev(), meta.ino())
         } else {
