@@ -30,6 +30,7 @@ use serde::Serialize;
 pub mod cache;
 pub mod cube;
 mod error;
+pub mod fetch;
 pub mod forecast;
 pub mod grib2;
 pub mod region;

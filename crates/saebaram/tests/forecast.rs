@@ -463,3 +463,368 @@ fn bad_input_fails_cleanly_naming_file_and_field() {
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("UNREADABLE"));
 }
+
+// ---------------------------------------------------------------------------------------
+// fetch, against HTTP servers started by the test (never the internet)
+
+mod http {
+    use std::collections::HashMap;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+
+    /// What the server saw: (path, Range header, status).
+    pub type Log = Arc<Mutex<Vec<(String, Option<String>, u16)>>>;
+
+    /// A tiny HTTP/1.1 server: GET of fixed paths (query ignored), `Range: bytes=a-b` and
+    /// `bytes=a-` honoured unless `honor_range` is false. Returns the base URL and a log of
+    /// (path, range header, status).
+    pub fn serve(files: HashMap<String, Vec<u8>>, honor_range: bool) -> (String, Log) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let files = Arc::new(files);
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let files = files.clone();
+                let log = log2.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                    let mut first = String::new();
+                    if reader.read_line(&mut first).is_err() {
+                        return;
+                    }
+                    let mut range = None;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                            break;
+                        }
+                        if let Some((k, v)) = line.split_once(':')
+                            && k.eq_ignore_ascii_case("range")
+                        {
+                            range = Some(v.trim().to_string());
+                        }
+                    }
+                    let target = first.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let path = target.split('?').next().unwrap_or("/").to_string();
+                    let (status, body): (u16, Vec<u8>) = match files.get(&path) {
+                        None => (404, b"not found".to_vec()),
+                        Some(data) => match (&range, honor_range) {
+                            (Some(r), true) => {
+                                let spec = r.trim_start_matches("bytes=");
+                                let (a, b) = spec.split_once('-').unwrap_or(("0", ""));
+                                let a: usize = a.parse().unwrap_or(0);
+                                let b: usize = if b.is_empty() {
+                                    data.len() - 1
+                                } else {
+                                    b.parse().unwrap_or(0).min(data.len() - 1)
+                                };
+                                (206, data[a..=b].to_vec())
+                            }
+                            _ => (200, data.clone()),
+                        },
+                    };
+                    log.lock().expect("log").push((path, range, status));
+                    let reason = match status {
+                        200 => "OK",
+                        206 => "Partial Content",
+                        _ => "Not Found",
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status} {reason}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(&body);
+                });
+            }
+        });
+        (base, log)
+    }
+}
+
+/// (offset, length, [(name, level hPa)]) of one GRIB2 message.
+type Message = (usize, usize, Vec<(String, Option<f64>)>);
+
+/// Every GRIB2 message of a file.
+fn messages(bytes: &[u8]) -> Vec<Message> {
+    let mut out = Vec::new();
+    let mut msg = 0;
+    while msg + 16 <= bytes.len() && &bytes[msg..msg + 4] == b"GRIB" {
+        let total = u64::from_be_bytes(bytes[msg + 8..msg + 16].try_into().unwrap()) as usize;
+        let disc = bytes[msg + 6];
+        let mut fields = Vec::new();
+        let mut pos = msg + 16;
+        while pos + 5 <= msg + total && &bytes[pos..pos + 4] != b"7777" {
+            let len = u32::from_be_bytes(bytes[pos..pos + 4].try_into().unwrap()) as usize;
+            if bytes[pos + 4] == 4 {
+                let s = &bytes[pos..pos + len];
+                let name = match (disc, s[9], s[10]) {
+                    (0, 2, 2) => "UGRD".to_string(),
+                    (0, 2, 3) => "VGRD".to_string(),
+                    (0, 3, 5) => "HGT".to_string(),
+                    (0, 0, 0) => "TMP".to_string(),
+                    (d, c, n) => format!("VAR{d}_{c}_{n}"),
+                };
+                let level = (s[22] == 100)
+                    .then(|| u32::from_be_bytes(s[24..28].try_into().unwrap()) as f64 / 100.0);
+                fields.push((name, level));
+            }
+            pos += len;
+        }
+        out.push((msg, total, fields));
+        msg += total;
+    }
+    out
+}
+
+/// A wgrib2-style .idx for `bytes` (sub-records N.M; every third line without the trailing colon).
+fn make_idx(bytes: &[u8], date: &str) -> String {
+    let mut s = String::new();
+    let mut line = 0;
+    for (k, (off, _, fields)) in messages(bytes).iter().enumerate() {
+        for (m, (name, level)) in fields.iter().enumerate() {
+            let num = if fields.len() > 1 {
+                format!("{}.{}", k + 1, m + 1)
+            } else {
+                format!("{}", k + 1)
+            };
+            let lev = level.map_or("surface".to_string(), |p| format!("{p} mb"));
+            line += 1;
+            let colon = if line % 3 == 0 { "" } else { ":" };
+            s.push_str(&format!(
+                "{num}:{off}:d={date}:{name}:{lev}:72 hour fcst{colon}\n"
+            ));
+        }
+    }
+    s
+}
+
+/// An ECMWF-style .index (one JSON line per field; U and V of one message share a range).
+fn make_index(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for (off, len, fields) in messages(bytes) {
+        for (name, level) in fields {
+            let param = match name.as_str() {
+                "UGRD" => "u",
+                "VGRD" => "v",
+                "HGT" => "gh",
+                "TMP" => "t",
+                _ => "other",
+            };
+            let lev = level.map_or(String::new(), |p| format!(", \"levelist\": \"{p}\""));
+            let levtype = if level.is_some() { "pl" } else { "sfc" };
+            s.push_str(&format!(
+                "{{\"param\": \"{param}\", \"levtype\": \"{levtype}\"{lev}, \"step\": \"72\", \"_offset\": {off}, \"_length\": {len}}}\n"
+            ));
+        }
+    }
+    s
+}
+
+const GFS_PATH: &str = "/gfs.20111008/00/atmos/gfs.t00z.pgrb2.0p25.f072";
+const ECMWF_PATH: &str = "/ecmwf/20111008/00z/ifs/0p25/oper/20111008000000-72h-oper-fc";
+
+fn gfs_files() -> std::collections::HashMap<String, Vec<u8>> {
+    let bytes = std::fs::read(gfs()).expect("GFS");
+    let mut files = std::collections::HashMap::new();
+    files.insert(
+        format!("{GFS_PATH}.idx"),
+        make_idx(&bytes, "2011100800").into_bytes(),
+    );
+    files.insert(GFS_PATH.to_string(), bytes);
+    files
+}
+
+fn fetch_args<'a>(cache: &'a str, base: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "forecast",
+        "fetch",
+        "--run",
+        "2011100800",
+        "--hours",
+        "72",
+        "--levels",
+        "1000,850,700,500,300",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    v.extend([
+        "--cache-dir".into(),
+        cache.into(),
+        "--attempts".into(),
+        "1".into(),
+    ]);
+    v.extend([
+        "--gfs-filter".into(),
+        format!("{base}/cgi-bin/filter_gfs_0p25_1hr.pl"),
+        "--gfs-mirror".into(),
+        base.to_string(),
+    ]);
+    v.extend(["--ecmwf-root".into(), format!("{base}/ecmwf")]);
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn sample_850(cache: &Path, name: &str) -> Value {
+    stdout_json(&run(
+        cache,
+        &[
+            "forecast", "sample", "-f", name, "--lat", "37.5", "--lon", "127.5", "--level", "850",
+            "--json",
+        ],
+    ))
+}
+
+#[test]
+fn fetch_gfs_falls_back_to_idx_byte_ranges_when_the_filter_fails() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (base, log) = http::serve(gfs_files(), true);
+    let cache = tmp.path().to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["gfs", "--json"]))
+        .output()
+        .expect("runs");
+    let j = stdout_json(&o);
+    assert_eq!(j["run_name"], "2011100800");
+    assert_eq!(j["levels_hpa"].as_array().map(Vec::len), Some(5));
+    let v = sample_850(tmp.path(), "gfs-2011100800");
+    assert!(
+        (num(&v, "u") + 2.76).abs() < 5e-3 && (num(&v, "v") - 0.19).abs() < 5e-3,
+        "{v}"
+    );
+    let log = log.lock().expect("log").clone();
+    assert!(
+        log.iter()
+            .any(|(p, _, s)| p.starts_with("/cgi-bin/") && *s == 404),
+        "{log:?}"
+    );
+    let ranged: Vec<_> = log
+        .iter()
+        .filter(|(p, r, _)| p == GFS_PATH && r.is_some())
+        .collect();
+    assert!(
+        !ranged.is_empty() && ranged.iter().all(|(_, _, s)| *s == 206),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|(p, r, _)| p == GFS_PATH && r.is_none()),
+        "never a whole-file download: {log:?}"
+    );
+    // The staging directory is gone after success; only the cache file remains.
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.contains(&"gfs-2011100800.swc".to_string()),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn fetch_gfs_uses_the_grib_filter_when_it_answers() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut files = std::collections::HashMap::new();
+    files.insert(
+        "/cgi-bin/filter_gfs_0p25_1hr.pl".to_string(),
+        std::fs::read(gfs()).expect("GFS"),
+    );
+    let (base, log) = http::serve(files, true);
+    let cache = tmp.path().to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["gfs"]))
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("fetched gfs 2011100800"));
+    assert_eq!(log.lock().expect("log").len(), 1);
+    let v = sample_850(tmp.path(), "latest");
+    assert!((num(&v, "u") + 2.76).abs() < 5e-3, "{v}");
+}
+
+#[test]
+fn fetch_ecmwf_reads_the_index_json_lines() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let bytes = std::fs::read(gfs()).expect("GFS");
+    let mut files = std::collections::HashMap::new();
+    files.insert(
+        format!("{ECMWF_PATH}.index"),
+        make_index(&bytes).into_bytes(),
+    );
+    files.insert(format!("{ECMWF_PATH}.grib2"), bytes);
+    let (base, log) = http::serve(files, true);
+    let cache = tmp.path().to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["ecmwf", "--json"]))
+        .output()
+        .expect("runs");
+    let j = stdout_json(&o);
+    // The sample file is NCEP's: the cache is named after the centre in the data.
+    let file = j["cache_file"].as_str().expect("path").to_string();
+    let v = sample_850(tmp.path(), &file);
+    assert!((num(&v, "u") + 2.76).abs() < 5e-3, "{v}");
+    assert!(
+        log.lock()
+            .expect("log")
+            .iter()
+            .filter(|(_, r, _)| r.is_some())
+            .all(|(_, _, s)| *s == 206)
+    );
+}
+
+#[test]
+fn fetch_refuses_a_server_that_ignores_range() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (base, log) = http::serve(gfs_files(), false);
+    let cache = tmp.path().to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["gfs"]))
+        .output()
+        .expect("runs");
+    assert_fails(&o, &["ignored Range", "HTTP 200", GFS_PATH]);
+    assert!(!tmp.path().join("gfs-2011100800.swc").exists());
+    // It stopped at the first ranged answer that was not 206.
+    let whole = log
+        .lock()
+        .expect("log")
+        .iter()
+        .filter(|(p, r, s)| p == GFS_PATH && r.is_some() && *s == 200)
+        .count();
+    assert_eq!(whole, 1);
+}
+
+#[test]
+fn fetch_offline_says_so_and_resumes_from_staged_steps() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let cache = tmp.path().to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["gfs"]))
+        .output()
+        .expect("runs");
+    assert_fails(&o, &["offline", "gfs 2011100800"]);
+    assert!(!tmp.path().join("gfs-2011100800.swc").exists());
+    // A step staged by an earlier, interrupted fetch is reused without the network.
+    let staging = tmp.path().join(".staging/gfs-2011100800");
+    std::fs::create_dir_all(&staging).expect("dir");
+    std::fs::copy(gfs(), staging.join("f072.grib2")).expect("copy");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["gfs"]))
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(tmp.path().join("gfs-2011100800.swc").exists());
+    assert!(!staging.exists());
+}

@@ -8,6 +8,8 @@ use serde_json::json;
 
 use crate::output::Status;
 
+mod fetch;
+
 /// Arguments of `saebaram forecast`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -44,6 +46,9 @@ pub enum ForecastCommand {
     List(ListArgs),
     /// Decode GRIB2 files and store them in the cache as one run.
     Import(ImportArgs),
+    /// Download a GFS or ECMWF run for the region into the cache (the only command that
+    /// uses the network).
+    Fetch(fetch::FetchArgs),
 }
 
 /// Where GRIB2 input is cropped to.
@@ -131,6 +136,7 @@ pub fn run(args: ForecastArgs) -> anyhow::Result<Status> {
         ForecastCommand::Sample(a) => sample(a),
         ForecastCommand::List(a) => list(a),
         ForecastCommand::Import(a) => import(a),
+        ForecastCommand::Fetch(a) => fetch::run(a),
     }
 }
 

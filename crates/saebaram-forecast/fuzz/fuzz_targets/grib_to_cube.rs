@@ -1,0 +1,13 @@
+//! Bytes -> GRIB2 decoding -> wind cube -> a few lookups: must never panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use saebaram_forecast::{Forecast, Region, WindField};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(f) = Forecast::from_grib2_bytes(data, "fuzz", Region::KOREA) {
+        for (lat, lon, alt) in [(37.8, 126.75, 0.0), (40.0, 125.0, 5000.0), (32.0, 120.0, 9000.0)] {
+            let _ = f.wind(0.0, lat, lon, alt);
+        }
+    }
+});

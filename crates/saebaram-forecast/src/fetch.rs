@@ -1,0 +1,832 @@
+//! Fetching forecast subsets over HTTP: NOAA GFS through the NOMADS grib filter
+//! (server-side crop), falling back to byte ranges from the `.idx` inventory on the open-data
+//! mirrors; ECMWF open data through its `.index` JSON lines.
+//!
+//! The library never reads the clock or the environment: the caller passes "now" for
+//! `latest`, the base URLs, and where to put files. Progress goes to a callback.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::error::{ForecastError, Result};
+use crate::forecast::Forecast;
+use crate::region::Region;
+use crate::time;
+
+/// Which model to fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Model {
+    /// NOAA GFS 0.25 degree (hourly to +120 h, then 3-hourly).
+    Gfs,
+    /// ECMWF IFS open data 0.25 degree (3-hourly to +144 h, then 6-hourly).
+    Ecmwf,
+}
+
+impl Model {
+    /// `gfs` or `ecmwf`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Gfs => "gfs",
+            Model::Ecmwf => "ecmwf",
+        }
+    }
+    /// Pressure levels (hPa) fetched by default: what the model has from 1000 to 100 hPa.
+    pub fn default_levels(self) -> Vec<f64> {
+        match self {
+            Model::Gfs => vec![
+                1000.0, 975.0, 950.0, 925.0, 900.0, 850.0, 800.0, 750.0, 700.0, 650.0, 600.0,
+                550.0, 500.0, 450.0, 400.0, 350.0, 300.0, 250.0, 200.0, 150.0, 100.0,
+            ],
+            Model::Ecmwf => vec![
+                1000.0, 925.0, 850.0, 700.0, 600.0, 500.0, 400.0, 300.0, 250.0, 200.0, 150.0, 100.0,
+            ],
+        }
+    }
+    /// True if the model publishes this step (hours after the run) for a run at `run_hour`.
+    pub fn has_step(self, run_hour: u32, h: u32) -> bool {
+        match self {
+            Model::Gfs => h <= 120 || (h <= 384 && h.is_multiple_of(3)),
+            Model::Ecmwf => {
+                let long = run_hour.is_multiple_of(12);
+                (h.is_multiple_of(3) && h <= if long { 144 } else { 90 })
+                    || (long && h.is_multiple_of(6) && h <= 240)
+            }
+        }
+    }
+}
+
+/// Base URLs (configurable so that tests can point at a local server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The NOMADS grib-filter CGI for GFS 0.25 hourly (empty: skip the filter).
+    pub gfs_filter: String,
+    /// GFS mirrors holding `gfs.YYYYMMDD/HH/atmos/...` with `.idx` files, tried in order.
+    pub gfs_mirrors: Vec<String>,
+    /// ECMWF open-data roots holding `YYYYMMDD/HHz/ifs/0p25/oper/...`, tried in order.
+    pub ecmwf_roots: Vec<String>,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints {
+            gfs_filter: "https://nomads.ncep.noaa.gov/cgi-bin/filter_gfs_0p25_1hr.pl".into(),
+            gfs_mirrors: vec![
+                "https://noaa-gfs-bdp-pds.s3.amazonaws.com".into(),
+                "https://storage.googleapis.com/global-forecast-system".into(),
+                "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gfs/prod".into(),
+            ],
+            ecmwf_roots: vec![
+                "https://data.ecmwf.int/forecasts".into(),
+                "https://ecmwf-forecasts.s3.eu-central-1.amazonaws.com".into(),
+                "https://storage.googleapis.com/ecmwf-open-data".into(),
+            ],
+        }
+    }
+}
+
+/// What to fetch.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The model.
+    pub model: Model,
+    /// The run, seconds since the epoch (a multiple of 6 h).
+    pub run_unix_s: i64,
+    /// Forecast steps, hours after the run.
+    pub hours: Vec<u32>,
+    /// Region (the NOMADS filter crops on the server; other sources are cropped on decode).
+    pub region: Region,
+    /// Pressure levels, hPa.
+    pub levels_hpa: Vec<f64>,
+    /// Where downloaded step files are staged (kept between attempts: fetching resumes).
+    pub staging_dir: PathBuf,
+    /// At most this many downloads at once.
+    pub concurrency: usize,
+    /// Attempts per request (>= 1), with exponential backoff from `backoff`.
+    pub attempts: u32,
+    /// First backoff delay.
+    pub backoff: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+/// Progress reports.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    /// A step file is complete (`done` of `total`, `bytes` downloaded for it; `resumed`:
+    /// it was already staged).
+    StepDone {
+        /// Steps complete.
+        done: usize,
+        /// Steps in all.
+        total: usize,
+        /// Forecast hour.
+        hour: u32,
+        /// Bytes of the step file.
+        bytes: u64,
+        /// True if it was already on disk from an earlier attempt.
+        resumed: bool,
+        /// Which way it came: "filter", "idx ranges", "index ranges", "staged".
+        via: &'static str,
+    },
+    /// A request failed and will be retried.
+    Retry {
+        /// The URL.
+        url: String,
+        /// Attempt number that failed.
+        attempt: u32,
+        /// Why.
+        error: String,
+    },
+}
+
+/// One record of a wgrib2 `.idx` inventory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdxRecord {
+    /// Message number as written (`7` or `7.2`).
+    pub number: String,
+    /// Byte offset of the message.
+    pub offset: u64,
+    /// Variable, e.g. `UGRD`.
+    pub var: String,
+    /// Level, e.g. `850 mb`.
+    pub level: String,
+}
+
+/// Parses a wgrib2 `.idx` file: `num:offset:d=YYYYMMDDHH:VAR:LEVEL:FCST:[extra]`, one record
+/// a line, trailing colon optional, `N.M` sub-records sharing their message's offset.
+pub fn parse_idx(text: &str) -> std::result::Result<Vec<IdxRecord>, String> {
+    let mut out = Vec::new();
+    for (k, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() < 5 {
+            return Err(format!("line {}: {line:?} has fewer than 5 fields", k + 1));
+        }
+        let number = f[0].trim();
+        if number.is_empty()
+            || !number
+                .split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!("line {}: bad message number {number:?}", k + 1));
+        }
+        let offset = f[1]
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("line {}: bad byte offset {:?}", k + 1, f[1]))?;
+        out.push(IdxRecord {
+            number: number.to_string(),
+            offset,
+            var: f[3].trim().to_string(),
+            level: f[4].trim().to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Byte ranges (inclusive start, inclusive end or `None` = to the end of the file) covering
+/// the records for which `want` is true. A record spans from its offset to the next
+/// *distinct* offset minus one (sub-records `N.M` share an offset); the last is open-ended.
+/// Adjacent ranges are merged into one request.
+pub fn idx_ranges(
+    records: &[IdxRecord],
+    want: impl Fn(&IdxRecord) -> bool,
+) -> Vec<(u64, Option<u64>)> {
+    let mut ranges: Vec<(u64, Option<u64>)> = Vec::new();
+    for (k, r) in records.iter().enumerate() {
+        if !want(r) {
+            continue;
+        }
+        let end = records[k + 1..]
+            .iter()
+            .map(|n| n.offset)
+            .find(|&o| o > r.offset)
+            .map(|o| o - 1);
+        if let Some(last) = ranges.last_mut() {
+            // Same message again (U and V sub-records), or the very next one: extend.
+            if last.0 == r.offset || last.1.is_some_and(|e| e + 1 >= r.offset) {
+                last.1 = match (last.1, end) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                continue;
+            }
+        }
+        ranges.push((r.offset, end));
+    }
+    ranges
+}
+
+/// One line of an ECMWF `.index` file (only the keys we use).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct EcmwfIndexLine {
+    /// Parameter short name (`u`, `v`, `gh`, `t`, ...).
+    pub param: String,
+    /// Level type (`pl` for pressure levels).
+    pub levtype: String,
+    /// Level (hPa) for pressure-level fields.
+    #[serde(default)]
+    pub levelist: Option<String>,
+    /// Byte offset of the message.
+    #[serde(rename = "_offset")]
+    pub offset: u64,
+    /// Length of the message in bytes.
+    #[serde(rename = "_length")]
+    pub length: u64,
+}
+
+/// Parses an ECMWF `.index` file (one JSON object a line).
+pub fn parse_ecmwf_index(text: &str) -> std::result::Result<Vec<EcmwfIndexLine>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(k, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", k + 1)))
+        .collect()
+}
+
+fn level_key(p: f64) -> String {
+    if p.fract() == 0.0 {
+        format!("{}", p as i64)
+    } else {
+        format!("{p}")
+    }
+}
+
+/// The NOMADS grib-filter URL for one GFS step.
+pub fn gfs_filter_url(
+    filter: &str,
+    run_unix_s: i64,
+    hour: u32,
+    levels: &[f64],
+    region: &Region,
+) -> String {
+    let run = time::format_run(run_unix_s);
+    let (day, hh) = run.split_at(8);
+    let mut u =
+        format!("{filter}?dir=%2Fgfs.{day}%2F{hh}%2Fatmos&file=gfs.t{hh}z.pgrb2.0p25.f{hour:03}");
+    for v in ["UGRD", "VGRD", "HGT", "TMP"] {
+        u.push_str(&format!("&var_{v}=on"));
+    }
+    for p in levels {
+        u.push_str(&format!("&lev_{}_mb=on", level_key(*p)));
+    }
+    // One grid cell of margin so that the crop on decode always has the box's edges.
+    u.push_str(&format!(
+        "&subregion=&leftlon={}&rightlon={}&toplat={}&bottomlat={}",
+        region.lon_min - 0.25,
+        region.lon_max + 0.25,
+        (region.lat_max + 0.25).min(90.0),
+        (region.lat_min - 0.25).max(-90.0)
+    ));
+    u
+}
+
+/// The path of a GFS step file below a mirror root (add `.idx` for its inventory).
+pub fn gfs_file_path(run_unix_s: i64, hour: u32) -> String {
+    let run = time::format_run(run_unix_s);
+    let (day, hh) = run.split_at(8);
+    format!("gfs.{day}/{hh}/atmos/gfs.t{hh}z.pgrb2.0p25.f{hour:03}")
+}
+
+/// The path of an ECMWF IFS step file below an open-data root (`.index` beside it).
+pub fn ecmwf_file_path(run_unix_s: i64, hour: u32) -> String {
+    let run = time::format_run(run_unix_s);
+    let (day, hh) = run.split_at(8);
+    format!("{day}/{hh}z/ifs/0p25/oper/{run}0000-{hour}h-oper-fc.grib2")
+}
+
+struct Http {
+    agent: ureq::Agent,
+    attempts: u32,
+    backoff: Duration,
+}
+
+enum Got {
+    Body(Vec<u8>),
+    Status(u16),
+}
+
+const MAX_BODY: u64 = 2 << 30;
+
+impl Http {
+    fn new(req: &Request) -> Http {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(req.timeout))
+            .http_status_as_error(false)
+            .user_agent(concat!("saebaram/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Http {
+            agent,
+            attempts: req.attempts.max(1),
+            backoff: req.backoff,
+        }
+    }
+
+    /// GET with retries on network errors and 5xx/429. `range`: `(start, end)` inclusive;
+    /// then anything but 206 is an error (never accept a whole file for a range).
+    fn get(
+        &self,
+        url: &str,
+        range: Option<(u64, Option<u64>)>,
+        progress: &(dyn Fn(Progress) + Sync),
+    ) -> Result<Got> {
+        let mut delay = self.backoff;
+        let mut last_err = String::new();
+        for attempt in 1..=self.attempts {
+            let mut rq = self.agent.get(url);
+            if let Some((a, b)) = range {
+                rq = rq.header(
+                    "Range",
+                    &match b {
+                        Some(b) => format!("bytes={a}-{b}"),
+                        None => format!("bytes={a}-"),
+                    },
+                );
+            }
+            match rq.call() {
+                Ok(mut resp) => {
+                    let status = resp.status().as_u16();
+                    let retryable = status == 429 || status >= 500;
+                    if !retryable {
+                        if let Some((a, b)) = range {
+                            if status != 206 {
+                                if status == 200 {
+                                    return Err(ForecastError::Fetch {
+                                        url: url.to_string(),
+                                        detail: format!(
+                                            "asked for bytes {a}-{}, got HTTP 200 (the server or a proxy ignored Range): \
+                                             refusing to download the whole file",
+                                            b.map_or(String::new(), |b| b.to_string())
+                                        ),
+                                    });
+                                }
+                                return Ok(Got::Status(status));
+                            }
+                        } else if status != 200 {
+                            return Ok(Got::Status(status));
+                        }
+                        let body = resp.body_mut().with_config().limit(MAX_BODY).read_to_vec();
+                        match body {
+                            Ok(body) => match range {
+                                Some((a, Some(b))) if body.len() as u64 != b - a + 1 => {
+                                    last_err = format!(
+                                        "range {a}-{b}: got {} bytes, want {}",
+                                        body.len(),
+                                        b - a + 1
+                                    );
+                                }
+                                _ => return Ok(Got::Body(body)),
+                            },
+                            Err(e) => last_err = format!("reading the body: {e}"),
+                        }
+                    } else {
+                        last_err = format!("HTTP {status}");
+                    }
+                }
+                Err(e) => last_err = describe_net_error(&e),
+            }
+            if attempt < self.attempts {
+                progress(Progress::Retry {
+                    url: url.into(),
+                    attempt,
+                    error: last_err.clone(),
+                });
+                std::thread::sleep(delay);
+                delay *= 2;
+            }
+        }
+        Err(ForecastError::Fetch {
+            url: url.to_string(),
+            detail: format!("failed after {} attempt(s): {last_err}", self.attempts),
+        })
+    }
+}
+
+fn describe_net_error(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::HostNotFound => "host not found: is this machine offline? (DNS failed)".into(),
+        ureq::Error::ConnectionFailed => {
+            "connection failed: is this machine offline, or the server down?".into()
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused: is this machine offline, or the server down?".into()
+        }
+        ureq::Error::Timeout(t) => format!("timed out ({t}): slow or no network"),
+        other => other.to_string(),
+    }
+}
+
+/// Fetches one step into `dest` (written atomically). Returns (bytes, via).
+fn fetch_step(
+    http: &Http,
+    req: &Request,
+    ep: &Endpoints,
+    hour: u32,
+    dest: &Path,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(u64, &'static str)> {
+    let mut notes: Vec<String> = Vec::new();
+    let (data, via) = match req.model {
+        Model::Gfs => 'found: {
+            if !ep.gfs_filter.is_empty() {
+                let url = gfs_filter_url(
+                    &ep.gfs_filter,
+                    req.run_unix_s,
+                    hour,
+                    &req.levels_hpa,
+                    &req.region,
+                );
+                match http.get(&url, None, progress) {
+                    Ok(Got::Body(b)) if b.starts_with(b"GRIB") => break 'found (b, "filter"),
+                    Ok(Got::Body(_)) => notes.push(format!("{url}: answer is not GRIB2")),
+                    Ok(Got::Status(s)) => notes.push(format!("{url}: HTTP {s}")),
+                    Err(e) => notes.push(e.to_string()),
+                }
+            }
+            let path = gfs_file_path(req.run_unix_s, hour);
+            for mirror in &ep.gfs_mirrors {
+                let base = format!("{}/{path}", mirror.trim_end_matches('/'));
+                match gfs_by_ranges(http, req, &base, progress) {
+                    Ok(b) => break 'found (b, "idx ranges"),
+                    Err(e @ ForecastError::Fetch { .. })
+                        if e.to_string().contains("ignored Range") =>
+                    {
+                        return Err(e);
+                    }
+                    Err(e) => notes.push(e.to_string()),
+                }
+            }
+            return Err(ForecastError::Fetch {
+                url: format!("GFS {} +{hour} h", time::format_run(req.run_unix_s)),
+                detail: format!("no source had it:\n  {}", notes.join("\n  ")),
+            });
+        }
+        Model::Ecmwf => 'found: {
+            let path = ecmwf_file_path(req.run_unix_s, hour);
+            for root in &ep.ecmwf_roots {
+                let base = format!("{}/{path}", root.trim_end_matches('/'));
+                match ecmwf_by_ranges(http, req, &base, progress) {
+                    Ok(b) => break 'found (b, "index ranges"),
+                    Err(e @ ForecastError::Fetch { .. })
+                        if e.to_string().contains("ignored Range") =>
+                    {
+                        return Err(e);
+                    }
+                    Err(e) => notes.push(e.to_string()),
+                }
+            }
+            return Err(ForecastError::Fetch {
+                url: format!("ECMWF {} +{hour} h", time::format_run(req.run_unix_s)),
+                detail: format!("no source had it:\n  {}", notes.join("\n  ")),
+            });
+        }
+    };
+    let dir = dest.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".part-")
+        .tempfile_in(dir)
+        .map_err(|e| ForecastError::io(dir.display(), "cannot create a temporary file in", e))?;
+    std::io::Write::write_all(&mut tmp, &data)
+        .map_err(|e| ForecastError::io(dest.display(), "cannot write", e))?;
+    tmp.persist(dest)
+        .map_err(|e| ForecastError::io(dest.display(), "cannot rename into place", e.error))?;
+    Ok((data.len() as u64, via))
+}
+
+fn get_text(http: &Http, url: &str, progress: &(dyn Fn(Progress) + Sync)) -> Result<String> {
+    match http.get(url, None, progress)? {
+        Got::Body(b) => String::from_utf8(b).map_err(|_| ForecastError::Fetch {
+            url: url.into(),
+            detail: "not text".into(),
+        }),
+        Got::Status(s) => Err(ForecastError::Fetch {
+            url: url.into(),
+            detail: format!("HTTP {s} (not published yet?)"),
+        }),
+    }
+}
+
+fn get_ranges(
+    http: &Http,
+    url: &str,
+    ranges: &[(u64, Option<u64>)],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for &r in ranges {
+        match http.get(url, Some(r), progress)? {
+            Got::Body(b) => out.extend(b),
+            Got::Status(s) => {
+                return Err(ForecastError::Fetch {
+                    url: url.into(),
+                    detail: format!("range request answered HTTP {s}, not 206"),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn gfs_by_ranges(
+    http: &Http,
+    req: &Request,
+    base: &str,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<u8>> {
+    let idx_url = format!("{base}.idx");
+    let text = get_text(http, &idx_url, progress)?;
+    let records = parse_idx(&text).map_err(|e| ForecastError::Fetch {
+        url: idx_url.clone(),
+        detail: e,
+    })?;
+    let levels: Vec<String> = req
+        .levels_hpa
+        .iter()
+        .map(|p| format!("{} mb", level_key(*p)))
+        .collect();
+    let want = |r: &IdxRecord| {
+        matches!(r.var.as_str(), "UGRD" | "VGRD" | "HGT" | "TMP") && levels.contains(&r.level)
+    };
+    let ranges = idx_ranges(&records, want);
+    if ranges.is_empty() {
+        return Err(ForecastError::Fetch {
+            url: idx_url,
+            detail: "lists none of the wanted fields".into(),
+        });
+    }
+    get_ranges(http, base, &ranges, progress)
+}
+
+fn ecmwf_by_ranges(
+    http: &Http,
+    req: &Request,
+    base: &str,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<u8>> {
+    let index_url = format!("{}.index", base.trim_end_matches(".grib2"));
+    let text = get_text(http, &index_url, progress)?;
+    let lines = parse_ecmwf_index(&text).map_err(|e| ForecastError::Fetch {
+        url: index_url.clone(),
+        detail: e,
+    })?;
+    let levels: Vec<String> = req.levels_hpa.iter().map(|p| level_key(*p)).collect();
+    let mut ranges: Vec<(u64, Option<u64>)> = lines
+        .iter()
+        .filter(|l| l.levtype == "pl" && matches!(l.param.as_str(), "u" | "v" | "gh" | "t"))
+        .filter(|l| l.levelist.as_ref().is_some_and(|v| levels.contains(v)))
+        .filter(|l| l.length > 0)
+        .map(|l| (l.offset, Some(l.offset + l.length - 1)))
+        .collect();
+    ranges.sort_unstable();
+    // Merge touching ranges into one request.
+    let mut merged: Vec<(u64, Option<u64>)> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            // Touching or overlapping (two fields of one message listed twice): extend.
+            Some((_, Some(e))) if r.0 <= *e + 1 => *e = (*e).max(r.1.unwrap_or(*e)),
+            _ => merged.push(r),
+        }
+    }
+    if merged.is_empty() {
+        return Err(ForecastError::Fetch {
+            url: index_url,
+            detail: "lists none of the wanted fields".into(),
+        });
+    }
+    get_ranges(http, base, &merged, progress)
+}
+
+/// Runs the newest first that `latest` may mean at `now_unix_s`: the last four 6-hourly
+/// runs at least 4 hours old (GFS) or 8 hours old (ECMWF).
+pub fn latest_candidates(model: Model, now_unix_s: i64) -> Vec<i64> {
+    let delay = match model {
+        Model::Gfs => 4 * 3600,
+        Model::Ecmwf => 8 * 3600,
+    };
+    let newest = (now_unix_s - delay).div_euclid(6 * 3600) * 6 * 3600;
+    (0..4).map(|k| newest - k * 6 * 3600).collect()
+}
+
+/// True if the run's last requested step is published (its inventory answers 200).
+pub fn run_available(req: &Request, ep: &Endpoints) -> bool {
+    let http = Http::new(&Request {
+        attempts: 1,
+        ..req.clone()
+    });
+    let Some(&last) = req.hours.iter().max() else {
+        return false;
+    };
+    let quiet = |_: Progress| {};
+    let urls: Vec<String> = match req.model {
+        Model::Gfs => ep
+            .gfs_mirrors
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}/{}.idx",
+                    m.trim_end_matches('/'),
+                    gfs_file_path(req.run_unix_s, last)
+                )
+            })
+            .collect(),
+        Model::Ecmwf => ep
+            .ecmwf_roots
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    r.trim_end_matches('/'),
+                    ecmwf_file_path(req.run_unix_s, last).replace(".grib2", ".index")
+                )
+            })
+            .collect(),
+    };
+    urls.iter()
+        .any(|u| matches!(http.get(u, None, &quiet), Ok(Got::Body(_))))
+}
+
+/// Downloads every step of `req` into `req.staging_dir` (skipping steps already staged:
+/// resumable), at most `req.concurrency` at once, then decodes them into one forecast.
+pub fn fetch(
+    req: &Request,
+    ep: &Endpoints,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Forecast> {
+    let run_hour = (req.run_unix_s.rem_euclid(86_400) / 3600) as u32;
+    if req.run_unix_s.rem_euclid(6 * 3600) != 0 {
+        return Err(ForecastError::Fetch {
+            url: req.model.name().into(),
+            detail: format!(
+                "run {} is not a 00/06/12/18 UTC run",
+                time::format_run(req.run_unix_s)
+            ),
+        });
+    }
+    if let Some(h) = req
+        .hours
+        .iter()
+        .find(|&&h| !req.model.has_step(run_hour, h))
+    {
+        return Err(ForecastError::Fetch {
+            url: req.model.name().into(),
+            detail: format!(
+                "{} does not publish step +{h} h for a {run_hour:02}Z run",
+                req.model.name()
+            ),
+        });
+    }
+    if req.hours.is_empty() || req.levels_hpa.len() < 2 {
+        return Err(ForecastError::Fetch {
+            url: req.model.name().into(),
+            detail: "need at least one step and two levels".into(),
+        });
+    }
+    std::fs::create_dir_all(&req.staging_dir)
+        .map_err(|e| ForecastError::io(req.staging_dir.display(), "cannot create directory", e))?;
+    let http = Http::new(req);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let first_error: Mutex<Option<ForecastError>> = Mutex::new(None);
+    let total = req.hours.len();
+    let file_of = |h: u32| req.staging_dir.join(format!("f{h:03}.grib2"));
+    std::thread::scope(|s| {
+        for _ in 0..req.concurrency.clamp(1, 8).min(total) {
+            s.spawn(|| {
+                loop {
+                    if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
+                        return;
+                    }
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(&hour) = req.hours.get(k) else {
+                        return;
+                    };
+                    let dest = file_of(hour);
+                    let result = match std::fs::metadata(&dest) {
+                        Ok(m) if m.len() > 0 => Ok((m.len(), "staged", true)),
+                        _ => fetch_step(&http, req, ep, hour, &dest, progress)
+                            .map(|(b, via)| (b, via, false)),
+                    };
+                    match result {
+                        Ok((bytes, via, resumed)) => {
+                            let d = done.fetch_add(1, Ordering::SeqCst) + 1;
+                            progress(Progress::StepDone {
+                                done: d,
+                                total,
+                                hour,
+                                bytes,
+                                resumed,
+                                via,
+                            });
+                        }
+                        Err(e) => {
+                            if let Ok(mut slot) = first_error.lock() {
+                                slot.get_or_insert(e);
+                            }
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = first_error.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let files: Vec<PathBuf> = req.hours.iter().map(|&h| file_of(h)).collect();
+    let mut f = Forecast::from_grib2_files(&files, req.region)?;
+    f.info.origin = format!(
+        "{} {} fetched",
+        req.model.name(),
+        time::format_run(req.run_unix_s)
+    );
+    Ok(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idx_parsing_handles_submessages_missing_colons_and_the_open_end() {
+        let text = "1:0:d=2023013112:PRMSL:mean sea level:1 hour fcst:\n\
+                    2:100:d=2023013112:UGRD:850 mb:1 hour fcst:\n\
+                    3.1:250:d=2023013112:UGRD:500 mb:1 hour fcst:\n\
+                    3.2:250:d=2023013112:VGRD:500 mb:1 hour fcst:\n\
+                    4:400:d=2023013112:VGRD:850 mb:1 hour fcst\n\
+                    5:550:d=2023013112:TMP:2 m above ground:1 hour fcst:\n\
+                    6:700:d=2023013112:HGT:850 mb:anl:ens mean\n";
+        let r = parse_idx(text).expect("parses");
+        assert_eq!(r.len(), 7);
+        assert_eq!(r[2].number, "3.1");
+        assert_eq!(r[4].level, "850 mb");
+        assert_eq!(r[6].var, "HGT");
+        let want = |r: &IdxRecord| r.level == "850 mb" || r.var == "VGRD" && r.level == "500 mb";
+        // UGRD 850 = 100..249; VGRD 500 shares message 3 = 250..399 and touches VGRD 850
+        // (400..549): one merged range 100..549; HGT 850 is last: open-ended.
+        assert_eq!(idx_ranges(&r, want), vec![(100, Some(549)), (700, None)]);
+        // Only the sub-record 3.2: its range runs to the next distinct offset.
+        assert_eq!(
+            idx_ranges(&r, |r| r.number == "3.2"),
+            vec![(250, Some(399))]
+        );
+        assert!(parse_idx("1:abc:d=x:UGRD:850 mb:").is_err());
+        assert!(parse_idx("x:0:d=x:UGRD:850 mb:").is_err());
+        assert!(parse_idx("1:0:d").is_err());
+    }
+
+    #[test]
+    fn ecmwf_index_lines_parse() {
+        let text = r#"{"domain": "g", "date": "20240201", "time": "0000", "param": "u", "levtype": "pl", "levelist": "850", "step": "3", "_offset": 665525, "_length": 100000}
+{"param": "2t", "levtype": "sfc", "_offset": 0, "_length": 10}
+"#;
+        let l = parse_ecmwf_index(text).expect("parses");
+        assert_eq!(l[0].levelist.as_deref(), Some("850"));
+        assert_eq!((l[0].offset, l[0].length), (665_525, 100_000));
+        assert_eq!(l[1].levelist, None);
+        assert!(parse_ecmwf_index("{not json").is_err());
+    }
+
+    #[test]
+    fn urls_and_steps() {
+        let run = crate::time::parse_run("2026112906").expect("run");
+        let u = gfs_filter_url("https://x/f.pl", run, 3, &[850.0, 500.0], &Region::KOREA);
+        assert!(u.starts_with(
+            "https://x/f.pl?dir=%2Fgfs.20261129%2F06%2Fatmos&file=gfs.t06z.pgrb2.0p25.f003"
+        ));
+        assert!(
+            u.contains("&lev_850_mb=on&lev_500_mb=on")
+                && u.contains("&var_UGRD=on")
+                && u.contains("leftlon=119.75")
+        );
+        assert_eq!(
+            gfs_file_path(run, 120),
+            "gfs.20261129/06/atmos/gfs.t06z.pgrb2.0p25.f120"
+        );
+        assert_eq!(
+            ecmwf_file_path(run, 6),
+            "20261129/06z/ifs/0p25/oper/20261129060000-6h-oper-fc.grib2"
+        );
+        assert!(
+            Model::Gfs.has_step(0, 7)
+                && !Model::Gfs.has_step(0, 121)
+                && Model::Gfs.has_step(0, 123)
+        );
+        assert!(
+            Model::Ecmwf.has_step(0, 144)
+                && !Model::Ecmwf.has_step(0, 145)
+                && Model::Ecmwf.has_step(0, 150)
+        );
+        assert!(!Model::Ecmwf.has_step(6, 96));
+        let now = crate::time::parse_utc("2026-11-29T09:30Z").expect("now");
+        assert_eq!(
+            latest_candidates(Model::Gfs, now)[0],
+            crate::time::parse_run("2026112900").expect("run")
+        );
+    }
+}
