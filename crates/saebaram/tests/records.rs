@@ -621,3 +621,132 @@ fn destroy_asks_then_overwrites_and_removes() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "not a database");
 }
+
+#[test]
+fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Cell::new(dir.path(), "a", "alpha");
+    let pass_file = dir.path().join("pass.txt");
+    std::fs::write(&pass_file, "alpha\n").unwrap();
+    let out = saebaram(
+        &[
+            "plan",
+            "--site",
+            "paju",
+            "--members",
+            "8",
+            "--particles",
+            "2",
+            "--from",
+            "2019-06-05T00:00Z",
+            "--to",
+            "2019-06-05T01:00Z",
+            "--every",
+            "1h",
+            "--seed",
+            "3",
+            "--json",
+            "--record",
+            "--records-db",
+            a.db.to_str().unwrap(),
+            "--passphrase-file",
+            pass_file.to_str().unwrap(),
+        ],
+        None,
+        None,
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "plan failed: {}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("recorded launch"), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let list = a.list();
+    let launches = list["launches"].as_array().unwrap();
+    assert_eq!(launches.len(), 1);
+    let launch = &launches[0];
+    assert!(launch["time"].as_str().unwrap().starts_with("2019-06-05T0"));
+    assert_eq!(launch["site"], "Paju");
+    let p = launch["prediction"]["p_target"].as_f64().unwrap();
+    let windows = plan["windows"].as_array().unwrap();
+    assert!(
+        windows.iter().any(|w| w["p_target"].as_f64() == Some(p)),
+        "{p} not in {windows:?}"
+    );
+
+    let report: serde_json::Value = serde_json::from_str(&a.ok(&[
+        "report",
+        "--from",
+        "2019-01-01",
+        "--to",
+        "2019-12-31",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(report["totals"][0]["events"], 1);
+    assert_eq!(report["months"][0]["month"], "2019-06");
+}
+
+#[test]
+fn flash_record_stores_the_batch_and_it_shows_in_the_report() {
+    const MIB: usize = 1 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let a = Cell::new(dir.path(), "a", "alpha");
+    // An image and a manifest in the format `saebaram pack` writes (version 1).
+    let data: Vec<u8> = (0..MIB + 4096)
+        .map(|i| ((i * 131 + i / 4096) % 251) as u8 | 1)
+        .collect();
+    let image = dir.path().join("payload.img");
+    std::fs::write(&image, &data).unwrap();
+    let manifest = serde_json::json!({
+        "version": 1,
+        "image": { "size": data.len(), "blake3": blake3::hash(&data).to_hex().to_string() },
+        "partition": { "start_bytes": 4096, "size_bytes": data.len() - 4096, "type_code": 12 },
+        "filesystem": { "kind": "FAT32", "cluster_size": 4096, "cluster_count": 1,
+                        "reserved_sectors": 32, "fat_sectors": 1, "data_start_bytes": 8192,
+                        "used_bytes": 0, "free_bytes": 0 },
+        "policy": { "volume_serial": "1A2B-3C4D", "disk_signature": "89abcdef", "label": null,
+                    "oem_name": "MSWIN4.1", "timestamps": "fixed", "randomness": "test",
+                    "entry_order": "test" },
+        "files": []
+    });
+    let manifest_bytes = serde_json::to_vec_pretty(&manifest).unwrap();
+    std::fs::write(
+        dir.path().join("payload.img.manifest.json"),
+        &manifest_bytes,
+    )
+    .unwrap();
+    let drives: Vec<PathBuf> = (0..2)
+        .map(|i| dir.path().join(format!("drive{i}.bin")))
+        .collect();
+    for drive in &drives {
+        std::fs::write(drive, vec![0xa5u8; 4 * MIB]).unwrap();
+    }
+    let mut args = vec!["flash", image.to_str().unwrap()];
+    args.extend(drives.iter().map(|d| d.to_str().unwrap()));
+    args.extend([
+        "--to-files",
+        "--json",
+        "--record",
+        "--records-db",
+        a.db.to_str().unwrap(),
+    ]);
+    let out = saebaram(&args, Some("alpha"), None);
+    assert_eq!(out.status.code(), Some(0), "flash failed: {}", stderr(&out));
+    assert!(stderr(&out).contains("recorded batch"), "{}", stderr(&out));
+
+    let list = a.list();
+    let batch = &list["batches"][0];
+    assert_eq!(batch["passed"], 2);
+    assert_eq!(batch["written"], 2);
+    assert_eq!(batch["rejected_fake"], 0);
+    assert_eq!(
+        batch["manifest_blake3"],
+        blake3::hash(&manifest_bytes).to_hex().to_string()
+    );
+    let today = a.ok(&["report", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&today).unwrap();
+    assert_eq!(report["batch_total"]["passed"], 2);
+}
