@@ -440,7 +440,7 @@ pub struct WindowStats {
     pub p_sea: f64,
     /// P(elsewhere, or unresolved).
     pub p_other: f64,
-    /// P(in the target).
+    /// P(in the target) (the mean score when hits are weighted).
     pub p_target: f64,
     /// P(the trajectory ended aloft: left the forecast, forecast ended, or max time).
     pub p_unresolved: f64,
@@ -471,11 +471,12 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[i] + (sorted[j] - sorted[i]) * (x - i as f64)
 }
 
-/// Computes the window's probabilities from each member's main landing.
+/// Computes the window's probabilities from each member's main landing; `target_score`
+/// gives a landing's target score in [0, 1] (1 for a hit).
 pub fn window_stats(
     run: &WindowRun,
     classify: &(dyn Fn(f64, f64) -> LandClass + Sync),
-    in_target: &(dyn Fn(f64, f64) -> bool + Sync),
+    target_score: &(dyn Fn(f64, f64) -> f64 + Sync),
 ) -> WindowStats {
     let n = run.members.len().max(1) as f64;
     let mut s = WindowStats {
@@ -512,9 +513,7 @@ pub fn window_stats(
             LandClass::Sea => s.p_sea += 1.0,
             LandClass::Other => s.p_other += 1.0,
         }
-        if in_target(p.lat, p.lon) {
-            s.p_target += 1.0;
-        }
+        s.p_target += target_score(p.lat, p.lon).clamp(0.0, 1.0);
     }
     for p in [
         &mut s.p_north,

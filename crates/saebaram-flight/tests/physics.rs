@@ -634,7 +634,7 @@ fn ensemble_statistics_add_up_and_members_zero_is_refused() {
                 LandClass::South
             }
         },
-        &|lat, _| lat > 38.5,
+        &|lat, _| f64::from(u8::from(lat > 38.5)),
     );
     let total = stats.p_north + stats.p_south + stats.p_dmz + stats.p_sea + stats.p_other;
     assert!((total - 1.0).abs() < 1e-9);

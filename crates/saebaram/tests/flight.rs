@@ -1,0 +1,365 @@
+//! `saebaram predict` and `saebaram plan` run as a user would, on the embedded forecast.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn saebaram(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_saebaram"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn saebaram_threads(args: &[&str], threads: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_saebaram"))
+        .args(args)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn is_rfc3339(s: &Value) -> bool {
+    s.as_str()
+        .is_some_and(|s| s.len() == 20 && s.ends_with('Z') && s.as_bytes()[10] == b'T')
+}
+
+#[test]
+fn predict_standard_flies_tawhiris_profile_on_the_embedded_forecast() {
+    let out = saebaram(&[
+        "predict",
+        "--lat",
+        "37.89",
+        "--lon",
+        "126.74",
+        "--profile",
+        "standard",
+        "--ascent",
+        "5",
+        "--burst",
+        "8000",
+        "--descent",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert!(stderr(&out).contains("NOT today's weather"));
+    assert_eq!(v["forecast"]["steady_sample"], true);
+    let stages = v["stages"].as_array().unwrap();
+    assert_eq!(
+        stages
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["ascent", "descent"]
+    );
+    let burst = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "burst")
+        .unwrap();
+    assert!((burst["alt"].as_f64().unwrap() - 8000.0).abs() < 0.5);
+    // 8 km at 5 m/s: 1,600 s after launch.
+    assert!(
+        burst["time"]
+            .as_str()
+            .unwrap()
+            .starts_with("2019-06-05T00:26:40"),
+        "{burst}"
+    );
+    for p in stages[0]["points"].as_array().unwrap() {
+        assert!(
+            is_rfc3339(&p["time"])
+                && p["lat"].is_f64()
+                && p["lon"].is_f64()
+                && p["alt"].is_number()
+        );
+    }
+    let landing = &v["landing"];
+    assert!(
+        landing["outcome"] == "ground" || landing["outcome"] == "sea",
+        "{landing}"
+    );
+    assert!(is_rfc3339(&landing["time"]));
+    assert!(landing["region"]["class"].is_string());
+    // Landed where the last descent point is.
+    let last = stages[1]["points"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["lat"], landing["lat"]);
+}
+
+#[test]
+fn predict_a_vented_tube_floats_releases_leaflets_and_writes_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("f.geojson");
+    let k = dir.path().join("f.kml");
+    let c = dir.path().join("f.csv");
+    let out = saebaram(&[
+        "predict",
+        "--site",
+        "gimpo",
+        "--preset",
+        "slack-tube",
+        "--leak",
+        "0.1",
+        "--timer",
+        "2",
+        "--json",
+        "--geojson",
+        g.to_str().unwrap(),
+        "--kml",
+        k.to_str().unwrap(),
+        "--csv",
+        c.to_str().unwrap(),
+    ]);
+    let v = json_of(&out);
+    let names: Vec<&str> = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.starts_with(&["ascent", "float"]) && names.contains(&"leaflets"),
+        "{names:?}"
+    );
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["float_start", "release"]);
+    assert_eq!(v["landing"]["payload"], "leaflets");
+    assert_eq!(v["events"][1]["time"], "2019-06-05T02:00:00Z");
+    let geo: Value = serde_json::from_str(&std::fs::read_to_string(&g).unwrap()).unwrap();
+    assert_eq!(geo["type"], "FeatureCollection");
+    assert!(geo["features"].as_array().unwrap().len() >= names.len());
+    let kml = std::fs::read_to_string(&k).unwrap();
+    assert!(
+        kml.contains("<kml") && kml.contains("<LineString>") && kml.trim_end().ends_with("</kml>")
+    );
+    let csv = std::fs::read_to_string(&c).unwrap();
+    assert!(csv.starts_with("stage,time,lat,lon,alt_m\nascent,2019-06-05T00:00:00Z,"));
+    // Only the three outputs: no temporary files left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
+}
+
+#[test]
+fn predict_reports_a_flight_that_leaves_the_forecast_with_exit_1() {
+    // The embedded sample stops near 9.5 km: a 30 km burst leaves it through the top.
+    let out = saebaram(&["predict", "--site", "paju", "--burst", "30000", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json_of(&out);
+    assert_eq!(v["landing"]["outcome"], "left_domain");
+}
+
+fn assert_bad(args: &[&str], needle: &str) {
+    let out = saebaram(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected `{needle}` in: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_message() {
+    assert_bad(&["predict", "--site", "atlantis"], "atlantis");
+    assert_bad(
+        &["predict", "--lat", "10", "--lon", "100"],
+        "outside the forecast",
+    );
+    assert_bad(
+        &["predict", "--site", "paju", "--ascent", "-5"],
+        "ascent rate",
+    );
+    assert_bad(
+        &["predict", "--site", "paju", "--descent", "0"],
+        "descent rate",
+    );
+    assert_bad(
+        &["predict", "--site", "paju", "--preset", "zeppelin"],
+        "unknown preset `zeppelin`",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "ffnk-tube",
+            "--fill",
+            "10",
+        ],
+        "kg: this balloon will not rise",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "slack-tube",
+            "--timer",
+            "30",
+        ],
+        "after the flight ends",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "slack-tube",
+            "--timer",
+            "soon",
+        ],
+        "--timer",
+    );
+    assert_bad(
+        &["predict", "--site", "paju", "--time", "yesterday"],
+        "not a UTC time",
+    );
+    assert_bad(
+        &["predict", "--site", "paju", "--leaflets", "0.6"],
+        "balloon profiles",
+    );
+    assert_bad(&["plan", "--members", "0"], "members = 0");
+    assert_bad(&["plan", "--site", "atlantis"], "atlantis");
+    assert_bad(&["plan", "--every", "0h"], "--every");
+    assert_bad(&["plan", "--target", "province:narnia"], "narnia");
+    assert_bad(
+        &[
+            "plan",
+            "--from",
+            "2019-06-06T00:00Z",
+            "--to",
+            "2019-06-05T00:00Z",
+        ],
+        "before --from",
+    );
+}
+
+const SMALL_PLAN: &[&str] = &[
+    "plan",
+    "--site",
+    "paju",
+    "--members",
+    "12",
+    "--particles",
+    "4",
+    "--from",
+    "2019-06-05T00:00Z",
+    "--to",
+    "2019-06-05T02:00Z",
+    "--every",
+    "1h",
+    "--seed",
+    "7",
+    "--json",
+];
+
+#[test]
+fn plan_json_follows_the_contract() {
+    let v = json_of(&saebaram(SMALL_PLAN));
+    assert_eq!(v["members"], 12);
+    assert_eq!(v["seed"], 7);
+    assert_eq!(v["site"]["name"], "Paju");
+    assert!(v["target"]["label"].is_string());
+    let windows = v["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 3);
+    let best = v["best"].as_u64().unwrap() as usize;
+    assert!(best < 3);
+    for w in windows {
+        assert!(is_rfc3339(&w["launch_time"]));
+        let total: f64 = ["p_north", "p_south", "p_dmz", "p_sea", "p_other"]
+            .iter()
+            .map(|k| w[k].as_f64().unwrap())
+            .sum();
+        assert!((total - 1.0).abs() < 1e-3, "{total}");
+        assert!(w["p_target"].as_f64().unwrap() <= w["p_north"].as_f64().unwrap() + 1e-9);
+        assert!(
+            w["p90_distance_km"].as_f64().unwrap() >= w["median_distance_km"].as_f64().unwrap()
+        );
+        let landings = w["landings"].as_array().unwrap();
+        assert!(landings.len() >= 12, "one per member per payload class");
+        assert!(
+            landings
+                .iter()
+                .all(|l| l["lat"].is_f64() && l["class"].is_string() && l["payload"].is_string())
+        );
+        let tracks = w["tracks"].as_array().unwrap();
+        assert!(!tracks.is_empty() && tracks.len() <= 10);
+        assert_eq!(tracks[0][0].as_array().unwrap().len(), 3);
+        assert!(w["leaflet_density"]["cell_deg"].is_f64());
+    }
+    assert!(
+        windows[best]["p_target"].as_f64()
+            >= windows
+                .iter()
+                .map(|w| w["p_target"].as_f64())
+                .min_by(|a, b| a.partial_cmp(b).unwrap())
+                .unwrap()
+    );
+}
+
+#[test]
+fn plan_is_identical_on_one_and_two_threads() {
+    let one = saebaram_threads(SMALL_PLAN, "1");
+    let two = saebaram_threads(SMALL_PLAN, "2");
+    assert_eq!(one.status.code(), two.status.code());
+    assert!(!one.stdout.is_empty());
+    assert_eq!(one.stdout, two.stdout, "same seed, different thread counts");
+    let mut other = SMALL_PLAN.to_vec();
+    let n = other.len();
+    other[n - 2] = "8";
+    assert_ne!(
+        saebaram(&other).stdout,
+        one.stdout,
+        "a different seed changes the draws"
+    );
+}
+
+#[test]
+fn plan_prints_a_ranked_table_and_writes_geojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("plan.geojson");
+    let mut args = SMALL_PLAN[..SMALL_PLAN.len() - 1].to_vec();
+    args.extend(["--geojson", g.to_str().unwrap()]);
+    let out = saebaram(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("rank") && text.contains("P(North)") && text.contains("2019-06-05T0"),
+        "{text}"
+    );
+    assert!(text.contains("held steady"));
+    let geo: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&g)).unwrap()).unwrap();
+    assert!(
+        geo["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["geometry"]["type"] == "Point")
+    );
+}
