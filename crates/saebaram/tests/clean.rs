@@ -18,15 +18,42 @@ fn bin() -> Command {
 
 fn require_tools() {
     let checks: &[(&str, &[&str], &str)] = &[
-        ("python3", &["-c", "import PIL, docx"], "pip install pillow python-docx (.ci/pip.d/clean.txt)"),
-        ("exiftool", &["-ver"], "apt-get install libimage-exiftool-perl (.ci/apt.d/clean.txt)"),
-        ("ffmpeg", &["-version"], "apt-get install ffmpeg (.ci/apt.d/clean.txt)"),
-        ("ffprobe", &["-version"], "apt-get install ffmpeg (.ci/apt.d/clean.txt)"),
-        ("pdftotext", &["-v"], "apt-get install poppler-utils (.ci/apt.d/clean.txt)"),
-        ("qpdf", &["--version"], "apt-get install qpdf (.ci/apt.d/clean.txt)"),
+        (
+            "python3",
+            &["-c", "import PIL, docx"],
+            "pip install pillow python-docx (.ci/pip.d/clean.txt)",
+        ),
+        (
+            "exiftool",
+            &["-ver"],
+            "apt-get install libimage-exiftool-perl (.ci/apt.d/clean.txt)",
+        ),
+        (
+            "ffmpeg",
+            &["-version"],
+            "apt-get install ffmpeg (.ci/apt.d/clean.txt)",
+        ),
+        (
+            "ffprobe",
+            &["-version"],
+            "apt-get install ffmpeg (.ci/apt.d/clean.txt)",
+        ),
+        (
+            "pdftotext",
+            &["-v"],
+            "apt-get install poppler-utils (.ci/apt.d/clean.txt)",
+        ),
+        (
+            "qpdf",
+            &["--version"],
+            "apt-get install qpdf (.ci/apt.d/clean.txt)",
+        ),
     ];
     for (tool, args, install) in checks {
-        let ok = Command::new(tool).args(*args).output().is_ok_and(|o| o.status.success());
+        let ok = Command::new(tool)
+            .args(*args)
+            .output()
+            .is_ok_and(|o| o.status.success());
         assert!(ok, "the clean corpus test needs `{tool}`: {install}");
     }
 }
@@ -42,15 +69,27 @@ fn corpus() -> &'static Path {
             .arg(&dir)
             .output()
             .expect("run make_corpus.py");
-        assert!(out.status.success(), "make_corpus.py failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "make_corpus.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Red Star OS: the real samples (test-only, read from ../shared) and a trailer we build.
         let rs = dir.join("redstar");
         std::fs::create_dir_all(&rs).unwrap();
-        for f in ["preview_bottle_firstuser.jpg", "preview_bottle_seconduser.jpg"] {
-            std::fs::copy(Path::new(REDSTAR).join(f), rs.join(f)).expect("../shared/data/redstar fixtures");
+        for f in [
+            "preview_bottle_firstuser.jpg",
+            "preview_bottle_seconduser.jpg",
+        ] {
+            std::fs::copy(Path::new(REDSTAR).join(f), rs.join(f))
+                .expect("../shared/data/redstar fixtures");
         }
         let wav = std::fs::read(dir.join("good/media/song.wav")).unwrap();
-        let trailed = saebaram_clean::redstar::append_trailer(&wav, &[b"8295FF513293A", b"S3NXNX0M", b"WD-WCC4N1234567"]).unwrap();
+        let trailed = saebaram_clean::redstar::append_trailer(
+            &wav,
+            &[b"8295FF513293A", b"S3NXNX0M", b"WD-WCC4N1234567"],
+        )
+        .unwrap();
         std::fs::write(rs.join("song-three-machines.wav"), trailed).unwrap();
         dir
     })
@@ -58,7 +97,11 @@ fn corpus() -> &'static Path {
 
 fn json_report(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("bad JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "bad JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -71,7 +114,10 @@ fn tree_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                v.push((p.strip_prefix(dir).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+                v.push((
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -100,10 +146,18 @@ fn cleans_the_generated_corpus_losslessly_and_leaves_nothing_planted() {
     for f in files {
         let status = f["status"].as_str().unwrap();
         let path = f["path"].as_str().unwrap();
-        let expected = if path.ends_with(".txt") { "unchanged" } else { "cleaned" };
+        let expected = if path.ends_with(".txt") {
+            "unchanged"
+        } else {
+            "cleaned"
+        };
         assert_eq!(status, expected, "{f:#}");
     }
-    let marks = |name: &str| files.iter().find(|f| f["path"] == name).unwrap()["redstar_marks"].as_u64().unwrap();
+    let marks = |name: &str| {
+        files.iter().find(|f| f["path"] == name).unwrap()["redstar_marks"]
+            .as_u64()
+            .unwrap()
+    };
     assert_eq!(marks("preview_bottle_firstuser.jpg"), 1);
     assert_eq!(marks("preview_bottle_seconduser.jpg"), 2);
     assert_eq!(marks("song-three-machines.wav"), 3);
@@ -111,7 +165,10 @@ fn cleans_the_generated_corpus_losslessly_and_leaves_nothing_planted() {
 
     // Stripping gives back the original bytes exactly (this sample has no other metadata).
     let original = std::fs::read(Path::new(REDSTAR).join("preview_bottle_original.jpg")).unwrap();
-    for f in ["preview_bottle_firstuser.jpg", "preview_bottle_seconduser.jpg"] {
+    for f in [
+        "preview_bottle_firstuser.jpg",
+        "preview_bottle_seconduser.jpg",
+    ] {
         assert_eq!(std::fs::read(out.join(f)).unwrap(), original, "{f}");
     }
     assert_eq!(
@@ -139,17 +196,38 @@ fn cleans_the_generated_corpus_losslessly_and_leaves_nothing_planted() {
     assert_eq!(manifest.files.len(), files.len());
     // Deterministic: a second run gives the same bytes.
     let out2 = work.path().join("out2");
-    let run2 = bin().args(["clean", "--out"]).arg(&out2).arg(c.join("good")).arg(c.join("redstar")).output().unwrap();
+    let run2 = bin()
+        .args(["clean", "--out"])
+        .arg(&out2)
+        .arg(c.join("good"))
+        .arg(c.join("redstar"))
+        .output()
+        .unwrap();
     assert_eq!(run2.status.code(), Some(0));
     assert_eq!(tree_bytes(&out), tree_bytes(&out2));
     // Any change afterwards breaks the manifest.
     std::fs::write(out2.join("media/extra.txt"), "added later").unwrap();
-    assert!(verify_tree(&out2).unwrap_err().to_string().contains("not in the manifest"));
+    assert!(
+        verify_tree(&out2)
+            .unwrap_err()
+            .to_string()
+            .contains("not in the manifest")
+    );
     std::fs::remove_file(out2.join("media/extra.txt")).unwrap();
     std::fs::write(out2.join("photo.jpg"), b"changed").unwrap();
-    assert!(verify_tree(&out2).unwrap_err().to_string().contains("changed since"));
+    assert!(
+        verify_tree(&out2)
+            .unwrap_err()
+            .to_string()
+            .contains("changed since")
+    );
     std::fs::remove_file(out2.join("photo.jpg")).unwrap();
-    assert!(verify_tree(&out2).unwrap_err().to_string().contains("missing"));
+    assert!(
+        verify_tree(&out2)
+            .unwrap_err()
+            .to_string()
+            .contains("missing")
+    );
 }
 
 #[test]
@@ -165,12 +243,20 @@ fn blocks_bad_inputs_with_reasons_and_writes_nothing_for_them() {
         .arg(c.join("bad"))
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let report = json_report(&run);
     let expect = [
         ("bomb.docx", "zip bomb"),
         ("corrupt.png", "CRC mismatch"),
-        ("forbidden.docx", "forbidden string \"Pyongyang Cell Seven\""),
+        (
+            "forbidden.docx",
+            "forbidden string \"Pyongyang Cell Seven\"",
+        ),
         ("plain.zip", "plain zip"),
         ("truncated.docx", "cannot read"),
         ("truncated.jpg", "truncated"),
@@ -182,19 +268,36 @@ fn blocks_bad_inputs_with_reasons_and_writes_nothing_for_them() {
     let files = report["files"].as_array().unwrap();
     assert_eq!(files.len(), expect.len());
     for (name, reason) in expect {
-        let f = files.iter().find(|f| f["path"] == name).unwrap_or_else(|| panic!("{name} not reported"));
+        let f = files
+            .iter()
+            .find(|f| f["path"] == name)
+            .unwrap_or_else(|| panic!("{name} not reported"));
         assert_eq!(f["status"], "blocked", "{f:#}");
-        assert!(f["reason"].as_str().unwrap().contains(reason), "{name}: {f:#}");
-        assert!(!out.join(name).exists(), "{name} was written although blocked");
+        assert!(
+            f["reason"].as_str().unwrap().contains(reason),
+            "{name}: {f:#}"
+        );
+        assert!(
+            !out.join(name).exists(),
+            "{name} was written although blocked"
+        );
     }
     assert!(!out.join(MANIFEST_FILE_NAME).exists());
     assert_eq!(report["manifest_written"], false);
     // Human output names the file and the problem.
     let out_h = work.path().join("out-h");
-    let human = bin().args(["clean", "--out"]).arg(&out_h).arg(c.join("bad/unknown.bin")).output().unwrap();
+    let human = bin()
+        .args(["clean", "--out"])
+        .arg(&out_h)
+        .arg(c.join("bad/unknown.bin"))
+        .output()
+        .unwrap();
     assert_eq!(human.status.code(), Some(1));
     let text = String::from_utf8_lossy(&human.stdout);
-    assert!(text.contains("BLOCKED    unknown.bin [unknown]: unknown format"), "{text}");
+    assert!(
+        text.contains("BLOCKED    unknown.bin [unknown]: unknown format"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -209,28 +312,62 @@ fn usage_and_io_errors_exit_2() {
 
     let cases: Vec<(Vec<PathBuf>, PathBuf, &str)> = vec![
         (vec![input.clone()], busy.clone(), "not empty"),
-        (vec![work.path().join("missing")], work.path().join("o1"), "missing"),
+        (
+            vec![work.path().join("missing")],
+            work.path().join("o1"),
+            "missing",
+        ),
         (vec![input.clone()], input.join("sub"), "overlap"),
     ];
     for (inputs, out, needle) in cases {
-        let run = bin().arg("clean").args(&inputs).arg("--out").arg(&out).output().unwrap();
+        let run = bin()
+            .arg("clean")
+            .args(&inputs)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
         let err = String::from_utf8_lossy(&run.stderr);
         assert_eq!(run.status.code(), Some(2), "{err}");
-        assert!(err.contains("error:") && err.contains(needle), "{needle}: {err}");
+        assert!(
+            err.contains("error:") && err.contains(needle),
+            "{needle}: {err}"
+        );
     }
     let forbid = work.path().join("empty-forbid.txt");
     std::fs::write(&forbid, "# nothing\n").unwrap();
-    let run = bin().arg("clean").arg(&input).arg("--out").arg(work.path().join("o2")).arg("--forbid").arg(&forbid).output().unwrap();
+    let run = bin()
+        .arg("clean")
+        .arg(&input)
+        .arg("--out")
+        .arg(work.path().join("o2"))
+        .arg("--forbid")
+        .arg(&forbid)
+        .output()
+        .unwrap();
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("lists no string"));
     // A symlink in the input is blocked, not followed.
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink("/etc/hostname", input.join("link.txt")).unwrap();
-        let run = bin().arg("clean").arg("--json").arg(&input).arg("--out").arg(work.path().join("o3")).output().unwrap();
+        let run = bin()
+            .arg("clean")
+            .arg("--json")
+            .arg(&input)
+            .arg("--out")
+            .arg(work.path().join("o3"))
+            .output()
+            .unwrap();
         assert_eq!(run.status.code(), Some(1));
         let r = json_report(&run);
-        let link = r["files"].as_array().unwrap().iter().find(|f| f["path"] == "link.txt").unwrap().clone();
+        let link = r["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "link.txt")
+            .unwrap()
+            .clone();
         assert!(link["reason"].as_str().unwrap().contains("symbolic link"));
     }
 }

@@ -54,11 +54,15 @@ pub struct CleanArgs {
 pub fn run(args: CleanArgs) -> anyhow::Result<Status> {
     let mut cfg = Config::default();
     if let Some(path) = &args.forbid {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the forbidden-strings file {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("cannot read the forbidden-strings file {}", path.display())
+        })?;
         cfg.forbidden = Forbidden::parse_list(&text);
         if cfg.forbidden.is_empty() {
-            anyhow::bail!("{}: the forbidden-strings file lists no string", path.display());
+            anyhow::bail!(
+                "{}: the forbidden-strings file lists no string",
+                path.display()
+            );
         }
     }
     cfg.keep_icc = !args.drop_icc;
@@ -93,7 +97,11 @@ pub fn run(args: CleanArgs) -> anyhow::Result<Status> {
     } else {
         print_human(&report, &args);
     }
-    Ok(if report.all_clean() { Status::Done } else { Status::Negative })
+    Ok(if report.all_clean() {
+        Status::Done
+    } else {
+        Status::Negative
+    })
 }
 
 fn summary(report: &Report) -> serde_json::Value {
@@ -139,7 +147,12 @@ fn print_human(report: &Report, args: &CleanArgs) {
         );
     }
     if report.manifest_written {
-        println!("Wrote {} (ready for `saebaram pack`).", args.out.join(saebaram_clean::manifest::MANIFEST_FILE_NAME).display());
+        println!(
+            "Wrote {} (ready for `saebaram pack`).",
+            args.out
+                .join(saebaram_clean::manifest::MANIFEST_FILE_NAME)
+                .display()
+        );
     } else {
         println!(
             "Blocked files were not written and no manifest was written: fix or remove them and clean again into an empty folder."
