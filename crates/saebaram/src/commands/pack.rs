@@ -124,7 +124,7 @@ fn parse_size(s: &str) -> anyhow::Result<u64> {
         .parse()
         .with_context(|| format!("--size {s:?}: not a number"))?;
     let bytes = n * mult;
-    if !(bytes.is_finite() && bytes >= 1.0 && bytes < 1e15) {
+    if !(1.0..1e15).contains(&bytes) {
         bail!("--size {s:?}: out of range");
     }
     Ok(bytes as u64)
