@@ -266,6 +266,7 @@ fn flash_one(
     }
 
     // Write the image and the zeros after it.
+    emit(Phase::Writing, 0, spec.size);
     let mut buf = AlignedBuf::new(CHUNK);
     let mut hasher = blake3::Hasher::new();
     let mut at = 0u64;
@@ -313,6 +314,7 @@ fn flash_one(
     emit(Phase::Syncing, 1, 1);
 
     // Read back everything written.
+    emit(Phase::Verifying, 0, limit);
     let mut hasher = blake3::Hasher::new();
     let mut at = 0u64;
     while at < limit {

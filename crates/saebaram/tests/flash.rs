@@ -622,3 +622,44 @@ fn flash_rejects_an_emulated_fake_drive_and_writes_the_others() {
     drop(fake_loop);
     drop(emu);
 }
+
+/// The real pipeline: an image and manifest built by `saebaram pack`, then flashed.
+#[test]
+fn flashes_an_image_built_by_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("library");
+    fs::create_dir_all(lib.join("docs")).unwrap();
+    fs::write(lib.join("docs/readme.txt"), "새바람 test payload\n").unwrap();
+    let img = dir.path().join("payload.img");
+    let o = run(&[
+        "pack",
+        &lib.display().to_string(),
+        "--out",
+        &img.display().to_string(),
+        "--fit",
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "pack: {}", text(&o));
+    let data = fs::read(&img).unwrap();
+    let targets: Vec<PathBuf> = (0..2)
+        .map(|i| dir.path().join(format!("t{i}.bin")))
+        .collect();
+    for t in &targets {
+        junk_file(t, data.len() + 3 * MIB);
+    }
+    let mut args = vec![
+        "flash".to_string(),
+        "--to-files".into(),
+        "--json".into(),
+        img.display().to_string(),
+    ];
+    args.extend(targets.iter().map(|t| t.display().to_string()));
+    let o = bin().args(&args).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["passed"], 2, "{report}");
+    for t in &targets {
+        assert_flashed(&fs::read(t).unwrap(), &data);
+    }
+}
