@@ -457,6 +457,8 @@ fn secure_pragmas(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn durability_pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    // Another saebaram process writing (e.g. `flash --record` during `records add`): wait.
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
     // Rollback journal, fsync'd: a kill at any moment loses at most the transaction in
     // flight. The journal holds encrypted pages only.
     conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
