@@ -451,7 +451,8 @@ impl Cube {
         let u = mix(self.at(d, &c, lo, l.u), self.at(d, &c, hi, l.u));
         let v = mix(self.at(d, &c, lo, l.v), self.at(d, &c, hi, l.v));
         let (plo, phi) = (self.levels_hpa[lo], self.levels_hpa[hi]);
-        let p = (plo.ln() + (phi.ln() - plo.ln()) * f).exp();
+        // ln p linear in height within the layer; p_lo^(1-f) * p_hi^f costs one ln + exp.
+        let p = plo * ((phi / plo).ln() * f).exp();
         let temp = l
             .temp
             .map(|tv| mix(self.at(d, &c, lo, tv), self.at(d, &c, hi, tv)))

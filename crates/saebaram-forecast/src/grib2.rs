@@ -630,12 +630,39 @@ impl Assembly {
                 note: format!("geopotential height derived hypsometrically from {temp}, {anchor}"),
             });
         }
+        // A wind level without temperature but with a real gh next to a level with real gh
+        // and t: the layer's mean temperature follows from its thickness (hypsometric
+        // equation), and the level's temperature from that mean and the neighbour's.
+        let mut thick: BTreeMap<i64, usize> = BTreeMap::new();
         for &l in &wind_levels {
-            if !has(l, Var::T) {
-                derived.push(Derivation {
+            if has(l, Var::T) {
+                continue;
+            }
+            let k = all_levels.iter().position(|&a| a == l).unwrap_or(0);
+            let neighbour = [k.checked_sub(1), Some(k + 1)]
+                .into_iter()
+                .flatten()
+                .filter(|&j| j < all_levels.len())
+                .find(|&j| {
+                    has(l, Var::Gh) && has(all_levels[j], Var::Gh) && has(all_levels[j], Var::T)
+                });
+            match neighbour {
+                Some(j) => {
+                    thick.insert(l, j);
+                    derived.push(Derivation {
+                        level_hpa: Some(hpa(l)),
+                        note: format!(
+                            "temperature derived from the thickness between gh {} and gh {} hPa and t {} hPa",
+                            hpa(l),
+                            hpa(all_levels[j]),
+                            hpa(all_levels[j])
+                        ),
+                    });
+                }
+                None => derived.push(Derivation {
                     level_hpa: Some(hpa(l)),
                     note: "no temperature: air density from the ISA".into(),
-                });
+                }),
             }
         }
         let grid = crop.grid;
@@ -695,6 +722,15 @@ impl Assembly {
                         slot[2] = z[k] as f32;
                         slot[3] = if has(l, Var::T) {
                             get(Var::T)
+                        } else if let Some(&j) = thick.get(&l) {
+                            // z_k - z_j = (R/g) * Tmean * ln(p_j / p_k), Tmean = (T_k + T_j) / 2.
+                            let tmean = (z[k] - z[j]) / (rg * (p_pa[j] / p_pa[k]).ln());
+                            let tk_ = 2.0 * tmean - tk[j];
+                            if tk_.is_finite() && (150.0..350.0).contains(&tk_) {
+                                tk_ as f32
+                            } else {
+                                f32::NAN
+                            }
                         } else {
                             f32::NAN
                         };

@@ -104,8 +104,20 @@ fn embedded_matches_eccodes_at_reference_points() {
         f.info()
             .derived
             .iter()
-            .any(|d| d.level_hpa == Some(300.0) && d.note.contains("ISA"))
+            .any(|d| d.level_hpa == Some(300.0) && d.note.contains("thickness"))
     );
+    // 300 hPa temperature from the 500-300 hPa thickness: a plausible June value (-40 C).
+    let t300 = f
+        .sample_level(0.0, PAJU.0, PAJU.1, 300.0)
+        .expect("300")
+        .temperature_k;
+    assert!(
+        t300.is_some_and(|t| (225.0..245.0).contains(&t)),
+        "{t300:?}"
+    );
+    // Mid-troposphere density now comes from temperatures, not the ISA.
+    let mid = f.sample_alt(0.0, PAJU.0, PAJU.1, 5000.0).expect("5 km");
+    assert!(mid.temperature_k.is_some());
     assert_eq!(f.info().inventory.len(), 20);
 }
 
