@@ -750,3 +750,31 @@ fn flash_record_stores_the_batch_and_it_shows_in_the_report() {
     let report: serde_json::Value = serde_json::from_str(&today).unwrap();
     assert_eq!(report["batch_total"]["passed"], 2);
 }
+
+#[test]
+fn init_uses_the_real_argon2id_cost_unless_the_test_knob_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("real.db");
+    let out = Command::new(BIN)
+        .args(["records", "--db", db.to_str().unwrap(), "init"])
+        .env_remove("SAEBARAM_RECORDS_KDF")
+        .env("SAEBARAM_RECORDS_PASSPHRASE", "real cost")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Argon2id m=64 MiB, t=3, p=1"));
+    // The clear header: marker, log2(memory KiB) = 16, passes 3, lanes 1.
+    let bytes = std::fs::read(&db).unwrap();
+    assert_eq!(&bytes[..4], &[0xEB, 16, 3, 1]);
+
+    let other = dir.path().join("other.db");
+    let out = Command::new(BIN)
+        .args(["records", "--db", other.to_str().unwrap(), "init"])
+        .env("SAEBARAM_RECORDS_KDF", "cheap")
+        .env("SAEBARAM_RECORDS_PASSPHRASE", "x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("only accepted value is `test`"));
+    assert!(!other.exists());
+}
