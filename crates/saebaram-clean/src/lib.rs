@@ -69,7 +69,7 @@ pub mod fuzzing {
             Some((s, r)) => (*s, r),
             None => return false,
         };
-        let r = match (family, sel % 6) {
+        let r = match (family, sel % 7) {
             ("image", 0) => formats::jpeg::clean(rest, &cx, &mut removed),
             ("image", 1) => formats::png::clean(rest, &cx, &mut removed),
             ("image", 2) => formats::riff::clean_webp(rest, &cx, &mut removed),
@@ -81,7 +81,8 @@ pub mod fuzzing {
             ("av", 2) => formats::riff::clean_wav(rest, &cx, &mut removed),
             ("av", 3) => formats::riff::clean_avi(rest, &cx, &mut removed),
             ("av", 4) => formats::isobmff::clean(rest, &cx, &mut removed),
-            ("av", _) => formats::matroska::clean(rest, &cx, &mut removed),
+            ("av", 5) => formats::matroska::clean(rest, &cx, &mut removed),
+            ("av", _) => formats::ogg::clean(rest, &cx, &mut removed),
             ("redstar", _) => crate::redstar::strip(rest).map(|(b, _)| b.to_vec()),
             ("text", _) => formats::text::clean_html(rest, &cx, &mut removed),
             _ => return crate::clean_bytes("fuzz.bin", data, &cfg).result.is_ok(),

@@ -70,7 +70,7 @@ pub(crate) fn clean_member(
         Format::Zip => formats::zipdoc::clean(data, &cx, removed),
         Format::Mp3 => formats::sound::clean_mp3(data, &cx, removed),
         Format::Flac => formats::sound::clean_flac(data, &cx, removed),
-        Format::Ogg => Err(block!("Ogg (Vorbis/Opus) is not supported yet")),
+        Format::Ogg => formats::ogg::clean(data, &cx, removed),
         Format::IsoBmff => formats::isobmff::clean(data, &cx, removed),
         Format::Matroska => formats::matroska::clean(data, &cx, removed),
         Format::Html => formats::text::clean_html(data, &cx, removed),

@@ -8,6 +8,7 @@ pub(crate) mod gif;
 pub(crate) mod isobmff;
 pub(crate) mod jpeg;
 pub(crate) mod matroska;
+pub(crate) mod ogg;
 pub(crate) mod pdf;
 pub(crate) mod png;
 pub(crate) mod riff;

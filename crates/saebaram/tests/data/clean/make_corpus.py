@@ -34,7 +34,7 @@ PLANTED = [
     "PlantedDocxAuthor", "PlantedEditor", "PlantedDocxCompany",
     "PlantedOdtCreator", "PlantedOdtAnnotator", "PlantedPrinter",
     "PlantedEpubContributor", "PlantedEpubGenerator",
-    "PlantedMp3Artist", "PlantedFlacArtist", "PlantedWavArtist", "PlantedM4aArtist",
+    "PlantedMp3Artist", "PlantedOggArtist", "PlantedOpusArtist", "PlantedFlacArtist", "PlantedWavArtist", "PlantedM4aArtist",
     "PlantedMp4Title", "PlantedMake", "PlantedModel", "PlantedMkvTitle", "PlantedWebmTitle",
     "PlantedAviTitle", "PlantedHtmlAuthor", "PlantedGenerator", "intranet.example",
 ]
@@ -208,6 +208,8 @@ run(*FF, *SINE, "-i", g("drawing.png"), "-map", "0", "-map", "1", "-c:v", "copy"
 run(*FF, *SINE, "-metadata", "artist=PlantedFlacArtist", "-metadata", "encoder=PlantedSoftware", g("media", "song.flac"))
 run(*FF, *SINE, "-metadata", "artist=PlantedWavArtist", g("media", "song.wav"))
 run(*FF, *SINE, "-c:a", "aac", "-metadata", "artist=PlantedM4aArtist", g("media", "song.m4a"))
+run(*FF, *SINE, "-c:a", "libvorbis", "-metadata", "artist=PlantedOggArtist", g("media", "song.ogg"))
+run(*FF, *SINE, "-c:a", "libopus", "-metadata", "artist=PlantedOpusArtist", g("media", "song.opus"))
 run(*FF, *VID, *SINE, "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-metadata", "title=PlantedMp4Title",
     "-metadata", "location=+39.0392+125.7625/", "-metadata", "make=PlantedMake", "-metadata", "model=PlantedModel",
     "-movflags", "+use_metadata_tags", g("media", "clip.mp4"))

@@ -145,8 +145,8 @@ for rel in sorted(files):
                     problem(rel, f"pixels of frame {k} changed")
         except Exception as e:  # noqa: BLE001 - any decoder failure is a problem
             problem(rel, f"does not decode: {e}")
-    if ext in ("mp3", "flac", "wav", "m4a", "mp4", "mov", "mkv", "webm", "avi"):
-        audio = ext in ("mp3", "flac", "wav", "m4a")
+    if ext in ("mp3", "flac", "wav", "m4a", "ogg", "opus", "mp4", "mov", "mkv", "webm", "avi"):
+        audio = ext in ("mp3", "flac", "wav", "m4a", "ogg", "opus")
         fa, fb = framemd5(src, audio), framemd5(dst, audio)
         if fb is None:
             problem(rel, "ffmpeg cannot read the output")
