@@ -800,6 +800,57 @@ mod tests {
     }
 
     #[test]
+    fn xlsx_and_pptx_identities_removed() {
+        let cfg = Config::default();
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
+        let workbook = br#"<workbook xmlns:x15ac="a" xmlns:xr="b"><x15ac:absPath url="C:\Users\kimchol\Desktop\"/><xr:revisionPtr documentId="13_ncr:1_{ABC}"/><sheets/></workbook>"#;
+        let comments =
+            b"<comments><authors><author>Kim Chol</author></authors><commentList/></comments>";
+        let persons = br#"<personList><person displayName="Kim Chol" id="{1}" userId="kim@example.org" providerId="AD"/></personList>"#;
+        let x = make_zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("xl/workbook.xml", workbook),
+            ("xl/comments1.xml", comments),
+            ("xl/persons/person.xml", persons),
+        ]);
+        let out = clean(&x, &cx, &mut vec![]).unwrap();
+        let (members, _) = read_members(&out, &cx).unwrap();
+        for m in &members {
+            let s = String::from_utf8_lossy(&m.data);
+            assert!(
+                !s.contains("kim") && !s.contains("Kim") && !s.contains("ABC"),
+                "{}: {s}",
+                m.name
+            );
+        }
+        let p = make_zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("ppt/commentAuthors.xml", br#"<p:cmAuthorLst xmlns:p="p"><p:cmAuthor id="1" name="Kim Chol" initials="KC" lastIdx="1" clrIdx="0"/></p:cmAuthorLst>"#),
+            ("ppt/printerSettings/printerSettings1.bin", b"HP LaserJet in Kim's office"),
+        ]);
+        assert!(
+            clean(&p, &cx, &mut vec![])
+                .unwrap_err()
+                .0
+                .contains("printer settings")
+        );
+        let p = make_zip(&[
+            ("[Content_Types].xml", b"<Types/>"),
+            ("ppt/commentAuthors.xml", br#"<p:cmAuthorLst xmlns:p="p"><p:cmAuthor id="1" name="Kim Chol" initials="KC" lastIdx="1" clrIdx="0"/></p:cmAuthorLst>"#),
+        ]);
+        let out = clean(&p, &cx, &mut vec![]).unwrap();
+        let (members, _) = read_members(&out, &cx).unwrap();
+        assert!(
+            !members
+                .iter()
+                .any(|m| m.data.windows(3).any(|w| w == b"Kim" || w == b"KC\""))
+        );
+    }
+
+    #[test]
     fn epub_keeps_identifier_and_mimetype_first() {
         let cfg = Config::default();
         let cx = Ctx {
