@@ -25,6 +25,7 @@ use crate::manifest::{
 };
 use crate::names::{self, ShortName};
 use crate::policy::{EntryTimes, SeedRng, TimeSource, TimestampPolicy};
+use crate::treehash::ImageHasher;
 
 /// Bytes per sector.
 pub const SECTOR: u64 = 512;
@@ -691,7 +692,7 @@ struct Sink {
     file: File,
     path: PathBuf,
     pos: u64,
-    hasher: blake3::Hasher,
+    hasher: ImageHasher,
     zeros: Vec<u8>,
     /// Bytes actually written (for the disk-full message).
     written: u64,
@@ -717,16 +718,7 @@ impl Sink {
         if pos == self.pos {
             return Ok(());
         }
-        let mut left = pos - self.pos;
-        while left > 0 {
-            let n = left.min(self.zeros.len() as u64) as usize;
-            if n >= 1 << 20 {
-                self.hasher.update_rayon(&self.zeros[..n]);
-            } else {
-                self.hasher.update(&self.zeros[..n]);
-            }
-            left -= n as u64;
-        }
+        self.hasher.zeros_until(pos, &self.zeros);
         self.file
             .seek(SeekFrom::Start(pos))
             .map_err(|e| self.err(e))?;
@@ -798,7 +790,7 @@ pub fn pack(
         file,
         path: out.to_owned(),
         pos: 0,
-        hasher: blake3::Hasher::new(),
+        hasher: ImageHasher::new(plan.image_size, g.cluster_offset(plan.used_end)),
         zeros: vec![0u8; 16 << 20],
         written: 0,
     };
@@ -950,8 +942,9 @@ pub fn pack(
         .set_len(plan.image_size)
         .map_err(|e| sink.err(e))?;
     sink.file.sync_all().map_err(|e| sink.err(e))?;
-    let image_hash = hex(&sink.hasher.finalize());
-    drop(sink);
+    let Sink { file, hasher, .. } = sink;
+    drop(file);
+    let image_hash = hex(&hasher.finalize());
     tmp.persist(out).map_err(|e| PackError::Write {
         path: out.to_owned(),
         source: e.error,

@@ -26,6 +26,7 @@ pub mod manifest;
 pub mod names;
 pub mod policy;
 pub mod reader;
+pub mod treehash;
 pub mod verify;
 
 pub use fat32::{ImageSize, PackError, PackOptions, pack};
