@@ -347,7 +347,7 @@ fn rings(layer: Layer, f: &geojson::Feature) -> Result<Rings, GeoError> {
 }
 
 impl Geo {
-    /// The embedded layers, parsed and indexed on first use (about 50 ms), then shared.
+    /// The embedded layers, parsed and indexed on first use (about 40 ms in release), then shared.
     ///
     /// # Panics
     /// Only if the embedded data is broken, which the crate's tests rule out; use
