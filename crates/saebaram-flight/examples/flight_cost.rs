@@ -1,0 +1,68 @@
+//! Runs one of the bench workloads N times, for instruction counts under callgrind:
+//! `valgrind --tool=callgrind target/release/examples/flight_cost p0 1001` minus `... p0 1`,
+//! divided by 1000, is the instructions per flight.
+
+use saebaram_flight::*;
+use saebaram_forecast::Forecast;
+
+const GFS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
+);
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().unwrap_or_else(|| "p0".into());
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let (f, burst) = match Forecast::open(std::path::Path::new(GFS)) {
+        Ok(f) => (f, 10_000.0),
+        Err(_) => (Forecast::embedded().expect("embedded forecast"), 9_000.0),
+    };
+    let t0 = f.info().run_unix_s as f64;
+    let launch = Point {
+        t_unix_s: t0,
+        lat: 37.89,
+        lon: 126.74,
+        alt_m: 15.0,
+    };
+    let mut sink = 0.0;
+    match what.as_str() {
+        "p0" => {
+            let mut p = Profile::preset("standard").expect("preset");
+            p.carrier = Carrier::Standard(Standard {
+                ascent_m_s: 5.0,
+                burst_alt_m: burst,
+                descent_m_s: 5.0,
+            });
+            for _ in 0..n {
+                let c = flight::fly_carrier(
+                    &f,
+                    &FlatEarth,
+                    &p,
+                    &Draw::nominal(&p, launch),
+                    None,
+                    false,
+                )
+                .expect("flies");
+                sink += c.landing.map_or(0.0, |l| l.point.lat);
+            }
+        }
+        "member" => {
+            // One ensemble member of the P1 + timer + 500-leaflet ensemble (n members).
+            let mut p = Profile::preset("ffnk-tube").expect("preset");
+            p.release = Release::Timer {
+                stages: vec![TimerStage {
+                    after_h: 0.25,
+                    fraction: 1.0,
+                }],
+                jitter: 0.1,
+                p_fail: 0.1,
+            };
+            let spec = EnsembleSpec::new(n as u32, 1, t0);
+            let r = run_window(&f, &FlatEarth, &p, &spec, 0, launch).expect("runs");
+            sink += r.leaflets_total as f64;
+        }
+        other => panic!("unknown workload {other}: p0 or member"),
+    }
+    println!("{sink}");
+}
