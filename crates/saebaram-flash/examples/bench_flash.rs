@@ -1,7 +1,7 @@
 //! Four throttled drives at once versus one: `saebaram flash` (the real binary) on
 //! emulated USB 2.0 drives (FUSE file + loop device, throttled to 30 MB/s write and
-//! 35 MB/s read per drive, each drive on its own FUSE threads, as separate USB sticks
-//! would be). Aggregate throughput = bytes written and verified on all drives / wall
+//! 35 MB/s read per drive by a deadline-based bus model in the FUSE server, each drive
+//! on its own FUSE threads, as separate USB sticks would be). Aggregate throughput = bytes written and verified on all drives / wall
 //! time; the goal is at least 90 % of four times the single-drive throughput.
 //!
 //! Run as root: `cargo run --release -p saebaram-flash --example bench_flash -- \
@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use fuse_fake::{Emulated, Loop};
-use saebaram_flash::fakes::{FakeDrive, Throttled};
+use saebaram_flash::fakes::FakeDrive;
 
 const MIB: u64 = 1 << 20;
 const DRIVE: u64 = 128 * MIB;
@@ -51,9 +51,9 @@ fn make_image(dir: &Path) -> PathBuf {
 fn flash(n: usize, saebaram: &Path, image: &Path, scratch: &Path, round: usize) -> (f64, u64) {
     let emus: Vec<Emulated> = (0..n)
         .map(|i| {
-            let d = Throttled::new(FakeDrive::genuine(DRIVE), WRITE_BPS, READ_BPS);
-            Emulated::mount(&scratch.join(format!("r{round}-n{n}-d{i}")), Box::new(d))
-                .expect("FUSE mount")
+            let d = FakeDrive::genuine(DRIVE);
+            let dir = scratch.join(format!("r{round}-n{n}-d{i}"));
+            Emulated::mount_throttled(&dir, Box::new(d), WRITE_BPS, READ_BPS).expect("FUSE mount")
         })
         .collect();
     let loops: Vec<Loop> = emus.iter().map(|e| Loop::attach(&e.file, &[])).collect();

@@ -122,6 +122,10 @@ fn main() {
         .iter()
         .position(|a| a == "--case")
         .and_then(|i| args.get(i + 1));
+    let only_tool: Option<&String> = args
+        .iter()
+        .position(|a| a == "--tool")
+        .and_then(|i| args.get(i + 1));
     let scratch = tempfile::tempdir().expect("scratch dir");
     let cases = [
         Case {
@@ -158,6 +162,9 @@ fn main() {
             continue;
         }
         for tool in ["f3probe", "saebaram"] {
+            if only_tool.is_some_and(|t| t != tool) {
+                continue;
+            }
             let results: Vec<Run> = (0..runs)
                 .map(|_| run_tool(tool, &saebaram, case, scratch.path()))
                 .collect();

@@ -33,6 +33,36 @@ const SECTOR: u64 = 512;
 struct DriveFs {
     device: Mutex<Box<dyn Device>>,
     len: u64,
+    /// (write, read) bytes per second; 0 = unlimited.
+    rates: (u64, u64),
+    /// When the emulated bus is free again (deadline-based throttle: the time spent
+    /// serving a request counts against its budget, unlike a fixed sleep).
+    bus_free: Mutex<Option<std::time::Instant>>,
+}
+
+impl DriveFs {
+    /// Reserves the bus for `bytes` at `rate` and returns when that slot ends.
+    fn reserve(&self, bytes: usize, rate: u64) -> Option<std::time::Instant> {
+        if rate == 0 {
+            return None;
+        }
+        let cost = Duration::from_secs_f64(bytes as f64 / rate as f64);
+        let now = std::time::Instant::now();
+        let mut free = self.bus_free.lock().ok()?;
+        let start = free.map_or(now, |f| f.max(now));
+        let end = start + cost;
+        *free = Some(end);
+        Some(end)
+    }
+}
+
+fn wait_until(deadline: Option<std::time::Instant>) {
+    if let Some(d) = deadline {
+        let now = std::time::Instant::now();
+        if d > now {
+            std::thread::sleep(d - now);
+        }
+    }
 }
 
 fn attr(ino: INodeNo, len: u64) -> FileAttr {
@@ -158,7 +188,10 @@ impl Filesystem for DriveFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyData,
     ) {
-        match self.read_range(offset, size as usize) {
+        let slot = self.reserve(size as usize, self.rates.1);
+        let result = self.read_range(offset, size as usize);
+        wait_until(slot);
+        match result {
             Ok(data) => reply.data(&data),
             Err(e) => reply.error(errno(&e)),
         }
@@ -176,7 +209,10 @@ impl Filesystem for DriveFs {
         _lock_owner: Option<LockOwner>,
         reply: ReplyWrite,
     ) {
-        match self.write_range(offset, data) {
+        let slot = self.reserve(data.len(), self.rates.0);
+        let result = self.write_range(offset, data);
+        wait_until(slot);
+        match result {
             Ok(()) => reply.written(data.len() as u32),
             Err(e) => reply.error(errno(&e)),
         }
@@ -225,11 +261,24 @@ impl Emulated {
     /// Mounts `device` as `<mountpoint>/drive`. Fails with a clear message when FUSE is
     /// not available (no `/dev/fuse`, not root).
     pub fn mount(mountpoint: &Path, device: Box<dyn Device>) -> io::Result<Emulated> {
+        Self::mount_throttled(mountpoint, device, 0, 0)
+    }
+
+    /// Like [`Emulated::mount`], limited to `write_bps` and `read_bps` bytes per second
+    /// (a USB 2.0 stick: about 30 MB/s write, 35 MB/s read).
+    pub fn mount_throttled(
+        mountpoint: &Path,
+        device: Box<dyn Device>,
+        write_bps: u64,
+        read_bps: u64,
+    ) -> io::Result<Emulated> {
         std::fs::create_dir_all(mountpoint)?;
         let len = device.len();
         let fs = DriveFs {
             device: Mutex::new(device),
             len,
+            rates: (write_bps, read_bps),
+            bus_free: Mutex::new(None),
         };
         let mut config = Config::default();
         config.mount_options = vec![
