@@ -221,10 +221,86 @@ fn compact_layer(layer: &'static str, fc: &Value) -> Result<Value, MapError> {
             }
         }
         out.push(
-            json!({"type": "Feature", "properties": props, "geometry": round_coords(geometry)}),
+            json!({"type": "Feature", "properties": props, "geometry": round_coords(&simplify_geometry(geometry))}),
         );
     }
     Ok(json!({"type": "FeatureCollection", "features": out}))
+}
+
+/// Lines and rings of the base map are thinned with Douglas–Peucker at this tolerance
+/// (degrees; about 90 m, under a pixel up to zoom 10). It halves the base map's points and
+/// its drawing time; Natural Earth 1:10m is not more precise than that anyway.
+const SIMPLIFY_DEG: f64 = 0.0008;
+
+fn simplify_geometry(g: &Value) -> Value {
+    let depth = match g.get("type").and_then(Value::as_str) {
+        Some("LineString") => 1,
+        Some("MultiLineString" | "Polygon") => 2,
+        Some("MultiPolygon") => 3,
+        _ => return g.clone(),
+    };
+    let mut out = g.clone();
+    if let Some(c) = out.get_mut("coordinates") {
+        simplify_nested(c, depth);
+    }
+    out
+}
+
+fn simplify_nested(v: &mut Value, depth: u32) {
+    let Value::Array(items) = v else { return };
+    if depth > 1 {
+        for item in items {
+            simplify_nested(item, depth - 1);
+        }
+        return;
+    }
+    let pts: Option<Vec<(f64, f64)>> = items
+        .iter()
+        .map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+        .collect();
+    let Some(pts) = pts else { return };
+    let closed = pts.len() > 3 && pts.first() == pts.last();
+    let keep = douglas_peucker(&pts, SIMPLIFY_DEG);
+    // A ring must keep at least 4 positions (3 corners and the closing one).
+    if closed && keep.len() < 4 {
+        return;
+    }
+    *items = keep.into_iter().map(|i| items[i].clone()).collect();
+}
+
+/// Indices of the points Douglas–Peucker keeps (first and last always), iteratively.
+fn douglas_peucker(pts: &[(f64, f64)], tol: f64) -> Vec<usize> {
+    let n = pts.len();
+    if n < 3 {
+        return (0..n).collect();
+    }
+    let mut keep = vec![false; n];
+    keep[0] = true;
+    keep[n - 1] = true;
+    let mut stack = vec![(0usize, n - 1)];
+    while let Some((a, b)) = stack.pop() {
+        let (ax, ay) = pts[a];
+        let (bx, by) = pts[b];
+        let (dx, dy) = (bx - ax, by - ay);
+        let len = (dx * dx + dy * dy).sqrt();
+        let mut best = (0.0, a);
+        for (i, &(px, py)) in pts.iter().enumerate().take(b).skip(a + 1) {
+            let d = if len == 0.0 {
+                ((px - ax).powi(2) + (py - ay).powi(2)).sqrt()
+            } else {
+                ((px - ax) * dy - (py - ay) * dx).abs() / len
+            };
+            if d > best.0 {
+                best = (d, i);
+            }
+        }
+        if best.0 > tol {
+            keep[best.1] = true;
+            stack.push((a, best.1));
+            stack.push((best.1, b));
+        }
+    }
+    (0..n).filter(|&i| keep[i]).collect()
 }
 
 fn round_coords(v: &Value) -> Value {
@@ -397,21 +473,47 @@ fn density_cells(
     ))
 }
 
-fn contour_rings(cells: &[Cell], cell: f64, level: f64) -> Value {
+/// The rings of the `level` contour, chain-coded: `[row, col, "NESW…"]`, the first corner
+/// in grid units (multiply by the cell size for degrees) and one letter per unit edge
+/// (N = row + 1, S = row - 1, E = col + 1, W = col - 1). A ring of 700 corners costs about
+/// 710 bytes instead of 10 kB of coordinates.
+fn contour_rings(cells: &[Cell], level: f64) -> Value {
     let set = contour::region(cells, level);
     let rings = contour::outline(&set);
     Value::Array(
         rings
             .iter()
-            .map(|r| {
-                let pts: Vec<(f64, f64)> = r
-                    .iter()
-                    .map(|&(row, col)| (row as f64 * cell, col as f64 * cell))
-                    .collect();
-                flat(&pts, 4)
+            .filter_map(|r| {
+                let (&(row, col), rest) = r.split_first()?;
+                let mut code = String::with_capacity(rest.len());
+                let mut at = (row, col);
+                for &p in rest {
+                    code.push(match (p.0 - at.0, p.1 - at.1) {
+                        (1, 0) => 'N',
+                        (-1, 0) => 'S',
+                        (0, 1) => 'E',
+                        _ => 'W',
+                    });
+                    at = p;
+                }
+                Some(json!([row, col, code]))
             })
             .collect(),
     )
+}
+
+/// A track as integers in thousandths of a degree (about 110 m): the first point, then
+/// differences, `[lat0, lon0, dlat1, dlon1, …]`.
+fn delta_track(points: &[(f64, f64)]) -> Value {
+    let mut out = Vec::with_capacity(points.len() * 2);
+    let mut prev = (0i64, 0i64);
+    for &(lat, lon) in points {
+        let p = ((lat * 1000.0).round() as i64, (lon * 1000.0).round() as i64);
+        out.push(json!(p.0 - prev.0));
+        out.push(json!(p.1 - prev.1));
+        prev = p;
+    }
+    Value::Array(out)
 }
 
 /// Index of a short label in the page's shared label list (payload kinds, outcomes).
@@ -474,14 +576,21 @@ fn window(w: &Value, i: usize, labels: &mut Vec<String>) -> Result<Value, MapErr
                 .enumerate()
                 .map(|(n, p)| point(p, &format!("{here}[{n}]")))
                 .collect::<Result<Vec<_>, _>>()?;
-            tracks.push(flat(&thin(&pts, MAX_TRACK_POINTS), 3));
+            tracks.push(delta_track(&thin(&pts, MAX_TRACK_POINTS)));
         }
     }
     let smoothed = contour::smooth(&contour::smooth(&cells));
+    // The heat layer only shows each cell relative to the densest: 1..=99 per cent of it,
+    // rows and columns relative to the window's first cell.
+    let max = cells.iter().map(|c| c.mass).fold(0.0, f64::max);
+    let (r0, c0) = cells.first().map_or((0, 0), |c| (c.row, c.col));
     let dens: Vec<Value> = cells
         .iter()
-        .filter(|c| c.mass > 0.0)
-        .flat_map(|c| [json!(c.row), json!(c.col), round(c.mass, 5)])
+        .filter(|c| c.mass > 0.0 && max > 0.0)
+        .flat_map(|c| {
+            let q = (99.0 * c.mass / max).ceil().clamp(1.0, 99.0) as u64;
+            [json!(c.row - r0), json!(c.col - c0), json!(q)]
+        })
         .collect();
     Ok(json!({
         "t": time,
@@ -502,9 +611,9 @@ fn window(w: &Value, i: usize, labels: &mut Vec<String>) -> Result<Value, MapErr
         // Per landing, indices into `labels` (empty when the plan does not say).
         "pk": if kinds.len() * 3 == land_len { Value::Array(kinds) } else { json!([]) },
         "oc": if outcomes.len() * 3 == land_len { Value::Array(outcomes) } else { json!([]) },
-        "dens": {"cell": cell, "cells": dens},
-        "c50": contour_rings(&smoothed, cell, 0.5),
-        "c90": contour_rings(&smoothed, cell, 0.9),
+        "dens": {"cell": cell, "r0": r0, "c0": c0, "cells": dens},
+        "c50": contour_rings(&smoothed, 0.5),
+        "c90": contour_rings(&smoothed, 0.9),
         "tracks": tracks,
     }))
 }
@@ -792,8 +901,11 @@ mod tests {
         assert_eq!(ts.len(), MAX_TRACKS_PER_WINDOW);
         let t0 = ts[0].as_array().unwrap();
         assert_eq!(t0.len(), 2 * MAX_TRACK_POINTS);
-        assert_eq!(t0[0], json!(37.0));
-        assert_eq!(t0[t0.len() - 2], json!(37.999));
+        // Delta-coded thousandths of a degree: the sum of the latitudes is the last one.
+        assert_eq!(t0[0], json!(37000));
+        assert_eq!(t0[1], json!(126000));
+        let last_lat: i64 = t0.iter().step_by(2).map(|v| v.as_i64().unwrap()).sum();
+        assert_eq!(last_lat, 37999);
     }
 
     #[test]
@@ -803,21 +915,39 @@ mod tests {
         let d = plan(&v, &BaseMap::default(), Lang::En).unwrap();
         let w = &d["windows"][0];
         assert_eq!(w["dens"]["cell"], 0.1);
-        assert_eq!(w["dens"]["cells"].as_array().unwrap().len(), 9);
+        let cells = w["dens"]["cells"].as_array().unwrap();
+        assert_eq!(cells.len(), 9);
+        // Relative to the first cell (row 380, col 1260), per cent of the densest.
+        assert_eq!(
+            (w["dens"]["r0"].as_i64(), w["dens"]["c0"].as_i64()),
+            (Some(380), Some(1260))
+        );
+        assert_eq!(cells[..3], [json!(0), json!(0), json!(99)]);
+        assert_eq!(cells[3..6], [json!(1), json!(0), json!(50)]);
+        assert_eq!(cells[6..9], [json!(10), json!(10), json!(17)]);
         // Contours are of the smoothed density: the 50 % area is around the densest cell,
         // the 90 % area one connected block around the two dense cells, not the far one.
+        // Decode the chain code as the page does; latitudes in degrees.
         let ring_lats = |k: &str| -> Vec<f64> {
-            w[k].as_array()
-                .unwrap()
-                .iter()
-                .flat_map(|r| {
-                    r.as_array()
-                        .unwrap()
-                        .iter()
-                        .step_by(2)
-                        .map(|v| v.as_f64().unwrap())
-                })
-                .collect()
+            let mut lats = Vec::new();
+            for r in w[k].as_array().unwrap() {
+                let mut row = r[0].as_i64().unwrap();
+                lats.push(row as f64 * 0.1);
+                for ch in r[2].as_str().unwrap().chars() {
+                    row += match ch {
+                        'N' => 1,
+                        'S' => -1,
+                        _ => 0,
+                    };
+                    lats.push(row as f64 * 0.1);
+                }
+                assert_eq!(
+                    r[2].as_str().unwrap().matches('N').count(),
+                    r[2].as_str().unwrap().matches('S').count(),
+                    "ring closes"
+                );
+            }
+            lats.iter().map(|l| (l * 1e6).round() / 1e6).collect()
         };
         assert_eq!(w["c50"].as_array().unwrap().len(), 1, "{}", w["c50"]);
         assert!(
@@ -854,6 +984,34 @@ mod tests {
         };
         let e = plan(&plan_json(1, 1), &bad_base, Lang::Ko).unwrap_err();
         assert!(e.to_string().contains("dmz"), "{e}");
+    }
+
+    #[test]
+    fn base_lines_are_thinned_but_keep_shape_and_rings() {
+        // A straight line with tiny wiggles loses its inner points; a real corner stays.
+        let line: Vec<Value> = (0..=100)
+            .map(|i| {
+                json!([
+                    126.0 + i as f64 * 0.01,
+                    38.0 + if i % 2 == 0 { 0.0 } else { 0.0001 }
+                ])
+            })
+            .chain([json!([127.0, 39.0])])
+            .collect();
+        let g = simplify_geometry(&json!({"type": "LineString", "coordinates": line}));
+        let c = g["coordinates"].as_array().unwrap();
+        assert_eq!(c.len(), 3, "{c:?}");
+        assert_eq!(c[2], json!([127.0, 39.0]));
+        // A tiny closed ring keeps at least 4 positions.
+        let ring = json!({"type": "Polygon", "coordinates": [[[126.0, 38.0], [126.0001, 38.0], [126.0001, 38.0001], [126.0, 38.0]]]});
+        assert_eq!(
+            simplify_geometry(&ring)["coordinates"][0]
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
+        assert_eq!(douglas_peucker(&[(0.0, 0.0), (1.0, 1.0)], 0.1), vec![0, 1]);
     }
 
     #[test]

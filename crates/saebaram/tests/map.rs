@@ -48,7 +48,7 @@ impl Drop for Driver {
 
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(Duration::from_secs(60)))
+    s.set_read_timeout(Some(Duration::from_secs(180)))
         .map_err(|e| e.to_string())?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let req = format!(

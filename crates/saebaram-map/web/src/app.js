@@ -58,7 +58,9 @@
     }
   };
 
+  performance.mark('sb-start');
   var D = JSON.parse(document.getElementById('saebaram-data').textContent);
+  performance.mark('sb-parsed');
   var T = STRINGS[D.lang] || STRINGS.en;
   var app = document.getElementById('app');
   var state = { map: null, windowLayers: null, selected: null, bars: [], overlays: {}, counts: {} };
@@ -98,6 +100,27 @@
     if (!p) return '';
     if (D.lang === 'ko') return p.name_ko || p.NAME_KO || p.NAME_EN || p.name_en || p.NAME || p.name || '';
     return p.NAME_EN || p.name_en || p.NAME || p.name || '';
+  }
+  // A contour ring [row, col, "NESW..."] (grid corners, one letter per edge) to lat/lon,
+  // merging straight runs into one segment.
+  function unchain(r, cs) {
+    var row = r[0], col = r[1], code = r[2], out = [[row * cs, col * cs]], prev = '';
+    for (var i = 0; i < code.length; i++) {
+      var ch = code[i];
+      if (ch === 'N') row++; else if (ch === 'S') row--; else if (ch === 'E') col++; else col--;
+      if (ch === prev) out[out.length - 1] = [row * cs, col * cs]; else out.push([row * cs, col * cs]);
+      prev = ch;
+    }
+    return out;
+  }
+  // A track [lat0, lon0, dlat, dlon, ...] in thousandths of a degree to lat/lon.
+  function undelta(t) {
+    var out = [], lat = 0, lon = 0;
+    for (var i = 0; i + 1 < t.length; i += 2) {
+      lat += t[i]; lon += t[i + 1];
+      out.push([lat / 1000, lon / 1000]);
+    }
+    return out;
   }
   function kindName(k) { return (T.kinds && T.kinds[k]) || (T.labels && T.labels[k]) || k || ''; }
   function pairs(flat) {
@@ -169,6 +192,86 @@
     dlg.showModal();
   }
 
+  // ---------- canvas layers ----------
+  // A canvas redrawn after every move or zoom by a function of (context, project): for the
+  // static base map and the density it is several times faster than one Leaflet layer per
+  // polygon or cell. The canvas overhangs the view by a quarter on each side so that
+  // panning shows no blank edge before the redraw.
+  var CanvasLayer = L.Layer.extend({
+    initialize: function (draw, options) { this._drawFn = draw; L.setOptions(this, options); },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create('canvas', 'leaflet-zoom-hide');
+      this._canvas.style.pointerEvents = 'none';
+      this.getPane().appendChild(this._canvas);
+      map.on('moveend resize', this.redraw, this);
+      this.redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      this._canvas = null;
+      map.off('moveend resize', this.redraw, this);
+    },
+    // Several events in one frame (a fit is a zoom and a move) draw once, before the frame.
+    redraw: function () {
+      if (!this._frame) this._frame = L.Util.requestAnimFrame(this._redrawNow, this);
+    },
+    _redrawNow: function () {
+      this._frame = null;
+      var map = this._map, c = this._canvas;
+      if (!map || !c) return;
+      var size = map.getSize(), pad = 0.25, ratio = window.devicePixelRatio || 1;
+      var w = Math.round(size.x * (1 + 2 * pad)), h = Math.round(size.y * (1 + 2 * pad));
+      var ox = Math.round(-size.x * pad), oy = Math.round(-size.y * pad);
+      c.width = w * ratio; c.height = h * ratio;
+      c.style.width = w + 'px'; c.style.height = h + 'px';
+      L.DomUtil.setPosition(c, map.containerPointToLayerPoint([ox, oy]));
+      var g = c.getContext('2d');
+      g.setTransform(ratio, 0, 0, ratio, 0, 0);
+      g.clearRect(0, 0, w, h);
+      var project = function (lat, lon) {
+        var p = map.latLngToContainerPoint([lat, lon]);
+        return [p.x - ox, p.y - oy];
+      };
+      this._drawFn(g, project, map, L.bounds([ox, oy], [ox + w, oy + h]));
+    }
+  });
+
+  // Adds a GeoJSON geometry's rings and lines to the current path.
+  function tracePath(g, project, geom) {
+    if (!geom) return;
+    var line = function (pts, close) {
+      for (var i = 0; i < pts.length; i++) {
+        var p = project(pts[i][1], pts[i][0]);
+        if (i === 0) g.moveTo(p[0], p[1]); else g.lineTo(p[0], p[1]);
+      }
+      if (close) g.closePath();
+    };
+    var c = geom.coordinates;
+    if (geom.type === 'Polygon') c.forEach(function (r) { line(r, true); });
+    else if (geom.type === 'MultiPolygon') c.forEach(function (poly) { poly.forEach(function (r) { line(r, true); }); });
+    else if (geom.type === 'LineString') line(c, false);
+    else if (geom.type === 'MultiLineString') c.forEach(function (l) { line(l, false); });
+  }
+
+  function fillLayer(g, project, fc, style) {
+    (fc ? fc.features : []).forEach(function (f) {
+      var st = style(f.properties || {});
+      if (!st) return;
+      g.beginPath();
+      tracePath(g, project, f.geometry);
+      if (st.fill) { g.globalAlpha = st.fillOpacity == null ? 1 : st.fillOpacity; g.fillStyle = st.fill; g.fill('evenodd'); }
+      if (st.stroke) {
+        g.globalAlpha = st.opacity == null ? 1 : st.opacity;
+        g.strokeStyle = st.stroke; g.lineWidth = st.weight || 1;
+        g.setLineDash(st.dash || []);
+        g.lineJoin = 'round'; g.lineCap = 'round';
+        g.stroke();
+      }
+    });
+    g.globalAlpha = 1;
+    g.setLineDash([]);
+  }
+
   // ---------- base map ----------
   function pane(map, name, z) {
     var p = map.createPane(name);
@@ -178,25 +281,23 @@
 
   function baseMap(map) {
     var B = D.base || {};
-    var baseRenderer = L.canvas({ pane: 'sb-base', padding: 0.3 });
-    var lineRenderer = L.canvas({ pane: 'sb-lines', padding: 0.3 });
+    var lineRenderer = L.canvas({ pane: 'sb-prov', padding: 0.3 });
     var group = {};
-    if (B.countries) {
-      L.geoJSON(B.countries, {
-        renderer: baseRenderer, interactive: false,
-        style: function (f) {
-          var a = (f.properties || {}).ADM0_A3 || (f.properties || {}).adm0_a3;
-          var fill = a === 'PRK' ? '#f6e5da' : a === 'KOR' ? '#f2f1ec' : '#e9e7e1';
-          return { stroke: false, fillColor: fill, fillOpacity: 1 };
-        }
-      }).addTo(map);
-    }
-    if (B.dmz) {
-      L.geoJSON(B.dmz, {
-        renderer: baseRenderer, interactive: false,
-        style: function () { return { stroke: false, fillColor: '#f2b04c', fillOpacity: 0.55 }; }
-      }).addTo(map);
-    }
+    new CanvasLayer(function (g, project) {
+      fillLayer(g, project, B.countries, function (p) {
+        var a = p.ADM0_A3 || p.adm0_a3;
+        return { fill: a === 'PRK' ? '#f6e5da' : a === 'KOR' ? '#f2f1ec' : '#e9e7e1' };
+      });
+      fillLayer(g, project, B.dmz, function () { return { fill: '#f2b04c', fillOpacity: 0.55 }; });
+    }, { pane: 'sb-base' }).addTo(map);
+    new CanvasLayer(function (g, project) {
+      fillLayer(g, project, B.coastline, function () { return { stroke: '#6f8fa8', weight: 0.9 }; });
+      fillLayer(g, project, B.borders, function (p) {
+        if (p.kind === 'nk_sk_mdl_approx') return { stroke: '#9b1c1c', weight: 2, dash: [7, 4], opacity: 0.95 };
+        if (p.kind === 'dmz_north_edge') return { stroke: '#c08a3e', weight: 0.8, opacity: 0.8 };
+        return { stroke: '#4b5563', weight: 1.3, opacity: 0.9 };
+      });
+    }, { pane: 'sb-lines' }).addTo(map);
     if (B.provinces) {
       group.provinces = L.geoJSON(B.provinces, {
         renderer: lineRenderer,
@@ -207,23 +308,6 @@
         }
       }).addTo(map);
       state.counts.provinces = B.provinces.features.length;
-    }
-    if (B.coastline) {
-      L.geoJSON(B.coastline, {
-        renderer: lineRenderer, interactive: false,
-        style: function () { return { color: '#6f8fa8', weight: 0.9, opacity: 1 }; }
-      }).addTo(map);
-    }
-    if (B.borders) {
-      L.geoJSON(B.borders, {
-        renderer: lineRenderer, interactive: false,
-        style: function (f) {
-          var k = (f.properties || {}).kind;
-          if (k === 'nk_sk_mdl_approx') return { color: '#9b1c1c', weight: 2, dashArray: '7 4', opacity: 0.95 };
-          if (k === 'dmz_north_edge') return { color: '#c08a3e', weight: 0.8, opacity: 0.8 };
-          return { color: '#4b5563', weight: 1.3, opacity: 0.9 };
-        }
-      }).addTo(map);
     }
     // Country names at fixed, readable spots (display only).
     var spots = { PRK: [40.2, 127.0], KOR: [36.3, 128.0], CHN: [42.3, 123.6], RUS: [44.3, 133.2], JPN: [35.0, 133.6] };
@@ -320,29 +404,23 @@
     var map = state.map;
     var w = D.windows[i];
     var L_ = state.windowLayers;
-    Object.keys(L_).forEach(function (k) { L_[k].clearLayers(); });
+    Object.keys(L_).forEach(function (k) { if (k !== 'heat') L_[k].clearLayers(); });
     // Density.
-    var cells = w.dens.cells, cs = w.dens.cell, max = 0, k;
-    for (k = 2; k < cells.length; k += 3) max = Math.max(max, cells[k]);
-    var nCells = 0;
-    for (k = 0; k + 2 < cells.length; k += 3) {
-      var s = cells[k] * cs, we = cells[k + 1] * cs, t = max > 0 ? Math.sqrt(cells[k + 2] / max) : 0;
-      L.rectangle([[s, we], [s + cs, we + cs]], {
-        renderer: state.heatRenderer, stroke: false, fillColor: densityColor(t),
-        fillOpacity: 0.15 + 0.55 * t, interactive: false
-      }).addTo(L_.heat);
-      nCells++;
-    }
+    // Cells: [row - r0, col - c0, per cent of the densest cell], see page_data.rs.
+    var cells = w.dens.cells, cs = w.dens.cell, r0 = w.dens.r0 || 0, c0 = w.dens.c0 || 0, k;
+    state.heatData = { cells: cells, cs: cs, r0: r0, c0: c0 };
+    state.heat.redraw();
+    var nCells = cells.length / 3;
     // Contours.
     w.c90.forEach(function (r) {
-      L.polyline(pairs(r), { renderer: state.svgLines, color: '#7f1d1d', weight: 1.6, dashArray: '5 4', className: 'sb-c90', interactive: false }).addTo(L_.c90);
+      L.polyline(unchain(r, cs), { renderer: state.svgLines, color: '#7f1d1d', weight: 1.6, dashArray: '5 4', className: 'sb-c90', interactive: false }).addTo(L_.c90);
     });
     w.c50.forEach(function (r) {
-      L.polyline(pairs(r), { renderer: state.svgLines, color: '#7f1d1d', weight: 2.4, className: 'sb-c50', interactive: false }).addTo(L_.c50);
+      L.polyline(unchain(r, cs), { renderer: state.svgLines, color: '#7f1d1d', weight: 2.4, className: 'sb-c50', interactive: false }).addTo(L_.c50);
     });
     // Tracks.
     w.tracks.forEach(function (tr) {
-      L.polyline(pairs(tr), { renderer: state.svgLines, color: '#334155', weight: 1.2, opacity: 0.45, className: 'sb-track', interactive: false }).addTo(L_.tracks);
+      L.polyline(undelta(tr), { renderer: state.svgLines, color: '#334155', weight: 1.2, opacity: 0.45, className: 'sb-track', interactive: false }).addTo(L_.tracks);
     });
     // Landings.
     var land = w.land, labels = D.labels || [];
@@ -457,7 +535,6 @@
     var labels = tl.querySelector('.sb-tl-labels');
     var frag = document.createDocumentFragment();
     var lfrag = document.createDocumentFragment();
-    var every = Math.max(1, Math.ceil(n / 16));
     var lastDay = null;
     D.windows.forEach(function (w, i) {
       var b = el('button', 'sb-bar' + (D.best === i ? ' sb-best' : ''));
@@ -472,15 +549,32 @@
       b.addEventListener('click', function () { select(i); });
       frag.appendChild(b);
       var lab = el('span', 'sb-tick');
-      if (i % every === 0 && kst.hm) {
-        lab.textContent = kst.day !== lastDay ? kst.day + ' ' + kst.hm : kst.hm;
-        lastDay = kst.day;
-      }
+      // A new day shows its date (MM-DD) instead of the hour.
+      if (kst.hm) lab.setAttribute('data-label', kst.day !== lastDay ? kst.day : kst.hm);
+      lastDay = kst.day;
       lfrag.appendChild(lab);
       state.bars.push(b);
     });
     bars.appendChild(frag);
     labels.appendChild(lfrag);
+    // Label every k-th bar so that labels (about 44 px) never collide; dates always win.
+    var barW = Math.max(1, bars.scrollWidth / Math.max(1, n));
+    var every = Math.max(1, Math.ceil(46 / barW));
+    var lastShown = -every;
+    Array.prototype.forEach.call(labels.children, function (lab, i) {
+      var text = lab.getAttribute('data-label');
+      if (!text) return;
+      var isDate = text.indexOf('-') > 0;
+      if (i - lastShown >= every && (isDate || i % every === 0)) {
+        lab.textContent = text;
+        if (isDate) lab.classList.add('sb-date');
+        lastShown = i;
+      }
+    });
+    var first = shortKst(D.windows[0].t), last = shortKst(D.windows[n - 1].t);
+    if (first.day) {
+      tl.querySelector('.sb-tl-head span').textContent = T.timeline + ' \u00b7 ' + first.day + ' ' + first.hm + ' \u2013 ' + last.day + ' ' + last.hm;
+    }
     tl.addEventListener('keydown', function (e) {
       if (e.key === 'ArrowLeft' && state.selected > 0) { select(state.selected - 1); e.preventDefault(); }
       if (e.key === 'ArrowRight' && state.selected < n - 1) { select(state.selected + 1); e.preventDefault(); }
@@ -499,11 +593,24 @@
   }
 
   function planMap(map) {
-    state.heatRenderer = L.canvas({ pane: 'sb-heat', padding: 0.3 });
+    state.heat = new CanvasLayer(function (g, project, map, px) {
+      var d = state.heatData;
+      if (!d) return;
+      for (var k = 0; k + 2 < d.cells.length; k += 3) {
+        var s = (d.cells[k] + d.r0) * d.cs, w = (d.cells[k + 1] + d.c0) * d.cs;
+        var p1 = project(s + d.cs, w), p2 = project(s, w + d.cs);
+        if (p2[0] < 0 || p1[0] > px.max.x - px.min.x || p2[1] < 0 || p1[1] > px.max.y - px.min.y) continue;
+        var t = Math.sqrt(d.cells[k + 2] / 99);
+        g.globalAlpha = 0.15 + 0.55 * t;
+        g.fillStyle = densityColor(t);
+        g.fillRect(p1[0], p1[1], Math.max(1, p2[0] - p1[0]), Math.max(1, p2[1] - p1[1]));
+      }
+      g.globalAlpha = 1;
+    }, { pane: 'sb-heat' });
     state.svgLines = L.svg({ pane: 'sb-tracks', padding: 0.3 });
-    state.svgPoints = L.svg({ pane: 'sb-points', padding: 0.3 });
+    state.svgPoints = L.canvas({ pane: 'sb-points', padding: 0.3, tolerance: 3 });
     state.windowLayers = {
-      heat: L.layerGroup().addTo(map), c90: L.layerGroup().addTo(map), c50: L.layerGroup().addTo(map),
+      heat: L.layerGroup([state.heat]).addTo(map), c90: L.layerGroup().addTo(map), c50: L.layerGroup().addTo(map),
       tracks: L.layerGroup().addTo(map), landings: L.layerGroup().addTo(map)
     };
     var bounds = L.latLngBounds([]);
@@ -644,23 +751,30 @@
   // ---------- main ----------
   function main() {
     var parts = layout();
+    performance.mark('sb-layout');
     var map = L.map(parts.map, { zoomSnap: 0.25, zoomDelta: 0.5, minZoom: 5, maxZoom: 13, worldCopyJump: false, maxBounds: [[28, 112], [50, 142]] });
     state.map = map;
     pane(map, 'sb-base', 210);
+    pane(map, 'sb-prov', 260);
     pane(map, 'sb-lines', 300);
     pane(map, 'sb-heat', 350);
     pane(map, 'sb-tracks', 420);
     pane(map, 'sb-labels', 440);
     pane(map, 'sb-points', 450);
     pane(map, 'sb-marks', 620);
-    map.setView([38.3, 127.2], 7);
+    // A provisional view (Leaflet's markers need one when added); the fit below happens in
+    // the same frame, and the canvas layers draw once per frame.
+    map.setView([38.3, 127.2], 7, { animate: false });
     var base = baseMap(map);
+    performance.mark('sb-basemap');
     credits(map);
     L.control.scale({ imperial: false, position: 'bottomright', maxWidth: 140 }).addTo(map);
     var bounds;
     if (D.kind === 'plan') {
       bounds = planMap(map);
+      performance.mark('sb-planmap');
       timeline();
+      performance.mark('sb-timeline');
       var ov = {};
       ov[T.layers.heat] = state.windowLayers.heat;
       ov[T.layers.c50] = state.windowLayers.c50;
@@ -675,18 +789,21 @@
     if (base.cities) state.overlays[T.layers.cities] = base.cities;
     L.control.layers(null, state.overlays, { collapsed: window.innerWidth < 1100 || window.innerHeight < 700, position: 'topright' }).addTo(map);
     legend(map, D.kind);
-    if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 10 });
+    performance.mark('sb-controls');
+    if (bounds && bounds.isValid()) map.fitBounds(bounds, { padding: [40, 40], maxZoom: 10, animate: false });
+    performance.mark('sb-base');
     if (state.showCities) state.showCities();
     if (D.kind === 'plan') select(D.best != null ? D.best : 0);
+    performance.mark('sb-window');
   }
 
   function counts() {
     var q = function (s) { return document.querySelectorAll(s).length; };
     return {
-      landings: q('path.sb-landing'), tracks: q('path.sb-track'), contours50: q('path.sb-c50'), contours90: q('path.sb-c90'),
+      landings: state.windowLayers ? state.windowLayers.landings.getLayers().length : 0, tracks: q('path.sb-track'), contours50: q('path.sb-c50'), contours90: q('path.sb-c90'),
       densityCells: state.counts.densityCells || 0, bars: q('.sb-bar'), provinces: state.counts.provinces || 0,
       cities: q('.sb-city'), stages: q('path.sb-stage'), events: q('path.sb-event'), selected: state.selected,
-      mapPanes: q('.leaflet-pane'), canvases: q('canvas')
+      mapPanes: q('.leaflet-pane'), canvases: q('canvas'), baseFeatures: state.counts.baseFeatures || 0
     };
   }
 
