@@ -87,9 +87,10 @@ fn benches(c: &mut Criterion) {
     g.finish();
 
     let f = cache::open(&path, false).expect("open");
+    let owned = five_day_cube();
     let t0 = 1_764_374_400.0;
-    // A walk through the cube like a balloon's: time, position and altitude change every call.
-    let pts: Vec<(f64, f64, f64, f64)> = (0..1024)
+    // Scattered: consecutive calls far apart in time, space and altitude (cache-hostile).
+    let scattered: Vec<(f64, f64, f64, f64)> = (0..1024)
         .map(|k| {
             let k = k as f64;
             (
@@ -100,17 +101,36 @@ fn benches(c: &mut Criterion) {
             )
         })
         .collect();
-    let mut n = 0usize;
-    c.bench_function("lookup_4d_cached_cube", |b| {
-        b.iter(|| {
-            n = (n + 1) & 1023;
-            let (t, lat, lon, alt) = pts[n];
-            black_box(
-                f.wind(black_box(t), black_box(lat), black_box(lon), black_box(alt))
-                    .expect("inside"),
+    // A balloon's track: 60 s steps, 5 m/s up, ~15 m/s east (what the integrator asks).
+    let track: Vec<(f64, f64, f64, f64)> = (0..1024)
+        .map(|k| {
+            let k = k as f64;
+            (
+                t0 + 3600.0 + 60.0 * k,
+                37.8 + 0.0005 * k,
+                126.75 + 0.005 * k,
+                10.0 + 300.0 * (k % 40.0),
             )
         })
-    });
+        .collect();
+    for (name, field, pts) in [
+        ("lookup_4d_cached_cube_track", &f, &track),
+        ("lookup_4d_cached_cube_scattered", &f, &scattered),
+        ("lookup_4d_in_memory_cube_track", &owned, &track),
+    ] {
+        let mut n = 0usize;
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                n = (n + 1) & 1023;
+                let (t, lat, lon, alt) = pts[n];
+                black_box(
+                    field
+                        .wind(black_box(t), black_box(lat), black_box(lon), black_box(alt))
+                        .expect("inside"),
+                )
+            })
+        });
+    }
 
     let gfs = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
