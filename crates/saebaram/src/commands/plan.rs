@@ -28,10 +28,11 @@ Examples:
 
 Each launch window flies --members ensemble members: launch time ±30 min and point 500 m,
 ascent ×lognormal(0.15), volume, masses and fill ±5 %, burst overshoot 0-500 m, leak
-0.1-3 %/h, timer jitter and failures, leaflet fall speeds, and a wind error growing with lead
-time (2.5 m/s, +1.5 m/s per day), correlated over 6 h and 1.5 km. Probabilities are of the
-main payload's landing (leaflets: the median of a member's leaflets). The same --seed gives
-the same output at any thread count. Presets: see `saebaram predict --help`.
+0.1-3 %/h log-uniform (with --leak L: L/3 to 3L), timer jitter and failures, leaflet fall
+speeds, and a wind error growing with lead time (2.5 m/s, +1.5 m/s per day), correlated over
+6 h and 1.5 km. Probabilities are of the main payload's landing (leaflets: the median of a
+member's leaflets). The same --seed gives the same output at any thread count. Presets: see
+`saebaram predict --help`.
 Exit 0: at least one window has P(target) > 0; 1: no window reaches the target.")]
 pub struct PlanArgs {
     /// Launch site by name (`saebaram sites`) or LAT,LON.
@@ -161,7 +162,11 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
             alt_m: alt,
         })
         .collect();
-    let spec = EnsembleSpec::new(args.members, args.seed, info.run_unix_s as f64);
+    let mut spec = EnsembleSpec::new(args.members, args.seed, info.run_unix_s as f64);
+    if let Some(leak) = args.flight.leak {
+        // A leak the user measured replaces the spec's wide 0.1-3 %/h prior: ×/÷ 3 around it.
+        spec.leak_range_pct_h = (leak / 3.0, leak * 3.0);
+    }
     let surface = GeoSurface(geo);
     let bar = indicatif::ProgressBar::new(n_windows as u64);
     bar.set_style(
