@@ -15,7 +15,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use fuse_fake::{Emulated, Loop};
-use saebaram_flash::fakes::FakeDrive;
+use saebaram_flash::device::Device;
+use saebaram_flash::engine::{FlashOptions, ImageSpec, Outcome, Target, flash_all};
+use saebaram_flash::fakes::{FakeDrive, Throttled};
+use saebaram_flash::probe::ProbeOptions;
 
 const MIB: u64 = 1 << 20;
 const DRIVE: u64 = 128 * MIB;
@@ -88,6 +91,46 @@ fn flash(n: usize, saebaram: &Path, image: &Path, scratch: &Path, round: usize) 
     (secs, moved)
 }
 
+/// The engine alone (no FUSE, loop or kernel): `flash_all` on `n` in-process throttled
+/// fakes. Shows whether the writers are independent when the CPU is not the limit.
+fn flash_in_process(n: usize, image: &Vec<u8>) -> (f64, u64) {
+    let spec = ImageSpec {
+        size: image.len() as u64,
+        blake3: *blake3::hash(image).as_bytes(),
+        partition_end: None,
+    };
+    let mut drives: Vec<Throttled<FakeDrive>> = (0..n)
+        .map(|_| Throttled::new(FakeDrive::genuine(DRIVE), WRITE_BPS, READ_BPS))
+        .collect();
+    let targets = drives
+        .iter_mut()
+        .enumerate()
+        .map(|(i, d)| Target {
+            label: format!("d{i}"),
+            serial: None,
+            device: d as &mut dyn Device,
+        })
+        .collect();
+    let opts = FlashOptions {
+        probe: Some(ProbeOptions::new([9; 32], 9)),
+        shrink: false,
+    };
+    let start = Instant::now();
+    let reports = flash_all(image, &spec, targets, &opts, &|_| {});
+    let secs = start.elapsed().as_secs_f64();
+    assert!(
+        reports.iter().all(|r| r.outcome == Outcome::Passed),
+        "{reports:?}"
+    );
+    (
+        secs,
+        reports
+            .iter()
+            .map(|r| r.image_bytes + r.wiped_bytes + r.verified_bytes)
+            .sum(),
+    )
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -122,8 +165,24 @@ fn main() {
         single.push(b1 as f64 / s1);
         quad.push(b4 as f64 / s4);
     }
+    let image_bytes = std::fs::read(&image).expect("image");
+    let mut single_ip = Vec::new();
+    let mut quad_ip = Vec::new();
+    for round in 0..runs {
+        let (s1, b1) = flash_in_process(1, &image_bytes);
+        let (s4, b4) = flash_in_process(4, &image_bytes);
+        eprintln!(
+            "in-process round {round}: 1 drive {:.1} MB/s, 4 drives {:.1} MB/s",
+            b1 as f64 / s1 / 1e6,
+            b4 as f64 / s4 / 1e6
+        );
+        single_ip.push(b1 as f64 / s1);
+        quad_ip.push(b4 as f64 / s4);
+    }
     let s = median(single);
     let q = median(quad);
+    let si = median(single_ip);
+    let qi = median(quad_ip);
     println!("| what | ours | target | ratio | runs |");
     println!("|---|---|---|---|---|");
     println!(
@@ -135,5 +194,15 @@ fn main() {
         q / 1e6,
         0.9 * 4.0 * s / 1e6,
         q / (4.0 * s)
+    );
+    println!(
+        "| engine only (flash_all, in-process throttled fakes): 1 drive | {:.1} MB/s | - | - | median of {runs} |",
+        si / 1e6
+    );
+    println!(
+        "| engine only: 4 drives at once, aggregate | {:.1} MB/s | {:.1} MB/s | {:.3} of 4x single | median of {runs} |",
+        qi / 1e6,
+        0.9 * 4.0 * si / 1e6,
+        qi / (4.0 * si)
     );
 }
