@@ -93,7 +93,8 @@ fn flash(n: usize, saebaram: &Path, image: &Path, scratch: &Path, round: usize) 
 
 /// The engine alone (no FUSE, loop or kernel): `flash_all` on `n` in-process throttled
 /// fakes. Shows whether the writers are independent when the CPU is not the limit.
-fn flash_in_process(n: usize, image: &Vec<u8>) -> (f64, u64) {
+fn flash_in_process(n: usize, image: &[u8]) -> (f64, u64) {
+    let source = image.to_vec();
     let spec = ImageSpec {
         size: image.len() as u64,
         blake3: *blake3::hash(image).as_bytes(),
@@ -116,7 +117,7 @@ fn flash_in_process(n: usize, image: &Vec<u8>) -> (f64, u64) {
         shrink: false,
     };
     let start = Instant::now();
-    let reports = flash_all(image, &spec, targets, &opts, &|_| {});
+    let reports = flash_all(&source, &spec, targets, &opts, &|_| {});
     let secs = start.elapsed().as_secs_f64();
     assert!(
         reports.iter().all(|r| r.outcome == Outcome::Passed),
