@@ -62,11 +62,16 @@ fn json_has_every_site_on_south_korean_land_near_the_border() {
         let lat = row["lat"].as_f64().unwrap_or(f64::NAN);
         let lon = row["lon"].as_f64().unwrap_or(f64::NAN);
         // South of the Military Demarcation Line's northernmost point, west of the East Sea.
-        assert!((37.5..38.4).contains(&lat) && (124.5..127.6).contains(&lon), "{row}");
+        assert!(
+            (37.5..38.4).contains(&lat) && (124.5..127.6).contains(&lon),
+            "{row}"
+        );
         assert_eq!(row["region"]["class"], "south_korea", "{row}");
         assert!(row["note"].as_str().is_some_and(|n| !n.is_empty()), "{row}");
         // Every launch area is within 80 km of a North Korean town.
-        let d = row["nearest_nk_city"]["distance_km"].as_f64().unwrap_or(f64::NAN);
+        let d = row["nearest_nk_city"]["distance_km"]
+            .as_f64()
+            .unwrap_or(f64::NAN);
         assert!(d > 0.0 && d < 80.0, "{row}");
     }
     // Imjingak is at about 37.889N 126.740E; Kaesong about 20 km north-west of it.
@@ -124,7 +129,10 @@ fn bad_input_is_a_clear_error() {
     assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains("unknown launch site \"Busan\""), "{err}");
     for (en, ko) in SITES {
-        assert!(err.contains(en) && err.contains(ko), "the error lists {en}: {err}");
+        assert!(
+            err.contains(en) && err.contains(ko),
+            "the error lists {en}: {err}"
+        );
     }
     assert!(o.stdout.is_empty());
 
