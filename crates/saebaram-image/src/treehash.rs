@@ -18,6 +18,9 @@ use blake3::hazmat::{
 
 const CHUNK: u64 = blake3::CHUNK_LEN as u64;
 
+/// Chaining values of subtrees, by (offset, length).
+type SubtreeCvs = Vec<((u64, u64), ChainingValue)>;
+
 /// Splits `[off, off+len)` along the BLAKE3 tree: subtrees ending at or before `data_end`
 /// go to `data`, subtrees starting at or after it to `zero`, straddlers are split further
 /// (a straddling single chunk counts as data).
@@ -57,7 +60,7 @@ pub struct ImageHasher {
     left_in_cur: u64,
     pos: u64,
     cvs: HashMap<(u64, u64), ChainingValue>,
-    background: Option<JoinHandle<Vec<((u64, u64), ChainingValue)>>>,
+    background: Option<JoinHandle<SubtreeCvs>>,
     /// Set when the hasher is dropped unfinished (a failed pack): the background stops.
     cancel: Arc<AtomicBool>,
 }
