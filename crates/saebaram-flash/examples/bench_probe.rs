@@ -77,9 +77,11 @@ fn run_tool(tool: &str, saebaram: &PathBuf, case: &Case, scratch: &std::path::Pa
     } else {
         match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(v) => format!(
-                "{} usable {} MiB",
+                "{} usable {} MiB; verdict after {:.2} MiB written; {} rounds",
                 v["kind"].as_str().unwrap_or("?"),
-                v["usable_bytes"].as_u64().unwrap_or(0) / MIB
+                v["usable_bytes"].as_u64().unwrap_or(0) / MIB,
+                v["bytes_written_to_detect"].as_u64().unwrap_or(0) as f64 / MIB as f64,
+                v["rounds"]
             ),
             Err(_) => format!(
                 "exit {:?}: {}",
