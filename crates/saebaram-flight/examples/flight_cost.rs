@@ -62,7 +62,28 @@ fn main() {
             let r = run_window(&f, &FlatEarth, &p, &spec, 0, launch).expect("runs");
             sink += r.leaflets_total as f64;
         }
-        other => panic!("unknown workload {other}: p0 or member"),
+        "sweep" => {
+            // n launch windows x 200 members of P1 + timer + bundle fall.
+            let mut p = Profile::preset("sack").expect("preset");
+            p.release = Release::Timer {
+                stages: vec![TimerStage {
+                    after_h: 0.25,
+                    fraction: 1.0,
+                }],
+                jitter: 0.1,
+                p_fail: 0.1,
+            };
+            let spec = EnsembleSpec::new(200, 1, t0);
+            let launches: Vec<Point> = (0..n)
+                .map(|i| Point {
+                    t_unix_s: t0 + i as f64 * 3600.0,
+                    ..launch
+                })
+                .collect();
+            let runs = run_windows(&f, &FlatEarth, &p, &spec, &launches, &|| {}).expect("runs");
+            sink += runs.len() as f64;
+        }
+        other => panic!("unknown workload {other}: p0, member or sweep"),
     }
     println!("{sink}");
 }
