@@ -232,7 +232,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ),
     (
         "slack-tube",
-        "P2 vented/slack PE tube (20 m³, H2) floating near 4 km, leaking 0.5 %/h, 3 h timer, 10 kg vinyl leaflets (the plan default)",
+        "P2 vented/slack PE tube (20 m³, H2) floating near 5.5 km, leaking 0.5 %/h, 3 h timer, 10 kg vinyl leaflets (plan default)",
     ),
     (
         "ffnk-3stage",
