@@ -9,7 +9,12 @@ use crate::commands;
 /// clean, fingerprint-free USB/SD payloads. Everything runs offline; only
 /// `saebaram forecast fetch` touches a network.
 #[derive(Debug, Parser)]
-#[command(name = "saebaram", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "saebaram",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]

@@ -33,7 +33,11 @@ fn every_crate_says_what_it_owns_and_what_it_must_not_know() {
             .take_while(|line| line.starts_with("//!") || line.trim().is_empty())
             .collect::<Vec<_>>()
             .join("\n");
-        assert!(doc.contains("Owns:"), "{} does not open with `Owns:`", root.display());
+        assert!(
+            doc.contains("Owns:"),
+            "{} does not open with `Owns:`",
+            root.display()
+        );
         assert!(
             doc.contains("Must not know:"),
             "{} does not open with `Must not know:`",
@@ -44,7 +48,15 @@ fn every_crate_says_what_it_owns_and_what_it_must_not_know() {
 
 #[test]
 fn only_the_forecast_crate_may_use_an_http_client() {
-    let http_clients = ["ureq", "reqwest", "hyper", "curl", "attohttpc", "isahc", "surf"];
+    let http_clients = [
+        "ureq",
+        "reqwest",
+        "hyper",
+        "curl",
+        "attohttpc",
+        "isahc",
+        "surf",
+    ];
     for dir in crate_dirs() {
         if dir.ends_with("saebaram-forecast") {
             continue;
@@ -56,10 +68,15 @@ fn only_the_forecast_crate_may_use_an_http_client() {
             .map(|rest| rest.split("\n[").next().unwrap_or(""))
             .unwrap_or("");
         for client in http_clients {
-            let declared = in_dependencies
-                .lines()
-                .any(|line| line.trim_start().starts_with(&format!("{client} ")) || line.trim_start().starts_with(&format!("{client}=")));
-            assert!(!declared, "{} depends on the HTTP client `{client}`", dir.display());
+            let declared = in_dependencies.lines().any(|line| {
+                line.trim_start().starts_with(&format!("{client} "))
+                    || line.trim_start().starts_with(&format!("{client}="))
+            });
+            assert!(
+                !declared,
+                "{} depends on the HTTP client `{client}`",
+                dir.display()
+            );
         }
     }
 }

@@ -10,8 +10,8 @@ pub mod pack;
 pub mod plan;
 pub mod predict;
 pub mod probe;
-pub mod records;
 pub mod recording;
+pub mod records;
 pub mod sites;
 pub mod verify;
 
