@@ -334,6 +334,7 @@ impl Assembly {
                 ),
             ));
         }
+        check_structure(bytes).map_err(|e| grib_err(file, "message structure", e))?;
         match catch_unwind(AssertUnwindSafe(|| self.add_inner(bytes, file))) {
             Ok(r) => r,
             Err(_) => Err(grib_err(
@@ -748,6 +749,71 @@ impl Assembly {
             derived,
             inventory: self.inventory,
         })
+    }
+}
+
+/// Walks messages and sections before the `grib` crate sees them: every length must fit in
+/// the file, so a corrupt length can neither make it allocate gigabytes nor overflow
+/// (grib 0.20.2 panics with "capacity overflow" on such input; found by fuzzing).
+fn check_structure(bytes: &[u8]) -> std::result::Result<(), String> {
+    let be = |a: usize, n: usize| -> Option<u64> {
+        bytes
+            .get(a..a + n)
+            .map(|b| b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x)))
+    };
+    let mut msg = 0usize;
+    let mut count = 0;
+    while msg < bytes.len() {
+        if bytes.get(msg..msg + 4) != Some(b"GRIB") {
+            if count > 0
+                && bytes[msg..]
+                    .iter()
+                    .all(|&b| b == 0 || b == b'\n' || b == b'\r')
+            {
+                return Ok(()); // trailing padding
+            }
+            return Err(format!(
+                "no GRIB message at byte {msg} (corrupt or truncated)"
+            ));
+        }
+        let total = be(msg + 8, 8).ok_or_else(|| format!("message at byte {msg} is truncated"))?;
+        let end = (msg as u64)
+            .checked_add(total)
+            .filter(|&e| e <= bytes.len() as u64 && total >= 16 + 4);
+        let Some(end) = end.map(|e| e as usize) else {
+            return Err(format!(
+                "message at byte {msg} claims {total} bytes but the file has {} from there (truncated?)",
+                bytes.len() - msg
+            ));
+        };
+        if bytes.get(end - 4..end) != Some(b"7777") {
+            return Err(format!(
+                "message at byte {msg} does not end with 7777 (corrupt or truncated)"
+            ));
+        }
+        let mut pos = msg + 16;
+        while pos < end - 4 {
+            let len =
+                be(pos, 4).ok_or_else(|| format!("section at byte {pos} is truncated"))? as usize;
+            if len < 5 || pos + len > end - 4 {
+                return Err(format!(
+                    "section at byte {pos} has an impossible length {len}"
+                ));
+            }
+            pos += len;
+        }
+        if pos != end - 4 {
+            return Err(format!(
+                "sections of the message at byte {msg} do not add up to its length"
+            ));
+        }
+        msg = end;
+        count += 1;
+    }
+    if count == 0 {
+        Err("no GRIB message found".into())
+    } else {
+        Ok(())
     }
 }
 

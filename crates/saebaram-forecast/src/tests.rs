@@ -455,3 +455,24 @@ fn tawhiri_wrong_size_or_name_is_an_error() {
     let e = tawhiri::open(&other).unwrap_err().to_string();
     assert!(e.contains("not a run time"), "{e}");
 }
+
+#[test]
+fn impossible_section_lengths_are_errors_not_panics() {
+    // Found by fuzzing: grib 0.20.2 panics ("capacity overflow") on a huge section length.
+    let mut b = crate::forecast::EMBEDDED_GRIB2.to_vec();
+    let s = section4_offsets(&b)[3];
+    b[s..s + 4].copy_from_slice(&0xffff_fff0u32.to_be_bytes());
+    let e = Forecast::from_grib2_bytes(&b, "huge.grib2", Region::KOREA)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("huge.grib2") && e.contains("impossible length"),
+        "{e}"
+    );
+    let mut b = crate::forecast::EMBEDDED_GRIB2.to_vec();
+    b[8..16].copy_from_slice(&u64::MAX.to_be_bytes());
+    let e = Forecast::from_grib2_bytes(&b, "total.grib2", Region::KOREA)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("claims"), "{e}");
+}
