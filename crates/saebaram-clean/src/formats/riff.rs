@@ -51,7 +51,10 @@ fn chunks(d: &[u8], from: usize, to: usize) -> Result<Vec<Chunk>, Blocked> {
         out.push(c);
     }
     if pos != to {
-        return Err(block!("RIFF: {} stray bytes at byte {pos}", to - pos));
+        return Err(block!(
+            "RIFF: {} stray bytes at byte {pos}",
+            to.saturating_sub(pos)
+        ));
     }
     Ok(out)
 }
@@ -65,6 +68,9 @@ fn riff_end(d: &[u8], form: &[u8; 4], removed: &mut Vec<String>) -> Result<usize
     let end = size
         .checked_add(8)
         .ok_or_else(|| block!("RIFF: size overflow"))?;
+    if end < 12 {
+        return Err(block!("RIFF: size {size} is too small"));
+    }
     if end > d.len() {
         return Err(block!(
             "RIFF: header says {end} bytes, file has {} (truncated)",
@@ -396,5 +402,31 @@ mod tests {
         assert!(!out.windows(3).any(|x| x == b"123"));
         assert_eq!(removed.len(), 2, "{removed:?}");
         assert!(out.windows(5).any(|x| x == b"frame"));
+    }
+}
+
+#[cfg(test)]
+mod regression {
+    use super::*;
+    use crate::config::Config;
+
+    /// Found by the `image` fuzz target: a RIFF size under 4 made `chunks` start past its end.
+    #[test]
+    fn tiny_riff_size_blocks() {
+        let cfg = Config::default();
+        let cx = Ctx {
+            cfg: &cfg,
+            depth: 0,
+        };
+        for size in 0u32..4 {
+            let mut d = b"RIFF".to_vec();
+            d.extend_from_slice(&size.to_le_bytes());
+            d.extend_from_slice(b"WEBP");
+            assert!(clean_webp(&d, &cx, &mut vec![]).is_err());
+            d[8..12].copy_from_slice(b"WAVE");
+            assert!(clean_wav(&d, &cx, &mut vec![]).is_err());
+            d[8..12].copy_from_slice(b"AVI ");
+            assert!(clean_avi(&d, &cx, &mut vec![]).is_err());
+        }
     }
 }
