@@ -80,3 +80,40 @@ fn only_the_forecast_crate_may_use_an_http_client() {
         }
     }
 }
+
+#[test]
+fn libraries_depend_on_each_other_only_as_the_code_map_says() {
+    let allowed: &[(&str, &[&str])] = &[("saebaram-flight", &["saebaram-forecast"])];
+    for dir in crate_dirs() {
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if name == "saebaram" {
+            continue;
+        }
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml readable");
+        let dependencies = manifest
+            .split("\n[dependencies]")
+            .nth(1)
+            .map(|rest| rest.split("\n[").next().unwrap_or(""))
+            .unwrap_or("");
+        let used: Vec<&str> = dependencies
+            .lines()
+            .filter_map(|line| line.split(['=', ' ', '.']).next())
+            .filter(|dep| dep.starts_with("saebaram-"))
+            .collect();
+        let permitted = allowed
+            .iter()
+            .find(|(crate_name, _)| *crate_name == name)
+            .map(|(_, deps)| *deps)
+            .unwrap_or(&[]);
+        for dep in used {
+            assert!(
+                permitted.contains(&dep),
+                "{name} depends on {dep}: update ARCHITECTURE.md's crate edges first"
+            );
+        }
+    }
+}
