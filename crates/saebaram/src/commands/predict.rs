@@ -122,8 +122,8 @@ pub struct FlightArgs {
     /// Integration step, seconds (60).
     #[arg(long, value_name = "S", allow_hyphen_values = true)]
     pub step: Option<f64>,
-    /// Forecast to fly in: a GRIB2 file, a saebaram cache file or a tawhiri dataset (default:
-    /// the embedded 2019 JMA sample).
+    /// Forecast to fly in: a GRIB2 file or directory, a saebaram cache file, a tawhiri
+    /// dataset, or a cached run by name or `latest` (default: the embedded 2019 JMA sample).
     #[arg(long, value_name = "FILE")]
     pub forecast: Option<PathBuf>,
 }
@@ -349,8 +349,10 @@ pub fn land_class(region: &Region) -> LandClass {
 /// Opens the forecast the user named, or the embedded sample.
 pub fn open_forecast(path: Option<&Path>) -> anyhow::Result<Forecast> {
     match path {
+        // The same resolution as `saebaram forecast`: a file, a directory, or a cached run
+        // by name or `latest`.
         Some(p) => {
-            Forecast::open(p).with_context(|| format!("cannot use {} as a forecast", p.display()))
+            super::forecast::load(Some(&p.to_string_lossy()), saebaram_forecast::Region::KOREA)
         }
         None => Forecast::embedded().context("the embedded forecast sample does not decode"),
     }
