@@ -442,6 +442,24 @@ mod tests {
         }
     }
 
+    /// Flashes one drive and returns its report.
+    fn flash_one(
+        data: &dyn ImageSource,
+        spec: &ImageSpec,
+        label: &str,
+        device: &mut dyn Device,
+        options: &FlashOptions,
+    ) -> DriveReport {
+        let targets = vec![Target {
+            label: label.into(),
+            serial: None,
+            device,
+        }];
+        let mut reports = flash_all(data, spec, targets, options, &|_| {});
+        assert_eq!(reports.len(), 1, "one target gives one report");
+        reports.remove(0)
+    }
+
     fn dirty(len: u64) -> FakeDrive {
         let mut d = FakeDrive::genuine(len);
         let junk = vec![0x5au8; MIB as usize];
@@ -551,54 +569,24 @@ mod tests {
         let (data, spec) = image(3 * MIB as usize);
         let fake = FakeDrive::new(256 * MIB, 32 * MIB, Mapping::Wraparound);
         let mut d = fake.clone();
-        let r = flash_all(
-            &data,
-            &spec,
-            vec![Target {
-                label: "f".into(),
-                serial: None,
-                device: &mut d,
-            }],
-            &opts(false),
-            &|_| {},
-        );
-        assert_eq!(r[0].outcome, Outcome::RejectedFake, "{r:?}");
-        assert_eq!(r[0].real_bytes, Some(32 * MIB));
-        assert_eq!(r[0].image_bytes, 0);
+        let r = flash_one(&data, &spec, "f", &mut d, &opts(false));
+        assert_eq!(r.outcome, Outcome::RejectedFake, "{r:?}");
+        assert_eq!(r.real_bytes, Some(32 * MIB));
+        assert_eq!(r.image_bytes, 0);
 
         let mut d = fake.clone();
-        let r = flash_all(
-            &data,
-            &spec,
-            vec![Target {
-                label: "f".into(),
-                serial: None,
-                device: &mut d,
-            }],
-            &opts(true),
-            &|_| {},
-        );
-        assert_eq!(r[0].outcome, Outcome::Passed, "{r:?}");
-        assert!(r[0].shrunk);
-        assert_eq!(r[0].verified_bytes, 32 * MIB);
+        let r = flash_one(&data, &spec, "f", &mut d, &opts(true));
+        assert_eq!(r.outcome, Outcome::Passed, "{r:?}");
+        assert!(r.shrunk);
+        assert_eq!(r.verified_bytes, 32 * MIB);
         assert_eq!(&fake.peek(0, data.len()).unwrap()[..], &data[..]);
 
         let big = FakeDrive::new(256 * MIB, 2 * MIB, Mapping::Limbo { garbage: false });
         let mut d = big.clone();
-        let r = flash_all(
-            &data,
-            &spec,
-            vec![Target {
-                label: "f".into(),
-                serial: None,
-                device: &mut d,
-            }],
-            &opts(true),
-            &|_| {},
-        );
-        assert_eq!(r[0].outcome, Outcome::RejectedFake);
+        let r = flash_one(&data, &spec, "f", &mut d, &opts(true));
+        assert_eq!(r.outcome, Outcome::RejectedFake);
         assert!(
-            r[0].error.as_deref().unwrap().contains("cannot shrink"),
+            r.error.as_deref().unwrap().contains("cannot shrink"),
             "{r:?}"
         );
     }
@@ -608,23 +596,19 @@ mod tests {
         let (data, mut spec) = image(MIB as usize);
         spec.blake3[0] ^= 1;
         let mut d = FakeDrive::genuine(8 * MIB);
-        let r = flash_all(
+        let r = flash_one(
             &data,
             &spec,
-            vec![Target {
-                label: "d".into(),
-                serial: None,
-                device: &mut d,
-            }],
+            "d",
+            &mut d,
             &FlashOptions {
                 probe: None,
                 shrink: false,
             },
-            &|_| {},
         );
-        assert_eq!(r[0].outcome, Outcome::Failed);
+        assert_eq!(r.outcome, Outcome::Failed);
         assert!(
-            r[0].error
+            r.error
                 .as_deref()
                 .unwrap()
                 .contains("changed since its manifest")
@@ -642,21 +626,17 @@ mod tests {
         // back as garbage, and verification must say so.
         let (data, spec) = image(MIB as usize);
         let mut d = FakeDrive::new(64 * MIB, 16 * MIB, Mapping::Limbo { garbage: true });
-        let r = flash_all(
+        let r = flash_one(
             &data,
             &spec,
-            vec![Target {
-                label: "d".into(),
-                serial: None,
-                device: &mut d,
-            }],
+            "d",
+            &mut d,
             &FlashOptions {
                 probe: None,
                 shrink: false,
             },
-            &|_| {},
         );
-        assert_eq!(r[0].outcome, Outcome::Failed);
-        assert!(r[0].error.as_deref().unwrap().contains("not zero"), "{r:?}");
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert!(r.error.as_deref().unwrap().contains("not zero"), "{r:?}");
     }
 }
