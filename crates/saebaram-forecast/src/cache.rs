@@ -252,18 +252,18 @@ pub fn open(path: &Path, verify_body: bool) -> Result<Forecast> {
     {
         return Err(cache_err(path, "times or levels out of order"));
     }
-    let cube = Cube {
-        times: info.valid_unix_s.clone(),
-        levels_hpa: info.levels_hpa.clone(),
-        grid: g,
+    let cube = Cube::assemble(
+        info.valid_unix_s.clone(),
+        info.levels_hpa.clone(),
+        g,
         layout,
-        store: Store::Mapped {
+        Store::Mapped {
             map,
             offset: off,
             len: layout.len,
         },
-        alt_max_m: info.alt_max_m,
-    };
+        info.alt_max_m,
+    );
     let mut info = info;
     if info.kind != SourceKind::Embedded {
         info.kind = SourceKind::Cache;

@@ -127,18 +127,18 @@ pub fn open_with_shape(path: &Path, shape: &Shape) -> Result<Forecast> {
     let times: Vec<i64> = (0..shape.hours as i64)
         .map(|k| run + k * shape.step_h * 3600)
         .collect();
-    let mut cube = Cube {
-        times: times.clone(),
-        levels_hpa: shape.levels_hpa.clone(),
+    let mut cube = Cube::assemble(
+        times.clone(),
+        shape.levels_hpa.clone(),
         grid,
         layout,
-        store: Store::Mapped {
+        Store::Mapped {
             map,
             offset: 0,
             len: n,
         },
-        alt_max_m: f64::NAN,
-    };
+        f64::NAN,
+    );
     // Highest altitude reached everywhere: the lowest top-level height over the first and
     // last hours (scanning every hour would read the whole file).
     let top = shape.levels_hpa.len() - 1;

@@ -261,7 +261,9 @@ fn several_steps_make_a_strict_time_axis() {
     let e = Forecast::embedded().expect("decodes");
     let a = e.wind(0.0, PAJU.0, PAJU.1, 2000.0).expect("in");
     let b = f.wind(t0 + 5000.0, PAJU.0, PAJU.1, 2000.0).expect("in");
-    assert!((a.u_m_s - b.u_m_s).abs() < 1e-9 && (a.v_m_s - b.v_m_s).abs() < 1e-9);
+    // Two identical steps mix back to the same wind, to the f32 rounding of the interpolation
+    // (it is done in f32, the precision the values are stored in).
+    assert!((a.u_m_s - b.u_m_s).abs() < 1e-5 && (a.v_m_s - b.v_m_s).abs() < 1e-5);
     assert_eq!(
         f.wind(t0 - 1.0, PAJU.0, PAJU.1, 2000.0).unwrap_err().axis,
         Axis::Time
