@@ -3,18 +3,27 @@
 //! ```text
 //! offset  size  field
 //! 0       8     magic "SAEBWIND"
-//! 8       4     format version, u32 LE (this is version 1)
+//! 8       4     format version, u32 LE (this writes version 2, reads 1 and 2)
 //! 12      4     header length H, u32 LE
 //! 16      32    BLAKE3 of the header bytes
 //! 48      H     header: JSON (source, credit, run, valid times, levels, grid, derived
-//!               fields, inventory, body offset/length and the body's BLAKE3)
+//!               fields, inventory, body offset/length and the body's BLAKE3; version 2:
+//!               the terrain section's offset/length/BLAKE3 when there is one)
 //! ...           zero padding to a multiple of 64
 //! body    4*N   f32 little-endian, [time][lat][lon][level][u, v, gh, t]
+//! ...           version 2 with terrain: zero padding to a multiple of 64, then
+//! terrain 4*M   f32 little-endian, [lat][lon] (M = nlat*nlon), metres
 //! ```
+//!
+//! Version 2 only adds the optional terrain section (and the keys describing it): a version 1
+//! file is a version 2 file without terrain, and opens as one. A version 1 reader refuses a
+//! version 2 file by its version number ("delete it and fetch again"), not by a misleading
+//! size mismatch.
 //!
 //! Files are written to a temporary file in the same directory and renamed, so a crash
 //! never leaves half a cache. Opening checks magic, version, header checksum and exact
-//! sizes; `verify_body` also checks the body's checksum (a full read of the file).
+//! sizes, and the terrain section's checksum (it is small and copied out); `verify_body`
+//! also checks the wind body's checksum (a full read of the file).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,11 +33,14 @@ use serde::{Deserialize, Serialize};
 use crate::cube::{Cube, Layout, Store};
 use crate::error::{ForecastError, Result};
 use crate::forecast::{Forecast, ForecastInfo, SourceKind};
+use crate::terrain::Terrain;
 
 /// The first 8 bytes of a cache file.
 pub const MAGIC: &[u8; 8] = b"SAEBWIND";
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes.
+pub const VERSION: u32 = 2;
+/// The oldest format version this build reads (version 1: no terrain section).
+pub const OLDEST_READABLE: u32 = 1;
 const PREFIX: usize = 48;
 const ALIGN: usize = 64;
 
@@ -45,8 +57,22 @@ pub struct Header {
     pub body_values: u64,
     /// BLAKE3 of the body, hex.
     pub body_blake3: String,
+    /// The model terrain section (version 2, when the forecast has terrain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terrain: Option<TerrainSection>,
     /// The forecast's description.
     pub info: ForecastInfo,
+}
+
+/// Where the terrain section is: `values` f32 LE `[lat][lon]` on the cube's grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerrainSection {
+    /// Byte offset (a multiple of 64, after the wind body).
+    pub offset: u64,
+    /// Number of f32 values (nlat * nlon).
+    pub values: u64,
+    /// BLAKE3 of the section's bytes, hex.
+    pub blake3: String,
 }
 
 fn cache_err(path: &Path, detail: impl Into<String>) -> ForecastError {
@@ -79,6 +105,10 @@ pub fn write(forecast: &Forecast, path: &Path) -> Result<()> {
         ));
     }
     let body: &[u8] = bytemuck::cast_slice(cube.values());
+    let terrain: &[u8] = forecast
+        .terrain
+        .as_ref()
+        .map_or(&[], |t| bytemuck::cast_slice(t.values()));
     let mut info = forecast.info.clone();
     if info.kind != SourceKind::Embedded {
         info.kind = SourceKind::Cache;
@@ -89,22 +119,41 @@ pub fn write(forecast: &Forecast, path: &Path) -> Result<()> {
         body_offset: 0,
         body_values: cube.values().len() as u64,
         body_blake3: blake3::hash(body).to_hex().to_string(),
+        terrain: forecast.terrain.as_ref().map(|t| TerrainSection {
+            offset: 0,
+            values: t.values().len() as u64,
+            blake3: blake3::hash(terrain).to_hex().to_string(),
+        }),
         info,
     };
-    // The offset depends on the header length, which depends on the offset's digits:
+    // The offsets depend on the header length, which depends on the offsets' digits:
     // iterate to a fixed point (twice is always enough).
     let mut json = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         json = serde_json::to_vec(&header)
             .map_err(|e| cache_err(path, format!("cannot encode header: {e}")))?;
         let off = (PREFIX + json.len()).div_ceil(ALIGN) * ALIGN;
-        if header.body_offset == off as u64 {
+        let toff = (off + body.len()).div_ceil(ALIGN) * ALIGN;
+        let settled = header.body_offset == off as u64
+            && header
+                .terrain
+                .as_ref()
+                .is_none_or(|t| t.offset == toff as u64);
+        if settled {
             break;
         }
         header.body_offset = off as u64;
+        if let Some(t) = &mut header.terrain {
+            t.offset = toff as u64;
+        }
     }
     let off = header.body_offset as usize;
-    if off < PREFIX + json.len() {
+    if off < PREFIX + json.len()
+        || header
+            .terrain
+            .as_ref()
+            .is_some_and(|t| (t.offset as usize) < off + body.len())
+    {
         return Err(cache_err(path, "internal: header does not fit"));
     }
     let dir = path
@@ -130,6 +179,11 @@ pub fn write(forecast: &Forecast, path: &Path) -> Result<()> {
         w.write_all(&vec![0u8; off - PREFIX - json.len()])
             .map_err(io)?;
         w.write_all(body).map_err(io)?;
+        if let Some(t) = &header.terrain {
+            w.write_all(&vec![0u8; t.offset as usize - off - body.len()])
+                .map_err(io)?;
+            w.write_all(terrain).map_err(io)?;
+        }
         w.flush().map_err(io)?;
     }
     tmp.as_file().sync_all().map_err(io)?;
@@ -146,14 +200,14 @@ pub fn read_header(path: &Path) -> Result<Header> {
     let mut prefix = [0u8; PREFIX];
     f.read_exact(&mut prefix)
         .map_err(|_| cache_err(path, "truncated (shorter than the 48-byte prefix)"))?;
-    let hlen = check_prefix(path, &prefix)?;
+    let (version, hlen) = check_prefix(path, &prefix)?;
     let mut json = vec![0u8; hlen];
     f.read_exact(&mut json)
         .map_err(|_| cache_err(path, "truncated header"))?;
-    parse_header(path, &prefix, &json)
+    parse_header(path, version, &prefix, &json)
 }
 
-fn check_prefix(path: &Path, prefix: &[u8]) -> Result<usize> {
+fn check_prefix(path: &Path, prefix: &[u8]) -> Result<(u32, usize)> {
     if prefix.get(0..8) != Some(MAGIC.as_slice()) {
         return Err(cache_err(path, "not a saebaram cache file (bad magic)"));
     }
@@ -165,11 +219,11 @@ fn check_prefix(path: &Path, prefix: &[u8]) -> Result<usize> {
             .unwrap_or(0)
     };
     let version = word(8);
-    if version != VERSION {
+    if !(OLDEST_READABLE..=VERSION).contains(&version) {
         return Err(cache_err(
             path,
             format!(
-                "format version {version}, this saebaram reads version {VERSION}: delete it and fetch again"
+                "format version {version}, this saebaram reads versions {OLDEST_READABLE} to {VERSION}: delete it and fetch again"
             ),
         ));
     }
@@ -177,14 +231,28 @@ fn check_prefix(path: &Path, prefix: &[u8]) -> Result<usize> {
     if hlen == 0 || hlen > 64 << 20 {
         return Err(cache_err(path, format!("implausible header length {hlen}")));
     }
-    Ok(hlen)
+    Ok((version, hlen))
 }
 
-fn parse_header(path: &Path, prefix: &[u8], json: &[u8]) -> Result<Header> {
+fn parse_header(path: &Path, version: u32, prefix: &[u8], json: &[u8]) -> Result<Header> {
     if prefix.get(16..48) != Some(blake3::hash(json).as_bytes().as_slice()) {
         return Err(cache_err(path, "header checksum mismatch (damaged file)"));
     }
-    serde_json::from_slice(json).map_err(|e| cache_err(path, format!("unreadable header: {e}")))
+    let header: Header = serde_json::from_slice(json)
+        .map_err(|e| cache_err(path, format!("unreadable header: {e}")))?;
+    if version < 2 && (header.terrain.is_some() || header.info.terrain.is_some()) {
+        return Err(cache_err(
+            path,
+            "a version 1 header with a terrain section (damaged file)",
+        ));
+    }
+    if header.terrain.is_some() != header.info.terrain.is_some() {
+        return Err(cache_err(
+            path,
+            "terrain section and terrain description disagree (damaged file)",
+        ));
+    }
+    Ok(header)
 }
 
 /// Opens a cache file, memory-mapped. `verify_body` also checks the body's BLAKE3 (reads
@@ -206,11 +274,11 @@ pub fn open(path: &Path, verify_body: bool) -> Result<Forecast> {
     let prefix = map
         .get(..PREFIX)
         .ok_or_else(|| cache_err(path, "truncated (shorter than the 48-byte prefix)"))?;
-    let hlen = check_prefix(path, prefix)?;
+    let (version, hlen) = check_prefix(path, prefix)?;
     let json = map
         .get(PREFIX..PREFIX + hlen)
         .ok_or_else(|| cache_err(path, "truncated header"))?;
-    let header = parse_header(path, prefix, json)?;
+    let header = parse_header(path, version, prefix, json)?;
     let info = header.info;
     let g = info.grid;
     g.check().map_err(|e| cache_err(path, e))?;
@@ -222,7 +290,21 @@ pub fn open(path: &Path, verify_body: bool) -> Result<Forecast> {
     let layout = Layout::native(nt, nl, g.nlat, g.nlon)
         .ok_or_else(|| cache_err(path, "dimensions overflow"))?;
     let off = header.body_offset as usize;
-    let expected = (off as u64).checked_add(layout.len as u64 * 4);
+    let body_end = (off as u64).checked_add(layout.len as u64 * 4);
+    let npts = (g.nlat * g.nlon) as u64;
+    let expected = match &header.terrain {
+        None => body_end,
+        Some(t) => {
+            let ok = t.values == npts
+                && t.offset.is_multiple_of(ALIGN as u64)
+                && body_end.is_some_and(|e| t.offset >= e && t.offset - e < ALIGN as u64);
+            if ok {
+                t.offset.checked_add(npts * 4)
+            } else {
+                None
+            }
+        }
+    };
     if header.body_values != layout.len as u64
         || !off.is_multiple_of(ALIGN)
         || off < PREFIX + hlen
@@ -231,16 +313,34 @@ pub fn open(path: &Path, verify_body: bool) -> Result<Forecast> {
         return Err(cache_err(
             path,
             format!(
-                "size mismatch: {} bytes on disk, header promises {} values at offset {off} for a {nt}x{nl}x{}x{} cube \
+                "size mismatch: {} bytes on disk, header promises {} values at offset {off} for a {nt}x{nl}x{}x{} cube{} \
                  (truncated or damaged)",
                 map.len(),
                 header.body_values,
                 g.nlat,
-                g.nlon
+                g.nlon,
+                header.terrain.as_ref().map_or(String::new(), |t| format!(
+                    " and {} terrain values at offset {}",
+                    t.values, t.offset
+                ))
             ),
         ));
     }
-    let body = map.get(off..).unwrap_or(&[]);
+    let body = map.get(off..off + layout.len * 4).unwrap_or(&[]);
+    let terrain = match &header.terrain {
+        None => None,
+        Some(t) => {
+            let bytes = map.get(t.offset as usize..).unwrap_or(&[]);
+            if blake3::hash(bytes).to_hex().as_str() != t.blake3 {
+                return Err(cache_err(path, "terrain checksum mismatch (damaged file)"));
+            }
+            let values: Vec<f32> = bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            Some(Terrain::new(g, values).map_err(|e| cache_err(path, format!("terrain: {e}")))?)
+        }
+    };
     if bytemuck::try_cast_slice::<u8, f32>(body).is_err() {
         return Err(cache_err(path, "body is not aligned for f32"));
     }
@@ -269,7 +369,11 @@ pub fn open(path: &Path, verify_body: bool) -> Result<Forecast> {
         info.kind = SourceKind::Cache;
     }
     info.origin = path.display().to_string();
-    Ok(Forecast { cube, info })
+    Ok(Forecast {
+        cube,
+        info,
+        terrain,
+    })
 }
 
 /// One cache file, for `forecast list`.

@@ -9,6 +9,7 @@ use crate::cube::{Cube, Grid, Sample};
 use crate::error::{ForecastError, Result};
 use crate::grib2::{Assembly, Derivation, FieldInfo};
 use crate::region::Region;
+use crate::terrain::{Terrain, TerrainInfo};
 use crate::{Coverage, OutOfDomain, Wind, WindField, cache, tawhiri, time};
 
 /// The embedded sample's bytes: JMA MEPS analysis of 2019-06-05 00Z (see `data/SOURCES.md`).
@@ -65,6 +66,13 @@ pub struct ForecastInfo {
     pub inventory: Vec<FieldInfo>,
     /// True for the built-in 2019 sample.
     pub embedded_sample: bool,
+    /// The model terrain the forecast carries (`None`: none; the ground is then sea level
+    /// unless the caller has an elevation model). Absent in caches of format version 1.
+    #[serde(default)]
+    pub terrain: Option<TerrainInfo>,
+    /// Why a terrain field of the input was not used (another grid, missing points, ...).
+    #[serde(default)]
+    pub terrain_notes: Vec<String>,
 }
 
 impl ForecastInfo {
@@ -87,6 +95,14 @@ impl ForecastInfo {
     pub fn run_name(&self) -> String {
         time::format_run(self.run_unix_s)
     }
+    /// One line on the terrain: `model orography at 0.25°, smoothed (...)` or
+    /// `none, sea level`.
+    pub fn terrain_summary(&self) -> String {
+        match &self.terrain {
+            Some(t) => t.describe(&self.grid),
+            None => "none, sea level".into(),
+        }
+    }
 }
 
 /// How to open a forecast.
@@ -104,10 +120,12 @@ impl Default for OpenOptions {
     }
 }
 
-/// A forecast: its cube and its description. Implements [`WindField`].
+/// A forecast: its cube, its model terrain if any, and its description. Implements
+/// [`WindField`].
 pub struct Forecast {
     pub(crate) cube: Cube,
     pub(crate) info: ForecastInfo,
+    pub(crate) terrain: Option<Terrain>,
 }
 
 impl std::fmt::Debug for Forecast {
@@ -192,10 +210,13 @@ impl Forecast {
             derived: built.derived,
             inventory: built.inventory,
             embedded_sample: false,
+            terrain: built.terrain.as_ref().map(|t| t.1.clone()),
+            terrain_notes: built.terrain_notes,
         };
         Ok(Forecast {
             cube: built.cube,
             info,
+            terrain: built.terrain.map(|t| t.0),
         })
     }
 
@@ -235,8 +256,40 @@ impl Forecast {
             derived: Vec::new(),
             inventory: Vec::new(),
             embedded_sample: false,
+            terrain: None,
+            terrain_notes: Vec::new(),
         };
-        Ok(Forecast { cube, info })
+        Ok(Forecast {
+            cube,
+            info,
+            terrain: None,
+        })
+    }
+
+    /// This forecast with a model terrain on its grid (generated fields, tests); `field`
+    /// says where it came from.
+    pub fn with_terrain(mut self, terrain: Terrain, field: &str) -> Result<Forecast> {
+        if terrain.grid() != self.cube.grid() {
+            return Err(ForecastError::Cube {
+                file: self.info.origin.clone(),
+                field: "terrain".into(),
+                detail: format!(
+                    "terrain grid {} differs from the wind grid {}",
+                    terrain.grid(),
+                    self.cube.grid()
+                ),
+            });
+        }
+        let (min_m, max_m) = terrain.range_m();
+        self.info.terrain = Some(TerrainInfo {
+            field: field.to_string(),
+            conversion: "metres as given".into(),
+            step_h: None,
+            min_m,
+            max_m,
+        });
+        self.terrain = Some(terrain);
+        Ok(self)
     }
 
     /// Opens a GRIB2 file, a directory of GRIB2 files, a cache file or a tawhiri dataset
@@ -299,6 +352,18 @@ impl Forecast {
     /// The wind cube.
     pub fn cube(&self) -> &Cube {
         &self.cube
+    }
+
+    /// The model terrain, if the forecast carries one.
+    pub fn terrain(&self) -> Option<&Terrain> {
+        self.terrain.as_ref()
+    }
+
+    /// Model terrain height at a point, bilinear, metres above mean sea level (as the model
+    /// has it: smoothed, and possibly below 0 over the sea); `None` without terrain or
+    /// outside the grid.
+    pub fn terrain_m(&self, lat: f64, lon: f64) -> Option<f64> {
+        self.terrain.as_ref()?.terrain_m(lat, lon)
     }
 
     /// Interpolated values at an altitude (metres above mean sea level).

@@ -2,9 +2,13 @@
 //! 5.2, 5.3, 5.40, 5.41 and 5.42; repeated sections 4-7).
 //!
 //! Only u, v, geopotential height and temperature on isobaric surfaces (discipline 0,
-//! surface type 100) are decoded; every other field is listed in the inventory and skipped
-//! without decoding, so a field the decoder cannot handle (e.g. bitmap indicator 254 on an
-//! AMSL wind) does not stop a file whose isobaric winds are fine.
+//! surface type 100) are decoded, plus the model terrain (orography `orog`, model terrain
+//! height `mterh`, or surface geopotential `z` divided by g0, on the ground surface, type 1)
+//! when the input has one; every other field is listed in the inventory and skipped without
+//! decoding, so a field the decoder cannot handle (e.g. bitmap indicator 254 on an AMSL
+//! wind) does not stop a file whose isobaric winds are fine. The terrain is optional: when it
+//! cannot be used (another grid, missing points, undecodable) the reason is kept in
+//! `terrain_notes` and the winds are built without it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -18,6 +22,7 @@ use crate::cube::{Cube, Grid, NVAR};
 use crate::error::{ForecastError, Result};
 use crate::isa;
 use crate::region::Region;
+use crate::terrain::{Terrain, TerrainInfo};
 use crate::time;
 
 /// One field of a GRIB2 file, as listed by `forecast info`.
@@ -79,6 +84,18 @@ struct Crop {
     cols: Vec<usize>,
 }
 
+/// The best terrain field seen so far: the earliest step, then the preferred kind.
+struct TerrainField {
+    /// (valid time, kind rank): lower is better.
+    key: (i64, u8),
+    src: SrcGrid,
+    grid: Grid,
+    values: Vec<f32>,
+    /// Index into the inventory.
+    inventory: usize,
+    info: TerrainInfo,
+}
+
 /// Collects fields from one or more GRIB2 files, then builds the cube.
 pub(crate) struct Assembly {
     label: String,
@@ -87,6 +104,8 @@ pub(crate) struct Assembly {
     centre: Option<u16>,
     crop: Option<Crop>,
     fields: BTreeMap<(i64, i64, Var), Vec<f32>>,
+    terrain: Option<TerrainField>,
+    terrain_notes: Vec<String>,
     pub inventory: Vec<FieldInfo>,
 }
 
@@ -97,10 +116,41 @@ pub(crate) struct Built {
     pub centre: Option<u16>,
     pub derived: Vec<Derivation>,
     pub inventory: Vec<FieldInfo>,
+    /// The model terrain on the cube's grid, when the input had a usable one.
+    pub terrain: Option<(Terrain, TerrainInfo)>,
+    /// Why a terrain field of the input was not used.
+    pub terrain_notes: Vec<String>,
 }
 
-fn short_name(discipline: u8, cat: Option<u8>, num: Option<u8>) -> String {
+/// Which terrain field a (discipline, category, number) on the ground surface is, its rank
+/// (lower preferred), the factor to metres and how that is described.
+fn terrain_kind(
+    discipline: u8,
+    cat: Option<u8>,
+    num: Option<u8>,
+) -> Option<(u8, f32, &'static str)> {
     match (discipline, cat, num) {
+        (0, Some(3), Some(5)) => Some((0, 1.0, "metres as decoded")),
+        (2, Some(0), Some(7)) => Some((1, 1.0, "metres as decoded")),
+        (0, Some(3), Some(4)) => Some((
+            2,
+            (1.0 / isa::G0) as f32,
+            "geopotential divided by g0 = 9.80665 m/s²",
+        )),
+        _ => None,
+    }
+}
+
+fn short_name(
+    discipline: u8,
+    cat: Option<u8>,
+    num: Option<u8>,
+    surface_type: Option<u8>,
+) -> String {
+    match (discipline, cat, num) {
+        (0, Some(3), Some(5)) if surface_type == Some(1) => "orog".into(),
+        (0, Some(3), Some(4)) => "z".into(),
+        (2, Some(0), Some(7)) => "mterh".into(),
         (0, Some(0), Some(0)) => "t".into(),
         (0, Some(1), Some(0)) => "q".into(),
         (0, Some(1), Some(1)) => "r".into(),
@@ -311,6 +361,8 @@ impl Assembly {
             centre: None,
             crop: None,
             fields: BTreeMap::new(),
+            terrain: None,
+            terrain_notes: Vec::new(),
             inventory: Vec::new(),
         }
     }
@@ -364,10 +416,10 @@ impl Assembly {
             let discipline = sm.indicator().discipline;
             let pd = sm.prod_def();
             let (cat, num) = (pd.parameter_category(), pd.parameter_number());
-            let name = short_name(discipline, cat, num);
             let surface = pd
                 .fixed_surfaces()
                 .map(|(a, _)| (a.surface_type, a.value()));
+            let name = short_name(discipline, cat, num, surface.map(|s| s.0));
             let level =
                 surface.map_or_else(|| "unknown level".to_string(), |(t, v)| level_name(t, v));
             let rt = sm.identification().ref_time_unchecked();
@@ -408,7 +460,43 @@ impl Assembly {
                 packing: packing.clone(),
                 used: var.is_some(),
             });
-            let Some(var) = var else { continue };
+            let Some(var) = var else {
+                let kind = match surface {
+                    Some((1, _)) => terrain_kind(discipline, cat, num),
+                    _ => None,
+                };
+                if let (Some(kind), Some(valid)) = (kind, valid) {
+                    let key = (valid, kind.0);
+                    if self.terrain.as_ref().is_none_or(|t| key < t.key) {
+                        let field = format!("{name} {level} (message {}, field {sub})", msg + 1);
+                        match decode_terrain(sm, &self.region, kind, &field) {
+                            Ok((src, grid, values)) => {
+                                let (lo, hi) = values
+                                    .iter()
+                                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+                                        (lo.min(f64::from(v)), hi.max(f64::from(v)))
+                                    });
+                                self.terrain = Some(TerrainField {
+                                    key,
+                                    src,
+                                    grid,
+                                    values,
+                                    inventory: self.inventory.len() - 1,
+                                    info: TerrainInfo {
+                                        field: format!("{field} of {file}"),
+                                        conversion: kind.2.to_string(),
+                                        step_h: step_s.map(|s| s as f64 / 3600.0),
+                                        min_m: lo,
+                                        max_m: hi,
+                                    },
+                                });
+                            }
+                            Err(e) => self.terrain_notes.push(format!("{field} of {file}: {e}")),
+                        }
+                    }
+                }
+                continue;
+            };
             let level_pa = surface.map_or(f64::NAN, |(_, v)| v);
             if !(level_pa.is_finite() && level_pa > 0.0) {
                 return Err(grib_err(
@@ -742,14 +830,79 @@ impl Assembly {
         let levels_hpa: Vec<f64> = wind_levels.iter().map(|&l| hpa(l)).collect();
         let cube = Cube::from_native(times, levels_hpa, grid, values)
             .map_err(|e| cube_err("u/v/gh".into(), e))?;
+        let mut inventory = self.inventory;
+        let mut terrain_notes = self.terrain_notes;
+        let terrain = match self.terrain {
+            Some(t) if t.src != crop.src => {
+                terrain_notes.push(format!(
+                    "{}: on another grid ({}) than the winds ({}): not used",
+                    t.info.field,
+                    describe_src(&t.src),
+                    describe_src(&crop.src)
+                ));
+                None
+            }
+            Some(t) => match Terrain::new(t.grid, t.values) {
+                Ok(terrain) => {
+                    if let Some(f) = inventory.get_mut(t.inventory) {
+                        f.used = true;
+                    }
+                    Some((terrain, t.info))
+                }
+                Err(e) => {
+                    terrain_notes.push(format!("{}: {e}: not used", t.info.field));
+                    None
+                }
+            },
+            None => None,
+        };
         Ok(Built {
             cube,
             run_unix_s: run,
             centre: self.centre,
             derived,
-            inventory: self.inventory,
+            inventory,
+            terrain,
+            terrain_notes,
         })
     }
+}
+
+/// Decodes a terrain field and crops it to the region, in metres. The grid is checked
+/// against the winds' in [`Assembly::finish`].
+fn decode_terrain<R: grib::Grib2Read>(
+    sm: grib::SubMessage<'_, R>,
+    region: &Region,
+    kind: (u8, f32, &'static str),
+    field: &str,
+) -> std::result::Result<(SrcGrid, Grid, Vec<f32>), String> {
+    let src = src_grid(sm.grid_def())?;
+    let c = crop(src, region).ok_or_else(|| {
+        format!(
+            "its grid ({}) does not cover the region {region}",
+            describe_src(&src)
+        )
+    })?;
+    let decoder =
+        Grib2SubmessageDecoder::from(sm).map_err(|e| format!("cannot decode {field}: {e}"))?;
+    let values = decoder
+        .dispatch()
+        .map_err(|e| format!("cannot decode {field}: {e}"))?;
+    let n = src.ni * src.nj;
+    let all: Vec<f32> = values.take(n + 1).collect();
+    if all.len() != n {
+        return Err(format!(
+            "decoded {} values for a grid of {n} points",
+            all.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(c.rows.len() * c.cols.len());
+    for &r in &c.rows {
+        for &col in &c.cols {
+            out.push(all.get(r * src.ni + col).copied().unwrap_or(f32::NAN) * kind.1);
+        }
+    }
+    Ok((src, c.grid, out))
 }
 
 /// Walks messages and sections before the `grib` crate sees them: every length must fit in

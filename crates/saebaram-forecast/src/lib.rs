@@ -2,7 +2,10 @@
 //! (time, latitude, longitude, altitude) inside it.
 //!
 //! Owns: decoding GRIB2, fetching forecast subsets, the cache file format, interpolation,
-//! air density.
+//! air density, and the model terrain that comes with a forecast ([`terrain`]: GFS
+//! orography, ECMWF surface geopotential; decoded, fetched and cached with the winds because
+//! it is a field of the same files). Elevation models the user brings (SRTM tiles) are
+//! `saebaram-terrain`'s.
 //! Must not know: balloons, stages or ensembles (`saebaram-flight`); borders and places
 //! (`saebaram-geo`); terminals (it never prints).
 //!
@@ -35,6 +38,7 @@ pub mod forecast;
 pub mod grib2;
 pub mod region;
 pub mod tawhiri;
+pub mod terrain;
 pub mod time;
 
 #[cfg(test)]
@@ -45,6 +49,7 @@ pub use error::{ForecastError, Result};
 pub use forecast::{Forecast, ForecastInfo, OpenOptions, SourceKind};
 pub use grib2::{Derivation, FieldInfo};
 pub use region::Region;
+pub use terrain::{Terrain, TerrainInfo};
 
 /// The wind and air at one point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

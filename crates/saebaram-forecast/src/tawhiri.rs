@@ -175,6 +175,12 @@ pub fn open_with_shape(path: &Path, shape: &Shape) -> Result<Forecast> {
         }],
         inventory: Vec::new(),
         embedded_sample: false,
+        terrain: None,
+        terrain_notes: Vec::new(),
     };
-    Ok(Forecast { cube, info })
+    Ok(Forecast {
+        cube,
+        info,
+        terrain: None,
+    })
 }

@@ -337,6 +337,20 @@ fn cache_round_trips_bit_for_bit() {
         f.wind(0.0, 38.0, 127.0, 5000.0),
         g.wind(0.0, 38.0, 127.0, 5000.0)
     );
+    // The terrain section comes back bit for bit, and so does its description.
+    let (ta, tb) = (
+        f.terrain().expect("GFS orography"),
+        g.terrain().expect("cached orography"),
+    );
+    let a: &[u32] = bytemuck::cast_slice(ta.values());
+    let b: &[u32] = bytemuck::cast_slice(tb.values());
+    assert_eq!(a, b);
+    assert_eq!(ta.grid(), tb.grid());
+    assert!(g.info().terrain.is_some());
+    assert_eq!(
+        f.terrain_m(38.3, 126.9).map(f64::to_bits),
+        g.terrain_m(38.3, 126.9).map(f64::to_bits)
+    );
     // Opening via Forecast::open sniffs the magic.
     assert!(Forecast::open(&path).is_ok());
     let listed = cache::list(dir.path()).expect("list");
@@ -350,6 +364,12 @@ fn cache_round_trips_bit_for_bit() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("size mismatch", bytes[..bytes.len() - 4].to_vec()),
         ("body checksum", {
+            let mut b = bytes.clone();
+            let n = cache::read_header(&path).expect("header").body_offset as usize + 10;
+            b[n] ^= 1;
+            b
+        }),
+        ("terrain checksum", {
             let mut b = bytes.clone();
             let n = b.len() - 10;
             b[n] ^= 1;
@@ -477,4 +497,209 @@ fn impossible_section_lengths_are_errors_not_panics() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("claims"), "{e}");
+}
+
+/// Orography of the shipped GFS 2.5° file at grid points, from ecCodes 2.50 (Python
+/// `eccodes`, `codes_get_values` of the `orog` field, message 180): (lat, lon, metres).
+const GFS_OROG_ECCODES: [(f64, f64, f64); 8] = [
+    (37.5, 127.5, 200.93),
+    (40.0, 125.0, 246.87),
+    (42.5, 127.5, 654.54),
+    (35.0, 127.5, 228.15),
+    (45.0, 120.0, 854.20),
+    (32.5, 125.0, 1.09),
+    (40.0, 130.0, -3.61),
+    (37.5, 125.0, -2.70),
+];
+
+#[test]
+fn gfs_orography_matches_eccodes_and_interpolates_bilinearly() {
+    let f = Forecast::open(&shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    let t = f.terrain().expect("the GFS file has orog");
+    assert_eq!(t.grid(), f.cube().grid());
+    for (lat, lon, want) in GFS_OROG_ECCODES {
+        let got = f.terrain_m(lat, lon).expect("inside");
+        assert!(
+            (got - want).abs() < 5e-3,
+            "orog at {lat},{lon}: {got} vs ecCodes {want}"
+        );
+    }
+    // Half way between 37.5/40N and 125/127.5E: the mean of the four ecCodes values.
+    let mid = f.terrain_m(38.75, 126.25).expect("inside");
+    let want = (-2.70 + 200.93 + 246.87 + 287.52) / 4.0;
+    assert!((mid - want).abs() < 5e-3, "{mid} vs {want}");
+    // A quarter of the way: weights 9/16, 3/16, 3/16, 1/16 from the south-west corner.
+    let q = f.terrain_m(38.125, 125.625).expect("inside");
+    let want = (9.0 * -2.70 + 3.0 * 200.93 + 3.0 * 246.87 + 287.52) / 16.0;
+    assert!((q - want).abs() < 5e-3, "{q} vs {want}");
+    assert_eq!(f.terrain_m(20.0, 126.0), None);
+    let info = f.info().terrain.as_ref().expect("described");
+    assert!(info.field.starts_with("orog surface"), "{info:?}");
+    assert!(
+        f.info()
+            .terrain_summary()
+            .starts_with("model orography at 2.5°, smoothed"),
+        "{}",
+        f.info().terrain_summary()
+    );
+    assert!(f.info().terrain_notes.is_empty());
+    let orog: Vec<_> = f
+        .info()
+        .inventory
+        .iter()
+        .filter(|i| i.name == "orog")
+        .collect();
+    assert!(orog.len() == 1 && orog[0].used, "{orog:?}");
+}
+
+#[test]
+fn the_embedded_sample_has_no_terrain() {
+    let f = Forecast::embedded().expect("decodes");
+    assert!(f.terrain().is_none() && f.info().terrain.is_none());
+    assert_eq!(f.info().terrain_summary(), "none, sea level");
+    assert_eq!(f.terrain_m(PAJU.0, PAJU.1), None);
+}
+
+/// The GRIB2 messages of a file as byte ranges.
+fn grib_messages(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut msg = 0;
+    while msg + 16 <= bytes.len() && &bytes[msg..msg + 4] == b"GRIB" {
+        let total = u64::from_be_bytes(bytes[msg + 8..msg + 16].try_into().unwrap()) as usize;
+        out.push(msg..msg + total);
+        msg += total;
+    }
+    out
+}
+
+/// The GFS file's orography message alone, and the offset of its section 4.
+fn gfs_orog_message() -> (Vec<u8>, usize) {
+    let bytes = std::fs::read(shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    for m in grib_messages(&bytes) {
+        let one = bytes[m].to_vec();
+        if let Some(&s) = section4_offsets(&one).first() {
+            // Category 3, number 5, first surface type 1 (ground): orog.
+            if one[6] == 0 && one[s + 9] == 3 && one[s + 10] == 5 && one[s + 22] == 1 {
+                return (one, s);
+            }
+        }
+    }
+    panic!("no orog message in the GFS file");
+}
+
+#[test]
+fn surface_geopotential_is_divided_by_g0() {
+    // The GFS orog message relabelled as geopotential (0.3.4): its values (ecCodes' orog
+    // numbers, now read as m²/s²) must come out divided by g0.
+    let (mut orog, s) = gfs_orog_message();
+    orog[s + 10] = 4;
+    let dir = tempfile::tempdir().expect("tmp");
+    let winds = dir.path().join("a-winds.grib2");
+    std::fs::copy(shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2"), &winds).expect("copy");
+    // Strip the real orog from the winds file so that only the relabelled z is terrain.
+    let bytes = std::fs::read(&winds).expect("read");
+    let (real, _) = gfs_orog_message();
+    let at = bytes
+        .windows(real.len())
+        .position(|w| w == real.as_slice())
+        .expect("orog message in the file");
+    let mut stripped = bytes[..at].to_vec();
+    stripped.extend_from_slice(&bytes[at + real.len()..]);
+    std::fs::write(&winds, stripped).expect("write");
+    std::fs::write(dir.path().join("b-z.grib2"), &orog).expect("write");
+    let f = Forecast::open(dir.path()).expect("opens");
+    let info = f.info().terrain.as_ref().expect("z is terrain");
+    assert!(
+        info.field.starts_with("z surface") && info.conversion.contains("9.80665"),
+        "{info:?}"
+    );
+    for (lat, lon, v) in GFS_OROG_ECCODES {
+        let got = f.terrain_m(lat, lon).expect("inside");
+        assert!((got - v / crate::isa::G0).abs() < 1e-3, "{got} vs {v}/g0");
+    }
+}
+
+#[test]
+fn terrain_on_another_grid_is_not_used_and_says_why() {
+    // MEPS winds (0.125° x 0.1°) with the GFS 2.5° orography beside them.
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("a.grib2"), crate::forecast::EMBEDDED_GRIB2).expect("write");
+    std::fs::write(dir.path().join("b.grib2"), gfs_orog_message().0).expect("write");
+    let f = Forecast::open(dir.path()).expect("the winds are fine");
+    assert!(f.terrain().is_none());
+    assert_eq!(f.info().terrain_summary(), "none, sea level");
+    let notes = &f.info().terrain_notes;
+    assert!(
+        notes.len() == 1 && notes[0].contains("another grid") && notes[0].contains("b.grib2"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_version_1_cache_file_still_opens() {
+    // Written by the version 1 writer (saebaram before terrain, commit 344c3cf) from a
+    // generated 2-time, 3-level, 3x4 cube: u = 1 + row + level, v = column - 2,
+    // gh = 100/1500/5600 m (+1 m at the second time), t = 288/280/250 K.
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/cache-v1.swc"
+    ));
+    let bytes = std::fs::read(&path).expect("fixture");
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 1);
+    let f = cache::open(&path, true).expect("a version 1 file opens");
+    assert!(f.terrain().is_none());
+    assert_eq!(f.info().terrain_summary(), "none, sea level");
+    assert!(f.info().terrain_notes.is_empty());
+    assert_eq!(f.info().source, "synthetic v1");
+    assert_eq!(f.info().levels_hpa, vec![1000.0, 850.0, 500.0]);
+    let t0 = f.info().run_unix_s as f64;
+    let s = f.sample_alt(t0, 37.5, 127.0, 1500.0).expect("inside");
+    assert!(
+        (s.u_m_s - 3.0).abs() < 1e-9 && (s.v_m_s - 0.0).abs() < 1e-9,
+        "{s:?}"
+    );
+    assert!(Forecast::open(&path).is_ok());
+    // Rewritten, it becomes version 2 and reads back the same.
+    let dir = tempfile::tempdir().expect("tmp");
+    let p2 = f.write_cache(dir.path()).expect("rewrite");
+    let b2 = std::fs::read(&p2).expect("read");
+    assert_eq!(u32::from_le_bytes(b2[8..12].try_into().unwrap()), 2);
+    let g = cache::open(&p2, true).expect("opens");
+    let a: &[u32] = bytemuck::cast_slice(f.cube().values());
+    let b: &[u32] = bytemuck::cast_slice(g.cube().values());
+    assert_eq!(a, b);
+    assert!(g.terrain().is_none());
+}
+
+#[test]
+fn generated_terrain_round_trips_through_the_cache() {
+    let grid = Grid {
+        lat0: 37.0,
+        dlat: 0.5,
+        nlat: 3,
+        lon0: 126.0,
+        dlon: 0.5,
+        nlon: 4,
+    };
+    let mut values = Vec::new();
+    for _ in 0..12 {
+        for (h, tk) in [(100.0f32, 288.0f32), (1500.0, 280.0)] {
+            values.extend([1.0, 2.0, h, tk]);
+        }
+    }
+    let f =
+        Forecast::from_values("gen", 0, vec![0], vec![1000.0, 850.0], grid, values).expect("cube");
+    let heights: Vec<f32> = (0..12).map(|k| 10.0 * k as f32).collect();
+    let terrain = crate::Terrain::new(grid, heights).expect("terrain");
+    let f = f.with_terrain(terrain, "generated").expect("same grid");
+    assert!((f.terrain_m(37.5, 126.5).expect("inside") - 50.0).abs() < 1e-9);
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = f.write_cache(dir.path()).expect("write");
+    let g = cache::open(&p, false).expect("open");
+    assert_eq!(g.terrain(), f.terrain());
+    assert_eq!(g.info().terrain, f.info().terrain);
+    // A terrain on another grid is refused.
+    let other = Grid { nlon: 3, ..grid };
+    let t = crate::Terrain::new(other, vec![0.0; 9]).expect("terrain");
+    assert!(g.with_terrain(t, "x").is_err());
 }
