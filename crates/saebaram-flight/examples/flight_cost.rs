@@ -1,6 +1,7 @@
 //! Runs one of the bench workloads N times, for instruction counts under callgrind:
-//! `valgrind --tool=callgrind target/release/examples/flight_cost p0 1001` minus `... p0 1`,
-//! divided by 1000, is the instructions per flight.
+//! `valgrind --tool=callgrind --toggle-collect='*run_p0*' target/release/examples/flight_cost
+//! p0 1000`, divided by 1000, is the instructions per P0 flight; for the others,
+//! `... member 1001` minus `... member 1`, divided by 1000.
 
 use saebaram_flight::*;
 use saebaram_forecast::Forecast;
@@ -34,18 +35,7 @@ fn main() {
                 burst_alt_m: burst,
                 descent_m_s: 5.0,
             });
-            for _ in 0..n {
-                let c = flight::fly_carrier(
-                    &f,
-                    &FlatEarth,
-                    &p,
-                    &Draw::nominal(&p, launch),
-                    None,
-                    false,
-                )
-                .expect("flies");
-                sink += c.landing.map_or(0.0, |l| l.point.lat);
-            }
+            sink += run_p0(&f, &p, launch, n);
         }
         "member" => {
             // One ensemble member of the P1 + timer + 500-leaflet ensemble (n members).
@@ -86,4 +76,17 @@ fn main() {
         other => panic!("unknown workload {other}: p0, member or sweep"),
     }
     println!("{sink}");
+}
+
+/// The P0 flights alone in a function, so that callgrind can count only them
+/// (`--toggle-collect='*run_p0*'`).
+#[inline(never)]
+fn run_p0(f: &Forecast, p: &Profile, launch: Point, n: usize) -> f64 {
+    let mut sink = 0.0;
+    for _ in 0..n {
+        let c = flight::fly_carrier(f, &FlatEarth, p, &Draw::nominal(p, launch), None, false)
+            .expect("flies");
+        sink += c.landing.map_or(0.0, |l| l.point.lat);
+    }
+    sink
 }
