@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Flight benchmarks: criterion times and callgrind instruction counts.
 # Run from the workspace root: bash bench/flight/run.sh
-# Tawhiri (GPL) is not installed here; its published/measured figure (about 0.3 ms per
-# 5 m/s / 10 km / 5 m/s prediction of its compiled core on a 2-vCPU machine, see
-# ../shared/research/tawhiri.md §8) is the peer number in RESULTS.md.
+# Tawhiri itself (0.2.0 from PyPI, in its own venv) is timed against P0 on the same tawhiri
+# dataset and flights by bench/flight/tawhiri_peer.sh; see RESULTS.md.
 set -euo pipefail
 export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-2}"
 nice -n 19 cargo bench -p saebaram-flight --bench flight -- --noplot "$@"
