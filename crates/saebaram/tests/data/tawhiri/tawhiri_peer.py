@@ -5,6 +5,7 @@ usage:
   tawhiri_peer.py make DATASET               write a sparse synthetic tawhiri dataset
   tawhiri_peer.py predict DATASET FLIGHTS    fly FLIGHTS with tawhiri's own solver
   tawhiri_peer.py bench DATASET FLIGHTS N    time tawhiri's solver, N runs per flight
+  tawhiri_peer.py lookup DATASET N           time tawhiri's wind lookup, N passes of a track
 
 DATASET is a file named YYYYMMDDHH (the run time), as tawhiri names its datasets.
 FLIGHTS is a text file, one flight per line: `unix_seconds lat lon ascent burst descent`
@@ -20,6 +21,7 @@ for every hour and level, plus the top level's heights at the first and last hou
 whole globe (saebaram's reader takes the dataset's ceiling from those two planes). Everything
 else is a hole that reads as zeros and takes no disk space.
 """
+import calendar
 import datetime
 import json
 import math
@@ -208,6 +210,47 @@ def bench(path, flights_path, n):
     }))
 
 
+def track(run_unix):
+    """The lookup benchmark's balloon track (as saebaram-forecast's benches/synthetic.rs):
+    60 s steps from an hour after the run, 5 m/s up to 11.7 km and down again, ~15 m/s
+    east, from Paju: 1024 (unix seconds, lat, lon, alt) inside the written box."""
+    return [
+        (run_unix + 3600.0 + 60.0 * k, 37.8 + 0.0005 * k, 126.75 + 0.005 * k,
+         10.0 + 300.0 * (k % 40))
+        for k in range(1024)
+    ]
+
+
+def lookup(path, n):
+    """Times tawhiri's own wind lookup (interpolate.make_interpolator's closure, the one
+    its solver calls) on the track, n passes of 1024 calls; prints the median ns per call,
+    and the same loop calling an empty Python function (the share that is Python's)."""
+    from tawhiri import interpolate
+
+    ds = open_dataset(path)
+    get_wind = interpolate.make_interpolator(ds)
+    run_unix = calendar.timegm(ds.ds_time.timetuple())
+    pts = [((t - run_unix) / 3600.0, lat, lon % 360.0, alt) for t, lat, lon, alt in track(run_unix)]
+
+    def nothing(hour, lat, lng, alt):
+        return (0.0, 0.0)
+
+    def per_call(fn):
+        for h, la, lo, al in pts:  # warm
+            fn(h, la, lo, al)
+        out = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            for h, la, lo, al in pts:
+                fn(h, la, lo, al)
+            out.append((time.perf_counter() - t0) / len(pts))
+        out.sort()
+        return round(out[len(out) // 2] * 1e9, 1)
+
+    print(json.dumps({"calls": n * len(pts), "median_ns": per_call(get_wind),
+                      "empty_python_call_ns": per_call(nothing)}))
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "make":
         make(argv[2])
@@ -215,6 +258,8 @@ def main(argv):
         predict(argv[2], argv[3])
     elif len(argv) == 5 and argv[1] == "bench":
         bench(argv[2], argv[3], int(argv[4]))
+    elif len(argv) == 4 and argv[1] == "lookup":
+        lookup(argv[2], int(argv[3]))
     else:
         sys.exit(__doc__)
 
