@@ -1,6 +1,8 @@
 //! Fetching forecast subsets over HTTP: NOAA GFS through the NOMADS grib filter
 //! (server-side crop), falling back to byte ranges from the `.idx` inventory on the open-data
-//! mirrors; ECMWF open data through its `.index` JSON lines.
+//! mirrors; ECMWF open data through its `.index` JSON lines. With [`Request::terrain`] the
+//! model terrain comes along: the filter's `lev_surface` (HGT:surface), the `.idx` record
+//! `HGT:surface`, or the `.index` line `param=z, levtype=sfc` when it lists one.
 //!
 //! The library never reads the clock or the environment: the caller passes "now" for
 //! `latest`, the base URLs, and where to put files. Progress goes to a callback.
@@ -99,6 +101,10 @@ pub struct Request {
     pub region: Region,
     /// Pressure levels, hPa.
     pub levels_hpa: Vec<f64>,
+    /// Also fetch the model terrain where the source has it: GFS `HGT:surface`, ECMWF
+    /// surface geopotential `z` (when its `.index` lists one). One field per step, the
+    /// decoder keeps the earliest.
+    pub terrain: bool,
     /// Where downloaded step files are staged (kept between attempts: fetching resumes).
     pub staging_dir: PathBuf,
     /// At most this many downloads at once.
@@ -257,13 +263,16 @@ fn level_key(p: f64) -> String {
     }
 }
 
-/// The NOMADS grib-filter URL for one GFS step.
+/// The NOMADS grib-filter URL for one GFS step; `terrain` adds the surface level
+/// (`HGT:surface`, the model orography; the filter also returns the other selected variables
+/// on it, TMP:surface, which the decoder lists and skips).
 pub fn gfs_filter_url(
     filter: &str,
     run_unix_s: i64,
     hour: u32,
     levels: &[f64],
     region: &Region,
+    terrain: bool,
 ) -> String {
     let run = time::format_run(run_unix_s);
     let (day, hh) = run.split_at(8);
@@ -274,6 +283,9 @@ pub fn gfs_filter_url(
     }
     for p in levels {
         u.push_str(&format!("&lev_{}_mb=on", level_key(*p)));
+    }
+    if terrain {
+        u.push_str("&lev_surface=on");
     }
     // One grid cell of margin so that the crop on decode always has the box's edges.
     u.push_str(&format!(
@@ -441,6 +453,7 @@ fn fetch_step(
                     hour,
                     &req.levels_hpa,
                     &req.region,
+                    req.terrain,
                 );
                 match http.get(&url, None, progress) {
                     Ok(Got::Body(b)) if b.starts_with(b"GRIB") => break 'found (b, "filter"),
@@ -551,7 +564,8 @@ fn gfs_by_ranges(
         .map(|p| format!("{} mb", level_key(*p)))
         .collect();
     let want = |r: &IdxRecord| {
-        matches!(r.var.as_str(), "UGRD" | "VGRD" | "HGT" | "TMP") && levels.contains(&r.level)
+        (matches!(r.var.as_str(), "UGRD" | "VGRD" | "HGT" | "TMP") && levels.contains(&r.level))
+            || (req.terrain && r.var == "HGT" && r.level == "surface")
     };
     let ranges = idx_ranges(&records, want);
     if ranges.is_empty() {
@@ -578,8 +592,12 @@ fn ecmwf_by_ranges(
     let levels: Vec<String> = req.levels_hpa.iter().map(|p| level_key(*p)).collect();
     let mut ranges: Vec<(u64, Option<u64>)> = lines
         .iter()
-        .filter(|l| l.levtype == "pl" && matches!(l.param.as_str(), "u" | "v" | "gh" | "t"))
-        .filter(|l| l.levelist.as_ref().is_some_and(|v| levels.contains(v)))
+        .filter(|l| {
+            (l.levtype == "pl"
+                && matches!(l.param.as_str(), "u" | "v" | "gh" | "t")
+                && l.levelist.as_ref().is_some_and(|v| levels.contains(v)))
+                || (req.terrain && l.levtype == "sfc" && l.param == "z")
+        })
         .filter(|l| l.length > 0)
         .map(|l| (l.offset, Some(l.offset + l.length - 1)))
         .collect();
@@ -740,6 +758,13 @@ pub fn fetch(
     }
     let files: Vec<PathBuf> = req.hours.iter().map(|&h| file_of(h)).collect();
     let mut f = Forecast::from_grib2_files(&files, req.region)?;
+    if !req.terrain {
+        // Asked not to: a source that sent terrain anyway (a filter ignoring the level
+        // selection, a resumed staging) does not bring it in.
+        f.terrain = None;
+        f.info.terrain = None;
+        f.info.terrain_notes.clear();
+    }
     f.info.origin = format!(
         "{} {} fetched",
         req.model.name(),
@@ -795,7 +820,24 @@ mod tests {
     #[test]
     fn urls_and_steps() {
         let run = crate::time::parse_run("2026112906").expect("run");
-        let u = gfs_filter_url("https://x/f.pl", run, 3, &[850.0, 500.0], &Region::KOREA);
+        let u = gfs_filter_url(
+            "https://x/f.pl",
+            run,
+            3,
+            &[850.0, 500.0],
+            &Region::KOREA,
+            false,
+        );
+        assert!(!u.contains("lev_surface"));
+        let with = gfs_filter_url(
+            "https://x/f.pl",
+            run,
+            3,
+            &[850.0, 500.0],
+            &Region::KOREA,
+            true,
+        );
+        assert!(with.contains("&var_HGT=on") && with.contains("&lev_surface=on"));
         assert!(u.starts_with(
             "https://x/f.pl?dir=%2Fgfs.20261129%2F06%2Fatmos&file=gfs.t06z.pgrb2.0p25.f003"
         ));

@@ -98,7 +98,8 @@ impl Terrain {
             return None;
         }
         let y = y.clamp(0.0, ymax);
-        let j = (y as usize).min(g.nlat - 2);
+        // In range: `as u32` truncates without saturating work (cheaper than `as usize`).
+        let j = (y as u32 as usize).min(g.nlat - 2);
         let fy = y - j as f64;
         let mut x = lon - g.lon0;
         if !(0.0..360.0).contains(&x) {
@@ -109,8 +110,9 @@ impl Terrain {
         }
         let x = x / g.dlon;
         let (i0, i1, fx) = if self.wraps {
-            let i = (x as usize) % g.nlon;
-            (i, (i + 1) % g.nlon, x - x.floor())
+            let xi = x as u32;
+            let i = xi as usize % g.nlon;
+            (i, (i + 1) % g.nlon, x - f64::from(xi))
         } else {
             let xmax = (g.nlon - 1) as f64;
             // A hair west of lon0 comes back as ~360/dlon: that is column 0.
@@ -123,7 +125,7 @@ impl Terrain {
                 return None;
             }
             let x = x.min(xmax);
-            let i = (x as usize).min(g.nlon - 2);
+            let i = (x as u32 as usize).min(g.nlon - 2);
             (i, i + 1, x - i as f64)
         };
         let at = |jj: usize, ii: usize| {
@@ -141,7 +143,7 @@ impl Terrain {
 }
 
 impl TerrainInfo {
-    /// One line for users: `model orography at 0.25°, smoothed (orog surface ...)`.
+    /// A few words for users: `model orography at 0.25°, smoothed (-16..2391 m)`.
     pub fn describe(&self, grid: &Grid) -> String {
         let res = if (grid.dlat - grid.dlon).abs() < 1e-9 {
             format!("{}°", grid.dlat)
@@ -149,9 +151,14 @@ impl TerrainInfo {
             format!("{}°x{}°", grid.dlat, grid.dlon)
         };
         format!(
-            "model orography at {res}, smoothed ({}, {}; {:.0}..{:.0} m)",
-            self.field, self.conversion, self.min_m, self.max_m
+            "model orography at {res}, smoothed ({:.0}..{:.0} m)",
+            self.min_m, self.max_m
         )
+    }
+
+    /// Where it came from: `orog surface (message 180, field 0) of FILE, metres as decoded`.
+    pub fn source_line(&self) -> String {
+        format!("{}, {}", self.field, self.conversion)
     }
 }
 

@@ -473,14 +473,27 @@ mod http {
     use std::net::TcpListener;
     use std::sync::{Arc, Mutex};
 
-    /// What the server saw: (path, Range header, status).
+    /// What the server saw: (path, Range header, status, query string).
     pub type Log = Arc<Mutex<Vec<(String, Option<String>, u16)>>>;
+    /// The query strings the server saw, in order.
+    pub type Queries = Arc<Mutex<Vec<String>>>;
 
     /// A tiny HTTP/1.1 server: GET of fixed paths (query ignored), `Range: bytes=a-b` and
     /// `bytes=a-` honoured unless `honor_range` is false. Returns the base URL and a log of
     /// (path, range header, status).
     pub fn serve(files: HashMap<String, Vec<u8>>, honor_range: bool) -> (String, Log) {
+        let (base, log, _) = serve_with_queries(files, honor_range);
+        (base, log)
+    }
+
+    /// [`serve`], also returning the query strings of the requests.
+    pub fn serve_with_queries(
+        files: HashMap<String, Vec<u8>>,
+        honor_range: bool,
+    ) -> (String, Log, Queries) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let queries: Queries = Arc::new(Mutex::new(Vec::new()));
+        let queries2 = queries.clone();
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let log = Arc::new(Mutex::new(Vec::new()));
         let files = Arc::new(files);
@@ -490,6 +503,7 @@ mod http {
                 let Ok(mut stream) = stream else { continue };
                 let files = files.clone();
                 let log = log2.clone();
+                let queries = queries2.clone();
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
                     let mut first = String::new();
@@ -510,6 +524,9 @@ mod http {
                     }
                     let target = first.split_whitespace().nth(1).unwrap_or("/").to_string();
                     let path = target.split('?').next().unwrap_or("/").to_string();
+                    if let Some((_, q)) = target.split_once('?') {
+                        queries.lock().expect("queries").push(q.to_string());
+                    }
                     let (status, body): (u16, Vec<u8>) = match files.get(&path) {
                         None => (404, b"not found".to_vec()),
                         Some(data) => match (&range, honor_range) {
@@ -542,12 +559,12 @@ mod http {
                 });
             }
         });
-        (base, log)
+        (base, log, queries)
     }
 }
 
-/// (offset, length, [(name, level hPa)]) of one GRIB2 message.
-type Message = (usize, usize, Vec<(String, Option<f64>)>);
+/// (offset, length, [(name, level hPa, first surface type)]) of one GRIB2 message.
+type Message = (usize, usize, Vec<(String, Option<f64>, u8)>);
 
 /// Every GRIB2 message of a file.
 fn messages(bytes: &[u8]) -> Vec<Message> {
@@ -571,7 +588,7 @@ fn messages(bytes: &[u8]) -> Vec<Message> {
                 };
                 let level = (s[22] == 100)
                     .then(|| u32::from_be_bytes(s[24..28].try_into().unwrap()) as f64 / 100.0);
-                fields.push((name, level));
+                fields.push((name, level, s[22]));
             }
             pos += len;
         }
@@ -586,13 +603,17 @@ fn make_idx(bytes: &[u8], date: &str) -> String {
     let mut s = String::new();
     let mut line = 0;
     for (k, (off, _, fields)) in messages(bytes).iter().enumerate() {
-        for (m, (name, level)) in fields.iter().enumerate() {
+        for (m, (name, level, surface)) in fields.iter().enumerate() {
             let num = if fields.len() > 1 {
                 format!("{}.{}", k + 1, m + 1)
             } else {
                 format!("{}", k + 1)
             };
-            let lev = level.map_or("surface".to_string(), |p| format!("{p} mb"));
+            let lev = match (level, surface) {
+                (Some(p), _) => format!("{p} mb"),
+                (None, 1) => "surface".to_string(),
+                (None, t) => format!("level type {t}"),
+            };
             line += 1;
             let colon = if line % 3 == 0 { "" } else { ":" };
             s.push_str(&format!(
@@ -607,12 +628,15 @@ fn make_idx(bytes: &[u8], date: &str) -> String {
 fn make_index(bytes: &[u8]) -> String {
     let mut s = String::new();
     for (off, len, fields) in messages(bytes) {
-        for (name, level) in fields {
-            let param = match name.as_str() {
-                "UGRD" => "u",
-                "VGRD" => "v",
-                "HGT" => "gh",
-                "TMP" => "t",
+        for (name, level, surface) in fields {
+            let param = match (name.as_str(), level, surface) {
+                ("UGRD", ..) => "u",
+                ("VGRD", ..) => "v",
+                // ECMWF's terrain is the surface geopotential `z`; this file's is orography
+                // (metres). The decoder reads the GRIB2 code, not the index's name.
+                ("HGT", None, 1) => "z",
+                ("HGT", ..) => "gh",
+                ("TMP", ..) => "t",
                 _ => "other",
             };
             let lev = level.map_or(String::new(), |p| format!(", \"levelist\": \"{p}\""));
@@ -827,4 +851,162 @@ fn fetch_offline_says_so_and_resumes_from_staged_steps() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(tmp.path().join("gfs-2011100800.swc").exists());
     assert!(!staging.exists());
+}
+
+/// The byte range of the GFS file's orography message (HGT on the ground surface).
+fn gfs_orog_range() -> std::ops::Range<usize> {
+    let bytes = std::fs::read(gfs()).expect("GFS");
+    messages(&bytes)
+        .into_iter()
+        .find(|(_, _, f)| f.iter().any(|(n, _, s)| n == "HGT" && *s == 1))
+        .map(|(off, len, _)| off..off + len)
+        .expect("orog message")
+}
+
+/// True if a logged `Range: bytes=a-b` (or `a-`) covers byte `at`.
+fn range_covers(range: &str, at: usize) -> bool {
+    let spec = range.trim_start_matches("bytes=");
+    let (a, b) = spec.split_once('-').unwrap_or(("0", ""));
+    let a: usize = a.parse().unwrap_or(usize::MAX);
+    let b: usize = b.parse().unwrap_or(usize::MAX);
+    a <= at && at <= b
+}
+
+fn info_json(cache: &Path, name: &str) -> Value {
+    stdout_json(&run(cache, &["forecast", "info", name, "--json"]))
+}
+
+#[test]
+fn fetch_gfs_idx_ranges_bring_the_hgt_surface_record_as_terrain() {
+    let orog = gfs_orog_range();
+    for no_terrain in [false, true] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let (base, log) = http::serve(gfs_files(), true);
+        let cache = tmp.path().to_str().expect("utf8");
+        let mut extra = vec!["gfs", "--json"];
+        if no_terrain {
+            extra.push("--no-terrain");
+        }
+        let j = stdout_json(
+            &Command::new(BIN)
+                .args(fetch_args(cache, &base, &extra))
+                .output()
+                .expect("runs"),
+        );
+        let asked = log
+            .lock()
+            .expect("log")
+            .iter()
+            .filter(|(p, _, _)| p == GFS_PATH)
+            .filter_map(|(_, r, _)| r.clone())
+            .any(|r| range_covers(&r, orog.start));
+        let i = info_json(tmp.path(), "gfs-2011100800");
+        if no_terrain {
+            assert!(!asked, "--no-terrain still asked for the orography");
+            assert!(j["terrain"].is_null(), "{j}");
+            assert_eq!(i["terrain_summary"], "none, sea level");
+        } else {
+            assert!(asked, "the HGT:surface record was not requested");
+            assert!(
+                j["terrain_summary"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with("model orography at 2.5°, smoothed")),
+                "{j}"
+            );
+            // Through the cache: the ecCodes orography at 37.5N 127.5E (200.93 m).
+            let t = &i["terrain"];
+            assert!(
+                t["field"]
+                    .as_str()
+                    .is_some_and(|f| f.starts_with("orog surface")),
+                "{t}"
+            );
+            // The Korea crop's extremes are ecCodes' orography at 45N 120E and 42.5N 132.5E.
+            assert!((num(t, "max_m") - 854.20).abs() < 5e-3, "{t}");
+            assert!((num(t, "min_m") + 16.23).abs() < 5e-3, "{t}");
+        }
+    }
+}
+
+#[test]
+fn fetch_gfs_filter_asks_for_the_surface_level() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut files = std::collections::HashMap::new();
+    files.insert(
+        "/cgi-bin/filter_gfs_0p25_1hr.pl".to_string(),
+        std::fs::read(gfs()).expect("GFS"),
+    );
+    let (base, _, queries) = http::serve_with_queries(files, true);
+    let cache = tmp.path().to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["gfs"]))
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("terrain: model orography at 2.5°"), "{out}");
+    let q = queries.lock().expect("queries").clone();
+    assert!(
+        q.len() == 1 && q[0].contains("var_HGT=on") && q[0].contains("lev_surface=on"),
+        "{q:?}"
+    );
+    // --no-terrain: not asked for, and not kept although this filter sends it anyway.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut files = std::collections::HashMap::new();
+    files.insert(
+        "/cgi-bin/filter_gfs_0p25_1hr.pl".to_string(),
+        std::fs::read(gfs()).expect("GFS"),
+    );
+    let (base, _, queries) = http::serve_with_queries(files, true);
+    let cache = tmp.path().to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(fetch_args(cache, &base, &["gfs", "--no-terrain"]))
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!queries.lock().expect("queries")[0].contains("lev_surface"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("terrain: none, sea level (--no-terrain)"));
+    assert_eq!(
+        info_json(tmp.path(), "latest")["terrain_summary"],
+        "none, sea level"
+    );
+}
+
+#[test]
+fn fetch_ecmwf_takes_surface_z_when_the_index_lists_it() {
+    let orog = gfs_orog_range();
+    let bytes = std::fs::read(gfs()).expect("GFS");
+    for listed in [true, false] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut index = make_index(&bytes);
+        if !listed {
+            index = index
+                .lines()
+                .filter(|l| !l.contains("\"param\": \"z\""))
+                .map(|l| format!("{l}\n"))
+                .collect();
+        }
+        let mut files = std::collections::HashMap::new();
+        files.insert(format!("{ECMWF_PATH}.index"), index.into_bytes());
+        files.insert(format!("{ECMWF_PATH}.grib2"), bytes.clone());
+        let (base, log) = http::serve(files, true);
+        let cache = tmp.path().to_str().expect("utf8");
+        let j = stdout_json(
+            &Command::new(BIN)
+                .args(fetch_args(cache, &base, &["ecmwf", "--json"]))
+                .output()
+                .expect("runs"),
+        );
+        let asked = log
+            .lock()
+            .expect("log")
+            .iter()
+            .filter_map(|(_, r, _)| r.clone())
+            .any(|r| range_covers(&r, orog.start));
+        assert_eq!(asked, listed);
+        assert_eq!(j["terrain"].is_object(), listed, "{j}");
+        if !listed {
+            assert_eq!(j["terrain_summary"], "none, sea level");
+        }
+    }
 }

@@ -242,6 +242,9 @@ fn info_json(f: &Forecast) -> serde_json::Value {
         "coverage": c,
         "has_temperature": i.has_temperature,
         "alt_max_m": i.alt_max_m,
+        "terrain": i.terrain,
+        "terrain_summary": i.terrain_summary(),
+        "terrain_notes": i.terrain_notes,
         "derived": i.derived,
         "fields": i.inventory,
     })
@@ -327,6 +330,13 @@ fn info(a: InfoArgs) -> anyhow::Result<Status> {
             i.levels_hpa[0]
         ),
     );
+    line("terrain", i.terrain_summary());
+    if let Some(t) = &i.terrain {
+        line("", format!("from {}", t.source_line()));
+    }
+    for n in &i.terrain_notes {
+        line("", format!("note: {n}"));
+    }
     if i.derived.is_empty() {
         line(
             "derived",

@@ -21,7 +21,9 @@ Examples:
 
 GFS comes through the NOMADS grib filter (cropped on the server), else as byte ranges read
 from the .idx inventory on the open-data mirrors; ECMWF open data through its .index files
-(whole global fields: about 30 MB per step). Interrupted fetches resume where they stopped.
+(whole global fields: about 30 MB per step). The model terrain comes too unless --no-terrain:
+GFS HGT:surface, ECMWF surface geopotential z when its .index lists it; flights then end on
+it where no DEM is given (predict/plan --terrain). Interrupted fetches resume where they stopped.
 Base URLs can be changed with --gfs-filter/--gfs-mirror/--ecmwf-root or the environment
 variables SAEBARAM_GFS_FILTER, SAEBARAM_GFS_MIRRORS, SAEBARAM_ECMWF_ROOTS (comma-separated).")]
 pub struct FetchArgs {
@@ -40,6 +42,10 @@ pub struct FetchArgs {
     /// Pressure levels, hPa, comma-separated (default: the model's levels from 1000 to 100 hPa).
     #[arg(long, value_delimiter = ',')]
     pub levels: Option<Vec<f64>>,
+    /// Do not fetch the model terrain (GFS HGT:surface, ECMWF surface z); flights then end at
+    /// sea level unless a DEM is given.
+    #[arg(long)]
+    pub no_terrain: bool,
     /// Downloads at once (1-8).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
@@ -158,6 +164,7 @@ pub fn run(a: FetchArgs) -> anyhow::Result<Status> {
             hours: parse_hours(&a.hours, model, run_hour)?,
             region: a.region,
             levels_hpa: levels.clone(),
+            terrain: !a.no_terrain,
             staging_dir: cache.join(".staging").join(format!(
                 "{}-{}",
                 model.name(),
@@ -237,6 +244,7 @@ pub fn run(a: FetchArgs) -> anyhow::Result<Status> {
         let v = json!({
             "cache_file": path, "model": model.name(), "run": time::format_rfc3339(i.run_unix_s), "run_name": i.run_name(),
             "steps_h": i.steps_h(), "levels_hpa": i.levels_hpa, "grid": i.grid, "credit": i.credit,
+            "terrain": i.terrain, "terrain_summary": i.terrain_summary(), "terrain_notes": i.terrain_notes,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -251,6 +259,17 @@ pub fn run(a: FetchArgs) -> anyhow::Result<Status> {
             i.grid,
             path.display()
         );
+        let why = if a.no_terrain {
+            " (--no-terrain)"
+        } else if i.terrain.is_none() {
+            " (the source offered no terrain field)"
+        } else {
+            ""
+        };
+        println!("terrain: {}{why}", i.terrain_summary());
+        for n in &i.terrain_notes {
+            println!("  note: {n}");
+        }
         println!(
             "use it: saebaram forecast sample -f {} --lat 37.8 --lon 126.75 --alt 3000",
             i.run_name()
