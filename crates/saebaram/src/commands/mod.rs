@@ -13,6 +13,7 @@ pub mod probe;
 pub mod recording;
 pub mod records;
 pub mod sites;
+pub mod terrain;
 pub mod verify;
 
 use crate::cli::{Cli, Command};

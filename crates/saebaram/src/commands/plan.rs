@@ -11,8 +11,8 @@ use saebaram_geo::{Geo, Target};
 use serde_json::{Value, json};
 
 use super::predict::{
-    FlightArgs, GeoSurface, forecast_json, land_class, launch_point, open_forecast, parse_time,
-    rfc3339, round, warn_if_steady, write_atomic,
+    FlightArgs, forecast_json, land_class, launch_point, open_forecast, parse_time, rfc3339, round,
+    warn_if_steady, write_atomic,
 };
 use crate::output::Status;
 
@@ -153,7 +153,12 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
         bail!("{n_windows} launch windows: at most 2000 (use a larger --every)");
     }
     warn_if_steady(&forecast);
-    let alt = lp.elevation_m.unwrap_or(0.0);
+    let terrain = super::terrain::terrain_dir(args.flight.terrain.as_deref());
+    let surface = super::terrain::Ground::new(geo, &forecast, terrain.as_deref())?;
+    // Without a site elevation, the launch stands on the ground.
+    let alt = lp
+        .elevation_m
+        .unwrap_or_else(|| round(surface.lookup(lp.lat, lp.lon).0, 1));
     let launches: Vec<Point> = (0..n_windows)
         .map(|i| Point {
             t_unix_s: from + i as f64 * every,
@@ -167,7 +172,6 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
         // A leak the user measured replaces the spec's wide 0.1-3 %/h prior: ×/÷ 3 around it.
         spec.leak_range_pct_h = (leak / 3.0, leak * 3.0);
     }
-    let surface = GeoSurface(geo);
     let bar = indicatif::ProgressBar::new(n_windows as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -201,6 +205,7 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
     let value = plan_json(
         &args, &forecast, geo, &lp, &target, &profile, &spec, &runs, &stats, &order, best,
     );
+    let value = surface.annotate_plan(value, &runs);
     if let Some(path) = &args.geojson {
         write_atomic(path, geojson(&value).to_string().as_bytes())?;
     }
@@ -224,6 +229,13 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
         println!("{}", serde_json::to_string(&value)?);
     } else {
         print!("{}", table(&args, &value, &stats, &order, steady));
+    }
+    if args.json {
+        for w in surface.warnings() {
+            eprintln!("warning: {w}");
+        }
+    } else {
+        print!("{}", surface.summary());
     }
     Ok(if stats.iter().any(|s| s.p_target > 0.0) {
         Status::Done

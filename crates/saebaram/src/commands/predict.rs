@@ -126,6 +126,11 @@ pub struct FlightArgs {
     /// dataset, or a cached run by name or `latest` (default: the embedded 2019 JMA sample).
     #[arg(long, value_name = "FILE")]
     pub forecast: Option<PathBuf>,
+    /// Elevation model the flight ends on: a directory of SRTM .hgt tiles (N37E126.hgt, 3" or
+    /// 1"; default $SAEBARAM_TERRAIN_DIR). Where it has no tile, or without it, the
+    /// forecast's model terrain is used if it has one, else sea level; the output says which.
+    #[arg(long, value_name = "DIR")]
+    pub terrain: Option<PathBuf>,
 }
 
 impl FlightArgs {
@@ -321,8 +326,8 @@ fn parse_timer(s: &str, jitter: f64, p_fail: f64) -> anyhow::Result<Release> {
     })
 }
 
-/// The land/sea map for the integrator: sea from the embedded map, ground at sea level (no
-/// elevation model is shipped).
+/// The land/sea map for the integrator: sea from the embedded map. Its ground is sea level;
+/// flights use [`super::terrain::Ground`], which adds the terrain to it.
 pub struct GeoSurface(pub &'static Geo);
 
 impl Surface for GeoSurface {
@@ -496,11 +501,18 @@ pub fn run(args: PredictArgs) -> anyhow::Result<Status> {
     }
     let lp = launch_point(args.site.as_deref(), args.lat, args.lon)?;
     let forecast = open_forecast(args.flight.forecast.as_deref())?;
+    let geo = Geo::try_embedded()?;
+    let terrain = super::terrain::terrain_dir(args.flight.terrain.as_deref());
+    let surface = super::terrain::Ground::new(geo, &forecast, terrain.as_deref())?;
     let t = match &args.time {
         Some(s) => parse_time("--time", s)?,
         None => forecast.info().run_unix_s as f64,
     };
-    let alt = args.alt.or(lp.elevation_m).unwrap_or(0.0);
+    // Without --alt or a site elevation, the launch stands on the ground.
+    let alt = args
+        .alt
+        .or(lp.elevation_m)
+        .unwrap_or_else(|| round(surface.lookup(lp.lat, lp.lon).0, 1));
     let launch = Point {
         t_unix_s: t,
         lat: lp.lat,
@@ -508,10 +520,9 @@ pub fn run(args: PredictArgs) -> anyhow::Result<Status> {
         alt_m: alt,
     };
     warn_if_steady(&forecast);
-    let geo = Geo::try_embedded()?;
-    let surface = GeoSurface(geo);
     let pred = predict(&forecast, &surface, &profile, launch)?;
-    let value = prediction_json(&forecast, geo, &lp, &profile, launch, &pred);
+    let mut value = prediction_json(&forecast, geo, &lp, &profile, launch, &pred);
+    surface.annotate_prediction(&mut value, &pred);
     if let Some(path) = &args.geojson {
         write_atomic(path, geojson(&pred).to_string().as_bytes())?;
     }
@@ -526,8 +537,12 @@ pub fn run(args: PredictArgs) -> anyhow::Result<Status> {
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&value)?);
+        for w in surface.warnings() {
+            eprintln!("warning: {w}");
+        }
     } else {
         print!("{}", summary(&value, &pred));
+        print!("{}", surface.summary());
     }
     let landed = pred
         .landings
