@@ -15,7 +15,8 @@
 //! (DEM, then model terrain, then sea level) into the flight crate's `Surface`.
 //!
 //! # The format
-//! An SRTM tile `N37E126.hgt` covers latitude 37..38 N and longitude 126..127 E. It is a
+//! An SRTM tile `N37E126.hgt` (NASA's V3 names it `N37E126.SRTMGL3.hgt`; both are read)
+//! covers latitude 37..38 N and longitude 126..127 E. It is a
 //! raw array of big-endian `i16` heights in metres above the EGM96 geoid (close enough to
 //! the forecast's mean sea level), `n x n` samples, rows from north to south and columns
 //! from west to east, with `n = 1201` (3 arc-seconds) or `3601` (1 arc-second); the first
@@ -26,7 +27,7 @@
 //! # Lookups
 //! [`Dem::elevation`] is called at every integrator step: it is one table read for the tile
 //! (the table covers the flight area in 1° cells), four `i16` reads and a bilinear blend,
-//! a few nanoseconds. Void corners (and values outside -500..9000 m, which no SRTM sample
+//! about 160 instructions, 16-24 ns on the loaded project VM (`bench/terrain`). Void corners (and values outside -500..9000 m, which no SRTM sample
 //! has) are left out of the blend and the weights renormalised; when all four are void the
 //! answer is [`Elevation::Void`]. A point without a tile is [`Elevation::NoTile`]. Both are
 //! remembered (relaxed atomic flags per 1° cell, set once: no contention on the common path)
@@ -71,7 +72,7 @@ pub enum TerrainError {
     },
     /// A file ending in `.hgt` whose name is not a tile name.
     #[error(
-        "{path}: not an SRTM tile name (want e.g. N37E126.hgt: N or S, 2-digit latitude, E or W, 3-digit longitude)"
+        "{path}: not an SRTM tile name (want e.g. N37E126.hgt or N37E126.SRTMGL3.hgt: N or S, 2-digit latitude, E or W, 3-digit longitude)"
     )]
     BadName {
         /// The file.
@@ -123,13 +124,18 @@ pub struct TileId {
 }
 
 impl TileId {
-    /// Parses `N37E126`, `s01w072` (with or without `.hgt`; any case).
+    /// Parses a tile name: `N37E126`, `s01w072.hgt`, or NASA's `N37E126.SRTMGL1.hgt` (the
+    /// tile is what comes before the first dot; any case).
     pub fn parse(name: &str) -> Option<TileId> {
-        let b = name.as_bytes();
-        let b = match b.len().checked_sub(4).map(|k| b.split_at(k)) {
-            Some((stem, ext)) if ext.eq_ignore_ascii_case(b".hgt") => stem,
-            _ => b,
+        let (stem, rest) = name.split_once('.').unwrap_or((name, ""));
+        let ext_ok = rest.is_empty() || {
+            let r = rest.as_bytes();
+            r.len() >= 3 && r[r.len() - 3..].eq_ignore_ascii_case(b"hgt")
         };
+        if !ext_ok {
+            return None;
+        }
+        let b = stem.as_bytes();
         if b.len() != 7 || !b[1..3].iter().chain(&b[4..7]).all(u8::is_ascii_digit) {
             return None;
         }
@@ -286,7 +292,8 @@ impl Dem {
             };
             let lower = name.to_ascii_lowercase();
             if lower.ends_with(".hgt.zip") || lower.ends_with(".hgt.gz") {
-                let stem = lower.split(".hgt").next().unwrap_or("").to_string();
+                // N37E126.hgt.zip, N37E126.SRTMGL3.hgt.zip: the tile is before the first dot.
+                let stem = lower.split('.').next().unwrap_or("").to_string();
                 compressed.push((path, stem));
                 continue;
             }

@@ -45,6 +45,14 @@ fn tile_names_parse_and_print() {
         Some(TileId { lat: 37, lon: 126 })
     );
     assert_eq!(TileId::parse("N37E126"), Some(TileId { lat: 37, lon: 126 }));
+    assert_eq!(
+        TileId::parse("N37E126.SRTMGL1.hgt"),
+        Some(TileId { lat: 37, lon: 126 })
+    );
+    assert_eq!(
+        TileId::parse("S10W072.SRTMGL3.HGT"),
+        Some(TileId { lat: -10, lon: -72 })
+    );
     for bad in [
         "N37E126x.hgt",
         "X37E126.hgt",
@@ -56,6 +64,8 @@ fn tile_names_parse_and_print() {
         "",
         ".hgt",
         "N37E126 (1).hgt",
+        "N37E126.txt",
+        "N37E126.hgt.bak",
     ] {
         assert_eq!(TileId::parse(bad), None, "{bad}");
     }
@@ -223,13 +233,17 @@ fn bad_files_are_errors_naming_them() {
         &|d| std::fs::write(d.join("N39E127.hgt.zip"), b"PK").expect("w"),
         &["N39E127.hgt.zip", "unpack"],
     );
-    // A compressed copy beside its unpacked tile is fine; other files are ignored.
+    // A compressed copy beside its unpacked tile is fine (NASA's names too); other files are
+    // ignored.
     let dir = tempfile::tempdir().expect("tmp");
     write_tile(dir.path(), "N37E126.hgt", SAMPLES_3, |_, _| 1);
+    write_tile(dir.path(), "N38E126.SRTMGL3.hgt", SAMPLES_3, |_, _| 2);
     std::fs::write(dir.path().join("N37E126.hgt.zip"), b"PK").expect("w");
+    std::fs::write(dir.path().join("N38E126.SRTMGL3.hgt.zip"), b"PK").expect("w");
     std::fs::write(dir.path().join("README.txt"), b"tiles").expect("w");
-    std::fs::create_dir(dir.path().join("N38E126.hgt")).expect("a directory named like a tile");
-    assert!(Dem::open(dir.path(), KOREA).is_ok());
+    std::fs::create_dir(dir.path().join("N39E126.hgt")).expect("a directory named like a tile");
+    let dem = Dem::open(dir.path(), KOREA).expect("opens");
+    assert_eq!(dem.elevation(38.5, 126.5), Elevation::Metres(2.0));
     // No tile at all, and no directory.
     let empty = tempfile::tempdir().expect("tmp");
     let e = Dem::open(empty.path(), KOREA).unwrap_err().to_string();
