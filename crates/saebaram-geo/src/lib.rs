@@ -240,10 +240,35 @@ pub struct City {
     pub pop_max: u64,
 }
 
+/// People per km² at which a place's population is spread over its populated disc: 3,000,
+/// about what Korea's large cities hold over their whole municipal area (Incheon and Daegu
+/// about 2,800, Busan about 4,400; Seoul proper is denser, 16,000, so its disc reaches over
+/// the neighbouring satellite cities, which are populated too).
+pub const POPULATED_DENSITY_PER_KM2: f64 = 3_000.0;
+
+/// Smallest radius of a populated disc, km: a town's built-up area and the villages at its
+/// edge (and a margin for the 0.5–1 km accuracy of the layers).
+pub const POPULATED_MIN_RADIUS_KM: f64 = 5.0;
+
 impl City {
     /// True for a North Korean place.
     pub fn is_north_korean(&self) -> bool {
         self.country == "PRK"
+    }
+
+    /// True for a South Korean place.
+    pub fn is_south_korean(&self) -> bool {
+        self.country == "KOR"
+    }
+
+    /// Radius of the disc this place's population would fill at
+    /// [`POPULATED_DENSITY_PER_KM2`], never less than [`POPULATED_MIN_RADIUS_KM`]:
+    /// `max(5, sqrt(POP_MAX / (π · 3000)))` km. Seoul 32 km, Busan 19, Goyang 9.8,
+    /// Chuncheon and smaller towns 5.
+    pub fn populated_radius_km(&self) -> f64 {
+        (self.pop_max as f64 / (std::f64::consts::PI * POPULATED_DENSITY_PER_KM2))
+            .sqrt()
+            .max(POPULATED_MIN_RADIUS_KM)
     }
 }
 
@@ -618,6 +643,46 @@ impl Geo {
             .or_else(|| self.cities.iter().find(by_main))
             .or_else(|| nk().find(by_other))
             .or_else(|| self.cities.iter().find(by_other))
+    }
+
+    /// The South Korean populated place whose populated disc
+    /// ([`City::populated_radius_km`]) holds the point, when the point is on South Korean
+    /// land (not the DMZ, not the sea): its index in [`Geo::cities`], the place and the
+    /// distance in km. Where discs overlap, the place the point is deepest inside (smallest
+    /// distance / radius) wins. The layer has 28 South Korean places, none of the border
+    /// towns (Paju, Gimpo, Yeoncheon, Cheorwon...): `None` does not mean nobody lives there.
+    pub fn populated_rok_place(&self, lat: f64, lon: f64) -> Option<(usize, &City, f64)> {
+        if self.class_of(lat, lon) != RegionClass::SouthKorea {
+            return None;
+        }
+        self.cities
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_south_korean())
+            .map(|(i, c)| (i, c, distance_km(lat, lon, c.lat, c.lon)))
+            .filter(|(_, c, d)| *d <= c.populated_radius_km())
+            .min_by(|a, b| {
+                (a.2 / a.1.populated_radius_km()).total_cmp(&(b.2 / b.1.populated_radius_km()))
+            })
+    }
+
+    /// Walking from `(lat, lon)` along the great circle that starts towards `bearing_deg`
+    /// (clockwise from north) in steps of 1 km, the distance in km of the first point in
+    /// North Korea (outside the DMZ), or `None` within `max_km`. For the launch-window
+    /// pre-filter: does the wind point into the North?
+    pub fn north_along(&self, lat: f64, lon: f64, bearing_deg: f64, max_km: f64) -> Option<f64> {
+        const R_KM: f64 = 6371.0088;
+        if !(lat.is_finite() && lon.is_finite() && bearing_deg.is_finite()) {
+            return None;
+        }
+        let (p1, l1, b) = (lat.to_radians(), lon.to_radians(), bearing_deg.to_radians());
+        let steps = max_km.max(0.0).floor() as usize;
+        (1..=steps).map(|k| k as f64).find(|&d| {
+            let a = d / R_KM;
+            let p2 = (p1.sin() * a.cos() + p1.cos() * a.sin() * b.cos()).asin();
+            let l2 = l1 + (b.sin() * a.sin() * p1.cos()).atan2(a.cos() - p1.sin() * p2.sin());
+            self.class_of(p2.to_degrees(), l2.to_degrees()) == RegionClass::NorthKorea
+        })
     }
 
     /// The nearest North Korean populated place and its distance in km, or `None` for a

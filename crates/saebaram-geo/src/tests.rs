@@ -517,3 +517,56 @@ fn any_text_parses_or_errors() {
         }
     }
 }
+
+#[test]
+fn populated_radius_scales_with_population() {
+    let g = geo();
+    let r = |name: &str| g.find_city(name).unwrap().populated_radius_km();
+    // sqrt(9 796 000 / (π · 3000)) = 32.2 km.
+    assert!((r("Seoul") - 32.24).abs() < 0.05, "{}", r("Seoul"));
+    assert!((r("Goyang") - 9.79).abs() < 0.05, "{}", r("Goyang"));
+    // Small towns get the 5 km floor.
+    assert_eq!(r("Sokcho"), 5.0);
+    assert_eq!(
+        g.cities().iter().filter(|c| c.is_south_korean()).count(),
+        28
+    );
+}
+
+#[test]
+fn populated_rok_places() {
+    let g = geo();
+    // Central Goyang is inside Seoul's disc too, but deeper inside Goyang's.
+    let (i, c, d) = g.populated_rok_place(37.6527, 126.8372).unwrap();
+    assert_eq!(c.name, "Goyang");
+    assert_eq!(g.cities()[i].name, "Goyang");
+    assert!(d < 0.1);
+    // Imjingak (the Paju launch site) is 27 km from Goyang and 42 km from Seoul: no listed place.
+    assert!(g.populated_rok_place(37.889, 126.740).is_none());
+    // 4 km from Sokcho on land, inside its 5 km floor.
+    let (_, c, d) = g
+        .populated_rok_place(38.2087 - 0.036, 128.5912 - 0.01)
+        .unwrap();
+    assert_eq!(c.name, "Sokcho");
+    assert!(d < 5.0);
+    // Pyongyang, the sea off Incheon, the DMZ, NaN: never.
+    assert!(g.populated_rok_place(39.02, 125.75).is_none());
+    assert!(g.populated_rok_place(37.40, 126.30).is_none());
+    assert_eq!(g.class_of(38.3, 127.5), RegionClass::Dmz);
+    assert!(g.populated_rok_place(38.3, 127.5).is_none());
+    assert!(g.populated_rok_place(f64::NAN, 127.0).is_none());
+}
+
+#[test]
+fn north_along_a_bearing() {
+    let g = geo();
+    // From Imjingak, due north crosses the DMZ into the North within 20 km.
+    let d = g.north_along(37.889, 126.740, 0.0, 500.0).unwrap();
+    assert!(d > 2.0 && d < 20.0, "{d}");
+    // South, or east to the East Sea and Japan: never.
+    assert!(g.north_along(37.889, 126.740, 180.0, 500.0).is_none());
+    assert!(g.north_along(37.889, 126.740, 95.0, 500.0).is_none());
+    // Too short a walk, or a non-finite bearing.
+    assert!(g.north_along(37.889, 126.740, 0.0, 1.0).is_none());
+    assert!(g.north_along(37.889, 126.740, f64::NAN, 500.0).is_none());
+}
