@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::FlightError;
 use crate::flight::{
-    Draw, Landing, Outcome, PayloadClass, fly_carrier, scatter_leaflets, schedule,
+    Draw, HeavyFall, Landing, Outcome, PayloadClass, fly_carrier, scatter_leaflets, schedule,
 };
 use crate::integrate::{EARTH_RADIUS_M, Point, Surface};
 use crate::models::{NoiseSpec, Turbulence, WindNoise};
@@ -101,6 +101,9 @@ pub struct MemberResult {
     pub landings: Vec<Landing>,
     /// Index into `landings` of the class carrying most of the payload.
     pub primary: usize,
+    /// Every heavy intact fall of the member (the envelope with its payload still tied, each
+    /// released sack), whether or not it is the main landing.
+    pub heavy: Vec<Landing>,
     /// The carrier's track, for the first `track_samples` members.
     pub track: Option<Vec<Point>>,
     /// Why the member did not fly (e.g. a perturbed balloon without free lift); it is then
@@ -199,16 +202,19 @@ fn fly_member<W: WindField + ?Sized>(
     let carrier = match fly_carrier(field, surface, profile, &draw, Some(&noise), record) {
         Ok(c) => c,
         Err(e) => {
+            // It never left the ground: no fall.
             let landing = Landing {
                 payload: PayloadClass::Envelope,
                 point: draw.launch,
                 outcome: Outcome::Ground,
                 fraction: 1.0,
+                heavy: None,
             };
             return (
                 MemberResult {
                     landings: vec![landing],
                     primary: 0,
+                    heavy: Vec::new(),
                     track: None,
                     failure: Some(e.to_string()),
                 },
@@ -219,6 +225,12 @@ fn fly_member<W: WindField + ?Sized>(
     let t_max = draw.launch.t_unix_s + profile.max_flight_h * 3600.0;
     let mut landings = Vec::new();
     let mut fractions = Vec::new();
+    let mut heavy: Vec<Landing> = carrier
+        .landing
+        .iter()
+        .filter(|l| l.heavy.is_some())
+        .copied()
+        .collect();
     if let Some(l) = carrier
         .landing
         .filter(|l| l.fraction > 0.0 || carrier.drops.is_empty())
@@ -253,13 +265,19 @@ fn fly_member<W: WindField + ?Sized>(
                     None,
                 );
                 total += fraction;
+                let landing = Landing {
+                    payload: PayloadClass::Bundle,
+                    point: p,
+                    outcome,
+                    fraction,
+                    // Heavy by the nominal speed: the class, not this member's draw.
+                    heavy: HeavyFall::released(carrier.payload_kg.map(|kg| kg * fraction), v0_m_s),
+                };
+                if landing.heavy.is_some() {
+                    heavy.push(landing);
+                }
                 if best.is_none_or(|b| fraction > b.fraction) {
-                    best = Some(Landing {
-                        payload: PayloadClass::Bundle,
-                        point: p,
-                        outcome,
-                        fraction,
-                    });
+                    best = Some(landing);
                 }
             }
             if let Some(b) = best {
@@ -312,6 +330,7 @@ fn fly_member<W: WindField + ?Sized>(
                     point,
                     outcome,
                     fraction: total,
+                    heavy: None,
                 });
                 fractions.push(total);
             }
@@ -336,6 +355,7 @@ fn fly_member<W: WindField + ?Sized>(
         MemberResult {
             landings,
             primary,
+            heavy,
             track,
             failure: None,
         },
@@ -400,15 +420,57 @@ pub fn run_windows<W: WindField + ?Sized>(
     launches: &[Point],
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<WindowRun>, FlightError> {
+    let indexed: Vec<(u64, Point)> = launches
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| (i as u64, p))
+        .collect();
+    run_indexed_windows(field, surface, profile, spec, &indexed, progress)
+}
+
+/// Like [`run_windows`] for some windows of a longer list: each `(index, launch)` keys its
+/// random streams by its own index, so a window gets the same members whether or not the
+/// windows around it are run (a pre-filter that skips windows changes no other window).
+pub fn run_indexed_windows<W: WindField + ?Sized>(
+    field: &W,
+    surface: &dyn Surface,
+    profile: &Profile,
+    spec: &EnsembleSpec,
+    launches: &[(u64, Point)],
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<WindowRun>, FlightError> {
     launches
         .par_iter()
-        .enumerate()
-        .map(|(i, &launch)| {
-            let r = run_window(field, surface, profile, spec, i as u64, launch);
+        .map(|&(i, launch)| {
+            let r = run_window(field, surface, profile, spec, i, launch);
             progress();
             r
         })
         .collect()
+}
+
+/// The layer-mean wind (u, v), m/s, over the column at `at` (its time and place) from its
+/// altitude up to `top_m`, sampled every `step_m` (equal weight per metre: the mean a
+/// balloon rising at a steady rate feels). The launch-window pre-filter of the spec
+/// (balloon-physics.md §6) compares its direction with the map. An error where the forecast
+/// has no data on the column.
+pub fn layer_mean_wind<W: WindField + ?Sized>(
+    field: &W,
+    at: Point,
+    top_m: f64,
+    step_m: f64,
+) -> Result<(f64, f64), saebaram_forecast::OutOfDomain> {
+    let n = (((top_m - at.alt_m) / step_m.max(1.0)).ceil().max(0.0) as usize).max(1);
+    let dz = (top_m - at.alt_m).max(0.0) / n as f64;
+    let (mut u, mut v) = (0.0, 0.0);
+    // Trapezoid rule over n intervals.
+    for k in 0..=n {
+        let w = field.wind(at.t_unix_s, at.lat, at.lon, at.alt_m + k as f64 * dz)?;
+        let weight = if k == 0 || k == n { 0.5 } else { 1.0 };
+        u += weight * w.u_m_s;
+        v += weight * w.v_m_s;
+    }
+    Ok((u / n as f64, v / n as f64))
 }
 
 /// Where a landing counts, as the caller's map says.
@@ -450,6 +512,81 @@ pub struct WindowStats {
     pub median_distance_km: f64,
     /// 90th percentile of that distance, km.
     pub p90_distance_km: f64,
+}
+
+/// Where a heavy intact fall lands, as the caller's map says (this crate knows no map).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FallRisk {
+    /// Not on South Korean land (the North, the DMZ, the sea, abroad).
+    Elsewhere,
+    /// On South Korean land, away from any populated place the caller knows.
+    South,
+    /// On South Korean land within the populated radius of the caller's place number `n`.
+    Populated(u32),
+}
+
+/// The heavy-intact-fall statistics of one window: the share of members with at least one
+/// heavy intact fall (see [`HeavyFall`]) on the ground, anywhere, in South Korea, and near a
+/// populated South Korean place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeavyStats {
+    /// P(a heavy intact fall reaches the ground or the sea anywhere).
+    pub p_heavy: f64,
+    /// P(one reaches South Korean land).
+    pub p_heavy_south: f64,
+    /// P(one reaches South Korean land within a populated place's radius).
+    pub p_heavy_populated_south: f64,
+    /// Per place number: the share of members with a heavy intact fall within its radius,
+    /// highest first (ties by place number).
+    pub places: Vec<(u32, f64)>,
+}
+
+/// Computes the window's heavy-intact-fall statistics; `risk` says where a landing is.
+/// Only trajectories that came down count (not those still aloft when the forecast ended).
+pub fn heavy_stats(run: &WindowRun, risk: &(dyn Fn(f64, f64) -> FallRisk + Sync)) -> HeavyStats {
+    let n = run.members.len().max(1) as f64;
+    let (mut any, mut south, mut populated) = (0u32, 0u32, 0u32);
+    let mut places: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut member_places: Vec<u32> = Vec::new();
+    for m in &run.members {
+        let landed: Vec<&Landing> = m
+            .heavy
+            .iter()
+            .filter(|l| l.outcome <= Outcome::Sea)
+            .collect();
+        if landed.is_empty() {
+            continue;
+        }
+        any += 1;
+        let (mut in_south, mut near) = (false, false);
+        member_places.clear();
+        for l in landed.iter().filter(|l| l.outcome == Outcome::Ground) {
+            match risk(l.point.lat, l.point.lon) {
+                FallRisk::Elsewhere => {}
+                FallRisk::South => in_south = true,
+                FallRisk::Populated(i) => {
+                    in_south = true;
+                    near = true;
+                    if !member_places.contains(&i) {
+                        member_places.push(i);
+                    }
+                }
+            }
+        }
+        south += u32::from(in_south);
+        populated += u32::from(near);
+        for &i in &member_places {
+            *places.entry(i).or_insert(0) += 1;
+        }
+    }
+    let mut places: Vec<(u32, f64)> = places.into_iter().map(|(i, c)| (i, c as f64 / n)).collect();
+    places.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    HeavyStats {
+        p_heavy: any as f64 / n,
+        p_heavy_south: south as f64 / n,
+        p_heavy_populated_south: populated as f64 / n,
+        places,
+    }
 }
 
 /// Great-circle distance, km (haversine on the mean earth radius).
@@ -531,4 +668,256 @@ pub fn window_stats(
     s.median_distance_km = percentile(&dist, 0.5);
     s.p90_distance_km = percentile(&dist, 0.9);
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flight::{HeavyFall, HeavyWhy};
+    use crate::models::NoiseSpec;
+
+    const T0: f64 = 1_559_692_800.0; // 2019-06-05T00:00Z
+
+    fn launch() -> Point {
+        Point {
+            t_unix_s: T0,
+            lat: 37.889,
+            lon: 126.74,
+            alt_m: 15.0,
+        }
+    }
+
+    /// Many members' draws with a fixed seed.
+    fn draws(preset: &str, n: u32) -> Vec<Draw> {
+        let profile = Profile::preset(preset).unwrap();
+        let spec = EnsembleSpec::new(n, 11, T0);
+        (0..n)
+            .map(|m| draw_member(&profile, &spec, launch(), &mut Stream::new(11, 0, m as u64)))
+            .collect()
+    }
+
+    fn mean_sd(xs: &[f64]) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
+        (mean, var.sqrt())
+    }
+
+    #[test]
+    fn launch_time_is_uniform_within_half_an_hour() {
+        let dts: Vec<f64> = draws("slack-tube", 4000)
+            .iter()
+            .map(|d| d.launch.t_unix_s - T0)
+            .collect();
+        assert!(dts.iter().all(|dt| dt.abs() <= 1800.0));
+        let (mean, sd) = mean_sd(&dts);
+        // Uniform on ±1800 s: mean 0, sd 1800/√3 = 1039 s; each quarter holds a quarter.
+        assert!(mean.abs() < 40.0, "{mean}");
+        assert!((sd - 1039.2).abs() < 30.0, "{sd}");
+        let first = dts.iter().filter(|&&dt| dt < -900.0).count() as f64 / 4000.0;
+        assert!((first - 0.25).abs() < 0.025, "{first}");
+    }
+
+    #[test]
+    fn launch_point_is_uniform_in_a_500_m_disc() {
+        let ds: Vec<(f64, f64)> = draws("slack-tube", 4000)
+            .iter()
+            .map(|d| {
+                let north = (d.launch.lat - launch().lat).to_radians() * (EARTH_RADIUS_M + 15.0);
+                let east = (d.launch.lon - launch().lon).to_radians()
+                    * (EARTH_RADIUS_M + 15.0)
+                    * launch().lat.to_radians().cos();
+                (north, east)
+            })
+            .collect();
+        let r: Vec<f64> = ds.iter().map(|(n, e)| n.hypot(*e)).collect();
+        assert!(
+            r.iter().all(|&r| r <= 500.0 + 1e-6),
+            "{:?}",
+            r.iter().cloned().fold(0.0, f64::max)
+        );
+        // Uniform in a disc: P(r < 250 m) = 1/4, mean r = 2/3·500 m; no direction preferred.
+        let inner = r.iter().filter(|&&r| r < 250.0).count() as f64 / 4000.0;
+        assert!((inner - 0.25).abs() < 0.025, "{inner}");
+        let (mean_r, _) = mean_sd(&r);
+        assert!((mean_r - 333.3).abs() < 8.0, "{mean_r}");
+        let (mean_n, _) = mean_sd(&ds.iter().map(|d| d.0).collect::<Vec<_>>());
+        let (mean_e, _) = mean_sd(&ds.iter().map(|d| d.1).collect::<Vec<_>>());
+        assert!(
+            mean_n.abs() < 10.0 && mean_e.abs() < 10.0,
+            "{mean_n} {mean_e}"
+        );
+        // The altitude and the rest of the point stay.
+        assert!(
+            draws("slack-tube", 10)
+                .iter()
+                .all(|d| d.launch.alt_m == 15.0)
+        );
+    }
+
+    #[test]
+    fn overshoot_is_uniform_to_500_m_and_leak_log_uniform_from_0_1_to_3() {
+        let d = draws("ffnk-tube", 4000);
+        let over: Vec<f64> = d.iter().map(|d| d.overshoot_m.unwrap()).collect();
+        assert!(over.iter().all(|&o| (0.0..500.0).contains(&o)));
+        let (mean, sd) = mean_sd(&over);
+        assert!(
+            (mean - 250.0).abs() < 8.0 && (sd - 144.3).abs() < 5.0,
+            "{mean} {sd}"
+        );
+        let leak: Vec<f64> = d.iter().map(|d| d.leak_pct_h.unwrap()).collect();
+        assert!(leak.iter().all(|&l| (0.1..3.0).contains(&l)));
+        // ln(leak) uniform on [ln 0.1, ln 3]: mean ln √0.3, sd (ln 30)/√12; median √0.3 %/h.
+        let ln: Vec<f64> = leak.iter().map(|l| l.ln()).collect();
+        let (mean, sd) = mean_sd(&ln);
+        assert!((mean - 0.3f64.sqrt().ln()).abs() < 0.04, "{mean}");
+        assert!((sd - 30f64.ln() / 12f64.sqrt()).abs() < 0.03, "{sd}");
+        let below_1 = leak.iter().filter(|&&l| l < 1.0).count() as f64 / 4000.0;
+        assert!(
+            (below_1 - 10f64.ln() / 30f64.ln()).abs() < 0.025,
+            "{below_1}"
+        );
+    }
+
+    #[test]
+    fn bundle_fall_speed_is_uniform_within_20_percent() {
+        let f: Vec<f64> = draws("sack", 4000).iter().map(|d| d.fall_factor).collect();
+        assert!(f.iter().all(|&x| (0.8..=1.2).contains(&x)));
+        let (mean, sd) = mean_sd(&f);
+        assert!(
+            (mean - 1.0).abs() < 0.005 && (sd - 0.4 / 12f64.sqrt()).abs() < 0.004,
+            "{mean} {sd}"
+        );
+        // Lift and sizes: lognormal 0.15 and 5 % (1σ).
+        let d = draws("sack", 4000);
+        let (_, sd_ln) = mean_sd(&d.iter().map(|d| d.ascent_factor.ln()).collect::<Vec<_>>());
+        assert!((sd_ln - 0.15).abs() < 0.006, "{sd_ln}");
+        let (m, sd) = mean_sd(&d.iter().map(|d| d.volume_factor).collect::<Vec<_>>());
+        assert!(
+            (m - 1.0).abs() < 0.003 && (sd - 0.05).abs() < 0.003,
+            "{m} {sd}"
+        );
+    }
+
+    #[test]
+    fn draws_depend_only_on_seed_window_and_member() {
+        let a = draws("ffnk-3stage", 5);
+        assert_eq!(a, draws("ffnk-3stage", 5));
+        assert_ne!(a[0], a[1]);
+    }
+
+    fn landing(lat: f64, outcome: Outcome, heavy: bool) -> Landing {
+        Landing {
+            payload: PayloadClass::Envelope,
+            point: Point {
+                t_unix_s: T0,
+                lat,
+                lon: 127.0,
+                alt_m: 0.0,
+            },
+            outcome,
+            fraction: 1.0,
+            heavy: heavy.then_some(HeavyFall {
+                mass_kg: Some(13.0),
+                fall_m_s: None,
+                why: HeavyWhy::Tied,
+            }),
+        }
+    }
+
+    #[test]
+    fn heavy_stats_count_members_not_landings() {
+        let member = |heavy: Vec<Landing>| MemberResult {
+            landings: heavy.clone(),
+            primary: 0,
+            heavy,
+            track: None,
+            failure: None,
+        };
+        // The caller's map: lat 37 is a town (place 4), 36 South Korea, 39 elsewhere.
+        let risk = |lat: f64, _lon: f64| match lat as i32 {
+            37 => FallRisk::Populated(4),
+            36 => FallRisk::South,
+            _ => FallRisk::Elsewhere,
+        };
+        let run = WindowRun {
+            launch: launch(),
+            members: vec![
+                // Two heavy falls in the town: one member.
+                member(vec![
+                    landing(37.5, Outcome::Ground, true),
+                    landing(37.6, Outcome::Ground, true),
+                ]),
+                member(vec![landing(36.5, Outcome::Ground, true)]),
+                member(vec![landing(39.0, Outcome::Ground, true)]),
+                // Still aloft: not a fall; at sea: a fall, not on land.
+                member(vec![landing(37.5, Outcome::LeftDomain, true)]),
+                member(vec![landing(37.5, Outcome::Sea, true)]),
+                member(vec![]),
+                member(vec![]),
+                member(vec![]),
+            ],
+            leaflet_cells: BTreeMap::new(),
+            leaflets_total: 0,
+        };
+        let h = heavy_stats(&run, &risk);
+        assert_eq!(h.p_heavy, 4.0 / 8.0);
+        assert_eq!(h.p_heavy_south, 2.0 / 8.0);
+        assert_eq!(h.p_heavy_populated_south, 1.0 / 8.0);
+        assert_eq!(h.places, vec![(4, 1.0 / 8.0)]);
+    }
+
+    struct Layered;
+    impl WindField for Layered {
+        fn wind(
+            &self,
+            _t: f64,
+            _lat: f64,
+            _lon: f64,
+            alt_m: f64,
+        ) -> Result<saebaram_forecast::Wind, saebaram_forecast::OutOfDomain> {
+            if alt_m > 6000.0 {
+                return Err(saebaram_forecast::OutOfDomain {
+                    axis: saebaram_forecast::Axis::Altitude,
+                    t_unix_s: 0.0,
+                    lat: 0.0,
+                    lon: 0.0,
+                    alt_m,
+                });
+            }
+            // u grows linearly with height, v is constant.
+            Ok(saebaram_forecast::Wind {
+                u_m_s: alt_m / 1000.0,
+                v_m_s: -3.0,
+                density_kg_m3: 1.0,
+            })
+        }
+        fn coverage(&self) -> saebaram_forecast::Coverage {
+            unimplemented!("not needed")
+        }
+    }
+
+    #[test]
+    fn layer_mean_wind_is_the_height_average() {
+        let at = Point {
+            alt_m: 0.0,
+            ..launch()
+        };
+        // Mean of u = z/1000 over 0..5000 m is 2.5 m/s (exact for the trapezoid rule).
+        let (u, v) = layer_mean_wind(&Layered, at, 5000.0, 100.0).unwrap();
+        assert!((u - 2.5).abs() < 1e-9 && (v + 3.0).abs() < 1e-9, "{u} {v}");
+        assert!(layer_mean_wind(&Layered, at, 7000.0, 100.0).is_err());
+    }
+
+    #[test]
+    fn noise_spec_defaults_are_the_spec() {
+        let n = NoiseSpec::default();
+        assert_eq!((n.float_walk_m_s, n.float_walk_tau_s), (1.0, 3600.0));
+        let e = EnsembleSpec::new(200, 1, T0);
+        assert_eq!(e.launch_time_jitter_s, 1800.0);
+        assert_eq!(e.launch_radius_m, 500.0);
+        assert_eq!(e.overshoot_range_m, (0.0, 500.0));
+        assert_eq!(e.leak_range_pct_h, (0.1, 3.0));
+        assert_eq!(e.bundle_spread, 0.2);
+    }
 }

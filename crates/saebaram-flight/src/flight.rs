@@ -97,6 +97,70 @@ pub struct Landing {
     pub outcome: Outcome,
     /// Share of the launch payload.
     pub fraction: f64,
+    /// Set when what came down is a heavy intact fall (see [`HeavyFall`]).
+    pub heavy: Option<HeavyFall>,
+}
+
+/// Sea-level fall speed from which a released bundle is a heavy intact fall, m/s. The spec's
+/// sacks fall at 10–25 m/s; packets (5–10 m/s) scatter and parachuted loads (3–6 m/s) do not
+/// count.
+pub const HEAVY_FALL_M_S: f64 = 10.0;
+
+/// Least mass of a heavy intact fall, kg (a 1 kg body at 10 m/s carries 50 J; the spec's
+/// reported case is a 5 kg bag at 13 m/s, 423 J).
+pub const HEAVY_MIN_KG: f64 = 1.0;
+
+/// Why a landing is a heavy intact fall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeavyWhy {
+    /// The envelope came down with at least [`HEAVY_MIN_KG`] of payload still tied to it
+    /// (the timer failed, fired after the landing, or there is none), whatever it carries
+    /// (a tied leaflet bundle is one block) and however fast it sinks (the sink rate of a
+    /// leaking envelope rests on uncalibrated leak rates, so it is not trusted to be gentle).
+    Tied,
+    /// A released bundle of at least [`HEAVY_MIN_KG`] whose nominal sea-level fall speed is
+    /// at least [`HEAVY_FALL_M_S`] (a sack), or a P0 payload descending that fast.
+    Fast,
+}
+
+/// A heavy intact fall: one body of kilograms reaching the ground in one piece, the
+/// property-damage risk of balloon-physics.md §6. Leaflets never are; where it lands is the
+/// caller's business (this crate knows no map).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct HeavyFall {
+    /// Mass of the falling body, kg (envelope and the payload still on it, or the released
+    /// share of the payload); None when the profile has no masses (P0).
+    pub mass_kg: Option<f64>,
+    /// Nominal sea-level fall speed, m/s; None for an envelope sinking from its own lift.
+    pub fall_m_s: Option<f64>,
+    /// Why it counts.
+    pub why: HeavyWhy,
+}
+
+impl HeavyFall {
+    /// The envelope landing with `payload_kg` still tied to it (total mass `mass_kg`), or
+    /// None below [`HEAVY_MIN_KG`] of payload.
+    pub fn tied(payload_kg: f64, mass_kg: f64, fall_m_s: Option<f64>) -> Option<HeavyFall> {
+        (payload_kg >= HEAVY_MIN_KG).then_some(HeavyFall {
+            mass_kg: Some(mass_kg),
+            fall_m_s,
+            why: HeavyWhy::Tied,
+        })
+    }
+
+    /// A released body of `mass_kg` (None: unknown) falling at `v0_m_s` at sea level
+    /// (nominal, before ensemble perturbation), or None when it is lighter than
+    /// [`HEAVY_MIN_KG`] or slower than [`HEAVY_FALL_M_S`].
+    pub fn released(mass_kg: Option<f64>, v0_m_s: f64) -> Option<HeavyFall> {
+        (v0_m_s >= HEAVY_FALL_M_S && mass_kg.is_none_or(|m| m >= HEAVY_MIN_KG)).then_some(
+            HeavyFall {
+                mass_kg,
+                fall_m_s: Some(v0_m_s),
+                why: HeavyWhy::Fast,
+            },
+        )
+    }
 }
 
 /// The random parameters of one flight, drawn before it flies. [`Draw::nominal`] is the
@@ -202,6 +266,8 @@ pub struct CarrierFlight {
     pub landing: Option<Landing>,
     /// Share of the payload still aboard at the end.
     pub payload_left: f64,
+    /// Payload mass at launch, kg (this flight's, perturbed); None for P0.
+    pub payload_kg: Option<f64>,
     /// Notes for the user.
     pub warnings: Vec<String>,
 }
@@ -435,12 +501,15 @@ pub fn fly_carrier<W: WindField + ?Sized>(
             let end = run("ascent", v, false, &terms, launch, &mut out);
             let mut p = end.point();
             let ended = !matches!(end, StageEnd::Term { index: 0, .. });
+            // A P0 payload is heavy only without a working parachute (its mass is unknown).
+            let heavy = HeavyFall::released(None, s.descent_m_s);
             if ended {
                 out.landing = Some(Landing {
                     payload: PayloadClass::Payload,
                     point: p,
                     outcome: outcome_of(&end, &terms, surface, coverage_end),
                     fraction: 1.0,
+                    heavy,
                 });
                 return Ok(out);
             }
@@ -458,11 +527,13 @@ pub fn fly_carrier<W: WindField + ?Sized>(
                 point: p,
                 outcome: outcome_of(&end, &terms, surface, coverage_end),
                 fraction: 1.0,
+                heavy,
             });
             Ok(out)
         }
         Carrier::Balloon(b) => {
             let setup = setup_balloon(field, b, draw)?;
+            out.payload_kg = Some(setup.payload_kg);
             let buoy = b.gas.buoyancy();
             let vented = b.envelope == Envelope::Vented;
             #[derive(PartialEq, Clone, Copy)]
@@ -581,11 +652,19 @@ pub fn fly_carrier<W: WindField + ?Sized>(
                     }
                     _ => {
                         let outcome = outcome_of(&end, &terms, surface, coverage_end);
+                        let left_kg = setup.payload_kg * out.payload_left;
+                        // A burst envelope falls at its nominal speed; a sinking one at
+                        // whatever its lift deficit gives.
+                        let fall = (phase == Phase::Descent).then(|| {
+                            b.fall_m_s
+                                .unwrap_or_else(|| fall_speed_m_s(setup.envelope_kg + left_kg))
+                        });
                         out.landing = Some(Landing {
                             payload: PayloadClass::Envelope,
                             point: q,
                             outcome,
                             fraction: out.payload_left,
+                            heavy: HeavyFall::tied(left_kg, setup.envelope_kg + left_kg, fall),
                         });
                         if next_release < releases.len()
                             && out.payload_left > 1e-9
@@ -717,11 +796,18 @@ pub fn predict<W: WindField + ?Sized>(
                 } else {
                     PayloadClass::Leaflets
                 };
+                let heavy = match profile.payload {
+                    Payload::Bundle { v0_m_s } => {
+                        HeavyFall::released(carrier.payload_kg.map(|kg| kg * fraction), v0_m_s)
+                    }
+                    Payload::Leaflets { .. } => None,
+                };
                 landings.push(Landing {
                     payload,
                     point: p,
                     outcome,
                     fraction,
+                    heavy,
                 });
                 if fraction > best.1 {
                     best = (landings.len() - 1, fraction);

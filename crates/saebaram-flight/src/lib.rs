@@ -17,6 +17,9 @@
 //!   lands first takes its payload with it.
 //! - P4/P6 [`profile::Payload`]: leaflets as particles (lognormal fall speed scaled by
 //!   sqrt(ρ0/ρ), turbulence) or an intact bundle.
+//! - A landing that is one heavy body (the envelope with its payload still tied, a sack
+//!   falling 10 m/s or faster) carries a [`HeavyFall`]; [`heavy_stats`] counts them per window
+//!   where the caller's map says they land.
 //!
 //! Units are SI inside (m, s, m/s, kg, kg/m³), times are UNIX seconds (f64, UTC), longitudes
 //! -180..180; the unit is in every numeric name.
@@ -39,10 +42,13 @@ pub mod profile;
 pub mod random;
 
 pub use ensemble::{
-    EnsembleSpec, LandClass, MemberResult, WindowRun, WindowStats, run_window, run_windows,
-    window_stats,
+    EnsembleSpec, FallRisk, HeavyStats, LandClass, MemberResult, WindowRun, WindowStats,
+    heavy_stats, layer_mean_wind, run_indexed_windows, run_window, run_windows, window_stats,
 };
-pub use flight::{Draw, Landing, Outcome, PayloadClass, Prediction, StageTrack, predict};
+pub use flight::{
+    Draw, HEAVY_FALL_M_S, HEAVY_MIN_KG, HeavyFall, HeavyWhy, Landing, Outcome, PayloadClass,
+    Prediction, StageTrack, predict,
+};
 pub use integrate::{FlatEarth, Point, Surface};
 pub use profile::{
     Balloon, Carrier, Envelope, Gas, Lift, PRESETS, Payload, Profile, Release, Standard, TimerStage,

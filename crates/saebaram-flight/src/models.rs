@@ -395,3 +395,41 @@ mod tests {
         assert!(near > 0.55 && far < 0.3, "corr 500 m {near}, 6 km {far}");
     }
 }
+
+#[cfg(test)]
+mod walk_tests {
+    use super::*;
+
+    #[test]
+    fn the_float_walk_has_1_m_s_rms_a_1_h_memory_and_only_while_floating() {
+        let spec = NoiseSpec::default();
+        let (mut sq, mut lag1h, mut lag0, mut n) = (0.0, 0.0, 0.0, 0.0);
+        for m in 0..600 {
+            let mut rng = Stream::new(5, 1, m);
+            let noise = WindNoise::draw(&spec, &mut rng, 0.0, 12.0 * 3600.0, 0.0);
+            let walk = |t: f64| {
+                let (fu, _) = noise.at(t, 4000.0, true);
+                let (gu, _) = noise.at(t, 4000.0, false);
+                fu - gu
+            };
+            // Not floating: no walk at all.
+            assert_eq!(
+                noise.at(7200.0, 4000.0, false),
+                noise.at(7200.0, 4000.0, false)
+            );
+            let a = walk(3.0 * 3600.0);
+            let b = walk(4.0 * 3600.0);
+            sq += a * a;
+            lag1h += a * b;
+            lag0 += a * walk(3.0 * 3600.0 + 600.0);
+            n += 1.0;
+        }
+        let var = sq / n;
+        // RMS 1 m/s; correlation e^-1 after τ = 1 h, e^-1/6 after 10 min.
+        assert!((var.sqrt() - 1.0).abs() < 0.08, "rms {}", var.sqrt());
+        let r1 = lag1h / n / var;
+        let r10 = lag0 / n / var;
+        assert!((r1 - (-1.0f64).exp()).abs() < 0.1, "1 h: {r1}");
+        assert!((r10 - (-1.0f64 / 6.0).exp()).abs() < 0.06, "10 min: {r10}");
+    }
+}

@@ -652,3 +652,54 @@ fn ensemble_statistics_add_up_and_members_zero_is_refused() {
     .unwrap_err();
     assert!(err.to_string().contains("members = 0"));
 }
+
+#[test]
+fn heavy_intact_falls_are_classified_by_mass_and_speed() {
+    let calm = UniformWind {
+        u_m_s: 0.0,
+        v_m_s: 0.0,
+    };
+    // The sealed tube bursts before its timer: 13 kg fall whole at ~14.6 m/s.
+    let p = Profile::preset("ffnk-tube").unwrap();
+    let pred = predict(&calm, &FlatEarth, &p, launch()).unwrap();
+    let h = pred.landings[pred.primary].heavy.unwrap();
+    assert_eq!(h.why, HeavyWhy::Tied);
+    assert!((h.mass_kg.unwrap() - 13.0).abs() < 1e-9);
+    assert!((h.fall_m_s.unwrap() - (2.0 * 13.0 * 9.806_65 / 1.225f64).sqrt()).abs() < 1e-9);
+    // The vented sack preset releases its 10 kg sack at 12 m/s: heavy; packets at 7 m/s and
+    // leaflets are not.
+    let mut sack = Profile::preset("usb-packets").unwrap();
+    sack.payload = Payload::Bundle { v0_m_s: 12.0 };
+    for (profile, heavy) in [
+        (sack, true),
+        (Profile::preset("usb-packets").unwrap(), false),
+        (Profile::preset("slack-tube").unwrap(), false),
+    ] {
+        let pred = predict(&calm, &FlatEarth, &profile, launch()).unwrap();
+        let released: Vec<&Landing> = pred
+            .landings
+            .iter()
+            .filter(|l| l.payload != PayloadClass::Envelope)
+            .collect();
+        assert!(!released.is_empty(), "{}", profile.name);
+        for l in released {
+            assert_eq!(l.heavy.is_some(), heavy, "{}: {l:?}", profile.name);
+            if let Some(h) = l.heavy {
+                assert_eq!(h.why, HeavyWhy::Fast);
+                assert!((h.mass_kg.unwrap() - 10.0).abs() < 1e-9);
+            }
+        }
+    }
+    // Thresholds: 1 kg and 10 m/s.
+    assert!(HeavyFall::released(Some(0.99), 20.0).is_none());
+    assert!(HeavyFall::released(Some(1.0), 9.99).is_none());
+    assert!(HeavyFall::released(Some(1.0), 10.0).is_some());
+    assert!(HeavyFall::released(None, 10.0).is_some());
+    assert!(HeavyFall::tied(0.99, 4.0, None).is_none());
+    assert!(HeavyFall::tied(1.0, 4.0, None).is_some());
+    // A P0 payload on a parachute is not heavy; without one it is.
+    let pred = predict(&calm, &FlatEarth, &standard(5.0, 3000.0, 5.0), launch()).unwrap();
+    assert!(pred.landings[0].heavy.is_none());
+    let pred = predict(&calm, &FlatEarth, &standard(5.0, 3000.0, 12.0), launch()).unwrap();
+    assert!(pred.landings[0].heavy.is_some());
+}
