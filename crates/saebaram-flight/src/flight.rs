@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::FlightError;
 use crate::atmosphere::{G0_M_S2, RHO0_KG_M3};
 use crate::integrate::{Point, StageEnd, Surface, Term, fly_stage};
-use crate::models::{BalloonLift, Motion, Turbulence, Vertical, WindNoise};
+use crate::models::{BalloonLift, Motion, Turbulence, Vertical, WindNoise, relative_superheat};
 use crate::profile::{Balloon, Carrier, Envelope, Lift, Payload, Profile, Release};
 use crate::random::Stream;
 
@@ -369,6 +369,7 @@ pub fn setup_balloon<W: WindField + ?Sized>(
             buoyancy: buoy,
             cd: b.cd,
             area_m2: b.area_m2,
+            superheat_k: 0.0,
         };
         bl.speed_m_s(0.0, rho_launch)
     };
@@ -427,6 +428,10 @@ pub fn fall_speed_m_s(mass_kg: f64) -> f64 {
 
 /// Margin below the float altitude at which the ascent stage ends (the approach is asymptotic).
 const FLOAT_MARGIN_M: f64 = 30.0;
+
+/// With day superheat, the longest float stage before the gas that superheat vented is
+/// taken off, s (10 min: the sun's share changes over hours).
+pub const SUPERHEAT_SEGMENT_S: f64 = 600.0;
 
 /// Flies the carrier (P0 balloon, or P1/P2 balloon with releases).
 pub fn fly_carrier<W: WindField + ?Sized>(
@@ -555,6 +560,19 @@ pub fn fly_carrier<W: WindField + ?Sized>(
             loop {
                 let mass = setup.envelope_kg + setup.payload_kg * out.payload_left;
                 let t_rel = releases.get(next_release).map_or(f64::INFINITY, |r| r.0);
+                // Superheat acts while floating (the ascent's lift is the launch's measured
+                // free lift). The gas it vents leaves at the end of each stage, so with
+                // superheat a float is cut into segments of SUPERHEAT_SEGMENT_S.
+                let superheat_k = if phase == Phase::Float {
+                    b.superheat_k
+                } else {
+                    0.0
+                };
+                let t_seg = if superheat_k > 0.0 {
+                    p.t_unix_s + SUPERHEAT_SEGMENT_S
+                } else {
+                    f64::INFINITY
+                };
                 let lift = BalloonLift {
                     gas_air_kg: gas,
                     t_ref: p.t_unix_s,
@@ -565,6 +583,7 @@ pub fn fly_carrier<W: WindField + ?Sized>(
                     buoyancy: buoy,
                     cd: b.cd,
                     area_m2: b.area_m2,
+                    superheat_k,
                 };
                 let (name, vertical, terms, floating) = match phase {
                     Phase::Ascent => {
@@ -580,6 +599,7 @@ pub fn fly_carrier<W: WindField + ?Sized>(
                                 Term::AltAtLeast(top),
                                 Term::TimeAtLeast(t_rel),
                                 Term::TimeAtLeast(t_max),
+                                Term::TimeAtLeast(t_seg),
                             ],
                             false,
                         )
@@ -591,6 +611,7 @@ pub fn fly_carrier<W: WindField + ?Sized>(
                             Term::Ground,
                             Term::TimeAtLeast(t_rel),
                             Term::TimeAtLeast(t_max),
+                            Term::TimeAtLeast(t_seg),
                         ],
                         true,
                     ),
@@ -604,6 +625,7 @@ pub fn fly_carrier<W: WindField + ?Sized>(
                                 Term::Ground,
                                 Term::TimeAtLeast(t_rel),
                                 Term::TimeAtLeast(t_max),
+                                Term::TimeAtLeast(t_seg),
                             ],
                             false,
                         )
@@ -615,9 +637,12 @@ pub fn fly_carrier<W: WindField + ?Sized>(
                 let rho_q = column_density(field, &q, q.alt_m);
                 gas = lift.gas_at(q.t_unix_s);
                 if vented {
-                    gas = gas.min(setup.v_max_m3 * rho_q);
+                    let s = relative_superheat(superheat_k, q.t_unix_s, q.lat, q.lon, q.alt_m);
+                    gas = gas.min(lift.vented_gas_cap(rho_q, s));
                 }
                 match end {
+                    // A superheat segment ended: the same phase goes on with the vented gas.
+                    StageEnd::Term { index: 3, .. } => {}
                     StageEnd::Term { index: 1, .. } => {
                         let fraction = releases[next_release].1.min(out.payload_left);
                         next_release += 1;

@@ -12,7 +12,9 @@
 //!   `-(1.1045·rate)/sqrt(ρ(h))` with its NASA density model ([`atmosphere`]).
 //! - P1/P2 [`profile::Balloon`]: ascent from gas, volume, masses, Cd and free lift; a sealed
 //!   envelope bursts at the ceiling (where ρ(h) = ρ_launch·V_launch/V_max) plus an
-//!   overshoot; a vented one floats where V_max·ρ·(1-M_gas/M_air) = m and sinks as it leaks.
+//!   overshoot; a vented one floats where V_max·ρ·(1-M_gas/M_air) = m and sinks as it leaks;
+//!   optional day superheat (the sun's elevation from [`sun`]) lifts the float, vents gas and
+//!   makes it sink after sunset.
 //! - P3/P5 [`profile::Release`]: timer stages (jitter, failure) or a dispenser; a balloon that
 //!   lands first takes its payload with it.
 //! - P4/P6 [`profile::Payload`]: leaflets as particles (lognormal fall speed scaled by
@@ -40,6 +42,7 @@ pub mod integrate;
 pub mod models;
 pub mod profile;
 pub mod random;
+pub mod sun;
 
 pub use ensemble::{
     EnsembleSpec, FallRisk, HeavyStats, LandClass, MemberResult, WindowRun, WindowStats,

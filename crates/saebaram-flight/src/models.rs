@@ -46,6 +46,20 @@ pub struct BalloonLift {
     pub cd: f64,
     /// Fixed cross-section, m² (a tube); None: a sphere of the gas volume.
     pub area_m2: Option<f64>,
+    /// Day superheat in full sun, K (0: none). See [`BalloonLift::speed_at`].
+    pub superheat_k: f64,
+}
+
+/// Relative superheat `ΔT/T` of gas `superheat_k` warmer than the air in full sun, at a
+/// time and place (the sun's share from [`crate::sun::superheat_share`]), with the air
+/// temperature taken from ISA at the altitude: the wind interface gives density, not
+/// temperature, and 15 K of error in T moves the result by 6 %.
+pub fn relative_superheat(superheat_k: f64, t_unix_s: f64, lat: f64, lon: f64, alt_m: f64) -> f64 {
+    if superheat_k == 0.0 {
+        return 0.0;
+    }
+    superheat_k * crate::sun::superheat_share(t_unix_s, lat, lon)
+        / saebaram_forecast::isa::temperature_k(alt_m)
 }
 
 impl BalloonLift {
@@ -70,6 +84,45 @@ impl BalloonLift {
             self.area_m2.unwrap_or_else(|| sphere_area_m2(vol)),
             rho,
         )
+    }
+
+    /// Vertical speed, m/s, with the gas `s = ΔT/T` warmer than the air (relative
+    /// superheat). The gas `A` (as ambient-air mass) then fills `V = A·(1+s)/ρ`, capped at
+    /// full volume when vented, and the lift is `V·ρ·(s + b)/(1 + s) − m` (`b` the gas's
+    /// buoyancy): `A·(b + s) − m` below full volume, `V_max·ρ·(1 − (1−b)/(1+s)) − m` at it.
+    /// With `s = 0` this is [`BalloonLift::speed_m_s`].
+    pub fn speed_superheated_m_s(&self, t: f64, rho: f64, s: f64) -> f64 {
+        if s == 0.0 {
+            return self.speed_m_s(t, rho);
+        }
+        let mut vol = self.gas_at(t) * (1.0 + s) / rho;
+        if self.vented {
+            vol = vol.min(self.v_max_m3);
+        }
+        let lift = vol * rho * (self.buoyancy + s) / (1.0 + s) - self.mass_kg;
+        lift_speed_m_s(
+            lift,
+            self.cd,
+            self.area_m2.unwrap_or_else(|| sphere_area_m2(vol)),
+            rho,
+        )
+    }
+
+    /// Vertical speed at a point, m/s: [`BalloonLift::speed_superheated_m_s`] with the
+    /// superheat the sun gives there and then ([`relative_superheat`]).
+    #[inline]
+    pub fn speed_at(&self, p: &Point, rho: f64) -> f64 {
+        if self.superheat_k == 0.0 {
+            return self.speed_m_s(p.t_unix_s, rho);
+        }
+        let s = relative_superheat(self.superheat_k, p.t_unix_s, p.lat, p.lon, p.alt_m);
+        self.speed_superheated_m_s(p.t_unix_s, rho, s)
+    }
+
+    /// The most gas (as ambient-air mass) a vented envelope holds at density `rho` with
+    /// relative superheat `s`: what is left after venting, `V_max·ρ/(1+s)`.
+    pub fn vented_gas_cap(&self, rho: f64, s: f64) -> f64 {
+        self.v_max_m3 * rho / (1.0 + s)
     }
 }
 
@@ -322,7 +375,7 @@ impl<W: WindField + ?Sized> Model for Motion<'_, W> {
             Vertical::Constant(r) => r,
             Vertical::TawhiriDrag(r) => tawhiri_descent_m_s(r, p.alt_m),
             Vertical::Fall(v0) => -v0 * (RHO0_KG_M3 / w.density_kg_m3).sqrt(),
-            Vertical::Balloon(b) => b.speed_m_s(p.t_unix_s, w.density_kg_m3),
+            Vertical::Balloon(b) => b.speed_at(p, w.density_kg_m3),
         };
         Ok(rates_from_velocity(p, u, v, vz))
     }
@@ -359,6 +412,7 @@ mod tests {
                 buoyancy: 1.0 - rho_h2 / rho_air,
                 cd,
                 area_m2: None,
+                superheat_k: 0.0,
             };
             let ours = b.speed_m_s(0.0, rho_air);
             assert!((ours - cusf).abs() < 1e-6 * cusf, "{ours} vs {cusf}");
@@ -393,6 +447,76 @@ mod tests {
         let near = sum_near / n / var;
         let far = sum_far / n / var;
         assert!(near > 0.55 && far < 0.3, "corr 500 m {near}, 6 km {far}");
+    }
+}
+
+#[cfg(test)]
+mod superheat_tests {
+    use super::*;
+
+    fn tube(gas_air_kg: f64) -> BalloonLift {
+        BalloonLift {
+            gas_air_kg,
+            t_ref: 0.0,
+            leak_per_s: 0.0,
+            v_max_m3: 20.0,
+            vented: true,
+            mass_kg: 13.0,
+            buoyancy: 0.93,
+            cd: 0.8,
+            area_m2: Some(2.5),
+            superheat_k: 10.0,
+        }
+    }
+
+    #[test]
+    fn superheat_lift_matches_the_closed_forms() {
+        // 14 kg of gas fills 18.2 m³ at 0.8 kg/m³ with s = 0.038: not full; 16 kg is.
+        let rho = 0.8;
+        let s = 10.0 / 260.0;
+        // Below full volume: lift A·(b + s) − m (and s = 0 is the plain law, bit for bit).
+        let b = tube(14.0);
+        let lift = 14.0 * (0.93 + s) - 13.0;
+        let want = (2.0 * G0_M_S2 * lift / (rho * 0.8 * 2.5)).sqrt();
+        assert!((b.speed_superheated_m_s(0.0, rho, s) - want).abs() < 1e-12);
+        assert_eq!(
+            b.speed_superheated_m_s(0.0, rho, 0.0).to_bits(),
+            b.speed_m_s(0.0, rho).to_bits()
+        );
+        // Full (it vents): lift V_max·ρ·(1 − (1−b)/(1+s)) − m.
+        let b = tube(16.0);
+        let lift = 20.0 * rho * (1.0 - 0.07 / (1.0 + s)) - 13.0;
+        let want = lift.signum() * (2.0 * G0_M_S2 * lift.abs() / (rho * 0.8 * 2.5)).sqrt();
+        assert!((b.speed_superheated_m_s(0.0, rho, s) - want).abs() < 1e-12);
+        // What is left after venting, cooled: V_max·ρ/(1+s), a lift deficit of
+        // V_max·ρ·s/(1+s) below the full-sun equilibrium.
+        let cap = b.vented_gas_cap(rho, s);
+        assert!((cap - 20.0 * rho / (1.0 + s)).abs() < 1e-12);
+        let day = 20.0 * rho * (0.93 + s) / (1.0 + s);
+        let night = cap * 0.93;
+        assert!((day - night - 20.0 * rho * s / (1.0 + s)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn speed_at_takes_the_sun_from_time_and_place() {
+        let b = tube(14.0);
+        // 2019-06-21 03:30 UTC: noon at Seoul; 15:00 UTC: midnight.
+        let noon = Point {
+            t_unix_s: 1_561_075_200.0 + 3.5 * 3600.0,
+            lat: 37.57,
+            lon: 126.98,
+            alt_m: 5000.0,
+        };
+        let night = Point {
+            t_unix_s: noon.t_unix_s + 11.5 * 3600.0,
+            ..noon
+        };
+        let s = 10.0 / saebaram_forecast::isa::temperature_k(5000.0);
+        assert!(
+            (relative_superheat(10.0, noon.t_unix_s, noon.lat, noon.lon, 5000.0) - s).abs() < 1e-15
+        );
+        assert_eq!(b.speed_at(&noon, 0.7), b.speed_superheated_m_s(0.0, 0.7, s));
+        assert_eq!(b.speed_at(&night, 0.7), b.speed_m_s(0.0, 0.7));
     }
 }
 

@@ -97,7 +97,20 @@ pub struct Balloon {
     /// Sea-level fall speed of the burst envelope with its payload, m/s (None: from the mass
     /// with Cd·A = 1 m²).
     pub fall_m_s: Option<f64>,
+    /// Day superheat of a floating vented envelope in full sun, K (spec: 0, plausible 0-10,
+    /// an assumption; accepted 0-20). The gas is this much warmer than the air while the sun
+    /// is 10° or more up, less at dawn and dusk, not at night: it lifts the float and vents
+    /// gas, and the balloon sinks when the sun sets.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub superheat_k: f64,
 }
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
+}
+
+/// Highest day superheat accepted, K.
+pub const MAX_SUPERHEAT_K: f64 = 20.0;
 
 impl Default for Balloon {
     fn default() -> Self {
@@ -113,6 +126,7 @@ impl Default for Balloon {
             overshoot_m: 150.0,
             leak_pct_h: 0.5,
             fall_m_s: None,
+            superheat_k: 0.0,
         }
     }
 }
@@ -400,6 +414,12 @@ impl Profile {
                 if let Some(v) = b.fall_m_s {
                     range("fall speed (m/s)", v, 0.1, 100.0)?;
                 }
+                range("superheat (K)", b.superheat_k, 0.0, MAX_SUPERHEAT_K)?;
+                if b.superheat_k > 0.0 && b.envelope == Envelope::Sealed {
+                    return Err(FlightError::Incompatible(
+                        "day superheat is modelled for vented envelopes that float (--profile vented or a vented preset); a sealed envelope bursts at its ceiling".into(),
+                    ));
+                }
             }
         }
         match &self.release {
@@ -526,6 +546,42 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("after the flight")
+        );
+    }
+
+    #[test]
+    fn superheat_is_range_checked_and_only_for_vented_envelopes() {
+        let mut p = Profile::preset("slack-tube").unwrap();
+        for (k, ok) in [
+            (0.0, true),
+            (10.0, true),
+            (20.0, true),
+            (-1.0, false),
+            (20.5, false),
+            (f64::NAN, false),
+        ] {
+            if let Carrier::Balloon(b) = &mut p.carrier {
+                b.superheat_k = k;
+            }
+            let r = p.validate();
+            assert_eq!(r.is_ok(), ok, "{k}: {r:?}");
+            if !ok {
+                assert!(
+                    r.unwrap_err()
+                        .to_string()
+                        .contains("superheat (K) must be between 0 and 20")
+                );
+            }
+        }
+        let mut p = Profile::preset("ffnk-tube").unwrap();
+        if let Carrier::Balloon(b) = &mut p.carrier {
+            b.superheat_k = 5.0;
+        }
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("vented envelopes")
         );
     }
 

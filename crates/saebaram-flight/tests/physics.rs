@@ -653,6 +653,154 @@ fn ensemble_statistics_add_up_and_members_zero_is_refused() {
     assert!(err.to_string().contains("members = 0"));
 }
 
+/// A vented tube that neither leaks nor drops anything, launched in calm air at `t`.
+fn floater(superheat_k: f64) -> (Profile, Balloon) {
+    let b = Balloon {
+        envelope: Envelope::Vented,
+        leak_pct_h: 0.0,
+        superheat_k,
+        ..Balloon::default()
+    };
+    let mut p = Profile::preset("slack-tube").unwrap();
+    p.carrier = Carrier::Balloon(b);
+    p.release = Release::None;
+    p.max_flight_h = 20.0;
+    (p, b)
+}
+
+/// Where a vented envelope of `m` kg floats in full sun with `dt_k` of superheat (ISA):
+/// V_max·ρ·(s + b)/(1 + s) = m, s = ΔT/T(h).
+fn day_float_m(b: &Balloon, m: f64, dt_k: f64) -> f64 {
+    let buoy = b.gas.buoyancy();
+    let lift = |h: f64| {
+        let s = dt_k / isa::temperature_k(h);
+        b.v_max_m3 * isa::density_kg_m3(h) * (s + buoy) / (1.0 + s) - m
+    };
+    let (mut lo, mut hi) = (0.0, 15_000.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if lift(mid) > 0.0 { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi)
+}
+
+#[test]
+fn day_superheat_lifts_the_float_and_the_balloon_sinks_after_sunset() {
+    let calm = UniformWind {
+        u_m_s: 0.0,
+        v_m_s: 0.0,
+    };
+    // 2019-06-21 01:00 UTC (10:00 at Paju): sun up until about 11:00 UTC.
+    let t = 1_561_075_200.0 + 3600.0;
+    let start = Point {
+        t_unix_s: t,
+        ..launch()
+    };
+    let (cold, _) = floater(0.0);
+    let (warm, b) = floater(10.0);
+    let m = b.envelope_kg + b.payload_kg;
+    let pred_cold = predict(&calm, &FlatEarth, &cold, start).unwrap();
+    let pred_warm = predict(&calm, &FlatEarth, &warm, start).unwrap();
+    let alt_at = |pred: &Prediction, when: f64| {
+        pred.stages
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .rfind(|p| p.t_unix_s <= when)
+            .unwrap()
+            .alt_m
+    };
+    // Without superheat or leak it floats at the §2 altitude all day and night.
+    let cold_float = pred_cold.balloon.unwrap().top_m;
+    let cold_alt = alt_at(&pred_cold, t + 5.0 * 3600.0);
+    assert!(
+        (cold_alt - cold_float).abs() < 35.0,
+        "{cold_alt} vs {cold_float}"
+    );
+    assert_eq!(pred_cold.landings[0].outcome, Outcome::MaxTime);
+    // In full sun (14:00 local) it floats where V_max·ρ·(s+b)/(1+s) = m.
+    let want = day_float_m(&b, m, 10.0);
+    let noon = alt_at(&pred_warm, t + 4.0 * 3600.0);
+    assert!(want > cold_float + 10.0, "{want} vs {cold_float}");
+    assert!((noon - want).abs() < 10.0, "{noon} vs {want}");
+    // As the sun sets the gas cools and what the sun vented is missing: with the gas left
+    // at the full-sun float, A = V_max·ρ_f/(1+s_f), the lift is A·(b + s) − m (s the
+    // superheat left, 0 after dark) and the balloon sinks at sqrt(2·g·|L|/(ρ·Cd·A)) until it
+    // lands, in the evening. After dark that deficit is m·s_f/(s_f+b).
+    // The gas was last vented at the last point in full sun (metres from `want`).
+    let h_vent = pred_warm
+        .stages
+        .iter()
+        .flat_map(|st| st.points.iter())
+        .rfind(|p| sun::superheat_share(p.t_unix_s, p.lat, p.lon) == 1.0)
+        .unwrap()
+        .alt_m;
+    assert!((h_vent - want).abs() < 10.0, "{h_vent} vs {want}");
+    let s_f = 10.0 / isa::temperature_k(h_vent);
+    let gas = b.v_max_m3 * isa::density_kg_m3(h_vent) / (1.0 + s_f);
+    let pts: Vec<&Point> = pred_warm
+        .stages
+        .iter()
+        .flat_map(|st| st.points.iter())
+        .filter(|p| p.t_unix_s > t + 6.0 * 3600.0 && p.alt_m < want - 300.0 && p.alt_m > 300.0)
+        .collect();
+    assert!(pts.len() > 10, "sinks in the evening");
+    let mut checked = 0;
+    for w in pts.windows(2) {
+        let (a, c) = (w[0], w[1]);
+        let v = (a.alt_m - c.alt_m) / (c.t_unix_s - a.t_unix_s);
+        let h = 0.5 * (a.alt_m + c.alt_m);
+        let tm = 0.5 * (a.t_unix_s + c.t_unix_s);
+        let s = 10.0 * sun::superheat_share(tm, a.lat, a.lon) / isa::temperature_k(h);
+        let lift = gas * (b.gas.buoyancy() + s) - m;
+        if lift > -0.2 {
+            continue; // a small difference of large numbers: metres of venting matter
+        }
+        let rho = isa::density_kg_m3(h);
+        let v_want = (2.0 * 9.806_65 * -lift / (rho * b.cd * b.area_m2.unwrap())).sqrt();
+        assert!((v - v_want).abs() < 0.01 * v_want, "{h} m: {v} vs {v_want}");
+        checked += 1;
+    }
+    assert!(checked > 10);
+    let night_deficit = m * s_f / (s_f + b.gas.buoyancy());
+    assert!((gas * b.gas.buoyancy() - m + night_deficit).abs() < 0.02);
+    let landing = pred_warm.landings[pred_warm.primary];
+    assert_eq!(landing.outcome, Outcome::Ground);
+    assert!(
+        landing.point.t_unix_s > t + 9.5 * 3600.0 && landing.point.t_unix_s < t + 13.0 * 3600.0
+    );
+    // It lands with its payload: a heavy intact fall.
+    assert_eq!(landing.heavy.unwrap().why, HeavyWhy::Tied);
+}
+
+#[test]
+fn superheat_does_nothing_at_night() {
+    let calm = UniformWind {
+        u_m_s: 0.0,
+        v_m_s: 0.0,
+    };
+    // 2019-06-05 12:00 UTC is 21:00 at Paju: six hours of night.
+    let start = Point {
+        t_unix_s: T0 + 12.0 * 3600.0,
+        ..launch()
+    };
+    let (mut cold, _) = floater(0.0);
+    let (mut warm, _) = floater(10.0);
+    cold.max_flight_h = 6.0;
+    warm.max_flight_h = 6.0;
+    let a = predict(&calm, &FlatEarth, &cold, start).unwrap();
+    let b = predict(&calm, &FlatEarth, &warm, start).unwrap();
+    let last = |p: &Prediction| *p.stages.last().unwrap().points.last().unwrap();
+    // The same flight: the 10-minute segments only restart the steps and vent what a
+    // restart's overshoot carried above the float (metres).
+    assert!(
+        (last(&a).alt_m - last(&b).alt_m).abs() < 5.0,
+        "{:?} vs {:?}",
+        last(&a),
+        last(&b)
+    );
+    assert_eq!(last(&a).t_unix_s, last(&b).t_unix_s);
+}
+
 #[test]
 fn heavy_intact_falls_are_classified_by_mass_and_speed() {
     let calm = UniformWind {
