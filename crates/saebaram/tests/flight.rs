@@ -363,3 +363,325 @@ fn plan_prints_a_ranked_table_and_writes_geojson() {
             .any(|f| f["geometry"]["type"] == "Point")
     );
 }
+
+#[test]
+fn plan_reports_heavy_intact_falls_per_window() {
+    // The sealed tube with a sack bursts before its timer: the sack falls whole with it.
+    let mut args = SMALL_PLAN.to_vec();
+    args.extend(["--preset", "sack"]);
+    let v = json_of(&saebaram(&args));
+    let def = &v["heavy_fall_definition"];
+    assert_eq!(def["released_min_fall_m_s"], 10.0);
+    assert_eq!(def["populated_min_radius_km"], 5.0);
+    assert!(v["warnings"].is_array());
+    let mut any_heavy = false;
+    for w in v["windows"].as_array().unwrap() {
+        let p = |k: &str| w[k].as_f64().unwrap();
+        assert!(p("p_heavy_over_populated_rok") <= p("p_heavy_rok") + 1e-9);
+        assert!(p("p_heavy_rok") <= p("p_heavy") + 1e-9);
+        let heavy = w["heavy_landings"].as_array().unwrap();
+        any_heavy |= !heavy.is_empty();
+        for l in heavy {
+            assert!(l["why"] == "tied" || l["why"] == "fast", "{l}");
+            assert!(l["mass_kg"].as_f64().unwrap() >= 1.0);
+        }
+        // Each place at risk has a share no larger than the flag.
+        for place in w["heavy_places_at_risk"].as_array().unwrap() {
+            assert!(place["name"].is_string() && place["radius_km"].as_f64().unwrap() >= 5.0);
+            assert!(place["p"].as_f64().unwrap() <= p("p_heavy_over_populated_rok") + 1e-9);
+        }
+        if p("p_heavy_over_populated_rok") > 0.0 {
+            assert!(!w["heavy_places_at_risk"].as_array().unwrap().is_empty());
+        }
+    }
+    assert!(any_heavy, "a sack preset drops sacks");
+    // The slack tube of SMALL_PLAN: members whose timer failed or who sank before it fired
+    // come down with their 10 kg of leaflets, some within Seoul's 32 km: the best window
+    // says so in the table, the JSON and the GeoJSON.
+    let v = json_of(&saebaram(SMALL_PLAN));
+    let best = &v["windows"][v["best"].as_u64().unwrap() as usize];
+    assert!(best["p_heavy_over_populated_rok"].as_f64().unwrap() > 0.0);
+    assert_eq!(best["heavy_places_at_risk"][0]["name"], "Seoul");
+    let warning = v["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("heavy intact load") && warning.contains("Seoul"),
+        "{warning}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("plan.geojson");
+    let mut args: Vec<&str> = SMALL_PLAN
+        .iter()
+        .copied()
+        .filter(|a| *a != "--json")
+        .collect();
+    args.extend(["--geojson", g.to_str().unwrap()]);
+    let out = saebaram(&args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("P(heavy town)"), "{text}");
+    assert!(text.contains("% !\n"), "{text}");
+    assert!(
+        text.contains("WARNING: the best-ranked window drops a heavy intact load"),
+        "{text}"
+    );
+    let geo: Value = serde_json::from_str(&std::fs::read_to_string(&g).unwrap()).unwrap();
+    assert!(geo["features"].as_array().unwrap().iter().any(|f| {
+        f["properties"]["heavy_intact"] == true && f["properties"]["populated_place"] == "Seoul"
+    }));
+    // Leaflets released on time are not heavy: a leaflet preset with a perfect timer and no
+    // leak has none.
+    let mut args = SMALL_PLAN.to_vec();
+    args.extend([
+        "--preset",
+        "slack-tube",
+        "--timer",
+        "0.5",
+        "--timer-fail",
+        "0",
+        "--leak",
+        "0.05",
+    ]);
+    let v = json_of(&saebaram(&args));
+    for w in v["windows"].as_array().unwrap() {
+        assert_eq!(w["p_heavy"], 0.0, "{}", w["heavy_landings"]);
+    }
+}
+
+#[test]
+fn predict_flags_a_heavy_intact_fall_on_its_landing() {
+    let out = saebaram(&[
+        "predict",
+        "--site",
+        "paju",
+        "--preset",
+        "ffnk-tube",
+        "--json",
+    ]);
+    let v = json_of(&out);
+    let l = &v["landing"];
+    assert_eq!(l["payload"], "envelope");
+    assert_eq!(l["heavy_intact"]["why"], "tied");
+    assert!((l["heavy_intact"]["mass_kg"].as_f64().unwrap() - 13.0).abs() < 1e-9);
+    let in_rok = l["region"]["class"] == "south_korea" && l["outcome"] == "ground";
+    assert_eq!(l["heavy_in_rok"], in_rok);
+    assert_eq!(
+        l["heavy_over_populated_rok"],
+        l["populated_place"].is_object()
+    );
+    // Released leaflets never are.
+    let v = json_of(&saebaram(&[
+        "predict",
+        "--site",
+        "gimpo",
+        "--preset",
+        "slack-tube",
+        "--leak",
+        "0.1",
+        "--timer",
+        "2",
+        "--json",
+    ]));
+    assert_eq!(v["landing"]["payload"], "leaflets");
+    assert!(v["landing"]["heavy_intact"].is_null());
+    assert_eq!(v["landing"]["heavy_over_populated_rok"], false);
+    // The text says so when the fall is in South Korea.
+    let out = saebaram(&["predict", "--site", "paju", "--preset", "ffnk-tube"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    if in_rok {
+        assert!(text.contains("heavy intact fall"), "{text}");
+    }
+}
+
+#[test]
+fn superheat_is_a_flag_for_vented_balloons_with_a_checked_range() {
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "slack-tube",
+            "--superheat",
+            "25",
+        ],
+        "superheat (K) must be between 0 and 20, got 25",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "slack-tube",
+            "--superheat",
+            "-1",
+        ],
+        "superheat (K) must be between 0 and 20, got -1",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "slack-tube",
+            "--superheat",
+            "NaN",
+        ],
+        "superheat (K)",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "slack-tube",
+            "--superheat",
+            "warm",
+        ],
+        "--superheat",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--preset",
+            "ffnk-tube",
+            "--superheat",
+            "5",
+        ],
+        "vented envelopes",
+    );
+    assert_bad(
+        &[
+            "predict",
+            "--site",
+            "paju",
+            "--profile",
+            "standard",
+            "--superheat",
+            "5",
+        ],
+        "--superheat is for balloon profiles",
+    );
+    assert_bad(&["plan", "--superheat", "30"], "superheat (K)");
+    // Default: not in the profile; given: shown, and the flight runs.
+    let v = json_of(&saebaram(&[
+        "predict",
+        "--site",
+        "paju",
+        "--preset",
+        "slack-tube",
+        "--json",
+    ]));
+    assert!(v["profile"]["carrier"].get("superheat_k").is_none());
+    let v = json_of(&saebaram(&[
+        "predict",
+        "--site",
+        "paju",
+        "--preset",
+        "slack-tube",
+        "--superheat",
+        "8",
+        "--time",
+        "2019-06-05T02:00Z",
+        "--json",
+    ]));
+    assert_eq!(v["profile"]["carrier"]["superheat_k"], 8.0);
+    let help = String::from_utf8_lossy(&saebaram(&["predict", "--help"]).stdout).into_owned();
+    assert!(help.contains("--superheat"), "{help}");
+}
+
+fn with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = SMALL_PLAN.to_vec();
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn prefilter_lists_what_it_skips_and_changes_no_flown_window() {
+    // The embedded sample's layer-mean wind over Paju blows from the WNW, towards the ESE
+    // and away from the North: every window is skipped, listed, and none is ranked.
+    let out = saebaram(&with(&["--prefilter"]));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v = json_of(&out);
+    assert!(v["windows"].as_array().unwrap().is_empty());
+    assert!(v["best"].is_null());
+    let skipped = v["skipped_windows"].as_array().unwrap();
+    assert_eq!(skipped.len(), 3);
+    for s in skipped {
+        assert!(is_rfc3339(&s["launch_time"]));
+        assert_eq!(s["prefilter"]["passed"], false);
+        assert_eq!(s["prefilter"]["layer_top_m"], 5000.0);
+        let reason = s["prefilter"]["reason"].as_str().unwrap();
+        assert!(
+            reason.starts_with("skipped: layer-mean wind") && reason.contains("(WNW)"),
+            "{reason}"
+        );
+        assert!(s["prefilter"]["mean_wind"]["speed_m_s"].as_f64().unwrap() > 1.0);
+    }
+    let text = saebaram(
+        &with(&["--prefilter"])[..SMALL_PLAN.len() + 1]
+            .iter()
+            .copied()
+            .filter(|a| *a != "--json")
+            .collect::<Vec<_>>(),
+    );
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("pre-filter: 3 of 3 windows skipped"),
+        "{text}"
+    );
+    assert!(text.contains("no window was flown"), "{text}");
+    // The map needs a window: refused with a message, not a broken page.
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("p.html");
+    let out = saebaram(&with(&["--prefilter", "--html", html.to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("skipped by --prefilter"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!html.exists());
+
+    // Off the Ongjin coast the same wind blows into the North: nothing is skipped, and
+    // every window has the same members and numbers as without the pre-filter.
+    let ongjin = |extra: &[&'static str]| {
+        let args: Vec<&str> = with(extra)
+            .into_iter()
+            .map(|a| if a == "paju" { "38.6,124.9" } else { a })
+            .collect();
+        json_of(&saebaram(&args))
+    };
+    let plain = ongjin(&[]);
+    let v = ongjin(&["--prefilter"]);
+    assert!(v["skipped_windows"].as_array().unwrap().is_empty());
+    let (a, b) = (
+        v["windows"].as_array().unwrap(),
+        plain["windows"].as_array().unwrap(),
+    );
+    assert_eq!(a.len(), 3);
+    for (w, p) in a.iter().zip(b) {
+        assert_eq!(w["prefilter"]["passed"], true);
+        assert!(
+            w["prefilter"]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("km downwind")
+        );
+        assert!(p.get("prefilter").is_none());
+        for k in [
+            "launch_time",
+            "rank",
+            "p_north",
+            "p_target",
+            "landings",
+            "p_heavy",
+        ] {
+            assert_eq!(w[k], p[k], "{k}");
+        }
+    }
+    assert!(plain["skipped_windows"].as_array().unwrap().is_empty());
+}

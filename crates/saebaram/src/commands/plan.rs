@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use saebaram_flight::{
-    EnsembleSpec, Outcome, Payload, Point, WindowRun, WindowStats, run_windows, window_stats,
+    EnsembleSpec, FallRisk, HeavyStats, Landing, Outcome, Payload, Point, WindowRun, WindowStats,
+    heavy_stats, layer_mean_wind, run_indexed_windows, window_stats,
 };
-use saebaram_geo::{Geo, Target};
+use saebaram_forecast::Forecast;
+use saebaram_geo::{Geo, RegionClass, Target};
 use serde_json::{Value, json};
 
 use super::predict::{
@@ -33,6 +35,18 @@ speeds, and a wind error growing with lead time (2.5 m/s, +1.5 m/s per day), cor
 6 h and 1.5 km. Probabilities are of the main payload's landing (leaflets: the median of a
 member's leaflets). The same --seed gives the same output at any thread count. Presets: see
 `saebaram predict --help`.
+
+P(heavy town) is the share of members with a heavy intact fall (the envelope landing with
+1 kg or more of payload still tied to it, or a released bundle of 1 kg or more falling at
+10 m/s or faster: a sack, not leaflets or packets) on South Korean land within the populated
+radius of a Natural Earth place (max(5 km, the disc its population fills at 3,000 per km²)).
+`!` marks such a window; `*` one with heavy falls elsewhere in South Korea only. The map
+lists 28 South Korean places and none of the border towns: read P(heavy ROK) in --json too.
+
+--prefilter skips, before the ensemble, windows whose layer-mean wind from the launch height
+to 5 km points away from the North (no bearing within 20° of it reaches North Korea within
+500 km); they are listed, never silently dropped. The other windows get the same numbers
+as without it.
 Exit 0: at least one window has P(target) > 0; 1: no window reaches the target.")]
 pub struct PlanArgs {
     /// Launch site by name (`saebaram sites`) or LAT,LON.
@@ -63,6 +77,11 @@ pub struct PlanArgs {
     /// Rows of the ranked table.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Skip windows whose layer-mean wind (launch height to 5 km) points away from the
+    /// North (within 20°, 500 km); skipped windows are listed with the wind that ruled them
+    /// out.
+    #[arg(long)]
+    pub prefilter: bool,
     #[command(flatten)]
     pub flight: FlightArgs,
     /// Print the plan as JSON.
@@ -95,6 +114,91 @@ fn parse_duration(s: &str) -> anyhow::Result<f64> {
         bail!("--every must be at least 1 minute, got `{s}`");
     }
     Ok(secs)
+}
+
+/// Top of the pre-filter's layer, m (the spec's "~5 km").
+const PREFILTER_TOP_M: f64 = 5_000.0;
+/// Half-width of the fan of bearings the pre-filter tries around the mean wind, degrees.
+const PREFILTER_FAN_DEG: f64 = 20.0;
+/// How far down the wind the pre-filter looks for the North, km.
+const PREFILTER_RANGE_KM: f64 = 500.0;
+/// Below this layer-mean speed the direction means nothing: the window is kept, m/s.
+const PREFILTER_CALM_M_S: f64 = 1.0;
+
+/// What the pre-filter found for one window.
+struct Prefilter {
+    /// Layer-mean wind (u, v), m/s, if the forecast had the column.
+    mean: Option<(f64, f64)>,
+    /// Whether the window is flown.
+    passed: bool,
+    /// Why.
+    reason: String,
+}
+
+/// Compass name of a bearing.
+fn compass(deg: f64) -> &'static str {
+    const NAMES: [&str; 16] = [
+        "N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW",
+        "NW", "NNW",
+    ];
+    NAMES[((deg.rem_euclid(360.0) / 22.5).round() as usize) % 16]
+}
+
+/// The spec's window pre-filter: does the layer-mean wind from the launch height to 5 km
+/// point into the North? Fails open: a calm layer or a column the forecast lacks keeps the
+/// window (the ensemble decides).
+fn prefilter(forecast: &Forecast, geo: &Geo, launch: Point) -> Prefilter {
+    let (u, v) = match layer_mean_wind(forecast, launch, PREFILTER_TOP_M, 100.0) {
+        Ok(m) => m,
+        Err(e) => {
+            return Prefilter {
+                mean: None,
+                passed: true,
+                reason: format!("kept: no layer wind to judge by ({e})"),
+            };
+        }
+    };
+    let speed = u.hypot(v);
+    // The direction the wind blows towards (meteorologists name where it comes from).
+    let toward = u.atan2(v).to_degrees().rem_euclid(360.0);
+    let from = (toward + 180.0).rem_euclid(360.0);
+    let wind = format!(
+        "layer-mean wind {speed:.1} m/s from {from:.0}° ({}), towards {toward:.0}°",
+        compass(from)
+    );
+    if speed < PREFILTER_CALM_M_S {
+        return Prefilter {
+            mean: Some((u, v)),
+            passed: true,
+            reason: format!("kept: {wind}: too calm to judge"),
+        };
+    }
+    let hit = (-4..=4)
+        .map(|k| toward + f64::from(k) * PREFILTER_FAN_DEG / 4.0)
+        .find_map(|b| geo.north_along(launch.lat, launch.lon, b, PREFILTER_RANGE_KM));
+    match hit {
+        Some(km) => Prefilter {
+            mean: Some((u, v)),
+            passed: true,
+            reason: format!("kept: {wind}: the North is {km:.0} km downwind"),
+        },
+        None => Prefilter {
+            mean: Some((u, v)),
+            passed: false,
+            reason: format!(
+                "skipped: {wind}: no bearing within {PREFILTER_FAN_DEG:.0}° of it reaches North Korea within {PREFILTER_RANGE_KM:.0} km"
+            ),
+        },
+    }
+}
+
+/// Where a heavy intact fall lands, for the statistics.
+fn fall_risk(geo: &Geo, lat: f64, lon: f64) -> FallRisk {
+    match geo.populated_rok_place(lat, lon) {
+        Some((i, _, _)) => FallRisk::Populated(i as u32),
+        None if geo.class_of(lat, lon) == RegionClass::SouthKorea => FallRisk::South,
+        None => FallRisk::Elsewhere,
+    }
 }
 
 /// Runs `saebaram plan`.
@@ -180,10 +284,29 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     bar.set_message(format!("{} members each", args.members));
-    let runs = run_windows(&forecast, &surface, &profile, &spec, &launches, &|| {
-        bar.inc(1)
-    })?;
+    let checks: Vec<Option<Prefilter>> = launches
+        .iter()
+        .map(|&l| args.prefilter.then(|| prefilter(&forecast, geo, l)))
+        .collect();
+    let flown: Vec<(u64, Point)> = launches
+        .iter()
+        .zip(&checks)
+        .enumerate()
+        .filter(|(_, (_, c))| c.as_ref().is_none_or(|c| c.passed))
+        .map(|(i, (&l, _))| (i as u64, l))
+        .collect();
+    bar.set_length(flown.len() as u64);
+    let runs = run_indexed_windows(&forecast, &surface, &profile, &spec, &flown, &|| bar.inc(1))?;
     bar.finish_and_clear();
+    let skipped: Vec<(Point, &Prefilter)> = launches
+        .iter()
+        .zip(&checks)
+        .filter_map(|(&l, c)| c.as_ref().filter(|c| !c.passed).map(|c| (l, c)))
+        .collect();
+    let checks: Vec<Option<&Prefilter>> = flown
+        .iter()
+        .map(|&(i, _)| checks[i as usize].as_ref())
+        .collect();
 
     let classify = |lat: f64, lon: f64| land_class(&geo.classify(lat, lon));
     let score = |lat: f64, lon: f64| target.score(geo, lat, lon);
@@ -191,6 +314,8 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
         .iter()
         .map(|r| window_stats(r, &classify, &score))
         .collect();
+    let risk = |lat: f64, lon: f64| fall_risk(geo, lat, lon);
+    let heavy: Vec<HeavyStats> = runs.iter().map(|r| heavy_stats(r, &risk)).collect();
     let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&stats[a], &stats[b]);
@@ -200,19 +325,39 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
             .then(x.p_south.total_cmp(&y.p_south))
             .then(a.cmp(&b))
     });
-    let best = order.first().copied().unwrap_or(0);
+    let best = order.first().copied();
 
     let value = plan_json(
-        &args, &forecast, geo, &lp, &target, &profile, &spec, &runs, &stats, &order, best,
+        &args,
+        &forecast,
+        geo,
+        &lp,
+        &target,
+        &profile,
+        &spec,
+        &Windows {
+            runs: &runs,
+            stats: &stats,
+            heavy: &heavy,
+            checks: &checks,
+            skipped: &skipped,
+        },
+        &order,
+        best,
     );
     let value = surface.annotate_plan(value, &runs);
     if let Some(path) = &args.geojson {
         write_atomic(path, geojson(&value).to_string().as_bytes())?;
     }
     if let Some(path) = &args.html.html {
+        if runs.is_empty() {
+            bail!(
+                "every launch window was skipped by --prefilter: no map to draw (run without --prefilter to fly them anyway)"
+            );
+        }
         super::map_output::write_plan_html(path, &value, args.html.lang)?;
     }
-    if let (Some(run), Some(st)) = (runs.get(best), stats.get(best)) {
+    if let Some((run, st)) = best.and_then(|b| Some((runs.get(b)?, stats.get(b)?))) {
         let facts = super::recording::LaunchPlanFacts {
             launch_time: rfc3339(run.launch.t_unix_s),
             site: lp
@@ -228,7 +373,10 @@ pub fn run(args: PlanArgs) -> anyhow::Result<Status> {
     if args.json {
         println!("{}", serde_json::to_string(&value)?);
     } else {
-        print!("{}", table(&args, &value, &stats, &order, steady));
+        print!(
+            "{}",
+            table(&args, &value, &stats, &heavy, &order, &skipped, steady)
+        );
     }
     if args.json {
         for w in surface.warnings() {
@@ -272,6 +420,65 @@ fn region_class(geo: &Geo, lat: f64, lon: f64) -> String {
     }
 }
 
+/// The flown windows and what was computed for them, in launch order; the skipped ones.
+struct Windows<'a> {
+    runs: &'a [WindowRun],
+    stats: &'a [WindowStats],
+    heavy: &'a [HeavyStats],
+    checks: &'a [Option<&'a Prefilter>],
+    skipped: &'a [(Point, &'a Prefilter)],
+}
+
+fn prefilter_json(c: &Prefilter) -> Value {
+    let mean = c.mean.map(|(u, v)| {
+        json!({
+            "u": round(u, 2),
+            "v": round(v, 2),
+            "speed_m_s": round(u.hypot(v), 2),
+            "towards_deg": round(u.atan2(v).to_degrees().rem_euclid(360.0), 1),
+        })
+    });
+    json!({
+        "passed": c.passed,
+        "layer_top_m": PREFILTER_TOP_M,
+        "mean_wind": mean,
+        "reason": c.reason,
+    })
+}
+
+fn heavy_landing_json(geo: &Geo, l: &Landing) -> Value {
+    let place = geo.populated_rok_place(l.point.lat, l.point.lon);
+    let h = l.heavy.as_ref();
+    json!({
+        "lat": round(l.point.lat, 4),
+        "lon": round(l.point.lon, 4),
+        "class": if l.outcome <= Outcome::Sea { region_class(geo, l.point.lat, l.point.lon) } else { l.outcome.as_str().to_string() },
+        "payload": l.payload.as_str(),
+        "outcome": l.outcome.as_str(),
+        "why": h.map(|h| h.why),
+        "mass_kg": h.and_then(|h| h.mass_kg).map(|m| round(m, 2)),
+        "fall_m_s": h.and_then(|h| h.fall_m_s).map(|v| round(v, 1)),
+        "populated_place": place.map(|(_, c, _)| c.name.clone()),
+    })
+}
+
+/// The places at risk of a window: name, share of members, radius.
+fn places_json(geo: &Geo, h: &HeavyStats) -> Vec<Value> {
+    h.places
+        .iter()
+        .filter_map(|&(i, p)| {
+            let c = geo.cities().get(i as usize)?;
+            Some(json!({
+                "name": c.name,
+                "lat": c.lat,
+                "lon": c.lon,
+                "radius_km": round(c.populated_radius_km(), 1),
+                "p": round(p, 4),
+            }))
+        })
+        .collect()
+}
+
 #[allow(clippy::too_many_arguments)]
 fn plan_json(
     args: &PlanArgs,
@@ -281,11 +488,11 @@ fn plan_json(
     target: &Target,
     profile: &saebaram_flight::Profile,
     spec: &EnsembleSpec,
-    runs: &[WindowRun],
-    stats: &[WindowStats],
+    ws: &Windows,
     order: &[usize],
-    best: usize,
+    best: Option<usize>,
 ) -> Value {
+    let (runs, stats) = (ws.runs, ws.stats);
     let mut rank = vec![0usize; runs.len()];
     for (r, &i) in order.iter().enumerate() {
         rank[i] = r + 1;
@@ -345,7 +552,14 @@ fn plan_json(
                 })
                 .collect();
             let failures = run.members.iter().filter(|m| m.failure.is_some()).count();
-            json!({
+            let h = &ws.heavy[i];
+            let heavy_landings: Vec<Value> = run
+                .members
+                .iter()
+                .flat_map(|m| m.heavy.iter())
+                .map(|l| heavy_landing_json(geo, l))
+                .collect();
+            let mut w = json!({
                 "launch_time": rfc3339(run.launch.t_unix_s),
                 "rank": rank[i],
                 "p_north": round(st.p_north, 4),
@@ -362,9 +576,30 @@ fn plan_json(
                 "landings": landings,
                 "leaflet_density": {"cell_deg": spec.cell_deg, "particles": run.leaflets_total, "cells": cells},
                 "tracks": tracks,
-            })
+                "p_heavy": round(h.p_heavy, 4),
+                "p_heavy_rok": round(h.p_heavy_south, 4),
+                "p_heavy_over_populated_rok": round(h.p_heavy_populated_south, 4),
+                "heavy_places_at_risk": places_json(geo, h),
+                "heavy_landings": heavy_landings,
+            });
+            if let Some(c) = ws.checks.get(i).copied().flatten() {
+                w["prefilter"] = prefilter_json(c);
+            }
+            w
         })
         .collect();
+    let skipped: Vec<Value> = ws
+        .skipped
+        .iter()
+        .map(|(l, c)| json!({"launch_time": rfc3339(l.t_unix_s), "prefilter": prefilter_json(c)}))
+        .collect();
+    let mut warnings = Vec::new();
+    if let Some(b) = best {
+        let h = &ws.heavy[b];
+        if h.p_heavy_populated_south > 0.0 {
+            warnings.push(json!(heavy_warning(geo, h)));
+        }
+    }
     let target_json = {
         let mut t = serde_json::to_value(target).unwrap_or_else(|_| json!({}));
         if !t.is_object() {
@@ -384,14 +619,46 @@ fn plan_json(
         "seed": spec.seed,
         "windows": windows,
         "best": best,
+        "skipped_windows": skipped,
+        "warnings": warnings,
+        "heavy_fall_definition": {
+            "tied_min_payload_kg": saebaram_flight::HEAVY_MIN_KG,
+            "released_min_kg": saebaram_flight::HEAVY_MIN_KG,
+            "released_min_fall_m_s": saebaram_flight::HEAVY_FALL_M_S,
+            "populated_density_per_km2": saebaram_geo::POPULATED_DENSITY_PER_KM2,
+            "populated_min_radius_km": saebaram_geo::POPULATED_MIN_RADIUS_KM,
+        },
     })
+}
+
+/// The warning for a window with heavy intact falls on populated South Korean places.
+fn heavy_warning(geo: &Geo, h: &HeavyStats) -> String {
+    let places: Vec<String> = h
+        .places
+        .iter()
+        .take(5)
+        .filter_map(|&(i, p)| {
+            Some(format!(
+                "{} {:.1} %",
+                geo.cities().get(i as usize)?.name,
+                p * 100.0
+            ))
+        })
+        .collect();
+    format!(
+        "the best-ranked window drops a heavy intact load (a sack, or the balloon with its payload still tied) on a populated place in South Korea in {:.1} % of members ({}): a risk to people and property",
+        h.p_heavy_populated_south * 100.0,
+        places.join(", ")
+    )
 }
 
 fn table(
     args: &PlanArgs,
     v: &Value,
     stats: &[WindowStats],
+    heavy: &[HeavyStats],
     order: &[usize],
+    skipped: &[(Point, &Prefilter)],
     steady: bool,
 ) -> String {
     let mut s = String::new();
@@ -406,7 +673,7 @@ fn table(
     );
     let _ = writeln!(
         s,
-        "{:>4}  {:<20} {:>8} {:>8} {:>6} {:>6} {:>6} {:>8} {:>10} {:>9}",
+        "{:>4}  {:<20} {:>8} {:>8} {:>6} {:>6} {:>6} {:>8} {:>10} {:>9}  P(heavy town)",
         "rank",
         "launch (UTC)",
         "P(tgt)",
@@ -416,16 +683,23 @@ fn table(
         "P(ROK)",
         "P(other)",
         "median km",
-        "p90 km"
+        "p90 km",
     );
     let windows = v["windows"].as_array().cloned().unwrap_or_default();
     for (r, &i) in order.iter().take(args.top.max(1)).enumerate() {
-        let (Some(w), Some(st)) = (windows.get(i), stats.get(i)) else {
+        let (Some(w), Some(st), Some(h)) = (windows.get(i), stats.get(i), heavy.get(i)) else {
             continue;
+        };
+        let mark = if h.p_heavy_populated_south > 0.0 {
+            "!"
+        } else if h.p_heavy_south > 0.0 {
+            "*"
+        } else {
+            ""
         };
         let _ = writeln!(
             s,
-            "{:>4}  {:<20} {:>7.0}% {:>7.0}% {:>5.0}% {:>5.0}% {:>5.0}% {:>7.0}% {:>10.1} {:>9.1}",
+            "{:>4}  {:<20} {:>7.0}% {:>7.0}% {:>5.0}% {:>5.0}% {:>5.0}% {:>7.0}% {:>10.1} {:>9.1}  {:>12.0}% {}",
             r + 1,
             w["launch_time"].as_str().unwrap_or(""),
             st.p_target * 100.0,
@@ -435,7 +709,9 @@ fn table(
             st.p_south * 100.0,
             st.p_other * 100.0,
             st.median_distance_km,
-            st.p90_distance_km
+            st.p90_distance_km,
+            h.p_heavy_populated_south * 100.0,
+            mark
         );
     }
     if order.len() > args.top {
@@ -444,6 +720,47 @@ fn table(
             "({} more windows: --top N or --json)",
             order.len() - args.top
         );
+    }
+    let shown = &order[..order.len().min(args.top.max(1))];
+    if shown.iter().any(|&i| {
+        heavy
+            .get(i)
+            .is_some_and(|h| h.p_heavy_populated_south > 0.0)
+    }) {
+        let _ = writeln!(
+            s,
+            "! heavy intact falls (a sack, or the balloon with its payload still tied) on a populated place in South Korea"
+        );
+    }
+    if shown.iter().any(|&i| {
+        heavy
+            .get(i)
+            .is_some_and(|h| h.p_heavy_south > 0.0 && h.p_heavy_populated_south == 0.0)
+    }) {
+        let _ = writeln!(
+            s,
+            "* heavy intact falls in South Korea, away from the 28 towns the map lists (not an all-clear: border towns are not listed)"
+        );
+    }
+    if skipped.is_empty() && args.prefilter {
+        let _ = writeln!(s, "pre-filter: no window skipped");
+    }
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            s,
+            "pre-filter: {} of {} windows skipped, not flown (run without --prefilter to fly them):",
+            skipped.len(),
+            skipped.len() + order.len()
+        );
+        for (l, c) in skipped {
+            let _ = writeln!(s, "      {:<20} {}", rfc3339(l.t_unix_s), c.reason);
+        }
+    }
+    if order.is_empty() {
+        let _ = writeln!(s, "no window was flown: nothing to rank");
+    }
+    for w in v["warnings"].as_array().into_iter().flatten() {
+        let _ = writeln!(s, "WARNING: {}", w.as_str().unwrap_or(""));
     }
     if let Some(st) = order.first().and_then(|&i| stats.get(i)) {
         if st.p_unresolved > 0.0 {
@@ -483,6 +800,17 @@ fn geojson(v: &Value) -> Value {
             features.push(json!({
                 "type": "Feature",
                 "properties": {"launch_time": t, "class": l["class"], "payload": l["payload"], "outcome": l["outcome"]},
+                "geometry": {"type": "Point", "coordinates": [l["lon"], l["lat"]]},
+            }));
+        }
+        for l in w["heavy_landings"].as_array().into_iter().flatten() {
+            features.push(json!({
+                "type": "Feature",
+                "properties": {
+                    "launch_time": t, "heavy_intact": true, "class": l["class"],
+                    "payload": l["payload"], "outcome": l["outcome"], "why": l["why"],
+                    "mass_kg": l["mass_kg"], "populated_place": l["populated_place"],
+                },
                 "geometry": {"type": "Point", "coordinates": [l["lon"], l["lat"]]},
             }));
         }

@@ -94,6 +94,12 @@ pub struct FlightArgs {
     /// Gas leak, %/h (0.5).
     #[arg(long, value_name = "PCT", allow_hyphen_values = true)]
     pub leak: Option<f64>,
+    /// Day superheat of a floating vented envelope in full sun, K (default 0; spec 0-10, an
+    /// assumption; at most 20). The gas is this much warmer than the air while the sun is 10°
+    /// or more up (from the time and place): the balloon floats higher and vents gas, then
+    /// sinks after sunset.
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
+    pub superheat: Option<f64>,
     /// Timer stages: hours after launch, each with the share of the payload it drops:
     /// `3` or `1.5:0.33,2.5:0.33,3.5:0.34`. `none` removes the timer.
     #[arg(long, value_name = "H[:SHARE],...")]
@@ -172,6 +178,7 @@ impl FlightArgs {
                     ("--area", self.area.is_some()),
                     ("--overshoot", self.overshoot.is_some()),
                     ("--leak", self.leak.is_some()),
+                    ("--superheat", self.superheat.is_some()),
                     ("--timer", self.timer.is_some()),
                     ("--leaflets", self.leaflets.is_some()),
                 ];
@@ -267,6 +274,7 @@ fn apply_balloon(a: &FlightArgs, b: &mut Balloon) -> anyhow::Result<()> {
     b.cd = a.cd.unwrap_or(b.cd);
     b.overshoot_m = a.overshoot.unwrap_or(b.overshoot_m);
     b.leak_pct_h = a.leak.unwrap_or(b.leak_pct_h);
+    b.superheat_k = a.superheat.unwrap_or(b.superheat_k);
     if let Some(area) = &a.area {
         b.area_m2 =
             if area.eq_ignore_ascii_case("sphere") {
@@ -524,7 +532,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<Status> {
     let mut value = prediction_json(&forecast, geo, &lp, &profile, launch, &pred);
     surface.annotate_prediction(&mut value, &pred);
     if let Some(path) = &args.geojson {
-        write_atomic(path, geojson(&pred).to_string().as_bytes())?;
+        write_atomic(path, geojson(&pred, geo).to_string().as_bytes())?;
     }
     if let Some(path) = &args.kml {
         write_atomic(path, kml(&pred, &profile).as_bytes())?;
@@ -570,6 +578,12 @@ fn prediction_json(
     let landing_json = |l: &saebaram_flight::Landing| {
         let region = geo.classify(l.point.lat, l.point.lon);
         let nearest = geo.nearest_nk_city(l.point.lat, l.point.lon);
+        let landed = l.outcome == Outcome::Ground;
+        let in_rok = landed && region == Region::SouthKorea;
+        let place = l
+            .heavy
+            .filter(|_| landed)
+            .and_then(|_| geo.populated_rok_place(l.point.lat, l.point.lon));
         json!({
             "lat": round(l.point.lat, 5),
             "lon": round(l.point.lon, 5),
@@ -582,6 +596,18 @@ fn prediction_json(
             "region_label": region.label(),
             "distance_km": round(saebaram_flight::ensemble::distance_km(launch.lat, launch.lon, l.point.lat, l.point.lon), 2),
             "nearest_nk_city": nearest.map(|(c, d)| json!({"name": c.name, "distance_km": round(d, 1)})),
+            "heavy_intact": l.heavy.map(|h| json!({
+                "why": h.why,
+                "mass_kg": h.mass_kg.map(|m| round(m, 2)),
+                "fall_m_s": h.fall_m_s.map(|v| round(v, 1)),
+            })),
+            "heavy_in_rok": l.heavy.is_some() && in_rok,
+            "heavy_over_populated_rok": place.is_some(),
+            "populated_place": place.map(|(_, c, d)| json!({
+                "name": c.name,
+                "distance_km": round(d, 1),
+                "radius_km": round(c.populated_radius_km(), 1),
+            })),
         })
     };
     json!({
@@ -700,6 +726,39 @@ fn summary(v: &Value, pred: &Prediction) -> String {
             city
         );
     }
+    for l in v["landings"].as_array().into_iter().flatten() {
+        if !l["heavy_in_rok"].as_bool().unwrap_or(false) {
+            continue;
+        }
+        let h = &l["heavy_intact"];
+        let what = match (h["why"].as_str(), h["mass_kg"].as_f64()) {
+            (Some("tied"), Some(kg)) => {
+                format!("the balloon lands with its payload still tied ({kg:.1} kg in all)")
+            }
+            (_, Some(kg)) => format!(
+                "a {kg:.1} kg {} lands whole",
+                l["payload"].as_str().unwrap_or("")
+            ),
+            _ => format!("the {} lands whole", l["payload"].as_str().unwrap_or("")),
+        };
+        match l["populated_place"].as_object() {
+            Some(p) => {
+                let _ = writeln!(
+                    s,
+                    "WARNING: heavy intact fall over a populated place in South Korea: {what} {} km from {} (populated radius {} km)",
+                    p["distance_km"],
+                    p["name"].as_str().unwrap_or(""),
+                    p["radius_km"]
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "warning: heavy intact fall in South Korea: {what}, away from the towns the map lists (it lists no border towns: not an all-clear)"
+                );
+            }
+        }
+    }
     for w in &pred.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
@@ -711,7 +770,7 @@ fn summary(v: &Value, pred: &Prediction) -> String {
     s
 }
 
-fn geojson(pred: &Prediction) -> Value {
+fn geojson(pred: &Prediction, geo: &Geo) -> Value {
     let mut features = Vec::new();
     for st in &pred.stages {
         features.push(json!({
@@ -730,7 +789,15 @@ fn geojson(pred: &Prediction) -> Value {
     for l in &pred.landings {
         features.push(json!({
             "type": "Feature",
-            "properties": {"landing": l.payload.as_str(), "outcome": l.outcome.as_str(), "time": rfc3339(l.point.t_unix_s), "fraction": l.fraction},
+            "properties": {
+                "landing": l.payload.as_str(), "outcome": l.outcome.as_str(),
+                "time": rfc3339(l.point.t_unix_s), "fraction": l.fraction,
+                "heavy_intact": l.heavy.is_some(),
+                "populated_place": l.heavy
+                    .filter(|_| l.outcome == Outcome::Ground)
+                    .and_then(|_| geo.populated_rok_place(l.point.lat, l.point.lon))
+                    .map(|(_, c, _)| c.name.clone()),
+            },
             "geometry": {"type": "Point", "coordinates": [round(l.point.lon, 5), round(l.point.lat, 5)]},
         }));
     }
