@@ -359,8 +359,18 @@ pub struct Motion<'a, W: WindField + ?Sized> {
 impl<W: WindField + ?Sized> Model for Motion<'_, W> {
     #[inline]
     fn rates(&self, p: &Point) -> Result<[f64; 3], OutOfDomain> {
-        let w = self.field.wind(p.t_unix_s, p.lat, p.lon, p.alt_m)?;
-        let (mut u, mut v) = (w.u_m_s, w.v_m_s);
+        // Only the falling body and the balloon need the air density: the others ask for
+        // the wind alone, which saves a pressure and a density per lookup.
+        let (mut u, mut v, rho) = match self.vertical {
+            Vertical::Constant(_) | Vertical::TawhiriDrag(_) => {
+                let (u, v) = self.field.wind_uv(p.t_unix_s, p.lat, p.lon, p.alt_m)?;
+                (u, v, f64::NAN)
+            }
+            Vertical::Fall(_) | Vertical::Balloon(_) => {
+                let w = self.field.wind(p.t_unix_s, p.lat, p.lon, p.alt_m)?;
+                (w.u_m_s, w.v_m_s, w.density_kg_m3)
+            }
+        };
         if let Some(n) = self.noise {
             let (du, dv) = n.at(p.t_unix_s, p.alt_m, self.floating);
             u += du;
@@ -374,8 +384,8 @@ impl<W: WindField + ?Sized> Model for Motion<'_, W> {
         let vz = match self.vertical {
             Vertical::Constant(r) => r,
             Vertical::TawhiriDrag(r) => tawhiri_descent_m_s(r, p.alt_m),
-            Vertical::Fall(v0) => -v0 * (RHO0_KG_M3 / w.density_kg_m3).sqrt(),
-            Vertical::Balloon(b) => b.speed_at(p, w.density_kg_m3),
+            Vertical::Fall(v0) => -v0 * (RHO0_KG_M3 / rho).sqrt(),
+            Vertical::Balloon(b) => b.speed_at(p, rho),
         };
         Ok(rates_from_velocity(p, u, v, vz))
     }

@@ -29,6 +29,7 @@ fn benches(c: &mut Criterion) {
     let f = cache::open(&path, false).expect("open");
     let owned = five_day_cube();
     let (scattered, track) = (scattered(synthetic::T0), track(synthetic::T0));
+    // With density (what every profile but P0 asks for) and the wind alone (P0).
     for (name, field, pts) in [
         ("lookup_4d_cached_cube_track", &f, &track),
         ("lookup_4d_cached_cube_scattered", &f, &scattered),
@@ -42,6 +43,18 @@ fn benches(c: &mut Criterion) {
                 black_box(
                     field
                         .wind(black_box(t), black_box(lat), black_box(lon), black_box(alt))
+                        .expect("inside"),
+                )
+            })
+        });
+        let mut n = 0usize;
+        c.bench_function(&name.replace("lookup_4d", "lookup_4d_uv"), |b| {
+            b.iter(|| {
+                n = (n + 1) & 1023;
+                let (t, lat, lon, alt) = pts[n];
+                black_box(
+                    field
+                        .wind_uv(black_box(t), black_box(lat), black_box(lon), black_box(alt))
                         .expect("inside"),
                 )
             })

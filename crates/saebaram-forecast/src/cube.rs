@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use wide::f32x4;
 
 use crate::isa;
-use crate::{Axis, OutOfDomain};
+use crate::{Axis, OutOfDomain, Wind};
 
 /// Lowest altitude a lookup accepts, metres (below the Dead Sea shore).
 pub const MIN_ALT_M: f64 = -500.0;
@@ -215,14 +215,14 @@ pub struct Cube {
     guide: Guide,
 }
 
-/// What the lookup precomputes from the axes when a cube is assembled, so that one lookup
-/// does no search it can avoid: the time bracket by arithmetic when steps are uniform, the
-/// vertical bracket by starting at the level's standard-atmosphere height and walking (real
-/// heights are within a layer or two of it), `ln p` per level for the pressure.
+/// What the lookup precomputes when a cube is assembled, so that one lookup does no search it
+/// can avoid: the time bracket by arithmetic when steps are uniform, the vertical bracket by
+/// starting at the layer of a reference column (real heights are within a layer of it) and
+/// walking, `ln p` per level for the pressure.
 #[derive(Debug, Clone)]
 struct Guide {
     /// Where the vertical search starts: for each 100 m of altitude from [`MIN_ALT_M`], the
-    /// lower level of the layer the standard atmosphere puts it in.
+    /// lower level of the layer the reference column puts it in.
     start_level: Vec<u16>,
     /// `ln` of each level's pressure in hPa.
     ln_p: Vec<f64>,
@@ -230,8 +230,11 @@ struct Guide {
     t0: f64,
     /// Last valid time, seconds.
     t1: f64,
-    /// The step between valid times when they are evenly spaced, seconds.
-    dt: Option<f64>,
+    /// `1 / step` between valid times when they are evenly spaced, 1/s.
+    inv_dt: Option<f64>,
+    /// `1 / dlat` and `1 / dlon` of the grid.
+    inv_dlat: f64,
+    inv_dlon: f64,
     /// The grid's columns go all the way round.
     wraps: bool,
     /// The store is in our layout (`[time][lat][lon][level][u, v, gh, t]`), so two levels of
@@ -239,26 +242,43 @@ struct Guide {
     native: bool,
 }
 
+/// Typical heights of the levels, metres: the column at the middle of the grid at the first
+/// time when its heights are finite and increasing (one read, even of a mapped file), the
+/// standard atmosphere's otherwise.
+fn reference_heights(levels_hpa: &[f64], grid: &Grid, l: &Layout, data: &[f32]) -> Vec<f64> {
+    let base = (grid.nlat / 2) * l.lat + (grid.nlon / 2) * l.lon + l.gh;
+    let column: Option<Vec<f64>> = (0..levels_hpa.len())
+        .map(|k| data.get(base + k * l.lev).map(|&h| f64::from(h)))
+        .collect();
+    match column {
+        Some(c) if c.iter().all(|h| h.is_finite()) && c.windows(2).all(|w| w[0] < w[1]) => c,
+        _ => levels_hpa.iter().map(|&p| isa::altitude_m(p)).collect(),
+    }
+}
+
 impl Guide {
-    fn new(times: &[i64], levels_hpa: &[f64], grid: &Grid, layout: &Layout) -> Guide {
+    fn new(times: &[i64], levels_hpa: &[f64], grid: &Grid, layout: &Layout, data: &[f32]) -> Guide {
         let t0 = times.first().copied().unwrap_or(0) as f64;
         let t1 = times.last().copied().unwrap_or(0) as f64;
-        let dt = match times {
+        let inv_dt = match times {
             [a, b, ..] => {
                 let step = b - a;
-                times.windows(2).all(|w| w[1] - w[0] == step).then_some(step as f64)
+                times
+                    .windows(2)
+                    .all(|w| w[1] - w[0] == step)
+                    .then_some(1.0 / step as f64)
             }
             _ => None,
         };
         Guide {
             start_level: {
-                let isa: Vec<f64> = levels_hpa.iter().map(|&p| isa::altitude_m(p)).collect();
-                let top = isa.last().copied().unwrap_or(0.0).max(0.0);
+                let heights = reference_heights(levels_hpa, grid, layout, data);
+                let top = heights.last().copied().unwrap_or(0.0).max(0.0);
                 let n = ((top - MIN_ALT_M) / START_BUCKET_M) as usize + 2;
                 (0..n)
                     .map(|b| {
-                        let h = MIN_ALT_M + b as f64 * START_BUCKET_M;
-                        let k = isa.partition_point(|&x| x < h);
+                        let h = MIN_ALT_M + (b as f64 + 0.5) * START_BUCKET_M;
+                        let k = heights.partition_point(|&x| x < h);
                         k.clamp(1, levels_hpa.len().max(2) - 1) as u16 - 1
                     })
                     .collect()
@@ -266,7 +286,9 @@ impl Guide {
             ln_p: levels_hpa.iter().map(|p| p.ln()).collect(),
             t0,
             t1,
-            dt,
+            inv_dt,
+            inv_dlat: 1.0 / grid.dlat,
+            inv_dlon: 1.0 / grid.dlon,
             wraps: grid.wraps(),
             native: *layout == Layout::native_strides(*layout),
         }
@@ -276,13 +298,41 @@ impl Guide {
 /// The (up to) eight grid columns around a point and their weights.
 struct Corners {
     off: [usize; 8],
-    w: [f32; 8],
+    /// Weights of the four columns at the earlier time, then at the later one.
+    w: [f32x4; 2],
     /// The largest of `off`.
     max_off: usize,
 }
 
 /// Two adjacent levels `k`, `k + 1` of the interpolated column: `[u, v, gh, t]` of each.
 type Pair = [f32; 8];
+
+/// A point found in the cube: the interpolated layer around it and where in it.
+struct Located {
+    pr: Pair,
+    /// Lower level of the layer.
+    k: usize,
+    /// Fraction of the way up the layer (0 below the lowest level).
+    f: f64,
+    /// Below the lowest level (its values held).
+    below: bool,
+    /// The error to return if the values turn out not to be finite.
+    ood: OutOfDomain,
+}
+
+impl Located {
+    /// Variable `i` interpolated in height.
+    #[inline(always)]
+    fn mix(&self, i: usize) -> f64 {
+        let (a, b) = (f64::from(self.pr[i]), f64::from(self.pr[NVAR + i]));
+        a + (b - a) * self.f
+    }
+
+    #[inline(always)]
+    fn uv(&self) -> (f64, f64) {
+        (self.mix(0), self.mix(1))
+    }
+}
 
 impl Cube {
     /// A cube in our layout from its values (`[time][lat][lon][level][u, v, gh, t]`, NaN for
@@ -354,7 +404,7 @@ impl Cube {
         store: Store,
         alt_max_m: f64,
     ) -> Cube {
-        let guide = Guide::new(&times, &levels_hpa, &grid, &layout);
+        let guide = Guide::new(&times, &levels_hpa, &grid, &layout, store.data());
         Cube {
             times,
             levels_hpa,
@@ -433,23 +483,28 @@ impl Cube {
             if !(t >= gd.t0 && t <= gd.t1) {
                 return Err(ood(Axis::Time));
             }
-            let k = match gd.dt {
-                // Evenly spaced: the bracket is arithmetic (`as` saturates, `min` keeps the
-                // last time inside the last interval).
-                Some(dt) => floor_index((t - gd.t0) / dt).min(nt - 2),
+            match gd.inv_dt {
+                // Evenly spaced: the bracket is arithmetic (`min` keeps the last time inside
+                // the last interval).
+                Some(inv_dt) => {
+                    let x = (t - gd.t0) * inv_dt;
+                    let k = floor_index(x).min(nt - 2);
+                    (k, (x - k as f64).clamp(0.0, 1.0))
+                }
                 None => {
-                    self.times
+                    let k = self
+                        .times
                         .partition_point(|&x| (x as f64) <= t)
                         .clamp(1, nt - 1)
-                        - 1
+                        - 1;
+                    let t0 = self.times[k] as f64;
+                    let t1 = self.times[k + 1] as f64;
+                    (k, ((t - t0) / (t1 - t0)).clamp(0.0, 1.0))
                 }
-            };
-            let t0 = self.times[k] as f64;
-            let t1 = self.times[k + 1] as f64;
-            (k, ((t - t0) / (t1 - t0)).clamp(0.0, 1.0))
+            }
         };
         // Latitude.
-        let y = (lat - g.lat0) / g.dlat;
+        let y = (lat - g.lat0) * gd.inv_dlat;
         let ymax = (g.nlat - 1) as f64;
         if !(y >= -1e-9 && y <= ymax + 1e-9) {
             return Err(ood(Axis::Latitude));
@@ -471,7 +526,7 @@ impl Cube {
         if !(0.0..360.0).contains(&dx) {
             dx = dx.rem_euclid(360.0);
         }
-        let x = dx / g.dlon;
+        let x = dx * gd.inv_dlon;
         let (i0, i1, fx) = if gd.wraps {
             let i = floor_index(x) % g.nlon;
             (i, (i + 1) % g.nlon, x - x.floor())
@@ -493,8 +548,6 @@ impl Cube {
         // The four columns around the point at the earlier time, then the same four at the
         // later one. A single-time cube reads its one time twice with zero weight on the
         // second: a fixed count of eight keeps `pair` branch-free and vectorised.
-        let (wy0, wy1) = (1.0 - fy, fy);
-        let (wx0, wx1) = (1.0 - fx, fx);
         let b = it * l.t + j * l.lat;
         let s = [
             b + i0 * l.lon,
@@ -502,25 +555,27 @@ impl Cube {
             b + l.lat + i0 * l.lon,
             b + l.lat + i1 * l.lon,
         ];
-        let sw = [wy0 * wx0, wy0 * wx1, wy1 * wx0, wy1 * wx1];
+        let (fx, fy, ft) = (fx as f32, fy as f32, ft as f32);
+        let sw =
+            f32x4::new([1.0 - fy, 1.0 - fy, fy, fy]) * f32x4::new([1.0 - fx, fx, 1.0 - fx, fx]);
         let (tn, wt0, wt1) = if nt == 1 {
             (0, 1.0, 0.0)
         } else {
             (l.t, 1.0 - ft, ft)
         };
         let c = Corners {
-            off: [s[0], s[1], s[2], s[3], s[0] + tn, s[1] + tn, s[2] + tn, s[3] + tn],
-            max_off: s[0].max(s[1]).max(s[2]).max(s[3]) + tn,
-            w: [
-                (sw[0] * wt0) as f32,
-                (sw[1] * wt0) as f32,
-                (sw[2] * wt0) as f32,
-                (sw[3] * wt0) as f32,
-                (sw[0] * wt1) as f32,
-                (sw[1] * wt1) as f32,
-                (sw[2] * wt1) as f32,
-                (sw[3] * wt1) as f32,
+            off: [
+                s[0],
+                s[1],
+                s[2],
+                s[3],
+                s[0] + tn,
+                s[1] + tn,
+                s[2] + tn,
+                s[3] + tn,
             ],
+            max_off: s[0].max(s[1]).max(s[2]).max(s[3]) + tn,
+            w: [sw * f32x4::splat(wt0), sw * f32x4::splat(wt1)],
         };
         Ok(c)
     }
@@ -543,10 +598,13 @@ impl Cube {
                 let o = c.off[i] + base;
                 // SAFETY: `o + 8 <= max_off + base + 8 <= d.len()`, checked just above, so the
                 // eight values read are inside `d`; `read_unaligned` needs no alignment.
-                let s: [f32; 8] = unsafe { d.as_ptr().add(o).cast::<[f32; 8]>().read_unaligned() };
-                let w = f32x4::splat(c.w[i]);
-                lo = f32x4::new([s[0], s[1], s[2], s[3]]).mul_add(w, lo);
-                hi = f32x4::new([s[4], s[5], s[6], s[7]]).mul_add(w, hi);
+                let (a, b) = unsafe {
+                    let p = d.as_ptr().add(o).cast::<f32x4>();
+                    (p.read_unaligned(), p.add(1).read_unaligned())
+                };
+                let w = f32x4::splat(c.w[i / 4].as_array()[i % 4]);
+                lo += a * w;
+                hi += b * w;
             }
             acc[..NVAR].copy_from_slice(&lo.to_array());
             acc[NVAR..].copy_from_slice(&hi.to_array());
@@ -554,7 +612,7 @@ impl Cube {
             let l = &self.layout;
             let get = |o: usize| d.get(o).copied().unwrap_or(f32::NAN);
             for i in 0..8 {
-                let w = c.w[i];
+                let w = c.w[i / 4].as_array()[i % 4];
                 for (h, lev) in [(0, k), (NVAR, k + 1)] {
                     let o = c.off[i] + lev * l.lev;
                     acc[h] += w * get(o + l.u);
@@ -567,9 +625,10 @@ impl Cube {
         acc
     }
 
-    /// Interpolated values at a point: linear in time, latitude and longitude; linear in
-    /// geopotential height between levels; the lowest level's wind held below it.
-    pub fn sample_alt(&self, t: f64, lat: f64, lon: f64, alt: f64) -> Result<Sample, OutOfDomain> {
+    /// The column around a point and the layer holding its altitude: everything a lookup
+    /// shares before it decides what to compute.
+    #[inline(always)]
+    fn locate(&self, t: f64, lat: f64, lon: f64, alt: f64) -> Result<Located, OutOfDomain> {
         let c = self.corners(t, lat, lon, alt)?;
         let d = self.values();
         let nl = self.levels_hpa.len();
@@ -583,7 +642,7 @@ impl Cube {
         if !(alt >= MIN_ALT_M) {
             return Err(ood);
         }
-        // The layer [k, k+1] with h(k) < alt <= h(k+1): start where the standard atmosphere
+        // The layer [k, k+1] with h(k) < alt <= h(k+1): start where the reference column
         // puts it, walk down then up. Each direction only moves one way, so this ends after
         // at most `nl` steps even on a damaged cube whose heights do not increase.
         let starts = &self.guide.start_level;
@@ -603,30 +662,40 @@ impl Cube {
             // Above the top level (or a NaN height).
             return Err(ood);
         }
-        if k == 0 && alt <= hlo {
-            return Ok(self.below_lowest(&pr, alt));
-        }
-        let f = if hhi > hlo {
+        let below = k == 0 && alt <= hlo;
+        let f = if below {
+            0.0
+        } else if hhi > hlo {
             (alt - hlo) / (hhi - hlo)
         } else {
             0.0
         };
-        let mix = |i: usize| {
-            let (a, b) = (f64::from(pr[i]), f64::from(pr[NVAR + i]));
-            a + (b - a) * f
-        };
-        let (u, v) = (mix(0), mix(1));
-        // ln p linear in height within the layer.
-        let (lp0, lp1) = (self.guide.ln_p[k], self.guide.ln_p[k + 1]);
-        let p = self.levels_hpa[k] * exp_small((lp1 - lp0) * f);
-        let temp = Some(mix(3)).filter(|x| x.is_finite() && *x > 100.0);
+        Ok(Located {
+            pr,
+            k,
+            f,
+            below,
+            ood,
+        })
+    }
+
+    /// Interpolated values at a point: linear in time, latitude and longitude; linear in
+    /// geopotential height between levels; the lowest level's wind held below it.
+    pub fn sample_alt(&self, t: f64, lat: f64, lon: f64, alt: f64) -> Result<Sample, OutOfDomain> {
+        let at = self.locate(t, lat, lon, alt)?;
+        if at.below {
+            return Ok(self.below_lowest(&at.pr, alt));
+        }
+        let (u, v) = at.uv();
+        let p = self.pressure_hpa(&at);
+        let temp = Some(at.mix(3)).filter(|x| x.is_finite() && *x > 100.0);
         let rho = match temp {
             Some(tk) => p * 100.0 / (isa::R_DRY * tk),
             None => isa::density_kg_m3(alt),
         };
         // One test for all three: a NaN or infinity in any makes the sum non-finite.
         if !(u + v + rho).is_finite() {
-            return Err(ood);
+            return Err(at.ood);
         }
         Ok(Sample {
             u_m_s: u,
@@ -637,6 +706,61 @@ impl Cube {
             density_kg_m3: rho,
             below_lowest_level: false,
         })
+    }
+
+    /// The wind and air density at a point: [`Cube::sample_alt`] without the fields a flight
+    /// does not need.
+    #[inline]
+    pub fn wind_at(&self, t: f64, lat: f64, lon: f64, alt: f64) -> Result<Wind, OutOfDomain> {
+        let at = self.locate(t, lat, lon, alt)?;
+        if at.below {
+            let s = self.below_lowest(&at.pr, alt);
+            return Ok(Wind {
+                u_m_s: s.u_m_s,
+                v_m_s: s.v_m_s,
+                density_kg_m3: s.density_kg_m3,
+            });
+        }
+        let (u, v) = at.uv();
+        let tk = at.mix(3);
+        let rho = if tk.is_finite() && tk > 100.0 {
+            self.pressure_hpa(&at) * 100.0 / (isa::R_DRY * tk)
+        } else {
+            isa::density_kg_m3(alt)
+        };
+        if !(u + v + rho).is_finite() {
+            return Err(at.ood);
+        }
+        Ok(Wind {
+            u_m_s: u,
+            v_m_s: v,
+            density_kg_m3: rho,
+        })
+    }
+
+    /// The wind alone at a point, (u, v) in m/s: the lookup of [`Cube::wind_at`] without
+    /// the pressure and density, for callers whose vertical motion does not depend on the air.
+    #[inline]
+    pub fn wind_uv_at(
+        &self,
+        t: f64,
+        lat: f64,
+        lon: f64,
+        alt: f64,
+    ) -> Result<(f64, f64), OutOfDomain> {
+        let at = self.locate(t, lat, lon, alt)?;
+        let (u, v) = at.uv();
+        if !(u + v).is_finite() {
+            return Err(at.ood);
+        }
+        Ok((u, v))
+    }
+
+    /// Pressure within the located layer, hPa: `ln p` linear in height.
+    #[inline(always)]
+    fn pressure_hpa(&self, at: &Located) -> f64 {
+        let (lp0, lp1) = (self.guide.ln_p[at.k], self.guide.ln_p[at.k + 1]);
+        self.levels_hpa[at.k] * exp_small((lp1 - lp0) * at.f)
     }
 
     /// Below the lowest level: its wind held; temperature following the standard lapse rate
@@ -768,7 +892,10 @@ mod tests {
         let ft = (t - ts[k] as f64) / (ts[k + 1] - ts[k]) as f64;
         let y = (lat - g.lat0) / g.dlat;
         let x = (lon - g.lon0) / g.dlon;
-        let (j, i) = ((y.floor() as usize).min(g.nlat - 2), (x.floor() as usize).min(g.nlon - 2));
+        let (j, i) = (
+            (y.floor() as usize).min(g.nlat - 2),
+            (x.floor() as usize).min(g.nlon - 2),
+        );
         let (fy, fx) = (y - j as f64, x - i as f64);
         let val = |lev: usize, var: usize| {
             let mut s = 0.0;
@@ -803,7 +930,10 @@ mod tests {
             let lat = 36.0 + (q * 0.013) % 2.0;
             let lon = 125.0 + (q * 0.029) % 2.5;
             let alt = -400.0 + (q * 7.7) % 13_000.0;
-            match (c.sample_alt(t, lat, lon, alt), reference(&c, t, lat, lon, alt)) {
+            match (
+                c.sample_alt(t, lat, lon, alt),
+                reference(&c, t, lat, lon, alt),
+            ) {
                 (Ok(s), Some((u, v))) => {
                     assert!(
                         (s.u_m_s - u).abs() < 1e-4 && (s.v_m_s - v).abs() < 1e-4,

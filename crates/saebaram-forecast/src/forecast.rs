@@ -467,13 +467,20 @@ fn sniff(path: &Path) -> Result<Sniff> {
 }
 
 impl WindField for Forecast {
+    #[inline]
     fn wind(&self, t_unix_s: f64, lat: f64, lon: f64, alt_m: f64) -> Result<Wind, OutOfDomain> {
-        let s = self.cube.sample_alt(t_unix_s, lat, lon, alt_m)?;
-        Ok(Wind {
-            u_m_s: s.u_m_s,
-            v_m_s: s.v_m_s,
-            density_kg_m3: s.density_kg_m3,
-        })
+        self.cube.wind_at(t_unix_s, lat, lon, alt_m)
+    }
+
+    #[inline]
+    fn wind_uv(
+        &self,
+        t_unix_s: f64,
+        lat: f64,
+        lon: f64,
+        alt_m: f64,
+    ) -> Result<(f64, f64), OutOfDomain> {
+        self.cube.wind_uv_at(t_unix_s, lat, lon, alt_m)
     }
 
     fn coverage(&self) -> Coverage {

@@ -119,6 +119,19 @@ pub struct Coverage {
 pub trait WindField: Send + Sync {
     /// The wind and air density at `(t_unix_s, lat, lon, alt_m)`.
     fn wind(&self, t_unix_s: f64, lat: f64, lon: f64, alt_m: f64) -> Result<Wind, OutOfDomain>;
+    /// The wind alone, (u, v) in m/s, for callers that do not need the air density (which
+    /// costs a pressure and a density per lookup). Same domain and errors as
+    /// [`WindField::wind`].
+    fn wind_uv(
+        &self,
+        t_unix_s: f64,
+        lat: f64,
+        lon: f64,
+        alt_m: f64,
+    ) -> Result<(f64, f64), OutOfDomain> {
+        self.wind(t_unix_s, lat, lon, alt_m)
+            .map(|w| (w.u_m_s, w.v_m_s))
+    }
     /// What this field covers.
     fn coverage(&self) -> Coverage;
 }
