@@ -35,12 +35,56 @@ pub fn nasa_density_kg_m3(alt_m: f64) -> f64 {
 
 /// Tawhiri's parachute descent speed (negative, m/s) for a sea-level rate `rate_m_s`.
 pub fn tawhiri_descent_m_s(rate_m_s: f64, alt_m: f64) -> f64 {
-    -(TAWHIRI_DRAG_K * rate_m_s) / nasa_density_kg_m3(alt_m).sqrt()
+    -(TAWHIRI_DRAG_K * rate_m_s) * inv_sqrt_nasa_density(alt_m)
+}
+
+/// Spacing of the [`inv_sqrt_nasa_density`] table, metres.
+const TABLE_STEP_M: f64 = 10.0;
+/// Top of the table, metres; above it the model is evaluated directly.
+const TABLE_TOP_M: f64 = 60_000.0;
+/// Table cells starting at the model's two breaks (11 km, 25 km).
+const BREAK_11KM: usize = 1_100;
+const BREAK_25KM: usize = 2_500;
+
+/// `1/sqrt(ρ)` of the NASA model, from a table every 10 m with linear interpolation: a
+/// descent evaluates it four times a step, and the model's `powf` and `sqrt` cost more than
+/// the rest of the step's vertical motion. The table's relative error is below 1e-7 (the
+/// curvature of an exponential with an 8 km scale height over 10 m); a test checks it.
+#[inline]
+pub fn inv_sqrt_nasa_density(alt_m: f64) -> f64 {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let n = (TABLE_TOP_M / TABLE_STEP_M) as usize + 1;
+        (0..n)
+            .map(|i| 1.0 / nasa_density_kg_m3(i as f64 * TABLE_STEP_M).sqrt())
+            .collect()
+    });
+    let x = alt_m / TABLE_STEP_M;
+    if x >= 0.0 && x < (table.len() - 1) as f64 {
+        let i = x as usize;
+        // The model jumps at 11 and 25 km: the cells that start there are evaluated exactly.
+        if i != BREAK_11KM && i != BREAK_25KM {
+            let f = x - i as f64;
+            return table[i] + (table[i + 1] - table[i]) * f;
+        }
+    }
+    1.0 / nasa_density_kg_m3(alt_m).sqrt()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn density_table_matches_the_model() {
+        let mut alt = -300.0;
+        while alt < 70_000.0 {
+            let exact = 1.0 / nasa_density_kg_m3(alt).sqrt();
+            let rel = (inv_sqrt_nasa_density(alt) - exact).abs() / exact;
+            assert!(rel < 1e-7, "{alt} m: {rel}");
+            alt += 3.7;
+        }
+    }
 
     #[test]
     fn tawhiri_descent_rates_match_published_values() {

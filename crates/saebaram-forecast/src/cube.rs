@@ -589,12 +589,11 @@ impl Cube {
         if self.guide.native {
             let base = k * NVAR;
             // Two 4-lane sums (level k, level k + 1): one SSE multiply and add each.
-            let (mut lo, mut hi) = (f32x4::ZERO, f32x4::ZERO);
             // One bounds check for all eight columns instead of one each.
             if c.max_off + base + 2 * NVAR > d.len() {
                 return [f32::NAN; 8];
             }
-            for i in 0..8 {
+            let term = |i: usize| {
                 let o = c.off[i] + base;
                 // SAFETY: `o + 8 <= max_off + base + 8 <= d.len()`, checked just above, so the
                 // eight values read are inside `d`; `read_unaligned` needs no alignment.
@@ -603,9 +602,14 @@ impl Cube {
                     (p.read_unaligned(), p.add(1).read_unaligned())
                 };
                 let w = f32x4::splat(c.w[i / 4].as_array()[i % 4]);
-                lo += a * w;
-                hi += b * w;
-            }
+                (a * w, b * w)
+            };
+            // Summed as a tree, not a chain: three additions deep instead of eight.
+            let add = |x: (f32x4, f32x4), y: (f32x4, f32x4)| (x.0 + y.0, x.1 + y.1);
+            let (lo, hi) = add(
+                add(add(term(0), term(1)), add(term(2), term(3))),
+                add(add(term(4), term(5)), add(term(6), term(7))),
+            );
             acc[..NVAR].copy_from_slice(&lo.to_array());
             acc[NVAR..].copy_from_slice(&hi.to_array());
         } else {
