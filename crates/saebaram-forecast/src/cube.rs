@@ -613,17 +613,34 @@ impl Cube {
             acc[..NVAR].copy_from_slice(&lo.to_array());
             acc[NVAR..].copy_from_slice(&hi.to_array());
         } else {
+            // Another layout (a tawhiri dataset: one plane per variable): eight scattered
+            // values per variable and level, again with one bounds check for all of them.
             let l = &self.layout;
-            let get = |o: usize| d.get(o).copied().unwrap_or(f32::NAN);
-            for i in 0..8 {
-                let w = c.w[i / 4].as_array()[i % 4];
-                for (h, lev) in [(0, k), (NVAR, k + 1)] {
-                    let o = c.off[i] + lev * l.lev;
-                    acc[h] += w * get(o + l.u);
-                    acc[h + 1] += w * get(o + l.v);
-                    acc[h + 2] += w * get(o + l.gh);
-                    acc[h + 3] += w * l.temp.map_or(f32::NAN, |tv| get(o + tv));
+            let var_max = l.u.max(l.v).max(l.gh).max(l.temp.unwrap_or(0));
+            if c.max_off + (k + 1) * l.lev + var_max >= d.len() {
+                return [f32::NAN; 8];
+            }
+            for (h, lev) in [(0, k), (NVAR, k + 1)] {
+                let base = lev * l.lev;
+                let (mut u, mut v, mut g, mut tk) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
+                for i in 0..8 {
+                    let o = c.off[i] + base;
+                    let w = c.w[i / 4].as_array()[i % 4];
+                    // SAFETY: `o + var <= max_off + (k + 1) * lev + var_max < d.len()` for every
+                    // variable offset `var`, checked above.
+                    unsafe {
+                        u += w * *d.get_unchecked(o + l.u);
+                        v += w * *d.get_unchecked(o + l.v);
+                        g += w * *d.get_unchecked(o + l.gh);
+                        if let Some(tv) = l.temp {
+                            tk += w * *d.get_unchecked(o + tv);
+                        }
+                    }
                 }
+                acc[h] = u;
+                acc[h + 1] = v;
+                acc[h + 2] = g;
+                acc[h + 3] = if l.temp.is_some() { tk } else { f32::NAN };
             }
         }
         acc
