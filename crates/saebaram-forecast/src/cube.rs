@@ -584,9 +584,9 @@ impl Cube {
     /// one). In our layout these are eight contiguous values per corner: one bounds check and
     /// eight multiply-adds, which the compiler vectorises.
     #[inline(always)]
-    fn pair(&self, d: &[f32], c: &Corners, k: usize) -> Pair {
+    fn pair<const NATIVE: bool>(&self, d: &[f32], c: &Corners, k: usize) -> Pair {
         let mut acc = [0.0f32; 8];
-        if self.guide.native {
+        if NATIVE {
             let base = k * NVAR;
             // Two 4-lane sums (level k, level k + 1): one SSE multiply and add each.
             // One bounds check for all eight columns instead of one each.
@@ -650,6 +650,22 @@ impl Cube {
     /// shares before it decides what to compute.
     #[inline(always)]
     fn locate(&self, t: f64, lat: f64, lon: f64, alt: f64) -> Result<Located, OutOfDomain> {
+        // One copy of the search per layout, each with its own column reader inlined.
+        if self.guide.native {
+            self.locate_in::<true>(t, lat, lon, alt)
+        } else {
+            self.locate_in::<false>(t, lat, lon, alt)
+        }
+    }
+
+    #[inline(always)]
+    fn locate_in<const NATIVE: bool>(
+        &self,
+        t: f64,
+        lat: f64,
+        lon: f64,
+        alt: f64,
+    ) -> Result<Located, OutOfDomain> {
         let c = self.corners(t, lat, lon, alt)?;
         let d = self.values();
         let nl = self.levels_hpa.len();
@@ -669,14 +685,14 @@ impl Cube {
         let starts = &self.guide.start_level;
         let bucket = floor_index((alt - MIN_ALT_M) / START_BUCKET_M).min(starts.len() - 1);
         let mut k = usize::from(starts[bucket]).min(nl - 2);
-        let mut pr = self.pair(d, &c, k);
+        let mut pr = self.pair::<NATIVE>(d, &c, k);
         while k > 0 && alt <= f64::from(pr[2]) {
             k -= 1;
-            pr = self.pair(d, &c, k);
+            pr = self.pair::<NATIVE>(d, &c, k);
         }
         while k < nl - 2 && alt > f64::from(pr[NVAR + 2]) {
             k += 1;
-            pr = self.pair(d, &c, k);
+            pr = self.pair::<NATIVE>(d, &c, k);
         }
         let (hlo, hhi) = (f64::from(pr[2]), f64::from(pr[NVAR + 2]));
         if !(alt <= hhi) {
@@ -827,7 +843,11 @@ impl Cube {
         let p = self.levels_hpa.get(level).copied().unwrap_or(f64::NAN);
         // The same arithmetic as `sample_alt`, so a level's own height gives back its values.
         let k = level.min(nl - 2);
-        let pr = self.pair(self.values(), &c, k);
+        let pr = if self.guide.native {
+            self.pair::<true>(self.values(), &c, k)
+        } else {
+            self.pair::<false>(self.values(), &c, k)
+        };
         let at = |var: usize| f64::from(if level > k { pr[NVAR + var] } else { pr[var] });
         let h = at(2);
         let temp = Some(at(3)).filter(|x| x.is_finite() && *x > 100.0);
