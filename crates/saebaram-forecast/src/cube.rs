@@ -528,8 +528,12 @@ impl Cube {
         }
         let x = dx * gd.inv_dlon;
         let (i0, i1, fx) = if gd.wraps {
-            let i = floor_index(x) % g.nlon;
-            (i, (i + 1) % g.nlon, x - x.floor())
+            // x is in 0..nlon (dx < 360), so no division: the last column's neighbour is the
+            // first, and a rounding up to nlon itself is column 0.
+            let i = floor_index(x);
+            let fx = x - i as f64;
+            let i = if i >= g.nlon { i - g.nlon } else { i };
+            (i, if i + 1 == g.nlon { 0 } else { i + 1 }, fx)
         } else {
             let xmax = (g.nlon - 1) as f64;
             // Points a hair west of lon0 come back as ~360/dlon: treat as 0.
