@@ -15,6 +15,8 @@ pub const MIN_ALT_M: f64 = -500.0;
 
 /// Altitude step of the vertical search's starting table, metres.
 const START_BUCKET_M: f64 = 100.0;
+/// Highest altitude the starting table covers, metres (GFS's 0.4 hPa is ~55 km).
+const START_TABLE_TOP_M: f64 = 100_000.0;
 
 /// `floor(x)` as an index, for an `x` the caller has range-checked to `0..2^31`: through
 /// `i32`, whose conversion is a single instruction where `usize`'s needs a dozen; NaN gives 0
@@ -262,18 +264,23 @@ impl Guide {
         let t1 = times.last().copied().unwrap_or(0) as f64;
         let inv_dt = match times {
             [a, b, ..] => {
-                let step = b - a;
-                times
-                    .windows(2)
-                    .all(|w| w[1] - w[0] == step)
-                    .then_some(1.0 / step as f64)
+                let step = b.checked_sub(*a);
+                (step.is_some_and(|s| s > 0)
+                    && times.windows(2).all(|w| w[1].checked_sub(w[0]) == step))
+                .then(|| 1.0 / step.unwrap_or(1) as f64)
             }
             _ => None,
         };
         Guide {
             start_level: {
                 let heights = reference_heights(levels_hpa, grid, layout, data);
-                let top = heights.last().copied().unwrap_or(0.0).max(0.0);
+                // Capped: a damaged cache (opened without hashing its body) may claim any
+                // height; above the cap a lookup starts at the table's last entry and walks.
+                let top = heights
+                    .last()
+                    .copied()
+                    .unwrap_or(0.0)
+                    .clamp(0.0, START_TABLE_TOP_M);
                 let n = ((top - MIN_ALT_M) / START_BUCKET_M) as usize + 2;
                 (0..n)
                     .map(|b| {
@@ -963,6 +970,50 @@ mod tests {
         let f = (alt - hs[l]) / (hs[l + 1] - hs[l]);
         let mix = |var| Some(val(l, var)? + (val(l + 1, var)? - val(l, var)?) * f);
         Some((mix(0)?, mix(1)?))
+    }
+
+    /// What a damaged cache opened without hashing its body can hold: heights of 1e30 or
+    /// NaN, times whose differences overflow. Found by the `lookup` fuzz target (an overflow
+    /// sizing the start table). Lookups must answer or refuse, never panic.
+    #[test]
+    fn damaged_values_never_panic() {
+        let grid = Grid {
+            lat0: 37.0,
+            dlat: 1.0,
+            nlat: 2,
+            lon0: 127.0,
+            dlon: 1.0,
+            nlon: 2,
+        };
+        let times = vec![-(1i64 << 62), 1i64 << 62];
+        let levels = vec![1000.0, 500.0];
+        let layout = Layout::native(2, 2, 2, 2).expect("small");
+        for (h0, h1) in [
+            (0.0, 1e30),
+            (f32::NAN, 5000.0),
+            (9000.0, 10.0),
+            (1e30, f32::INFINITY),
+        ] {
+            let mut values = Vec::new();
+            for _ in 0..2 * 2 * 2 {
+                values.extend([1.0, 2.0, h0, 280.0, 3.0, 4.0, h1, f32::NAN]);
+            }
+            let c = Cube::assemble(
+                times.clone(),
+                levels.clone(),
+                grid,
+                layout,
+                Store::Owned(values),
+                1e4,
+            );
+            for alt in [-600.0, 0.0, 3000.0, 1e29, f64::NAN, f64::INFINITY] {
+                for t in [0.0, -4e18, 4e18, f64::NAN] {
+                    let _ = c.sample_alt(t, 37.5, 127.5, alt);
+                    let _ = c.wind_uv_at(t, 37.5, 127.5, alt);
+                    let _ = c.sample_level(t, 37.5, 127.5, 1);
+                }
+            }
+        }
     }
 
     #[test]
