@@ -195,6 +195,9 @@ fn unit_seconds(unit: &Code<Table4_4, u8>) -> Option<i64> {
     }
 }
 
+/// Largest source grid decoded (200 MB of f32 per field; a global 0.05° grid is 26 M points).
+const MAX_GRID_POINTS: usize = 50_000_000;
+
 fn src_grid(gd: &grib::GridDefinition) -> std::result::Result<SrcGrid, String> {
     let values = GridDefinitionTemplateValues::try_from(gd).map_err(|e| {
         format!(
@@ -230,6 +233,20 @@ fn src_grid(gd: &grib::GridDefinition) -> std::result::Result<SrcGrid, String> {
     if ni < 2 || nj < 2 || g.ni == u32::MAX || g.nj == u32::MAX {
         return Err(format!(
             "grid of {ni}x{nj} points is too small or undefined"
+        ));
+    }
+    // Every field is decoded whole before the crop: a corrupt Ni or Nj must not make us
+    // allocate gigabytes (found by fuzzing: Nj = 50331721 in an otherwise valid file).
+    let points = ni.saturating_mul(nj);
+    if points != gd.num_points() as usize {
+        return Err(format!(
+            "grid of {ni}x{nj} points, but section 3 says {} data points (corrupt)",
+            gd.num_points()
+        ));
+    }
+    if points > MAX_GRID_POINTS {
+        return Err(format!(
+            "grid of {ni}x{nj} points is larger than the {MAX_GRID_POINTS} this reader accepts"
         ));
     }
     let la1 = f64::from(g.first_point_lat) * unit;

@@ -703,3 +703,27 @@ fn generated_terrain_round_trips_through_the_cache() {
     let t = crate::Terrain::new(other, vec![0.0; 9]).expect("terrain");
     assert!(g.with_terrain(t, "x").is_err());
 }
+
+#[test]
+fn a_corrupt_grid_size_is_an_error_not_an_allocation() {
+    // Found by fuzzing grib_to_cube: Nj of one message's section 3 grown to 50,331,721 made
+    // the decoder allocate 29 GB. Section 3's own point count contradicts it.
+    let mut b = std::fs::read(shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    let msg = grib_messages(&b)[1].clone();
+    let mut pos = msg.start + 16;
+    let sec3 = loop {
+        let len = u32::from_be_bytes(b[pos..pos + 4].try_into().unwrap()) as usize;
+        if b[pos + 4] == 3 {
+            break pos;
+        }
+        pos += len;
+    };
+    b[sec3 + 34..sec3 + 38].copy_from_slice(&50_331_721u32.to_be_bytes());
+    let e = Forecast::from_grib2_bytes(&b, "nj.grib2", Region::KOREA)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("nj.grib2") && e.contains("section 3 says"),
+        "{e}"
+    );
+}

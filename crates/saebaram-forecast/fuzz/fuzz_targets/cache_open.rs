@@ -1,4 +1,5 @@
-//! Bytes -> cache file -> open (verified) -> a lookup: must never panic.
+//! Bytes -> cache file -> open (verified) -> a wind and a terrain lookup: must never panic.
+//! Seed it with cache files with and without the (version 2) terrain section.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&path, data).is_ok() {
         if let Ok(f) = cache::open(&path, true) {
             let _ = f.wind(0.0, 37.8, 126.75, 1000.0);
+            let _ = f.terrain_m(37.8, 126.75);
         }
         let _ = cache::read_header(&path);
     }

@@ -1,4 +1,5 @@
-//! Bytes -> GRIB2 decoding -> wind cube -> a few lookups: must never panic.
+//! Bytes -> GRIB2 decoding -> wind cube (and model terrain) -> a few lookups: must never
+//! panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,6 +9,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(f) = Forecast::from_grib2_bytes(data, "fuzz", Region::KOREA) {
         for (lat, lon, alt) in [(37.8, 126.75, 0.0), (40.0, 125.0, 5000.0), (32.0, 120.0, 9000.0)] {
             let _ = f.wind(0.0, lat, lon, alt);
+            let _ = f.terrain_m(lat, lon);
         }
     }
 });
