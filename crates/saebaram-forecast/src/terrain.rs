@@ -17,8 +17,11 @@ use crate::cube::Grid;
 pub struct Terrain {
     grid: Grid,
     values: Vec<f32>,
-    /// Whether columns go round the globe (computed once for the lookup).
+    /// Whether columns go round the globe, and 1/dlat, 1/dlon (computed once for the lookup:
+    /// it runs at every integrator step).
     wraps: bool,
+    inv_dlat: f64,
+    inv_dlon: f64,
 }
 
 /// What a forecast says about its terrain (in `ForecastInfo::terrain`).
@@ -63,6 +66,8 @@ impl Terrain {
         }
         Ok(Terrain {
             wraps: grid.wraps(),
+            inv_dlat: 1.0 / grid.dlat,
+            inv_dlon: 1.0 / grid.dlon,
             grid,
             values,
         })
@@ -92,14 +97,15 @@ impl Terrain {
     #[inline]
     pub fn terrain_m(&self, lat: f64, lon: f64) -> Option<f64> {
         let g = &self.grid;
-        let y = (lat - g.lat0) / g.dlat;
+        let y = (lat - g.lat0) * self.inv_dlat;
         let ymax = (g.nlat - 1) as f64;
         if !(y >= -1e-9 && y <= ymax + 1e-9) {
             return None;
         }
         let y = y.clamp(0.0, ymax);
-        // In range: `as u32` truncates without saturating work (cheaper than `as usize`).
-        let j = (y as u32 as usize).min(g.nlat - 2);
+        // SAFETY: `y` is finite (NaN failed the check above) and in 0..=ymax, a row count.
+        // `as` would add saturation and NaN handling to a lookup made at every step.
+        let j = (unsafe { y.to_int_unchecked::<u32>() } as usize).min(g.nlat - 2);
         let fy = y - j as f64;
         let mut x = lon - g.lon0;
         if !(0.0..360.0).contains(&x) {
@@ -108,24 +114,27 @@ impl Terrain {
             }
             x = x.rem_euclid(360.0);
         }
-        let x = x / g.dlon;
+        // Finite and in [0, 360 / dlon): a column count.
+        let x = x * self.inv_dlon;
         let (i0, i1, fx) = if self.wraps {
-            let xi = x as u32;
+            // SAFETY: `x` is finite and in [0, nlon + 1), see above.
+            let xi = unsafe { x.to_int_unchecked::<u32>() };
             let i = xi as usize % g.nlon;
             (i, (i + 1) % g.nlon, x - f64::from(xi))
         } else {
             let xmax = (g.nlon - 1) as f64;
-            // A hair west of lon0 comes back as ~360/dlon: that is column 0.
-            let x = if x > xmax && (x - 360.0 / g.dlon).abs() < 1e-9 {
-                0.0
-            } else {
+            let x = if x <= xmax {
                 x
-            };
-            if !(x <= xmax + 1e-9) {
+            } else if (x - 360.0 * self.inv_dlon).abs() < 1e-9 {
+                // A hair west of lon0 comes back as ~360/dlon: that is column 0.
+                0.0
+            } else if x <= xmax + 1e-9 {
+                xmax
+            } else {
                 return None;
-            }
-            let x = x.min(xmax);
-            let i = (x as u32 as usize).min(g.nlon - 2);
+            };
+            // SAFETY: `x` is finite and in [0, xmax], a column count.
+            let i = (unsafe { x.to_int_unchecked::<u32>() } as usize).min(g.nlon - 2);
             (i, i + 1, x - i as f64)
         };
         let at = |jj: usize, ii: usize| {
