@@ -10,7 +10,11 @@ use saebaram_forecast::tawhiri::{Shape, open_with_shape};
 use saebaram_forecast::{Forecast, Grid, WindField, cache};
 
 fn f32_at(data: &[u8], i: usize) -> f32 {
-    let b = |k: usize| data.get((4 * i + k) % data.len().max(1)).copied().unwrap_or(0);
+    let b = |k: usize| {
+        data.get((4 * i + k) % data.len().max(1))
+            .copied()
+            .unwrap_or(0)
+    };
     f32::from_le_bytes([b(0), b(1), b(2), b(3)])
 }
 
