@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use criterion::{Criterion, criterion_group, criterion_main};
 use saebaram_forecast::{Forecast, Region, WindField, cache, forecast::EMBEDDED_GRIB2};
 
-#[path = "synthetic.rs"]
+#[path = "support/synthetic.rs"]
 mod synthetic;
 use synthetic::{five_day_cube, scattered, track};
 

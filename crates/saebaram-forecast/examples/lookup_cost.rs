@@ -13,7 +13,7 @@
 //! which matches both loops).
 //! `bench/forecast/lookup_instructions.sh` does exactly that.
 
-#[path = "../benches/synthetic.rs"]
+#[path = "../benches/support/synthetic.rs"]
 mod synthetic;
 
 use std::hint::black_box;

@@ -9,7 +9,7 @@
 //! Prints one JSON line: the median ns per lookup over N passes of the 1024-point track, with
 //! density (`wind`) and without (`wind_uv`, what tawhiri's lookup returns).
 
-#[path = "../benches/synthetic.rs"]
+#[path = "../benches/support/synthetic.rs"]
 mod synthetic;
 
 use std::hint::black_box;

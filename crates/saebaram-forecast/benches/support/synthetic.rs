@@ -1,5 +1,5 @@
 //! The synthetic forecast and query points shared by the criterion benchmark and the
-//! `lookup_cost` example (instruction counts under callgrind).
+//! `lookup_cost` (instruction counts under callgrind) and `tawhiri_lookup` examples.
 #![allow(dead_code)]
 
 use saebaram_forecast::{Forecast, Grid};
