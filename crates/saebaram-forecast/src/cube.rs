@@ -42,6 +42,23 @@ fn exp_small(x: f64) -> f64 {
     }
 }
 
+/// A temperature, K, if it is one the forecast could hold (not NaN for "missing", not a
+/// damaged value below 100 K).
+#[inline(always)]
+fn plausible_temperature(t_k: f64) -> Option<f64> {
+    Some(t_k).filter(|x| x.is_finite() && *x > 100.0)
+}
+
+/// Air density, kg/m³: `p / (R·T)` where there is a temperature (the pressure, hPa, is only
+/// computed then), the standard atmosphere's at `alt_m` where there is none.
+#[inline(always)]
+fn air_density(temp_k: Option<f64>, p_hpa: impl FnOnce() -> f64, alt_m: f64) -> f64 {
+    match temp_k {
+        Some(tk) => p_hpa() * 100.0 / (isa::R_DRY * tk),
+        None => isa::density_kg_m3(alt_m),
+    }
+}
+
 /// A regular latitude/longitude grid, south to north and west to east.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Grid {
@@ -736,11 +753,8 @@ impl Cube {
         }
         let (u, v) = at.uv();
         let p = self.pressure_hpa(&at);
-        let temp = Some(at.mix(3)).filter(|x| x.is_finite() && *x > 100.0);
-        let rho = match temp {
-            Some(tk) => p * 100.0 / (isa::R_DRY * tk),
-            None => isa::density_kg_m3(alt),
-        };
+        let temp = plausible_temperature(at.mix(3));
+        let rho = air_density(temp, || p, alt);
         // One test for all three: a NaN or infinity in any makes the sum non-finite.
         if !(u + v + rho).is_finite() {
             return Err(at.ood);
@@ -770,12 +784,11 @@ impl Cube {
             });
         }
         let (u, v) = at.uv();
-        let tk = at.mix(3);
-        let rho = if tk.is_finite() && tk > 100.0 {
-            self.pressure_hpa(&at) * 100.0 / (isa::R_DRY * tk)
-        } else {
-            isa::density_kg_m3(alt)
-        };
+        let rho = air_density(
+            plausible_temperature(at.mix(3)),
+            || self.pressure_hpa(&at),
+            alt,
+        );
         if !(u + v + rho).is_finite() {
             return Err(at.ood);
         }
@@ -817,7 +830,7 @@ impl Cube {
     fn below_lowest(&self, pr: &Pair, alt: f64) -> Sample {
         let h0 = f64::from(pr[2]);
         let p0 = self.levels_hpa[0];
-        let t0 = Some(f64::from(pr[3])).filter(|x| x.is_finite() && *x > 100.0);
+        let t0 = plausible_temperature(f64::from(pr[3]));
         let (p, temp, rho) = match t0 {
             Some(t0) => {
                 let temp = t0 + 0.0065 * (h0 - alt);
@@ -861,11 +874,8 @@ impl Cube {
         };
         let at = |var: usize| f64::from(if level > k { pr[NVAR + var] } else { pr[var] });
         let h = at(2);
-        let temp = Some(at(3)).filter(|x| x.is_finite() && *x > 100.0);
-        let rho = match temp {
-            Some(tk) => p * 100.0 / (isa::R_DRY * tk),
-            None => isa::density_kg_m3(h),
-        };
+        let temp = plausible_temperature(at(3));
+        let rho = air_density(temp, || p, h);
         Ok(Sample {
             u_m_s: at(0),
             v_m_s: at(1),
