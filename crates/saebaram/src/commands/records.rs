@@ -427,7 +427,8 @@ fn screen(args: &ForbidArgs, fields: &[(&'static str, &str)]) -> anyhow::Result<
     };
     let text = std::fs::read_to_string(list_path)
         .with_context(|| format!("cannot read the forbid list `{}`", list_path.display()))?;
-    let list = ForbidList::parse(&text);
+    let list = ForbidList::parse(&text)
+        .with_context(|| format!("cannot use the forbid list `{}`", list_path.display()))?;
     let hits = list.check(fields);
     for hit in &hits {
         eprintln!(
