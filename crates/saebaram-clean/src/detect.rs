@@ -1,54 +1,31 @@
-//! Recognising a file's format from its first bytes (and, for text, its name).
+//! What format detection sees of a file: its first bytes, its extension and its length.
+//! The table of formats is [`crate::formats::FORMATS`].
 
-use crate::formats::png::SIGNATURE as PNG_SIGNATURE;
+/// How many bytes from the start of a file detection reads.
+pub(crate) const HEAD_LEN: usize = 4096;
 
-/// A recognised format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    Jpeg,
-    Png,
-    WebP,
-    Gif,
-    Tiff,
-    Pdf,
-    Zip,
-    Mp3,
-    Flac,
-    Ogg,
-    Wav,
-    Avi,
-    IsoBmff,
-    Matroska,
-    Html,
-    Text,
-    Unknown,
+/// The facts a format's `sniff` decides on.
+pub(crate) struct Sniff<'a> {
+    /// The first [`HEAD_LEN`] bytes (fewer for a shorter file).
+    pub head: &'a [u8],
+    /// The lowercase extension of the name, without the dot (empty when none).
+    pub ext: &'a str,
+    /// The length of the whole input.
+    #[allow(dead_code)] // for formats whose signature alone is too weak
+    pub len: u64,
 }
 
-impl Format {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Format::Jpeg => "jpeg",
-            Format::Png => "png",
-            Format::WebP => "webp",
-            Format::Gif => "gif",
-            Format::Tiff => "tiff",
-            Format::Pdf => "pdf",
-            Format::Zip => "zip",
-            Format::Mp3 => "mp3",
-            Format::Flac => "flac",
-            Format::Ogg => "ogg",
-            Format::Wav => "wav",
-            Format::Avi => "avi",
-            Format::IsoBmff => "mp4",
-            Format::Matroska => "matroska",
-            Format::Html => "html",
-            Format::Text => "text",
-            Format::Unknown => "unknown",
-        }
+impl Sniff<'_> {
+    /// True when the head holds `magic` at byte `at`.
+    pub(crate) fn at(&self, at: usize, magic: &[u8]) -> bool {
+        at.checked_add(magic.len())
+            .and_then(|end| self.head.get(at..end))
+            == Some(magic)
     }
 }
 
-fn extension(name: &str) -> String {
+/// The lowercase extension of the last component of `name`.
+pub(crate) fn extension(name: &str) -> String {
     let base = name.rsplit('/').next().unwrap_or(name);
     match base.rsplit_once('.') {
         Some((_, ext)) => ext.to_ascii_lowercase(),
@@ -67,55 +44,5 @@ pub(crate) fn is_mpeg_audio_frame(d: &[u8]) -> bool {
                 && (b2 >> 2) & 3 != 3
         }
         _ => false,
-    }
-}
-
-/// Guesses the format of `d`, named `name` (a path; only its extension is used, for text).
-pub(crate) fn detect(name: &str, d: &[u8]) -> Format {
-    let at = |i: usize, m: &[u8]| d.get(i..i + m.len()) == Some(m);
-    let ext = extension(name);
-    if at(0, &[0xFF, 0xD8, 0xFF]) {
-        Format::Jpeg
-    } else if at(0, PNG_SIGNATURE) {
-        Format::Png
-    } else if at(0, b"RIFF") && at(8, b"WEBP") {
-        Format::WebP
-    } else if at(0, b"RIFF") && at(8, b"WAVE") {
-        Format::Wav
-    } else if at(0, b"RIFF") && at(8, b"AVI ") {
-        Format::Avi
-    } else if at(0, b"GIF87a") || at(0, b"GIF89a") {
-        Format::Gif
-    } else if at(0, b"II*\0") || at(0, b"MM\0*") {
-        Format::Tiff
-    } else if at(0, b"%PDF-") {
-        Format::Pdf
-    } else if at(0, b"PK\x03\x04") {
-        Format::Zip
-    } else if at(0, b"fLaC") {
-        Format::Flac
-    } else if at(0, b"ID3") {
-        // ID3v2 may front MP3 or (rarely) FLAC; the sound module tells them apart.
-        Format::Mp3
-    } else if at(0, b"OggS") {
-        Format::Ogg
-    } else if at(4, b"ftyp")
-        || (matches!(ext.as_str(), "mov" | "mp4" | "m4a" | "m4v")
-            && (at(4, b"moov") || at(4, b"wide") || at(4, b"mdat") || at(4, b"free")))
-    {
-        Format::IsoBmff
-    } else if at(0, &[0x1A, 0x45, 0xDF, 0xA3]) {
-        Format::Matroska
-    } else if is_mpeg_audio_frame(d) && ext == "mp3" {
-        Format::Mp3
-    } else if matches!(ext.as_str(), "html" | "htm" | "xhtml") {
-        Format::Html
-    } else if matches!(
-        ext.as_str(),
-        "txt" | "text" | "md" | "csv" | "tsv" | "srt" | "vtt"
-    ) {
-        Format::Text
-    } else {
-        Format::Unknown
     }
 }

@@ -30,63 +30,97 @@
 //! containers `zip` + `quick-xml`, DES for Red Star marks `des`.
 #![deny(missing_docs)]
 
+mod budget;
 pub mod config;
 mod detect;
 pub mod error;
-mod forbid;
 mod formats;
 pub mod manifest;
+mod plan;
 pub mod redstar;
 pub mod report;
+mod source;
+pub mod state;
+mod stream;
 mod tree;
 
 pub use config::Config;
 pub use error::Error;
-pub use forbid::Forbidden;
 pub use report::{FileReport, FileStatus, Report};
+pub use saebaram_forbid::{ForbidList, Hit as ForbidHit};
 pub use tree::{CleanedBytes, Progress, clean_bytes, clean_tree};
 
-/// Entry points for the fuzz targets (`fuzz/`): run one parser family on arbitrary bytes.
+/// Bytes each worker holds to stream a file (the copy buffer and the input hasher's), the
+/// per-worker part of the memory bound (see [`Config::memory_budget`]).
+pub const STREAM_BUFFER_BYTES: usize = stream::CHUNK + stream::GAP_CHUNK;
+
+/// Entry points for the fuzz targets (`fuzz/`): run one format's cleaner on arbitrary bytes.
 /// Not a stable API.
 #[doc(hidden)]
 pub mod fuzzing {
+    use crate::budget::MemoryBudget;
     use crate::config::Config;
-    use crate::formats::{self, Ctx};
+    use crate::formats::{Ctx, FORMATS};
 
-    /// Runs the cleaner of `family` (`image`, `pdf`, `zip`, `av`, `redstar`, `text`) on `data`.
-    /// The first byte picks the format inside a family. Returns whether it was accepted.
-    pub fn run(family: &str, data: &[u8]) -> bool {
+    /// The formats each fuzz target exercises (a format may sit in several).
+    pub const FAMILIES: &[(&str, &[&str])] = &[
+        ("image", &["jpeg", "png", "webp", "gif"]),
+        ("pdf", &["pdf"]),
+        ("zip", &["zip"]),
+        (
+            "av",
+            &["mp3", "flac", "wav", "avi", "mp4", "matroska", "ogg"],
+        ),
+        ("text", &["html", "text"]),
+    ];
+
+    /// Runs the cleaner of format `name` (as in reports) on `data`, writing its plan out.
+    /// Returns whether it was accepted; panics only on a bug (what the fuzzer looks for).
+    pub fn run_format(name: &str, data: &[u8]) -> bool {
         let cfg = Config {
             max_zip_total: 64 << 20,
+            memory_budget: 256 << 20,
             ..Config::default()
         };
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
+        let budget = MemoryBudget::new(cfg.memory_budget);
+        let cx = Ctx::new(&cfg, &budget, "fuzz.bin");
+        let Some(def) = FORMATS.iter().find(|f| f.name == name) else {
+            return false;
         };
         let mut removed = Vec::new();
-        let (sel, rest) = match data.split_first() {
-            Some((s, r)) => (*s, r),
-            None => return false,
+        match (def.clean)(&data, &cx, &mut removed) {
+            Ok(plan) => {
+                // A plan that reads outside the input is a bug, not a blocked file.
+                assert!(
+                    plan.check(data.len() as u64).is_ok(),
+                    "plan outside the input"
+                );
+                plan.materialize(&data, u64::MAX).is_ok()
+            }
+            Err(b) => {
+                assert!(!b.0.is_empty(), "blocked without a reason");
+                false
+            }
+        }
+    }
+
+    /// Runs one format of `family` (the first byte picks it) on the rest of `data`;
+    /// `redstar` strips trailers, anything else runs the whole of [`crate::clean_bytes`].
+    pub fn run(family: &str, data: &[u8]) -> bool {
+        let Some((sel, rest)) = data.split_first() else {
+            return false;
         };
-        let r = match (family, sel % 7) {
-            ("image", 0) => formats::jpeg::clean(rest, &cx, &mut removed),
-            ("image", 1) => formats::png::clean(rest, &cx, &mut removed),
-            ("image", 2) => formats::riff::clean_webp(rest, &cx, &mut removed),
-            ("image", _) => formats::gif::clean(rest, &cx, &mut removed),
-            ("pdf", _) => formats::pdf::clean(rest, &cx, &mut removed),
-            ("zip", _) => formats::zipdoc::clean(rest, &cx, &mut removed),
-            ("av", 0) => formats::sound::clean_mp3(rest, &cx, &mut removed),
-            ("av", 1) => formats::sound::clean_flac(rest, &cx, &mut removed),
-            ("av", 2) => formats::riff::clean_wav(rest, &cx, &mut removed),
-            ("av", 3) => formats::riff::clean_avi(rest, &cx, &mut removed),
-            ("av", 4) => formats::isobmff::clean(rest, &cx, &mut removed),
-            ("av", 5) => formats::matroska::clean(rest, &cx, &mut removed),
-            ("av", _) => formats::ogg::clean(rest, &cx, &mut removed),
-            ("redstar", _) => crate::redstar::strip(rest).map(|(b, _)| b.to_vec()),
-            ("text", _) => formats::text::clean_html(rest, &cx, &mut removed),
-            _ => return crate::clean_bytes("fuzz.bin", data, &cfg).result.is_ok(),
-        };
-        r.is_ok()
+        if family == "redstar" {
+            return crate::redstar::strip(rest).is_ok();
+        }
+        match FAMILIES.iter().find(|(f, _)| *f == family) {
+            Some((_, names)) => {
+                let name = names.get(usize::from(*sel) % names.len()).unwrap_or(&"");
+                run_format(name, rest)
+            }
+            None => crate::clean_bytes("fuzz.bin", data, &Config::default())
+                .result
+                .is_ok(),
+        }
     }
 }

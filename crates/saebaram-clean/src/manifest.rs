@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +17,10 @@ use crate::error::Error;
 
 /// File name of the manifest at the root of a clean output folder.
 pub const MANIFEST_FILE_NAME: &str = ".saebaram-clean.json";
+
+/// Names at the root of a clean output folder that are saebaram's own records, not library
+/// files: never cleaned from an input, never packed into an image.
+pub const RESERVED_NAMES: &[&str] = &[MANIFEST_FILE_NAME, crate::state::STATE_FILE_NAME];
 
 /// Version of the manifest format written.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -62,8 +66,8 @@ impl CleanManifest {
             if !is_safe_relative(&entry.path) {
                 return Err(bad(format!("unsafe path {:?}", entry.path)));
             }
-            if entry.path == MANIFEST_FILE_NAME {
-                return Err(bad("lists itself".into()));
+            if RESERVED_NAMES.contains(&entry.path.as_str()) {
+                return Err(bad(format!("lists the reserved name {:?}", entry.path)));
             }
             if entry.blake3.len() != 64 || !entry.blake3.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad(format!("bad blake3 for {:?}", entry.path)));
@@ -154,7 +158,7 @@ pub fn verify_tree(dir: &Path) -> Result<CleanManifest, Error> {
         if !ft.is_file() {
             return Err(not_clean(format!("{rel} is not a regular file")));
         }
-        if rel == MANIFEST_FILE_NAME {
+        if RESERVED_NAMES.contains(&rel.as_str()) {
             continue;
         }
         let Some(want) = expected.remove(rel.as_str()) else {
@@ -181,20 +185,15 @@ pub(crate) fn relative_posix(root: &Path, path: &Path) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Builds the manifest of already written files (relative path, absolute path).
-pub(crate) fn build(files: &[(String, PathBuf)]) -> Result<CleanManifest, Error> {
-    let mut entries = Vec::with_capacity(files.len());
-    for (rel, path) in files {
-        let (size, blake3) = hash_file(path)?;
-        entries.push(ManifestEntry {
-            path: rel.clone(),
-            size,
-            blake3,
-        });
-    }
+/// The manifest of written files: (relative path, size, BLAKE3 hex), hashed as they were
+/// written (never read back).
+pub(crate) fn from_entries(files: impl Iterator<Item = (String, u64, String)>) -> CleanManifest {
+    let mut entries: Vec<ManifestEntry> = files
+        .map(|(path, size, blake3)| ManifestEntry { path, size, blake3 })
+        .collect();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(CleanManifest {
+    CleanManifest {
         version: MANIFEST_VERSION,
         files: entries,
-    })
+    }
 }

@@ -9,6 +9,7 @@ use des::Des;
 use des::cipher::{BlockCipherDecrypt, KeyInit};
 
 use crate::error::{Blocked, block};
+use crate::source::{Source, read_vec};
 
 /// The 6-byte end-of-file mark of a trailer.
 pub const EOF_MARK: [u8; 6] = [0, 0, 0, 0x45, 0x4f, 0x46];
@@ -144,6 +145,41 @@ pub fn strip(data: &[u8]) -> Result<(&[u8], usize), Blocked> {
     Err(block!("more than 8 nested Red Star OS trailers"))
 }
 
+/// Finds trailers at the end of `src` reading only its tail (a film is not read for this).
+/// Returns the length of the file without them and the number of marks found.
+pub(crate) fn strip_source(src: &dyn Source) -> Result<(u64, usize), Blocked> {
+    const FIRST_TAIL: u64 = 64 << 10;
+    const LAST_TAIL: u64 = 64 << 20;
+    let len = src.len();
+    let strip_tail = |tail_len: u64| -> Result<((u64, usize), bool), Blocked> {
+        let take = len.min(tail_len);
+        let tail = read_vec(src, len - take, usize::try_from(take).unwrap_or(0))?;
+        let found =
+            strip(&tail).map(|(rest, marks)| (len - (tail.len() - rest.len()) as u64, marks));
+        Ok((found?, take == len))
+    };
+    let mut tail_len = FIRST_TAIL;
+    let mut previous: Option<Result<(u64, usize), Blocked>> = None;
+    loop {
+        let (found, whole) = match strip_tail(tail_len) {
+            Ok((found, whole)) => (Ok(found), whole),
+            Err(b) => (Err(b), len <= tail_len),
+        };
+        // No trailer, the whole file was read, or a 16 times longer tail gives the same
+        // answer (a trailer cut by the tail's start would give a different one).
+        let settled =
+            whole || matches!(found, Ok((_, 0))) || previous.as_ref().is_some_and(|p| *p == found);
+        if settled {
+            return found;
+        }
+        if tail_len >= LAST_TAIL {
+            return Err(block!("Red Star OS trailer longer than {LAST_TAIL} bytes"));
+        }
+        previous = Some(found);
+        tail_len *= 16;
+    }
+}
+
 /// Appends a trailer with one mark per serial (for tests and fixture generators).
 pub fn append_trailer(data: &[u8], serials: &[&[u8]]) -> Option<Vec<u8>> {
     let mut out = data.to_vec();
@@ -187,6 +223,22 @@ mod tests {
         fake.extend_from_slice(&EOF_MARK);
         assert!(detect(&fake).is_err());
         assert!(detect(&EOF_MARK).is_err());
+    }
+
+    #[test]
+    fn trailers_are_found_from_the_tail_of_a_large_source() {
+        let body: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+        let serials: Vec<Vec<u8>> = (0..3000).map(|i| format!("S{i:05}").into_bytes()).collect();
+        let refs: Vec<&[u8]> = serials.iter().map(Vec::as_slice).collect();
+        let trailed = append_trailer(&body, &refs).unwrap();
+        let src: &[u8] = &trailed;
+        let (len, marks) = strip_source(&src).unwrap();
+        assert_eq!(len, body.len() as u64);
+        assert_eq!(marks, strip(&trailed).unwrap().1);
+        let plain: &[u8] = &body;
+        assert_eq!(strip_source(&plain).unwrap(), (body.len() as u64, 0));
+        let short: &[u8] = &EOF_MARK;
+        assert!(strip_source(&short).is_err());
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! The per-file report of a clean run.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened to one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FileStatus {
     /// Metadata was removed; the output differs from the input.
@@ -36,6 +36,9 @@ pub struct FileReport {
     pub bytes_in: u64,
     /// Output size in bytes (0 when blocked).
     pub bytes_out: u64,
+    /// True when the output of an earlier run was kept because the input had not changed
+    /// (an incremental run; see `saebaram_clean::state`).
+    pub reused: bool,
 }
 
 /// The outcome of a whole run.
@@ -45,6 +48,8 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Whether the manifest was written (only when nothing was blocked).
     pub manifest_written: bool,
+    /// Outputs of an earlier run deleted because their input is gone or now blocked.
+    pub deleted: Vec<String>,
 }
 
 impl Report {
@@ -56,6 +61,11 @@ impl Report {
     /// True when no file was blocked.
     pub fn all_clean(&self) -> bool {
         self.count(FileStatus::Blocked) == 0
+    }
+
+    /// Number of files whose earlier output was kept.
+    pub fn reused(&self) -> usize {
+        self.files.iter().filter(|f| f.reused).count()
     }
 
     /// Total Red Star OS marks found.

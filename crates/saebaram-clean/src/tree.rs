@@ -1,19 +1,26 @@
 //! Cleaning one buffer ([`clean_bytes`]) and whole trees of files ([`clean_tree`]).
 
-use std::collections::BTreeMap;
-use std::io::Write;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use crate::budget::MemoryBudget;
 use crate::config::Config;
-use crate::detect::{Format, detect};
 use crate::error::{Blocked, Error, block};
 use crate::formats::{self, Ctx};
 use crate::manifest::{self, MANIFEST_FILE_NAME};
 use crate::redstar;
 use crate::report::{FileReport, FileStatus, Report};
+use crate::source::{FileSource, Fingerprint, Source, Window};
+use crate::state::{STATE_FILE_NAME, State, StateEntry, StoredFingerprint};
+use crate::stream::{self, InputHasher, StreamError};
+
+/// Prefix of the temporary files a run writes beside their final names (removed on start
+/// if a crash left any).
+const PARTIAL_PREFIX: &str = ".saebaram-partial-";
 
 /// The result of cleaning one buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,56 +35,20 @@ pub struct CleanedBytes {
     pub removed: Vec<String>,
 }
 
-/// Progress of a tree clean, given to the callback after each file.
+/// Progress of a tree clean, given to the callback after each file and as large files
+/// stream.
 #[derive(Debug, Clone)]
 pub struct Progress<'a> {
     /// Files finished so far.
     pub done: usize,
     /// Files in the run.
     pub total: usize,
-    /// The file just finished (relative output path).
+    /// The file just finished or being written (relative output path).
     pub path: &'a str,
-}
-
-/// Cleans a container member or a file's content (after Red Star stripping), without the
-/// forbidden-strings check. `name` is used for text formats and messages.
-pub(crate) fn clean_member(
-    name: &str,
-    data: &[u8],
-    cfg: &Config,
-    depth: u32,
-    removed: &mut Vec<String>,
-) -> (Format, Result<Vec<u8>, Blocked>) {
-    let format = detect(name, data);
-    if depth > cfg.max_depth {
-        return (
-            format,
-            Err(block!("containers nested deeper than {}", cfg.max_depth)),
-        );
-    }
-    let cx = Ctx { cfg, depth };
-    let r = match format {
-        Format::Jpeg => formats::jpeg::clean(data, &cx, removed),
-        Format::Png => formats::png::clean(data, &cx, removed),
-        Format::WebP => formats::riff::clean_webp(data, &cx, removed),
-        Format::Wav => formats::riff::clean_wav(data, &cx, removed),
-        Format::Avi => formats::riff::clean_avi(data, &cx, removed),
-        Format::Gif => formats::gif::clean(data, &cx, removed),
-        Format::Tiff => Err(block!(
-            "TIFF is not supported yet (EXIF lives in the same IFDs as the pixels)"
-        )),
-        Format::Pdf => formats::pdf::clean(data, &cx, removed),
-        Format::Zip => formats::zipdoc::clean(data, &cx, removed),
-        Format::Mp3 => formats::sound::clean_mp3(data, &cx, removed),
-        Format::Flac => formats::sound::clean_flac(data, &cx, removed),
-        Format::Ogg => formats::ogg::clean(data, &cx, removed),
-        Format::IsoBmff => formats::isobmff::clean(data, &cx, removed),
-        Format::Matroska => formats::matroska::clean(data, &cx, removed),
-        Format::Html => formats::text::clean_html(data, &cx, removed),
-        Format::Text => formats::text::clean_text(data, &cx, removed),
-        Format::Unknown => Err(block!("unknown format")),
-    };
-    (format, r)
+    /// Input bytes handled so far (a reused file counts whole).
+    pub bytes_done: u64,
+    /// Input bytes in the run.
+    pub bytes_total: u64,
 }
 
 /// Cleans one file held in memory. `name` is its path (the extension matters for text).
@@ -85,29 +56,33 @@ pub(crate) fn clean_member(
 /// Strips Red Star OS trailers, removes metadata by format, then searches the output for the
 /// forbidden strings. Never panics on any input.
 pub fn clean_bytes(name: &str, data: &[u8], cfg: &Config) -> CleanedBytes {
+    let budget = MemoryBudget::new(cfg.memory_budget);
     let mut removed = Vec::new();
-    let (body, marks) = match redstar::strip(data) {
+    let (body_len, marks) = match redstar::strip_source(&data) {
         Ok(x) => x,
         Err(b) => {
             return CleanedBytes {
-                format: detect(name, data).name(),
+                format: "unknown",
                 redstar_marks: 0,
                 result: Err(b),
                 removed,
             };
         }
     };
-    if marks > 0 {
-        removed.push(format!(
-            "Red Star OS trailer ({marks} machine mark{})",
-            if marks == 1 { "" } else { "s" }
-        ));
-    }
-    let (format, result) = clean_member(name, body, cfg, 0, &mut removed);
-    let result = result.and_then(|out| match cfg.forbidden.find(&out) {
-        Some(hit) => Err(block!("forbidden string {hit} found")),
-        None => Ok(out),
+    let body = Window::prefix(&data, body_len);
+    let cx = Ctx::new(cfg, &budget, name);
+    let (format, plan) = formats::clean_source(&body, &cx, &mut removed);
+    let result = plan.and_then(|plan| {
+        let mut out = Vec::new();
+        match stream::write_plan(&body, &plan, &cfg.forbidden, &mut out, None) {
+            Ok(_) => Ok(out),
+            Err(StreamError::Blocked(b)) => Err(b),
+            Err(StreamError::Write(e)) => Err(block!("cannot write: {e}")),
+        }
     });
+    if marks > 0 {
+        removed.insert(0, redstar_line(marks));
+    }
     if result.as_ref().map_or(true, |out| out.as_slice() == data) {
         removed.clear();
     }
@@ -119,20 +94,24 @@ pub fn clean_bytes(name: &str, data: &[u8], cfg: &Config) -> CleanedBytes {
     }
 }
 
+fn redstar_line(marks: usize) -> String {
+    format!(
+        "Red Star OS trailer ({marks} machine mark{})",
+        if marks == 1 { "" } else { "s" }
+    )
+}
+
 /// The format name for reports: zip containers are named by their extension when known.
-fn format_name(name: &str, format: Format) -> &'static str {
-    if format == Format::Zip {
-        let ext = name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
+fn format_name(name: &str, format: &'static str) -> &'static str {
+    if format == "zip" {
+        let ext = crate::detect::extension(name);
         for known in ["docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub"] {
             if ext == known {
                 return known;
             }
         }
     }
-    format.name()
+    format
 }
 
 struct Job {
@@ -140,6 +119,8 @@ struct Job {
     source: PathBuf,
     /// Blocked before reading (symlink, special file, reserved name).
     pre_blocked: Option<String>,
+    /// Size when listed (for progress).
+    size: u64,
 }
 
 fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
@@ -179,7 +160,13 @@ fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
                         entry.path().display()
                     ))
                 })?;
-                add(job_for(rel, entry.path().to_path_buf(), entry.file_type()))?;
+                let size = entry.metadata().map_or(0, |m| m.len());
+                add(job_for(
+                    rel,
+                    entry.path().to_path_buf(),
+                    entry.file_type(),
+                    size,
+                ))?;
             }
         } else {
             let name = input
@@ -189,21 +176,19 @@ fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
                     Error::Usage(format!("{}: file name is not UTF-8", input.display()))
                 })?
                 .to_string();
-            add(job_for(name, input.clone(), meta.file_type()))?;
+            add(job_for(name, input.clone(), meta.file_type(), meta.len()))?;
         }
     }
     Ok(jobs.into_values().collect())
 }
 
-fn job_for(rel: String, source: PathBuf, ft: std::fs::FileType) -> Job {
+fn job_for(rel: String, source: PathBuf, ft: std::fs::FileType, size: u64) -> Job {
     let pre_blocked = if ft.is_symlink() {
         Some("symbolic link (not followed)".to_string())
     } else if !ft.is_file() {
         Some("not a regular file".to_string())
-    } else if rel == MANIFEST_FILE_NAME {
-        Some(format!(
-            "{MANIFEST_FILE_NAME} is reserved for the clean manifest"
-        ))
+    } else if manifest::RESERVED_NAMES.contains(&rel.as_str()) {
+        Some(format!("{rel} is reserved for saebaram's own records"))
     } else if !manifest::is_safe_relative(&rel) {
         Some("unsafe file name".to_string())
     } else {
@@ -213,10 +198,14 @@ fn job_for(rel: String, source: PathBuf, ft: std::fs::FileType) -> Job {
         rel,
         source,
         pre_blocked,
+        size,
     }
 }
 
-fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
+/// Prepares the output folder: a new or empty folder, or the output of an earlier run
+/// (which has a state file). Returns its absolute path and the earlier state.
+fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<(PathBuf, Option<State>), Error> {
+    let mut previous = None;
     match std::fs::symlink_metadata(out) {
         Ok(m) if !m.is_dir() => {
             return Err(Error::Usage(format!(
@@ -227,10 +216,13 @@ fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
         Ok(_) => {
             let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
             if entries.next().is_some() {
-                return Err(Error::Usage(format!(
-                    "{}: output folder is not empty (clean writes into an empty or new folder)",
-                    out.display()
-                )));
+                previous = State::read(out)?;
+                if previous.is_none() {
+                    return Err(Error::Usage(format!(
+                        "{}: output folder is not empty and was not written by `saebaram clean` (clean writes into an empty or new folder, or again into its own earlier output)",
+                        out.display()
+                    )));
+                }
             }
         }
         Err(_) => std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?,
@@ -246,88 +238,321 @@ fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<PathBuf, Error> {
             )));
         }
     }
-    Ok(out_abs)
+    if let Some(state) = &previous {
+        check_only_ours(&out_abs, state)?;
+    }
+    Ok((out_abs, previous))
+}
+
+/// An earlier output may hold only what the state lists, the manifest and the state, and
+/// partial files of an interrupted run (removed here).
+fn check_only_ours(out: &Path, state: &State) -> Result<(), Error> {
+    let known: BTreeSet<&str> = state.files.iter().map(|e| e.path.as_str()).collect();
+    for entry in walkdir::WalkDir::new(out).follow_links(false) {
+        let entry = entry.map_err(|e| Error::io(out, e.into()))?;
+        if entry.file_type().is_dir() {
+            continue;
+        }
+        let rel = manifest::relative_posix(out, entry.path()).unwrap_or_default();
+        let name = entry.file_name().to_str().unwrap_or_default();
+        if name.starts_with(PARTIAL_PREFIX) && entry.file_type().is_file() {
+            std::fs::remove_file(entry.path()).map_err(|e| Error::io(entry.path(), e))?;
+            continue;
+        }
+        if !entry.file_type().is_file()
+            || !(known.contains(rel.as_str()) || manifest::RESERVED_NAMES.contains(&rel.as_str()))
+        {
+            return Err(Error::Usage(format!(
+                "{}: holds {} which `saebaram clean` did not write; remove it or clean into an empty folder",
+                out.display(),
+                entry.path().display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn write_atomic(dir: &Path, target: &Path, data: &[u8]) -> Result<(), Error> {
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(PARTIAL_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
     tmp.write_all(data).map_err(|e| Error::io(target, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(target, e))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(|e| Error::io(target, e))?;
-    }
+    set_readable(tmp.as_file(), target)?;
     tmp.persist(target)
         .map_err(|e| Error::io(target, e.error))?;
     Ok(())
 }
 
-fn process(job: &Job, out: &Path, cfg: &Config) -> Result<FileReport, Error> {
-    let mut report = FileReport {
-        path: job.rel.clone(),
-        source: job.source.display().to_string(),
-        format: "unknown".into(),
-        status: FileStatus::Blocked,
-        removed: Vec::new(),
-        reason: job.pre_blocked.clone(),
-        redstar_marks: 0,
-        bytes_in: 0,
-        bytes_out: 0,
-    };
-    if report.reason.is_some() {
-        return Ok(report);
+fn set_readable(file: &std::fs::File, target: &Path) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::io(target, e))?;
     }
-    let size = match std::fs::metadata(&job.source) {
-        Ok(m) => m.len(),
-        Err(e) => {
-            report.reason = Some(format!("cannot read: {e}"));
-            return Ok(report);
-        }
-    };
-    report.bytes_in = size;
-    if size > cfg.max_file_size {
-        report.reason = Some(format!(
-            "{size} bytes is over the {}-byte limit",
-            cfg.max_file_size
-        ));
-        return Ok(report);
+    #[cfg(not(unix))]
+    let _ = (file, target);
+    Ok(())
+}
+
+/// What one job left: its report line and, unless blocked, its state entry.
+struct Outcome {
+    report: FileReport,
+    entry: Option<StateEntry>,
+}
+
+/// Shared by the workers of one run.
+struct Run<'a> {
+    out: &'a Path,
+    cfg: &'a Config,
+    budget: MemoryBudget,
+    previous: BTreeMap<String, StateEntry>,
+    bytes_done: AtomicU64,
+    bytes_total: u64,
+    files_done: AtomicUsize,
+    files_total: usize,
+    progress: &'a (dyn Fn(&Progress) + Sync),
+}
+
+impl Run<'_> {
+    fn advance(&self, rel: &str, bytes: u64, file_done: bool) {
+        let b = self.bytes_done.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let n = if file_done {
+            self.files_done.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            self.files_done.load(Ordering::Relaxed)
+        };
+        (self.progress)(&Progress {
+            done: n,
+            total: self.files_total,
+            path: rel,
+            bytes_done: b,
+            bytes_total: self.bytes_total,
+        });
     }
-    let data = match std::fs::read(&job.source) {
-        Ok(d) => d,
-        Err(e) => {
-            report.reason = Some(format!("cannot read: {e}"));
-            return Ok(report);
+
+    fn process(&self, job: &Job) -> Result<Outcome, Error> {
+        let mut report = FileReport {
+            path: job.rel.clone(),
+            source: job.source.display().to_string(),
+            format: "unknown".into(),
+            status: FileStatus::Blocked,
+            removed: Vec::new(),
+            reason: job.pre_blocked.clone(),
+            redstar_marks: 0,
+            bytes_in: 0,
+            bytes_out: 0,
+            reused: false,
+        };
+        if report.reason.is_some() {
+            return Ok(Outcome {
+                report,
+                entry: None,
+            });
         }
-    };
-    let cleaned = clean_bytes(&job.rel, &data, cfg);
-    report.format = cleaned.format.to_string();
-    report.redstar_marks = cleaned.redstar_marks;
-    match cleaned.result {
-        Err(b) => report.reason = Some(b.0),
-        Ok(bytes) => {
-            let target = out.join(&job.rel);
-            let parent = target.parent().unwrap_or(out).to_path_buf();
-            std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-            write_atomic(&parent, &target, &bytes)?;
-            report.status = if bytes == data {
-                FileStatus::Unchanged
-            } else {
-                FileStatus::Cleaned
+        let src = match FileSource::open(&job.source) {
+            Ok(s) => s,
+            Err(e) => {
+                report.reason = Some(format!("cannot read: {e}"));
+                return Ok(Outcome {
+                    report,
+                    entry: None,
+                });
+            }
+        };
+        report.bytes_in = src.len();
+        let target = self.out.join(&job.rel);
+        if let Some(entry) = self.reuse(&job.rel, &src, &target) {
+            report.format = entry.format.clone();
+            report.status = entry.status;
+            report.removed = entry.removed.clone();
+            report.redstar_marks = entry.redstar_marks;
+            report.bytes_out = entry.output.size;
+            report.reused = true;
+            return Ok(Outcome {
+                report,
+                entry: Some(entry),
+            });
+        }
+        match self.clean_file(&job.rel, &src, &target, &mut report)? {
+            Ok(entry) => Ok(Outcome {
+                report,
+                entry: Some(entry),
+            }),
+            Err(b) => {
+                report.status = FileStatus::Blocked;
+                report.removed.clear();
+                report.bytes_out = 0;
+                report.reason = Some(b.0);
+                Ok(Outcome {
+                    report,
+                    entry: None,
+                })
+            }
+        }
+    }
+
+    /// The earlier entry for `rel`, updated, when its output can be kept as it is.
+    fn reuse(&self, rel: &str, src: &FileSource, target: &Path) -> Option<StateEntry> {
+        let prior = self.previous.get(rel)?;
+        let output = Fingerprint::of(&std::fs::symlink_metadata(target).ok()?);
+        if StoredFingerprint::from(output) != prior.output {
+            return None;
+        }
+        let input = StoredFingerprint::from(src.fingerprint());
+        if input == prior.input {
+            return Some(prior.clone());
+        }
+        if input.size != prior.input.size {
+            return None;
+        }
+        // Same size, other times or inode: hash it again; keep the output if it is the same.
+        let hash = InputHasher::new(src).finish().ok()?;
+        src.check_unchanged().ok()?;
+        (hash.to_hex().as_str() == prior.input_blake3).then(|| StateEntry {
+            input,
+            ..prior.clone()
+        })
+    }
+
+    /// Cleans `src` into `target` (temp file, then rename). The outer error stops the run
+    /// (the output folder cannot be written); the inner one blocks the file.
+    fn clean_file(
+        &self,
+        rel: &str,
+        src: &FileSource,
+        target: &Path,
+        report: &mut FileReport,
+    ) -> Result<Result<StateEntry, Blocked>, Error> {
+        let (body_len, marks) = match redstar::strip_source(src) {
+            Ok(x) => x,
+            Err(b) => return Ok(Err(b)),
+        };
+        report.redstar_marks = marks;
+        let body = Window::prefix(src, body_len);
+        let cx = Ctx::new(self.cfg, &self.budget, rel);
+        let mut removed = Vec::new();
+        let (format, plan) = formats::clean_source(&body, &cx, &mut removed);
+        report.format = format_name(rel, format).to_string();
+        let plan = match plan {
+            Ok(p) => p,
+            Err(b) => return Ok(Err(b)),
+        };
+        let parent = target.parent().unwrap_or(self.out).to_path_buf();
+        std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(PARTIAL_PREFIX)
+            .tempfile_in(&parent)
+            .map_err(|e| Error::io(&parent, e))?;
+        let mut input_hash = InputHasher::new(src);
+        let written = {
+            let mut sink = Progressing {
+                inner: BufWriter::with_capacity(1 << 16, tmp.as_file()),
+                run: self,
+                rel,
+                pending: 0,
             };
-            report.removed = cleaned.removed;
-            report.bytes_out = bytes.len() as u64;
+            let r = stream::write_plan(
+                &body,
+                &plan,
+                &self.cfg.forbidden,
+                &mut sink,
+                Some(&mut input_hash),
+            );
+            sink.report();
+            r
+        };
+        let written = match written {
+            Ok(w) => w,
+            Err(StreamError::Blocked(b)) => return Ok(Err(b)),
+            Err(StreamError::Write(e)) => return Err(Error::io(target, e)),
+        };
+        let input_blake3 = match input_hash.finish() {
+            Ok(h) => h,
+            Err(b) => return Ok(Err(b)),
+        };
+        if let Err(b) = src.check_unchanged() {
+            return Ok(Err(b));
+        }
+        tmp.as_file()
+            .sync_data()
+            .map_err(|e| Error::io(target, e))?;
+        set_readable(tmp.as_file(), target)?;
+        tmp.persist(target)
+            .map_err(|e| Error::io(target, e.error))?;
+        let output =
+            Fingerprint::of(&std::fs::symlink_metadata(target).map_err(|e| Error::io(target, e))?);
+        let unchanged = plan.is_unchanged(src.len());
+        if marks > 0 {
+            removed.insert(0, redstar_line(marks));
+        }
+        if unchanged {
+            removed.clear();
+        }
+        report.status = if unchanged {
+            FileStatus::Unchanged
+        } else {
+            FileStatus::Cleaned
+        };
+        report.removed = removed.clone();
+        report.bytes_out = written.len;
+        Ok(Ok(StateEntry {
+            path: rel.to_string(),
+            input: src.fingerprint().into(),
+            input_blake3: input_blake3.to_hex().to_string(),
+            format: report.format.clone(),
+            status: report.status,
+            removed,
+            redstar_marks: marks,
+            output: output.into(),
+            output_blake3: written.blake3.to_hex().to_string(),
+        }))
+    }
+}
+
+/// A writer that reports progress every few MiB.
+struct Progressing<'r, 'a, W: Write> {
+    inner: W,
+    run: &'r Run<'a>,
+    rel: &'r str,
+    pending: u64,
+}
+
+impl<W: Write> Progressing<'_, '_, W> {
+    fn report(&mut self) {
+        if self.pending > 0 {
+            self.run.advance(self.rel, self.pending, false);
+            self.pending = 0;
         }
     }
-    Ok(report)
+}
+
+impl<W: Write> Write for Progressing<'_, '_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.pending += n as u64;
+        if self.pending >= 16 << 20 {
+            self.report();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Cleans every file of `inputs` (files, or folders walked recursively without following
-/// symlinks) into the empty or new folder `out`, in parallel, and writes the manifest last
-/// when no file was blocked. Inputs are never modified. A folder input's files keep their
-/// paths relative to that folder; a file input goes to the top of `out`.
+/// symlinks) into `out`, in parallel, and writes the manifest last when no file was blocked.
+/// Inputs are never modified. A folder input's files keep their paths relative to that
+/// folder; a file input goes to the top of `out`.
+///
+/// `out` is a new or empty folder, or the output of an earlier run: then the run is
+/// incremental (see [`crate::state`]): unchanged inputs keep their output without being
+/// cleaned again, the outputs of inputs that are gone (or now blocked) are deleted, and the
+/// state and manifest describe exactly the files now in `out`.
 ///
 /// Returns an error only when the run itself cannot go on (bad output folder, name clash,
 /// write failure); a file that cannot be cleaned is a blocked entry in the report.
@@ -337,46 +562,97 @@ pub fn clean_tree(
     cfg: &Config,
     progress: &(dyn Fn(&Progress) + Sync),
 ) -> Result<Report, Error> {
-    let out = prepare_out(inputs, out)?;
+    let (out, previous) = prepare_out(inputs, out)?;
     let jobs = collect(inputs)?;
-    let total = jobs.len();
-    let done = AtomicUsize::new(0);
-    let run = || -> Result<Vec<FileReport>, Error> {
+    // No manifest while the folder is being changed: an interrupted run leaves none.
+    remove_if_present(&out.join(MANIFEST_FILE_NAME))?;
+    let settings = cfg.settings_key();
+    let run = Run {
+        out: &out,
+        cfg,
+        budget: MemoryBudget::new(cfg.memory_budget),
+        previous: previous
+            .as_ref()
+            .map(|s| s.reusable(&settings))
+            .unwrap_or_default(),
+        bytes_done: AtomicU64::new(0),
+        bytes_total: jobs.iter().map(|j| j.size).sum(),
+        files_done: AtomicUsize::new(0),
+        files_total: jobs.len(),
+        progress,
+    };
+    let work = || -> Result<Vec<Outcome>, Error> {
         jobs.par_iter()
             .map(|job| {
-                let r = process(job, &out, cfg);
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress(&Progress {
-                    done: n,
-                    total,
-                    path: &job.rel,
-                });
+                let r = run.process(job);
+                let unreported = match &r {
+                    Ok(o) if o.report.reused || o.report.status == FileStatus::Blocked => {
+                        o.report.bytes_in
+                    }
+                    _ => 0,
+                };
+                run.advance(&job.rel, unreported, true);
                 r
             })
             .collect()
     };
-    let mut files = match cfg.threads {
+    let mut outcomes = match cfg.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| Error::Usage(format!("cannot start {n} threads: {e}")))?
-            .install(run)?,
-        None => run()?,
+            .install(work)?,
+        None => work()?,
     };
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    outcomes.sort_by(|a, b| a.report.path.cmp(&b.report.path));
+    let mut state = State::new(settings);
+    state.files = outcomes.iter().filter_map(|o| o.entry.clone()).collect();
+    // Outputs of inputs that are gone or now blocked.
+    let kept: BTreeSet<&str> = state.files.iter().map(|e| e.path.as_str()).collect();
+    let mut deleted = Vec::new();
+    for old in previous.iter().flat_map(|s| s.files.iter()) {
+        if !kept.contains(old.path.as_str()) {
+            let path = out.join(&old.path);
+            remove_if_present(&path)?;
+            remove_empty_parents(&out, &path);
+            deleted.push(old.path.clone());
+        }
+    }
+    write_atomic(&out, &out.join(STATE_FILE_NAME), &state.to_json())?;
     let mut report = Report {
-        files,
+        files: outcomes.into_iter().map(|o| o.report).collect(),
         manifest_written: false,
+        deleted,
     };
     if report.all_clean() {
-        let written: Vec<(String, PathBuf)> = report
-            .files
-            .iter()
-            .map(|f| (f.path.clone(), out.join(&f.path)))
-            .collect();
-        let m = manifest::build(&written)?;
+        let m = manifest::from_entries(
+            state
+                .files
+                .iter()
+                .map(|e| (e.path.clone(), e.output.size, e.output_blake3.clone())),
+        );
         write_atomic(&out, &out.join(MANIFEST_FILE_NAME), &m.to_json())?;
         report.manifest_written = true;
     }
     Ok(report)
+}
+
+fn remove_if_present(path: &Path) -> Result<(), Error> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+/// Removes the now-empty folders between `path` and `root` (best effort: a folder that is
+/// not empty stays).
+fn remove_empty_parents(root: &Path, path: &Path) {
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == root || !d.starts_with(root) || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
 }

@@ -112,7 +112,7 @@ fn files_under(root: &Path) -> Vec<(String, Vec<u8>)> {
                 stack.push(p);
             } else {
                 let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                if rel != ".saebaram-clean.json" {
+                if !saebaram_clean::manifest::RESERVED_NAMES.contains(&rel.as_str()) {
                     out.push((rel, fs::read(&p).unwrap()));
                 }
             }

@@ -99,10 +99,7 @@ mod tests {
     #[test]
     fn drops_comment_keeps_image() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut g = b"GIF89a\x01\x00\x01\x00\x80\x00\x00".to_vec();
         g.extend_from_slice(&[0, 0, 0, 255, 255, 255]);
         g.extend_from_slice(b"\x21\xFE\x0Bowner Kim S\x00");

@@ -1,4 +1,6 @@
-//! ISO base media files: MP4, M4A, M4V, MOV, 3GP.
+//! ISO base media files: MP4, M4A, M4V, MOV, 3GP. Streamed: only box headers and the
+//! `moov`/`moof` boxes are read (under [`MOOV_CAP`]); `mdat` is planned as a copy and never
+//! read by the cleaner.
 //!
 //! Changed in place so every `stco`/`co64` chunk offset and `sidx` reference stays valid:
 //! `udta` (GPS `©xyz`, make, model, software, iTunes tags, cover art), `meta` (keys/ilst) and
@@ -10,6 +12,8 @@
 
 use super::{Ctx, be32, be64, fourcc, slice};
 use crate::error::{Blocked, block};
+use crate::plan::Plan;
+use crate::source::{Source, read_array, read_vec};
 
 struct Box4 {
     kind: [u8; 4],
@@ -62,42 +66,54 @@ fn boxes(d: &[u8], from: usize, to: usize, top: bool) -> Result<Vec<Box4>, Block
     Ok(out)
 }
 
-fn to_free(out: &mut [u8], b: &Box4) {
-    if let Some(t) = out.get_mut(b.start + 4..b.start + 8) {
-        t.copy_from_slice(b"free");
-    }
-    if let Some(p) = out.get_mut(b.payload..b.end) {
-        p.fill(0);
-    }
-}
+/// Largest `moov`/`moof` box read into memory (a three-hour film's sample tables are tens
+/// of MiB).
+pub(crate) const MOOV_CAP: u64 = 256 << 20;
 
-/// Zeroes the two times of a full box with version byte at `payload`.
-fn zero_times(out: &mut [u8], b: &Box4) -> Result<bool, Blocked> {
-    let version = *out
-        .get(b.payload)
-        .ok_or_else(|| block!("MP4: empty {}", fourcc(&b.kind)))?;
-    let len = match version {
-        0 => 8,
-        1 => 16,
-        v => return Err(block!("MP4: {} version {v}", fourcc(&b.kind))),
-    };
-    let times = out
-        .get_mut(b.payload + 4..b.payload + 4 + len)
-        .filter(|_| b.payload + 4 + len <= b.end)
-        .ok_or_else(|| block!("MP4: {} truncated", fourcc(&b.kind)))?;
-    let changed = times.iter().any(|&x| x != 0);
-    times.fill(0);
-    Ok(changed)
-}
-
+/// Edits of one in-memory box tree, as (offset in `d`, new bytes of the same length).
 struct Walk<'a> {
     d: &'a [u8],
-    out: Vec<u8>,
+    patches: Vec<(u64, Vec<u8>)>,
     removed: Vec<String>,
     times: usize,
 }
 
 impl Walk<'_> {
+    fn patch(&mut self, at: usize, new: Vec<u8>) {
+        if self.d.get(at..at + new.len()) != Some(new.as_slice()) {
+            self.patches.push((at as u64, new));
+        }
+    }
+
+    /// Turns a box into zero-filled `free` padding of the same size.
+    fn make_free(&mut self, b: &Box4) {
+        self.patch(b.start + 4, b"free".to_vec());
+        self.patch(b.payload, vec![0; b.end - b.payload]);
+    }
+
+    /// Zeroes the two times of a full box (version byte at its payload).
+    fn zero_times(&mut self, b: &Box4) -> Result<(), Blocked> {
+        let version = *self
+            .d
+            .get(b.payload)
+            .ok_or_else(|| block!("MP4: empty {}", fourcc(&b.kind)))?;
+        let len = match version {
+            0 => 8,
+            1 => 16,
+            v => return Err(block!("MP4: {} version {v}", fourcc(&b.kind))),
+        };
+        let times = self
+            .d
+            .get(b.payload + 4..b.payload + 4 + len)
+            .filter(|_| b.payload + 4 + len <= b.end)
+            .ok_or_else(|| block!("MP4: {} truncated", fourcc(&b.kind)))?;
+        if times.iter().any(|&x| x != 0) {
+            self.times += 1;
+            self.patch(b.payload + 4, vec![0; len]);
+        }
+        Ok(())
+    }
+
     fn container(&mut self, from: usize, to: usize, path: &str, depth: u32) -> Result<(), Blocked> {
         if depth > 12 {
             return Err(block!("MP4: boxes nested deeper than 12"));
@@ -109,12 +125,10 @@ impl Walk<'_> {
                 b"udta" | b"meta" | b"uuid" | b"ilst" | b"keys" | b"XMP_" | b"Xtra" => {
                     self.removed
                         .push(format!("{here} ({} bytes)", b.end - b.start));
-                    to_free(&mut self.out, &b);
+                    self.make_free(&b);
                 }
-                b"free" | b"skip" | b"wide" => to_free(&mut self.out, &b),
-                b"mvhd" | b"tkhd" | b"mdhd" if zero_times(&mut self.out, &b)? => {
-                    self.times += 1;
-                }
+                b"free" | b"skip" | b"wide" => self.make_free(&b),
+                b"mvhd" | b"tkhd" | b"mdhd" => self.zero_times(&b)?,
                 b"trak" => {
                     self.check_track(&b, &here)?;
                     self.container(b.payload, b.end, &here, depth + 1)?;
@@ -147,51 +161,128 @@ impl Walk<'_> {
     }
 }
 
-/// Cleans an MP4/MOV in place.
-pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
-    let mut w = Walk {
-        d,
-        out: d.to_vec(),
-        removed: Vec::new(),
-        times: 0,
+/// A top-level box header read from the source.
+struct TopBox {
+    kind: [u8; 4],
+    header: u64,
+    size: u64,
+}
+
+fn top_box(src: &dyn Source, pos: u64) -> Result<TopBox, Blocked> {
+    let left = src.len() - pos;
+    let head: [u8; 8] = read_array(src, pos)?;
+    let size32 = u32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+    let kind = [head[4], head[5], head[6], head[7]];
+    let (header, size) = match size32 {
+        0 => (8, left),
+        1 => (16, u64::from_be_bytes(read_array(src, pos + 8)?)),
+        n => (8, u64::from(n)),
     };
+    if size < header || size > left {
+        return Err(block!(
+            "MP4: box {} at byte {pos} has size {size}, past the end (truncated?)",
+            fourcc(&kind)
+        ));
+    }
+    Ok(TopBox { kind, header, size })
+}
+
+/// Plans a top-level box as zero-filled `free` padding of the same size. A `free` box that
+/// already is all zeros (small enough to check) stays a copy.
+fn plan_free(src: &dyn Source, pos: u64, b: &TopBox, plan: &mut Plan) -> Result<(), Blocked> {
+    let payload = b.size - b.header;
+    if &b.kind == b"free" && payload <= 1 << 20 {
+        let body = read_vec(src, pos + b.header, payload as usize)?;
+        if body.iter().all(|&x| x == 0) {
+            plan.copy(pos, b.size);
+            return Ok(());
+        }
+    }
+    let mut header = read_vec(src, pos, b.header as usize)?;
+    if let Some(kind) = header.get_mut(4..8) {
+        kind.copy_from_slice(b"free");
+    }
+    plan.bytes(header);
+    plan.zeros(payload);
+    Ok(())
+}
+
+/// Cleans an MP4/MOV in place, reading only headers and `moov`/`moof`.
+pub(crate) fn clean(
+    src: &dyn Source,
+    cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Plan, Blocked> {
+    let len = src.len();
+    let mut plan = Plan::new();
     let mut saw_moov = false;
-    for b in boxes(d, 0, d.len(), true)? {
+    let mut times = 0;
+    let mut pos = 0u64;
+    while pos < len {
+        if len - pos < 8 {
+            // Some writers pad the file with up to 7 zero bytes.
+            let rest = read_vec(src, pos, (len - pos) as usize)?;
+            if rest.iter().all(|&b| b == 0) {
+                plan.copy(pos, len - pos);
+                break;
+            }
+            return Err(block!("MP4: {} stray bytes at byte {pos}", len - pos));
+        }
+        let b = top_box(src, pos)?;
         let here = fourcc(&b.kind);
         match &b.kind {
             b"ftyp" | b"styp" | b"mdat" | b"mfra" | b"sidx" | b"ssix" | b"pdin" | b"prft"
-            | b"emsg" => {}
-            b"free" | b"skip" | b"wide" => to_free(&mut w.out, &b),
-            b"moov" => {
-                saw_moov = true;
-                w.container(b.payload, b.end, "moov", 1)?;
-            }
-            b"moof" => w.container(b.payload, b.end, "moof", 1)?,
+            | b"emsg" => plan.copy(pos, b.size),
+            b"free" | b"skip" | b"wide" => plan_free(src, pos, &b, &mut plan)?,
             b"udta" | b"meta" | b"uuid" => {
-                w.removed
-                    .push(format!("{here} ({} bytes)", b.end - b.start));
-                to_free(&mut w.out, &b);
+                removed.push(format!("{here} ({} bytes)", b.size));
+                plan_free(src, pos, &b, &mut plan)?;
+            }
+            b"moov" | b"moof" => {
+                if b.size > MOOV_CAP {
+                    return Err(block!(
+                        "MP4: {here} box of {} bytes is over the {} MiB limit",
+                        b.size,
+                        MOOV_CAP >> 20
+                    ));
+                }
+                saw_moov |= &b.kind == b"moov";
+                cx.reserve(b.size, "MP4 movie header")?;
+                let d = read_vec(src, pos, b.size as usize)?;
+                let mut w = Walk {
+                    d: &d,
+                    patches: Vec::new(),
+                    removed: Vec::new(),
+                    times: 0,
+                };
+                w.container(b.header as usize, d.len(), &here, 1)?;
+                removed.append(&mut w.removed);
+                times += w.times;
+                plan.copy_patched(pos, b.size, w.patches)?;
             }
             _ => return Err(block!("MP4: unknown top-level box {here}")),
         }
+        pos += b.size;
     }
     if !saw_moov {
         return Err(block!("MP4: no moov box"));
     }
-    removed.append(&mut w.removed);
-    if w.times > 0 {
+    if times > 0 {
         removed.push(format!(
-            "creation/modification times zeroed in {} header box(es)",
-            w.times
+            "creation/modification times zeroed in {times} header box(es)"
         ));
     }
-    Ok(w.out)
+    Ok(plan)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean(&d, cx, removed)?.materialize(&d, u64::MAX)
+    }
 
     fn bx(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
         let mut v = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
@@ -203,10 +294,7 @@ mod tests {
     #[test]
     fn udta_freed_times_zeroed_size_kept() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut mvhd = vec![0u8; 100];
         mvhd[4..8].copy_from_slice(&[1, 2, 3, 4]);
         let udta = bx(b"udta", &bx(b"\xA9xyz", b"+37.5+126.9/"));
@@ -215,6 +303,11 @@ mod tests {
         let mut removed = vec![];
         let out = clean(&file, &cx, &mut removed).unwrap();
         assert_eq!(out.len(), file.len());
+        // The media data is a copy of the input, never read by the cleaner.
+        let mdat_at = (file.len() - 14) as u64;
+        let plan = super::clean(&file, &cx, &mut vec![]).unwrap();
+        assert!(plan.pieces().iter().any(|p| matches!(p,
+            crate::plan::Piece::Copy { offset, len } if *offset <= mdat_at && offset + len == file.len() as u64)));
         assert!(!out.windows(5).any(|w| w == b"+37.5"));
         assert!(out.ends_with(&bx(b"mdat", b"frames")));
         assert_eq!(removed.len(), 2, "{removed:?}");

@@ -271,10 +271,7 @@ mod tests {
     #[test]
     fn drops_metadata_keeps_scan() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut exif =
             b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
         exif.extend_from_slice(b"GPSSECRET");
@@ -300,10 +297,7 @@ mod tests {
     #[test]
     fn truncated_and_corrupt_block() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let input = sample(&[]);
         for cut in 3..input.len() - 1 {
             let r = clean(&input[..cut], &cx, &mut vec![]);

@@ -238,10 +238,7 @@ mod tests {
     #[test]
     fn voids_tags_and_title() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let info = el(
             &[0x15, 0x49, 0xA9, 0x66],
             &[

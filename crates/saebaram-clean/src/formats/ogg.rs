@@ -271,10 +271,7 @@ mod tests {
     #[test]
     fn opus_tags_emptied_packets_kept() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let tags = b"OpusTags\x03\0\0\0Kim\x01\0\0\0\x0a\0\0\0ARTIST=Kim";
         let input = stream(tags);
         let mut removed = vec![];

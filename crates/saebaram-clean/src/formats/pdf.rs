@@ -135,13 +135,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             } else {
                 s.content.clone()
             };
-            if let Some(hit) = cx.cfg.forbidden.find(&data) {
-                return Err(block!(
-                    "forbidden string {hit} found in PDF stream {} {}",
-                    id.0,
-                    id.1
-                ));
-            }
+            cx.check_forbidden(&data, &format!("PDF stream {} {}", id.0, id.1))?;
         }
     }
     let mut out = Vec::with_capacity(d.len());

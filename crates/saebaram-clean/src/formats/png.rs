@@ -92,10 +92,7 @@ mod tests {
     #[test]
     fn drops_text_keeps_idat() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut removed = vec![];
         let out = clean(&sample(), &cx, &mut removed).unwrap();
         assert!(!out.windows(6).any(|w| w == b"Secret"));
@@ -109,10 +106,7 @@ mod tests {
     #[test]
     fn corrupt_and_truncated_block() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let s = sample();
         for cut in 0..s.len() {
             assert!(clean(&s[..cut], &cx, &mut vec![]).is_err());

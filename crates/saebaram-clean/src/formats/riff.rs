@@ -326,10 +326,7 @@ mod tests {
     #[test]
     fn webp_drops_exif_and_fixes_flags() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let w = riff(
             b"WEBP",
             &[
@@ -354,10 +351,7 @@ mod tests {
     #[test]
     fn wav_drops_info() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut info = b"INFO".to_vec();
         info.extend(ch(b"IART", b"Kim Secret"));
         let w = riff(
@@ -377,10 +371,7 @@ mod tests {
     #[test]
     fn avi_junks_in_place() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut strl = b"strl".to_vec();
         strl.extend(ch(b"strh", &[1; 8]));
         strl.extend(ch(b"strn", b"camera 123"));
@@ -414,10 +405,7 @@ mod regression {
     #[test]
     fn tiny_riff_size_blocks() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         for size in 0u32..4 {
             let mut d = b"RIFF".to_vec();
             d.extend_from_slice(&size.to_le_bytes());

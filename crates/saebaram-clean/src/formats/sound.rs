@@ -164,10 +164,7 @@ mod tests {
     #[test]
     fn mp3_tags_removed_frames_kept() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut f = b"ID3\x03\x00\x00\x00\x00\x00\x0ATIT2secret".to_vec();
         f.truncate(20);
         let frame = [0xFF, 0xFB, 0x90, 0x64, 1, 2, 3, 4];
@@ -187,10 +184,7 @@ mod tests {
     #[test]
     fn flac_drops_comments() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let mut f = b"fLaC".to_vec();
         f.extend_from_slice(&[0, 0, 0, 34]);
         f.extend_from_slice(&[7; 34]);

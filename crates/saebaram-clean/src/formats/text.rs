@@ -204,10 +204,7 @@ mod tests {
     #[test]
     fn html_drops_generator_and_comments() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let h = b"<!-- saved from url=(0022)http://intra.example/ -->\n<html><head><meta charset=\"utf-8\"><META NAME=\"Generator\" CONTENT=\"Kim's Word 2016\"><meta name=author content=Kim><meta name=\"viewport\" content=\"width=device-width\"><script>if (a<b) {/* <!-- x --> */}</script></head><body><p>Hello <b>world</b></p><!--[if IE]>x<![endif]--></body></html>";
         let mut removed = vec![];
         let out = clean_html(h, &cx, &mut removed).unwrap();
@@ -226,10 +223,7 @@ mod tests {
     #[test]
     fn text_must_be_utf8() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         assert!(clean_text("안녕".as_bytes(), &cx, &mut vec![]).is_ok());
         assert!(clean_text(&[0xC3, 0x28], &cx, &mut vec![]).is_err());
     }

@@ -21,6 +21,8 @@ use quick_xml::events::Event;
 
 use super::Ctx;
 use crate::error::{Blocked, block};
+use crate::plan::Plan;
+use crate::source::{Source, SourceReader};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -49,9 +51,13 @@ struct Member {
     data: Vec<u8>,
 }
 
-fn read_members(d: &[u8], cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(d)).map_err(|e| block!("zip: cannot read: {e}"))?;
+fn over_declared(declared: u64) -> Blocked {
+    block!("zip: members decompress to more than the {declared} bytes they declare (zip bomb?)")
+}
+
+fn read_members(src: &dyn Source, cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
+    let mut archive = zip::ZipArchive::new(SourceReader::new(src))
+        .map_err(|e| block!("zip: cannot read: {e}"))?;
     if archive.len() > cx.cfg.max_zip_entries {
         return Err(block!(
             "zip: {} members, over the limit of {}",
@@ -60,7 +66,22 @@ fn read_members(d: &[u8], cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
         ));
     }
     let had_comment = !archive.comment().is_empty();
-    let mut budget = cx.cfg.max_zip_total;
+    // Members are held decompressed, then the new zip is built: reserve both before
+    // inflating anything, and never inflate more than the members declare.
+    let declared = archive
+        .decompressed_size()
+        .map_or(u64::MAX, |n| u64::try_from(n).unwrap_or(u64::MAX));
+    if declared > cx.cfg.max_zip_total {
+        return Err(block!(
+            "zip: members decompress to more than {} bytes (zip bomb?)",
+            cx.cfg.max_zip_total
+        ));
+    }
+    cx.reserve(
+        declared.saturating_mul(2).saturating_add(src.len()),
+        "zip document",
+    )?;
+    let mut budget = declared;
     let mut names = BTreeSet::new();
     let mut out = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
@@ -89,10 +110,7 @@ fn read_members(d: &[u8], cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
             continue;
         }
         if f.size() > budget {
-            return Err(block!(
-                "zip: members decompress to more than {} bytes (zip bomb?)",
-                cx.cfg.max_zip_total
-            ));
+            return Err(over_declared(declared));
         }
         let compressed = f.compressed_size().max(1);
         let ratio_ok = |n: u64| n <= (1 << 20) || n / compressed <= cx.cfg.max_zip_ratio;
@@ -115,10 +133,7 @@ fn read_members(d: &[u8], cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
             data.extend_from_slice(chunk.get(..k).unwrap_or_default());
             let n = data.len() as u64;
             if n > budget {
-                return Err(block!(
-                    "zip: members decompress to more than {} bytes (zip bomb?)",
-                    cx.cfg.max_zip_total
-                ));
+                return Err(over_declared(declared));
             }
             if !ratio_ok(n) {
                 return Err(block!(
@@ -591,8 +606,12 @@ fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Bl
 }
 
 /// Cleans a zip-based document.
-pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
-    let (members, had_comment) = read_members(d, cx)?;
+pub(crate) fn clean(
+    src: &dyn Source,
+    cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Plan, Blocked> {
+    let (members, had_comment) = read_members(src, cx)?;
     let kind = kind_of(&members)?;
     if had_comment {
         removed.push("zip comment".into());
@@ -644,8 +663,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             }
             Action::Recurse => {
                 let mut sub = Vec::new();
-                let (_, r) =
-                    crate::tree::clean_member(&m.name, &m.data, cx.cfg, cx.depth + 1, &mut sub);
+                let (_, r) = cx.clean_member(&m.name, &m.data, &mut sub);
                 let new = r.map_err(|b| block!("member {}: {b}", m.name))?;
                 if new != m.data {
                     removed.extend(sub.into_iter().map(|r| format!("{}: {r}", m.name)));
@@ -653,12 +671,8 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 new
             }
         };
-        if let Some(hit) = cx.cfg.forbidden.find(&data) {
-            return Err(block!("forbidden string {hit} found in member {}", m.name));
-        }
-        if let Some(hit) = cx.cfg.forbidden.find(m.name.as_bytes()) {
-            return Err(block!("forbidden string {hit} found in a member name"));
-        }
+        cx.check_forbidden(&data, &format!("member {}", m.name))?;
+        cx.check_forbidden(m.name.as_bytes(), "a member name")?;
         outputs.push((m.name.clone(), false, data));
     }
     for (name, n) in xml_edits {
@@ -668,7 +682,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         let m = outputs.remove(i);
         outputs.insert(0, m);
     }
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(d.len())));
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(
+        usize::try_from(src.len()).unwrap_or(0),
+    )));
     let base = zip::write::SimpleFileOptions::default()
         .last_modified_time(zip::DateTime::default())
         .large_file(false);
@@ -693,13 +709,18 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         .finish()
         .map_err(|e| block!("zip: cannot finish: {e}"))?
         .into_inner();
-    Ok(out)
+    Plan::from_new_bytes(src, out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    /// The cleaner on bytes, materialised (shadows the plan-returning one).
+    fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean(&d, cx, removed)?.materialize(&d, u64::MAX)
+    }
 
     fn make_zip(members: &[(&str, &[u8])]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
@@ -733,10 +754,7 @@ mod tests {
     #[test]
     fn docx_core_replaced_unknown_blocked_bomb_blocked() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let core = b"<cp:coreProperties><dc:creator>Kim Chol</dc:creator></cp:coreProperties>";
         let z = make_zip(&[
             (
@@ -802,10 +820,7 @@ mod tests {
     #[test]
     fn xlsx_and_pptx_identities_removed() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let workbook = br#"<workbook xmlns:x15ac="a" xmlns:xr="b"><x15ac:absPath url="C:\Users\kimchol\Desktop\"/><xr:revisionPtr documentId="13_ncr:1_{ABC}"/><sheets/></workbook>"#;
         let comments =
             b"<comments><authors><author>Kim Chol</author></authors><commentList/></comments>";
@@ -853,10 +868,7 @@ mod tests {
     #[test]
     fn epub_keeps_identifier_and_mimetype_first() {
         let cfg = Config::default();
-        let cx = Ctx {
-            cfg: &cfg,
-            depth: 0,
-        };
+        let cx = Ctx::test(&cfg);
         let opf = br#"<package xmlns="http://www.idpf.org/2007/opf" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">urn:isbn:123</dc:identifier><dc:title>T</dc:title><dc:language>ko</dc:language><dc:contributor>Kim Editor</dc:contributor><meta property="dcterms:modified">2024-05-05T10:00:00Z</meta><meta name="calibre:timestamp" content="2024"/></metadata></package>"#;
         let z = make_zip(&[("META-INF/container.xml", b"<container/>"), ("mimetype", b"application/epub+zip"), ("OEBPS/content.opf", opf), ("OEBPS/c1.xhtml", b"<html><head><meta name=\"generator\" content=\"Kim\"/></head><body><p>text</p></body></html>")]);
         let out = clean(&z, &cx, &mut vec![]).unwrap();

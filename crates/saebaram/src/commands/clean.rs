@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use saebaram_clean::{Config, FileStatus, Forbidden, Progress, Report};
+use saebaram_clean::{Config, FileStatus, ForbidList, Progress, Report};
 
 use crate::output::Status;
 
@@ -19,20 +19,31 @@ remove) or blocked (not written: unknown format, damaged file, unknown container
 forbidden string...). Inputs are never modified. When nothing is blocked, the manifest
 OUT/.saebaram-clean.json is written last; `saebaram pack` only accepts such a folder.
 
+Films of any size are streamed: memory stays bounded whatever the file size. A file that
+grows, shrinks or changes while it is cleaned is blocked and nothing of it is written.
+
+Cleaning again into the same OUT is incremental: a file whose size, times and inode are as
+recorded in OUT/.saebaram-clean-state.json (and whose output is untouched) is kept without
+being read; one copied or touched but with the same BLAKE3 is read once and kept; outputs
+of inputs you deleted are deleted. A new version of saebaram or other settings (--forbid,
+--drop-icc) redo every file.
+
 Exit status: 0 every file clean, 1 at least one file blocked, 2 usage or I/O error.")]
 pub struct CleanArgs {
     /// Files or folders to clean (folders are walked recursively; symlinks are not followed).
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output folder (created; must be empty if it exists). Folder inputs keep their
+    /// Output folder (created; must be empty if it exists, or the output of an earlier
+    /// `saebaram clean`, which is then updated incrementally). Folder inputs keep their
     /// relative paths under it, file inputs go to its top.
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
 
     /// File listing strings that must not appear in any output (one per line, `#` comments):
     /// names, user names, host names, the group's name. Searched byte-wise as UTF-8 and
-    /// UTF-16, ignoring ASCII case, inside zip members and PDF streams too. A hit blocks the file.
+    /// UTF-16, ignoring case (Unicode) and Hangul composition, inside zip members and PDF
+    /// streams too. A hit blocks the file; reports name the list's line, never the string.
     #[arg(long, value_name = "FILE")]
     pub forbid: Option<PathBuf>,
 
@@ -57,7 +68,9 @@ pub fn run(args: CleanArgs) -> anyhow::Result<Status> {
         let text = std::fs::read_to_string(path).with_context(|| {
             format!("cannot read the forbidden-strings file {}", path.display())
         })?;
-        cfg.forbidden = Forbidden::parse_list(&text);
+        cfg.forbidden = ForbidList::parse(&text).with_context(|| {
+            format!("{}: cannot use the forbidden-strings file", path.display())
+        })?;
         if cfg.forbidden.is_empty() {
             anyhow::bail!(
                 "{}: the forbidden-strings file lists no string",
@@ -71,15 +84,18 @@ pub fn run(args: CleanArgs) -> anyhow::Result<Status> {
     }
     cfg.threads = args.jobs;
 
-    let bar = indicatif::ProgressBar::new(0);
+    let bar =
+        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} files {elapsed} {wide_msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let progress = |p: &Progress| {
-        bar.set_length(p.total as u64);
-        bar.set_position(p.done as u64);
-        bar.set_message(p.path.to_string());
+        bar.set_length(p.bytes_total);
+        bar.set_position(p.bytes_done);
+        bar.set_message(format!("{}/{} files  {}", p.done, p.total, p.path));
     };
     let report = saebaram_clean::clean_tree(&args.inputs, &args.out, &cfg, &progress)
         .with_context(|| format!("cleaning into {}", args.out.display()))?;
@@ -92,6 +108,7 @@ pub fn run(args: CleanArgs) -> anyhow::Result<Status> {
             "summary": summary(&report),
             "manifest_written": report.manifest_written,
             "files": report.files,
+            "deleted": report.deleted,
         });
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
@@ -110,6 +127,8 @@ fn summary(report: &Report) -> serde_json::Value {
         "cleaned": report.count(FileStatus::Cleaned),
         "unchanged": report.count(FileStatus::Unchanged),
         "blocked": report.count(FileStatus::Blocked),
+        "reused": report.reused(),
+        "deleted": report.deleted.len(),
         "redstar_marks": report.redstar_marks(),
     })
 }
@@ -117,6 +136,12 @@ fn summary(report: &Report) -> serde_json::Value {
 fn print_human(report: &Report, args: &CleanArgs) {
     for f in &report.files {
         match f.status {
+            FileStatus::Cleaned | FileStatus::Unchanged if f.reused => {
+                println!(
+                    "kept       {} [{}] (input unchanged since the last run)",
+                    f.path, f.format
+                );
+            }
             FileStatus::Cleaned => {
                 println!("cleaned    {} [{}]", f.path, f.format);
                 for r in &f.removed {
@@ -132,14 +157,18 @@ fn print_human(report: &Report, args: &CleanArgs) {
             ),
         }
     }
+    for d in &report.deleted {
+        println!("deleted    {d} (its input is gone or now blocked)");
+    }
     let marks = report.redstar_marks();
     let files_marked = report.files.iter().filter(|f| f.redstar_marks > 0).count();
     println!(
-        "\n{} files: {} cleaned, {} unchanged, {} blocked.",
+        "\n{} files: {} cleaned, {} unchanged, {} blocked ({} kept from the last run).",
         report.files.len(),
         report.count(FileStatus::Cleaned),
         report.count(FileStatus::Unchanged),
-        report.count(FileStatus::Blocked)
+        report.count(FileStatus::Blocked),
+        report.reused()
     );
     if marks > 0 {
         println!(
@@ -155,7 +184,7 @@ fn print_human(report: &Report, args: &CleanArgs) {
         );
     } else {
         println!(
-            "Blocked files were not written and no manifest was written: fix or remove them and clean again into an empty folder."
+            "Blocked files were not written and no manifest was written: fix or remove them and clean again (into the same folder: only what changed is redone)."
         );
     }
 }

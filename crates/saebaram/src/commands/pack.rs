@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use saebaram_clean::manifest::{CleanManifest, MANIFEST_FILE_NAME};
-use saebaram_clean::{Config, FileStatus, Forbidden};
+use saebaram_clean::manifest::{CleanManifest, MANIFEST_FILE_NAME, RESERVED_NAMES};
+use saebaram_clean::{Config, FileStatus, ForbidList};
 use saebaram_image::fat32;
 use saebaram_image::layout::CleanList;
 use saebaram_image::manifest::manifest_path_for;
@@ -197,7 +197,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
             .with_context(|| format!("{}: bad clean manifest", args.library.display()))?;
         let scan = ScanOptions {
             exclude: args.exclude.clone(),
-            ignore: vec![MANIFEST_FILE_NAME.to_owned()],
+            ignore: RESERVED_NAMES.iter().map(|n| (*n).to_owned()).collect(),
             clean: Some(clean_list(&manifest)),
         };
         layout_of(&args.library, &args, &scan)?
@@ -214,7 +214,9 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
             let text = std::fs::read_to_string(path).with_context(|| {
                 format!("cannot read the forbidden-strings file {}", path.display())
             })?;
-            cfg.forbidden = Forbidden::parse_list(&text);
+            cfg.forbidden = ForbidList::parse(&text).with_context(|| {
+                format!("{}: cannot use the forbidden-strings file", path.display())
+            })?;
         }
         let tmp = tempfile::Builder::new()
             .prefix(".saebaram-pack-clean-")
@@ -264,14 +266,14 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
                 CleanManifest::read(&cleaned).context("reading the fresh clean manifest")?;
             ScanOptions {
                 exclude: args.exclude.clone(),
-                ignore: vec![MANIFEST_FILE_NAME.to_owned()],
+                ignore: RESERVED_NAMES.iter().map(|n| (*n).to_owned()).collect(),
                 clean: Some(clean_list(&manifest)),
             }
         } else {
             // Only excluded files were blocked; the folder is ours and holds only cleaned output.
             ScanOptions {
                 exclude: args.exclude.clone(),
-                ignore: vec![MANIFEST_FILE_NAME.to_owned()],
+                ignore: RESERVED_NAMES.iter().map(|n| (*n).to_owned()).collect(),
                 clean: None,
             }
         };
