@@ -1,12 +1,16 @@
-//! The `saebaram` command: parses arguments, calls the libraries, renders their results.
+//! The `saebaram` command: parses arguments into the requests of `saebaram-jobs`, runs the
+//! jobs, renders their reports.
 //!
-//! Owns: the command line (clap), terminal output, the `--json` schemas, exit codes.
-//! Must not know: physics, file formats, filesystems or devices: those live in the library
-//! crates under `crates/`.
+//! Owns: the command line (clap), terminal output (tables, progress bars from the jobs'
+//! events), exit codes.
+//! Must not know: orchestration (`saebaram-jobs`, shared with the app; its report types are
+//! the `--json` schemas), physics, file formats, filesystems or devices (the library crates
+//! under `crates/`).
 
 mod cli;
 mod commands;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -85,12 +85,28 @@ fn only_the_forecast_crate_may_use_an_http_client() {
 fn libraries_depend_on_each_other_only_as_the_code_map_says() {
     // saebaram-terrain (the user's DEM) depends on no other crate: the binary composes it
     // with the forecast's model terrain and the geo map into the flight crate's Surface.
+    // saebaram-jobs composes the libraries into the jobs both faces run (the CLI, the app).
     let allowed: &[(&str, &[&str])] = &[
         ("saebaram-flight", &["saebaram-forecast"]),
         ("saebaram-terrain", &[]),
         // One forbidden-strings matcher for both (records must not depend on clean).
         ("saebaram-clean", &["saebaram-forbid"]),
         ("saebaram-records", &["saebaram-forbid"]),
+        (
+            "saebaram-jobs",
+            &[
+                "saebaram-forecast",
+                "saebaram-flight",
+                "saebaram-geo",
+                "saebaram-terrain",
+                "saebaram-map",
+                "saebaram-clean",
+                "saebaram-image",
+                "saebaram-flash",
+                "saebaram-records",
+                "saebaram-forbid",
+            ],
+        ),
     ];
     for dir in crate_dirs() {
         let name = dir
@@ -124,4 +140,50 @@ fn libraries_depend_on_each_other_only_as_the_code_map_says() {
             );
         }
     }
+}
+
+#[test]
+fn jobs_read_the_clock_the_environment_and_the_os_generator_only_in_host() {
+    // The jobs take time, randomness and directories from the face's `Env`; `host.rs` (the
+    // `host` feature, for faces) is the one module that reads them.
+    let src = workspace_root().join("crates/saebaram-jobs/src");
+    let forbidden = [
+        "SystemTime",
+        "Instant::now",
+        "std::env::var",
+        "env::var_os",
+        "getrandom",
+        "directories::",
+        "thread_rng",
+        "println!",
+        "eprintln!",
+    ];
+    let mut checked = 0;
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("jobs sources are readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.file_name().is_some_and(|n| n == "host.rs")
+                || path.extension().is_none_or(|e| e != "rs")
+            {
+                continue;
+            }
+            let text = fs::read_to_string(&path).expect("source is readable");
+            // Unit tests may print; the code above them may not.
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            for word in forbidden {
+                assert!(
+                    !code.contains(word),
+                    "{} uses `{word}`: jobs never print, and take the clock, randomness and directories from the face's Env",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} jobs sources found");
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use saebaram_forecast::{Forecast, Region, WindField, cache, forecast::EMBEDDED_CAVEAT, time};
+use saebaram_jobs::Env;
 use serde_json::json;
 
 use crate::output::Status;
@@ -130,87 +131,29 @@ pub struct ImportArgs {
 }
 
 /// Runs `saebaram forecast`.
-pub fn run(args: ForecastArgs) -> anyhow::Result<Status> {
+pub fn run(args: ForecastArgs, env: &Env) -> anyhow::Result<Status> {
     match args.command {
-        ForecastCommand::Info(a) => info(a),
-        ForecastCommand::Sample(a) => sample(a),
-        ForecastCommand::List(a) => list(a),
-        ForecastCommand::Import(a) => import(a),
-        ForecastCommand::Fetch(a) => fetch::run(a),
+        ForecastCommand::Info(a) => info(a, env),
+        ForecastCommand::Sample(a) => sample(a, env),
+        ForecastCommand::List(a) => list(a, env),
+        ForecastCommand::Import(a) => import(a, env),
+        ForecastCommand::Fetch(a) => fetch::run(a, env),
     }
 }
 
-/// The cache directory: `explicit`, else `$SAEBARAM_CACHE_DIR`, else the XDG cache
-/// directory's `forecasts`.
-pub fn cache_dir(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
-    if let Some(d) = explicit {
-        return Ok(d.to_path_buf());
-    }
-    if let Some(d) = std::env::var_os("SAEBARAM_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(d));
-    }
-    let dirs = directories::ProjectDirs::from("", "", "saebaram").context(
-        "cannot find a home directory for the cache: set SAEBARAM_CACHE_DIR or pass --cache-dir",
-    )?;
-    Ok(dirs.cache_dir().join("forecasts"))
+/// The cache directory: `explicit`, else the face's (`$SAEBARAM_CACHE_DIR`, else the XDG
+/// cache directory's `forecasts`).
+pub fn cache_dir(explicit: Option<&Path>, env: &Env) -> anyhow::Result<PathBuf> {
+    Ok(env.forecast_cache(explicit)?)
 }
 
 /// Loads the forecast a user named (a path or a cached run), or the built-in sample when
-/// `name` is `None`; in that case it says on stderr that this is a 2019 sample. For use by
-/// every command that takes `--forecast`.
-pub fn load(name: Option<&str>, region: Region) -> anyhow::Result<Forecast> {
-    let Some(name) = name else {
+/// `name` is `None`; in that case it says on stderr that this is a 2019 sample.
+pub fn load(name: Option<&str>, region: Region, env: &Env) -> anyhow::Result<Forecast> {
+    if name.is_none() {
         eprintln!("note: {EMBEDDED_CAVEAT}");
-        return Forecast::embedded().context("cannot decode the built-in forecast sample");
-    };
-    let path = Path::new(name);
-    if path.exists() {
-        let opts = saebaram_forecast::OpenOptions { region };
-        return Forecast::open_with(path, &opts)
-            .with_context(|| format!("cannot use forecast {name}"));
     }
-    let dir = cache_dir(None)?;
-    let entries =
-        cache::list(&dir).with_context(|| format!("cannot list the cache {}", dir.display()))?;
-    let stem = |p: &Path| {
-        p.file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let found = if name == "latest" {
-        entries
-            .iter()
-            .filter_map(|e| e.header.as_ref().ok().map(|h| (h.run_unix_s, &e.path)))
-            .max_by_key(|(run, _)| *run)
-            .map(|(_, p)| p.clone())
-    } else {
-        let matching: Vec<&PathBuf> = entries
-            .iter()
-            .map(|e| &e.path)
-            .filter(|p| stem(p) == name || stem(p).ends_with(&format!("-{name}")))
-            .collect();
-        if matching.len() > 1 {
-            bail!(
-                "forecast {name:?} is ambiguous in the cache {}: {}",
-                dir.display(),
-                matching
-                    .iter()
-                    .map(|p| stem(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
-        matching.first().map(|p| (*p).clone())
-    };
-    let Some(p) = found else {
-        bail!(
-            "forecast {name:?}: no such file, and no such run in the cache {} ({} run(s) there; see `saebaram forecast list`)",
-            dir.display(),
-            entries.len()
-        );
-    };
-    Forecast::open(&p).with_context(|| format!("cannot use cached forecast {}", p.display()))
+    Ok(saebaram_jobs::forecast::open(name, region, env)?)
 }
 
 fn hpa_list(levels: &[f64]) -> String {
@@ -250,8 +193,8 @@ fn info_json(f: &Forecast) -> serde_json::Value {
     })
 }
 
-fn info(a: InfoArgs) -> anyhow::Result<Status> {
-    let f = load(a.forecast.as_deref(), a.region.region)?;
+fn info(a: InfoArgs, env: &Env) -> anyhow::Result<Status> {
+    let f = load(a.forecast.as_deref(), a.region.region, env)?;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&info_json(&f))?);
         return Ok(Status::Done);
@@ -370,8 +313,8 @@ fn info(a: InfoArgs) -> anyhow::Result<Status> {
     Ok(Status::Done)
 }
 
-fn sample(a: SampleArgs) -> anyhow::Result<Status> {
-    let f = load(a.forecast.as_deref(), a.region.region)?;
+fn sample(a: SampleArgs, env: &Env) -> anyhow::Result<Status> {
+    let f = load(a.forecast.as_deref(), a.region.region, env)?;
     let i = f.info();
     let t = match &a.time {
         Some(s) => time::parse_utc(s).with_context(|| {
@@ -455,8 +398,8 @@ fn sample(a: SampleArgs) -> anyhow::Result<Status> {
     Ok(Status::Done)
 }
 
-fn list(a: ListArgs) -> anyhow::Result<Status> {
-    let dir = cache_dir(a.cache_dir.as_deref())?;
+fn list(a: ListArgs, env: &Env) -> anyhow::Result<Status> {
+    let dir = cache_dir(a.cache_dir.as_deref(), env)?;
     let entries =
         cache::list(&dir).with_context(|| format!("cannot list the cache {}", dir.display()))?;
     if a.json {
@@ -506,7 +449,7 @@ fn list(a: ListArgs) -> anyhow::Result<Status> {
     Ok(Status::Done)
 }
 
-fn import(a: ImportArgs) -> anyhow::Result<Status> {
+fn import(a: ImportArgs, env: &Env) -> anyhow::Result<Status> {
     let mut files = Vec::new();
     for p in &a.files {
         if p.is_dir() {
@@ -522,7 +465,7 @@ fn import(a: ImportArgs) -> anyhow::Result<Status> {
         }
     }
     let f = Forecast::from_grib2_files(&files, a.region.region).context("cannot import")?;
-    let dir = cache_dir(a.cache_dir.as_deref())?;
+    let dir = cache_dir(a.cache_dir.as_deref(), env)?;
     let path = f.write_cache(&dir).context("cannot write the cache")?;
     if a.json {
         println!(

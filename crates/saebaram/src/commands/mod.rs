@@ -1,5 +1,5 @@
 //! One module per command. Each holds its clap arguments and a `run` that parses what the
-//! user typed into library configuration, calls the library and renders the result.
+//! user typed into a `saebaram-jobs` request, runs the job and renders its report.
 
 pub mod clean;
 pub mod drives;
@@ -13,7 +13,6 @@ pub mod probe;
 pub mod recording;
 pub mod records;
 pub mod sites;
-pub mod terrain;
 pub mod verify;
 
 use crate::cli::{Cli, Command};
@@ -21,10 +20,12 @@ use crate::output::Status;
 
 /// Runs the command the user chose.
 pub fn run(cli: Cli) -> anyhow::Result<Status> {
+    // The clock, the random generator and the directories, read once for the jobs.
+    let env = saebaram_jobs::host::env();
     match cli.command {
-        Command::Forecast(args) => forecast::run(args),
-        Command::Predict(args) => predict::run(args),
-        Command::Plan(args) => plan::run(args),
+        Command::Forecast(args) => forecast::run(args, &env),
+        Command::Predict(args) => predict::run(args, &env),
+        Command::Plan(args) => plan::run(args, &env),
         Command::Sites(args) => sites::run(args),
         Command::Clean(args) => clean::run(args),
         Command::Pack(args) => pack::run(args),

@@ -144,14 +144,14 @@ fn endpoints(a: &FetchArgs) -> Endpoints {
 }
 
 /// Runs `saebaram forecast fetch`.
-pub fn run(a: FetchArgs) -> anyhow::Result<Status> {
+pub fn run(a: FetchArgs, env: &saebaram_jobs::Env) -> anyhow::Result<Status> {
     let model = if a.model == "gfs" {
         Model::Gfs
     } else {
         Model::Ecmwf
     };
     let ep = endpoints(&a);
-    let cache = super::cache_dir(a.cache_dir.as_deref())?;
+    let cache = super::cache_dir(a.cache_dir.as_deref(), env)?;
     let levels = a.levels.clone().unwrap_or_else(|| model.default_levels());
     if levels.len() < 2 || levels.iter().any(|p| !(*p > 0.0 && *p <= 1100.0)) {
         bail!("--levels: want at least two pressure levels in hPa, e.g. 1000,850,700,500");

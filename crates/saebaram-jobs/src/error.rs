@@ -1,0 +1,275 @@
+//! The one error type of every job, with a stable [`ErrorKind`] per variant.
+//!
+//! Messages are English and name a request field by the command-line flag it mirrors
+//! (`--every`): each request field is one flag. A face that speaks another language renders
+//! [`Error::kind`] (and [`Error::field`]) itself and may show the English text beside it.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Why a job could not be done. The lower cause is in `source()`, never repeated in the
+/// message, so a face prints the chain once.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A request field is out of range, malformed or contradicts another field.
+    #[error("{message}")]
+    Invalid {
+        /// The request field (snake_case, as in the request struct).
+        field: &'static str,
+        /// What is wrong, in English.
+        message: String,
+    },
+    /// A forecast named by the user is neither a file nor a cached run.
+    #[error(
+        "forecast {name:?}: no such file, and no such run in the cache {} ({runs} run(s) there; see `saebaram forecast list`)",
+        dir.display()
+    )]
+    ForecastNotFound {
+        /// What the user typed.
+        name: String,
+        /// The cache directory searched.
+        dir: PathBuf,
+        /// Runs in it.
+        runs: usize,
+    },
+    /// A cached-run name matches several runs.
+    #[error("forecast {name:?} is ambiguous in the cache {}: {}", dir.display(), candidates.join(", "))]
+    ForecastAmbiguous {
+        /// What the user typed.
+        name: String,
+        /// The cache directory searched.
+        dir: PathBuf,
+        /// The runs it matches.
+        candidates: Vec<String>,
+    },
+    /// No cache directory was given and the face found none (no home directory).
+    #[error(
+        "cannot find a home directory for the cache: set SAEBARAM_CACHE_DIR or pass --cache-dir"
+    )]
+    NoCacheDir,
+    /// A forecast could not be opened, decoded, listed, cached or fetched.
+    #[error("{context}")]
+    Forecast {
+        /// What was being done, naming the forecast.
+        context: String,
+        /// The forecast crate's error.
+        #[source]
+        source: saebaram_forecast::ForecastError,
+    },
+    /// The flight cannot be computed (impossible balloon, launch outside the forecast...).
+    #[error(transparent)]
+    Flight(#[from] saebaram_flight::FlightError),
+    /// A site, target or the embedded map is wrong.
+    #[error(transparent)]
+    Geo(#[from] saebaram_geo::GeoError),
+    /// The user's elevation model cannot be used.
+    #[error("{context}")]
+    Terrain {
+        /// What was being done, naming the directory.
+        context: String,
+        /// The terrain crate's error.
+        #[source]
+        source: saebaram_terrain::TerrainError,
+    },
+    /// The user's elevation model has no tile where the flights are.
+    #[error(
+        "--terrain {}: none of its {tiles} tile(s) ({}) lies in the forecast's area {:.2}..{:.2}N {:.2}..{:.2}E",
+        dir.display(), examples.join(", "), area[0], area[1], area[2], area[3]
+    )]
+    DemOutsideForecast {
+        /// The DEM directory.
+        dir: PathBuf,
+        /// Tiles in it.
+        tiles: usize,
+        /// Up to five tile names.
+        examples: Vec<String>,
+        /// The forecast's area: lat_min, lat_max, lon_min, lon_max.
+        area: [f64; 4],
+    },
+    /// The HTML map could not be drawn or written.
+    #[error("{context}")]
+    Map {
+        /// What was being done.
+        context: String,
+        /// The map crate's error.
+        #[source]
+        source: saebaram_map::MapError,
+    },
+    /// Every launch window was skipped by the pre-filter: there is no map to draw.
+    #[error(
+        "every launch window was skipped by --prefilter: no map to draw (run without --prefilter to fly them anyway)"
+    )]
+    NothingToDraw,
+    /// A file could not be read or written.
+    #[error("{context}")]
+    Io {
+        /// What failed, naming the file.
+        context: String,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The face's random generator failed.
+    #[error("the operating system's random generator failed: {message}")]
+    Random {
+        /// Its error.
+        message: String,
+    },
+    /// The face asked the job to stop ([`crate::Progress::cancelled`]); nothing was written.
+    #[error("cancelled: nothing was written")]
+    Cancelled,
+}
+
+/// The stable code of an [`Error`] variant, for faces to translate (`invalid_request`...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::Invalid`].
+    InvalidRequest,
+    /// [`Error::ForecastNotFound`].
+    ForecastNotFound,
+    /// [`Error::ForecastAmbiguous`].
+    ForecastAmbiguous,
+    /// [`Error::NoCacheDir`].
+    NoCacheDir,
+    /// [`Error::Forecast`].
+    Forecast,
+    /// [`Error::Flight`].
+    Flight,
+    /// [`Error::Geo`].
+    Geo,
+    /// [`Error::Terrain`].
+    Terrain,
+    /// [`Error::DemOutsideForecast`].
+    DemOutsideForecast,
+    /// [`Error::Map`].
+    Map,
+    /// [`Error::NothingToDraw`].
+    NothingToDraw,
+    /// [`Error::Io`].
+    Io,
+    /// [`Error::Random`].
+    Random,
+    /// [`Error::Cancelled`].
+    Cancelled,
+}
+
+impl ErrorKind {
+    /// The code as text (`invalid_request`, `forecast_not_found`, ...): stable across
+    /// releases, the key a face translates.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidRequest => "invalid_request",
+            ErrorKind::ForecastNotFound => "forecast_not_found",
+            ErrorKind::ForecastAmbiguous => "forecast_ambiguous",
+            ErrorKind::NoCacheDir => "no_cache_dir",
+            ErrorKind::Forecast => "forecast",
+            ErrorKind::Flight => "flight",
+            ErrorKind::Geo => "geo",
+            ErrorKind::Terrain => "terrain",
+            ErrorKind::DemOutsideForecast => "dem_outside_forecast",
+            ErrorKind::Map => "map",
+            ErrorKind::NothingToDraw => "nothing_to_draw",
+            ErrorKind::Io => "io",
+            ErrorKind::Random => "random",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl Error {
+    /// The variant's stable kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid { .. } => ErrorKind::InvalidRequest,
+            Error::ForecastNotFound { .. } => ErrorKind::ForecastNotFound,
+            Error::ForecastAmbiguous { .. } => ErrorKind::ForecastAmbiguous,
+            Error::NoCacheDir => ErrorKind::NoCacheDir,
+            Error::Forecast { .. } => ErrorKind::Forecast,
+            Error::Flight(_) => ErrorKind::Flight,
+            Error::Geo(_) => ErrorKind::Geo,
+            Error::Terrain { .. } => ErrorKind::Terrain,
+            Error::DemOutsideForecast { .. } => ErrorKind::DemOutsideForecast,
+            Error::Map { .. } => ErrorKind::Map,
+            Error::NothingToDraw => ErrorKind::NothingToDraw,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Random { .. } => ErrorKind::Random,
+            Error::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+
+    /// The request field at fault, for [`Error::Invalid`].
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Error::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// An [`Error::Invalid`] for `field`.
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// An [`Error::Io`].
+    pub(crate) fn io(
+        context: impl Into<String>,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Error {
+        Error::Io {
+            context: context.into(),
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_distinct_code_equal_to_its_serde_name() {
+        let kinds = [
+            ErrorKind::InvalidRequest,
+            ErrorKind::ForecastNotFound,
+            ErrorKind::ForecastAmbiguous,
+            ErrorKind::NoCacheDir,
+            ErrorKind::Forecast,
+            ErrorKind::Flight,
+            ErrorKind::Geo,
+            ErrorKind::Terrain,
+            ErrorKind::DemOutsideForecast,
+            ErrorKind::Map,
+            ErrorKind::NothingToDraw,
+            ErrorKind::Io,
+            ErrorKind::Random,
+            ErrorKind::Cancelled,
+        ];
+        let mut codes = std::collections::BTreeSet::new();
+        for kind in kinds {
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::from(kind.code())
+            );
+            assert!(codes.insert(kind.code()), "{} twice", kind.code());
+        }
+    }
+
+    #[test]
+    fn invalid_names_its_field() {
+        let e = Error::invalid("members", "--members must be at least 1 (members = 0)");
+        assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+        assert_eq!(e.field(), Some("members"));
+        assert_eq!(e.to_string(), "--members must be at least 1 (members = 0)");
+    }
+}

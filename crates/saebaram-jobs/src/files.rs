@@ -1,0 +1,66 @@
+//! Writing results: nothing is visible before it is complete (a temporary file in the same
+//! directory, then a rename).
+
+use std::io::Write as _;
+use std::path::Path;
+
+use crate::Error;
+
+/// Writes `bytes` to `path` through a temporary file in the same directory.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
+        Error::io(
+            format!(
+                "cannot write {}: cannot create a file in {}",
+                path.display(),
+                dir.display()
+            ),
+            path,
+            e,
+        )
+    })?;
+    tmp.write_all(bytes)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), path, e))?;
+    tmp.persist(path)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), path, e.error))?;
+    Ok(())
+}
+
+/// Rounds to `d` decimals (compact JSON).
+pub(crate) fn round(x: f64, d: i32) -> f64 {
+    let m = 10f64.powi(d);
+    (x * m).round() / m
+}
+
+/// RFC 3339 of a float time, to the second.
+pub(crate) fn rfc3339(t: f64) -> String {
+    saebaram_forecast::time::format_rfc3339(t.round() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_whole_files_and_names_the_path_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.txt");
+        write_atomically(&path, b"hello").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"hello");
+        let bad = dir.path().join("missing").join("out.txt");
+        let e = write_atomically(&bad, b"x").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Io);
+        assert!(e.to_string().contains("out.txt"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn rounding_and_times() {
+        assert_eq!(round(1.23456, 2), 1.23);
+        assert_eq!(rfc3339(1_559_692_800.4), "2019-06-05T00:00:00Z");
+    }
+}

@@ -1,0 +1,322 @@
+//! How a running job tells its face what it is doing, and how the face stops it.
+//!
+//! A job calls [`Progress::event`] with typed [`Event`]s (stages, steps with their unit,
+//! warnings as values) from whatever thread does the work, and polls
+//! [`Progress::cancelled`] between steps: a cancelled job returns
+//! [`crate::Error::Cancelled`] having written nothing. The CLI turns events into progress
+//! bars and `note:`/`warning:` lines, the app into server-sent events; both render a
+//! [`Warning`] in their own language from its code and fields (`Display` is English).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// Receives a job's events; says whether the job should stop.
+///
+/// Events come from worker threads (a plan flies windows in parallel), hence `Sync`.
+pub trait Progress: Sync {
+    /// One thing happened.
+    fn event(&self, event: Event);
+
+    /// Whether the face wants the job to stop. Polled between steps (at least once per
+    /// launch window, file or block); the job then returns [`crate::Error::Cancelled`].
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// Any `Fn(Event)` is a progress sink that never cancels (tests, simple faces).
+impl<F: Fn(Event) + Sync> Progress for F {
+    fn event(&self, event: Event) {
+        self(event);
+    }
+}
+
+/// Ignores every event and never cancels.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Progress for Silent {
+    fn event(&self, _: Event) {}
+}
+
+/// Returns [`crate::Error::Cancelled`] if the face asked to stop.
+pub(crate) fn check(progress: &dyn Progress) -> Result<(), crate::Error> {
+    if progress.cancelled() {
+        Err(crate::Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+/// What a job reports while it runs. Serialised with an `event` tag (`stage_started`,
+/// `step`, `stage_finished`, `warning`) for faces that stream them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// A stage begins; `total` steps of `unit` when known.
+    StageStarted {
+        /// Which stage.
+        stage: Stage,
+        /// Steps to do, when known.
+        total: Option<u64>,
+        /// What a step is.
+        unit: Unit,
+    },
+    /// `done` of `total` steps of the stage are done (sent at least once per step).
+    Step {
+        /// Which stage.
+        stage: Stage,
+        /// Steps done so far.
+        done: u64,
+        /// Steps to do, when known.
+        total: Option<u64>,
+        /// What a step is.
+        unit: Unit,
+    },
+    /// The stage is over.
+    StageFinished {
+        /// Which stage.
+        stage: Stage,
+    },
+    /// Something the user must know, as it happens (also kept in the report when it
+    /// concerns the result).
+    Warning {
+        /// What.
+        warning: Warning,
+    },
+}
+
+/// The stages of the jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Stage {
+    /// Opening (decoding, mapping) the forecast.
+    OpenForecast,
+    /// The plan's launch-window pre-filter.
+    Prefilter,
+    /// Flying the plan's launch windows (one step per window).
+    Flights,
+    /// Flying one prediction.
+    Prediction,
+}
+
+/// What a step counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Unit {
+    /// Launch windows.
+    Windows,
+    /// Flights.
+    Flights,
+    /// Forecasts.
+    Forecasts,
+}
+
+/// How loud a [`Warning`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Context the user should know (the CLI prints `note:`).
+    Note,
+    /// Something that may be wrong with the result (the CLI prints `warning:`).
+    Warning,
+}
+
+/// Where the ground came from where the user's DEM had nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fallback {
+    /// The forecast's model orography.
+    ModelOrography,
+    /// Mean sea level (the forecast has no model terrain).
+    SeaLevel,
+}
+
+impl fmt::Display for Fallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Fallback::ModelOrography => "the model orography (smoothed)",
+            Fallback::SeaLevel => "SEA LEVEL (this forecast has no model terrain)",
+        })
+    }
+}
+
+/// A warning or note, typed so each face words it in its language; `Display` is the
+/// English text the CLI prints. Serialised with a `code` tag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Warning {
+    /// Flights in the embedded 2019 sample: not today's weather.
+    EmbeddedSampleFlight {
+        /// The sample's source (`JMA (centre 34, rjtd)`).
+        source: String,
+        /// Its run time, RFC 3339.
+        run_time: String,
+    },
+    /// The forecast has one time, held steady at every hour.
+    SteadyForecast,
+    /// Looking at the embedded 2019 sample (no forecast was named).
+    EmbeddedSample,
+    /// The DEM had no tile where a lookup fell.
+    TerrainMissingTiles {
+        /// Tile names (`N37E127`).
+        tiles: Vec<String>,
+        /// The DEM directory.
+        dir: PathBuf,
+        /// What was used instead.
+        fallback: Fallback,
+    },
+    /// The DEM had void cells where a lookup fell.
+    TerrainVoidTiles {
+        /// Tile names.
+        tiles: Vec<String>,
+        /// What was used instead.
+        fallback: Fallback,
+    },
+    /// A lookup fell outside the forecast area the DEM was indexed for.
+    TerrainOutsideArea {
+        /// What was used instead.
+        fallback: Fallback,
+    },
+    /// The best-ranked window drops heavy intact loads on populated South Korean places.
+    HeavyFallOnPopulatedPlaces {
+        /// Share of members, 0..1.
+        share: f64,
+        /// Up to five places with their share of members, highest first.
+        places: Vec<(String, f64)>,
+    },
+}
+
+impl Warning {
+    /// How loud it is.
+    pub fn level(&self) -> Level {
+        match self {
+            Warning::EmbeddedSampleFlight { .. }
+            | Warning::SteadyForecast
+            | Warning::EmbeddedSample => Level::Note,
+            _ => Level::Warning,
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = |tiles: &[String]| {
+            tiles
+                .iter()
+                .map(|t| format!("{t}.hgt"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Warning::EmbeddedSampleFlight { source, run_time } => write!(
+                f,
+                "flying in the embedded {source} sample run {run_time}: a 2019 analysis, NOT today's weather; its one time is held steady at every hour. Fetch a real forecast with `saebaram forecast fetch` for a real launch."
+            ),
+            Warning::SteadyForecast => f.write_str(
+                "this forecast has one time only; its wind is held steady at every hour",
+            ),
+            Warning::EmbeddedSample => f.write_str(saebaram_forecast::forecast::EMBEDDED_CAVEAT),
+            Warning::TerrainMissingTiles {
+                tiles,
+                dir,
+                fallback,
+            } => write!(
+                f,
+                "terrain: no DEM tile {} in {}: the ground there came from {fallback}. Add the tile(s) for a real launch.",
+                names(tiles),
+                dir.display()
+            ),
+            Warning::TerrainVoidTiles { tiles, fallback } => write!(
+                f,
+                "terrain: void (no-data) cells in DEM tile(s) {}: the ground there came from {fallback}",
+                names(tiles)
+            ),
+            Warning::TerrainOutsideArea { fallback } => write!(
+                f,
+                "terrain: a point outside the forecast area was asked for: the ground there came from {fallback}"
+            ),
+            Warning::HeavyFallOnPopulatedPlaces { share, places } => {
+                let places: Vec<String> = places
+                    .iter()
+                    .map(|(name, p)| format!("{name} {:.1} %", p * 100.0))
+                    .collect();
+                write!(
+                    f,
+                    "the best-ranked window drops a heavy intact load (a sack, or the balloon with its payload still tied) on a populated place in South Korea in {:.1} % of members ({}): a risk to people and property",
+                    share * 100.0,
+                    places.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// Serialises a list of warnings as their English texts (the `--json` schema keeps
+/// warnings as strings).
+pub(crate) fn warning_texts<S: serde::Serializer>(
+    warnings: &[Warning],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(warnings.iter().map(ToString::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_closure_is_a_progress_sink_that_never_cancels() {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let sink = |e: Event| seen.lock().unwrap().push(e);
+        sink.event(Event::StageFinished {
+            stage: Stage::Flights,
+        });
+        assert!(!Progress::cancelled(&sink));
+        assert!(check(&sink).is_ok());
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn events_serialise_with_a_tag_for_streaming() {
+        let e = Event::Step {
+            stage: Stage::Flights,
+            done: 3,
+            total: Some(24),
+            unit: Unit::Windows,
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"event": "step", "stage": "flights", "done": 3, "total": 24, "unit": "windows"})
+        );
+        let w = Event::Warning {
+            warning: Warning::TerrainOutsideArea {
+                fallback: Fallback::SeaLevel,
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&w).unwrap()["warning"]["code"],
+            "terrain_outside_area"
+        );
+    }
+
+    #[test]
+    fn notes_and_warnings_have_their_level() {
+        assert_eq!(Warning::SteadyForecast.level(), Level::Note);
+        let w = Warning::TerrainVoidTiles {
+            tiles: vec!["N37E126".into()],
+            fallback: Fallback::ModelOrography,
+        };
+        assert_eq!(w.level(), Level::Warning);
+        assert_eq!(
+            w.to_string(),
+            "terrain: void (no-data) cells in DEM tile(s) N37E126.hgt: the ground there came from the model orography (smoothed)"
+        );
+    }
+}
