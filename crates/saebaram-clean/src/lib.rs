@@ -65,6 +65,12 @@ pub mod fuzzing {
     /// The formats each fuzz target exercises (a format may sit in several).
     pub const FAMILIES: &[(&str, &[&str])] = &[
         ("image", &["jpeg", "png", "webp", "gif"]),
+        ("tiff", &["tiff"]),
+        ("heif", &["heic"]),
+        ("bmp", &["bmp"]),
+        ("aiff", &["aiff"]),
+        ("asf", &["asf"]),
+        ("flv", &["flv"]),
         ("pdf", &["pdf"]),
         ("zip", &["zip"]),
         (

@@ -38,7 +38,13 @@ use crate::error::{Blocked, block};
 use crate::plan::Plan;
 use crate::source::{self, Source};
 
+pub(crate) mod aiff;
+pub(crate) mod asf;
+pub(crate) mod bmp;
+pub(crate) mod flv;
 pub(crate) mod gif;
+pub(crate) mod heif;
+pub(crate) mod icc;
 pub(crate) mod isobmff;
 pub(crate) mod jpeg;
 pub(crate) mod matroska;
@@ -48,6 +54,7 @@ pub(crate) mod png;
 pub(crate) mod riff;
 pub(crate) mod sound;
 pub(crate) mod text;
+pub(crate) mod tiff;
 pub(crate) mod zipdoc;
 
 /// A format cleaner: input, context, what it removed -> the output plan, or why it is blocked.
@@ -106,10 +113,9 @@ whole_parse!(mkv_plan, matroska::clean, MEDIA_CAP, "Matroska");
 whole_parse!(html_plan, text::clean_html, TEXT_CAP, "HTML");
 whole_parse!(text_plan, text::clean_text, TEXT_CAP, "text");
 
-fn tiff_blocked(_: &dyn Source, _: &Ctx<'_>, _: &mut Vec<String>) -> Result<Plan, Blocked> {
-    Err(block!(
-        "TIFF is not supported yet (EXIF lives in the same IFDs as the pixels)"
-    ))
+fn camera_raw(_: &dyn Source, cx: &Ctx<'_>, _: &mut Vec<String>) -> Result<Plan, Blocked> {
+    let ext = crate::detect::extension(cx.name);
+    Err(tiff::raw_reason(&format!(".{ext}")))
 }
 
 /// Every format, in detection order.
@@ -144,10 +150,61 @@ pub(crate) static FORMATS: &[FormatDef] = &[
         sniff: |s| s.at(0, b"GIF87a") || s.at(0, b"GIF89a"),
         clean: gif_plan,
     },
+    // Camera RAW built on TIFF (by extension) or with its own magic: blocked with the reason.
+    FormatDef {
+        name: "camera-raw",
+        sniff: |s| {
+            s.at(0, b"IIRO")
+                || s.at(0, b"IIRS")
+                || s.at(0, b"MMOR")
+                || s.at(0, b"IIU\0")
+                || s.at(0, b"FUJIFILMCCD-RAW")
+                || ((s.at(0, b"II*\0") || s.at(0, b"MM\0*"))
+                    && tiff::RAW_EXTENSIONS.contains(&s.ext))
+        },
+        clean: camera_raw,
+    },
     FormatDef {
         name: "tiff",
-        sniff: |s| s.at(0, b"II*\0") || s.at(0, b"MM\0*"),
-        clean: tiff_blocked,
+        sniff: |s| s.at(0, b"II*\0") || s.at(0, b"MM\0*") || s.at(0, b"II+\0") || s.at(0, b"MM\0+"),
+        clean: tiff::clean,
+    },
+    FormatDef {
+        name: "bmp",
+        sniff: |s| {
+            s.at(0, b"BM")
+                && matches!(
+                    s.head.get(14),
+                    Some(12 | 16 | 40 | 52 | 56 | 64 | 108 | 124)
+                )
+        },
+        clean: bmp::clean,
+    },
+    FormatDef {
+        name: "aiff",
+        sniff: |s| s.at(0, b"FORM") && (s.at(8, b"AIFF") || s.at(8, b"AIFC")),
+        clean: aiff::clean,
+    },
+    FormatDef {
+        name: "asf",
+        sniff: |s| s.at(0, &[0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11]),
+        clean: asf::clean,
+    },
+    FormatDef {
+        name: "flv",
+        sniff: |s| s.at(0, b"FLV\x01"),
+        clean: flv::clean,
+    },
+    // Before "mp4": HEIF files start with an ftyp box too.
+    FormatDef {
+        name: "avif",
+        sniff: |s| heif::kind(s.head) == Some("avif"),
+        clean: heif::clean,
+    },
+    FormatDef {
+        name: "heic",
+        sniff: |s| heif::kind(s.head) == Some("heic"),
+        clean: heif::clean,
     },
     FormatDef {
         name: "pdf",
