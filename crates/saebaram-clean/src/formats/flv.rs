@@ -107,7 +107,7 @@ impl AmfReader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], Blocked> {
         let s = self
             .d
-            .get(self.pos..self.pos.checked_add(n).unwrap_or(usize::MAX))
+            .get(self.pos..self.pos.saturating_add(n))
             .ok_or_else(|| block!("FLV: truncated script data"))?;
         self.pos += n;
         Ok(s)

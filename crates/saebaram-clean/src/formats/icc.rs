@@ -353,7 +353,9 @@ const SCRUBBED_COPYRIGHT: &str = "No copyright";
 /// description and copyright, header fields that name software, device or time zeroed.
 fn scrub(p: &Profile<'_>) -> Vec<u8> {
     let v4 = p.bytes.get(8).is_some_and(|&v| v >= 4);
-    let mut entries: Vec<([u8; 4], Vec<u8>, Option<(usize, usize)>)> = Vec::new();
+    // (signature, data, (offset, length) in the input for data that may be shared)
+    type Entry = ([u8; 4], Vec<u8>, Option<(usize, usize)>);
+    let mut entries: Vec<Entry> = Vec::new();
     for t in &p.tags {
         if COLOUR_TAGS.contains(&&t.sig) {
             entries.push((t.sig, tag_data(p, t).to_vec(), Some((t.offset, t.len))));
@@ -386,7 +388,7 @@ fn scrub(p: &Profile<'_>) -> Vec<u8> {
             None => {
                 let at = out.len();
                 out.extend_from_slice(data);
-                while out.len() % 4 != 0 {
+                while !out.len().is_multiple_of(4) {
                     out.push(0);
                 }
                 if let Some(o) = origin {
@@ -475,7 +477,7 @@ pub(crate) fn sample_profile(
     for (i, (sig, data)) in tags.iter().enumerate() {
         let at = out.len();
         out.extend_from_slice(data);
-        while out.len() % 4 != 0 {
+        while !out.len().is_multiple_of(4) {
             out.push(0);
         }
         let e = table + 12 * i;
