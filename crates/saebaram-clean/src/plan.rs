@@ -18,6 +18,24 @@ pub(crate) enum Piece {
     Zeros { len: u64 },
 }
 
+/// An in-place edit of input bytes (see [`Plan::copy_edited`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Edit {
+    /// New bytes, replacing as many.
+    Bytes(Vec<u8>),
+    /// Zeros, replacing this many bytes (padding of any size, not held in memory).
+    Zeros(u64),
+}
+
+impl Edit {
+    fn len(&self) -> u64 {
+        match self {
+            Edit::Bytes(b) => b.len() as u64,
+            Edit::Zeros(n) => *n,
+        }
+    }
+}
+
 /// The output of a cleaner, piece by piece. Empty pieces are never stored, adjacent copies
 /// are merged, so an unchanged input is exactly one `Copy` of the whole input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -129,26 +147,62 @@ impl Plan {
         &mut self,
         base: u64,
         len: u64,
-        mut patches: Vec<(u64, Vec<u8>)>,
+        patches: Vec<(u64, Vec<u8>)>,
     ) -> Result<(), Blocked> {
-        patches.sort_by_key(|(at, _)| *at);
+        self.copy_edited(
+            base,
+            len,
+            patches
+                .into_iter()
+                .map(|(at, b)| (at, Edit::Bytes(b)))
+                .collect(),
+        )
+    }
+
+    /// Appends input bytes `base..base+len` with in-place edits (offsets relative to
+    /// `base`), each replacing as many bytes as it holds. Edits must not overlap or run
+    /// past the region.
+    pub(crate) fn copy_edited(
+        &mut self,
+        base: u64,
+        len: u64,
+        mut edits: Vec<(u64, Edit)>,
+    ) -> Result<(), Blocked> {
+        edits.sort_by_key(|(at, _)| *at);
         let mut pos = 0u64;
-        for (at, bytes) in patches {
+        for (at, edit) in edits {
             if at < pos {
                 return Err(block!("internal: overlapping edits at byte {}", base + at));
             }
             let end = at
-                .checked_add(bytes.len() as u64)
+                .checked_add(edit.len())
                 .filter(|&e| e <= len)
                 .ok_or_else(|| {
                     block!("internal: edit at byte {} runs past its region", base + at)
                 })?;
             self.copy(base + pos, at - pos);
-            self.bytes(bytes);
+            match edit {
+                Edit::Bytes(b) => self.bytes(b),
+                Edit::Zeros(n) => self.zeros(n),
+            }
             pos = end;
         }
         self.copy(base + pos, len - pos);
         Ok(())
+    }
+
+    /// The same plan for an input that starts `by` bytes later (a format cleaned inside a
+    /// window of its file, e.g. FLAC after an ID3v2 tag).
+    pub(crate) fn shifted(self, by: u64) -> Plan {
+        let mut p = Plan::new();
+        for piece in self.pieces {
+            match piece {
+                Piece::Copy { offset, len } => p.copy(offset.saturating_add(by), len),
+                Piece::Bytes(b) => p.bytes(b),
+                Piece::Zeros { len } => p.zeros(len),
+            }
+        }
+        p
     }
 
     /// The pieces, in output order.

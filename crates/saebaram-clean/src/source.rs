@@ -207,17 +207,27 @@ impl Source for FileSource {
     }
 }
 
-/// The first `len` bytes of another source.
+/// A range of another source (the file without its Red Star OS trailer, FLAC after an
+/// ID3v2 tag...).
 pub(crate) struct Window<'a> {
     inner: &'a dyn Source,
+    start: u64,
     len: u64,
 }
 
 impl<'a> Window<'a> {
+    /// The first `len` bytes of `inner`.
     pub(crate) fn prefix(inner: &'a dyn Source, len: u64) -> Window<'a> {
+        Window::range(inner, 0, len)
+    }
+
+    /// `len` bytes of `inner` from `start` (clamped to its end).
+    pub(crate) fn range(inner: &'a dyn Source, start: u64, len: u64) -> Window<'a> {
+        let start = start.min(inner.len());
         Window {
             inner,
-            len: len.min(inner.len()),
+            start,
+            len: len.min(inner.len() - start),
         }
     }
 }
@@ -234,12 +244,13 @@ impl Source for Window<'_> {
         {
             return Err(past_end(offset, buf.len()));
         }
-        self.inner.read_at(offset, buf)
+        self.inner.read_at(self.start + offset, buf)
     }
 
     fn as_slice(&self) -> Option<&[u8]> {
+        let start = usize::try_from(self.start).ok()?;
         let len = usize::try_from(self.len).ok()?;
-        self.inner.as_slice()?.get(..len)
+        self.inner.as_slice()?.get(start..start.checked_add(len)?)
     }
 }
 
@@ -265,6 +276,14 @@ pub(crate) fn read_into(src: &dyn Source, offset: u64, buf: &mut [u8]) -> Result
     }
     src.read_at(offset, buf)
         .map_err(|e| block!("cannot read {} bytes at byte {offset}: {e}", buf.len()))
+}
+
+/// Reads up to `max` bytes at `offset` (fewer at the end of the source).
+pub(crate) fn read_upto(src: &dyn Source, offset: u64, max: usize) -> Result<Vec<u8>, Blocked> {
+    let n = usize::try_from(src.len().saturating_sub(offset))
+        .unwrap_or(usize::MAX)
+        .min(max);
+    read_vec(src, offset, n)
 }
 
 /// Reads a fixed-size array at `offset`.
@@ -331,6 +350,11 @@ mod tests {
         w.read_at(2, &mut b).unwrap();
         assert_eq!(&b, b"234");
         assert_eq!(w.as_slice(), Some(b"01234".as_slice()));
+        let r = Window::range(&data, 6, 10);
+        assert_eq!(r.len(), 4);
+        r.read_at(1, &mut b).unwrap();
+        assert_eq!(&b, b"789");
+        assert_eq!(r.as_slice(), Some(b"6789".as_slice()));
         assert!(read_vec(&data, 9, 2).unwrap_err().0.contains("truncated"));
     }
 

@@ -6,6 +6,8 @@
 
 use super::{Ctx, byte, fourcc, slice};
 use crate::error::{Blocked, block};
+use crate::plan::{Edit, Plan};
+use crate::source::{Source, read_upto, read_vec};
 
 const EBML: u32 = 0x1A45_DFA3;
 const SEGMENT: u32 = 0x1853_8067;
@@ -122,74 +124,173 @@ fn fix_crc(out: &mut [u8], master_data: usize, master_end: usize) -> Result<(), 
     Ok(())
 }
 
-/// Cleans Matroska/WebM in place.
-pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+/// An element found through a [`Source`] (offsets in the file).
+struct FileEl {
+    id: u32,
+    start: u64,
+    data: u64,
+    /// None: unknown size.
+    end: Option<u64>,
+}
+
+fn element_at(src: &dyn Source, at: u64, limit: u64) -> Result<FileEl, Blocked> {
+    let head = read_upto(src, at, 12)?;
+    let (id, il, _) = vint(&head, 0, true)?;
+    let (size, sl, unknown) = vint(&head, il, false)?;
+    let data = at + (il + sl) as u64;
+    let end = if unknown {
+        None
+    } else {
+        let e = data
+            .checked_add(size)
+            .ok_or_else(|| block!("Matroska: size overflow"))?;
+        if e > limit {
+            return Err(block!(
+                "Matroska: element 0x{id:X} at byte {at} runs past its parent (truncated)"
+            ));
+        }
+        Some(e)
+    };
+    Ok(FileEl {
+        id: u32::try_from(id).map_err(|_| block!("Matroska: bad id"))?,
+        start: at,
+        data,
+        end,
+    })
+}
+
+/// The header of a `Void` element of `total` bytes (its payload is zeros).
+fn void_header(total: u64) -> Result<Vec<u8>, Blocked> {
+    if (2..=128).contains(&total) {
+        Ok(vec![0xEC, 0x80 | (total - 2) as u8])
+    } else if total >= 9 {
+        let size = (total - 9).to_be_bytes();
+        let mut h = vec![0xEC, 0x01];
+        h.extend_from_slice(size.get(1..).unwrap_or_default());
+        Ok(h)
+    } else {
+        Err(block!("Matroska: cannot void {total} bytes"))
+    }
+}
+
+/// Edits turning `start..end` into a zero-filled `Void`; none when it already is one whose
+/// payload is zero (checked when small).
+fn void_edits(
+    src: &dyn Source,
+    el: &FileEl,
+    end: u64,
+    edits: &mut Vec<(u64, Edit)>,
+) -> Result<(), Blocked> {
+    if el.id == VOID && end - el.data <= 1 << 20 {
+        let body = read_vec(src, el.data, (end - el.data) as usize)?;
+        if body.iter().all(|&b| b == 0) {
+            return Ok(());
+        }
+    }
+    let header = void_header(end - el.start)?;
+    let header_len = header.len() as u64;
+    edits.push((el.start, Edit::Bytes(header)));
+    edits.push((
+        el.start + header_len,
+        Edit::Zeros(end - el.start - header_len),
+    ));
+    Ok(())
+}
+
+/// Largest `Info` element read into memory.
+const INFO_CAP: u64 = 1 << 20;
+
+/// Cleans the segment `Info` held in memory: returns the new bytes when something changed.
+fn clean_info(d: &[u8], removed: &mut Vec<String>) -> Result<Option<Vec<u8>>, Blocked> {
     let mut out = d.to_vec();
-    let mut pos = 0;
-    let mut saw_segment = false;
-    let head = element(d, 0, d.len())?;
+    let info = element(d, 0, d.len())?;
+    let info_end = info.end.unwrap_or(d.len());
+    let mut changed = false;
+    for c in children(d, info.data, info_end)? {
+        let c_end = c.end.unwrap_or(c.data);
+        match c.id {
+            0x7BA9 | 0x4461 | 0x73A4 | 0x3CB923 | 0x3EB923 | 0x7384 | 0x3C83AB | 0x3E83BB => {
+                let what = match c.id {
+                    0x7BA9 => "title",
+                    0x4461 => "date",
+                    0x73A4 | 0x3CB923 | 0x3EB923 => "segment UID",
+                    _ => "file name",
+                };
+                removed.push(format!("Info {what}"));
+                to_void(&mut out, c.start, c_end)?;
+                changed = true;
+            }
+            0x4D80 | 0x5741 if slice(d, c.data, c_end - c.data)?.iter().any(|&b| b != 0) => {
+                removed.push(if c.id == 0x4D80 {
+                    "MuxingApp".into()
+                } else {
+                    "WritingApp".into()
+                });
+                if let Some(r) = out.get_mut(c.data..c_end) {
+                    r.fill(0);
+                }
+                changed = true;
+            }
+            VOID if slice(d, c.data, c_end - c.data)?.iter().any(|&b| b != 0) => {
+                to_void(&mut out, c.start, c_end)?;
+                changed = true;
+            }
+            _ => {}
+        }
+    }
+    if changed {
+        fix_crc(&mut out, info.data, info_end)?;
+    }
+    Ok(changed.then_some(out))
+}
+
+/// Most elements at the top and in the segment (clusters included).
+const MAX_ELEMENTS: usize = 10_000_000;
+
+/// Cleans Matroska/WebM in place. Streamed: element headers, `Info` and small `Void`s are
+/// read; clusters, cues and tracks are copied.
+pub(crate) fn clean(
+    src: &dyn Source,
+    _cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Plan, Blocked> {
+    let len = src.len();
+    let head = element_at(src, 0, len)?;
     if head.id != EBML {
         return Err(block!("Matroska: no EBML header"));
     }
-    while pos < d.len() {
-        let top = element(d, pos, d.len())?;
-        let end = top.end.unwrap_or(d.len());
+    let mut edits: Vec<(u64, Edit)> = Vec::new();
+    let mut saw_segment = false;
+    let mut count = 0usize;
+    let mut pos = 0u64;
+    while pos < len {
+        let top = element_at(src, pos, len)?;
+        let end = top.end.unwrap_or(len);
         match top.id {
             EBML => {}
-            VOID => to_void(&mut out, top.start, end)?,
+            VOID => void_edits(src, &top, end, &mut edits)?,
             SEGMENT => {
                 saw_segment = true;
                 let mut p = top.data;
                 while p < end {
-                    let el = element(d, p, end)?;
-                    let el_end = match el.end {
-                        Some(e) => e,
-                        None => {
-                            return Err(block!(
-                                "Matroska: unknown-size element 0x{:X} (live stream) not supported",
-                                el.id
-                            ));
-                        }
-                    };
+                    let el = element_at(src, p, end)?;
+                    let el_end = el.end.ok_or_else(|| {
+                        block!(
+                            "Matroska: unknown-size element 0x{:X} (live stream) not supported",
+                            el.id
+                        )
+                    })?;
                     match el.id {
                         INFO => {
-                            let mut changed = false;
-                            for c in children(d, el.data, el_end)? {
-                                let c_end = c.end.unwrap_or(c.data);
-                                match c.id {
-                                    0x7BA9 | 0x4461 | 0x73A4 | 0x3CB923 | 0x3EB923 | 0x7384
-                                    | 0x3C83AB | 0x3E83BB => {
-                                        let what = match c.id {
-                                            0x7BA9 => "title",
-                                            0x4461 => "date",
-                                            0x73A4 | 0x3CB923 | 0x3EB923 => "segment UID",
-                                            _ => "file name",
-                                        };
-                                        removed.push(format!("Info {what}"));
-                                        to_void(&mut out, c.start, c_end)?;
-                                        changed = true;
-                                    }
-                                    0x4D80 | 0x5741
-                                        if slice(d, c.data, c_end - c.data)?
-                                            .iter()
-                                            .any(|&b| b != 0) =>
-                                    {
-                                        removed.push(if c.id == 0x4D80 {
-                                            "MuxingApp".into()
-                                        } else {
-                                            "WritingApp".into()
-                                        });
-                                        if let Some(r) = out.get_mut(c.data..c_end) {
-                                            r.fill(0);
-                                        }
-                                        changed = true;
-                                    }
-                                    VOID => to_void(&mut out, c.start, c_end)?,
-                                    _ => {}
-                                }
+                            if el_end - el.start > INFO_CAP {
+                                return Err(block!(
+                                    "Matroska: Info of {} bytes",
+                                    el_end - el.start
+                                ));
                             }
-                            if changed {
-                                fix_crc(&mut out, el.data, el_end)?;
+                            let d = read_vec(src, el.start, (el_end - el.start) as usize)?;
+                            if let Some(new) = clean_info(&d, removed)? {
+                                edits.push((el.start, Edit::Bytes(new)));
                             }
                         }
                         TAGS | ATTACHMENTS => {
@@ -198,9 +299,9 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                                 if el.id == TAGS { "Tags" } else { "Attachments" },
                                 el_end - el.start
                             ));
-                            to_void(&mut out, el.start, el_end)?;
+                            void_edits(src, &el, el_end, &mut edits)?;
                         }
-                        VOID => to_void(&mut out, el.start, el_end)?,
+                        VOID => void_edits(src, &el, el_end, &mut edits)?,
                         CLUSTER | 0x114D_9B74 | 0x1654_AE6B | 0x1C53_BB6B | 0x1043_A770 | CRC32 => {
                         }
                         other => {
@@ -211,6 +312,10 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                         }
                     }
                     p = el_end;
+                    count += 1;
+                    if count > MAX_ELEMENTS {
+                        return Err(block!("Matroska: more than {MAX_ELEMENTS} elements"));
+                    }
                 }
             }
             other => return Err(block!("Matroska: unknown top-level element 0x{other:X}")),
@@ -220,13 +325,19 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
     if !saw_segment {
         return Err(block!("Matroska: no Segment"));
     }
-    Ok(out)
+    let mut plan = Plan::new();
+    plan.copy_edited(0, len, edits)?;
+    Ok(plan)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    fn clean(d: &[u8], cx: &Ctx, r: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean(&d, cx, r)?.materialize(&d, u64::MAX)
+    }
 
     fn el(id: &[u8], data: &[u8]) -> Vec<u8> {
         let mut v = id.to_vec();

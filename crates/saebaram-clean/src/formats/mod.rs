@@ -78,8 +78,6 @@ pub(crate) const IMAGE_CAP: u64 = 256 << 20;
 pub(crate) const PDF_CAP: u64 = 512 << 20;
 /// See [`IMAGE_CAP`].
 pub(crate) const TEXT_CAP: u64 = 256 << 20;
-/// See [`IMAGE_CAP`]. Media containers not yet streamed (temporary).
-pub(crate) const MEDIA_CAP: u64 = 512 << 20;
 
 /// How much memory a whole-parse load is assumed to hold per input byte: the input, the
 /// parsed form and the output.
@@ -104,14 +102,7 @@ whole_parse!(png_plan, png::clean, IMAGE_CAP, "PNG");
 whole_parse!(webp_plan, riff::clean_webp, IMAGE_CAP, "WebP");
 whole_parse!(gif_plan, gif::clean, IMAGE_CAP, "GIF");
 whole_parse!(pdf_plan, pdf::clean, PDF_CAP, "PDF");
-whole_parse!(wav_plan, riff::clean_wav, MEDIA_CAP, "WAV");
-whole_parse!(avi_plan, riff::clean_avi, MEDIA_CAP, "AVI");
-whole_parse!(mp3_plan, sound::clean_mp3, MEDIA_CAP, "MP3");
-whole_parse!(flac_plan, sound::clean_flac, MEDIA_CAP, "FLAC");
-whole_parse!(ogg_plan, ogg::clean, MEDIA_CAP, "Ogg");
-whole_parse!(mkv_plan, matroska::clean, MEDIA_CAP, "Matroska");
 whole_parse!(html_plan, text::clean_html, TEXT_CAP, "HTML");
-whole_parse!(text_plan, text::clean_text, TEXT_CAP, "text");
 
 fn camera_raw(_: &dyn Source, cx: &Ctx<'_>, _: &mut Vec<String>) -> Result<Plan, Blocked> {
     let ext = crate::detect::extension(cx.name);
@@ -137,13 +128,13 @@ pub(crate) static FORMATS: &[FormatDef] = &[
     },
     FormatDef {
         name: "wav",
-        sniff: |s| s.at(0, b"RIFF") && s.at(8, b"WAVE"),
-        clean: wav_plan,
+        sniff: |s| (s.at(0, b"RIFF") || s.at(0, b"RF64") || s.at(0, b"BW64")) && s.at(8, b"WAVE"),
+        clean: riff::clean_wav,
     },
     FormatDef {
         name: "avi",
         sniff: |s| s.at(0, b"RIFF") && s.at(8, b"AVI "),
-        clean: avi_plan,
+        clean: riff::clean_avi,
     },
     FormatDef {
         name: "gif",
@@ -219,18 +210,18 @@ pub(crate) static FORMATS: &[FormatDef] = &[
     FormatDef {
         name: "flac",
         sniff: |s| s.at(0, b"fLaC"),
-        clean: flac_plan,
+        clean: sound::clean_flac,
     },
     // ID3v2 may front MP3 or (rarely) FLAC; the sound module tells them apart.
     FormatDef {
         name: "mp3",
         sniff: |s| s.at(0, b"ID3"),
-        clean: mp3_plan,
+        clean: sound::clean_mp3,
     },
     FormatDef {
         name: "ogg",
         sniff: |s| s.at(0, b"OggS"),
-        clean: ogg_plan,
+        clean: ogg::clean,
     },
     FormatDef {
         name: "mp4",
@@ -247,12 +238,12 @@ pub(crate) static FORMATS: &[FormatDef] = &[
     FormatDef {
         name: "matroska",
         sniff: |s| s.at(0, &[0x1A, 0x45, 0xDF, 0xA3]),
-        clean: mkv_plan,
+        clean: matroska::clean,
     },
     FormatDef {
         name: "mp3",
         sniff: |s| crate::detect::is_mpeg_audio_frame(s.head) && s.ext == "mp3",
-        clean: mp3_plan,
+        clean: sound::clean_mp3,
     },
     FormatDef {
         name: "html",
@@ -262,7 +253,7 @@ pub(crate) static FORMATS: &[FormatDef] = &[
     FormatDef {
         name: "text",
         sniff: |s| matches!(s.ext, "txt" | "text" | "md" | "csv" | "tsv" | "srt" | "vtt"),
-        clean: text_plan,
+        clean: text::clean_text,
     },
 ];
 

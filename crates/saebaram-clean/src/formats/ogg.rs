@@ -6,15 +6,30 @@
 //! are copied as they are. Every page CRC is checked; multiplexed or chained streams, Ogg FLAC,
 //! Theora and Speex are blocked.
 
-use super::{Ctx, byte, le32, slice};
+use super::{Ctx, le32, slice};
 use crate::error::{Blocked, block};
+use crate::plan::Plan;
+use crate::source::{Source, read_array, read_vec};
 
-struct Page<'a> {
+/// One page read from the source; its CRC was checked.
+struct Page {
+    /// Offset of the page in the file.
+    start: u64,
     flags: u8,
     granule: [u8; 8],
     serial: u32,
-    lacing: &'a [u8],
-    body: &'a [u8],
+    lacing: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Page {
+    fn body_start(&self) -> u64 {
+        self.start + 27 + self.lacing.len() as u64
+    }
+
+    fn end(&self) -> u64 {
+        self.body_start() + self.body.len() as u64
+    }
 }
 
 fn crc_table() -> [u32; 256] {
@@ -33,44 +48,47 @@ fn crc_table() -> [u32; 256] {
     t
 }
 
-fn ogg_crc(table: &[u32; 256], data: &[u8]) -> u32 {
-    data.iter().fold(0u32, |crc, &b| {
+fn ogg_crc(table: &[u32; 256], crc: u32, data: &[u8]) -> u32 {
+    data.iter().fold(crc, |crc, &b| {
         (crc << 8) ^ table[usize::from(((crc >> 24) as u8) ^ b)]
     })
 }
 
-fn parse_pages<'a>(d: &'a [u8], table: &[u32; 256]) -> Result<Vec<Page<'a>>, Blocked> {
-    let mut pages = Vec::new();
-    let mut pos = 0;
-    while pos < d.len() {
-        if slice(d, pos, 4)? != b"OggS" || byte(d, pos + 4)? != 0 {
-            return Err(block!("Ogg: no page at byte {pos}"));
-        }
-        let nseg = usize::from(byte(d, pos + 26)?);
-        let lacing = slice(d, pos + 27, nseg)?;
-        let body_len: usize = lacing.iter().map(|&b| usize::from(b)).sum();
-        let header_len = 27 + nseg;
-        let whole = slice(d, pos, header_len + body_len)
-            .map_err(|_| block!("Ogg: page at byte {pos} is truncated"))?;
-        let mut check = whole.to_vec();
-        if let Some(c) = check.get_mut(22..26) {
-            c.fill(0);
-        }
-        if ogg_crc(table, &check) != le32(d, pos + 22)? {
-            return Err(block!("Ogg: CRC mismatch in the page at byte {pos}"));
-        }
-        pages.push(Page {
-            flags: byte(d, pos + 5)?,
-            granule: slice(d, pos + 6, 8)?
-                .try_into()
-                .map_err(|_| block!("Ogg: granule"))?,
-            serial: le32(d, pos + 14)?,
-            lacing,
-            body: slice(d, pos + header_len, body_len)?,
-        });
-        pos += header_len + body_len;
+/// Reads and checks the page at `pos`.
+fn read_page(src: &dyn Source, pos: u64, table: &[u32; 256]) -> Result<Page, Blocked> {
+    let mut header: [u8; 27] =
+        read_array(src, pos).map_err(|_| block!("Ogg: page at byte {pos} is truncated"))?;
+    if header.get(..5) != Some(b"OggS\0") {
+        return Err(block!("Ogg: no page at byte {pos}"));
     }
-    Ok(pages)
+    let nseg = usize::from(header[26]);
+    let lacing = read_vec(src, pos + 27, nseg)
+        .map_err(|_| block!("Ogg: page at byte {pos} is truncated"))?;
+    let body_len: usize = lacing.iter().map(|&b| usize::from(b)).sum();
+    let body = read_vec(src, pos + 27 + nseg as u64, body_len)
+        .map_err(|_| block!("Ogg: page at byte {pos} is truncated"))?;
+    let stored = le32(&header, 22)?;
+    if let Some(c) = header.get_mut(22..26) {
+        c.fill(0);
+    }
+    let crc = ogg_crc(
+        table,
+        ogg_crc(table, ogg_crc(table, 0, &header), &lacing),
+        &body,
+    );
+    if crc != stored {
+        return Err(block!("Ogg: CRC mismatch in the page at byte {pos}"));
+    }
+    Ok(Page {
+        start: pos,
+        flags: header[5],
+        granule: slice(&header, 6, 8)?
+            .try_into()
+            .map_err(|_| block!("Ogg: granule"))?,
+        serial: le32(&header, 14)?,
+        lacing,
+        body,
+    })
 }
 
 #[allow(clippy::too_many_arguments)] // the fields of one page header
@@ -94,23 +112,27 @@ fn write_page(
     out.push(lacing.len() as u8);
     out.extend_from_slice(lacing);
     out.extend_from_slice(body);
-    let crc = ogg_crc(table, out.get(start..).unwrap_or_default());
+    let crc = ogg_crc(table, 0, out.get(start..).unwrap_or_default());
     if let Some(c) = out.get_mut(start + 22..start + 26) {
         c.copy_from_slice(&crc.to_le_bytes());
     }
 }
 
-/// Cleans Ogg Vorbis/Opus.
-pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+/// Most pages in a stream (each later page gets a new header in the plan: about 80 bytes of
+/// plan per 4 KiB page).
+const MAX_PAGES: u64 = 1 << 20;
+
+/// Cleans Ogg Vorbis/Opus. Every page is read once (to check its CRC and compute the new
+/// one); the plan copies every audio page's body and holds only the new page headers.
+pub(crate) fn clean(
+    src: &dyn Source,
+    cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Plan, Blocked> {
     let table = crc_table();
-    let pages = parse_pages(d, &table)?;
-    let first = pages.first().ok_or_else(|| block!("Ogg: no pages"))?;
+    let len = src.len();
+    let first = read_page(src, 0, &table)?;
     let serial = first.serial;
-    if pages.iter().any(|p| p.serial != serial) {
-        return Err(block!(
-            "Ogg: several logical streams (multiplexed or chained) are not supported"
-        ));
-    }
     let (headers, empty_comment): (usize, Vec<u8>) = if first.body.starts_with(b"\x01vorbis") {
         (3, [b"\x03vorbis".as_slice(), &[0; 8], &[1]].concat())
     } else if first.body.starts_with(b"OpusHead") {
@@ -128,14 +150,18 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
     // Collect header packets 2..=headers from the pages after the first.
     let mut packets: Vec<Vec<u8>> = Vec::new();
     let mut current = Vec::new();
-    let mut next_page = 1;
+    let mut pos = first.end();
     while packets.len() < headers - 1 {
-        let page = pages
-            .get(next_page)
-            .ok_or_else(|| block!("Ogg: stream ends inside the headers"))?;
-        next_page += 1;
+        if pos >= len {
+            return Err(block!("Ogg: stream ends inside the headers"));
+        }
+        let page = read_page(src, pos, &table)?;
+        if page.serial != serial {
+            return Err(several_streams());
+        }
+        pos = page.end();
         let mut off = 0usize;
-        for &l in page.lacing {
+        for &l in &page.lacing {
             let l = usize::from(l);
             current.extend_from_slice(
                 page.body
@@ -160,27 +186,21 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
     if !(comment.starts_with(b"\x03vorbis") || comment.starts_with(b"OpusTags")) {
         return Err(block!("Ogg: second packet is not a comment header"));
     }
-    if *comment == empty_comment {
-        return Ok(d.to_vec());
+    let audio_start = pos;
+    let unchanged = *comment == empty_comment;
+    if !unchanged {
+        removed.push(format!(
+            "comment header (tags, vendor string, cover art: {} bytes)",
+            comment.len()
+        ));
+        cx.reserve(len / 40, "Ogg page headers")?;
     }
-    removed.push(format!(
-        "comment header (tags, vendor string, cover art: {} bytes)",
-        comment.len()
-    ));
     let mut new_packets = vec![empty_comment];
     new_packets.extend(packets.into_iter().skip(1));
 
-    let mut out = Vec::with_capacity(d.len());
-    write_page(
-        &mut out,
-        &table,
-        first.flags,
-        first.granule,
-        serial,
-        0,
-        first.lacing,
-        first.body,
-    );
+    let mut plan = Plan::new();
+    plan.copy(0, first.end());
+    let mut out = Vec::new();
     let mut seq = 1u32;
     // Lay the header packets out in pages of at most 255 segments; the last one ends a page.
     let mut lacing: Vec<u8> = Vec::new();
@@ -228,26 +248,55 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
             seq += 1;
         }
     }
-    for page in pages.get(next_page..).unwrap_or_default() {
-        write_page(
-            &mut out,
-            &table,
-            page.flags,
-            page.granule,
-            serial,
-            seq,
-            page.lacing,
-            page.body,
-        );
+    plan.bytes(out);
+    // Every later page: checked, and (when the sequence numbers move) a new header.
+    let mut pos = audio_start;
+    let mut pages = 0u64;
+    while pos < len {
+        let page = read_page(src, pos, &table)?;
+        if page.serial != serial {
+            return Err(several_streams());
+        }
+        let mut header = Vec::with_capacity(27 + page.lacing.len());
+        header.extend_from_slice(b"OggS\0");
+        header.push(page.flags);
+        header.extend_from_slice(&page.granule);
+        header.extend_from_slice(&serial.to_le_bytes());
+        header.extend_from_slice(&seq.to_le_bytes());
+        header.extend_from_slice(&[0; 4]);
+        header.push(page.lacing.len() as u8);
+        header.extend_from_slice(&page.lacing);
+        let crc = ogg_crc(&table, ogg_crc(&table, 0, &header), &page.body);
+        if let Some(c) = header.get_mut(22..26) {
+            c.copy_from_slice(&crc.to_le_bytes());
+        }
+        plan.bytes(header);
+        plan.copy(page.body_start(), page.body.len() as u64);
         seq = seq.wrapping_add(1);
+        pos = page.end();
+        pages += 1;
+        if pages > MAX_PAGES {
+            return Err(block!("Ogg: more than {MAX_PAGES} pages"));
+        }
     }
-    Ok(out)
+    if unchanged {
+        return Ok(Plan::unchanged(src));
+    }
+    Ok(plan)
+}
+
+fn several_streams() -> Blocked {
+    block!("Ogg: several logical streams (multiplexed or chained) are not supported")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    fn clean(d: &[u8], cx: &Ctx, r: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean(&d, cx, r)?.materialize(&d, u64::MAX)
+    }
 
     fn stream(tags: &[u8]) -> Vec<u8> {
         let t = crc_table();

@@ -10,6 +10,8 @@
 
 use super::{Ctx, fourcc, le32, slice};
 use crate::error::{Blocked, block};
+use crate::plan::{Edit, Plan};
+use crate::source::{Source, read_array, read_vec};
 
 struct Chunk {
     id: [u8; 4],
@@ -84,7 +86,7 @@ fn riff_end(d: &[u8], form: &[u8; 4], removed: &mut Vec<String>) -> Result<usize
 }
 
 fn rebuild(form: &[u8; 4], parts: &[&[u8]]) -> Result<Vec<u8>, Blocked> {
-    let body: usize = parts.iter().map(|p| p.len()).sum::<usize>() + 4;
+    let body: usize = parts.iter().map(|p| <[u8]>::len(p)).sum::<usize>() + 4;
     let size = u32::try_from(body).map_err(|_| block!("RIFF: over 4 GiB"))?;
     let mut out = Vec::with_capacity(body + 8);
     out.extend_from_slice(b"RIFF");
@@ -151,37 +153,183 @@ pub(crate) fn clean_webp(
     rebuild(b"WEBP", &refs)
 }
 
-/// Cleans a WAV.
+/// A chunk found through a [`Source`] (offsets in the file).
+struct FileChunk {
+    id: [u8; 4],
+    start: u64,
+    data: u64,
+    len: u64,
+}
+
+impl FileChunk {
+    fn end_padded(&self) -> u64 {
+        self.data + self.len + (self.len & 1)
+    }
+}
+
+/// Most chunks listed at one level (a file of tiny chunks must not make a huge list).
+const MAX_CHUNKS: usize = 100_000;
+
+/// Lists the chunks in `from..to` of `src`. `ds64_data` replaces a 0xFFFFFFFF `data` size
+/// (RF64).
+fn file_chunks(
+    src: &dyn Source,
+    from: u64,
+    to: u64,
+    ds64_data: Option<u64>,
+) -> Result<Vec<FileChunk>, Blocked> {
+    let mut out = Vec::new();
+    let mut pos = from;
+    while pos + 8 <= to {
+        let h: [u8; 8] = read_array(src, pos)?;
+        let id = [h[0], h[1], h[2], h[3]];
+        let len32 = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        let len = match ds64_data {
+            Some(n) if &id == b"data" && len32 == u32::MAX => n,
+            _ => u64::from(len32),
+        };
+        let c = FileChunk {
+            id,
+            start: pos,
+            data: pos + 8,
+            len,
+        };
+        if c.data + len > to {
+            return Err(block!(
+                "RIFF: chunk {} at byte {pos} runs past its parent (truncated)",
+                fourcc(&id)
+            ));
+        }
+        pos = c.end_padded().min(to);
+        out.push(c);
+        if out.len() > MAX_CHUNKS {
+            return Err(block!("RIFF: more than {MAX_CHUNKS} chunks"));
+        }
+    }
+    if pos != to {
+        return Err(block!(
+            "RIFF: {} stray bytes at byte {pos}",
+            to.saturating_sub(pos)
+        ));
+    }
+    Ok(out)
+}
+
+/// Bytes of a kept chunk with its pad byte, which must be there.
+fn kept_len(src: &dyn Source, c: &FileChunk) -> Result<u64, Blocked> {
+    if c.len & 1 == 1 && c.data + c.len + 1 > src.len() {
+        return Err(block!(
+            "RIFF: missing pad byte after chunk {}",
+            fourcc(&c.id)
+        ));
+    }
+    Ok(c.end_padded() - c.start)
+}
+
+/// Cleans a WAV (RIFF, and RF64/BW64 for files over 4 GiB): keeps the audio chunks, drops the
+/// rest. Streamed: the `data` chunk is copied, never read.
 pub(crate) fn clean_wav(
-    d: &[u8],
+    src: &dyn Source,
     _cx: &Ctx,
     removed: &mut Vec<String>,
-) -> Result<Vec<u8>, Blocked> {
-    let end = riff_end(d, b"WAVE", removed)?;
-    let list = chunks(d, 12, end)?;
-    let mut parts: Vec<&[u8]> = Vec::new();
-    let (mut fmt, mut data) = (false, false);
+) -> Result<Plan, Blocked> {
+    let head: [u8; 12] = read_array(src, 0)?;
+    let form = [head[0], head[1], head[2], head[3]];
+    if head.get(8..12) != Some(b"WAVE") || !matches!(&form, b"RIFF" | b"RF64" | b"BW64") {
+        return Err(block!("RIFF: not a WAVE file"));
+    }
+    let size32 = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+    let rf64 = &form != b"RIFF";
+    // RF64: the real sizes are in the ds64 chunk that must come first.
+    let (riff_size, ds64) = if rf64 {
+        let h: [u8; 8] = read_array(src, 12)?;
+        let ds_len = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
+        if h.get(..4) != Some(b"ds64") || !(24..=1 << 20).contains(&ds_len) {
+            return Err(block!("RF64: no ds64 chunk first"));
+        }
+        let body = read_vec(src, 20, ds_len as usize)?;
+        let le64 = |at: usize| {
+            body.get(at..at + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes)
+                .unwrap_or(0)
+        };
+        let (riff, data) = (le64(0), le64(8));
+        (riff, Some((body, data)))
+    } else {
+        (size32, None)
+    };
+    let end = riff_size
+        .checked_add(8)
+        .ok_or_else(|| block!("RIFF: size overflow"))?;
+    if end < 12 {
+        return Err(block!("RIFF: size {riff_size} is too small"));
+    }
+    if end > src.len() {
+        return Err(block!(
+            "RIFF: header says {end} bytes, file has {} (truncated)",
+            src.len()
+        ));
+    }
+    let trailing = src.len() - end;
+    let list = file_chunks(src, 12, end, ds64.as_ref().map(|(_, data)| *data))?;
+    let mut kept: Vec<(u64, u64)> = Vec::new();
+    let (mut fmt, mut data, mut dropped) = (false, false, false);
     for c in &list {
         match &c.id {
+            b"ds64" if rf64 && c.start == 12 => {}
             b"fmt " | b"data" | b"fact" | b"cue " | b"smpl" | b"inst" => {
                 fmt |= &c.id == b"fmt ";
                 data |= &c.id == b"data";
-                parts.push(chunk_bytes(d, c)?);
+                kept.push((c.start, kept_len(src, c)?));
             }
             other => {
                 let kind = if other == b"LIST" {
-                    format!("LIST {}", fourcc(slice(d, c.data, 4).unwrap_or(b"????")))
+                    let t: [u8; 4] = read_array(src, c.data).unwrap_or(*b"????");
+                    format!("LIST {}", fourcc(&t))
                 } else {
                     fourcc(other)
                 };
                 removed.push(format!("{kind} chunk ({} bytes)", c.len));
+                dropped = true;
             }
         }
     }
     if !fmt || !data {
         return Err(block!("WAV: missing fmt or data chunk"));
     }
-    rebuild(b"WAVE", &parts)
+    if trailing > 0 {
+        removed.push(format!("{trailing} bytes after the RIFF data"));
+    } else if !dropped {
+        return Ok(Plan::unchanged(src));
+    }
+    let mut plan = Plan::new();
+    let mut body_len: u64 = kept.iter().map(|(_, n)| n).sum::<u64>() + 4;
+    match ds64 {
+        None => {
+            let size = u32::try_from(body_len).map_err(|_| block!("RIFF: over 4 GiB"))?;
+            plan.bytes([b"RIFF".as_slice(), &size.to_le_bytes(), b"WAVE"].concat());
+        }
+        Some((mut ds_body, _)) => {
+            let ds_len = 8 + ds_body.len() as u64 + (ds_body.len() as u64 & 1);
+            body_len += ds_len;
+            if let Some(riff) = ds_body.get_mut(..8) {
+                riff.copy_from_slice(&body_len.to_le_bytes());
+            }
+            plan.bytes([form.as_slice(), &u32::MAX.to_le_bytes(), b"WAVE"].concat());
+            let mut chunk = b"ds64".to_vec();
+            chunk.extend_from_slice(&(ds_body.len() as u32).to_le_bytes());
+            chunk.append(&mut ds_body);
+            if chunk.len() % 2 == 1 {
+                chunk.push(0);
+            }
+            plan.bytes(chunk);
+        }
+    }
+    for (start, n) in kept {
+        plan.copy(start, n);
+    }
+    Ok(plan)
 }
 
 fn junk(out: &mut [u8], c: &Chunk) {
@@ -193,68 +341,105 @@ fn junk(out: &mut [u8], c: &Chunk) {
     }
 }
 
-/// Cleans an AVI in place.
+/// A JUNK chunk's edits: zero its body (unless it already is zero).
+fn junk_body(src: &dyn Source, c: &FileChunk, edits: &mut Vec<(u64, Edit)>) -> Result<(), Blocked> {
+    if c.len <= 1 << 20 {
+        let body = read_vec(src, c.data, c.len as usize)?;
+        if body.iter().all(|&b| b == 0) {
+            return Ok(());
+        }
+    }
+    edits.push((c.data, Edit::Zeros(c.len)));
+    Ok(())
+}
+
+/// Largest `hdrl` header list read into memory.
+const HDRL_CAP: u64 = 16 << 20;
+
+/// Cleans an AVI in place (OpenDML `AVIX` extensions over 1 GiB included). Streamed: only the
+/// chunk headers and the `hdrl` list are read; `movi` lists and indexes are copied.
 pub(crate) fn clean_avi(
-    d: &[u8],
+    src: &dyn Source,
     _cx: &Ctx,
     removed: &mut Vec<String>,
-) -> Result<Vec<u8>, Blocked> {
-    let end = riff_end(d, b"AVI ", removed)?;
-    let mut out = d
-        .get(..end)
-        .ok_or_else(|| block!("AVI: truncated"))?
-        .to_vec();
+) -> Result<Plan, Blocked> {
+    let len = src.len();
+    let head: [u8; 12] = read_array(src, 0)?;
+    if head.get(..4) != Some(b"RIFF") || head.get(8..12) != Some(b"AVI ") {
+        return Err(block!("RIFF: not a AVI  file"));
+    }
+    let size = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
+    let end = size + 8;
+    if end < 12 {
+        return Err(block!("RIFF: size {size} is too small"));
+    }
+    if end > len {
+        return Err(block!(
+            "RIFF: header says {end} bytes, file has {len} (truncated)"
+        ));
+    }
     // The first RIFF, then any OpenDML `RIFF AVIX` extensions.
-    let mut riffs = vec![(12usize, end)];
+    let mut riffs = vec![(12u64, end)];
     let mut pos = end;
-    let mut tail = Vec::new();
-    while pos + 12 <= d.len()
-        && d.get(pos..pos + 4) == Some(b"RIFF")
-        && d.get(pos + 8..pos + 12) == Some(b"AVIX")
-    {
-        let size = usize::try_from(le32(d, pos + 4)?).map_err(|_| block!("AVI: size"))?;
+    while pos + 12 <= len {
+        let h: [u8; 12] = read_array(src, pos)?;
+        if h.get(..4) != Some(b"RIFF") || h.get(8..12) != Some(b"AVIX") {
+            break;
+        }
+        let size = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
         let e = pos + 8 + size;
-        if e > d.len() {
+        if e > len {
             return Err(block!("AVI: AVIX extension truncated"));
         }
         riffs.push((pos + 12, e));
-        tail.push((pos, e));
         pos = e + (size & 1);
-    }
-    if !tail.is_empty() {
-        // Re-include the AVIX parts that riff_end reported as trailing.
-        removed.retain(|r| !r.ends_with("after the RIFF data"));
-        out = d
-            .get(..pos.min(d.len()))
-            .ok_or_else(|| block!("AVI: truncated"))?
-            .to_vec();
-        if pos < d.len() {
-            removed.push(format!("{} bytes after the AVI data", d.len() - pos));
+        if riffs.len() > MAX_CHUNKS {
+            return Err(block!("AVI: more than {MAX_CHUNKS} RIFF extensions"));
         }
     }
+    let out_end = pos.min(len);
+    if out_end < len {
+        removed.push(format!("{} bytes after the AVI data", len - out_end));
+    }
+    let mut edits: Vec<(u64, Edit)> = Vec::new();
     let mut saw_hdrl = false;
     for (i, &(from, to)) in riffs.iter().enumerate() {
-        for c in chunks(d, from, to)? {
-            let list_type = if &c.id == b"LIST" {
-                slice(d, c.data, 4).ok()
+        for c in file_chunks(src, from, to, None)? {
+            let list_type: Option<[u8; 4]> = if &c.id == b"LIST" && c.len >= 4 {
+                Some(read_array(src, c.data)?)
             } else {
                 None
             };
-            match (&c.id, list_type) {
+            match (&c.id, list_type.as_ref()) {
                 (b"LIST", Some(b"hdrl")) if i == 0 => {
                     saw_hdrl = true;
-                    clean_avi_list(d, &mut out, &c, removed, 0)?;
+                    if c.len > HDRL_CAP {
+                        return Err(block!("AVI: header list of {} bytes", c.len));
+                    }
+                    let d = read_vec(src, c.start, (8 + c.len) as usize)?;
+                    let mut out = d.clone();
+                    let local = Chunk {
+                        id: c.id,
+                        start: 0,
+                        data: 8,
+                        len: c.len as usize,
+                    };
+                    clean_avi_list(&d, &mut out, &local, removed, 0)?;
+                    if out != d {
+                        edits.push((c.start, Edit::Bytes(out)));
+                    }
                 }
                 (b"LIST", Some(b"movi")) | (b"idx1", _) => {}
-                (b"JUNK", _) => junk(&mut out, &c),
+                (b"JUNK", _) => junk_body(src, &c, &mut edits)?,
                 (id, lt) => {
                     removed.push(format!(
                         "{} {} ({} bytes)",
                         fourcc(id),
-                        fourcc(lt.unwrap_or(b"")),
+                        fourcc(lt.map_or(b"".as_slice(), |t| t.as_slice())),
                         c.len
                     ));
-                    junk(&mut out, &c);
+                    edits.push((c.start, Edit::Bytes(b"JUNK".to_vec())));
+                    edits.push((c.data, Edit::Zeros(c.len)));
                 }
             }
         }
@@ -262,7 +447,9 @@ pub(crate) fn clean_avi(
     if !saw_hdrl {
         return Err(block!("AVI: no hdrl header list"));
     }
-    Ok(out)
+    let mut plan = Plan::new();
+    plan.copy_edited(0, out_end, edits)?;
+    Ok(plan)
 }
 
 fn clean_avi_list(
@@ -307,6 +494,14 @@ fn clean_avi_list(
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    fn clean_wav(d: &[u8], cx: &Ctx, r: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean_wav(&d, cx, r)?.materialize(&d, u64::MAX)
+    }
+
+    fn clean_avi(d: &[u8], cx: &Ctx, r: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean_avi(&d, cx, r)?.materialize(&d, u64::MAX)
+    }
 
     fn ch(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
         let mut v = id.to_vec();
@@ -412,9 +607,9 @@ mod regression {
             d.extend_from_slice(b"WEBP");
             assert!(clean_webp(&d, &cx, &mut vec![]).is_err());
             d[8..12].copy_from_slice(b"WAVE");
-            assert!(clean_wav(&d, &cx, &mut vec![]).is_err());
+            assert!(clean_wav(&d.as_slice(), &cx, &mut vec![]).is_err());
             d[8..12].copy_from_slice(b"AVI ");
-            assert!(clean_avi(&d, &cx, &mut vec![]).is_err());
+            assert!(clean_avi(&d.as_slice(), &cx, &mut vec![]).is_err());
         }
     }
 }

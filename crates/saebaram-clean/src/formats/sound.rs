@@ -9,6 +9,8 @@
 use super::{Ctx, byte, le32, slice};
 use crate::detect::is_mpeg_audio_frame;
 use crate::error::{Blocked, block};
+use crate::plan::Plan;
+use crate::source::{Source, Window, read_array, read_upto, read_vec};
 
 fn syncsafe(b: &[u8]) -> Result<usize, Blocked> {
     if b.len() != 4 || b.iter().any(|&x| x & 0x80 != 0) {
@@ -17,51 +19,70 @@ fn syncsafe(b: &[u8]) -> Result<usize, Blocked> {
     Ok(b.iter().fold(0usize, |a, &x| (a << 7) | usize::from(x)))
 }
 
-/// Removes leading ID3v2 tags; returns the rest.
-fn strip_id3v2_front<'a>(mut d: &'a [u8], removed: &mut Vec<String>) -> Result<&'a [u8], Blocked> {
-    let mut n = 0;
-    while d.starts_with(b"ID3") {
-        let size = syncsafe(slice(d, 6, 4)?)?;
-        let footer = if byte(d, 5)? & 0x10 != 0 { 10 } else { 0 };
+/// Most ID3v2 tags in front, trailing tags and FLAC metadata blocks accepted.
+const MAX_TAGS: usize = 16;
+const MAX_FLAC_BLOCKS: usize = 10_000;
+
+/// Skips leading ID3v2 tags; returns where the audio starts.
+fn id3v2_front(src: &dyn Source, removed: &mut Vec<String>) -> Result<u64, Blocked> {
+    let mut pos = 0u64;
+    for _ in 0..=MAX_TAGS {
+        let head = read_upto(src, pos, 10)?;
+        if !head.starts_with(b"ID3") {
+            return Ok(pos);
+        }
+        let size = syncsafe(slice(&head, 6, 4)?)? as u64;
+        let footer = if byte(&head, 5)? & 0x10 != 0 { 10 } else { 0 };
         let total = 10 + size + footer;
-        if total > d.len() {
+        if pos + total > src.len() {
             return Err(block!(
                 "ID3v2: tag of {total} bytes runs past the end (truncated)"
             ));
         }
-        removed.push(format!("ID3v2.{} tag ({total} bytes)", byte(d, 3)?));
-        d = d.get(total..).unwrap_or_default();
-        n += 1;
-        if n > 16 {
-            return Err(block!("ID3v2: more than 16 tags"));
-        }
+        removed.push(format!("ID3v2.{} tag ({total} bytes)", byte(&head, 3)?));
+        pos += total;
     }
-    Ok(d)
+    Err(block!("ID3v2: more than {MAX_TAGS} tags"))
 }
 
-/// Cuts ID3v1, Enhanced TAG, APEv2, Lyrics3v2 and appended ID3v2 from the end.
-fn strip_tail<'a>(mut d: &'a [u8], removed: &mut Vec<String>) -> Result<&'a [u8], Blocked> {
-    for _ in 0..16 {
-        let len = d.len();
-        if len >= 128 && d.get(len - 128..len - 125) == Some(b"TAG") {
+/// True when `src` holds `magic` at `at` (and `at` is at or after `start`).
+fn has(src: &dyn Source, start: u64, at: Option<u64>, magic: &[u8]) -> bool {
+    match at {
+        Some(at) if at >= start => read_vec(src, at, magic.len()).is_ok_and(|b| b == magic),
+        _ => false,
+    }
+}
+
+/// Cuts ID3v1, Enhanced TAG, APEv2, Lyrics3v2 and appended ID3v2 from the end of
+/// `start..end`; returns the new end.
+fn strip_tail(
+    src: &dyn Source,
+    start: u64,
+    mut end: u64,
+    removed: &mut Vec<String>,
+) -> Result<u64, Blocked> {
+    for _ in 0..MAX_TAGS {
+        let len = end - start;
+        if len >= 128 && has(src, start, end.checked_sub(128), b"TAG") {
             removed.push("ID3v1 tag".into());
-            d = d.get(..len - 128).unwrap_or_default();
-            if d.len() >= 227 && d.get(d.len() - 227..d.len() - 223) == Some(b"TAG+") {
+            end -= 128;
+            if end - start >= 227 && has(src, start, end.checked_sub(227), b"TAG+") {
                 removed.push("Enhanced TAG".into());
-                d = d.get(..d.len() - 227).unwrap_or_default();
+                end -= 227;
             }
-        } else if len >= 32 && d.get(len - 32..len - 24) == Some(b"APETAGEX") {
-            let size = usize::try_from(le32(d, len - 20)?).map_err(|_| block!("APE: size"))?;
-            let flags = le32(d, len - 12)?;
+        } else if len >= 32 && has(src, start, end.checked_sub(32), b"APETAGEX") {
+            let footer: [u8; 32] = read_array(src, end - 32)?;
+            let size = u64::from(le32(&footer, 12)?);
+            let flags = le32(&footer, 20)?;
             let total = size + if flags & 0x8000_0000 != 0 { 32 } else { 0 };
             if total > len || size < 32 {
                 return Err(block!("APE tag: bad size {size}"));
             }
             removed.push(format!("APEv2 tag ({total} bytes)"));
-            d = d.get(..len - total).unwrap_or_default();
-        } else if len >= 15 && d.get(len - 9..) == Some(b"LYRICS200") {
-            let digits = slice(d, len - 15, 6)?;
-            let size: usize = std::str::from_utf8(digits)
+            end -= total;
+        } else if len >= 15 && has(src, start, end.checked_sub(9), b"LYRICS200") {
+            let digits: [u8; 6] = read_array(src, end - 15)?;
+            let size: u64 = std::str::from_utf8(&digits)
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .ok_or_else(|| block!("Lyrics3v2: bad size"))?;
@@ -70,96 +91,130 @@ fn strip_tail<'a>(mut d: &'a [u8], removed: &mut Vec<String>) -> Result<&'a [u8]
                 return Err(block!("Lyrics3v2: bad size"));
             }
             removed.push("Lyrics3v2 tag".into());
-            d = d.get(..len - total).unwrap_or_default();
-        } else if len >= 10 && d.get(len - 10..len - 7) == Some(b"3DI") {
-            let size = syncsafe(slice(d, len - 6, 4)?)?;
-            let total = size + 20;
+            end -= total;
+        } else if len >= 10 && has(src, start, end.checked_sub(10), b"3DI") {
+            let size_bytes: [u8; 4] = read_array(src, end - 6)?;
+            let total = syncsafe(&size_bytes)? as u64 + 20;
             if total > len {
                 return Err(block!("appended ID3v2: bad size"));
             }
             removed.push("appended ID3v2 tag".into());
-            d = d.get(..len - total).unwrap_or_default();
+            end -= total;
         } else {
-            return Ok(d);
+            return Ok(end);
         }
     }
     Err(block!("MP3: too many trailing tags"))
 }
 
-/// Cleans MP3 (or FLAC behind an ID3v2 tag).
-pub(crate) fn clean_mp3(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
-    let body = strip_id3v2_front(d, removed)?;
-    if body.starts_with(b"fLaC") {
-        return clean_flac(body, cx, removed);
+/// Cleans MP3 (or FLAC behind an ID3v2 tag). Streamed: the frames are copied, never read.
+pub(crate) fn clean_mp3(
+    src: &dyn Source,
+    cx: &Ctx,
+    removed: &mut Vec<String>,
+) -> Result<Plan, Blocked> {
+    let front = id3v2_front(src, removed)?;
+    if read_upto(src, front, 4)? == b"fLaC" {
+        let flac = Window::range(src, front, src.len() - front);
+        let plan = clean_flac(&flac, cx, removed)?;
+        return Ok(plan.shifted(front));
     }
-    let body = strip_tail(body, removed)?;
-    if !is_mpeg_audio_frame(body) {
+    let end = strip_tail(src, front, src.len(), removed)?;
+    let first = read_upto(src, front, 4.min((end - front) as usize))?;
+    if !is_mpeg_audio_frame(&first) {
         return Err(block!("MP3: no MPEG audio frame after the tags"));
     }
-    Ok(body.to_vec())
+    let mut plan = Plan::new();
+    plan.copy(front, end - front);
+    Ok(plan)
 }
 
-/// Cleans FLAC.
+/// Cleans FLAC. Streamed: metadata block headers are read, the frames are copied.
 pub(crate) fn clean_flac(
-    d: &[u8],
+    src: &dyn Source,
     _cx: &Ctx,
     removed: &mut Vec<String>,
-) -> Result<Vec<u8>, Blocked> {
-    if !d.starts_with(b"fLaC") {
+) -> Result<Plan, Blocked> {
+    if read_upto(src, 0, 4)? != b"fLaC" {
         return Err(block!("FLAC: bad signature"));
     }
-    let mut blocks: Vec<(u8, &[u8])> = Vec::new();
-    let mut pos = 4;
+    // Kept blocks: (type, offset of the body, length).
+    let mut blocks: Vec<(u8, u64, u32)> = Vec::new();
+    let mut dropped = false;
+    let mut pos = 4u64;
+    let mut n = 0usize;
     loop {
-        let head = byte(d, pos)?;
-        let kind = head & 0x7F;
-        let len = slice(d, pos + 1, 3)?
-            .iter()
-            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
-        let body = slice(d, pos + 4, len)?;
-        if blocks.is_empty() && kind != 0 {
+        let h: [u8; 4] = read_array(src, pos)?;
+        let kind = h[0] & 0x7F;
+        let len = u32::from_be_bytes([0, h[1], h[2], h[3]]);
+        if pos + 4 + u64::from(len) > src.len() {
+            return Err(block!(
+                "truncated: FLAC metadata block of {len} bytes at byte {pos}"
+            ));
+        }
+        if n == 0 && kind != 0 {
             return Err(block!("FLAC: first metadata block is not STREAMINFO"));
         }
         match kind {
-            0 | 3 | 5 => blocks.push((kind, body)),
+            0 | 3 | 5 => blocks.push((kind, pos + 4, len)),
             1 => removed.push(format!("PADDING ({len} bytes)")),
             2 => removed.push(format!("APPLICATION block ({len} bytes)")),
             4 => removed.push(format!("VORBIS_COMMENT tags ({len} bytes)")),
             6 => removed.push(format!("PICTURE ({len} bytes)")),
             other => return Err(block!("FLAC: unknown metadata block type {other}")),
         }
-        pos += 4 + len;
-        if head & 0x80 != 0 {
+        dropped |= !matches!(kind, 0 | 3 | 5);
+        pos += 4 + u64::from(len);
+        n += 1;
+        if h[0] & 0x80 != 0 {
             break;
         }
+        if n > MAX_FLAC_BLOCKS {
+            return Err(block!("FLAC: more than {MAX_FLAC_BLOCKS} metadata blocks"));
+        }
     }
-    let mut frames = d.get(pos..).unwrap_or_default();
-    if frames.len() >= 128 && frames.get(frames.len() - 128..frames.len() - 125) == Some(b"TAG") {
+    let frames = pos;
+    let mut end = src.len();
+    if end - frames >= 128 && has(src, frames, end.checked_sub(128), b"TAG") {
         removed.push("ID3v1 tag".into());
-        frames = frames.get(..frames.len() - 128).unwrap_or_default();
+        end -= 128;
+        dropped = true;
     }
-    let synced = frames.first() == Some(&0xFF) && frames.get(1).is_some_and(|b| b & 0xFE == 0xF8);
-    if !frames.is_empty() && !synced {
-        return Err(block!("FLAC: no frame sync after the metadata"));
+    if end > frames {
+        let sync = read_upto(src, frames, 2)?;
+        let synced = sync.first() == Some(&0xFF) && sync.get(1).is_some_and(|b| b & 0xFE == 0xF8);
+        if !synced {
+            return Err(block!("FLAC: no frame sync after the metadata"));
+        }
     }
-    let mut out = Vec::with_capacity(d.len());
-    out.extend_from_slice(b"fLaC");
-    let n = blocks.len();
-    for (i, (kind, body)) in blocks.into_iter().enumerate() {
-        let last = if i + 1 == n { 0x80 } else { 0 };
-        out.push(kind | last);
-        let len = u32::try_from(body.len()).map_err(|_| block!("FLAC: block too big"))?;
-        out.extend_from_slice(len.to_be_bytes().get(1..).unwrap_or_default());
-        out.extend_from_slice(body);
+    if !dropped {
+        return Ok(Plan::unchanged(src));
     }
-    out.extend_from_slice(frames);
-    Ok(out)
+    let mut plan = Plan::new();
+    plan.bytes(b"fLaC".to_vec());
+    let count = blocks.len();
+    for (i, (kind, body, len)) in blocks.into_iter().enumerate() {
+        let last = if i + 1 == count { 0x80 } else { 0 };
+        let len_bytes = len.to_be_bytes();
+        plan.bytes(vec![kind | last, len_bytes[1], len_bytes[2], len_bytes[3]]);
+        plan.copy(body, u64::from(len));
+    }
+    plan.copy(frames, end - frames);
+    Ok(plan)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    fn clean_mp3(d: &[u8], cx: &Ctx, r: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean_mp3(&d, cx, r)?.materialize(&d, u64::MAX)
+    }
+
+    fn clean_flac(d: &[u8], cx: &Ctx, r: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+        super::clean_flac(&d, cx, r)?.materialize(&d, u64::MAX)
+    }
 
     #[test]
     fn mp3_tags_removed_frames_kept() {

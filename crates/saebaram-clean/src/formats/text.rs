@@ -10,24 +10,41 @@
 
 use super::Ctx;
 use crate::error::{Blocked, block};
+use crate::plan::Plan;
+use crate::source::{Source, read_upto};
 
-/// Checks and passes on plain text.
+/// Checks and passes on plain text, reading it in chunks (any size).
 pub(crate) fn clean_text(
-    d: &[u8],
+    src: &dyn Source,
     _cx: &Ctx,
     _removed: &mut Vec<String>,
-) -> Result<Vec<u8>, Blocked> {
-    let utf16 = d.starts_with(&[0xFF, 0xFE]) || d.starts_with(&[0xFE, 0xFF]);
-    if utf16 {
-        if !d.len().is_multiple_of(2) {
+) -> Result<Plan, Blocked> {
+    let len = src.len();
+    let bom = read_upto(src, 0, 2)?;
+    if bom == [0xFF, 0xFE] || bom == [0xFE, 0xFF] {
+        if !len.is_multiple_of(2) {
             return Err(block!("text: UTF-16 with an odd number of bytes"));
         }
-    } else if std::str::from_utf8(d).is_err() {
-        return Err(block!(
-            "text: not valid UTF-8 (convert it, or name it for what it is)"
-        ));
+        return Ok(Plan::unchanged(src));
     }
-    Ok(d.to_vec())
+    const STEP: usize = 1 << 20;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut pos = 0u64;
+    while pos < len {
+        let mut chunk = std::mem::take(&mut carry);
+        chunk.extend_from_slice(&read_upto(src, pos, STEP)?);
+        pos = (pos + STEP as u64).min(len);
+        if let Err(e) = std::str::from_utf8(&chunk) {
+            // An incomplete character at the end of a chunk continues in the next one.
+            if e.error_len().is_some() || pos == len {
+                return Err(block!(
+                    "text: not valid UTF-8 (convert it, or name it for what it is)"
+                ));
+            }
+            carry = chunk.split_off(e.valid_up_to());
+        }
+    }
+    Ok(Plan::unchanged(src))
 }
 
 fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -224,7 +241,10 @@ mod tests {
     fn text_must_be_utf8() {
         let cfg = Config::default();
         let cx = Ctx::test(&cfg);
-        assert!(clean_text("안녕".as_bytes(), &cx, &mut vec![]).is_ok());
-        assert!(clean_text(&[0xC3, 0x28], &cx, &mut vec![]).is_err());
+        assert!(clean_text(&"안녕".as_bytes(), &cx, &mut vec![]).is_ok());
+        let long = "가".repeat(700_000);
+        assert!(clean_text(&long.as_bytes(), &cx, &mut vec![]).is_ok());
+        assert!(clean_text(&&long.as_bytes()[..long.len() - 1], &cx, &mut vec![]).is_err());
+        assert!(clean_text(&[0xC3u8, 0x28].as_slice(), &cx, &mut vec![]).is_err());
     }
 }
