@@ -50,9 +50,10 @@ pub use report::{FileReport, FileStatus, Report};
 pub use saebaram_forbid::{ForbidList, Hit as ForbidHit};
 pub use tree::{CleanedBytes, Progress, clean_bytes, clean_tree};
 
-/// Bytes each worker holds to stream a file (the copy buffer and the input hasher's), the
-/// per-worker part of the memory bound (see [`Config::memory_budget`]).
-pub const STREAM_BUFFER_BYTES: usize = stream::CHUNK + stream::GAP_CHUNK;
+/// Bytes each worker holds to stream a file (the buffers between its reader and its writer
+/// thread, and the input hasher's), the per-worker part of the memory bound (see
+/// [`Config::memory_budget`]).
+pub const STREAM_BUFFER_BYTES: usize = (stream::IN_FLIGHT + 1) * stream::CHUNK + stream::GAP_CHUNK;
 
 /// Entry points for the fuzz targets (`fuzz/`): run one format's cleaner on arbitrary bytes.
 /// Not a stable API.

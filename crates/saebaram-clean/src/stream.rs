@@ -12,7 +12,7 @@ use crate::error::{Blocked, block};
 use crate::plan::{Piece, Plan};
 use crate::source::{self, Source};
 
-/// Bytes a worker holds to copy a stream: one buffer of this size (plus the forbidden
+/// Size of one copy buffer; a worker holds `IN_FLIGHT + 1` of them (plus the forbidden
 /// scanner's seam of under twice the longest listed string, and the input hasher's buffer of
 /// [`GAP_CHUNK`]).
 pub const CHUNK: usize = 1 << 20;
@@ -100,15 +100,23 @@ impl<'a> InputHasher<'a> {
     }
 }
 
-struct Sink<'w, 'f> {
-    out: &'w mut dyn Write,
+/// Buffers in flight between the reader and the writer thread of one file.
+pub(crate) const IN_FLIGHT: usize = 2;
+
+/// The reading side: fills buffers, scans and hashes them, hands them to the writer thread.
+struct Sink<'f> {
     hasher: blake3::Hasher,
     scanner: saebaram_forbid::Scanner<'f>,
     len: u64,
+    current: Vec<u8>,
+    to_writer: std::sync::mpsc::SyncSender<Vec<u8>>,
+    recycled: std::sync::mpsc::Receiver<Vec<u8>>,
+    allocated: usize,
 }
 
-impl Sink<'_, '_> {
-    fn put(&mut self, bytes: &[u8]) -> Result<(), StreamError> {
+impl Sink<'_> {
+    /// Scans and hashes `bytes`, which are about to be output.
+    fn check(&mut self, bytes: &[u8]) -> Result<(), StreamError> {
         if let Some(hit) = self.scanner.feed(bytes) {
             return Err(StreamError::Blocked(block!(
                 "forbidden: {hit} found in the output (near byte {})",
@@ -116,66 +124,159 @@ impl Sink<'_, '_> {
             )));
         }
         self.hasher.update(bytes);
-        self.out.write_all(bytes).map_err(StreamError::Write)?;
         self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// An empty buffer of [`CHUNK`] capacity: a recycled one, or a new one while fewer than
+    /// `IN_FLIGHT + 1` exist.
+    fn fresh(&mut self) -> Result<Vec<u8>, StreamError> {
+        if self.allocated <= IN_FLIGHT {
+            self.allocated += 1;
+            return Ok(Vec::with_capacity(CHUNK));
+        }
+        self.recycled.recv().map_err(|_| writer_gone())
+    }
+
+    /// Sends the current buffer to the writer.
+    fn send(&mut self) -> Result<(), StreamError> {
+        if self.current.is_empty() {
+            return Ok(());
+        }
+        let next = self.fresh()?;
+        let full = std::mem::replace(&mut self.current, next);
+        self.to_writer.send(full).map_err(|_| writer_gone())
+    }
+
+    /// Outputs new bytes.
+    fn put(&mut self, mut bytes: &[u8]) -> Result<(), StreamError> {
+        self.check(bytes)?;
+        while !bytes.is_empty() {
+            let room = CHUNK - self.current.len();
+            if room == 0 {
+                self.send()?;
+                continue;
+            }
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.current.extend_from_slice(now);
+            bytes = later;
+        }
+        Ok(())
+    }
+
+    /// Outputs `len` input bytes from `offset`, read straight into the buffers.
+    fn copy(
+        &mut self,
+        src: &dyn Source,
+        offset: u64,
+        len: u64,
+        input: &mut Option<&mut InputHasher<'_>>,
+    ) -> Result<(), StreamError> {
+        let mut done = 0u64;
+        while done < len {
+            let room = CHUNK - self.current.len();
+            if room == 0 {
+                self.send()?;
+                continue;
+            }
+            let n = usize::try_from(len - done).unwrap_or(room).min(room);
+            let mut buf = std::mem::take(&mut self.current);
+            let start = buf.len();
+            buf.resize(start + n, 0);
+            let chunk = buf.get_mut(start..).unwrap_or_default();
+            let read = source::read_into(src, offset + done, chunk).and_then(|()| match input {
+                Some(h) => h.saw(offset + done, chunk),
+                None => Ok(()),
+            });
+            let checked = read
+                .map_err(StreamError::Blocked)
+                .and_then(|()| self.check(buf.get(start..).unwrap_or_default()));
+            self.current = buf;
+            checked?;
+            done += n as u64;
+        }
         Ok(())
     }
 }
 
-/// Streams `plan` (whose copies read `src`) into `out`. Nothing is buffered beyond one
-/// [`CHUNK`]; a forbidden string stops the write at once (the caller discards the partial
-/// output). `input`, when given, is fed the copied bytes (see [`InputHasher`]).
+fn writer_gone() -> StreamError {
+    StreamError::Write(io::Error::other("the output writer stopped"))
+}
+
+/// Streams `plan` (whose copies read `src`) into `out`. The reading, scanning and hashing
+/// run on this thread while a second thread writes, through [`IN_FLIGHT`] + 1 buffers of
+/// [`CHUNK`] bytes; a forbidden string stops the write at once (the caller discards the
+/// partial output). `input`, when given, is fed the copied bytes (see [`InputHasher`]).
 pub(crate) fn write_plan(
     src: &dyn Source,
     plan: &Plan,
     forbidden: &ForbidList,
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     mut input: Option<&mut InputHasher<'_>>,
 ) -> Result<Written, StreamError> {
     plan.check(src.len())?;
-    let mut sink = Sink {
-        out,
-        hasher: blake3::Hasher::new(),
-        scanner: forbidden.scanner(),
-        len: 0,
-    };
-    let mut buf: Vec<u8> = Vec::new();
-    for piece in plan.pieces() {
-        match piece {
-            Piece::Bytes(b) => sink.put(b)?,
-            Piece::Zeros { len } => {
-                let zeros = [0u8; 1 << 16];
-                let mut left = *len;
-                while left > 0 {
-                    let n = usize::try_from(left)
-                        .unwrap_or(zeros.len())
-                        .min(zeros.len());
-                    sink.put(zeros.get(..n).unwrap_or_default())?;
-                    left -= n as u64;
-                }
+    let (to_writer, from_reader) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+    let (to_reader, recycled) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> io::Result<()> {
+            for mut buf in from_reader {
+                out.write_all(&buf)?;
+                buf.clear();
+                // The reader may have finished and dropped its end: nothing to recycle.
+                let _ = to_reader.send(buf);
             }
-            Piece::Copy { offset, len } => {
-                if buf.is_empty() {
-                    buf = vec![0u8; CHUNK];
-                }
-                let mut done = 0u64;
-                while done < *len {
-                    let n = usize::try_from(len - done).unwrap_or(CHUNK).min(CHUNK);
-                    let chunk = buf.get_mut(..n).unwrap_or_default();
-                    source::read_into(src, offset + done, chunk)?;
-                    if let Some(h) = input.as_deref_mut() {
-                        h.saw(offset + done, chunk)?;
+            out.flush()
+        });
+        let mut sink = Sink {
+            hasher: blake3::Hasher::new(),
+            scanner: forbidden.scanner(),
+            len: 0,
+            current: Vec::new(),
+            to_writer,
+            recycled,
+            allocated: 0,
+        };
+        let read = (|| -> Result<(), StreamError> {
+            sink.current = sink.fresh()?;
+            for piece in plan.pieces() {
+                match piece {
+                    Piece::Bytes(b) => sink.put(b)?,
+                    Piece::Zeros { len } => {
+                        let zeros = [0u8; 1 << 16];
+                        let mut left = *len;
+                        while left > 0 {
+                            let n = usize::try_from(left)
+                                .unwrap_or(zeros.len())
+                                .min(zeros.len());
+                            sink.put(zeros.get(..n).unwrap_or_default())?;
+                            left -= n as u64;
+                        }
                     }
-                    sink.put(chunk)?;
-                    done += n as u64;
+                    Piece::Copy { offset, len } => sink.copy(src, *offset, *len, &mut input)?,
                 }
             }
+            sink.send()
+        })();
+        let Sink {
+            hasher,
+            len,
+            to_writer,
+            ..
+        } = sink;
+        // Closing the channel ends the writer; its error (a full disk) comes first.
+        drop(to_writer);
+        let wrote = writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the output writer panicked")));
+        match (read, wrote) {
+            (Err(StreamError::Blocked(b)), _) => Err(StreamError::Blocked(b)),
+            (_, Err(e)) => Err(StreamError::Write(e)),
+            (Err(e), Ok(())) => Err(e),
+            (Ok(()), Ok(())) => Ok(Written {
+                len,
+                blake3: hasher.finalize(),
+            }),
         }
-    }
-    sink.out.flush().map_err(StreamError::Write)?;
-    Ok(Written {
-        len: sink.len,
-        blake3: sink.hasher.finalize(),
     })
 }
 

@@ -476,9 +476,8 @@ impl Run<'_> {
         if let Err(b) = src.check_unchanged() {
             return Ok(Err(b));
         }
-        tmp.as_file()
-            .sync_data()
-            .map_err(|e| Error::io(target, e))?;
+        // Not synced here: the run flushes the whole output once before it writes the state
+        // and the manifest (`sync_outputs`), which is what makes the outputs count.
         set_readable(tmp.as_file(), target)?;
         tmp.persist(target)
             .map_err(|e| Error::io(target, e.error))?;
@@ -605,6 +604,13 @@ pub fn clean_tree(
         None => work()?,
     };
     outcomes.sort_by(|a, b| a.report.path.cmp(&b.report.path));
+    sync_outputs(
+        &out,
+        outcomes
+            .iter()
+            .filter(|o| o.entry.is_some() && !o.report.reused)
+            .map(|o| out.join(&o.report.path)),
+    )?;
     let mut state = State::new(settings);
     state.files = outcomes.iter().filter_map(|o| o.entry.clone()).collect();
     // Outputs of inputs that are gone or now blocked.
@@ -635,6 +641,27 @@ pub fn clean_tree(
         report.manifest_written = true;
     }
     Ok(report)
+}
+
+/// Makes the files written by this run durable before the state and manifest vouch for
+/// them: one `syncfs` of the output's filesystem on Linux, one `fsync` per file elsewhere.
+fn sync_outputs(out: &Path, written: impl Iterator<Item = PathBuf>) -> Result<(), Error> {
+    #[cfg(target_os = "linux")]
+    {
+        let _ = written;
+        let dir = std::fs::File::open(out).map_err(|e| Error::io(out, e))?;
+        rustix::fs::syncfs(&dir).map_err(|e| Error::io(out, e.into()))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = out;
+        for path in written {
+            std::fs::File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| Error::io(&path, e))?;
+        }
+        Ok(())
+    }
 }
 
 fn remove_if_present(path: &Path) -> Result<(), Error> {
