@@ -1,0 +1,529 @@
+//! `saebaram clean` on what a real library holds: films over 4 GiB (streamed, memory bounded,
+//! streams unchanged), AVI over 1 GiB (OpenDML), RF64 WAV, re-cleaning into the same output
+//! (incremental, deletions), and files that change while they are cleaned.
+//!
+//! The large files are made by ffmpeg (raw video, so it is fast) in a temporary folder and
+//! deleted at the end of each test.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use saebaram_clean::manifest::{MANIFEST_FILE_NAME, verify_tree};
+use saebaram_clean::state::STATE_FILE_NAME;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_saebaram"))
+}
+
+fn require(tool: &str, install: &str) {
+    let ok = Command::new(tool)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok, "this test needs `{tool}`: {install}");
+}
+
+fn ffmpeg(args: &[&str]) {
+    require("ffmpeg", "apt-get install ffmpeg (.ci/apt.d/clean.txt)");
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs the binary and returns (exit code, JSON report, peak RSS in KiB of that process).
+#[allow(clippy::zombie_processes)] // reaped by wait4 (std's wait does not give the rusage)
+fn clean_measured(args: &[&Path]) -> (i32, serde_json::Value, u64) {
+    let mut child = bin()
+        .arg("clean")
+        .arg("--json")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn saebaram");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut text = String::new();
+    stdout.read_to_string(&mut text).expect("read stdout");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 only writes into it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for; the pointers are valid.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    let stderr_text = err_reader.join().unwrap_or_default();
+    let report = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {text}\nstderr: {stderr_text}"));
+    (code, report, usage.ru_maxrss as u64)
+}
+
+fn run_clean(args: &[&Path]) -> (i32, serde_json::Value) {
+    let (code, report, _) = clean_measured(args);
+    (code, report)
+}
+
+/// Offset and size of the first top-level box `kind` of an ISO-BMFF file.
+fn find_box(path: &Path, kind: &[u8; 4]) -> (u64, u64) {
+    let mut f = std::fs::File::open(path).unwrap();
+    let len = f.metadata().unwrap().len();
+    let mut pos = 0u64;
+    while pos + 8 <= len {
+        let mut h = [0u8; 16];
+        std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(pos)).unwrap();
+        f.read_exact(&mut h[..8]).unwrap();
+        let mut size = u64::from(u32::from_be_bytes(h[..4].try_into().unwrap()));
+        if size == 1 {
+            f.read_exact(&mut h[8..]).unwrap();
+            size = u64::from_be_bytes(h[8..].try_into().unwrap());
+        }
+        if &h[4..8] == kind {
+            return (pos, size);
+        }
+        assert!(size >= 8, "bad box at {pos}");
+        pos += size;
+    }
+    panic!("no {kind:?} box");
+}
+
+/// The byte ranges where two files of the same length differ: (first, last) offset.
+fn differing_span(a: &Path, b: &Path) -> Option<(u64, u64)> {
+    let (mut fa, mut fb) = (
+        std::fs::File::open(a).unwrap(),
+        std::fs::File::open(b).unwrap(),
+    );
+    assert_eq!(fa.metadata().unwrap().len(), fb.metadata().unwrap().len());
+    let (mut ba, mut bb) = (vec![0u8; 4 << 20], vec![0u8; 4 << 20]);
+    let (mut first, mut last) = (None, 0u64);
+    let mut pos = 0u64;
+    loop {
+        let n = fa.read(&mut ba).unwrap();
+        if n == 0 {
+            break;
+        }
+        fb.read_exact(&mut bb[..n]).unwrap();
+        if ba[..n] != bb[..n] {
+            for i in 0..n {
+                if ba[i] != bb[i] {
+                    first.get_or_insert(pos + i as u64);
+                    last = pos + i as u64;
+                }
+            }
+        }
+        pos += n as u64;
+    }
+    first.map(|f| (f, last))
+}
+
+fn contains(path: &Path, needle: &[u8], from: u64, len: u64) -> bool {
+    let mut f = std::fs::File::open(path).unwrap();
+    std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(from)).unwrap();
+    let mut buf = vec![0u8; len as usize];
+    f.read_exact(&mut buf).unwrap();
+    buf.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Peak memory allowed for cleaning one film: the program, its threads, and each worker's
+/// `saebaram_clean::STREAM_BUFFER_BYTES` (about 3 MiB); far under the 256 MiB goal.
+const FILM_RSS_LIMIT_KIB: u64 = 64 << 10;
+
+#[test]
+fn a_film_over_4_gib_streams_unchanged_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let film = dir.path().join("film.mov");
+    // 270 frames of 3840x2160 UYVY: 4.48 GB of raw video, over the 32-bit box size limit.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:size=3840x2160:rate=25",
+        "-frames:v",
+        "270",
+        "-c:v",
+        "rawvideo",
+        "-pix_fmt",
+        "uyvy422",
+        "-metadata",
+        "title=Kim Chol home video",
+        "-metadata",
+        "comment=filmed in Hyesan",
+        film.to_str().unwrap(),
+    ]);
+    let len = std::fs::metadata(&film).unwrap().len();
+    assert!(len > 4 << 30, "the film is only {len} bytes");
+    let out = dir.path().join("out");
+    let (code, report, rss_kib) = clean_measured(&[film.as_path(), Path::new("--out"), &out]);
+    eprintln!("peak RSS cleaning a {len}-byte film: {rss_kib} KiB");
+    assert_eq!(code, 0, "{report:#}");
+    let file = &report["files"][0];
+    assert_eq!(file["status"], "cleaned", "{file:#}");
+    assert_eq!(file["bytes_out"].as_u64(), Some(len));
+    assert!(
+        rss_kib < FILM_RSS_LIMIT_KIB,
+        "peak RSS {rss_kib} KiB over {FILM_RSS_LIMIT_KIB} KiB"
+    );
+    let cleaned = out.join("film.mov");
+    // Only the movie header changed; the media data is byte-identical.
+    let (moov_at, moov_len) = find_box(&film, b"moov");
+    let (mdat_at, mdat_len) = find_box(&film, b"mdat");
+    assert!(mdat_len > 4 << 30);
+    let (first, last) = differing_span(&film, &cleaned).expect("the metadata changed");
+    assert!(
+        first >= moov_at && last < moov_at + moov_len,
+        "bytes {first}..={last} changed outside moov {moov_at}+{moov_len}"
+    );
+    assert!(first >= mdat_at + mdat_len || last < mdat_at);
+    for planted in [b"Kim Chol".as_slice(), b"Hyesan", b"Lavf"] {
+        assert!(contains(&film, planted, moov_at, moov_len));
+        assert!(!contains(&cleaned, planted, moov_at, moov_len));
+    }
+    // The manifest's hash is of the bytes on disk.
+    verify_tree(&out).expect("the manifest matches the output");
+}
+
+#[test]
+fn avi_over_1_gib_with_opendml_and_rf64_wav_are_cleaned_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    // 1.24 GB: ffmpeg switches to OpenDML (AVIX extensions) past 1 GiB.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:size=1920x1080:rate=25",
+        "-frames:v",
+        "400",
+        "-c:v",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "-metadata",
+        "title=Kim Chol home video",
+        lib.join("big.avi").to_str().unwrap(),
+    ]);
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=2",
+        "-rf64",
+        "always",
+        "-metadata",
+        "artist=Kim Chol",
+        lib.join("tone.wav").to_str().unwrap(),
+    ]);
+    let avi = std::fs::read(lib.join("big.avi")).map(|b| b.len()).unwrap() as u64;
+    assert!(avi > 1 << 30);
+    let head = std::fs::read(lib.join("tone.wav")).unwrap();
+    assert_eq!(&head[..4], b"RF64", "ffmpeg did not write RF64");
+    let out = dir.path().join("out");
+    let (code, report) = run_clean(&[lib.as_path(), Path::new("--out"), &out]);
+    assert_eq!(code, 0, "{report:#}");
+    for f in report["files"].as_array().unwrap() {
+        assert_eq!(f["status"], "cleaned", "{f:#}");
+    }
+    let cleaned_avi = out.join("big.avi");
+    assert_eq!(std::fs::metadata(&cleaned_avi).unwrap().len(), avi);
+    let (first, last) = differing_span(&lib.join("big.avi"), &cleaned_avi).expect("changed");
+    assert!(
+        last < 64 << 10,
+        "bytes {first}..={last} changed past the headers"
+    );
+    assert!(!contains(&cleaned_avi, b"Kim Chol", 0, 64 << 10));
+    let wav = std::fs::read(out.join("tone.wav")).unwrap();
+    assert_eq!(&wav[..4], b"RF64");
+    assert!(!wav.windows(8).any(|w| w == b"Kim Chol"));
+    // ffmpeg still decodes both, the audio samples identical.
+    let md5 = |p: &Path| {
+        let o = Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(p)
+            .args(["-map", "0:a", "-f", "md5", "-"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert_eq!(md5(&lib.join("tone.wav")), md5(&out.join("tone.wav")));
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).unwrap();
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A small WAV with an INFO list naming someone.
+fn wav_with_info(samples: &[u8]) -> Vec<u8> {
+    let chunk = |id: &[u8], body: &[u8]| {
+        let mut c = id.to_vec();
+        c.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        c.extend_from_slice(body);
+        if body.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    };
+    let fmt = [1, 0, 1, 0, 0x44, 0xAC, 0, 0, 0x88, 0x58, 1, 0, 2, 0, 16, 0];
+    let mut info = b"INFO".to_vec();
+    info.extend(chunk(b"IART", b"Kim Chol"));
+    let body = [
+        b"WAVE".to_vec(),
+        chunk(b"fmt ", &fmt),
+        chunk(b"LIST", &info),
+        chunk(b"data", samples),
+    ]
+    .concat();
+    [
+        b"RIFF".to_vec(),
+        (body.len() as u32).to_le_bytes().to_vec(),
+        body,
+    ]
+    .concat()
+}
+
+fn statuses(report: &serde_json::Value) -> Vec<(String, String, bool)> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+                f["reused"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+#[test]
+fn cleaning_again_redoes_only_what_changed_and_deletes_what_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    let out = dir.path().join("out");
+    write(&lib.join("a.txt"), b"first\n");
+    write(&lib.join("songs/b.wav"), &wav_with_info(&[1, 2, 3, 4]));
+    write(&lib.join("songs/c.wav"), &wav_with_info(&[5, 6, 7, 8]));
+    write(&lib.join("d.txt"), "둘째\n".as_bytes());
+    let args = [lib.as_path(), Path::new("--out"), out.as_path()];
+
+    let (code, first) = run_clean(&args);
+    assert_eq!(code, 0, "{first:#}");
+    assert!(statuses(&first).iter().all(|(_, _, reused)| !reused));
+    assert!(out.join(STATE_FILE_NAME).exists());
+    let b_inode = inode(&out.join("songs/b.wav"));
+
+    // Nothing changed: every output kept, not rewritten.
+    let (code, again) = run_clean(&args);
+    assert_eq!(code, 0, "{again:#}");
+    assert!(
+        statuses(&again).iter().all(|(_, _, reused)| *reused),
+        "{again:#}"
+    );
+    assert_eq!(again["summary"]["reused"], 4);
+    assert_eq!(inode(&out.join("songs/b.wav")), b_inode);
+    verify_tree(&out).unwrap();
+
+    // One file edited, one touched (same bytes), one deleted, one added.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    write(&lib.join("a.txt"), b"first, edited\n");
+    let c = std::fs::read(lib.join("songs/c.wav")).unwrap();
+    std::fs::remove_file(lib.join("songs/c.wav")).unwrap();
+    write(&lib.join("songs/c.wav"), &c); // a new inode and times, the same content
+    std::fs::remove_file(lib.join("d.txt")).unwrap();
+    write(&lib.join("e.txt"), b"new\n");
+    let (code, third) = run_clean(&args);
+    assert_eq!(code, 0, "{third:#}");
+    let got = statuses(&third);
+    let reused = |p: &str| got.iter().find(|(path, _, _)| path == p).unwrap().2;
+    assert!(!reused("a.txt"));
+    assert!(reused("songs/b.wav"));
+    assert!(reused("songs/c.wav"), "same bytes: kept after hashing");
+    assert!(!reused("e.txt"));
+    assert_eq!(third["deleted"], serde_json::json!(["d.txt"]));
+    assert!(!out.join("d.txt").exists());
+    assert_eq!(
+        std::fs::read(out.join("a.txt")).unwrap(),
+        b"first, edited\n"
+    );
+    let manifest = verify_tree(&out).unwrap();
+    let listed: Vec<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(listed, ["a.txt", "e.txt", "songs/b.wav", "songs/c.wav"]);
+
+    // A file that now blocks loses its old output and the manifest goes.
+    write(&lib.join("songs/b.wav"), b"RIFF\x04\x00\x00\x00WAVE");
+    let (code, fourth) = run_clean(&args);
+    assert_eq!(code, 1, "{fourth:#}");
+    assert!(!out.join("songs/b.wav").exists());
+    assert!(!out.join(MANIFEST_FILE_NAME).exists());
+    assert_eq!(fourth["deleted"], serde_json::json!(["songs/b.wav"]));
+
+    // Other settings redo everything (a forbidden-strings list could now block a file).
+    std::fs::remove_file(lib.join("songs/b.wav")).unwrap();
+    let list = dir.path().join("forbid.txt");
+    write(&list, b"nobody here\n");
+    let mut with_list: Vec<&Path> = args.to_vec();
+    with_list.extend([Path::new("--forbid"), list.as_path()]);
+    let (code, fifth) = run_clean(&with_list);
+    assert_eq!(code, 0, "{fifth:#}");
+    assert!(statuses(&fifth).iter().all(|(_, _, reused)| !reused));
+
+    // A file the cleaner did not write makes the folder someone else's.
+    write(&out.join("stranger.txt"), b"?");
+    let run = bin().arg("clean").args(args).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("did not write"));
+}
+
+/// A WAV of `len` bytes whose samples are a sparse hole (fast to make, slow enough to copy
+/// that the test can change it meanwhile).
+fn sparse_wav(path: &Path, len: u64) {
+    let data_len = len - 44;
+    let mut h = b"RIFF".to_vec();
+    h.extend_from_slice(&((len - 8) as u32).to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&16u32.to_le_bytes());
+    h.extend_from_slice(&[1, 0, 1, 0, 0x44, 0xAC, 0, 0, 0x88, 0x58, 1, 0, 2, 0, 16, 0]);
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&(data_len as u32).to_le_bytes());
+    let mut f = std::fs::File::create(path).unwrap();
+    f.write_all(&h).unwrap();
+    f.set_len(len).unwrap();
+}
+
+/// Starts cleaning `input` into `out`, waits until the output is being written, runs
+/// `change`, and returns the report.
+fn clean_while(input: &Path, out: &Path, change: impl FnOnce()) -> (i32, serde_json::Value) {
+    let child = bin()
+        .args(["clean", "--json", "--jobs", "1"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let partial = std::fs::read_dir(out).ok().is_some_and(|entries| {
+            entries.flatten().any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".saebaram-partial-")
+            })
+        });
+        if partial {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the output never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    change();
+    let o = child.wait_with_output().unwrap();
+    let report = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&o.stderr));
+    });
+    (o.status.code().unwrap_or(-1), report)
+}
+
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    walk(dir)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n != STATE_FILE_NAME))
+        .collect()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            v.extend(walk(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v
+}
+
+#[test]
+fn a_file_that_grows_shrinks_or_changes_while_cleaned_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = 400_000_000u64;
+    type Change = Box<dyn FnOnce(&Path)>;
+    let cases: Vec<(&str, Change, &str)> = vec![
+        (
+            "grows",
+            Box::new(|p: &Path| {
+                let mut f = std::fs::OpenOptions::new().append(true).open(p).unwrap();
+                f.write_all(b"more samples").unwrap();
+            }),
+            "while it was cleaned",
+        ),
+        (
+            "shrinks",
+            Box::new(|p: &Path| {
+                let f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+                f.set_len(1_000_000).unwrap();
+            }),
+            "while it was cleaned",
+        ),
+        (
+            "rewritten",
+            Box::new(|p: &Path| {
+                let mut f = std::fs::OpenOptions::new().write(true).open(p).unwrap();
+                std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(1000)).unwrap();
+                f.write_all(b"x").unwrap();
+            }),
+            "while it was cleaned",
+        ),
+    ];
+    for (name, change, reason) in cases {
+        let input = dir.path().join(format!("{name}.wav"));
+        sparse_wav(&input, size);
+        let out = dir.path().join(format!("out-{name}"));
+        std::fs::create_dir(&out).unwrap();
+        let (code, report) = clean_while(&input, &out, || change(&input));
+        assert_eq!(code, 1, "{name}: {report:#}");
+        let f = &report["files"][0];
+        assert_eq!(f["status"], "blocked", "{name}: {f:#}");
+        assert!(
+            f["reason"].as_str().unwrap().contains(reason),
+            "{name}: {f:#}"
+        );
+        assert!(
+            leftovers(&out).is_empty(),
+            "{name}: left {:?}",
+            leftovers(&out)
+        );
+        std::fs::remove_file(&input).unwrap();
+    }
+}
