@@ -97,7 +97,8 @@ fn flash_in_process(n: usize, image: &[u8]) -> (f64, u64) {
     let source = image.to_vec();
     let spec = ImageSpec {
         size: image.len() as u64,
-        blake3: *blake3::hash(image).as_bytes(),
+        data_end: image.len() as u64,
+        data_blake3: *blake3::hash(image).as_bytes(),
         partition_end: None,
     };
     let mut drives: Vec<Throttled<FakeDrive>> = (0..n)

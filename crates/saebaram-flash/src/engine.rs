@@ -1,9 +1,11 @@
 //! Writing one image to many drives at once, each drive on its own thread.
 //!
 //! Per drive: check the size, probe for fake capacity, refuse or shrink, write the
-//! image, wipe the rest with zeros (donors' old data), fsync, drop every host cache,
-//! then read the whole written range back: BLAKE3 of the image region against the
-//! manifest and every other byte zero. A drive that fails, even by vanishing, fails
+//! image's data region, then zeros for the image's free space and for the rest of the
+//! drive (donors' old data), fsync, drop every host cache, then read the whole written range
+//! back: BLAKE3 of the data region against the manifest and every other byte zero. The
+//! image's free space is never read from the image file nor hashed: the manifest says it
+//! is zero, and the drive is checked to read back zero there. A drive that fails, even by vanishing, fails
 //! alone: the other threads never wait for it (no lock-step, no shared buffer).
 //!
 //! The library reads no clock: speeds are measured by the caller from the
@@ -23,8 +25,10 @@ pub const CHUNK: usize = 4 << 20;
 pub struct ImageSpec {
     /// Image size in bytes.
     pub size: u64,
-    /// BLAKE3 of the whole image.
-    pub blake3: [u8; 32],
+    /// End of the image's data region: bytes from here to `size` are zero.
+    pub data_end: u64,
+    /// BLAKE3 of the data region (`0..data_end`).
+    pub data_blake3: [u8; 32],
     /// End of the last partition in the image (bytes), if it has a partition table.
     pub partition_end: Option<u64>,
 }
@@ -273,13 +277,13 @@ fn flash_one(
     while at < limit {
         let n = (limit - at).min(CHUNK as u64) as usize;
         let piece = &mut buf[..n];
-        fill_stream(image, spec.size, piece, at)
+        fill_stream(image, spec.data_end, piece, at)
             .map_err(|e| io_fail("reading the image", at, &e))?;
-        let image_part = spec.size.saturating_sub(at).min(n as u64) as usize;
+        let image_part = spec.data_end.saturating_sub(at).min(n as u64) as usize;
         hasher.update(&piece[..image_part]);
-        if image_part > 0 && at + image_part as u64 == spec.size {
-            // The whole image has passed through: was it the one the manifest names?
-            if *hasher.finalize().as_bytes() != spec.blake3 {
+        if image_part > 0 && at + image_part as u64 == spec.data_end {
+            // The whole data region has passed through: is it the one the manifest names?
+            if *hasher.finalize().as_bytes() != spec.data_blake3 {
                 return Err(fail(
                     "the image changed since its manifest was written: stopped",
                 ));
@@ -297,7 +301,7 @@ fn flash_one(
             emit(Phase::Wiping, at - spec.size, limit - spec.size);
         }
     }
-    if spec.size == 0 && *hasher.finalize().as_bytes() != spec.blake3 {
+    if spec.data_end == 0 && *hasher.finalize().as_bytes() != spec.data_blake3 {
         return Err(fail(
             "the image changed since its manifest was written: stopped",
         ));
@@ -322,11 +326,11 @@ fn flash_one(
         let piece = &mut buf[..n];
         dev.read_at(piece, at)
             .map_err(|e| io_fail("read-back failed", at, &e))?;
-        let image_part = spec.size.saturating_sub(at).min(n as u64) as usize;
+        let image_part = spec.data_end.saturating_sub(at).min(n as u64) as usize;
         hasher.update(&piece[..image_part]);
         if let Some(pos) = piece[image_part..].iter().position(|&b| b != 0) {
             return Err(fail(format!(
-                "verification failed: byte {} after the image is not zero",
+                "verification failed: byte {} after the image's data is not zero",
                 at + (image_part + pos) as u64
             )));
         }
@@ -336,11 +340,11 @@ fn flash_one(
     }
     let read_back = *hasher.finalize().as_bytes();
     report.read_back_blake3 = Some(hex(&read_back));
-    if read_back != spec.blake3 {
+    if read_back != spec.data_blake3 {
         return Err(fail(format!(
-            "verification failed: the image read back has BLAKE3 {} but the manifest says {}",
+            "verification failed: the image data read back has BLAKE3 {} but the manifest says {}",
             hex(&read_back),
-            hex(&spec.blake3)
+            hex(&spec.data_blake3)
         )));
     }
     Ok(())
@@ -429,7 +433,8 @@ mod tests {
         let data: Vec<u8> = (0..len).map(|i| (i * 7 + i / 4096) as u8 | 1).collect();
         let spec = ImageSpec {
             size: len as u64,
-            blake3: *blake3::hash(&data).as_bytes(),
+            data_end: len as u64,
+            data_blake3: *blake3::hash(&data).as_bytes(),
             partition_end: None,
         };
         (data, spec)
@@ -594,7 +599,7 @@ mod tests {
     #[test]
     fn an_image_that_does_not_match_its_manifest_is_not_written_in_full() {
         let (data, mut spec) = image(MIB as usize);
-        spec.blake3[0] ^= 1;
+        spec.data_blake3[0] ^= 1;
         let mut d = FakeDrive::genuine(8 * MIB);
         let r = flash_one(
             &data,
@@ -618,6 +623,37 @@ mod tests {
             0,
             "the check happens before the chunk holding the image end is written"
         );
+    }
+
+    #[test]
+    fn the_free_space_after_the_data_is_written_as_zeros_without_reading_the_image() {
+        // The manifest says the image's data ends at 1 MiB; the image source holds garbage
+        // after it (it is never read): the drive gets zeros there and verifies.
+        let mut data: Vec<u8> = (0..4 * MIB as usize).map(|i| (i % 251) as u8 | 1).collect();
+        let data_end = MIB as usize;
+        let spec = ImageSpec {
+            size: data.len() as u64,
+            data_end: data_end as u64,
+            data_blake3: *blake3::hash(&data[..data_end]).as_bytes(),
+            partition_end: None,
+        };
+        let mut d = FakeDrive::genuine(8 * MIB);
+        let no_probe = FlashOptions {
+            probe: None,
+            shrink: false,
+        };
+        let r = flash_one(&data, &spec, "d", &mut d, &no_probe);
+        assert_eq!(r.outcome, Outcome::Passed, "{r:?}");
+        let mut back = vec![0u8; 8 * MIB as usize];
+        d.read_at(&mut back, 0).unwrap();
+        assert_eq!(&back[..data_end], &data[..data_end]);
+        assert!(back[data_end..].iter().all(|&b| b == 0));
+        assert_eq!(r.image_bytes, spec.size);
+        // A change inside the data region is still caught before it is written in full.
+        data[10] ^= 1;
+        let mut d = FakeDrive::genuine(8 * MIB);
+        let r = flash_one(&data, &spec, "d", &mut d, &no_probe);
+        assert_eq!(r.outcome, Outcome::Failed);
     }
 
     #[test]

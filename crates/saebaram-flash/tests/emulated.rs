@@ -48,7 +48,8 @@ fn flash_rejects_an_emulated_limbo_fake_and_passes_a_genuine_one_at_the_same_tim
     let image: Vec<u8> = (0..2 * MIB as usize).map(|i| (i % 253) as u8).collect();
     let spec = ImageSpec {
         size: image.len() as u64,
-        blake3: *blake3::hash(&image).as_bytes(),
+        data_end: image.len() as u64,
+        data_blake3: *blake3::hash(&image).as_bytes(),
         partition_end: None,
     };
     let fake = FakeDrive::new(4 * GIB, 64 * MIB, Mapping::Limbo { garbage: false });

@@ -11,8 +11,10 @@
 //! ```
 //!
 //! Everything is known before the first byte is written (sizes, names, clusters), so the
-//! writer never seeks back: it streams file contents once, hashing the image and each file
-//! on the way, and leaves the zero regions as holes in a sparse file.
+//! writer never seeks back: it streams file contents once, hashing the data region and each
+//! file on the way, and leaves the zero regions as holes in a sparse file. The free space
+//! after the last used cluster is never hashed: the manifest records where the data ends
+//! (`image.data_end`), and `saebaram-flash` writes zeros there and checks they read back.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -25,7 +27,6 @@ use crate::manifest::{
 };
 use crate::names::{self, ShortName};
 use crate::policy::{EntryTimes, SeedRng, TimeSource, TimestampPolicy};
-use crate::treehash::ImageHasher;
 
 /// Bytes per sector.
 pub const SECTOR: u64 = 512;
@@ -687,12 +688,16 @@ fn dir_bytes(plan: &Plan, layout: &Layout, d: usize) -> Vec<u8> {
     out
 }
 
-/// Writes in order, hashing every byte of the image (holes included) on the way.
+/// Writes in order, hashing every byte of the data region (its holes included) on the way.
+/// Past the data region the image is a hole that is never hashed: the manifest records
+/// where the data ends, and everything after it is zero by construction.
 struct Sink {
     file: File,
     path: PathBuf,
     pos: u64,
-    hasher: ImageHasher,
+    /// End of the data region (the last used cluster's end).
+    data_end: u64,
+    hasher: blake3::Hasher,
     zeros: Vec<u8>,
     /// Bytes actually written (for the disk-full message).
     written: u64,
@@ -713,12 +718,24 @@ impl Sink {
         }
     }
 
-    /// Skips to `pos` (a hole) while hashing the zeros it stands for.
+    /// Feeds the zeros of a hole from `self.pos` to `pos` to the hash (those inside the
+    /// data region only).
+    fn hash_zeros_to(&mut self, pos: u64) {
+        let mut at = self.pos;
+        let end = pos.min(self.data_end);
+        while at < end {
+            let n = (end - at).min(self.zeros.len() as u64) as usize;
+            self.hasher.update(&self.zeros[..n]);
+            at += n as u64;
+        }
+    }
+
+    /// Skips to `pos` (a hole).
     fn skip_to(&mut self, pos: u64) -> Result<(), PackError> {
         if pos == self.pos {
             return Ok(());
         }
-        self.hasher.zeros_until(pos, &self.zeros);
+        self.hash_zeros_to(pos);
         self.file
             .seek(SeekFrom::Start(pos))
             .map_err(|e| self.err(e))?;
@@ -728,14 +745,17 @@ impl Sink {
 
     fn write(&mut self, data: &[u8]) -> Result<(), PackError> {
         self.hasher.update(data);
-        self.file.write_all(data).map_err(|e| self.err(e))?;
-        self.pos += data.len() as u64;
-        self.written += data.len() as u64;
-        Ok(())
+        self.write_unhashed(data)
     }
 
     /// Writes bytes the caller has already fed to `hasher`.
     fn write_unhashed(&mut self, data: &[u8]) -> Result<(), PackError> {
+        if self.pos + data.len() as u64 > self.data_end {
+            return Err(PackError::Write {
+                path: self.path.clone(),
+                source: std::io::Error::other("internal: a write past the data region"),
+            });
+        }
         self.file.write_all(data).map_err(|e| self.err(e))?;
         self.pos += data.len() as u64;
         self.written += data.len() as u64;
@@ -790,22 +810,39 @@ pub fn pack(
         file,
         path: out.to_owned(),
         pos: 0,
-        hasher: ImageHasher::new(plan.image_size, g.cluster_offset(plan.used_end)),
-        zeros: vec![0u8; 16 << 20],
+        data_end: g.cluster_offset(plan.used_end),
+        hasher: blake3::Hasher::new(),
+        zeros: vec![0u8; 1 << 20],
         written: 0,
     };
+    write_system_area(&mut sink, &plan)?;
+    write_fats(&mut sink, &plan, layout)?;
+    write_folders(&mut sink, &plan, layout)?;
+    let records = write_files(&mut sink, &plan, layout, progress)?;
+    let data_blake3 = finish_image(sink, &plan)?;
+    tmp.persist(out).map_err(|e| PackError::Write {
+        path: out.to_owned(),
+        source: e.error,
+    })?;
+    Ok(manifest_for(&plan, opts, data_blake3, records))
+}
 
-    // MBR and the reserved area.
-    sink.write(&mbr(&plan))?;
+/// The MBR, then the partition's boot sector and FSInfo and their backups (sectors 6, 7).
+fn write_system_area(sink: &mut Sink, plan: &Plan) -> Result<(), PackError> {
+    sink.write(&mbr(plan))?;
     let part = PARTITION_START_LBA * SECTOR;
-    let boot = boot_sector(&plan);
-    let info = fsinfo(&plan);
+    let boot = boot_sector(plan);
+    let info = fsinfo(plan);
     sink.write_at(part, &boot)?;
     sink.write(&info)?;
     sink.write_at(part + 6 * SECTOR, &boot)?;
-    sink.write(&info)?;
+    sink.write(&info)
+}
 
-    // Both FATs: chains of the folders, then of the files, all contiguous.
+/// Both FATs: chains of the folders, then of the files, all contiguous. Only the used part
+/// is written; the rest of each FAT is a hole (free clusters).
+fn write_fats(sink: &mut Sink, plan: &Plan, layout: &Layout) -> Result<(), PackError> {
+    let g = plan.geometry;
     let mut extents: Vec<(u32, u32)> = plan.dir_alloc.clone();
     for (i, f) in layout.files.iter().enumerate() {
         let n = f.len.div_ceil(g.cluster_bytes()) as u32;
@@ -828,19 +865,31 @@ pub fn pack(
         }
     }
     fat.resize(fat.len().div_ceil(512) * 512, 0);
+    let part = PARTITION_START_LBA * SECTOR;
     for k in 0..2u64 {
         let at = part + (g.reserved_sectors as u64 + k * g.fat_sectors as u64) * SECTOR;
         sink.write_at(at, &fat)?;
     }
-    drop(fat);
+    Ok(())
+}
 
-    // Folders.
+fn write_folders(sink: &mut Sink, plan: &Plan, layout: &Layout) -> Result<(), PackError> {
     for d in 0..layout.dirs.len() {
-        let bytes = dir_bytes(&plan, layout, d);
-        sink.write_at(g.cluster_offset(plan.dir_alloc[d].0), &bytes)?;
+        let bytes = dir_bytes(plan, layout, d);
+        sink.write_at(plan.geometry.cluster_offset(plan.dir_alloc[d].0), &bytes)?;
     }
+    Ok(())
+}
 
-    // Files, streamed once.
+/// Streams every file once into its clusters, hashing it (and the image) on the way and
+/// checking it against the clean manifest's hash; returns the manifest records.
+fn write_files(
+    sink: &mut Sink,
+    plan: &Plan,
+    layout: &Layout,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Vec<FileRecord>, PackError> {
+    let g = plan.geometry;
     let total = layout.content_bytes();
     let mut done = 0u64;
     let mut buf = vec![0u8; 4 << 20];
@@ -895,8 +944,8 @@ pub fn pack(
         // Zero the tail of the last cluster explicitly (it is hashed as zeros either way).
         let slack = (f.len.div_ceil(g.cluster_bytes()) * g.cluster_bytes()) - f.len;
         if slack > 0 {
-            let z = &sink.zeros[..slack as usize].to_vec();
-            sink.write(z)?;
+            let z = vec![0u8; slack as usize];
+            sink.write(&z)?;
         }
         if f.offset + f.len == f.source_size {
             let now = src.metadata().map_err(rerr)?.len();
@@ -936,30 +985,38 @@ pub fn pack(
             split_from: f.split.then(|| f.source_rel.clone()),
         });
     }
+    Ok(records)
+}
 
-    sink.skip_to(plan.image_size)?;
+/// Hashes up to the end of the data region, extends the file to the image size (a hole:
+/// free clusters read as zero) and syncs it. Returns the data region's BLAKE3.
+fn finish_image(mut sink: Sink, plan: &Plan) -> Result<String, PackError> {
+    sink.skip_to(sink.data_end)?;
     sink.file
         .set_len(plan.image_size)
         .map_err(|e| sink.err(e))?;
     sink.file.sync_all().map_err(|e| sink.err(e))?;
-    let Sink { file, hasher, .. } = sink;
-    drop(file);
-    let image_hash = hex(&hasher.finalize());
-    tmp.persist(out).map_err(|e| PackError::Write {
-        path: out.to_owned(),
-        source: e.error,
-    })?;
+    Ok(hex(&sink.hasher.finalize()))
+}
 
+fn manifest_for(
+    plan: &Plan,
+    opts: &PackOptions,
+    data_blake3: String,
+    files: Vec<FileRecord>,
+) -> ImageManifest {
+    let g = plan.geometry;
     let cb = g.cluster_bytes();
     let used = (plan.used_end as u64 - 2) * cb;
-    Ok(ImageManifest {
+    ImageManifest {
         version: MANIFEST_VERSION,
         image: ImageInfo {
             size: plan.image_size,
-            blake3: image_hash,
+            data_end: g.cluster_offset(plan.used_end),
+            data_blake3,
         },
         partition: PartitionInfo {
-            start_bytes: part,
+            start_bytes: PARTITION_START_LBA * SECTOR,
             size_bytes: g.total_sectors as u64 * SECTOR,
             type_code: PARTITION_TYPE,
         },
@@ -983,8 +1040,8 @@ pub fn pack(
             entry_order: "each folder sorted by upper-cased name; file data in library path order"
                 .into(),
         },
-        files: records,
-    })
+        files,
+    }
 }
 
 fn read_full(r: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {

@@ -26,7 +26,6 @@ pub mod manifest;
 pub mod names;
 pub mod policy;
 pub mod reader;
-pub mod treehash;
 pub mod verify;
 
 pub use fat32::{ImageSize, PackError, PackOptions, pack};

@@ -1,16 +1,19 @@
 //! The image manifest: `IMAGE.manifest.json`, written beside every image.
 //!
 //! It records what a later reader needs to check an image or a written drive without
-//! trusting either: the BLAKE3 of the whole image, where the FAT32 partition is, the
-//! fingerprint policy used, and the path, size and BLAKE3 of every file inside.
-//! `saebaram-flash` reads it to know how many bytes to write and what to expect back.
+//! trusting either: where the image's data ends and the BLAKE3 of the bytes before it
+//! (every byte after it, to the image size, is zero: free clusters, a hole in the sparse
+//! image file, never hashed), where the FAT32 partition is, the fingerprint policy used, and
+//! the path, size and BLAKE3 of every file inside. `saebaram-flash` reads it to know how many
+//! bytes to write, which to hash and which must read back as zero.
 //!
-//! Format (version 1), JSON, keys in this order:
+//! Format (version 2), JSON, keys in this order (version 1 manifests, with `"blake3"` of the
+//! whole image instead of `data_end`/`data_blake3`, are still read):
 //!
 //! ```json
 //! {
-//!   "version": 1,
-//!   "image": { "size": 16000000000, "blake3": "<64 hex>" },
+//!   "version": 2,
+//!   "image": { "size": 16000000000, "data_end": 1074790400, "data_blake3": "<64 hex>" },
 //!   "partition": { "start_bytes": 1048576, "size_bytes": 15998951424, "type_code": 12 },
 //!   "filesystem": { "kind": "FAT32", "cluster_size": 8192, ... },
 //!   "policy": { "volume_serial": "1A2B-3C4D", "disk_signature": "89abcdef", ... },
@@ -24,7 +27,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// The manifest format version this crate writes and reads.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// What is appended to an image's file name to name its manifest
 /// (`drive.img` -> `drive.img.manifest.json`).
@@ -52,8 +55,11 @@ pub struct ImageManifest {
 pub struct ImageInfo {
     /// Size in bytes: a drive must hold at least this many.
     pub size: u64,
-    /// BLAKE3 of all `size` bytes, lowercase hex.
-    pub blake3: String,
+    /// End of the data (MBR, reserved sectors, FATs, folders and files): every byte from
+    /// here to `size` is zero. At most `size`.
+    pub data_end: u64,
+    /// BLAKE3 of bytes `0..data_end`, lowercase hex.
+    pub data_blake3: String,
 }
 
 /// The MBR partition entry.
@@ -178,16 +184,40 @@ impl ImageManifest {
                 path: path.to_owned(),
                 source,
             })?;
-        if v.version != MANIFEST_VERSION {
-            return Err(ManifestError::Version {
-                path: path.to_owned(),
-                found: v.version,
-            });
-        }
-        serde_json::from_slice(bytes).map_err(|source| ManifestError::Parse {
+        let parse_error = |source| ManifestError::Parse {
             path: path.to_owned(),
             source,
-        })
+        };
+        let manifest: ImageManifest = match v.version {
+            MANIFEST_VERSION => serde_json::from_slice(bytes).map_err(parse_error)?,
+            // Version 1 hashed the whole image: its data ends at the image size.
+            1 => {
+                let mut value: serde_json::Value =
+                    serde_json::from_slice(bytes).map_err(parse_error)?;
+                if let Some(image) = value.get_mut("image").and_then(|i| i.as_object_mut()) {
+                    let size = image.get("size").cloned().unwrap_or_default();
+                    if let Some(hash) = image.remove("blake3") {
+                        image.insert("data_blake3".into(), hash);
+                    }
+                    image.insert("data_end".into(), size);
+                }
+                value["version"] = MANIFEST_VERSION.into();
+                serde_json::from_value(value).map_err(parse_error)?
+            }
+            found => {
+                return Err(ManifestError::Version {
+                    path: path.to_owned(),
+                    found,
+                });
+            }
+        };
+        if manifest.image.data_end > manifest.image.size {
+            return Err(ManifestError::Parse {
+                path: path.to_owned(),
+                source: serde::de::Error::custom("image.data_end is past image.size"),
+            });
+        }
+        Ok(manifest)
     }
 
     /// Writes the manifest as pretty JSON to a temp file beside `path`, then renames it.
@@ -234,7 +264,8 @@ mod tests {
             version: MANIFEST_VERSION,
             image: ImageInfo {
                 size: 64 << 20,
-                blake3: "00".repeat(32),
+                data_end: 3 << 20,
+                data_blake3: "00".repeat(32),
             },
             partition: PartitionInfo {
                 start_bytes: 1 << 20,
@@ -281,10 +312,27 @@ mod tests {
     }
 
     #[test]
+    fn reads_version_1_as_data_to_the_end_and_refuses_data_past_the_size() {
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v["version"] = 1.into();
+        let image = v["image"].as_object_mut().unwrap();
+        image.remove("data_end");
+        let hash = image.remove("data_blake3").unwrap();
+        image.insert("blake3".into(), hash);
+        let m = ImageManifest::from_json(&serde_json::to_vec(&v).unwrap(), Path::new("m")).unwrap();
+        assert_eq!(m.image.data_end, m.image.size);
+        assert_eq!(m.version, MANIFEST_VERSION);
+        let mut bad = sample();
+        bad.image.data_end = bad.image.size + 1;
+        let err = ImageManifest::from_json(&serde_json::to_vec(&bad).unwrap(), Path::new("m"));
+        assert!(err.unwrap_err().to_string().contains("past"));
+    }
+
+    #[test]
     fn refuses_unknown_versions_and_garbage() {
         let p = Path::new("m.json");
-        let err = ImageManifest::from_json(br#"{"version": 2}"#, p).unwrap_err();
-        assert!(err.to_string().contains("version 2"), "{err}");
+        let err = ImageManifest::from_json(br#"{"version": 3}"#, p).unwrap_err();
+        assert!(err.to_string().contains("version 3"), "{err}");
         let err = ImageManifest::from_json(b"{", p).unwrap_err();
         assert!(err.to_string().contains("not an image manifest"), "{err}");
     }

@@ -1,7 +1,8 @@
 //! Checking an image or a written drive against its manifest, read-only.
 //!
-//! First the BLAKE3 of the first `image.size` bytes: if it matches, every byte is as built
-//! and nothing else needs reading. If it does not, the volume is read back through its own
+//! First the BLAKE3 of the data region (`image.data_end` bytes) and a check that every byte
+//! after it, to `image.size`, is zero: if both hold, every byte is as built and nothing else
+//! needs reading. If it does not, the volume is read back through its own
 //! FAT and folders to name what differs: each file whose size or content changed, files
 //! missing or added, the serial and disk signature, or, when every file matches, the
 //! metadata or free space.
@@ -33,7 +34,12 @@ pub enum Mismatch {
         /// Bytes in the image.
         expected: u64,
     },
-    /// The BLAKE3 of the image bytes differs.
+    /// A byte of the free space after the data region is not zero.
+    FreeSpaceNotZero {
+        /// Offset of the first non-zero byte.
+        offset: u64,
+    },
+    /// The BLAKE3 of the image's data region differs.
     ImageHash {
         /// The hash read.
         actual: String,
@@ -108,8 +114,12 @@ impl std::fmt::Display for Mismatch {
                 f,
                 "image file has {actual} bytes, the manifest says {expected}"
             ),
+            Self::FreeSpaceNotZero { offset } => write!(
+                f,
+                "byte {offset} is in the free space after the data but is not zero"
+            ),
             Self::ImageHash { actual, expected } => {
-                write!(f, "image BLAKE3 is {actual}, manifest says {expected}")
+                write!(f, "image data BLAKE3 is {actual}, manifest says {expected}")
             }
             Self::FileContent {
                 path,
@@ -194,32 +204,44 @@ pub fn verify<R: Read + Seek>(
             expected: size,
         });
     }
-    // Pass 1: the whole image hash.
+    // Pass 1: the data region's hash, then zeros to the image size.
     let io = |offset, source| VerifyError { offset, source };
     target.seek(SeekFrom::Start(0)).map_err(|e| io(0, e))?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 8 << 20];
     let want = size.min(target_len);
+    let data_end = manifest.image.data_end.min(want);
+    let mut first_nonzero = None;
     let mut done = 0u64;
     while done < want {
         let n = (want - done).min(buf.len() as u64) as usize;
         target.read_exact(&mut buf[..n]).map_err(|e| io(done, e))?;
-        hasher.update_rayon(&buf[..n]);
+        let data = data_end.saturating_sub(done).min(n as u64) as usize;
+        hasher.update_rayon(&buf[..data]);
+        if first_nonzero.is_none()
+            && let Some(p) = buf[data..n].iter().position(|&b| b != 0)
+        {
+            first_nonzero = Some(done + (data + p) as u64);
+        }
         done += n as u64;
         progress(done, want);
     }
     let actual = hasher.finalize().to_hex().to_string();
-    if actual == manifest.image.blake3 && mismatches.is_empty() {
+    let hash_ok = actual == manifest.image.data_blake3;
+    if let Some(offset) = first_nonzero {
+        mismatches.push(Mismatch::FreeSpaceNotZero { offset });
+    }
+    if hash_ok && mismatches.is_empty() {
         return Ok(VerifyReport {
             bytes_checked: done,
             files: manifest.files.len(),
             mismatches,
         });
     }
-    if actual != manifest.image.blake3 {
+    if !hash_ok {
         mismatches.push(Mismatch::ImageHash {
             actual,
-            expected: manifest.image.blake3.clone(),
+            expected: manifest.image.data_blake3.clone(),
         });
     }
     // Pass 2: name the differences by reading the volume back.

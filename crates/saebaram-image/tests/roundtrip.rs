@@ -139,6 +139,20 @@ fn verify_names_each_kind_of_damage() {
         "{r:?}"
     );
 
+    // The manifest covers the data by hash and the free space as zeros: a byte hidden in the
+    // free space is found without any hash of it.
+    assert!(m.image.data_end < m.image.size);
+    let mut b = good.clone();
+    let hidden = m.image.data_end as usize + 12_345;
+    b[hidden] = 0x42;
+    let r = check(&b, false);
+    assert!(
+        r.mismatches.iter().any(
+            |x| matches!(x, Mismatch::FreeSpaceNotZero { offset } if *offset == hidden as u64)
+        ),
+        "{r:?}"
+    );
+
     // A file's size field changed.
     let mut b = good.clone();
     let pos = find(&b, b"EMPTY      ").unwrap();

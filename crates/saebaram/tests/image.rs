@@ -179,9 +179,15 @@ fn image_passes_fsck_and_mtools_extract_every_file_byte_identical() {
     let m = ImageManifest::read(&t.path().join("drive.img.manifest.json")).unwrap();
     assert_eq!(m.files.len(), 8);
     assert_eq!(m.image.size, fs::metadata(&img).unwrap().len());
+    let bytes = fs::read(&img).unwrap();
+    let data_end = m.image.data_end as usize;
     assert_eq!(
-        m.image.blake3,
-        blake3::hash(&fs::read(&img).unwrap()).to_hex().to_string()
+        m.image.data_blake3,
+        blake3::hash(&bytes[..data_end]).to_hex().to_string()
+    );
+    assert!(
+        bytes[data_end..].iter().all(|&b| b == 0),
+        "the free space is zero"
     );
     for (path, data) in &want {
         let rec = m

@@ -330,7 +330,10 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
             println!("  {splits} ZIM part(s) (.zimaa, .zimab, ...): Kiwix opens the first part");
         }
         println!("  manifest {}", manifest_path.display());
-        println!("  image BLAKE3 {}", manifest.image.blake3);
+        println!(
+            "  data BLAKE3 {} (bytes 0..{}; the rest of the image is zero)",
+            manifest.image.data_blake3, manifest.image.data_end
+        );
     }
     Ok(Status::Done)
 }

@@ -94,12 +94,12 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<Status> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else if report.ok() {
         println!(
-            "{}: matches {} ({} bytes, {} files, BLAKE3 {})",
+            "{}: matches {} ({} bytes, {} files, data BLAKE3 {}, zeros after)",
             args.target.display(),
             manifest_path.display(),
             report.bytes_checked,
             report.files,
-            manifest.image.blake3
+            manifest.image.data_blake3
         );
     } else {
         println!(
