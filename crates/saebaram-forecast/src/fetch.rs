@@ -676,6 +676,21 @@ pub fn fetch(
     ep: &Endpoints,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Forecast> {
+    fetch_cancellable(req, ep, progress, &|| false)?.ok_or_else(|| ForecastError::Fetch {
+        url: req.model.name().into(),
+        detail: "stopped before every step was downloaded".into(),
+    })
+}
+
+/// [`fetch`] that stops starting downloads once `cancelled()` says so (polled before each
+/// step file; a step already downloading finishes) and then returns `Ok(None)`. The staged
+/// steps stay in `req.staging_dir`, so fetching the same run again resumes.
+pub fn fetch_cancellable(
+    req: &Request,
+    ep: &Endpoints,
+    progress: &(dyn Fn(Progress) + Sync),
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<Option<Forecast>> {
     let run_hour = (req.run_unix_s.rem_euclid(86_400) / 3600) as u32;
     if req.run_unix_s.rem_euclid(6 * 3600) != 0 {
         return Err(ForecastError::Fetch {
@@ -717,7 +732,7 @@ pub fn fetch(
         for _ in 0..req.concurrency.clamp(1, 8).min(total) {
             s.spawn(|| {
                 loop {
-                    if first_error.lock().map(|e| e.is_some()).unwrap_or(true) {
+                    if first_error.lock().map(|e| e.is_some()).unwrap_or(true) || cancelled() {
                         return;
                     }
                     let k = next.fetch_add(1, Ordering::SeqCst);
@@ -756,6 +771,10 @@ pub fn fetch(
     if let Some(e) = first_error.into_inner().ok().flatten() {
         return Err(e);
     }
+    if done.load(Ordering::SeqCst) < total {
+        // Only a cancellation leaves steps undone without an error.
+        return Ok(None);
+    }
     let files: Vec<PathBuf> = req.hours.iter().map(|&h| file_of(h)).collect();
     let mut f = Forecast::from_grib2_files(&files, req.region)?;
     if !req.terrain {
@@ -770,7 +789,7 @@ pub fn fetch(
         req.model.name(),
         time::format_run(req.run_unix_s)
     );
-    Ok(f)
+    Ok(Some(f))
 }
 
 #[cfg(test)]
