@@ -36,6 +36,8 @@ pub struct Env {
     pub data_dir: Option<PathBuf>,
     /// The elevation model (SRTM `.hgt` tiles) flights end on when a request names none.
     pub terrain_dir: Option<PathBuf>,
+    /// Where forecasts are downloaded from (a request may override each).
+    pub fetch_endpoints: saebaram_forecast::fetch::Endpoints,
 }
 
 impl fmt::Debug for Env {
@@ -44,6 +46,7 @@ impl fmt::Debug for Env {
             .field("forecast_cache_dir", &self.forecast_cache_dir)
             .field("data_dir", &self.data_dir)
             .field("terrain_dir", &self.terrain_dir)
+            .field("fetch_endpoints", &self.fetch_endpoints)
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +60,7 @@ impl Env {
             forecast_cache_dir: None,
             data_dir: None,
             terrain_dir: None,
+            fetch_endpoints: saebaram_forecast::fetch::Endpoints::default(),
         }
     }
 

@@ -58,6 +58,29 @@ pub enum Error {
         #[source]
         source: saebaram_forecast::ForecastError,
     },
+    /// A question the forecast cannot answer (a level it does not hold...).
+    #[error(transparent)]
+    ForecastQuery(saebaram_forecast::ForecastError),
+    /// A point or time outside the forecast.
+    #[error("{context}")]
+    OutsideForecast {
+        /// Which forecast.
+        context: String,
+        /// Where the point fell outside.
+        #[source]
+        source: saebaram_forecast::OutOfDomain,
+    },
+    /// No recent run of the model answers (offline, or the servers are down).
+    #[error(
+        "no {model} run of the last day ({}) answers with the requested steps: this machine may be offline, or the servers down. Retry later, or name a run with --run YYYYMMDDHH. Offline, use the cache (`saebaram forecast list`) or the built-in 2019 sample.",
+        candidates.join(", ")
+    )]
+    NoRunAvailable {
+        /// `gfs` or `ecmwf`.
+        model: &'static str,
+        /// The runs tried, YYYYMMDDHH.
+        candidates: Vec<String>,
+    },
     /// The flight cannot be computed (impossible balloon, launch outside the forecast...).
     #[error(transparent)]
     Flight(#[from] saebaram_flight::FlightError),
@@ -139,6 +162,12 @@ pub enum ErrorKind {
     NoCacheDir,
     /// [`Error::Forecast`].
     Forecast,
+    /// [`Error::ForecastQuery`].
+    ForecastQuery,
+    /// [`Error::OutsideForecast`].
+    OutsideForecast,
+    /// [`Error::NoRunAvailable`].
+    NoRunAvailable,
     /// [`Error::Flight`].
     Flight,
     /// [`Error::Geo`].
@@ -169,6 +198,9 @@ impl ErrorKind {
             ErrorKind::ForecastAmbiguous => "forecast_ambiguous",
             ErrorKind::NoCacheDir => "no_cache_dir",
             ErrorKind::Forecast => "forecast",
+            ErrorKind::ForecastQuery => "forecast_query",
+            ErrorKind::OutsideForecast => "outside_forecast",
+            ErrorKind::NoRunAvailable => "no_run_available",
             ErrorKind::Flight => "flight",
             ErrorKind::Geo => "geo",
             ErrorKind::Terrain => "terrain",
@@ -191,6 +223,9 @@ impl Error {
             Error::ForecastAmbiguous { .. } => ErrorKind::ForecastAmbiguous,
             Error::NoCacheDir => ErrorKind::NoCacheDir,
             Error::Forecast { .. } => ErrorKind::Forecast,
+            Error::ForecastQuery(_) => ErrorKind::ForecastQuery,
+            Error::OutsideForecast { .. } => ErrorKind::OutsideForecast,
+            Error::NoRunAvailable { .. } => ErrorKind::NoRunAvailable,
             Error::Flight(_) => ErrorKind::Flight,
             Error::Geo(_) => ErrorKind::Geo,
             Error::Terrain { .. } => ErrorKind::Terrain,
@@ -245,6 +280,9 @@ mod tests {
             ErrorKind::ForecastAmbiguous,
             ErrorKind::NoCacheDir,
             ErrorKind::Forecast,
+            ErrorKind::ForecastQuery,
+            ErrorKind::OutsideForecast,
+            ErrorKind::NoRunAvailable,
             ErrorKind::Flight,
             ErrorKind::Geo,
             ErrorKind::Terrain,

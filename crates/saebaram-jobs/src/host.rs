@@ -55,9 +55,18 @@ fn var(name: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+fn list(name: &str) -> Option<Vec<String>> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+}
+
 /// The context of a face: system clock, OS generator; forecasts cached in
 /// `$SAEBARAM_CACHE_DIR`, else the XDG cache directory's `forecasts`; records in the XDG
-/// data directory; the DEM in `$SAEBARAM_TERRAIN_DIR` if set.
+/// data directory; the DEM in `$SAEBARAM_TERRAIN_DIR` if set; forecast servers from
+/// `$SAEBARAM_GFS_FILTER` (empty: skip the filter), `$SAEBARAM_GFS_MIRRORS` and
+/// `$SAEBARAM_ECMWF_ROOTS` (comma-separated), else the defaults.
 pub fn env() -> Env {
     let project = directories::ProjectDirs::from("", "", "saebaram");
     let mut env = Env::new(Arc::new(SystemClock::default()), Arc::new(OsEntropy));
@@ -65,5 +74,14 @@ pub fn env() -> Env {
         .or_else(|| project.as_ref().map(|p| p.cache_dir().join("forecasts")));
     env.data_dir = project.as_ref().map(|p| p.data_dir().to_path_buf());
     env.terrain_dir = var("SAEBARAM_TERRAIN_DIR");
+    if let Ok(filter) = std::env::var("SAEBARAM_GFS_FILTER") {
+        env.fetch_endpoints.gfs_filter = filter;
+    }
+    if let Some(mirrors) = list("SAEBARAM_GFS_MIRRORS") {
+        env.fetch_endpoints.gfs_mirrors = mirrors;
+    }
+    if let Some(roots) = list("SAEBARAM_ECMWF_ROOTS") {
+        env.fetch_endpoints.ecmwf_roots = roots;
+    }
     env
 }

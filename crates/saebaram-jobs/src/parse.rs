@@ -47,6 +47,21 @@ pub fn utc_time(field: &'static str, flag: &str, text: &str) -> Result<f64, Erro
     })
 }
 
+/// A forecast run: `latest` (`None`) or `YYYYMMDDHH`.
+pub fn run(text: &str) -> Result<Option<i64>, Error> {
+    if text == "latest" {
+        return Ok(None);
+    }
+    saebaram_forecast::time::parse_run(text)
+        .map(Some)
+        .ok_or_else(|| {
+            Error::invalid(
+                "run_unix_s",
+                format!("--run {text:?}: want latest or YYYYMMDDHH"),
+            )
+        })
+}
+
 /// Timer stages: `3` (one stage), `1.5:0.33,2.5:0.33,3.5:0.34` (hours and shares; a
 /// missing share is 1/n), or `none`.
 pub fn timer(text: &str) -> Result<TimerOption, Error> {

@@ -81,6 +81,24 @@ pub enum Event {
         /// Which stage.
         stage: Stage,
     },
+    /// A forecast step file is downloaded (or was staged by an earlier attempt).
+    ForecastStep {
+        /// Forecast hour.
+        hour: u32,
+        /// Bytes of the step file.
+        bytes: u64,
+        /// How it came: `filter`, `idx ranges`, `index ranges`, `staged`.
+        via: String,
+    },
+    /// A download failed and will be retried.
+    Retry {
+        /// The URL.
+        url: String,
+        /// The attempt that failed.
+        attempt: u32,
+        /// Why.
+        error: String,
+    },
     /// Something the user must know, as it happens (also kept in the report when it
     /// concerns the result).
     Warning {
@@ -102,6 +120,10 @@ pub enum Stage {
     Flights,
     /// Flying one prediction.
     Prediction,
+    /// Downloading a forecast run (one step per forecast step file).
+    Fetching,
+    /// Decoding GRIB2 files into a cube.
+    Decoding,
 }
 
 /// What a step counts.
@@ -115,6 +137,8 @@ pub enum Unit {
     Flights,
     /// Forecasts.
     Forecasts,
+    /// Forecast step files.
+    Steps,
 }
 
 /// How loud a [`Warning`] is.

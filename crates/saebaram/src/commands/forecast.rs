@@ -1,13 +1,14 @@
 //! `saebaram forecast`: inspect, sample, list and import wind forecasts (and fetch them).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, bail};
-use saebaram_forecast::{Forecast, Region, WindField, cache, forecast::EMBEDDED_CAVEAT, time};
+use anyhow::Context;
+use saebaram_forecast::{Region, time};
 use saebaram_jobs::Env;
-use serde_json::json;
+use saebaram_jobs::forecast::{CacheEntry, ImportRequest, InfoRequest, ListRequest, SampleRequest};
 
 use crate::output::Status;
+use crate::progress::Terminal;
 
 mod fetch;
 
@@ -141,21 +142,6 @@ pub fn run(args: ForecastArgs, env: &Env) -> anyhow::Result<Status> {
     }
 }
 
-/// The cache directory: `explicit`, else the face's (`$SAEBARAM_CACHE_DIR`, else the XDG
-/// cache directory's `forecasts`).
-pub fn cache_dir(explicit: Option<&Path>, env: &Env) -> anyhow::Result<PathBuf> {
-    Ok(env.forecast_cache(explicit)?)
-}
-
-/// Loads the forecast a user named (a path or a cached run), or the built-in sample when
-/// `name` is `None`; in that case it says on stderr that this is a 2019 sample.
-pub fn load(name: Option<&str>, region: Region, env: &Env) -> anyhow::Result<Forecast> {
-    if name.is_none() {
-        eprintln!("note: {EMBEDDED_CAVEAT}");
-    }
-    Ok(saebaram_jobs::forecast::open(name, region, env)?)
-}
-
 fn hpa_list(levels: &[f64]) -> String {
     levels
         .iter()
@@ -164,42 +150,18 @@ fn hpa_list(levels: &[f64]) -> String {
         .join(", ")
 }
 
-fn info_json(f: &Forecast) -> serde_json::Value {
-    let i = f.info();
-    let c = f.coverage();
-    json!({
-        "forecast": i.origin,
-        "kind": i.kind,
-        "source": i.source,
-        "credit": i.credit,
-        "embedded_sample": i.is_embedded_sample(),
-        "run": time::format_rfc3339(i.run_unix_s),
-        "run_name": i.run_name(),
-        "steady": i.is_steady(),
-        "steps_h": i.steps_h(),
-        "valid_times": i.valid_unix_s.iter().map(|t| time::format_rfc3339(*t)).collect::<Vec<_>>(),
-        "levels_hpa": i.levels_hpa,
-        "grid": i.grid,
-        "region": i.region,
-        "region_covered": i.region.is_some(),
-        "coverage": c,
-        "has_temperature": i.has_temperature,
-        "alt_max_m": i.alt_max_m,
-        "terrain": i.terrain,
-        "terrain_summary": i.terrain_summary(),
-        "terrain_notes": i.terrain_notes,
-        "derived": i.derived,
-        "fields": i.inventory,
-    })
-}
-
 fn info(a: InfoArgs, env: &Env) -> anyhow::Result<Status> {
-    let f = load(a.forecast.as_deref(), a.region.region, env)?;
+    let request = InfoRequest {
+        forecast: a.forecast.clone(),
+        region: a.region.region,
+    };
+    let report = saebaram_jobs::forecast::info(request, env, &Terminal::new())?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&info_json(&f))?);
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(Status::Done);
     }
-    let i = f.info();
+    let i = &report.info;
     let mut out = String::new();
     let mut line = |k: &str, v: String| out.push_str(&format!("{k:<10}{v}\n"));
     line("forecast", i.origin.clone());
@@ -314,48 +276,29 @@ fn info(a: InfoArgs, env: &Env) -> anyhow::Result<Status> {
 }
 
 fn sample(a: SampleArgs, env: &Env) -> anyhow::Result<Status> {
-    let f = load(a.forecast.as_deref(), a.region.region, env)?;
-    let i = f.info();
-    let t = match &a.time {
-        Some(s) => time::parse_utc(s).with_context(|| {
-            format!("--time {s:?}: want e.g. 2026-11-29T06:00Z, 2026112906 or @UNIX_SECONDS")
-        })?,
-        None => i.valid_unix_s[0],
+    let request = SampleRequest {
+        forecast: a.forecast.clone(),
+        region: a.region.region,
+        lat: a.lat,
+        lon: a.lon,
+        level_hpa: a.level,
+        alt_m: a.alt,
+        time_unix_s: a
+            .time
+            .as_deref()
+            .map(|s| {
+                time::parse_utc(s).with_context(|| {
+                    format!(
+                        "--time {s:?}: want e.g. 2026-11-29T06:00Z, 2026112906 or @UNIX_SECONDS"
+                    )
+                })
+            })
+            .transpose()?,
     };
-    let lon = if a.lon > 180.0 { a.lon - 360.0 } else { a.lon };
-    let s = match (a.level, a.alt) {
-        (Some(p), _) => f.sample_level(t as f64, a.lat, lon, p)?,
-        (None, Some(alt)) => f
-            .sample_alt(t as f64, a.lat, lon, alt)
-            .with_context(|| format!("forecast {}", i.origin))?,
-        (None, None) => bail!("give --level HPA or --alt METRES"),
-    };
-    let speed = s.u_m_s.hypot(s.v_m_s);
-    // Meteorological direction: where the wind blows from, degrees clockwise from north.
-    let from_deg = (270.0 - s.v_m_s.atan2(s.u_m_s).to_degrees()).rem_euclid(360.0);
+    let s = saebaram_jobs::forecast::sample(request, env, &Terminal::new())?;
     if a.json {
-        let v = json!({
-            "u": s.u_m_s,
-            "v": s.v_m_s,
-            "height_m": s.height_m,
-            "pressure_hpa": s.pressure_hpa,
-            "temperature_k": s.temperature_k,
-            "density_kg_m3": s.density_kg_m3,
-            "speed_m_s": speed,
-            "from_deg": from_deg,
-            "below_lowest_level": s.below_lowest_level,
-            "lat": a.lat,
-            "lon": lon,
-            "level_hpa": a.level,
-            "alt_m": a.alt,
-            "time": time::format_rfc3339(t),
-            "forecast": i.origin,
-            "run": time::format_rfc3339(i.run_unix_s),
-            "steady": i.is_steady(),
-            "embedded_sample": i.is_embedded_sample(),
-            "credit": i.credit,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        let value = serde_json::to_value(&s)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(Status::Done);
     }
     let at = match (a.level, a.alt) {
@@ -365,14 +308,14 @@ fn sample(a: SampleArgs, env: &Env) -> anyhow::Result<Status> {
     };
     println!(
         "{:.4}N {:.4}E {at} at {}{}",
-        a.lat,
-        lon,
-        time::format_rfc3339(t),
-        if i.is_steady() { " (steady field)" } else { "" }
+        s.lat,
+        s.lon,
+        s.time,
+        if s.steady { " (steady field)" } else { "" }
     );
     println!(
-        "  wind     u {:+.3} m/s  v {:+.3} m/s  ({speed:.2} m/s from {from_deg:.0}°)",
-        s.u_m_s, s.v_m_s
+        "  wind     u {:+.3} m/s  v {:+.3} m/s  ({:.2} m/s from {:.0}°)",
+        s.u, s.v, s.speed_m_s, s.from_deg
     );
     println!(
         "  height   {:.1} m   pressure {:.1} hPa",
@@ -391,94 +334,76 @@ fn sample(a: SampleArgs, env: &Env) -> anyhow::Result<Status> {
     if s.below_lowest_level {
         println!(
             "  note     below the lowest level ({} hPa): its wind is held",
-            i.levels_hpa[0]
+            s.lowest_level_hpa
         );
     }
-    println!("  source   {} ({})", i.source, i.credit);
+    println!("  source   {} ({})", s.source, s.credit);
     Ok(Status::Done)
 }
 
 fn list(a: ListArgs, env: &Env) -> anyhow::Result<Status> {
-    let dir = cache_dir(a.cache_dir.as_deref(), env)?;
-    let entries =
-        cache::list(&dir).with_context(|| format!("cannot list the cache {}", dir.display()))?;
+    let report = saebaram_jobs::forecast::list(
+        ListRequest {
+            cache_dir: a.cache_dir.clone(),
+        },
+        env,
+    )?;
     if a.json {
-        let runs: Vec<_> = entries
-            .iter()
-            .map(|e| match &e.header {
-                Ok(h) => json!({
-                    "path": e.path, "bytes": e.bytes, "source": h.source, "run": time::format_rfc3339(h.run_unix_s),
-                    "run_name": h.run_name(), "steps_h": h.steps_h(), "levels_hpa": h.levels_hpa, "grid": h.grid,
-                    "region": h.region, "error": null,
-                }),
-                Err(err) => json!({"path": e.path, "bytes": e.bytes, "error": err}),
-            })
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"cache_dir": dir, "runs": runs}))?
-        );
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(Status::Done);
     }
-    println!("cache: {}", dir.display());
-    if entries.is_empty() {
+    println!("cache: {}", report.cache_dir.display());
+    if report.runs.is_empty() {
         println!(
             "  (empty: `saebaram forecast fetch gfs` or `saebaram forecast import FILE` fill it)"
         );
     }
-    for e in &entries {
-        let name = e.path.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
-        match &e.header {
-            Ok(h) => {
-                let steps = h.steps_h();
+    for e in &report.runs {
+        match e {
+            CacheEntry::Run(r) => {
+                let name = r.path.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
                 println!(
                     "  {name:<24} {}  +{}..+{} h ({} steps)  {} levels  {}x{}  {:.1} MB",
-                    time::format_rfc3339(h.run_unix_s),
-                    steps.first().copied().unwrap_or(0.0),
-                    steps.last().copied().unwrap_or(0.0),
-                    steps.len(),
-                    h.levels_hpa.len(),
-                    h.grid.nlat,
-                    h.grid.nlon,
-                    e.bytes as f64 / 1e6
+                    r.run,
+                    r.steps_h.first().copied().unwrap_or(0.0),
+                    r.steps_h.last().copied().unwrap_or(0.0),
+                    r.steps_h.len(),
+                    r.levels_hpa.len(),
+                    r.grid.nlat,
+                    r.grid.nlon,
+                    r.bytes as f64 / 1e6
                 );
             }
-            Err(err) => println!("  {name:<24} UNREADABLE: {err}"),
+            CacheEntry::Unreadable(u) => {
+                let name = u.path.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+                println!("  {name:<24} UNREADABLE: {}", u.error);
+            }
         }
     }
     Ok(Status::Done)
 }
 
 fn import(a: ImportArgs, env: &Env) -> anyhow::Result<Status> {
-    let mut files = Vec::new();
-    for p in &a.files {
-        if p.is_dir() {
-            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
-                .with_context(|| format!("cannot list {}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file())
-                .collect();
-            inside.sort();
-            files.extend(inside);
-        } else {
-            files.push(p.clone());
-        }
-    }
-    let f = Forecast::from_grib2_files(&files, a.region.region).context("cannot import")?;
-    let dir = cache_dir(a.cache_dir.as_deref(), env)?;
-    let path = f.write_cache(&dir).context("cannot write the cache")?;
+    let report = saebaram_jobs::forecast::import(
+        ImportRequest {
+            files: a.files.clone(),
+            region: a.region.region,
+            cache_dir: a.cache_dir.clone(),
+        },
+        env,
+        &Terminal::new(),
+    )?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"cache_file": path, "run": f.info().run_name()}))?
-        );
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!(
             "cached {} ({} steps, {} levels) as {}",
-            f.info().run_name(),
-            f.info().valid_unix_s.len(),
-            f.info().levels_hpa.len(),
-            path.display()
+            report.run,
+            report.steps,
+            report.levels,
+            report.cache_file.display()
         );
     }
     Ok(Status::Done)

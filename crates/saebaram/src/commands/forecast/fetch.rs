@@ -1,13 +1,11 @@
 //! `saebaram forecast fetch`: download a run for the region into the cache.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use saebaram_forecast::fetch::{self, Endpoints, Model, Progress, Request};
-use saebaram_forecast::{Region, time};
-use serde_json::json;
+use saebaram_forecast::Region;
+use saebaram_jobs::forecast::{FetchModel, FetchRequest};
+use saebaram_jobs::{Event, Progress, parse};
 
 use crate::output::Status;
 
@@ -69,240 +67,105 @@ pub struct FetchArgs {
     pub json: bool,
 }
 
-fn parse_hours(s: &str, model: Model, run_hour: u32) -> anyhow::Result<Vec<u32>> {
-    let mut out = Vec::new();
-    for part in s.split(',') {
-        let part = part.trim();
-        let (range, step) = match part.split_once('/') {
-            Some((r, st)) => (
-                r,
-                Some(
-                    st.parse::<u32>()
-                        .ok()
-                        .filter(|&x| x > 0)
-                        .with_context(|| format!("--hours {s:?}: bad step {st:?}"))?,
-                ),
-            ),
-            None => (part, None),
-        };
-        let (a, b) = match range.split_once('-') {
-            Some((a, b)) => (a.trim().parse::<u32>(), b.trim().parse::<u32>()),
-            None => (range.parse::<u32>(), range.parse::<u32>()),
-        };
-        let (Ok(a), Ok(b)) = (a, b) else {
-            bail!("--hours {s:?}: want e.g. 0-120, 0-48/3 or 0,6,12")
-        };
-        if a > b || b > 384 {
-            bail!("--hours {s:?}: want 0 <= FROM <= TO <= 384");
-        }
-        let explicit = step.is_some() || a == b;
-        for h in (a..=b).step_by(step.unwrap_or(1) as usize) {
-            if model.has_step(run_hour, h) {
-                out.push(h);
-            } else if explicit {
-                bail!(
-                    "--hours {s:?}: {} does not publish +{h} h for a {run_hour:02}Z run",
-                    model.name()
-                );
-            }
-        }
-    }
-    out.sort_unstable();
-    out.dedup();
-    if out.is_empty() {
-        bail!("--hours {s:?} selects no step {} publishes", model.name());
-    }
-    Ok(out)
-}
-
-fn endpoints(a: &FetchArgs) -> Endpoints {
-    let mut ep = Endpoints::default();
-    let env_list = |k: &str| -> Option<Vec<String>> {
-        std::env::var(k)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
-    };
-    if let Some(f) = a
-        .gfs_filter
-        .clone()
-        .or_else(|| std::env::var("SAEBARAM_GFS_FILTER").ok())
-    {
-        ep.gfs_filter = f;
-    }
-    if !a.gfs_mirror.is_empty() {
-        ep.gfs_mirrors = a.gfs_mirror.clone();
-    } else if let Some(m) = env_list("SAEBARAM_GFS_MIRRORS") {
-        ep.gfs_mirrors = m;
-    }
-    if !a.ecmwf_root.is_empty() {
-        ep.ecmwf_roots = a.ecmwf_root.clone();
-    } else if let Some(r) = env_list("SAEBARAM_ECMWF_ROOTS") {
-        ep.ecmwf_roots = r;
-    }
-    ep
-}
-
 /// Runs `saebaram forecast fetch`.
 pub fn run(a: FetchArgs, env: &saebaram_jobs::Env) -> anyhow::Result<Status> {
-    let model = if a.model == "gfs" {
-        Model::Gfs
-    } else {
-        Model::Ecmwf
-    };
-    let ep = endpoints(&a);
-    let cache = super::cache_dir(a.cache_dir.as_deref(), env)?;
-    let levels = a.levels.clone().unwrap_or_else(|| model.default_levels());
-    if levels.len() < 2 || levels.iter().any(|p| !(*p > 0.0 && *p <= 1100.0)) {
-        bail!("--levels: want at least two pressure levels in hPa, e.g. 1000,850,700,500");
-    }
-    let make = |run: i64| -> anyhow::Result<Request> {
-        let run_hour = (run.rem_euclid(86_400) / 3600) as u32;
-        Ok(Request {
-            model,
-            run_unix_s: run,
-            hours: parse_hours(&a.hours, model, run_hour)?,
-            region: a.region,
-            levels_hpa: levels.clone(),
-            terrain: !a.no_terrain,
-            staging_dir: cache.join(".staging").join(format!(
-                "{}-{}",
-                model.name(),
-                time::format_run(run)
-            )),
-            concurrency: a.concurrency,
-            attempts: a.attempts.max(1),
-            backoff: Duration::from_secs(1),
-            timeout: Duration::from_secs(120),
-        })
-    };
-    let req = if a.run == "latest" {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .context("the system clock is before 1970")?
-            .as_secs() as i64;
-        let candidates = fetch::latest_candidates(model, now);
-        let mut found = None;
-        for run in &candidates {
-            let r = make(*run)?;
-            if fetch::run_available(&r, &ep) {
-                found = Some(r);
-                break;
-            }
-        }
-        found.with_context(|| {
-            format!(
-                "no {} run of the last day ({}) answers with the requested steps: this machine may be offline, or the \
-                 servers down. Retry later, or name a run with --run YYYYMMDDHH. Offline, use the cache (`saebaram forecast \
-                 list`) or the built-in 2019 sample.",
-                model.name(),
-                candidates.iter().map(|r| time::format_run(*r)).collect::<Vec<_>>().join(", ")
-            )
-        })?
-    } else {
-        let run = time::parse_run(&a.run)
-            .with_context(|| format!("--run {:?}: want latest or YYYYMMDDHH", a.run))?;
-        make(run)?
-    };
-    let bar = ProgressBar::new(req.hours.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} steps {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_prefix(format!(
-        "{} {}",
-        model.name(),
-        time::format_run(req.run_unix_s)
-    ));
-    let progress = |p: Progress| match p {
-        Progress::StepDone {
-            hour, bytes, via, ..
-        } => {
-            bar.inc(1);
-            bar.set_message(format!("+{hour} h {:.1} MB via {via}", bytes as f64 / 1e6));
-        }
-        Progress::Retry {
-            url,
-            attempt,
-            error,
-        } => bar.println(format!("retrying ({attempt}) {url}: {error}")),
-    };
-    let f = fetch::fetch(&req, &ep, &progress).with_context(|| {
-        format!(
-            "cannot fetch {} {} (steps already downloaded are kept in {} and reused next time)",
-            model.name(),
-            time::format_run(req.run_unix_s),
-            req.staging_dir.display()
-        )
-    })?;
-    bar.finish_and_clear();
-    let path = f.write_cache(&cache).context("cannot write the cache")?;
-    let _ = std::fs::remove_dir_all(&req.staging_dir);
-    let i = f.info();
-    if a.json {
-        let v = json!({
-            "cache_file": path, "model": model.name(), "run": time::format_rfc3339(i.run_unix_s), "run_name": i.run_name(),
-            "steps_h": i.steps_h(), "levels_hpa": i.levels_hpa, "grid": i.grid, "credit": i.credit,
-            "terrain": i.terrain, "terrain_summary": i.terrain_summary(), "terrain_notes": i.terrain_notes,
-        });
-        println!("{}", serde_json::to_string_pretty(&v)?);
-    } else {
-        println!(
-            "fetched {} {}: {} steps (+{}..+{} h), {} levels, {} -> {}",
-            model.name(),
-            i.run_name(),
-            i.valid_unix_s.len(),
-            req.hours.first().copied().unwrap_or(0),
-            req.hours.last().copied().unwrap_or(0),
-            i.levels_hpa.len(),
-            i.grid,
-            path.display()
-        );
-        let why = if a.no_terrain {
-            " (--no-terrain)"
-        } else if i.terrain.is_none() {
-            " (the source offered no terrain field)"
+    let request = FetchRequest {
+        model: if a.model == "gfs" {
+            FetchModel::Gfs
         } else {
-            ""
-        };
-        println!("terrain: {}{why}", i.terrain_summary());
-        for n in &i.terrain_notes {
-            println!("  note: {n}");
-        }
-        println!(
-            "use it: saebaram forecast sample -f {} --lat 37.8 --lon 126.75 --alt 3000",
-            i.run_name()
-        );
-        println!("credit: {}", i.credit);
+            FetchModel::Ecmwf
+        },
+        run_unix_s: parse::run(&a.run)?,
+        hours: a.hours.clone(),
+        region: a.region,
+        levels_hpa: a.levels.clone(),
+        terrain: !a.no_terrain,
+        concurrency: a.concurrency,
+        attempts: a.attempts,
+        cache_dir: a.cache_dir.clone(),
+        gfs_filter: a.gfs_filter.clone(),
+        gfs_mirrors: a.gfs_mirror.clone(),
+        ecmwf_roots: a.ecmwf_root.clone(),
+    };
+    let bar = Bar::new(&a.model);
+    let report = saebaram_jobs::forecast::fetch(request, env, &bar)?;
+    bar.bar.finish_and_clear();
+    if a.json {
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(Status::Done);
     }
+    println!(
+        "fetched {} {}: {} steps (+{}..+{} h), {} levels, {} -> {}",
+        report.model,
+        report.run_name,
+        report.steps_h.len(),
+        report.hours.first().copied().unwrap_or(0),
+        report.hours.last().copied().unwrap_or(0),
+        report.levels_hpa.len(),
+        report.grid,
+        report.cache_file.display()
+    );
+    let why = if !report.terrain_requested {
+        " (--no-terrain)"
+    } else if report.terrain.is_none() {
+        " (the source offered no terrain field)"
+    } else {
+        ""
+    };
+    println!("terrain: {}{why}", report.terrain_summary);
+    for n in &report.terrain_notes {
+        println!("  note: {n}");
+    }
+    println!(
+        "use it: saebaram forecast sample -f {} --lat 37.8 --lon 126.75 --alt 3000",
+        report.run_name
+    );
+    println!("credit: {}", report.credit);
     Ok(Status::Done)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The download's bar: steps done, the last step's size and route, retries above it.
+struct Bar {
+    bar: ProgressBar,
+    model: String,
+}
 
-    #[test]
-    fn hours_expand_to_published_steps() {
-        assert_eq!(
-            parse_hours("0-5", Model::Gfs, 0).expect("ok"),
-            vec![0, 1, 2, 3, 4, 5]
+impl Bar {
+    fn new(model: &str) -> Bar {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} steps {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
-        assert_eq!(
-            parse_hours("118-126", Model::Gfs, 0).expect("ok"),
-            vec![118, 119, 120, 123, 126]
-        );
-        assert_eq!(
-            parse_hours("0-12", Model::Ecmwf, 0).expect("ok"),
-            vec![0, 3, 6, 9, 12]
-        );
-        assert_eq!(
-            parse_hours("0-12/6,3", Model::Gfs, 0).expect("ok"),
-            vec![0, 3, 6, 12]
-        );
-        assert!(parse_hours("7", Model::Ecmwf, 0).is_err());
-        assert!(parse_hours("5-1", Model::Gfs, 0).is_err());
-        assert!(parse_hours("x", Model::Gfs, 0).is_err());
+        Bar {
+            bar,
+            model: model.to_string(),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn event(&self, event: Event) {
+        match event {
+            Event::StageStarted { total, .. } => {
+                self.bar.set_length(total.unwrap_or(0));
+                self.bar.set_prefix(self.model.clone());
+            }
+            Event::Step { done, .. } => self.bar.set_position(done),
+            Event::ForecastStep { hour, bytes, via } => self
+                .bar
+                .set_message(format!("+{hour} h {:.1} MB via {via}", bytes as f64 / 1e6)),
+            Event::Retry {
+                url,
+                attempt,
+                error,
+            } => self
+                .bar
+                .println(format!("retrying ({attempt}) {url}: {error}")),
+            Event::Warning { warning } => self.bar.println(format!("note: {warning}")),
+            _ => {}
+        }
     }
 }
