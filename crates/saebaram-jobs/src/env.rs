@@ -20,6 +20,9 @@ pub trait Clock: Send + Sync {
 pub trait Entropy: Send + Sync {
     /// Fills `buf`; an error says why the generator failed.
     fn fill(&self, buf: &mut [u8]) -> Result<(), String>;
+
+    /// What the bytes come from, for manifests (`os-csprng`, `seeded`).
+    fn describe(&self) -> String;
 }
 
 /// The context of every job: a value, cheap to clone, `Send + Sync` so a job runs on any
@@ -84,6 +87,11 @@ impl Env {
         self.clock.monotonic_s()
     }
 
+    /// What [`Env::random`] draws from (`os-csprng` for the faces' generator).
+    pub fn randomness(&self) -> String {
+        self.entropy.describe()
+    }
+
     /// Fills `buf` with random bytes from the face's generator.
     pub fn random(&self, buf: &mut [u8]) -> Result<(), Error> {
         self.entropy
@@ -138,6 +146,10 @@ impl Entropy for SeededEntropy {
         hasher.update(&call.to_le_bytes());
         hasher.finalize_xof().fill(buf);
         Ok(())
+    }
+
+    fn describe(&self) -> String {
+        "seeded (not random)".into()
     }
 }
 

@@ -125,6 +125,67 @@ pub enum Error {
         "every launch window was skipped by --prefilter: no map to draw (run without --prefilter to fly them anyway)"
     )]
     NothingToDraw,
+    /// The forbidden-strings list cannot be used.
+    #[error("{context}")]
+    Forbid {
+        /// Which list.
+        context: String,
+        /// Why.
+        #[source]
+        source: saebaram_forbid::Error,
+    },
+    /// The forbidden-strings list lists no string.
+    #[error("{}: the forbidden-strings file lists no string", path.display())]
+    EmptyForbidList {
+        /// The list.
+        path: PathBuf,
+    },
+    /// A cleaning run could not go on (bad output folder, write failure...).
+    #[error("{context}")]
+    Clean {
+        /// What was being done.
+        context: String,
+        /// The clean crate's error.
+        #[source]
+        source: saebaram_clean::Error,
+    },
+    /// Files of a library could not be cleaned, so nothing was packed.
+    #[error(
+        "{} file(s) could not be cleaned, so nothing was packed:\n{}\nFix or remove them, or leave them out with --exclude NAME",
+        files.len(),
+        files.iter().map(|(path, reason)| format!("  {path}: {reason}")).collect::<Vec<_>>().join("\n")
+    )]
+    Blocked {
+        /// (path, reason) of each blocked file.
+        files: Vec<(String, String)>,
+    },
+    /// The library's files cannot go into an image as laid out (names, sizes, layout file).
+    #[error(transparent)]
+    Layout(#[from] saebaram_image::LayoutError),
+    /// The timestamp policy is malformed.
+    #[error(transparent)]
+    Timestamps(#[from] saebaram_image::policy::PolicyError),
+    /// The library does not fit the image size, or the image could not be built.
+    #[error("{context}")]
+    Pack {
+        /// What was being done (empty when the cause says it all).
+        context: String,
+        /// The image crate's error.
+        #[source]
+        source: saebaram_image::PackError,
+    },
+    /// The library does not fit the image.
+    #[error(transparent)]
+    DoesNotFit(saebaram_image::PackError),
+    /// An image manifest cannot be read or written.
+    #[error("{context}")]
+    ImageManifest {
+        /// What was being done.
+        context: String,
+        /// The image crate's error.
+        #[source]
+        source: saebaram_image::manifest::ManifestError,
+    },
     /// A file could not be read or written.
     #[error("{context}")]
     Io {
@@ -180,6 +241,24 @@ pub enum ErrorKind {
     Map,
     /// [`Error::NothingToDraw`].
     NothingToDraw,
+    /// [`Error::Forbid`].
+    Forbid,
+    /// [`Error::EmptyForbidList`].
+    EmptyForbidList,
+    /// [`Error::Clean`].
+    Clean,
+    /// [`Error::Blocked`].
+    Blocked,
+    /// [`Error::Layout`].
+    Layout,
+    /// [`Error::Timestamps`].
+    Timestamps,
+    /// [`Error::Pack`].
+    Pack,
+    /// [`Error::DoesNotFit`].
+    DoesNotFit,
+    /// [`Error::ImageManifest`].
+    ImageManifest,
     /// [`Error::Io`].
     Io,
     /// [`Error::Random`].
@@ -207,6 +286,15 @@ impl ErrorKind {
             ErrorKind::DemOutsideForecast => "dem_outside_forecast",
             ErrorKind::Map => "map",
             ErrorKind::NothingToDraw => "nothing_to_draw",
+            ErrorKind::Forbid => "forbidden_strings",
+            ErrorKind::EmptyForbidList => "empty_forbidden_strings",
+            ErrorKind::Clean => "clean",
+            ErrorKind::Blocked => "blocked",
+            ErrorKind::Layout => "layout",
+            ErrorKind::Timestamps => "timestamps",
+            ErrorKind::Pack => "pack",
+            ErrorKind::DoesNotFit => "does_not_fit",
+            ErrorKind::ImageManifest => "image_manifest",
             ErrorKind::Io => "io",
             ErrorKind::Random => "random",
             ErrorKind::Cancelled => "cancelled",
@@ -232,6 +320,15 @@ impl Error {
             Error::DemOutsideForecast { .. } => ErrorKind::DemOutsideForecast,
             Error::Map { .. } => ErrorKind::Map,
             Error::NothingToDraw => ErrorKind::NothingToDraw,
+            Error::Forbid { .. } => ErrorKind::Forbid,
+            Error::EmptyForbidList { .. } => ErrorKind::EmptyForbidList,
+            Error::Clean { .. } => ErrorKind::Clean,
+            Error::Blocked { .. } => ErrorKind::Blocked,
+            Error::Layout(_) => ErrorKind::Layout,
+            Error::Timestamps(_) => ErrorKind::Timestamps,
+            Error::Pack { .. } => ErrorKind::Pack,
+            Error::DoesNotFit(_) => ErrorKind::DoesNotFit,
+            Error::ImageManifest { .. } => ErrorKind::ImageManifest,
             Error::Io { .. } => ErrorKind::Io,
             Error::Random { .. } => ErrorKind::Random,
             Error::Cancelled => ErrorKind::Cancelled,
@@ -289,6 +386,15 @@ mod tests {
             ErrorKind::DemOutsideForecast,
             ErrorKind::Map,
             ErrorKind::NothingToDraw,
+            ErrorKind::Forbid,
+            ErrorKind::EmptyForbidList,
+            ErrorKind::Clean,
+            ErrorKind::Blocked,
+            ErrorKind::Layout,
+            ErrorKind::Timestamps,
+            ErrorKind::Pack,
+            ErrorKind::DoesNotFit,
+            ErrorKind::ImageManifest,
             ErrorKind::Io,
             ErrorKind::Random,
             ErrorKind::Cancelled,

@@ -47,6 +47,10 @@ impl Entropy for OsEntropy {
     fn fill(&self, buf: &mut [u8]) -> Result<(), String> {
         getrandom::fill(buf).map_err(|e| e.to_string())
     }
+
+    fn describe(&self) -> String {
+        "os-csprng".into()
+    }
 }
 
 fn var(name: &str) -> Option<PathBuf> {

@@ -51,6 +51,7 @@ pub mod map;
 pub mod parse;
 pub mod plan;
 pub mod predict;
+pub mod prepare;
 mod progress;
 
 pub use env::{Clock, Entropy, Env, FixedClock, SeededEntropy};

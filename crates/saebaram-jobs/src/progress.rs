@@ -81,6 +81,17 @@ pub enum Event {
         /// Which stage.
         stage: Stage,
     },
+    /// A named item of a stage is done or under way (a file cleaned, a file packed).
+    Item {
+        /// Which stage.
+        stage: Stage,
+        /// Items done.
+        done: u64,
+        /// Items in all.
+        total: u64,
+        /// The item (a relative path).
+        name: String,
+    },
     /// A forecast step file is downloaded (or was staged by an earlier attempt).
     ForecastStep {
         /// Forecast hour.
@@ -124,6 +135,10 @@ pub enum Stage {
     Fetching,
     /// Decoding GRIB2 files into a cube.
     Decoding,
+    /// Cleaning a library (steps in bytes; items are files).
+    Cleaning,
+    /// Writing an image (steps in bytes of content).
+    Packing,
 }
 
 /// What a step counts.
@@ -139,6 +154,8 @@ pub enum Unit {
     Forecasts,
     /// Forecast step files.
     Steps,
+    /// Bytes.
+    Bytes,
 }
 
 /// How loud a [`Warning`] is.
@@ -208,6 +225,11 @@ pub enum Warning {
         /// What was used instead.
         fallback: Fallback,
     },
+    /// A library without a clean manifest is cleaned into a temporary folder first.
+    CleaningFirst {
+        /// The library.
+        library: PathBuf,
+    },
     /// The best-ranked window drops heavy intact loads on populated South Korean places.
     HeavyFallOnPopulatedPlaces {
         /// Share of members, 0..1.
@@ -223,7 +245,8 @@ impl Warning {
         match self {
             Warning::EmbeddedSampleFlight { .. }
             | Warning::SteadyForecast
-            | Warning::EmbeddedSample => Level::Note,
+            | Warning::EmbeddedSample
+            | Warning::CleaningFirst { .. } => Level::Note,
             _ => Level::Warning,
         }
     }
@@ -265,6 +288,11 @@ impl fmt::Display for Warning {
             Warning::TerrainOutsideArea { fallback } => write!(
                 f,
                 "terrain: a point outside the forecast area was asked for: the ground there came from {fallback}"
+            ),
+            Warning::CleaningFirst { library } => write!(
+                f,
+                "{} has no clean manifest: cleaning it into a temporary folder first",
+                library.display()
             ),
             Warning::HeavyFallOnPopulatedPlaces { share, places } => {
                 let places: Vec<String> = places

@@ -12,6 +12,7 @@ use saebaram_jobs::{Event, Level, Progress, Stage, Warning};
 pub struct Terminal {
     bars: Mutex<HashMap<Stage, ProgressBar>>,
     messages: HashMap<Stage, String>,
+    quiet: bool,
 }
 
 impl Terminal {
@@ -26,15 +27,30 @@ impl Terminal {
         self
     }
 
+    /// No bars and no notes (warnings still print).
+    pub fn quiet(mut self, quiet: bool) -> Terminal {
+        self.quiet = quiet;
+        self
+    }
+
     fn template(stage: Stage) -> Option<&'static str> {
         match stage {
             Stage::Flights => Some("{spinner} {msg} [{bar:30}] {pos}/{len} windows {elapsed}"),
+            Stage::Cleaning => {
+                Some("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}")
+            }
+            Stage::Packing => {
+                Some("{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            }
             _ => None,
         }
     }
 
     /// Prints a warning or note line, above any bar.
     pub fn line(&self, warning: &Warning) {
+        if self.quiet && warning.level() == Level::Note {
+            return;
+        }
         let text = match warning.level() {
             Level::Note => format!("note: {warning}"),
             Level::Warning => format!("warning: {warning}"),
@@ -51,7 +67,7 @@ impl Progress for Terminal {
     fn event(&self, event: Event) {
         match event {
             Event::StageStarted { stage, total, .. } => {
-                let Some(template) = Terminal::template(stage) else {
+                let Some(template) = Terminal::template(stage).filter(|_| !self.quiet) else {
                     return;
                 };
                 let bar = ProgressBar::new(total.unwrap_or(0));
@@ -79,6 +95,16 @@ impl Progress for Terminal {
             Event::StageFinished { stage } => {
                 if let Some(bar) = self.bars.lock().ok().and_then(|mut b| b.remove(&stage)) {
                     bar.finish_and_clear();
+                }
+            }
+            Event::Item {
+                stage,
+                done,
+                total,
+                name,
+            } => {
+                if let Some(bar) = self.bars.lock().ok().and_then(|b| b.get(&stage).cloned()) {
+                    bar.set_message(format!("{done}/{total} files  {name}"));
                 }
             }
             Event::Warning { warning } => self.line(&warning),

@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use saebaram_clean::{Config, FileStatus, ForbidList, Progress, Report};
+use saebaram_clean::FileStatus;
+use saebaram_jobs::Env;
+use saebaram_jobs::prepare::{CleanReport, CleanRequest};
 
 use crate::output::Status;
+use crate::progress::Terminal;
 
 /// Arguments of `saebaram clean`.
 #[derive(Debug, clap::Args)]
@@ -62,57 +64,20 @@ pub struct CleanArgs {
 }
 
 /// Runs `saebaram clean`.
-pub fn run(args: CleanArgs) -> anyhow::Result<Status> {
-    let mut cfg = Config::default();
-    if let Some(path) = &args.forbid {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!("cannot read the forbidden-strings file {}", path.display())
-        })?;
-        cfg.forbidden = ForbidList::parse(&text).with_context(|| {
-            format!("{}: cannot use the forbidden-strings file", path.display())
-        })?;
-        if cfg.forbidden.is_empty() {
-            anyhow::bail!(
-                "{}: the forbidden-strings file lists no string",
-                path.display()
-            );
-        }
-    }
-    cfg.keep_icc = !args.drop_icc;
-    if args.jobs == Some(0) {
-        anyhow::bail!("--jobs must be at least 1");
-    }
-    cfg.threads = args.jobs;
-
-    let bar =
-        indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let progress = |p: &Progress| {
-        bar.set_length(p.bytes_total);
-        bar.set_position(p.bytes_done);
-        bar.set_message(format!("{}/{} files  {}", p.done, p.total, p.path));
+pub fn run(args: CleanArgs, env: &Env) -> anyhow::Result<Status> {
+    let request = CleanRequest {
+        inputs: args.inputs.clone(),
+        out: args.out.clone(),
+        forbid: args.forbid.clone(),
+        drop_icc: args.drop_icc,
+        threads: args.jobs,
     };
-    let report = saebaram_clean::clean_tree(&args.inputs, &args.out, &cfg, &progress)
-        .with_context(|| format!("cleaning into {}", args.out.display()))?;
-    bar.finish_and_clear();
-
+    let report = saebaram_jobs::prepare::clean(request, env, &Terminal::new())?;
     if args.json {
-        let json = serde_json::json!({
-            "version": 1,
-            "out": args.out.display().to_string(),
-            "summary": summary(&report),
-            "manifest_written": report.manifest_written,
-            "files": report.files,
-            "deleted": report.deleted,
-        });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        print_human(&report, &args);
+        print_human(&report);
     }
     Ok(if report.all_clean() {
         Status::Done
@@ -121,19 +86,7 @@ pub fn run(args: CleanArgs) -> anyhow::Result<Status> {
     })
 }
 
-fn summary(report: &Report) -> serde_json::Value {
-    serde_json::json!({
-        "files": report.files.len(),
-        "cleaned": report.count(FileStatus::Cleaned),
-        "unchanged": report.count(FileStatus::Unchanged),
-        "blocked": report.count(FileStatus::Blocked),
-        "reused": report.reused(),
-        "deleted": report.deleted.len(),
-        "redstar_marks": report.redstar_marks(),
-    })
-}
-
-fn print_human(report: &Report, args: &CleanArgs) {
+fn print_human(report: &CleanReport) {
     for f in &report.files {
         match f.status {
             FileStatus::Cleaned | FileStatus::Unchanged if f.reused => {
@@ -160,15 +113,15 @@ fn print_human(report: &Report, args: &CleanArgs) {
     for d in &report.deleted {
         println!("deleted    {d} (its input is gone or now blocked)");
     }
-    let marks = report.redstar_marks();
-    let files_marked = report.files.iter().filter(|f| f.redstar_marks > 0).count();
+    let marks = report.summary.redstar_marks;
+    let files_marked = report.files_marked;
     println!(
         "\n{} files: {} cleaned, {} unchanged, {} blocked ({} kept from the last run).",
-        report.files.len(),
-        report.count(FileStatus::Cleaned),
-        report.count(FileStatus::Unchanged),
-        report.count(FileStatus::Blocked),
-        report.reused()
+        report.summary.files,
+        report.summary.cleaned,
+        report.summary.unchanged,
+        report.summary.blocked,
+        report.summary.reused
     );
     if marks > 0 {
         println!(
@@ -178,9 +131,7 @@ fn print_human(report: &Report, args: &CleanArgs) {
     if report.manifest_written {
         println!(
             "Wrote {} (ready for `saebaram pack`).",
-            args.out
-                .join(saebaram_clean::manifest::MANIFEST_FILE_NAME)
-                .display()
+            report.manifest_path.display()
         );
     } else {
         println!(

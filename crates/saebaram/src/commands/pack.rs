@@ -1,17 +1,13 @@
 //! `saebaram pack`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
-use saebaram_clean::manifest::{CleanManifest, MANIFEST_FILE_NAME, RESERVED_NAMES};
-use saebaram_clean::{Config, FileStatus, ForbidList};
-use saebaram_image::fat32;
-use saebaram_image::layout::CleanList;
-use saebaram_image::manifest::manifest_path_for;
-use saebaram_image::policy::seed_from_number;
-use saebaram_image::{ImageSize, Layout, PackOptions, ScanOptions, TimestampPolicy};
+use saebaram_jobs::prepare::{PackRequest, PackSize};
+use saebaram_jobs::{Env, Stage};
 
 use crate::output::Status;
+use crate::progress::Terminal;
 
 /// Arguments of `saebaram pack`.
 #[derive(Debug, clap::Args)]
@@ -130,178 +126,30 @@ fn parse_size(s: &str) -> anyhow::Result<u64> {
     Ok(bytes as u64)
 }
 
-fn clean_list(manifest: &CleanManifest) -> CleanList {
-    manifest
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), (f.size, f.blake3.clone())))
-        .collect()
-}
-
-fn layout_of(root: &Path, args: &PackArgs, opts: &ScanOptions) -> anyhow::Result<Layout> {
-    let layout = match &args.manifest {
-        Some(toml) => Layout::from_toml(root, toml, opts)?,
-        None => Layout::scan(root, opts)?,
-    };
-    Ok(layout)
-}
-
 /// Runs `saebaram pack`.
-pub fn run(args: PackArgs) -> anyhow::Result<Status> {
-    let timestamps = TimestampPolicy::parse(&args.timestamps)?;
-    let size = match (&args.size, args.fit) {
-        (Some(s), _) => ImageSize::Bytes(parse_size(s)?),
-        (None, true) => ImageSize::Fit,
-        (None, false) => bail!("give --size SIZE or --fit"),
-    };
-    let (seed, randomness) = match args.seed {
-        Some(n) => (seed_from_number(n), format!("seed:{n}")),
-        None => {
-            let mut seed = [0u8; 32];
-            getrandom::fill(&mut seed)
-                .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
-            (seed, "os-csprng".to_owned())
-        }
-    };
-    let opts = PackOptions {
-        size,
+pub fn run(args: PackArgs, env: &Env) -> anyhow::Result<Status> {
+    let request = PackRequest {
+        library: args.library.clone(),
+        out: args.out.clone(),
+        size: match (&args.size, args.fit) {
+            (Some(s), _) => PackSize::Bytes(parse_size(s)?),
+            (None, true) => PackSize::Fit,
+            (None, false) => bail!("give --size SIZE or --fit"),
+        },
+        seed: args.seed,
         label: args.label.clone(),
-        timestamps,
-        seed,
-        randomness,
+        timestamps: args.timestamps.clone(),
+        layout: args.manifest.clone(),
+        exclude: args.exclude.clone(),
+        forbid: args.forbid.clone(),
     };
-    let meta = std::fs::symlink_metadata(&args.library)
-        .with_context(|| format!("cannot open the library {}", args.library.display()))?;
-    if !meta.is_dir() {
-        bail!(
-            "{}: the library must be a folder (not a file or a symbolic link)",
-            args.library.display()
-        );
-    }
-    let out_dir = match args.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if args.out.is_dir() {
-        bail!(
-            "--out {}: is a folder; give an image file name",
-            args.out.display()
-        );
-    }
-
-    // Keep the temporary clean folder alive until the image is written.
-    let mut _cleaned_dir = None;
-    let clean_manifest_path = args.library.join(MANIFEST_FILE_NAME);
-    let layout = if clean_manifest_path.exists() {
-        let manifest = CleanManifest::read(&args.library)
-            .with_context(|| format!("{}: bad clean manifest", args.library.display()))?;
-        let scan = ScanOptions {
-            exclude: args.exclude.clone(),
-            ignore: RESERVED_NAMES.iter().map(|n| (*n).to_owned()).collect(),
-            clean: Some(clean_list(&manifest)),
-        };
-        layout_of(&args.library, &args, &scan)?
-    } else {
-        // A raw library: check names, sizes and fit first (fast), then clean.
-        let scan = ScanOptions {
-            exclude: args.exclude.clone(),
-            ..Default::default()
-        };
-        let raw = layout_of(&args.library, &args, &scan)?;
-        fat32::check_fit(&raw, &opts)?;
-        let mut cfg = Config::default();
-        if let Some(path) = &args.forbid {
-            let text = std::fs::read_to_string(path).with_context(|| {
-                format!("cannot read the forbidden-strings file {}", path.display())
-            })?;
-            cfg.forbidden = ForbidList::parse(&text).with_context(|| {
-                format!("{}: cannot use the forbidden-strings file", path.display())
-            })?;
-        }
-        let tmp = tempfile::Builder::new()
-            .prefix(".saebaram-pack-clean-")
-            .tempdir_in(&out_dir)
-            .with_context(|| {
-                format!("cannot create a temporary folder in {}", out_dir.display())
-            })?;
-        let cleaned = tmp.path().join("library");
-        if !args.quiet {
-            eprintln!(
-                "{} has no clean manifest: cleaning it into a temporary folder first",
-                args.library.display()
-            );
-        }
-        let bar = progress_bar(args.quiet, raw.files.len() as u64, "cleaning");
-        let report =
-            saebaram_clean::clean_tree(std::slice::from_ref(&args.library), &cleaned, &cfg, &|p| {
-                bar.set_position(p.done as u64)
-            })
-            .context("the cleaning pass failed")?;
-        bar.finish_and_clear();
-        // Excluded by name (any component) or by a path prefix, as the layout scan does.
-        let excluded = |path: &str| {
-            let parts: Vec<&str> = path.split('/').collect();
-            (1..=parts.len()).any(|k| {
-                let prefix = parts[..k].join("/");
-                args.exclude
-                    .iter()
-                    .any(|e| *e == prefix || e == parts[k - 1])
-            })
-        };
-        let blocked: Vec<String> = report
-            .files
-            .iter()
-            .filter(|f| f.status == FileStatus::Blocked && !excluded(&f.path))
-            .map(|f| format!("  {}: {}", f.path, f.reason.as_deref().unwrap_or("blocked")))
-            .collect();
-        if !blocked.is_empty() {
-            bail!(
-                "{} file(s) could not be cleaned, so nothing was packed:\n{}\nFix or remove them, or leave them out with --exclude NAME",
-                blocked.len(),
-                blocked.join("\n")
-            );
-        }
-        let scan = if report.manifest_written {
-            let manifest =
-                CleanManifest::read(&cleaned).context("reading the fresh clean manifest")?;
-            ScanOptions {
-                exclude: args.exclude.clone(),
-                ignore: RESERVED_NAMES.iter().map(|n| (*n).to_owned()).collect(),
-                clean: Some(clean_list(&manifest)),
-            }
-        } else {
-            // Only excluded files were blocked; the folder is ours and holds only cleaned output.
-            ScanOptions {
-                exclude: args.exclude.clone(),
-                ignore: RESERVED_NAMES.iter().map(|n| (*n).to_owned()).collect(),
-                clean: None,
-            }
-        };
-        let layout = layout_of(&cleaned, &args, &scan)?;
-        _cleaned_dir = Some(tmp);
-        layout
-    };
-
-    let total = layout.content_bytes();
-    let bar = progress_bar(args.quiet, total, "packing");
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let manifest = saebaram_image::pack(&layout, &args.out, &opts, &mut |done, _| {
-        bar.set_position(done)
-    })
-    .with_context(|| format!("cannot build {}", args.out.display()))?;
-    bar.finish_and_clear();
-    let manifest_path = manifest_path_for(&args.out);
-    manifest
-        .write(&manifest_path)
-        .context("the image was written but its manifest was not")?;
-
+    let terminal = Terminal::new()
+        .quiet(args.quiet)
+        .with_message(Stage::Packing, "packing".into());
+    let report = saebaram_jobs::prepare::pack(request, env, &terminal)?;
+    let manifest = &report.manifest;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&manifest)?);
+        println!("{}", serde_json::to_string_pretty(manifest)?);
     } else {
         let fs = &manifest.filesystem;
         println!(
@@ -309,7 +157,7 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
             args.out.display(),
             manifest.image.size,
             manifest.files.len(),
-            total,
+            report.content_bytes,
             fs.cluster_size,
             fs.free_bytes
         );
@@ -329,25 +177,13 @@ pub fn run(args: PackArgs) -> anyhow::Result<Status> {
         if splits > 0 {
             println!("  {splits} ZIM part(s) (.zimaa, .zimab, ...): Kiwix opens the first part");
         }
-        println!("  manifest {}", manifest_path.display());
+        println!("  manifest {}", report.manifest_path.display());
         println!(
             "  data BLAKE3 {} (bytes 0..{}; the rest of the image is zero)",
             manifest.image.data_blake3, manifest.image.data_end
         );
     }
     Ok(Status::Done)
-}
-
-fn progress_bar(quiet: bool, total: u64, msg: &'static str) -> indicatif::ProgressBar {
-    if quiet {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    bar.set_message(msg);
-    bar
 }
 
 #[cfg(test)]
