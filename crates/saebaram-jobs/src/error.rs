@@ -186,6 +186,61 @@ pub enum Error {
         #[source]
         source: saebaram_image::manifest::ManifestError,
     },
+    /// An image manifest is malformed.
+    #[error(transparent)]
+    BadImageManifest(saebaram_image::manifest::ManifestError),
+    /// The image is not the one its manifest describes: nothing was written.
+    #[error("{message}")]
+    ImageChanged {
+        /// What differs.
+        message: String,
+    },
+    /// The system's list of drives cannot be read.
+    #[error("{context}")]
+    Drives {
+        /// What was being done.
+        context: String,
+        /// The flash crate's error.
+        #[source]
+        source: saebaram_flash::drives::DrivesError,
+    },
+    /// A target is refused (the system disk, a mounted drive, a partition...).
+    #[error(transparent)]
+    TargetRefused(#[from] saebaram_flash::drives::TargetError),
+    /// A drive or file cannot be opened for writing.
+    #[error(transparent)]
+    Open(#[from] saebaram_flash::device::OpenError),
+    /// A drive is smaller than the image: nothing was written.
+    #[error(
+        "{}: holds {bytes} bytes ({}), the image needs {need} ({}): nothing written",
+        path.display(), crate::flash::human_bytes(*bytes), crate::flash::human_bytes(*need)
+    )]
+    DriveTooSmall {
+        /// The drive.
+        path: PathBuf,
+        /// Its size.
+        bytes: u64,
+        /// The image's size.
+        need: u64,
+    },
+    /// A fake-capacity probe could not run.
+    #[error("{context}")]
+    Probe {
+        /// Which drive.
+        context: String,
+        /// The flash crate's error.
+        #[source]
+        source: saebaram_flash::probe::ProbeError,
+    },
+    /// An image or drive could not be read back for verification.
+    #[error("{context}")]
+    Verify {
+        /// Which target.
+        context: String,
+        /// The image crate's error.
+        #[source]
+        source: saebaram_image::verify::VerifyError,
+    },
     /// A file could not be read or written.
     #[error("{context}")]
     Io {
@@ -259,6 +314,22 @@ pub enum ErrorKind {
     DoesNotFit,
     /// [`Error::ImageManifest`].
     ImageManifest,
+    /// [`Error::BadImageManifest`].
+    BadImageManifest,
+    /// [`Error::ImageChanged`].
+    ImageChanged,
+    /// [`Error::Drives`].
+    Drives,
+    /// [`Error::TargetRefused`].
+    TargetRefused,
+    /// [`Error::Open`].
+    Open,
+    /// [`Error::DriveTooSmall`].
+    DriveTooSmall,
+    /// [`Error::Probe`].
+    Probe,
+    /// [`Error::Verify`].
+    Verify,
     /// [`Error::Io`].
     Io,
     /// [`Error::Random`].
@@ -295,6 +366,14 @@ impl ErrorKind {
             ErrorKind::Pack => "pack",
             ErrorKind::DoesNotFit => "does_not_fit",
             ErrorKind::ImageManifest => "image_manifest",
+            ErrorKind::BadImageManifest => "bad_image_manifest",
+            ErrorKind::ImageChanged => "image_changed",
+            ErrorKind::Drives => "drives",
+            ErrorKind::TargetRefused => "target_refused",
+            ErrorKind::Open => "open_device",
+            ErrorKind::DriveTooSmall => "drive_too_small",
+            ErrorKind::Probe => "probe",
+            ErrorKind::Verify => "verify",
             ErrorKind::Io => "io",
             ErrorKind::Random => "random",
             ErrorKind::Cancelled => "cancelled",
@@ -329,6 +408,14 @@ impl Error {
             Error::Pack { .. } => ErrorKind::Pack,
             Error::DoesNotFit(_) => ErrorKind::DoesNotFit,
             Error::ImageManifest { .. } => ErrorKind::ImageManifest,
+            Error::BadImageManifest(_) => ErrorKind::BadImageManifest,
+            Error::ImageChanged { .. } => ErrorKind::ImageChanged,
+            Error::Drives { .. } => ErrorKind::Drives,
+            Error::TargetRefused(_) => ErrorKind::TargetRefused,
+            Error::Open(_) => ErrorKind::Open,
+            Error::DriveTooSmall { .. } => ErrorKind::DriveTooSmall,
+            Error::Probe { .. } => ErrorKind::Probe,
+            Error::Verify { .. } => ErrorKind::Verify,
             Error::Io { .. } => ErrorKind::Io,
             Error::Random { .. } => ErrorKind::Random,
             Error::Cancelled => ErrorKind::Cancelled,
@@ -395,6 +482,14 @@ mod tests {
             ErrorKind::Pack,
             ErrorKind::DoesNotFit,
             ErrorKind::ImageManifest,
+            ErrorKind::BadImageManifest,
+            ErrorKind::ImageChanged,
+            ErrorKind::Drives,
+            ErrorKind::TargetRefused,
+            ErrorKind::Open,
+            ErrorKind::DriveTooSmall,
+            ErrorKind::Probe,
+            ErrorKind::Verify,
             ErrorKind::Io,
             ErrorKind::Random,
             ErrorKind::Cancelled,

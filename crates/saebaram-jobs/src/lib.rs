@@ -42,6 +42,7 @@
 mod env;
 mod error;
 pub mod files;
+pub mod flash;
 pub mod flight_options;
 pub mod forecast;
 mod ground;
@@ -57,4 +58,4 @@ mod progress;
 pub use env::{Clock, Entropy, Env, FixedClock, SeededEntropy};
 pub use error::{Error, ErrorKind};
 pub use ground::{DemReport, GroundAt, GroundSource, LandingSources, TerrainReport};
-pub use progress::{Event, Fallback, Level, Progress, Silent, Stage, Unit, Warning};
+pub use progress::{DriveState, Event, Fallback, Level, Progress, Silent, Stage, Unit, Warning};

@@ -92,6 +92,20 @@ pub enum Event {
         /// The item (a relative path).
         name: String,
     },
+    /// A drive of a flash batch changed state or advanced (`done` of `total` bytes of the
+    /// state's work).
+    Drive {
+        /// Index in the batch.
+        drive: usize,
+        /// Its path.
+        label: String,
+        /// What it is doing, or how it ended.
+        state: DriveState,
+        /// Bytes done in this state.
+        done: u64,
+        /// Bytes this state takes.
+        total: u64,
+    },
     /// A forecast step file is downloaded (or was staged by an earlier attempt).
     ForecastStep {
         /// Forecast hour.
@@ -139,6 +153,43 @@ pub enum Stage {
     Cleaning,
     /// Writing an image (steps in bytes of content).
     Packing,
+    /// Probing one drive for fake capacity.
+    Probing,
+    /// Reading an image or a drive back against its manifest (steps in bytes).
+    Verifying,
+    /// Hashing the image before a flash (steps in bytes).
+    HashingImage,
+    /// Writing a batch of drives (per-drive progress in [`Event::Drive`]).
+    Flashing,
+}
+
+/// What one drive of a flash batch is doing, or how it ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DriveState {
+    /// The fake-capacity probe.
+    Probing,
+    /// Writing the image.
+    Writing,
+    /// Writing zeros after the image.
+    Wiping,
+    /// fsync and cache drop.
+    Syncing,
+    /// Reading every byte back.
+    Verifying,
+    /// Written and every byte verified.
+    Passed,
+    /// Fake capacity: nothing written.
+    RejectedFake {
+        /// The size that really stores data.
+        real_bytes: Option<u64>,
+    },
+    /// Failed (I/O error, pulled out, mismatch...).
+    Failed {
+        /// Why.
+        error: String,
+    },
 }
 
 /// What a step counts.
@@ -156,6 +207,8 @@ pub enum Unit {
     Steps,
     /// Bytes.
     Bytes,
+    /// Drives.
+    Drives,
 }
 
 /// How loud a [`Warning`] is.
@@ -225,6 +278,9 @@ pub enum Warning {
         /// What was used instead.
         fallback: Fallback,
     },
+    /// The device holding `/` could not be identified: every drive with a mounted
+    /// filesystem is treated as a system disk.
+    RootUnresolved,
     /// A library without a clean manifest is cleaned into a temporary folder first.
     CleaningFirst {
         /// The library.
@@ -288,6 +344,9 @@ impl fmt::Display for Warning {
             Warning::TerrainOutsideArea { fallback } => write!(
                 f,
                 "terrain: a point outside the forecast area was asked for: the ground there came from {fallback}"
+            ),
+            Warning::RootUnresolved => f.write_str(
+                "the device holding / could not be identified (overlay or container root); every drive with a mounted filesystem is treated as a system disk",
             ),
             Warning::CleaningFirst { library } => write!(
                 f,

@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use saebaram_flash::drives::{Drive, SystemPaths, SystemView, scan};
+use saebaram_flash::drives::Drive;
+use saebaram_jobs::flash::{DrivesRequest, SystemRoots, human_bytes};
+use saebaram_jobs::{Env, Warning};
 
 use crate::output::Status;
+use crate::progress::Terminal;
 
 /// Arguments of `saebaram drives`.
 #[derive(Debug, clap::Args)]
@@ -41,36 +43,14 @@ pub struct SystemArgs {
 }
 
 impl SystemArgs {
-    /// The paths to scan.
-    pub fn paths(&self) -> SystemPaths {
-        SystemPaths {
+    /// The roots as the jobs take them.
+    pub fn roots(&self) -> SystemRoots {
+        SystemRoots {
             sysfs: self.sysfs_root.clone(),
             udev_data: self.udev_root.clone(),
             mountinfo: self.mountinfo.clone(),
             swaps: self.swaps.clone(),
-            ..SystemPaths::linux()
         }
-    }
-
-    /// Scans the system.
-    pub fn scan(&self) -> anyhow::Result<SystemView> {
-        scan(&self.paths()).context("cannot list the drives")
-    }
-}
-
-/// Human size: decimal units as drives are sold.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < UNITS.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
     }
 }
 
@@ -91,10 +71,15 @@ fn status(d: &Drive) -> String {
 }
 
 /// Runs `saebaram drives`.
-pub fn run(args: DrivesArgs) -> anyhow::Result<Status> {
-    let view = args.system.scan()?;
+pub fn run(args: DrivesArgs, env: &Env) -> anyhow::Result<Status> {
+    let view = saebaram_jobs::flash::drives(
+        DrivesRequest {
+            system: args.system.roots(),
+        },
+        env,
+    )?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&view.drives)?);
+        println!("{}", serde_json::to_string_pretty(&view)?);
         return Ok(Status::Done);
     }
     if view.drives.is_empty() {
@@ -121,9 +106,7 @@ pub fn run(args: DrivesArgs) -> anyhow::Result<Status> {
         );
     }
     if !view.root_resolved {
-        eprintln!(
-            "warning: the device holding / could not be identified (overlay or container root); every drive with a mounted filesystem is treated as a system disk"
-        );
+        Terminal::new().line(&Warning::RootUnresolved);
     }
     Ok(Status::Done)
 }

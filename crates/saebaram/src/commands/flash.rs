@@ -1,27 +1,18 @@
 //! `saebaram flash`.
 
-use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
-use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use saebaram_flash::device::{Device, FileDevice};
-use saebaram_flash::drives::TargetKind;
-use saebaram_flash::engine::{
-    DriveReport, FlashOptions, ImageSpec, Outcome, Phase, Progress, Target, flash_all, hash_image,
-};
-use saebaram_flash::probe::ProbeOptions;
-use saebaram_image::manifest::{ImageManifest, manifest_path_for};
+use saebaram_flash::engine::Outcome;
+use saebaram_jobs::flash::{DriveRow, DrivesRequest, FlashRequest, human_bytes};
+use saebaram_jobs::{DriveState, Env, Event, Progress};
 
-use super::drives::{SystemArgs, human_bytes};
-use super::probe::{parse_size, random_salt};
+use super::drives::SystemArgs;
+use super::probe::parse_size;
 use super::recording::{DeviceBatchFacts, RecordArgs, record_device_batch};
 use crate::output::Status;
-
 /// Arguments of `saebaram flash`.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -71,30 +62,6 @@ pub struct FlashArgs {
     pub system: SystemArgs,
 }
 
-fn parse_hex32(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-#[derive(Default, Clone)]
-struct Timing {
-    write_start: Option<Instant>,
-    write_end: Option<Instant>,
-    verify_start: Option<Instant>,
-    verify_end: Option<Instant>,
-}
-
-fn speed(bytes: u64, start: Option<Instant>, end: Option<Instant>) -> Option<f64> {
-    let secs = end?.duration_since(start?).as_secs_f64();
-    (secs > 0.0 && bytes > 0).then(|| bytes as f64 / secs)
-}
-
 fn confirm(devices: &[PathBuf]) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!("--all-removable needs --yes when not run from a terminal");
@@ -113,86 +80,68 @@ fn confirm(devices: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Opened {
-    path: PathBuf,
-    serial: Option<String>,
-    device: FileDevice,
+/// One bar per drive: its state, bytes and speed.
+struct Bars {
+    multi: MultiProgress,
+    bars: Vec<ProgressBar>,
 }
 
-/// Checks and opens every target; any problem stops everything before a byte is written.
-fn open_targets(args: &FlashArgs, image_size: u64) -> anyhow::Result<Vec<Opened>> {
-    let view = args.system.scan();
-    let devices: Vec<PathBuf> = if args.all_removable {
-        let view = view.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        let chosen: Vec<PathBuf> = view.offered().map(|d| d.path.clone()).collect();
-        if chosen.is_empty() {
-            bail!("--all-removable: no removable drive is offered (see `saebaram drives`)");
-        }
-        if !args.yes {
-            confirm(&chosen)?;
-        }
-        chosen
-    } else {
-        args.devices.clone()
-    };
-    if devices.is_empty() {
-        bail!("name at least one drive to write (or use --all-removable)");
+impl Bars {
+    fn new(devices: &[PathBuf]) -> Bars {
+        let multi = MultiProgress::new();
+        let style = ProgressStyle::with_template(
+            "{prefix:<14} {msg:<10} [{bar:30}] {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        let bars = devices
+            .iter()
+            .map(|d| {
+                let bar = multi.add(ProgressBar::new(1));
+                bar.set_style(style.clone());
+                bar.set_prefix(d.display().to_string());
+                bar
+            })
+            .collect();
+        Bars { multi, bars }
     }
-    let mut seen = BTreeSet::new();
-    let mut opened = Vec::new();
-    for path in &devices {
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("{}: no such device or file", path.display()))?;
-        if meta.file_type().is_file() && !args.to_files {
-            bail!(
-                "{}: a regular file, not a drive; pass --to-files to write regular files",
-                path.display()
-            );
-        }
-        let identity = if meta.file_type().is_file() {
-            (meta.dev(), meta.ino())
-        } else {
-            (u64::MAX, meta.rdev())
-        };
-        if !seen.insert(identity) {
-            bail!("{}: named twice", path.display());
-        }
-        let serial = if meta.file_type().is_file() {
-            None
-        } else {
-            let view = view.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
-            match view.check_target(path)? {
-                TargetKind::Drive(d) => d.serial.clone(),
-                TargetKind::File => None,
-            }
-        };
-        if let Ok(view) = &view
-            && meta.file_type().is_file()
-        {
-            view.check_target(path)?;
-        }
-        let device = FileDevice::open(path)?;
-        if device.len() < image_size {
-            bail!(
-                "{}: holds {} bytes ({}), the image needs {} ({}): nothing written",
-                path.display(),
-                device.len(),
-                human_bytes(device.len()),
-                image_size,
-                human_bytes(image_size)
-            );
-        }
-        opened.push(Opened {
-            path: path.clone(),
-            serial,
-            device,
-        });
-    }
-    Ok(opened)
 }
 
-fn outcome_word(r: &DriveReport) -> &'static str {
-    match r.outcome {
+impl Progress for Bars {
+    fn event(&self, event: Event) {
+        let Event::Drive {
+            drive,
+            state,
+            done,
+            total,
+            ..
+        } = event
+        else {
+            return;
+        };
+        let Some(bar) = self.bars.get(drive) else {
+            return;
+        };
+        let word = match state {
+            DriveState::Probing => "probing",
+            DriveState::Writing => "writing",
+            DriveState::Wiping => "wiping",
+            DriveState::Syncing => "syncing",
+            DriveState::Verifying => "verifying",
+            _ => "done",
+        };
+        bar.set_message(word);
+        if word == "done" {
+            bar.finish();
+        } else {
+            bar.set_length(total.max(1));
+            bar.set_position(done);
+        }
+    }
+}
+
+fn outcome_word(r: &DriveRow) -> &'static str {
+    match r.report.outcome {
         Outcome::Passed => "PASSED",
         Outcome::RejectedFake => "REJECTED (fake)",
         Outcome::Failed => "FAILED",
@@ -200,227 +149,87 @@ fn outcome_word(r: &DriveReport) -> &'static str {
 }
 
 /// Runs `saebaram flash`.
-pub fn run(args: FlashArgs) -> anyhow::Result<Status> {
-    let manifest_path = args
-        .manifest
-        .clone()
-        .unwrap_or_else(|| manifest_path_for(&args.image));
-    let manifest = ImageManifest::read(&manifest_path)?;
-    let manifest_bytes =
-        std::fs::read(&manifest_path).with_context(|| format!("{}", manifest_path.display()))?;
-    let Some(data_blake3) = parse_hex32(&manifest.image.data_blake3) else {
-        bail!(
-            "{}: image.data_blake3 is not 64 hex digits",
-            manifest_path.display()
-        );
+pub fn run(args: FlashArgs, env: &Env) -> anyhow::Result<Status> {
+    let devices = if args.all_removable {
+        let chosen = saebaram_jobs::flash::offered(&DrivesRequest {
+            system: args.system.roots(),
+        })?;
+        if !args.yes {
+            confirm(&chosen)?;
+        }
+        chosen
+    } else {
+        args.devices.clone()
     };
-    let partition_end = manifest
-        .partition
-        .start_bytes
-        .checked_add(manifest.partition.size_bytes);
-    let spec = ImageSpec {
-        size: manifest.image.size,
-        data_end: manifest.image.data_end,
-        data_blake3,
-        partition_end,
-    };
-    if partition_end.is_some_and(|end| end > spec.size) {
-        bail!(
-            "{}: the partition ends beyond the image",
-            manifest_path.display()
-        );
-    }
-
-    let image = std::fs::File::open(&args.image)
-        .with_context(|| format!("{}: cannot open the image", args.image.display()))?;
-    let actual_size = image
-        .metadata()
-        .with_context(|| format!("{}", args.image.display()))?
-        .len();
-    if actual_size != spec.size {
-        bail!(
-            "{}: the image is {} bytes but its manifest {} says {}: the image changed since its manifest; nothing written",
-            args.image.display(),
-            actual_size,
-            manifest_path.display(),
-            spec.size
-        );
-    }
-    let mut opened = open_targets(&args, spec.size)?;
-
-    // Only the data region is read: the manifest says the rest is zero, and zeros are what
-    // the drives get there (and are checked to read back).
-    let hashed = hash_image(&image, spec.data_end)
-        .with_context(|| format!("{}: cannot read the image", args.image.display()))?;
-    if hashed != spec.data_blake3 {
-        bail!(
-            "{}: its BLAKE3 differs from the one in {}: the image changed since its manifest; nothing written",
-            args.image.display(),
-            manifest_path.display()
-        );
-    }
-
-    let (salt, seed) = random_salt()?;
-    let opts = FlashOptions {
-        probe: (!args.no_probe).then(|| ProbeOptions {
-            cache_flush: args.cache_flush,
-            ..ProbeOptions::new(salt, seed)
-        }),
+    let bars = Bars::new(&devices);
+    let request = FlashRequest {
+        image: args.image.clone(),
+        devices,
+        manifest: args.manifest.clone(),
         shrink: args.shrink,
+        to_files: args.to_files,
+        probe: !args.no_probe,
+        cache_flush: args.cache_flush,
+        system: args.system.roots(),
     };
-
-    let multi = MultiProgress::new();
-    let style = ProgressStyle::with_template(
-        "{prefix:<14} {msg:<10} [{bar:30}] {bytes:>10}/{total_bytes:<10} {bytes_per_sec:>12}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar())
-    .progress_chars("=> ");
-    let bars: Vec<ProgressBar> = opened
-        .iter()
-        .map(|o| {
-            let bar = multi.add(ProgressBar::new(1));
-            bar.set_style(style.clone());
-            bar.set_prefix(o.path.display().to_string());
-            bar
-        })
-        .collect();
-    let timings: Mutex<Vec<Timing>> = Mutex::new(vec![Timing::default(); opened.len()]);
-    let on_progress = |p: Progress| {
-        let now = Instant::now();
-        if let Ok(mut t) = timings.lock()
-            && let Some(t) = t.get_mut(p.drive)
-        {
-            match p.phase {
-                Phase::Writing | Phase::Wiping => {
-                    t.write_start.get_or_insert(now);
-                    t.write_end = Some(now);
-                }
-                Phase::Verifying => {
-                    t.verify_start.get_or_insert(now);
-                    t.verify_end = Some(now);
-                }
-                _ => {}
-            }
-        }
-        if let Some(bar) = bars.get(p.drive) {
-            let word = match p.phase {
-                Phase::Probing => "probing",
-                Phase::Writing => "writing",
-                Phase::Wiping => "wiping",
-                Phase::Syncing => "syncing",
-                Phase::Verifying => "verifying",
-                Phase::Finished => "done",
-            };
-            bar.set_message(word);
-            bar.set_length(p.total.max(1));
-            bar.set_position(p.done);
-            if p.phase == Phase::Finished {
-                bar.finish();
-            }
-        }
-    };
-    let targets: Vec<Target<'_>> = opened
-        .iter_mut()
-        .map(|o| Target {
-            label: o.path.display().to_string(),
-            serial: o.serial.clone(),
-            device: &mut o.device as &mut dyn Device,
-        })
-        .collect();
-    let reports = flash_all(&image, &spec, targets, &opts, &on_progress);
-    let _ = multi.clear();
-    let timings = timings.into_inner().unwrap_or_default();
-
-    let modes: Vec<_> = opened.iter().map(|o| o.device.mode()).collect();
-    let rows: Vec<serde_json::Value> = reports
-        .iter()
-        .zip(&timings)
-        .zip(&modes)
-        .map(|((r, t), mode)| {
-            let written = r.image_bytes + r.wiped_bytes;
-            let mut v = serde_json::to_value(r).unwrap_or_default();
-            v["write_bytes_per_sec"] = speed(written, t.write_start, t.write_end)
-                .map(|s| s.round())
-                .into();
-            v["open_mode"] = serde_json::to_value(mode).unwrap_or_default();
-            v["verify_bytes_per_sec"] = speed(r.verified_bytes, t.verify_start, t.verify_end)
-                .map(|s| s.round())
-                .into();
-            v
-        })
-        .collect();
-    let passed = reports
-        .iter()
-        .filter(|r| r.outcome == Outcome::Passed)
-        .count();
-    let rejected = reports
-        .iter()
-        .filter(|r| r.outcome == Outcome::RejectedFake)
-        .count();
-    let failed = reports
-        .iter()
-        .filter(|r| r.outcome == Outcome::Failed)
-        .count();
+    let report = saebaram_jobs::flash::flash(request, env, &bars);
+    let _ = bars.multi.clear();
+    let report = report?;
 
     if args.json {
-        let doc = serde_json::json!({
-            "image": args.image.display().to_string(),
-            "image_data_end": manifest.image.data_end,
-            "image_data_blake3": manifest.image.data_blake3,
-            "image_bytes": spec.size,
-            "drives": rows,
-            "passed": passed,
-            "rejected_fake": rejected,
-            "failed": failed,
-        });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        // Through a `Value`: its keys print sorted, as they always have.
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         println!(
             "image {} ({}, BLAKE3 {})",
-            args.image.display(),
-            human_bytes(spec.size),
-            manifest.image.data_blake3.get(..16).unwrap_or_default()
+            report.image,
+            human_bytes(report.image_bytes),
+            report.image_data_blake3.get(..16).unwrap_or_default()
         );
-        for (r, row) in reports.iter().zip(&rows) {
-            let mbps = |key: &str| {
-                row[key]
-                    .as_f64()
+        for row in &report.drives {
+            let r = &row.report;
+            let mbps = |speed: Option<f64>| {
+                speed
                     .map(|s| format!("{:.1} MB/s", s / 1e6))
                     .unwrap_or_else(|| "-".into())
             };
             println!(
                 "{:<16} {:<16} serial {:<18} claims {:>9} real {:>9}{}  write {:>11}  verify {:>11}",
                 r.label,
-                outcome_word(r),
+                outcome_word(row),
                 r.serial.as_deref().unwrap_or("-"),
                 human_bytes(r.claimed_bytes),
                 r.real_bytes.map(human_bytes).unwrap_or_else(|| "-".into()),
                 if r.shrunk { " (shrunk)" } else { "" },
-                mbps("write_bytes_per_sec"),
-                mbps("verify_bytes_per_sec"),
+                mbps(row.write_bytes_per_sec),
+                mbps(row.verify_bytes_per_sec),
             );
             if let Some(e) = &r.error {
                 println!("    {e}");
             }
         }
         println!(
-            "{passed} passed, {rejected} rejected as fake, {failed} failed, of {}",
-            reports.len()
+            "{} passed, {} rejected as fake, {} failed, of {}",
+            report.passed,
+            report.rejected_fake,
+            report.failed,
+            report.drives.len()
         );
     }
 
     record_device_batch(
         &args.record,
         &DeviceBatchFacts {
-            manifest_blake3: saebaram_flash::engine::blake3_hex(&manifest_bytes),
+            manifest_blake3: report.manifest_blake3.clone(),
             content_version: None,
-            written: reports.iter().filter(|r| r.image_bytes > 0).count() as u32,
-            passed: passed as u32,
-            rejected_fake: rejected as u32,
-            failed: failed as u32,
+            written: report.written() as u32,
+            passed: report.passed as u32,
+            rejected_fake: report.rejected_fake as u32,
+            failed: report.failed as u32,
         },
     )?;
-    Ok(if passed == reports.len() {
+    Ok(if report.all_passed() {
         Status::Done
     } else {
         Status::Negative

@@ -29,10 +29,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Sites(args) => sites::run(args),
         Command::Clean(args) => clean::run(args, &env),
         Command::Pack(args) => pack::run(args, &env),
-        Command::Verify(args) => verify::run(args),
-        Command::Drives(args) => drives::run(args),
-        Command::Probe(args) => probe::run(args),
-        Command::Flash(args) => flash::run(args),
+        Command::Verify(args) => verify::run(args, &env),
+        Command::Drives(args) => drives::run(args, &env),
+        Command::Probe(args) => probe::run(args, &env),
+        Command::Flash(args) => flash::run(args, &env),
         Command::Records(args) => records::run(args),
     }
 }

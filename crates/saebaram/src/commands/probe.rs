@@ -1,13 +1,12 @@
 //! `saebaram probe`.
 
-use std::io::Read;
 use std::path::PathBuf;
 
-use anyhow::Context;
-use saebaram_flash::device::FileDevice;
-use saebaram_flash::probe::{DriveKind, ProbeOptions, ProbeReport, probe};
+use saebaram_flash::probe::{DriveKind, ProbeReport};
+use saebaram_jobs::flash::{ProbeRequest, human_bytes};
+use saebaram_jobs::{Env, Event, Progress};
 
-use super::drives::{SystemArgs, human_bytes};
+use super::drives::SystemArgs;
 use crate::output::Status;
 
 /// Arguments of `saebaram probe`.
@@ -57,19 +56,6 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
-/// 32 random bytes and a seed from the OS CSPRNG.
-pub fn random_salt() -> anyhow::Result<([u8; 32], u64)> {
-    let mut bytes = [0u8; 40];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .context("cannot read random bytes from /dev/urandom")?;
-    let mut salt = [0u8; 32];
-    salt.copy_from_slice(&bytes[..32]);
-    let mut seed = [0u8; 8];
-    seed.copy_from_slice(&bytes[32..]);
-    Ok((salt, u64::from_le_bytes(seed)))
-}
-
 /// One-paragraph human summary of a probe.
 pub fn describe(r: &ProbeReport) -> String {
     let verdict = match r.kind {
@@ -103,33 +89,43 @@ pub fn describe(r: &ProbeReport) -> String {
 }
 
 /// Runs `saebaram probe`.
-pub fn run(args: ProbeArgs) -> anyhow::Result<Status> {
-    let view = args.system.scan()?;
-    view.check_target(&args.device)?;
-    let mut dev = FileDevice::open(&args.device)?;
-    let (salt, seed) = random_salt()?;
-    let opts = ProbeOptions {
+pub fn run(args: ProbeArgs, env: &Env) -> anyhow::Result<Status> {
+    let request = ProbeRequest {
+        device: args.device.clone(),
         destructive: args.destructive,
         cache_flush: args.cache_flush,
         granularity: args.granularity,
-        ..ProbeOptions::new(salt, seed)
+        system: args.system.roots(),
     };
-    let spinner = indicatif::ProgressBar::new_spinner()
-        .with_message(format!("probing {}", args.device.display()));
-    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = probe(&mut dev, &opts);
-    spinner.finish_and_clear();
-    let report = result.with_context(|| format!("{}: probe failed", args.device.display()))?;
+    let spinner = Spinner(
+        indicatif::ProgressBar::new_spinner()
+            .with_message(format!("probing {}", args.device.display())),
+    );
+    let report = saebaram_jobs::flash::probe(request, env, &spinner);
+    spinner.0.finish_and_clear();
+    let report = report?;
     if args.json {
-        let mut value = serde_json::to_value(&report)?;
-        value["device"] = serde_json::Value::String(args.device.display().to_string());
+        // Through a `Value`: its keys print sorted, as they always have.
+        let value = serde_json::to_value(&report)?;
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
-        println!("{}: {}", args.device.display(), describe(&report));
+        println!("{}: {}", args.device.display(), describe(&report.report));
     }
-    Ok(if report.kind == DriveKind::Genuine {
+    Ok(if report.genuine() {
         Status::Done
     } else {
         Status::Negative
     })
+}
+
+/// The probe's spinner, ticking while the probe runs.
+struct Spinner(indicatif::ProgressBar);
+
+impl Progress for Spinner {
+    fn event(&self, event: Event) {
+        if let Event::StageStarted { .. } = event {
+            self.0
+                .enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    }
 }

@@ -1,14 +1,12 @@
 //! `saebaram verify`.
 
-use std::io::{Seek, SeekFrom};
 use std::path::PathBuf;
 
-use anyhow::Context;
-use saebaram_image::ImageManifest;
-use saebaram_image::manifest::manifest_path_for;
-use saebaram_image::verify::verify;
+use saebaram_jobs::Env;
+use saebaram_jobs::flash::VerifyRequest;
 
 use crate::output::Status;
+use crate::progress::Terminal;
 
 /// Arguments of `saebaram verify`.
 #[derive(Debug, clap::Args)]
@@ -43,76 +41,34 @@ pub struct VerifyArgs {
 }
 
 /// Runs `saebaram verify`.
-pub fn run(args: VerifyArgs) -> anyhow::Result<Status> {
-    let manifest_path = args
-        .manifest
-        .clone()
-        .unwrap_or_else(|| manifest_path_for(&args.target));
-    let manifest = ImageManifest::read(&manifest_path).with_context(|| {
-        if args.manifest.is_none() {
-            "no manifest given with --manifest, and none found beside the target".to_owned()
-        } else {
-            "cannot read the manifest".to_owned()
-        }
-    })?;
-    let mut file = std::fs::File::open(&args.target)
-        .with_context(|| format!("cannot open {} for reading", args.target.display()))?;
-    let meta = file.metadata()?;
-    let is_device = !meta.is_file();
-    let len = file
-        .seek(SeekFrom::End(0))
-        .with_context(|| format!("cannot find the size of {}", args.target.display()))?;
-    let bar = if args.quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(manifest.image.size),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "verifying {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
+pub fn run(args: VerifyArgs, env: &Env) -> anyhow::Result<Status> {
+    let request = VerifyRequest {
+        target: args.target.clone(),
+        manifest: args.manifest.clone(),
     };
-    let report = verify(&mut file, len, is_device, &manifest, &mut |done, _| {
-        bar.set_position(done)
-    })
-    .with_context(|| format!("cannot read {}", args.target.display()))?;
-    bar.finish_and_clear();
+    let terminal = Terminal::new().quiet(args.quiet);
+    let report = saebaram_jobs::flash::verify(request, env, &terminal)?;
     if args.json {
-        let out = serde_json::json!({
-            "target": args.target.display().to_string(),
-            "manifest": manifest_path.display().to_string(),
-            "ok": report.ok(),
-            "bytes_checked": report.bytes_checked,
-            "files": report.files,
-            "mismatches": report.mismatches,
-        });
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else if report.ok() {
+        // Through a `Value`: its keys print sorted, as they always have.
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else if report.ok {
         println!(
             "{}: matches {} ({} bytes, {} files, data BLAKE3 {}, zeros after)",
-            args.target.display(),
-            manifest_path.display(),
-            report.bytes_checked,
-            report.files,
-            manifest.image.data_blake3
+            report.target, report.manifest, report.bytes_checked, report.files, report.data_blake3
         );
     } else {
         println!(
             "{}: DOES NOT MATCH {} ({} difference(s)):",
-            args.target.display(),
-            manifest_path.display(),
+            report.target,
+            report.manifest,
             report.mismatches.len()
         );
         for m in &report.mismatches {
             println!("  {m}");
         }
     }
-    Ok(if report.ok() {
+    Ok(if report.ok {
         Status::Done
     } else {
         Status::Negative
