@@ -297,9 +297,9 @@ pub enum ErrorKind {
     /// [`Error::NothingToDraw`].
     NothingToDraw,
     /// [`Error::Forbid`].
-    Forbid,
+    ForbiddenStrings,
     /// [`Error::EmptyForbidList`].
-    EmptyForbidList,
+    EmptyForbiddenStrings,
     /// [`Error::Clean`].
     Clean,
     /// [`Error::Blocked`].
@@ -323,7 +323,7 @@ pub enum ErrorKind {
     /// [`Error::TargetRefused`].
     TargetRefused,
     /// [`Error::Open`].
-    Open,
+    OpenDevice,
     /// [`Error::DriveTooSmall`].
     DriveTooSmall,
     /// [`Error::Probe`].
@@ -357,8 +357,8 @@ impl ErrorKind {
             ErrorKind::DemOutsideForecast => "dem_outside_forecast",
             ErrorKind::Map => "map",
             ErrorKind::NothingToDraw => "nothing_to_draw",
-            ErrorKind::Forbid => "forbidden_strings",
-            ErrorKind::EmptyForbidList => "empty_forbidden_strings",
+            ErrorKind::ForbiddenStrings => "forbidden_strings",
+            ErrorKind::EmptyForbiddenStrings => "empty_forbidden_strings",
             ErrorKind::Clean => "clean",
             ErrorKind::Blocked => "blocked",
             ErrorKind::Layout => "layout",
@@ -370,7 +370,7 @@ impl ErrorKind {
             ErrorKind::ImageChanged => "image_changed",
             ErrorKind::Drives => "drives",
             ErrorKind::TargetRefused => "target_refused",
-            ErrorKind::Open => "open_device",
+            ErrorKind::OpenDevice => "open_device",
             ErrorKind::DriveTooSmall => "drive_too_small",
             ErrorKind::Probe => "probe",
             ErrorKind::Verify => "verify",
@@ -399,8 +399,8 @@ impl Error {
             Error::DemOutsideForecast { .. } => ErrorKind::DemOutsideForecast,
             Error::Map { .. } => ErrorKind::Map,
             Error::NothingToDraw => ErrorKind::NothingToDraw,
-            Error::Forbid { .. } => ErrorKind::Forbid,
-            Error::EmptyForbidList { .. } => ErrorKind::EmptyForbidList,
+            Error::Forbid { .. } => ErrorKind::ForbiddenStrings,
+            Error::EmptyForbidList { .. } => ErrorKind::EmptyForbiddenStrings,
             Error::Clean { .. } => ErrorKind::Clean,
             Error::Blocked { .. } => ErrorKind::Blocked,
             Error::Layout(_) => ErrorKind::Layout,
@@ -412,7 +412,7 @@ impl Error {
             Error::ImageChanged { .. } => ErrorKind::ImageChanged,
             Error::Drives { .. } => ErrorKind::Drives,
             Error::TargetRefused(_) => ErrorKind::TargetRefused,
-            Error::Open(_) => ErrorKind::Open,
+            Error::Open(_) => ErrorKind::OpenDevice,
             Error::DriveTooSmall { .. } => ErrorKind::DriveTooSmall,
             Error::Probe { .. } => ErrorKind::Probe,
             Error::Verify { .. } => ErrorKind::Verify,
@@ -473,8 +473,8 @@ mod tests {
             ErrorKind::DemOutsideForecast,
             ErrorKind::Map,
             ErrorKind::NothingToDraw,
-            ErrorKind::Forbid,
-            ErrorKind::EmptyForbidList,
+            ErrorKind::ForbiddenStrings,
+            ErrorKind::EmptyForbiddenStrings,
             ErrorKind::Clean,
             ErrorKind::Blocked,
             ErrorKind::Layout,
@@ -486,7 +486,7 @@ mod tests {
             ErrorKind::ImageChanged,
             ErrorKind::Drives,
             ErrorKind::TargetRefused,
-            ErrorKind::Open,
+            ErrorKind::OpenDevice,
             ErrorKind::DriveTooSmall,
             ErrorKind::Probe,
             ErrorKind::Verify,

@@ -557,6 +557,6 @@ mod tests {
             &Silent,
         )
         .unwrap_err();
-        assert_eq!(e.kind(), crate::ErrorKind::EmptyForbidList);
+        assert_eq!(e.kind(), crate::ErrorKind::EmptyForbiddenStrings);
     }
 }
