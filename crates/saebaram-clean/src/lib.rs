@@ -120,6 +120,26 @@ pub mod fuzzing {
         if family == "redstar" {
             return crate::redstar::strip(rest).is_ok();
         }
+        if family == "icc" {
+            let mut removed = Vec::new();
+            return match crate::formats::icc::clean_profile(rest, "fuzz", &mut removed) {
+                Ok(crate::formats::icc::Cleaned::Scrubbed(p)) => {
+                    // A scrubbed profile must parse and come through a second clean unchanged.
+                    let again = crate::formats::icc::clean_profile(&p, "fuzz", &mut removed);
+                    assert_eq!(
+                        again,
+                        Ok(crate::formats::icc::Cleaned::Keep),
+                        "not idempotent"
+                    );
+                    true
+                }
+                Ok(crate::formats::icc::Cleaned::Keep) => true,
+                Err(b) => {
+                    assert!(!b.0.is_empty(), "blocked without a reason");
+                    false
+                }
+            };
+        }
         match FAMILIES.iter().find(|(f, _)| *f == family) {
             Some((_, names)) => {
                 let name = names.get(usize::from(*sel) % names.len()).unwrap_or(&"");

@@ -5,7 +5,7 @@
 //! An EXIF orientation other than "normal" is kept in a minimal EXIF segment that
 //! holds nothing else (32 bytes), so pictures are not shown rotated.
 
-use super::{Ctx, be16, byte, slice};
+use super::{Ctx, be16, byte, icc, slice};
 use crate::error::{Blocked, block};
 
 const SOI: u8 = 0xD8;
@@ -82,6 +82,8 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
     let mut orientation: Option<u16> = None;
     let mut wrote_exif = false;
     let mut seen_frame = false;
+    let mut icc_at: Option<usize> = None;
+    let mut icc_chunks: Vec<Vec<u8>> = Vec::new();
     loop {
         if byte(d, pos)? != 0xFF {
             return Err(block!("JPEG: expected a marker at byte {pos}"));
@@ -93,6 +95,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         pos += 1;
         match marker {
             EOI => {
+                flush_icc(&mut out, &mut icc_at, &mut icc_chunks, removed)?;
                 out.extend_from_slice(&[0xFF, EOI]);
                 if pos < d.len() {
                     removed.push(format!("{} bytes after the end of image", d.len() - pos));
@@ -127,6 +130,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 if !seen_frame {
                     return Err(block!("JPEG: scan before frame header"));
                 }
+                flush_icc(&mut out, &mut icc_at, &mut icc_chunks, removed)?;
                 // The minimal EXIF goes before the first scan (after the tables, where
                 // decoders accept APPn too).
                 if let (Some(o), false) = (orientation, wrote_exif) {
@@ -184,7 +188,8 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             }
             0xE2 if payload.starts_with(b"ICC_PROFILE\0") => {
                 if cx.cfg.keep_icc {
-                    push_segment(&mut out, marker, payload)?;
+                    icc_at.get_or_insert(out.len());
+                    icc_chunks.push(payload.get(12..).unwrap_or_default().to_vec());
                 } else {
                     removed.push(describe(marker, payload));
                 }
@@ -200,6 +205,73 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         }
         pos = seg_end;
     }
+}
+
+/// Bytes of ICC profile data in one APP2 segment (65535 - 2 length - 12 name - 2 numbering).
+const ICC_CHUNK: usize = 65_519;
+
+/// Reassembles the ICC profile chain collected so far, cleans it (see [`icc`]) and writes it
+/// back where its first segment was: the original segments when the profile is kept, new
+/// ones when it was scrubbed.
+fn flush_icc(
+    out: &mut Vec<u8>,
+    at: &mut Option<usize>,
+    chunks: &mut Vec<Vec<u8>>,
+    removed: &mut Vec<String>,
+) -> Result<(), Blocked> {
+    let Some(pos) = at.take() else {
+        return Ok(());
+    };
+    let list = std::mem::take(chunks);
+    let count = list.first().and_then(|c| c.get(1)).copied().unwrap_or(0);
+    let mut ordered: Vec<Option<&[u8]>> = vec![None; usize::from(count)];
+    for c in &list {
+        let (seq, n) = (
+            c.first().copied().unwrap_or(0),
+            c.get(1).copied().unwrap_or(0),
+        );
+        let slot = ordered
+            .get_mut(usize::from(seq).wrapping_sub(1))
+            .filter(|s| n == count && s.is_none())
+            .ok_or_else(|| {
+                block!(
+                    "JPEG: broken ICC profile chain (segment {seq} of {n}); --drop-icc removes it"
+                )
+            })?;
+        *slot = Some(c.get(2..).unwrap_or_default());
+    }
+    let mut profile = Vec::new();
+    for part in &ordered {
+        profile.extend_from_slice(
+            part.ok_or_else(|| block!("JPEG: ICC profile chain has a missing segment"))?,
+        );
+    }
+    let mut segs = Vec::new();
+    match icc::clean_profile(&profile, "JPEG APP2", removed)? {
+        icc::Cleaned::Keep => {
+            for c in &list {
+                let mut p = b"ICC_PROFILE\0".to_vec();
+                p.extend_from_slice(c);
+                push_segment(&mut segs, 0xE2, &p)?;
+            }
+        }
+        icc::Cleaned::Scrubbed(new) => {
+            let parts: Vec<&[u8]> = new.chunks(ICC_CHUNK).collect();
+            let n = u8::try_from(parts.len()).map_err(|_| block!("JPEG: ICC profile too large"))?;
+            for (i, part) in parts.iter().enumerate() {
+                let mut p = b"ICC_PROFILE\0".to_vec();
+                p.push(i as u8 + 1);
+                p.push(n);
+                p.extend_from_slice(part);
+                push_segment(&mut segs, 0xE2, &p)?;
+            }
+        }
+    }
+    if pos > out.len() {
+        return Err(block!("JPEG: internal: ICC position"));
+    }
+    out.splice(pos..pos, segs);
+    Ok(())
 }
 
 /// Inserts an APP1 right after SOI and APP0 (if present).

@@ -3,7 +3,7 @@
 //! text (tEXt, zTXt, iTXt), eXIf, tIME, C2PA/caBX, vendor chunks and anything after IEND.
 //! Every chunk's CRC is checked: a corrupt file is blocked, never repaired.
 
-use super::{Ctx, be32, fourcc, slice};
+use super::{Ctx, be32, fourcc, icc, slice};
 use crate::error::{Blocked, block};
 
 pub(crate) const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
@@ -42,9 +42,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             return Err(block!("PNG: first chunk is {}, not IHDR", fourcc(kind)));
         }
         first = false;
-        let keep =
-            KEEP.iter().any(|k| k.as_slice() == kind) || (kind == b"iCCP" && cx.cfg.keep_icc);
-        if keep {
+        let keep = KEEP.iter().any(|k| k.as_slice() == kind);
+        if kind == b"iCCP" && cx.cfg.keep_icc {
+            out.extend_from_slice(&clean_iccp(slice(d, pos + 8, len)?, whole, removed)?);
+        } else if keep {
             out.extend_from_slice(whole);
         } else if kind.first().is_some_and(u8::is_ascii_uppercase) {
             return Err(block!("PNG: unknown critical chunk {}", fourcc(kind)));
@@ -59,6 +60,78 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             return Ok(out);
         }
     }
+}
+
+/// Profile names an iCCP chunk may keep (they name no one).
+const SAFE_ICCP_NAMES: &[&str] = &[
+    "ICC Profile",
+    "ICC profile",
+    "icc",
+    "ICC",
+    "Photoshop ICC profile",
+];
+
+/// An iCCP chunk with its profile cleaned (see [`icc`]): kept byte-for-byte when the profile
+/// is standard and the chunk's name is neutral or a standard colour space's; otherwise
+/// rewritten with the name "ICC Profile" (and the scrubbed profile).
+fn clean_iccp(data: &[u8], whole: &[u8], removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
+    let nul = data
+        .iter()
+        .position(|&b| b == 0)
+        .filter(|&n| (1..=79).contains(&n))
+        .ok_or_else(|| block!("PNG: iCCP without a valid profile name"))?;
+    let name = String::from_utf8_lossy(data.get(..nul).unwrap_or_default()).into_owned();
+    if data.get(nul + 1) != Some(&0) {
+        return Err(block!("PNG: iCCP with an unknown compression method"));
+    }
+    let compressed = data.get(nul + 2..).unwrap_or_default();
+    let mut profile = Vec::new();
+    let mut z = flate2::read::ZlibDecoder::new(compressed);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(&mut z, icc::MAX_PROFILE as u64 + 1),
+        &mut profile,
+    )
+    .map_err(|e| block!("PNG: iCCP profile does not inflate: {e}"))?;
+    if profile.len() > icc::MAX_PROFILE {
+        return Err(block!("PNG: iCCP profile over the size limit"));
+    }
+    let safe_name = SAFE_ICCP_NAMES.contains(&name.as_str())
+        || icc::STANDARD_NAMES
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&name));
+    let new_profile = match icc::clean_profile(&profile, "PNG iCCP", removed)? {
+        icc::Cleaned::Keep if safe_name => return Ok(whole.to_vec()),
+        icc::Cleaned::Keep => None,
+        icc::Cleaned::Scrubbed(p) => Some(p),
+    };
+    if !safe_name {
+        removed.push(format!(
+            "iCCP profile name ({} characters)",
+            name.chars().count()
+        ));
+    }
+    let mut body = b"ICC Profile\0\0".to_vec();
+    match new_profile {
+        None => body.extend_from_slice(compressed),
+        Some(p) => {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            std::io::Write::write_all(&mut e, &p)
+                .and_then(|()| e.finish().map(|z| body.extend_from_slice(&z)))
+                .map_err(|e| block!("PNG: cannot compress the profile: {e}"))?;
+        }
+    }
+    Ok(make_chunk(b"iCCP", &body))
+}
+
+fn make_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut v = (data.len() as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(kind);
+    v.extend_from_slice(data);
+    let mut h = crc32fast::Hasher::new();
+    h.update(kind);
+    h.update(data);
+    v.extend_from_slice(&h.finalize().to_be_bytes());
+    v
 }
 
 /// Builds a chunk (tests and generators).

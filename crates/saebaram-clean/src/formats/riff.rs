@@ -129,7 +129,23 @@ pub(crate) fn clean_webp(
                 parts.push(bytes.to_vec());
             }
             b"VP8X" | b"ALPH" | b"ANIM" => parts.push(bytes.to_vec()),
-            b"ICCP" if cx.cfg.keep_icc => parts.push(bytes.to_vec()),
+            b"ICCP" if cx.cfg.keep_icc => {
+                let profile = slice(d, c.data, c.len)?;
+                match super::icc::clean_profile(profile, "WebP ICCP", removed)? {
+                    super::icc::Cleaned::Keep => parts.push(bytes.to_vec()),
+                    super::icc::Cleaned::Scrubbed(p) => {
+                        let n =
+                            u32::try_from(p.len()).map_err(|_| block!("WebP: ICCP too large"))?;
+                        let mut chunk = b"ICCP".to_vec();
+                        chunk.extend_from_slice(&n.to_le_bytes());
+                        chunk.extend_from_slice(&p);
+                        if p.len() % 2 == 1 {
+                            chunk.push(0);
+                        }
+                        parts.push(chunk);
+                    }
+                }
+            }
             other => {
                 dropped_flags |= match other {
                     b"ICCP" => 0x20,

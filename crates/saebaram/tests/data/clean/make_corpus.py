@@ -16,8 +16,11 @@ import sys
 import zipfile
 import zlib
 
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin
 import docx
+import numpy
+import pillow_heif
+import tifffile
 
 OUT = sys.argv[1]
 GOOD = os.path.join(OUT, "good")
@@ -37,6 +40,11 @@ PLANTED = [
     "PlantedMp3Artist", "PlantedOggArtist", "PlantedOpusArtist", "PlantedFlacArtist", "PlantedWavArtist", "PlantedM4aArtist",
     "PlantedMp4Title", "PlantedMake", "PlantedModel", "PlantedMkvTitle", "PlantedWebmTitle",
     "PlantedAviTitle", "PlantedHtmlAuthor", "PlantedGenerator", "intranet.example",
+    "PlantedIccDesc", "PlantedIccCopyright", "PlantedIccModel", "PlantedIccSerial", "PlantedTiffHost",
+    "PlantedTiffDescription", "PlantedDngSerial", "PlantedDngRawName", "PlantedHeicArtist",
+    "PlantedAvifArtist", "PlantedBmpTrailer", "PlantedIccLink", "PlantedAiffTitle", "PlantedAiffArtist",
+    "PlantedAiffComment", "PlantedWmvTitle", "PlantedWmvAuthor", "PlantedWmvComment", "PlantedFlvTitle",
+    "PlantedFlvArtist", "PlantedCopyright",
 ]
 FORBIDDEN = "Pyongyang Cell Seven"
 
@@ -229,6 +237,136 @@ with open(g("docs", "page.html"), "w", encoding="utf-8") as f:
 with open(g("docs", "readme.txt"), "w", encoding="utf-8") as f:
     f.write("Plain text has no metadata. 새바람\n")
 
+# --- colour profiles, TIFF/DNG, HEIC/AVIF, BMP, AIFF, WMV, FLV ------------------------------
+def icc_tag_text(v4, text):
+    if v4:
+        u = text.encode("utf-16-be")
+        return b"mluc" + b"\0" * 4 + struct.pack(">II", 1, 12) + b"enUS" + struct.pack(">II", len(u), 28) + u
+    return b"text" + b"\0" * 4 + text.encode() + b"\0"
+
+
+def icc_tag_desc(v4, text):
+    if v4:
+        return icc_tag_text(True, text)
+    return b"desc" + b"\0" * 4 + struct.pack(">I", len(text) + 1) + text.encode() + b"\0" + b"\0" * 78
+
+
+def calibrated_icc():
+    """lcms's sRGB colour tags under a calibrated monitor's names, device and private tags."""
+    base = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    v4 = base[8] >= 4
+    count = struct.unpack(">I", base[128:132])[0]
+    tags = []
+    for i in range(count):
+        sig, off, size = struct.unpack(">4sII", base[132 + 12 * i:144 + 12 * i])
+        if sig not in (b"desc", b"cprt", b"dmnd", b"dmdd"):
+            tags.append((sig, base[off:off + size]))
+    tags += [(b"desc", icc_tag_desc(v4, "PlantedIccDesc #1 2024-05-06")),
+             (b"cprt", icc_tag_text(v4, "PlantedIccCopyright")),
+             (b"dmdd", icc_tag_desc(v4, "PlantedIccModel")),
+             (b"vcgt", b"vcgt\0\0\0\0" + bytes(range(64))),
+             (b"meta", b"dict\0\0\0\0PlantedIccSerial")]
+    header = bytearray(base[:128])
+    header[48:56] = b"DELL\0\0\xa0\xf3"
+    header[24:36] = struct.pack(">6H", 2024, 5, 6, 7, 8, 9)
+    out = bytearray(header) + struct.pack(">I", len(tags)) + bytes(12 * len(tags))
+    for i, (sig, data) in enumerate(tags):
+        at = len(out)
+        out += data + b"\0" * (-len(data) % 4)
+        out[132 + 12 * i:144 + 12 * i] = struct.pack(">4sII", sig, at, len(data))
+    out[0:4] = struct.pack(">I", len(out))
+    out[84:100] = bytes(16)
+    return bytes(out)
+
+
+ICC = calibrated_icc()
+ImageCms.ImageCmsProfile(io.BytesIO(ICC))  # lcms must accept it, or the colour check means nothing
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+os.makedirs(g("scans"), exist_ok=True)
+TIFF_TAGS = ["-Artist=PlantedArtist", "-Make=PlantedMake", "-Model=PlantedModel", "-SerialNumber=CAMSERIAL7731",
+             "-GPSLatitude=39.0392", "-GPSLatitudeRef=N", "-XMP-dc:Creator=PlantedXmpCreator",
+             "-IPTC:By-line=PlantedArtist", "-HostComputer=PlantedTiffHost", "-Software=PlantedSoftware",
+             "-DateTime=2024:05:06 07:08:09", "-ImageDescription=PlantedTiffDescription",
+             "-Copyright=PlantedCopyright"]
+
+# Colour profiles in the formats cleaned before: a calibrated (scrubbed) and a standard (kept) one.
+pic.save(g("photo-icc.jpg"), quality=90, icc_profile=ICC)
+pic.save(g("drawing-icc.png"), icc_profile=ICC)
+pic.save(g("image-icc.webp"), lossless=True, icc_profile=ICC)
+pic.save(g("photo-srgb.jpg"), quality=90, icc_profile=SRGB)
+
+# A scanned book: three pages, Deflate, the first with the calibrated profile; exiftool plants tags.
+pages = [picture(), picture().transpose(Image.FLIP_LEFT_RIGHT), picture().convert("L")]
+pages[0].save(g("scans", "book.tif"), save_all=True, append_images=pages[1:], compression="tiff_adobe_deflate",
+              icc_profile=ICC)
+run("exiftool", "-q", "-overwrite_original", *TIFF_TAGS, g("scans", "book.tif"))
+arr = numpy.asarray(picture(128, 96))
+tifffile.imwrite(g("scans", "tiled.tif"), arr, tile=(32, 32), compression="zlib", photometric="rgb",
+                 byteorder=">")
+run("exiftool", "-q", "-overwrite_original", *TIFF_TAGS, g("scans", "tiled.tif"))
+tifffile.imwrite(g("scans", "big.tif"), arr, bigtiff=True, photometric="rgb", description="PlantedTiffDescription",
+                 software="PlantedSoftware",
+                 extratags=[(315, "s", 0, "PlantedArtist", True), (271, "s", 0, "PlantedMake", True),
+                            (272, "s", 0, "PlantedModel", True), (316, "s", 0, "PlantedTiffHost", True),
+                            (700, "B", 0, b"<x:xmpmeta>PlantedXmpCreator</x:xmpmeta>", True),
+                            (34675, "B", 0, ICC, True)])
+# A DNG: a 16-bit colour-filter-array image with the DNG tags and planted camera identity.
+cfa = (numpy.arange(64 * 96, dtype=numpy.uint16).reshape(64, 96) * 7) % 4096
+tifffile.imwrite(g("scans", "raw.dng"), cfa, photometric=32803, subfiletype=0, software="PlantedSoftware",
+                 extratags=[(50706, "B", 4, (1, 4, 0, 0), True), (50707, "B", 4, (1, 1, 0, 0), True),
+                            (50708, "s", 0, "PlantedModel", True), (271, "s", 0, "PlantedMake", True),
+                            (272, "s", 0, "PlantedModel", True), (50735, "s", 0, "PlantedDngSerial", True),
+                            (50827, "s", 0, "PlantedDngRawName.NEF", True),
+                            (50740, "B", 0, b"Adobe\0MakN" + b"PlantedDngSerial", True),
+                            (33421, "H", 2, (2, 2), True), (33422, "B", 4, (0, 1, 1, 2), True),
+                            (50717, "I", 1, 4095, True),
+                            (50721, "i", 18, (1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1), True),
+                            (50778, "H", 1, 21, True)])
+
+pillow_heif.register_heif_opener()
+heic_exif = Image.Exif()
+heic_exif[0x013B] = "PlantedHeicArtist"
+heic_exif[0x0131] = "PlantedSoftware"
+pic.save(g("photo.heic"), quality=90, exif=heic_exif.tobytes(), icc_profile=ICC,
+         xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">PlantedXmpCreator</x:xmpmeta>')
+avif_exif = Image.Exif()
+avif_exif[0x013B] = "PlantedAvifArtist"
+pic.save(g("photo.avif"), exif=avif_exif.tobytes(), xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">PlantedXmpCreator</x:xmpmeta>')
+for f in ("photo.heic", "photo.avif"):
+    run("exiftool", "-q", "-overwrite_original", "-GPSLatitude=39.0392", "-GPSLatitudeRef=N",
+        "-SerialNumber=CAMSERIAL7731", "-Make=PlantedMake", g(f))
+
+# BMP: Pillow's plain BMP (nothing to remove: unchanged) and a v5 BMP with the calibrated
+# profile embedded and bytes after the pixels.
+picture().save(g("plain.bmp"))
+
+
+def bmp_v5(im, profile, trailer):
+    w, h = im.size
+    row = (w * 3 + 3) & ~3
+    px = b"".join(im.transpose(Image.FLIP_TOP_BOTTOM).tobytes("raw", "BGR")[y * w * 3:(y + 1) * w * 3].ljust(row, b"\0")
+                  for y in range(h))
+    off = 14 + 124
+    info = bytearray(124)
+    struct.pack_into("<IiiHHIIiiII", info, 0, 124, w, h, 1, 24, 0, len(px), 2835, 2835, 0, 0)
+    struct.pack_into("<I", info, 56, 0x4D424544)  # PROFILE_EMBEDDED
+    struct.pack_into("<II", info, 112, 124 + len(px), len(profile))
+    total = off + len(px) + len(profile) + len(trailer)
+    return b"BM" + struct.pack("<IHHI", total, 0, 0, off) + bytes(info) + px + profile + trailer
+
+
+with open(g("profile.bmp"), "wb") as f:
+    f.write(bmp_v5(picture(), ICC, b"PlantedBmpTrailer"))
+
+run(*FF, *SINE, "-metadata", "title=PlantedAiffTitle", "-metadata", "artist=PlantedAiffArtist",
+    "-metadata", "comment=PlantedAiffComment", "-metadata", "copyright=PlantedCopyright", "-write_id3v2", "1",
+    g("media", "song.aiff"))
+run(*FF, *VID, *SINE, "-c:v", "wmv2", "-c:a", "wmav2", "-metadata", "title=PlantedWmvTitle",
+    "-metadata", "author=PlantedWmvAuthor", "-metadata", "copyright=PlantedCopyright",
+    "-metadata", "comment=PlantedWmvComment", g("media", "clip.wmv"))
+run(*FF, *VID, *SINE, "-c:v", "flv1", "-c:a", "mp3", "-metadata", "title=PlantedFlvTitle",
+    "-metadata", "artist=PlantedFlvArtist", "-metadata", "comment=PlantedCopyright", g("media", "clip.flv"))
+
 # --- bad inputs --------------------------------------------------------------------------------
 def b(name, data):
     with open(os.path.join(BAD, name), "wb") as f:
@@ -243,6 +381,29 @@ b("truncated.pdf", pdf_bytes()[:300])
 b("truncated.mp4", open(g("media", "clip.mp4"), "rb").read()[:2000])
 b("truncated.docx", open(g("docs", "report.docx"), "rb").read()[:3000])
 b("unknown.bin", bytes(range(256)) * 4)
+tif = open(g("scans", "book.tif"), "rb").read()
+b("truncated.tif", tif[: len(tif) // 2])
+loop = bytearray(tif)
+first = struct.unpack("<I", loop[4:8])[0]
+n = struct.unpack("<H", loop[first:first + 2])[0]
+loop[first + 2 + 12 * n:first + 6 + 12 * n] = struct.pack("<I", first)  # IFD0's next IFD is itself
+b("loop.tif", bytes(loop))
+huge = bytearray(tif)
+for i in range(n):
+    e = first + 2 + 12 * i
+    if struct.unpack("<H", huge[e:e + 2])[0] == 273:  # StripOffsets: 2^31 values
+        huge[e + 4:e + 8] = struct.pack("<I", 1 << 31)
+b("huge-count.tif", bytes(huge))
+b("camera.nef", tif)
+heic = open(g("photo.heic"), "rb").read()
+b("truncated.heic", heic[: len(heic) - 100])
+b("truncated.wmv", open(g("media", "clip.wmv"), "rb").read()[:3000])
+b("truncated.flv", open(g("media", "clip.flv"), "rb").read()[:3000])
+aiff = open(g("media", "song.aiff"), "rb").read()
+b("truncated.aiff", aiff[: len(aiff) // 2])
+bmp = open(g("plain.bmp"), "rb").read()
+b("truncated.bmp", bmp[: len(bmp) // 2])
+b("bad-icc.jpg", jpg[:2] + b"\xff\xe2" + struct.pack(">H", 2 + 14 + 200) + b"ICC_PROFILE\0\x01\x01" + ICC[:200] + jpg[2:])
 make_docx(os.path.join(BAD, "forbidden.docx"), "Meeting of the " + FORBIDDEN + " at noon.")
 with zipfile.ZipFile(os.path.join(BAD, "bomb.docx"), "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("[Content_Types].xml", "<Types/>")

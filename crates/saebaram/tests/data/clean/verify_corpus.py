@@ -7,9 +7,12 @@ For every file of INDIR, the cleaned OUTDIR file must: contain no planted string
 ASCII case-insensitive, UTF-8 and UTF-16, inside zip members and inflated PDF streams too);
 show no planted value and no GPS tag to exiftool; keep its content: JPEG scan data, PNG IDAT,
 decoded pixels (Pillow), audio/video packets (ffmpeg framemd5), PDF text (pdftotext), DOCX
-paragraphs (python-docx); and still open (ffprobe, qpdf --check, zip test, EPUB mimetype
+paragraphs (python-docx), TIFF/DNG pages (tifffile arrays), HEIC/AVIF/BMP pixels (Pillow,
+pillow-heif); embedded ICC profiles name nothing planted and convert colours exactly as before
+(lcms via Pillow's ImageCms); and still open (ffprobe, qpdf --check, zip test, EPUB mimetype
 first and stored). Prints one line per problem; exit status 1 if any.
 """
+import io
 import json
 import os
 import re
@@ -18,8 +21,13 @@ import sys
 import zipfile
 import zlib
 
-from PIL import Image
+from PIL import Image, ImageCms
 import docx
+import numpy
+import pillow_heif
+import tifffile
+
+pillow_heif.register_heif_opener()
 
 IN, OUT, PLANTED_FILE = sys.argv[1:4]
 planted = [l.strip() for l in open(PLANTED_FILE, encoding="utf-8") if l.strip()]
@@ -83,6 +91,25 @@ def framemd5(path, audio_only):
     return [(row[0].strip(), row[4].strip(), row[5].strip()) for row in rows if len(row) >= 6]
 
 
+def icc_of(path):
+    try:
+        return Image.open(path).info.get("icc_profile")
+    except Exception:  # noqa: BLE001 - no profile to check
+        return None
+
+
+# A fixed test image with every corner of the RGB cube and a ramp.
+ICC_PROBE = Image.frombytes("RGB", (256, 9), bytes(
+    c for i in range(256) for c in (i, (i * 7) % 256, 255 - i)) + bytes(
+    c for v in range(256 * 8) for c in ((v & 1) * 255, (v >> 1 & 1) * 255, (v >> 2 & 1) * 255)))
+SRGB = ImageCms.createProfile("sRGB")
+
+
+def to_srgb(profile):
+    p = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+    return ImageCms.profileToProfile(ICC_PROBE, p, SRGB, outputMode="RGB").tobytes()
+
+
 def tool(*cmd):
     return subprocess.run(cmd, capture_output=True)
 
@@ -132,7 +159,34 @@ for rel in sorted(files):
     if ext == "png":
         if png_idat(a) != png_idat(b):
             problem(rel, "PNG IDAT changed")
-    if ext in ("jpg", "jpeg", "png", "gif", "webp"):
+    if ext in ("tif", "tiff", "dng"):
+        try:
+            ta, tb = tifffile.TiffFile(src), tifffile.TiffFile(dst)
+            if len(ta.pages) != len(tb.pages):
+                problem(rel, "TIFF page count changed")
+            for k, (pa, pb) in enumerate(zip(ta.pages, tb.pages)):
+                if not numpy.array_equal(pa.asarray(), pb.asarray()):
+                    problem(rel, f"TIFF page {k} decodes differently")
+                # Tags a decoder or raw converter needs must survive with their values.
+                for code in (256, 257, 258, 259, 262, 277, 284, 317, 33421, 33422, 50706, 50717, 50721,
+                             50778):
+                    ta_tag, tb_tag = pa.tags.get(code), pb.tags.get(code)
+                    if ta_tag is not None and (tb_tag is None or tb_tag.value != ta_tag.value):
+                        problem(rel, f"TIFF page {k} lost or changed tag {code}")
+        except Exception as e:  # noqa: BLE001
+            problem(rel, f"tifffile cannot read it: {e}")
+    ia_icc, ib_icc = icc_of(src), icc_of(dst)
+    if ib_icc:
+        search(rel, ib_icc, " in its ICC profile")
+    if ia_icc and ib_icc:
+        try:
+            if to_srgb(ia_icc) != to_srgb(ib_icc):
+                problem(rel, "the cleaned ICC profile converts colours differently")
+        except Exception as e:  # noqa: BLE001
+            problem(rel, f"lcms cannot use the ICC profile: {e}")
+    elif ia_icc and not ib_icc:
+        problem(rel, "the ICC profile was dropped")
+    if ext in ("jpg", "jpeg", "png", "gif", "webp", "tif", "tiff", "heic", "avif", "bmp"):
         try:
             ia, ib = Image.open(src), Image.open(dst)
             n = getattr(ia, "n_frames", 1)
@@ -145,8 +199,9 @@ for rel in sorted(files):
                     problem(rel, f"pixels of frame {k} changed")
         except Exception as e:  # noqa: BLE001 - any decoder failure is a problem
             problem(rel, f"does not decode: {e}")
-    if ext in ("mp3", "flac", "wav", "m4a", "ogg", "opus", "mp4", "mov", "mkv", "webm", "avi"):
-        audio = ext in ("mp3", "flac", "wav", "m4a", "ogg", "opus")
+    if ext in ("mp3", "flac", "wav", "m4a", "ogg", "opus", "mp4", "mov", "mkv", "webm", "avi", "aiff", "wmv",
+               "flv"):
+        audio = ext in ("mp3", "flac", "wav", "m4a", "ogg", "opus", "aiff")
         fa, fb = framemd5(src, audio), framemd5(dst, audio)
         if fb is None:
             problem(rel, "ffmpeg cannot read the output")

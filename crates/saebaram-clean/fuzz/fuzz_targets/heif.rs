@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzzes the heif cleaner: it must never panic, hang or allocate without bound.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = saebaram_clean::fuzzing::run("heif", data);
+});
