@@ -46,4 +46,6 @@ pub enum Command {
     Flash(commands::flash::FlashArgs),
     /// Encrypted campaign records: launches, device batches, shipments.
     Records(commands::records::RecordsArgs),
+    /// The app: a local web page for everything above, Korean first (앱: 한국어 화면).
+    App(commands::app::AppArgs),
 }

@@ -107,6 +107,7 @@ fn libraries_depend_on_each_other_only_as_the_code_map_says() {
                 "saebaram-forbid",
             ],
         ),
+        ("saebaram-app", &["saebaram-jobs", "saebaram-map"]),
     ];
     for dir in crate_dirs() {
         let name = dir
@@ -186,4 +187,102 @@ fn jobs_read_the_clock_the_environment_and_the_os_generator_only_in_host() {
         }
     }
     assert!(checked >= 5, "only {checked} jobs sources found");
+}
+
+/// Sources of a crate's library or binary (not its tests, benches or fuzz targets).
+fn source_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.join("src")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("src entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Only `saebaram-app` listens on a socket, and only where it checked the address is a
+/// loopback address (`Server::start`; `tests/app.rs` starts the real binary on 0.0.0.0 and
+/// a LAN address and sees both refused).
+#[test]
+fn only_the_app_listens_and_only_on_loopback() {
+    let servers = [
+        "axum",
+        "tokio",
+        "hyper",
+        "actix-web",
+        "warp",
+        "tiny_http",
+        "rouille",
+    ];
+    for dir in crate_dirs() {
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if name == "saebaram-app" {
+            continue;
+        }
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).expect("Cargo.toml readable");
+        let dependencies = manifest
+            .split("\n[dependencies]")
+            .nth(1)
+            .map(|rest| rest.split("\n[").next().unwrap_or(""))
+            .unwrap_or("");
+        for server in servers {
+            assert!(
+                !dependencies
+                    .lines()
+                    .any(|l| l.trim_start().starts_with(&format!("{server} "))
+                        || l.trim_start().starts_with(&format!("{server}="))),
+                "{name} depends on `{server}`: only saebaram-app may serve"
+            );
+        }
+        for file in source_files(&dir) {
+            let text = fs::read_to_string(&file).expect("source readable");
+            for listener in ["TcpListener", "UdpSocket", "UnixListener"] {
+                assert!(
+                    !text.contains(listener),
+                    "{} uses {listener}: only saebaram-app listens (ARCHITECTURE.md)",
+                    file.display()
+                );
+            }
+        }
+    }
+    let app = workspace_root().join("crates/saebaram-app");
+    let mut binds = Vec::new();
+    for file in source_files(&app) {
+        let text = fs::read_to_string(&file).expect("source readable");
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("TcpListener::bind") || line.contains("UdpSocket") {
+                binds.push((file.clone(), i, text.clone()));
+            }
+        }
+    }
+    assert_eq!(
+        binds.len(),
+        1,
+        "saebaram-app binds in one place only: {binds:?}"
+    );
+    let (file, line, text) = &binds[0];
+    let before: Vec<&str> = text.lines().take(*line).collect();
+    let check = before
+        .iter()
+        .rposition(|l| l.contains("is_allowed_listen_address(config.address)"));
+    let start = before.iter().rposition(|l| l.contains("pub fn start("));
+    assert!(
+        matches!((check, start), (Some(c), Some(s)) if c > s),
+        "{}: the bind at line {} is not preceded by the loopback check in Server::start",
+        file.display(),
+        line + 1
+    );
 }

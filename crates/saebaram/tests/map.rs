@@ -1,5 +1,5 @@
 //! The HTML map in a real browser: headless Chromium driven by chromedriver over WebDriver
-//! (a small HTTP client below; no browser automation crate needed for eight endpoints).
+//! (`support/webdriver.rs`, a small HTTP client; no browser automation crate needed).
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver` (CI installs them from
 //! `.ci/apt.d/map.txt`). Without them these tests FAIL with that instruction: a map that
@@ -7,16 +7,15 @@
 //!
 //! Screenshots are saved under `target/tmp/map-e2e/` as artifacts.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Value, json};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+use webdriver::Driver;
 
 fn artifacts() -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("map-e2e");
@@ -24,215 +23,31 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-// ---------- a minimal WebDriver client ----------
+// ---------- the browser (tests/support/webdriver.rs) and the map's own checks ----------
 
-struct Driver {
-    child: Child,
-    port: u16,
-    session: String,
-    _profile: tempfile::TempDir,
+trait MapDriver {
+    fn open(&self, page: &Path) -> String;
+    fn screenshot(&self, name: &str) -> PathBuf;
+    fn assert_offline_and_clean(&self, url: &str);
 }
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = http(
-            self.port,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            None,
-        );
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(Duration::from_secs(180)))
-        .map_err(|e| e.to_string())?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
-    // chromedriver keeps the connection open: read the header, then Content-Length bytes.
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 65536];
-    let header_end = loop {
-        let n = s.read(&mut buf).map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("connection closed before the header".into());
-        }
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&raw[..header_end]).to_ascii_lowercase();
-    let length = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse::<usize>().ok());
-    match length {
-        Some(len) => {
-            while raw.len() < header_end + len {
-                let n = s.read(&mut buf).map_err(|e| e.to_string())?;
-                if n == 0 {
-                    break;
-                }
-                raw.extend_from_slice(&buf[..n]);
-            }
-        }
-        None => {
-            s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-        }
-    }
-    let rest = String::from_utf8_lossy(&raw[header_end..]).into_owned();
-    let text = if head.contains("transfer-encoding: chunked") {
-        dechunk(&rest)
-    } else {
-        rest
-    };
-    let v: Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
-    let value = v.get("value").cloned().unwrap_or(Value::Null);
-    if value.get("error").is_some() {
-        return Err(format!("{method} {path}: {value}"));
-    }
-    Ok(value)
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || rest.len() < n {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = rest[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-impl Driver {
-    fn start() -> Driver {
-        for (path, pkg) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")] {
-            assert!(
-                Path::new(path).exists(),
-                "{path} is missing: the HTML map is tested in a real browser. Install it with \
-                 `apt-get install chromium chromium-driver` (Debian package {pkg}; CI installs \
-                 it from .ci/apt.d/map.txt)"
-            );
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
-        let t0 = Instant::now();
-        while http(port, "GET", "/status", None).is_err() {
-            assert!(
-                t0.elapsed() < Duration::from_secs(20),
-                "chromedriver did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                         "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync",
-                         "--window-size=1366,768", "--lang=en-US",
-                         format!("--user-data-dir={}", profile.path().display())],
-            },
-            "goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"},
-        }}});
-        let session = match http(port, "POST", "/session", Some(&caps)) {
-            Ok(v) => v["sessionId"].as_str().unwrap().to_owned(),
-            Err(e) => panic!("chromedriver could not start Chromium: {e}"),
-        };
-        Driver {
-            child,
-            port,
-            session,
-            _profile: profile,
-        }
-    }
-
-    fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let p = format!("/session/{}{path}", self.session);
-        http(self.port, method, &p, body.as_ref()).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn js(&self, script: &str) -> Value {
-        self.cmd(
-            "POST",
-            "/execute/sync",
-            Some(json!({"script": script, "args": []})),
-        )
-    }
-
+impl MapDriver for Driver {
     fn open(&self, page: &Path) -> String {
         let url = format!("file://{}", page.canonicalize().unwrap().display());
         // Reading a log empties it: what is left after this belongs to our page.
         self.log("browser");
         self.log("performance");
-        self.cmd("POST", "/url", Some(json!({"url": url})));
-        let t0 = Instant::now();
-        loop {
-            let ready = self.js("return !!(window.saebaramMap && window.saebaramMap.readyMs);");
-            if ready == json!(true) {
-                break;
-            }
-            if t0.elapsed() > Duration::from_secs(30) {
-                panic!(
-                    "the page never became ready; browser log: {:?}",
-                    self.log("browser")
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.goto(&url);
+        self.wait_for(
+            "window.saebaramMap && window.saebaramMap.readyMs",
+            Duration::from_secs(30),
+            "the page never became ready",
+        );
         url
     }
 
-    fn log(&self, kind: &str) -> Vec<Value> {
-        let v = self.cmd("POST", "/se/log", Some(json!({"type": kind})));
-        v.as_array().cloned().unwrap_or_default()
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.cmd(
-            "POST",
-            "/element",
-            Some(json!({"using": "css selector", "value": css})),
-        );
-        let id = e
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .unwrap()
-            .to_owned();
-        self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
-    }
-
     fn screenshot(&self, name: &str) -> PathBuf {
-        let b64 = self.cmd("GET", "/screenshot", None);
-        let png = base64_decode(b64.as_str().unwrap());
-        assert_eq!(&png[..4], b"\x89PNG");
-        let path = artifacts().join(name);
-        std::fs::write(&path, png).unwrap();
-        path
+        self.screenshot_to(&artifacts().join(name))
     }
 
     /// Fails on any console error and on any request but the page itself.
@@ -264,29 +79,6 @@ impl Driver {
             self.js("return performance.getEntriesByType('resource').map(e => e.name);");
         assert_eq!(resources, json!([]), "resources loaded by the page");
     }
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    let val = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    };
-    let bytes: Vec<u8> = s
-        .bytes()
-        .filter(|&c| c != b'=' && !c.is_ascii_whitespace())
-        .collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= u32::from(val(c)) << (18 - 6 * i);
-        }
-        out.extend_from_slice(&n.to_be_bytes()[1..chunk.len()]);
-    }
-    out
 }
 
 // ---------- pages ----------

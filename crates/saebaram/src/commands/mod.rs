@@ -1,6 +1,7 @@
 //! One module per command. Each holds its clap arguments and a `run` that parses what the
 //! user typed into a `saebaram-jobs` request, runs the job and renders its report.
 
+pub mod app;
 pub mod clean;
 pub mod drives;
 pub mod flash;
@@ -34,5 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Probe(args) => probe::run(args, &env),
         Command::Flash(args) => flash::run(args, &env),
         Command::Records(args) => records::run(args),
+        Command::App(args) => app::run(args),
     }
 }

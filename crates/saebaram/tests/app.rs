@@ -1,0 +1,510 @@
+//! `saebaram app`: the real binary, its security over raw HTTP, and its page in headless
+//! Chromium through chromedriver (`support/webdriver.rs`; needs the Debian packages
+//! `chromium` and `chromium-driver`, and fails saying so without them).
+//!
+//! Screenshots of every screen in both languages are saved under `target/tmp/app-e2e/`.
+
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Duration;
+
+use serde_json::Value;
+use webdriver::Driver;
+
+fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("app-e2e");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+// ---------- the app as a process ----------
+
+/// `saebaram app --no-browser` with its own home, data and cache directories.
+struct App {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    link: String,
+    /// `127.0.0.1:PORT`.
+    host: String,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn app_command(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_saebaram"));
+    cmd.env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("SAEBARAM_CACHE_DIR")
+        .env_remove("SAEBARAM_RECORDS_PASSPHRASE")
+        .env("LANG", "C.UTF-8");
+    cmd
+}
+
+impl App {
+    fn start() -> App {
+        let app = App::start_with(&[]);
+        assert!(app.host.starts_with("127.0.0.1:"), "{}", app.link);
+        app
+    }
+
+    fn start_with(extra: &[&str]) -> App {
+        let home = tempfile::tempdir().unwrap();
+        let mut child = app_command(home.path())
+            .args(["app", "--no-browser"])
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start saebaram app");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        // Owned at once, so that a failed assertion below still kills the process.
+        let mut app = App {
+            child,
+            stdin,
+            lines,
+            link: String::new(),
+            host: String::new(),
+            _home: home,
+        };
+        app.link = app
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("saebaram app printed its link");
+        app.host = app
+            .link
+            .strip_prefix("http://")
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("not a link: {}", app.link))
+            .to_owned();
+        app
+    }
+
+    /// Presses Enter in the terminal: a new one-time link.
+    fn new_link(&mut self) -> String {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+        self.lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a new link after Enter")
+    }
+
+    fn token_path(link: &str) -> String {
+        format!(
+            "/{}",
+            link.split_once('/')
+                .unwrap()
+                .1
+                .split_once('/')
+                .unwrap()
+                .1
+                .split_once('/')
+                .unwrap()
+                .1
+        )
+    }
+
+    /// Exchanges a new link for a session cookie, over raw HTTP.
+    fn session_cookie(&mut self) -> String {
+        let link = self.new_link();
+        let r = self.raw("GET", &App::token_path(&link), &[], "");
+        assert_eq!(r.status, 303, "{r:?}");
+        let cookie = r.header("set-cookie").expect("a session cookie");
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// A request with our Host and the given extra headers.
+    fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut all = vec![("Host", self.host.as_str())];
+        all.extend_from_slice(headers);
+        raw_request(&self.host, method, path, &all, body)
+    }
+}
+
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request with exactly these headers (none added), `Connection: close`.
+fn raw_request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+// ---------- security over raw HTTP ----------
+
+fn assert_refused(r: &Reply, status: u16, why: &str) {
+    assert_eq!(r.status, status, "{r:?}");
+    assert_eq!(r.header("x-saebaram-refusal"), Some(why), "{r:?}");
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|c| c.contains("default-src 'none'")),
+        "{r:?}"
+    );
+    assert!(!r.body.contains("token="), "{r:?}");
+}
+
+#[test]
+fn requests_without_the_token_or_session_are_refused() {
+    let mut app = App::start();
+    for path in [
+        "/",
+        "/api/session",
+        "/api/jobs",
+        "/assets/app.js",
+        "/?token=",
+        "/?token=00",
+    ] {
+        let r = app.raw("GET", path, &[], "");
+        assert_refused(&r, 401, "no_session");
+        assert!(
+            r.body.contains("터미널") && r.body.contains("terminal"),
+            "{r:?}"
+        );
+    }
+    // A made-up cookie is no session.
+    let r = app.raw(
+        "GET",
+        "/api/session",
+        &[("Cookie", "saebaram_session=abc")],
+        "",
+    );
+    assert_refused(&r, 401, "no_session");
+    // The printed token works once, and only on the page itself.
+    let link = app.link.clone();
+    let path = App::token_path(&link);
+    let api_with_token = path.replacen('/', "/api/session", 1);
+    assert_refused(&app.raw("GET", &api_with_token, &[], ""), 401, "no_session");
+    let r = app.raw("GET", &path, &[], "");
+    assert_eq!(r.status, 303, "{r:?}");
+    assert_eq!(r.header("location"), Some("/"));
+    let cookie = r.header("set-cookie").unwrap().to_owned();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    assert_refused(&app.raw("GET", &path, &[], ""), 401, "no_session");
+    let session = cookie.split(';').next().unwrap();
+    let r = app.raw("GET", "/api/session", &[("Cookie", session)], "");
+    assert_eq!(r.status, 200, "{r:?}");
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert!(v["jobs"].is_array(), "{v}");
+    // Enter in the terminal gives a fresh link, also good once.
+    let cookie2 = app.session_cookie();
+    assert_ne!(cookie2, session);
+    let r = app.raw("GET", "/", &[("Cookie", &cookie2)], "");
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<html lang=\"ko\">"), "{}", r.body);
+}
+
+#[test]
+fn wrong_host_is_refused_even_with_a_session() {
+    let mut app = App::start();
+    let cookie = app.session_cookie();
+    let port = app.host.rsplit(':').next().unwrap().to_owned();
+    for host in [
+        format!("evil.example:{port}"),
+        format!("localhost:{port}"),
+        "127.0.0.1".to_owned(),
+        format!("127.0.0.1:{}", port.parse::<u32>().unwrap() + 1),
+        format!("127.0.0.1.evil.example:{port}"),
+    ] {
+        let r = raw_request(
+            &app.host,
+            "GET",
+            "/api/session",
+            &[("Host", &host), ("Cookie", &cookie)],
+            "",
+        );
+        assert_refused(&r, 421, "wrong_host");
+    }
+    // No Host at all (HTTP/1.1 requires it).
+    let r = raw_request(&app.host, "GET", "/api/session", &[("Cookie", &cookie)], "");
+    assert!(r.status == 421 || r.status == 400, "{r:?}");
+    // A token link under a rebinding name is refused too, and the token stays unspent.
+    let link = app.new_link();
+    let path = App::token_path(&link);
+    let r = raw_request(
+        &app.host,
+        "GET",
+        &path,
+        &[("Host", &format!("evil.example:{port}"))],
+        "",
+    );
+    assert_refused(&r, 421, "wrong_host");
+    assert_eq!(app.raw("GET", &path, &[], "").status, 303);
+}
+
+#[test]
+fn state_changes_need_our_origin() {
+    let mut app = App::start();
+    let cookie = app.session_cookie();
+    let ours = format!("http://{}", app.host);
+    let json = ("Content-Type", "application/json");
+    let port = app.host.rsplit(':').next().unwrap().to_owned();
+    let cases: Vec<(Option<String>, Option<&str>)> = vec![
+        (None, None),
+        (Some("http://evil.example".into()), None),
+        (Some("null".into()), None),
+        (Some(format!("http://localhost:{port}")), None),
+        (Some(format!("https://{}", app.host)), None),
+        (Some(ours.clone()), Some("cross-site")),
+    ];
+    for (origin, site) in cases {
+        let mut h = vec![("Cookie", cookie.as_str()), json];
+        if let Some(o) = &origin {
+            h.push(("Origin", o.as_str()));
+        }
+        if let Some(s) = site {
+            h.push(("Sec-Fetch-Site", s));
+        }
+        let r = app.raw("POST", "/api/jobs/1/cancel", &h, "{}");
+        assert_refused(&r, 403, "foreign_origin");
+    }
+    // Our own origin passes the guard (and there is no job 1).
+    let r = app.raw(
+        "POST",
+        "/api/jobs/1/cancel",
+        &[
+            ("Cookie", &cookie),
+            json,
+            ("Origin", &ours),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
+        "{}",
+    );
+    assert_eq!(r.status, 404, "{r:?}");
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["error"]["code"], "no_such_job");
+}
+
+#[test]
+fn every_response_forbids_other_origins() {
+    let mut app = App::start();
+    let cookie = app.session_cookie();
+    for path in [
+        "/",
+        "/assets/app.js",
+        "/assets/app.css",
+        "/api/session",
+        "/no/such/page",
+    ] {
+        let r = app.raw("GET", path, &[("Cookie", &cookie)], "");
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        for part in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "connect-src 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        assert_eq!(
+            r.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
+    }
+}
+
+#[test]
+fn refuses_to_listen_on_a_non_loopback_address() {
+    for address in ["0.0.0.0", "::", "192.168.1.20", "10.0.0.1"] {
+        let home = tempfile::tempdir().unwrap();
+        let out = app_command(home.path())
+            .args(["app", "--no-browser", "--address", address])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{address}: {out:?}");
+        assert!(out.stdout.is_empty(), "{address}: printed a link");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("refusing to listen") && err.contains("loopback"),
+            "{address}: {err}"
+        );
+    }
+    // ::1 is loopback: it starts (and is stopped by the drop).
+    let app = App::start_with(&["--address", "::1"]);
+    assert!(app.link.starts_with("http://[::1]:"), "{}", app.link);
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let home = tempfile::tempdir().unwrap();
+    let out = app_command(home.path())
+        .args(["app", "--no-browser", "--port", &port])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+}
+
+// ---------- the page in Chromium ----------
+
+/// Opens the app's link in a browser and waits for the first screen.
+fn open(d: &Driver, link: &str) {
+    d.log("browser");
+    d.goto(link);
+    d.wait_for(
+        "window.saebaramApp && window.saebaramApp.firstPaintMs",
+        Duration::from_secs(20),
+        "the app never painted",
+    );
+}
+
+fn screen_ready(d: &Driver, screen: &str) -> f64 {
+    d.wait_for(
+        &format!("window.saebaramApp.ready['{screen}'] && window.saebaramApp.ready['{screen}'].ms + 0.0001"),
+        Duration::from_secs(30),
+        &format!("screen {screen} never became interactive"),
+    )
+    .as_f64()
+    .unwrap()
+}
+
+/// No console error, and every request the page made went to the app itself.
+fn assert_local_and_clean(d: &Driver, host: &str) {
+    let console = d.log("browser");
+    let errors: Vec<_> = console.iter().filter(|e| e["level"] == "SEVERE").collect();
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    let resources = d.js("return performance.getEntriesByType('resource').map(e => e.name);");
+    for r in resources.as_array().unwrap() {
+        let r = r.as_str().unwrap();
+        assert!(
+            r.starts_with(&format!("http://{host}/")),
+            "the page loaded {r}"
+        );
+    }
+}
+
+#[test]
+fn the_page_opens_in_korean_without_the_token_and_switches_to_english() {
+    let app = App::start();
+    let d = Driver::start();
+    open(&d, &app.link);
+    let url = d.url();
+    assert_eq!(
+        url,
+        format!("http://{}/", app.host),
+        "the token stayed in the address bar"
+    );
+    assert_eq!(d.js("return location.search;"), "");
+    assert_eq!(
+        d.js("return document.cookie;"),
+        "",
+        "the session cookie is readable by script"
+    );
+    assert_eq!(d.js("return document.documentElement.lang;"), "ko");
+    let nav = d.js("return document.querySelector('nav').textContent;");
+    for word in ["바람 예보", "띄우기 계획", "USB에 쓰기", "활동 기록"] {
+        assert!(nav.as_str().unwrap().contains(word), "{nav}");
+    }
+    // Reloading keeps the session; the spent link does not open another browser.
+    d.goto(&format!("http://{}/", app.host));
+    screen_ready(&d, "forecast");
+    let other = Driver::start();
+    other.goto(&app.link);
+    let body = other.js("return document.body.textContent;");
+    assert!(body.as_str().unwrap().contains("한 번만"), "{body}");
+    // Every screen, in both languages, by keyboard too.
+    for lang in ["ko", "en"] {
+        for screen in ["forecast", "plan", "drives", "records"] {
+            d.goto(&format!("http://{}/#{screen}", app.host));
+            screen_ready(&d, screen);
+            assert_eq!(d.js("return document.documentElement.lang;"), lang);
+            d.screenshot_to(&artifacts().join(format!("{screen}-{lang}.png")));
+        }
+        if lang == "ko" {
+            d.click("button.lang");
+            d.wait_for(
+                "document.documentElement.lang === 'en'",
+                Duration::from_secs(5),
+                "switch to English",
+            );
+            let nav = d.js("return document.querySelector('nav').textContent;");
+            assert!(nav.as_str().unwrap().contains("Launch plan"), "{nav}");
+        }
+    }
+    assert_local_and_clean(&d, &app.host);
+}
