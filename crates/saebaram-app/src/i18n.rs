@@ -53,6 +53,9 @@ pub(crate) const SERVER_CODES: &[&str] = &[
     "no_such_job",
     "bad_request",
     "not_finished",
+    "no_site",
+    "too_large",
+    "server_gone",
 ];
 
 /// The strings file, as embedded.
@@ -184,7 +187,11 @@ mod tests {
     #[test]
     fn every_server_message_has_its_text() {
         let (ko, _) = keys("ko");
-        for code in SERVER_CODES {
+        for code in SERVER_CODES
+            .iter()
+            .chain(crate::work::ERROR_CODES)
+            .chain(crate::work::WARNING_CODES)
+        {
             assert!(ko.contains(&format!("msg.{code}")), "no msg.{code}");
         }
     }

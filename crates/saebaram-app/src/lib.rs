@@ -32,6 +32,7 @@ mod i18n;
 mod registry;
 mod routes;
 mod security;
+mod work;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -41,17 +42,16 @@ use std::thread::JoinHandle;
 pub use security::is_allowed_listen_address;
 
 /// How to start the server.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// The address to listen on: a loopback address (127.0.0.1, ::1), anything else is
     /// refused.
     pub address: IpAddr,
     /// The port; 0 picks a free one.
     pub port: u16,
-    /// The forecast cache directory (the CLI's `--cache-dir` default, XDG).
-    pub forecast_cache_dir: PathBuf,
-    /// The records database (the CLI's `records --db` default, XDG).
-    pub records_db: PathBuf,
+    /// The jobs' context from the face: clock, random generator, directories
+    /// (`saebaram_jobs::host::env()`, the same as the CLI's).
+    pub env: saebaram_jobs::Env,
     /// Where the library-folder chooser starts (the user's home).
     pub home_dir: PathBuf,
 }
@@ -90,8 +90,8 @@ pub enum Error {
 pub(crate) struct AppState {
     pub(crate) guard: security::Guard,
     pub(crate) registry: registry::Registry,
-    #[allow(dead_code)]
     pub(crate) config: Config,
+    pub(crate) forecast: work::ForecastChoice,
 }
 
 /// A running server. Dropping it (or [`Server::stop`]) stops it; running jobs stop with the
@@ -139,6 +139,7 @@ impl Server {
             guard: security::Guard::new(address),
             registry: registry::Registry::default(),
             config,
+            forecast: work::ForecastChoice::default(),
         });
         let router = routes::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -224,8 +225,7 @@ mod tests {
         Config {
             address: address.parse().unwrap(),
             port: 0,
-            forecast_cache_dir: PathBuf::from("cache"),
-            records_db: PathBuf::from("records.db"),
+            env: saebaram_jobs::Env::fixed(0, 1),
             home_dir: PathBuf::from("home"),
         }
     }

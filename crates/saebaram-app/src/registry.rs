@@ -66,6 +66,16 @@ pub(crate) struct Item {
     pub message: Option<Message>,
 }
 
+/// One part of a job made of several (a plan of three sites runs three plans).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct Part {
+    /// 0-based.
+    pub index: usize,
+    pub count: usize,
+    /// What the part is about (a site's name).
+    pub label: String,
+}
+
 /// What the page sees of a job.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct Snapshot {
@@ -81,6 +91,8 @@ pub(crate) struct Snapshot {
     pub done: u64,
     pub total: u64,
     pub unit: Option<String>,
+    /// Which part of a job of several (the second of three sites), when it has parts.
+    pub part: Option<Part>,
     pub items: Vec<Item>,
     pub warnings: Vec<Message>,
     /// Set when the job failed.
@@ -158,6 +170,20 @@ impl Reporter {
             s.done = 0;
             s.total = total;
             s.unit = Some(unit.to_owned());
+        });
+    }
+
+    /// The job moves on to part `index` of `count`; the stage restarts.
+    pub(crate) fn part(&self, index: usize, count: usize, label: &str) {
+        self.job.update(|s| {
+            s.part = Some(Part {
+                index,
+                count,
+                label: label.to_owned(),
+            });
+            s.stage = None;
+            s.done = 0;
+            s.total = 0;
         });
     }
 
@@ -252,6 +278,7 @@ impl Registry {
                     done: 0,
                     total: 0,
                     unit: None,
+                    part: None,
                     items: Vec::new(),
                     warnings: Vec::new(),
                     error: None,
@@ -338,7 +365,7 @@ fn finish(job: &Job, outcome: Outcome) {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 

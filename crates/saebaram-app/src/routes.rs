@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -38,6 +38,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/jobs/{id}/events", get(events))
         .route("/api/jobs/{id}/result", get(result))
         .route("/api/jobs/{id}/cancel", post(cancel))
+        .route("/api/jobs/{id}/map/{part}", get(plan_map))
+        .route("/api/forecast", get(forecast))
+        .route("/api/forecast/import", post(forecast_import))
+        .route("/api/plan", post(plan))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -177,4 +181,222 @@ pub(crate) fn busy(kind: Kind, running: u64) -> ApiError {
         .with("job", running)
         .with("kind", serde_json::to_value(kind).unwrap_or(Value::Null)),
     )
+}
+
+/// Reads a JSON body into `T`; anything else is a `bad_request` naming the problem.
+fn parse<T: serde::de::DeserializeOwned>(body: Value) -> ApiResult<T> {
+    serde_json::from_value(body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            Message::new("bad_request", e.to_string()).with("what", e.to_string()),
+        )
+    })
+}
+
+/// Runs blocking work (opening a forecast) off the server's threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Message::internal(e.to_string()),
+        )
+    })
+}
+
+/// The forecast in use: what it is, its age, and whether it is the 2019 sample.
+async fn forecast(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
+    let name = crate::registry::lock(&state.forecast.name).clone();
+    let env = state.config.env.clone();
+    let status = blocking(move || crate::work::forecast_status(name.as_deref(), &env)).await?;
+    status
+        .map(Json)
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))
+}
+
+/// Starts a plan of one or more sites.
+async fn plan(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::work::PlanForm = parse(body)?;
+    if form.sites.is_empty() || form.sites.len() > crate::work::MAX_SITES {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            Message::new(
+                "no_site",
+                format!(
+                    "{} sites: choose 1 to {}",
+                    form.sites.len(),
+                    crate::work::MAX_SITES
+                ),
+            ),
+        ));
+    }
+    let forecast = crate::registry::lock(&state.forecast.name).clone();
+    let env = state.config.env.clone();
+    let job = state
+        .registry
+        .start(Kind::Plan, move |reporter| {
+            crate::work::run_plan(form, forecast, &env, reporter)
+        })
+        .map_err(|b| busy(Kind::Plan, b.running))?;
+    Ok(Json(json!(job.snapshot())))
+}
+
+#[derive(serde::Deserialize)]
+struct MapQuery {
+    lang: Option<String>,
+    download: Option<u8>,
+}
+
+/// The map of one site's plan of a finished plan job: saebaram-map's self-contained page,
+/// shown in a sandboxed frame (or saved as a file with `download=1`).
+async fn plan_map(
+    State(state): State<Arc<AppState>>,
+    Path((id, part)): Path<(u64, usize)>,
+    Query(q): Query<MapQuery>,
+) -> ApiResult<Response> {
+    let job = find(&state, id)?;
+    let report = job.result().ok_or_else(|| {
+        ApiError(
+            StatusCode::CONFLICT,
+            Message::new("not_finished", format!("job {id} has no report")),
+        )
+    })?;
+    let plan = report["plans"].get(part).cloned().ok_or_else(|| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            Message::new("no_such_job", format!("job {id} has no plan {part}")).with("id", id),
+        )
+    })?;
+    let lang = match q.lang.as_deref() {
+        Some("en") => saebaram_jobs::map::Lang::En,
+        _ => saebaram_jobs::map::Lang::Ko,
+    };
+    let html = blocking(move || saebaram_jobs::map::plan_html_from_value(&plan, lang))
+        .await?
+        .map_err(|e| {
+            ApiError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                crate::work::error_message(&e),
+            )
+        })?;
+    let mut res = axum::response::Html(html).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&crate::security::csp_map(state.guard.origin()))
+    {
+        h.insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+    }
+    if q.download == Some(1) {
+        let site = report["plans"][part]["site"]["name"]
+            .as_str()
+            .unwrap_or("site")
+            .to_ascii_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let value = format!("attachment; filename=\"saebaram-plan-{site}.html\"");
+        if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+            h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(res)
+}
+
+/// Largest forecast file the page may bring (a GFS subset is tens of MB).
+const MAX_IMPORT_BYTES: u64 = 2 << 30;
+
+#[derive(serde::Deserialize)]
+struct ImportQuery {
+    name: Option<String>,
+}
+
+/// A forecast file brought from an online computer: saved under the forecast cache's
+/// `imported/` folder, opened by `saebaram_jobs::forecast::open` to check it, and used for
+/// plans from then on. A file that is not a forecast is removed and the reason shown.
+async fn forecast_import(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Body,
+) -> ApiResult<Json<Value>> {
+    use futures_util::StreamExt as _;
+    use std::io::Write as _;
+    let io_error =
+        |what: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, Message::new("io", what));
+    let dir = state
+        .config
+        .env
+        .forecast_cache(None)
+        .map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                crate::work::error_message(&e),
+            )
+        })?
+        .join("imported");
+    fs_err::create_dir_all(&dir).map_err(|e| io_error(e.to_string()))?;
+    let name: String = q
+        .name
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = match name.trim_start_matches('.') {
+        "" => "forecast".to_owned(),
+        n => n.to_owned(),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".import-")
+        .tempfile_in(&dir)
+        .map_err(|e| io_error(format!("{}: {e}", dir.display())))?;
+    let mut stream = body.into_data_stream();
+    let mut written = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                Message::new("bad_request", e.to_string()).with("what", e.to_string()),
+            )
+        })?;
+        written += chunk.len() as u64;
+        if written > MAX_IMPORT_BYTES {
+            return Err(ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Message::new(
+                    "too_large",
+                    format!("{name}: over {MAX_IMPORT_BYTES} bytes"),
+                )
+                .with("max", "2 GB"),
+            ));
+        }
+        tmp.write_all(&chunk)
+            .map_err(|e| io_error(format!("{name}: {e}")))?;
+    }
+    let target = dir.join(&name);
+    let env = state.config.env.clone();
+    let checked = blocking(move || -> Result<Value, Message> {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Message::new("io", e.to_string()))?;
+        // Opened under its temporary name first: a bad file never replaces a good one.
+        let tmp_path = tmp.path().to_string_lossy().into_owned();
+        crate::work::forecast_status(Some(&tmp_path), &env).map_err(|mut m| {
+            m.detail = m.detail.replace(&tmp_path, &name);
+            m.params.insert("file".into(), json!(name));
+            m
+        })?;
+        tmp.persist(&target)
+            .map_err(|e| Message::new("io", e.to_string()))?;
+        let path = target.to_string_lossy().into_owned();
+        crate::work::forecast_status(Some(&path), &env)
+    })
+    .await?
+    .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+    *crate::registry::lock(&state.forecast.name) = checked["name"].as_str().map(str::to_owned);
+    Ok(Json(checked))
 }

@@ -35,10 +35,16 @@ pub(crate) const CSP_APP: &str = "default-src 'none'; script-src 'self'; style-s
 
 /// The policy of an embedded map page (saebaram-map's self-contained HTML, whose script and
 /// style are inline): nothing may be loaded, and `sandbox` gives it an opaque origin, so its
-/// script can neither read the app's cookie nor call the app's API.
-pub(crate) const CSP_MAP: &str = "default-src 'none'; script-src 'unsafe-inline'; \
-     style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; \
-     frame-ancestors 'self'; sandbox allow-scripts allow-downloads";
+/// script can neither read the app's cookie nor call the app's API. Only our own page may
+/// frame it: `frame-ancestors` names our origin, since `'self'` would mean the sandbox's
+/// opaque origin, which no page has.
+pub(crate) fn csp_map(origin: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+         img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors {origin}; \
+         sandbox allow-scripts allow-downloads"
+    )
+}
 
 /// Whether the server may listen on `ip`: loopback addresses only (127.0.0.0/8, ::1).
 pub fn is_allowed_listen_address(ip: IpAddr) -> bool {
@@ -82,6 +88,11 @@ impl Guard {
             tokens: Mutex::new(Vec::new()),
             sessions: Mutex::new(Vec::new()),
         }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub(crate) fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// A new one-time link: `http://HOST/?token=...`.

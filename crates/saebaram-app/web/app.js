@@ -149,8 +149,6 @@
     }
     return { code: 'internal', params: {}, detail: String(err) };
   }
-  STRINGS.ko.msg.server_gone = STRINGS.ko.common.serverGone;
-  STRINGS.en.msg.server_gone = STRINGS.en.common.serverGone;
 
   // ---------- jobs ----------
 
@@ -245,7 +243,7 @@
       document.documentElement.lang = lang;
       show(current, true);
     });
-    top.appendChild(h('div.brand', h('span.logo', { 'aria-hidden': 'true' }, '🎈'), h('strong', t('app.name')), h('span.tagline', t('app.tagline'))));
+    top.appendChild(h('div.brand', h('strong', t('app.name')), h('span.tagline', t('app.tagline'))));
     top.appendChild(nav);
     top.appendChild(switcher);
   }
@@ -269,22 +267,268 @@
 
   // ---------- screens ----------
 
+  // The forecast in use, shared by the Forecast and Plan screens.
+  function loadForecast() { return api.get('/api/forecast'); }
+
+  function ageText(ageS) {
+    var hours = Math.max(0, Math.round(ageS / 3600));
+    return hours >= 48 ? t('forecast.days', { n: Math.floor(hours / 24) }) : t('forecast.hours', { n: hours });
+  }
+
+  function forecastWarning(f) {
+    if (f.embedded_sample) return notice('warning', t('forecast.sampleWarning'));
+    if (f.age_s > 86400) return notice('warning', t('forecast.oldWarning', { age: ageText(f.age_s) }));
+    return null;
+  }
+
   screens.forecast = {
     render: function (main, ready) {
       main.appendChild(h('h1', t('forecast.title')));
       main.appendChild(h('p.intro', t('forecast.intro')));
-      ready();
+      var status = h('section.card', { 'aria-busy': 'true' }, h('p.muted', t('common.loading')));
+      main.appendChild(status);
+      var importBox = h('div');
+      var file = h('input#forecast-file', { type: 'file' });
+      var importButton = h('button#forecast-import', { type: 'button', text: t('forecast.import') });
+      main.appendChild(h('section.card',
+        h('h2', t('forecast.import')),
+        h('p.muted', t('forecast.importHelp')),
+        h('div.row', h('label', { for: 'forecast-file' }, t('forecast.import'), file), importButton),
+        importBox));
+      function showStatus(f) {
+        clear(status).removeAttribute('aria-busy');
+        status.appendChild(h('h2', t('forecast.loaded')));
+        var warn = forecastWarning(f);
+        if (warn) { warn.classList.add('loud'); status.appendChild(warn); }
+        else status.appendChild(notice('ok', t('forecast.fresh')));
+        var sum = f.summary;
+        var covers = f.steady
+          ? t('forecast.steady')
+          : kstUtc(f.valid_from_unix_s * 1000) + ' – ' + kstUtc(f.valid_to_unix_s * 1000);
+        status.appendChild(h('dl.kv',
+          h('dt', t('forecast.source')), h('dd#forecast-source', sum.source),
+          h('dt', t('forecast.run')), h('dd', kstUtc(f.run_unix_s * 1000), ' · ', t('forecast.age', { age: ageText(f.age_s) })),
+          h('dt', t('forecast.covers')), h('dd', covers),
+          h('dt', t('forecast.file')), h('dd.muted', f.embedded_sample ? t('forecast.builtin') : sum.origin),
+          h('dt', t('forecast.credit')), h('dd.muted', sum.credit)));
+      }
+      importButton.addEventListener('click', function () {
+        var f = file.files && file.files[0];
+        clear(importBox);
+        if (!f) { importBox.appendChild(notice('error', t('forecast.chooseFile'))); return; }
+        importButton.disabled = true;
+        importBox.appendChild(h('p.progress-label', { role: 'status' }, t('forecast.importing')));
+        api.upload('/api/forecast/import?name=' + encodeURIComponent(f.name), f).then(function (r) {
+          clear(importBox).appendChild(notice('ok', t('forecast.imported')));
+          showStatus(r);
+        }, function (err) {
+          clear(importBox).appendChild(errorNotice(apiMessage(err)));
+        }).then(function () { importButton.disabled = false; });
+      });
+      loadForecast().then(showStatus, function (err) {
+        clear(status).removeAttribute('aria-busy');
+        status.appendChild(errorNotice(apiMessage(err)));
+      }).then(ready);
       return true;
     }
   };
+
+  // ---------- plan ----------
+
+  var SITES = ['paju', 'gimpo', 'ganghwa', 'yeoncheon', 'pocheon', 'cheorwon', 'baengnyeong'];
+  var PRESETS = ['slack-tube', 'ffnk-tube', 'ffnk-3stage', 'crok-dispenser', 'usb-packets', 'sack', 'standard'];
+  var TARGETS = ['north', 'city:Pyongyang:40', 'city:Kaesong:20', 'city:Haeju:20', 'city:Sariwon:20', 'city:Wonsan:30'];
+  // The last form, kept while the page lives (switching screens keeps what was typed).
+  var planForm = null;
+
+  // "2019-06-05T09:00" typed as Korea time <-> UNIX seconds.
+  function kstInput(unixS) { return new Date(unixS * 1000 + 9 * 3600e3).toISOString().slice(0, 16); }
+  function fromKstInput(v) { var ms = Date.parse(v + ':00Z'); return isFinite(ms) ? ms / 1000 - 9 * 3600 : null; }
+
+  function select(id, options, value) {
+    var s = h('select#' + id);
+    options.forEach(function (o) { s.appendChild(h('option', { value: o[0], selected: o[0] === String(value) }, o[1])); });
+    return s;
+  }
+
   screens.plan = {
     render: function (main, ready) {
       main.appendChild(h('h1', t('plan.title')));
       main.appendChild(h('p.intro', t('plan.intro')));
-      ready();
+      var warnBox = h('div');
+      main.appendChild(warnBox);
+      var formBox = h('form.card#plan-form', { novalidate: true });
+      var jobBox = h('div#plan-job');
+      var resultBox = h('div#plan-result');
+      main.appendChild(formBox);
+      main.appendChild(jobBox);
+      main.appendChild(resultBox);
+      var pending = 2;
+      function oneReady() { if (--pending === 0) ready(); }
+
+      loadForecast().then(function (f) {
+        var w = forecastWarning(f);
+        if (w) warnBox.appendChild(w);
+        buildForm(f);
+      }, function (err) {
+        warnBox.appendChild(errorNotice(apiMessage(err)));
+        buildForm(null);
+      }).then(oneReady);
+
+      function buildForm(f) {
+        var from = f ? f.valid_from_unix_s : null;
+        var to = f ? (f.steady ? from + 23 * 3600 : Math.min(from + 23 * 3600, f.valid_to_unix_s)) : null;
+        var v = planForm || { sites: ['paju'], preset: 'slack-tube', target: 'north', from: from, to: to, every: 3600, members: 200, seed: 1 };
+        var sites = h('fieldset', h('legend', t('plan.sites')),
+          h('div.checks', SITES.map(function (s) {
+            return h('label', h('input', { type: 'checkbox', name: 'site', value: s, checked: v.sites.indexOf(s) >= 0 }), t('plan.siteNames.' + s));
+          })));
+        var preset = select('plan-preset', PRESETS.map(function (p) { return [p, t('plan.presets.' + p)]; }), v.preset);
+        var target = select('plan-target', TARGETS.map(function (x) { return [x, t('plan.targets.' + x)]; }), v.target);
+        var fromIn = h('input#plan-from', { type: 'datetime-local', value: v.from != null ? kstInput(v.from) : '' });
+        var toIn = h('input#plan-to', { type: 'datetime-local', value: v.to != null ? kstInput(v.to) : '' });
+        var every = select('plan-every', [1, 2, 3, 6].map(function (n) { return [String(n * 3600), t('plan.everyHours', { n: n })]; }), v.every);
+        var members = select('plan-members', [50, 100, 200, 400].map(function (n) { return [String(n), String(n)]; }), v.members);
+        var seed = h('input#plan-seed', { type: 'number', min: 0, step: 1, value: v.seed });
+        var run = h('button#plan-run', { type: 'submit', text: t('plan.run') });
+        var formError = h('div');
+        append(formBox, [sites,
+          h('div.row', h('label', { for: 'plan-preset' }, t('plan.preset'), preset), h('label', { for: 'plan-target' }, t('plan.target'), target)),
+          h('div.row', h('label', { for: 'plan-from' }, t('plan.from'), fromIn), h('label', { for: 'plan-to' }, t('plan.to'), toIn),
+            h('label', { for: 'plan-every' }, t('plan.every'), every), h('label', { for: 'plan-members' }, t('plan.members'), members),
+            h('label', { for: 'plan-seed' }, t('plan.seed'), seed)),
+          h('div.row', run), formError]);
+        formBox.addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          clear(formError);
+          var chosen = Array.prototype.filter.call(formBox.querySelectorAll('input[name=site]'), function (c) { return c.checked; })
+            .map(function (c) { return c.value; });
+          planForm = {
+            sites: chosen, preset: preset.value, target: target.value, from: fromIn.value ? fromKstInput(fromIn.value) : null,
+            to: toIn.value ? fromKstInput(toIn.value) : null, every: Number(every.value), members: Number(members.value),
+            seed: Math.max(0, Math.floor(Number(seed.value) || 0))
+          };
+          if (!chosen.length) { formError.appendChild(notice('error', t('plan.noSite'))); return; }
+          runPlan({
+            sites: planForm.sites, preset: planForm.preset, target: planForm.target, from_unix_s: planForm.from,
+            to_unix_s: planForm.to, every_s: planForm.every, members: planForm.members, seed: planForm.seed
+          });
+        });
+      }
+
+      function runPlan(body) {
+        clear(resultBox);
+        startJob('/api/plan', body, jobBox, { cancellable: true, label: planLabel }, showResult);
+      }
+
+      // A plan started in another tab, or before this one was opened: show it.
+      api.get('/api/session').then(function (sess) {
+        var plans = sess.jobs.filter(function (j) { return j.kind === 'plan'; });
+        var last = plans[plans.length - 1];
+        if (last) attach(last);
+      }).then(oneReady, oneReady);
+
+      function attach(s) {
+        var panel = progressPanel({ cancellable: true, label: planLabel });
+        clear(jobBox).appendChild(panel.el);
+        panel.attach(s.id);
+        panel.update(s);
+        watchJob(s.id, panel.update, function (end) {
+          if (end && end.state === 'failed') jobBox.appendChild(errorNotice(end.error));
+          if (end && end.state === 'cancelled') jobBox.appendChild(notice('info', t('msg.cancelled')));
+          showResult(end);
+        });
+      }
+
+      function showResult(s) {
+        if (!s || s.state !== 'done') return;
+        api.get('/api/jobs/' + s.id + '/result').then(function (r) { renderPlanResult(resultBox, s, r); },
+          function (err) { resultBox.appendChild(errorNotice(apiMessage(err))); });
+      }
       return true;
     }
   };
+
+  function planLabel(s) {
+    var site = s.part ? siteName(s.part.label) : '';
+    var parts = s.part && s.part.count > 1 ? ' (' + (s.part.index + 1) + '/' + s.part.count + ')' : '';
+    if (s.state === 'done') return t('common.done');
+    if (s.stage === 'flights') return site + parts + ': ' + t('plan.running', { done: s.done, total: s.total });
+    return site + parts + (site ? ': ' : '') + t('common.working');
+  }
+
+  function siteName(key) {
+    var k = String(key || '').toLowerCase();
+    return has('plan.siteNames.' + k) ? t('plan.siteNames.' + k) : key;
+  }
+
+  // The ranked table over every site's windows, the best first, and the map of a site.
+  function renderPlanResult(box, snap, r) {
+    clear(box);
+    var plans = r.plans || [];
+    var rows = [];
+    plans.forEach(function (p, i) {
+      (p.windows || []).forEach(function (w) { rows.push({ plan: i, w: w }); });
+    });
+    rows.sort(function (a, b) {
+      var x = a.w, y = b.w;
+      return (y.p_target - x.p_target) || (y.p_north - x.p_north) || (x.p_south - y.p_south) ||
+        (a.plan - b.plan) || (x.rank - y.rank);
+    });
+    probe.plan = { job: snap.id, rows: rows.length };
+    box.appendChild(h('h2', t('plan.results')));
+    if (!rows.length || rows[0].w.p_target <= 0) box.appendChild(notice('warning', t('plan.noWindow')));
+    var best = rows[0];
+    if (best) {
+      var n = plans[best.plan].members;
+      box.appendChild(h('p.summary#plan-summary', t('plan.summary', { members: n, north: Math.round(best.w.p_north * n) })));
+    }
+    var table = h('table#plan-table',
+      h('caption.muted', t('plan.forecastUsed', { source: plans[0] ? plans[0].forecast.source : '' })),
+      h('thead', h('tr',
+        h('th.num', { scope: 'col' }, t('plan.rank')), h('th', { scope: 'col' }, t('plan.when')), h('th', { scope: 'col' }, t('plan.site')),
+        h('th.num', { scope: 'col' }, t('plan.pTarget')), h('th.num', { scope: 'col' }, t('plan.pNorth')),
+        h('th.num', { scope: 'col' }, t('plan.pSouth')), h('th.num', { scope: 'col' }, t('plan.pDmz')), h('th.num', { scope: 'col' }, t('plan.pSea')),
+        h('th.num', { scope: 'col' }, t('plan.distance')), h('th', { scope: 'col' }, t('plan.risk')), h('th', { scope: 'col' }, t('plan.map')))));
+    var body = h('tbody');
+    var shown = rows.slice(0, 30);
+    shown.forEach(function (row, i) {
+      var w = row.w;
+      var risk = w.p_heavy_over_populated_rok > 0 ? t('plan.riskTown', { p: pct(w.p_heavy_over_populated_rok) })
+        : w.p_heavy_rok > 0 ? t('plan.riskSouth', { p: pct(w.p_heavy_rok) }) : t('plan.riskNone');
+      var mapButton = h('button.secondary', { type: 'button', text: t('plan.showMap') });
+      mapButton.addEventListener('click', function () { showMap(row.plan); });
+      body.appendChild(h('tr', { 'data-plan': row.plan, 'data-window': (plans[row.plan].windows || []).indexOf(w) },
+        h('td.num', String(i + 1)), h('td', kstUtc(w.launch_time)), h('td', siteName(plans[row.plan].site.name)),
+        h('td.num.p-target', pct(w.p_target)), h('td.num.p-north', pct(w.p_north)), h('td.num', pct(w.p_south)),
+        h('td.num', pct(w.p_dmz)), h('td.num', pct(w.p_sea)),
+        h('td.num', w.median_distance_km == null ? t('common.noData') : Math.round(w.median_distance_km) + ' km'),
+        h('td' + (w.p_heavy_rok > 0 ? '.risk' : ''), risk), h('td', mapButton)));
+    });
+    table.appendChild(body);
+    box.appendChild(h('div.tablewrap', table));
+    if (rows.length > shown.length) box.appendChild(h('p.muted', t('plan.more', { n: rows.length - shown.length })));
+
+    // The map: saebaram-map's page in a sandboxed frame, one site at a time.
+    var mapBox = h('section#plan-map');
+    box.appendChild(mapBox);
+    function showMap(i) {
+      clear(mapBox);
+      var src = '/api/jobs/' + snap.id + '/map/' + i + '?lang=' + lang;
+      var tabs = plans.length > 1 ? h('div.row', { role: 'group', 'aria-label': t('plan.site') }, plans.map(function (p, j) {
+        var b = h('button' + (j === i ? '' : '.secondary'), { type: 'button', 'aria-pressed': j === i ? 'true' : 'false', text: siteName(p.site.name) });
+        b.addEventListener('click', function () { showMap(j); });
+        return b;
+      })) : null;
+      append(mapBox, [h('h2', t('plan.map') + ': ' + siteName(plans[i].site.name)), tabs,
+        h('p.muted', t('plan.mapHelp')),
+        h('iframe.mapframe#plan-mapframe', { src: src, title: t('plan.map'), sandbox: 'allow-scripts allow-downloads' }),
+        h('p', h('a.button.secondary#plan-save', { href: src + '&download=1', download: '' }, t('plan.saveMap')))]);
+      probe.plan.map = i;
+    }
+    if (best) showMap(best.plan);
+  }
+
   screens.drives = {
     render: function (main, ready) {
       main.appendChild(h('h1', t('drives.title')));

@@ -508,3 +508,255 @@ fn the_page_opens_in_korean_without_the_token_and_switches_to_english() {
     }
     assert_local_and_clean(&d, &app.host);
 }
+
+// ---------- the Plan screen against `saebaram plan --json` ----------
+
+fn cli_json(home: &Path, args: &[&str]) -> Value {
+    let out = app_command(home).args(args).output().unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("--json output")
+}
+
+/// Fetches a JSON document from inside the page (with its session).
+fn page_fetch(d: &Driver, path: &str) -> Value {
+    d.js_async(&format!(
+        "var done = arguments[0]; fetch('{path}', {{credentials: 'same-origin'}}).then(r => r.json()).then(done, e => done({{fetchError: String(e)}}));"
+    ))
+}
+
+/// Where two JSON values first differ (a path like `windows[3].p_north: 0.2 / 0.3`).
+fn first_difference(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let p = format!("{path}.{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => {
+                        if let Some(d) = first_difference(u, v, &p) {
+                            return Some(d);
+                        }
+                    }
+                    (u, v) => return Some(format!("{p}: {u:?} / {v:?}")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, &format!("{path}[{i}]"))),
+        _ if a == b => None,
+        // The browser's JSON has no 500.0, only 500.
+        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => None,
+        _ => Some(format!("{path}: {a} / {b}")),
+    }
+}
+
+fn set_value(d: &Driver, id: &str, value: &str) {
+    d.js(&format!(
+        "var e = document.getElementById('{id}'); e.value = {}; e.dispatchEvent(new Event('change'));",
+        Value::from(value)
+    ));
+}
+
+fn pct_text(p: f64) -> String {
+    let v = p * 100.0;
+    if v > 0.0 && v < 1.0 {
+        format!("{v:.1}%")
+    } else {
+        format!("{}%", v.round())
+    }
+}
+
+#[test]
+fn a_plan_from_the_plan_screen_matches_the_cli_table_and_map() {
+    let app = App::start();
+    let d = Driver::start();
+    open(&d, &app.link);
+    d.goto(&format!("http://{}/#plan", app.host));
+    screen_ready(&d, "plan");
+    // The built-in sample: the warning is on the Plan screen too.
+    let warn = d.js("return document.querySelector('.notice-warning').textContent;");
+    assert!(warn.as_str().unwrap().contains("내장 예시 예보"), "{warn}");
+    d.screenshot_to(&artifacts().join("plan-form-ko.png"));
+    set_value(&d, "plan-from", "2019-06-05T09:00");
+    set_value(&d, "plan-to", "2019-06-05T14:00");
+    set_value(&d, "plan-members", "50");
+    set_value(&d, "plan-seed", "7");
+    d.click("#plan-run");
+    d.wait_for(
+        "window.saebaramApp.plan && window.saebaramApp.plan.rows",
+        Duration::from_secs(300),
+        "the plan never finished",
+    );
+    let job = d.js("return window.saebaramApp.plan.job;");
+    let report = page_fetch(&d, &format!("/api/jobs/{job}/result"));
+    let cli = cli_json(
+        app._home.path(),
+        &[
+            "plan",
+            "--site",
+            "paju",
+            "--members",
+            "50",
+            "--seed",
+            "7",
+            "--from",
+            "2019-06-05T00:00Z",
+            "--to",
+            "2019-06-05T05:00Z",
+            "--json",
+        ],
+    );
+    let plan = &report["plans"][0];
+    if let Some(at) = first_difference(plan, &cli, "") {
+        panic!("the app's plan differs from `saebaram plan --json` at {at}");
+    }
+    // The table: one row per window, best first, the CLI's probabilities.
+    let windows = cli["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 6);
+    let rows = d.js(
+        "return Array.from(document.querySelectorAll('#plan-table tbody tr')).map(r => \
+         [Number(r.dataset.window), r.querySelector('.p-target').textContent, r.querySelector('.p-north').textContent]);",
+    );
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), windows.len());
+    let mut by_rank: Vec<&Value> = windows.iter().collect();
+    by_rank.sort_by_key(|w| w["rank"].as_u64());
+    for (row, w) in rows.iter().zip(&by_rank) {
+        let i = row[0].as_u64().unwrap() as usize;
+        assert_eq!(&windows[i], *w, "row order differs from the CLI's ranks");
+        assert_eq!(row[1], pct_text(w["p_target"].as_f64().unwrap()));
+        assert_eq!(row[2], pct_text(w["p_north"].as_f64().unwrap()));
+    }
+    // The map in its frame: the same windows and the best window's landings.
+    let best = cli["best"].as_u64().unwrap() as usize;
+    // Chromium pauses animation frames in a cross-origin frame out of view (the sandbox
+    // makes the map's origin opaque): show it, as a person scrolling down would.
+    d.js("document.getElementById('plan-mapframe').scrollIntoView();");
+    d.frame(Some("#plan-mapframe"));
+    d.wait_for(
+        "window.saebaramMap && window.saebaramMap.readyMs",
+        Duration::from_secs(30),
+        "the map in the frame never became ready",
+    );
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["bars"], windows.len(), "{c}");
+    assert_eq!(c["selected"], best, "{c}");
+    assert_eq!(
+        c["landings"],
+        windows[best]["landings"].as_array().unwrap().len(),
+        "{c}"
+    );
+    assert_eq!(d.js("return document.documentElement.lang;"), "ko");
+    d.frame(None);
+    d.js("document.getElementById('plan-map').scrollIntoView();");
+    d.screenshot_to(&artifacts().join("plan-map-ko.png"));
+    d.js("document.getElementById('plan-table').scrollIntoView();");
+    d.screenshot_to(&artifacts().join("plan-result-ko.png"));
+    // The saved map is the same page, as an attachment.
+    let save = d.js("return document.getElementById('plan-save').getAttribute('href');");
+    let r = app.raw(
+        "GET",
+        save.as_str().unwrap(),
+        &[("Cookie", "saebaram_session=none")],
+        "",
+    );
+    assert_eq!(r.status, 401, "the map needs the session too");
+    assert_local_and_clean(&d, &app.host);
+}
+
+#[test]
+fn a_file_that_is_not_a_forecast_is_refused_in_the_page_and_the_app_goes_on() {
+    let app = App::start();
+    let d = Driver::start();
+    open(&d, &app.link);
+    screen_ready(&d, "forecast");
+    let bad = app._home.path().join("not-a-forecast.grib2");
+    std::fs::write(&bad, b"GRIB but not really, just some text").unwrap();
+    d.type_into("#forecast-file", bad.to_str().unwrap());
+    d.click("#forecast-import");
+    let text = d.wait_for(
+        "document.querySelector('.notice-error') && document.querySelector('.notice-error').textContent",
+        Duration::from_secs(30),
+        "no error shown for a bad forecast file",
+    );
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("바람 예보 파일을 읽을 수 없습니다"),
+        "{text}"
+    );
+    d.screenshot_to(&artifacts().join("forecast-bad-file-ko.png"));
+    // Still the sample, and the server still answers.
+    let f = page_fetch(&d, "/api/forecast");
+    assert_eq!(f["embedded_sample"], true, "{f}");
+    let imported = app._home.path().join("cache/saebaram/forecasts/imported");
+    let left: Vec<_> = std::fs::read_dir(&imported)
+        .map(|r| r.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a refused file was kept: {left:?}");
+}
+
+#[test]
+fn two_tabs_starting_a_plan_share_one_job_and_closing_a_tab_does_not_stop_it() {
+    let app = App::start();
+    let d = Driver::start();
+    open(&d, &app.link);
+    d.goto(&format!("http://{}/#plan", app.host));
+    screen_ready(&d, "plan");
+    set_value(&d, "plan-members", "400");
+    d.click("#plan-run");
+    d.wait_for(
+        "document.querySelector('#plan-job progress')",
+        Duration::from_secs(10),
+        "no progress bar",
+    );
+    let first = d.wait_for(
+        "Object.keys(window.saebaramApp.updates)[0]",
+        Duration::from_secs(10),
+        "no job followed",
+    );
+    // Another tab starts the same job: it is told so and follows the running one.
+    let tab_a = d.window_handle();
+    let tab_b = d.new_window();
+    d.switch_window(&tab_b);
+    d.goto(&format!("http://{}/#plan", app.host));
+    screen_ready(&d, "plan");
+    d.click("#plan-run");
+    d.wait_for(
+        "Array.from(document.querySelectorAll('#plan-job .notice')).map(n => n.textContent).join(' ').includes('이미 다른 창에서')",
+        Duration::from_secs(10),
+        "no `already running` message in the second tab",
+    );
+    d.screenshot_to(&artifacts().join("plan-two-tabs-ko.png"));
+    // Close the first tab: the job runs on.
+    d.switch_window(&tab_a);
+    d.close_window();
+    d.switch_window(&tab_b);
+    let snap = page_fetch(&d, &format!("/api/jobs/{}", first.as_str().unwrap()));
+    assert_eq!(snap["state"], "running", "{snap}");
+    // A fresh tab shows it; stop it from there.
+    let tab_c = d.new_window();
+    d.switch_window(&tab_c);
+    d.goto(&format!("http://{}/#plan", app.host));
+    screen_ready(&d, "plan");
+    d.wait_for(
+        "document.querySelector('#plan-job progress')",
+        Duration::from_secs(10),
+        "a reopened tab does not show the running plan",
+    );
+    d.click("#plan-job button.secondary");
+    d.wait_for(
+        "Array.from(document.querySelectorAll('#plan-job .notice')).map(n => n.textContent).join(' ').includes('작업을 중지했습니다')",
+        Duration::from_secs(120),
+        "the stop was never confirmed in the page",
+    );
+    let snap = page_fetch(&d, &format!("/api/jobs/{}", first.as_str().unwrap()));
+    assert_eq!(snap["state"], "cancelled", "{snap}");
+}

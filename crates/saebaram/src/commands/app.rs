@@ -41,15 +41,14 @@ pub struct AppArgs {
 }
 
 /// Runs `saebaram app` until Ctrl-C.
-pub fn run(args: AppArgs) -> anyhow::Result<Status> {
+pub fn run(args: AppArgs, env: &saebaram_jobs::Env) -> anyhow::Result<Status> {
     let home = directories::BaseDirs::new()
         .map(|d| d.home_dir().to_path_buf())
         .context("cannot find the home directory")?;
     let config = saebaram_app::Config {
         address: args.address,
         port: args.port,
-        forecast_cache_dir: super::forecast::cache_dir(None)?,
-        records_db: super::records::default_db()?,
+        env: env.clone(),
         home_dir: home,
     };
     let server = saebaram_app::Server::start(config).context("cannot start the app")?;

@@ -35,6 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Probe(args) => probe::run(args, &env),
         Command::Flash(args) => flash::run(args, &env),
         Command::Records(args) => records::run(args),
-        Command::App(args) => app::run(args),
+        Command::App(args) => app::run(args, &env),
     }
 }

@@ -89,7 +89,9 @@ pub fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result
     };
     let v: Value = serde_json::from_str(&text).map_err(|e| format!("{e}: {text}"))?;
     let value = v.get("value").cloned().unwrap_or(Value::Null);
-    if value.get("error").is_some() {
+    // A WebDriver error is `{"error": "<code>", "message": ...}`; a script's own value may
+    // carry an `error` key of another type.
+    if value.get("error").is_some_and(Value::is_string) && value.get("message").is_some() {
         return Err(format!("{method} {path}: {value}"));
     }
     Ok(value)
@@ -278,12 +280,17 @@ impl Driver {
         self.cmd("DELETE", "/actions", None);
     }
 
-    /// Switches into the iframe matched by `css`, or back to the top with `None`.
+    /// Switches into the iframe matched by `css` (by its index among the page's frames,
+    /// which chromedriver takes in every mode), or back to the top with `None`.
     pub fn frame(&self, css: Option<&str>) {
         let id = match css {
             Some(css) => {
-                let e = self.element(css);
-                json!({"element-6066-11e4-a52f-4f735466cecc": e})
+                let i = self.js(&format!(
+                    "return Array.from(document.querySelectorAll('iframe')).indexOf(document.querySelector({}));",
+                    Value::from(css)
+                ));
+                assert!(i.as_i64().is_some_and(|i| i >= 0), "no frame {css}");
+                i
             }
             None => Value::Null,
         };

@@ -1,0 +1,242 @@
+//! The app's side of `saebaram-jobs`: job events become registry snapshots, job errors and
+//! warnings become [`Message`]s the page words in its language, and the requests the page
+//! sends become job requests. No job is done here: every one is a `saebaram_jobs` call.
+
+use std::sync::Mutex;
+
+use saebaram_jobs::{Error, Event, Progress, Warning};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::i18n::Message;
+use crate::registry::Reporter;
+
+/// The snake_case name serde gives a unit enum variant (`Stage::Flights` is `flights`).
+fn code_of<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A job's events into the registry; cancellation from the registry into the job.
+pub(crate) struct Sink<'a> {
+    pub reporter: &'a Reporter,
+}
+
+impl Progress for Sink<'_> {
+    fn event(&self, event: Event) {
+        match event {
+            Event::StageStarted { stage, total, unit } => {
+                self.reporter
+                    .stage(&code_of(&stage), total.unwrap_or(0), &code_of(&unit));
+            }
+            Event::Step { done, total, .. } => self.reporter.step(done, total.unwrap_or(0)),
+            Event::Warning { warning } => self.reporter.warn(warning_message(&warning)),
+            _ => {}
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.reporter.cancelled()
+    }
+}
+
+/// A warning as a message: its code, its fields as parameters, its English text as detail.
+pub(crate) fn warning_message(warning: &Warning) -> Message {
+    let mut params = match serde_json::to_value(warning) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let code = params
+        .remove("code")
+        .and_then(|c| c.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "internal".to_owned());
+    // Shares as per cent, places as one list, as the page shows them.
+    if let Some(share) = params.get("share").and_then(Value::as_f64) {
+        params.insert("share".into(), json!(format!("{:.1}", share * 100.0)));
+    }
+    if let Some(Value::Array(places)) = params.get("places").cloned() {
+        let list: Vec<String> = places
+            .iter()
+            .filter_map(|p| {
+                let name = p.get(0)?.as_str()?;
+                let share = p.get(1)?.as_f64()?;
+                Some(format!("{name} {:.1}%", share * 100.0))
+            })
+            .collect();
+        params.insert("places".into(), json!(list.join(", ")));
+    }
+    Message {
+        code: format!("warn_{code}"),
+        params,
+        detail: warning.to_string(),
+    }
+}
+
+/// The codes [`warning_message`] can produce (each needs `msg.warn_<code>`).
+pub(crate) const WARNING_CODES: &[&str] = &[
+    "warn_embedded_sample_flight",
+    "warn_steady_forecast",
+    "warn_embedded_sample",
+    "warn_terrain_missing_tiles",
+    "warn_terrain_void_tiles",
+    "warn_terrain_outside_area",
+    "warn_heavy_fall_on_populated_places",
+];
+
+/// A job error as a message: its kind's code, the request field at fault, and the whole
+/// English chain (the error and its causes) as the detail.
+pub(crate) fn error_message(error: &Error) -> Message {
+    let mut detail = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let mut m = Message::new(error.kind().code(), detail);
+    if let Some(field) = error.field() {
+        m = m.with("field", field);
+    }
+    m
+}
+
+/// The error codes of `saebaram_jobs::ErrorKind` (each needs `msg.<code>`).
+pub(crate) const ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "forecast_not_found",
+    "forecast_ambiguous",
+    "no_cache_dir",
+    "forecast",
+    "flight",
+    "geo",
+    "terrain",
+    "dem_outside_forecast",
+    "map",
+    "nothing_to_draw",
+    "io",
+    "random",
+    "cancelled",
+];
+
+// ---------- the forecast in use ----------
+
+/// Which forecast plans use: `None` is the embedded 2019 sample; otherwise a path or a
+/// cached run's name, as the CLI's `--forecast`.
+#[derive(Default)]
+pub(crate) struct ForecastChoice {
+    pub name: Mutex<Option<String>>,
+}
+
+/// What the Forecast screen shows of the forecast in use.
+pub(crate) fn forecast_status(
+    name: Option<&str>,
+    env: &saebaram_jobs::Env,
+) -> Result<Value, Message> {
+    let f = saebaram_jobs::forecast::open(name, saebaram_jobs::forecast::Region::KOREA, env)
+        .map_err(|e| error_message(&e))?;
+    let info = f.info();
+    let summary = saebaram_jobs::forecast::ForecastSummary::of(&f);
+    let now = env.now_unix_s();
+    Ok(json!({
+        "name": name,
+        "summary": summary,
+        "embedded_sample": info.is_embedded_sample(),
+        "steady": info.is_steady(),
+        "run_unix_s": info.run_unix_s,
+        "valid_from_unix_s": info.valid_unix_s.first(),
+        "valid_to_unix_s": info.valid_unix_s.last(),
+        "now_unix_s": now,
+        "age_s": now - info.run_unix_s,
+    }))
+}
+
+// ---------- plan ----------
+
+/// What the Plan screen sends.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlanForm {
+    /// Built-in site names or `LAT,LON`; one plan per site.
+    pub sites: Vec<String>,
+    pub preset: String,
+    pub target: String,
+    pub from_unix_s: Option<f64>,
+    pub to_unix_s: Option<f64>,
+    pub every_s: f64,
+    pub members: u32,
+    pub seed: u64,
+}
+
+/// Most sites one plan job flies.
+pub(crate) const MAX_SITES: usize = 7;
+
+/// Runs one `saebaram_jobs::plan` per site, in the order given; the report is
+/// `{"plans": [<plan --json of each site>]}`.
+pub(crate) fn run_plan(
+    form: PlanForm,
+    forecast: Option<String>,
+    env: &saebaram_jobs::Env,
+    reporter: &Reporter,
+) -> Result<Value, Message> {
+    let n = form.sites.len();
+    let mut plans = Vec::with_capacity(n);
+    for (i, site) in form.sites.iter().enumerate() {
+        reporter.part(i, n, site);
+        let request = saebaram_jobs::plan::PlanRequest {
+            site: site.clone(),
+            from_unix_s: form.from_unix_s,
+            to_unix_s: form.to_unix_s,
+            every_s: form.every_s,
+            members: form.members,
+            target: form.target.clone(),
+            seed: form.seed,
+            flight: saebaram_jobs::flight_options::FlightOptions {
+                preset: Some(form.preset.clone()),
+                ..Default::default()
+            },
+            forecast: forecast.clone(),
+            ..Default::default()
+        };
+        let report = saebaram_jobs::plan::run(request, env, &Sink { reporter })
+            .map_err(|e| error_message(&e))?;
+        let value = serde_json::to_value(&report)
+            .map_err(|e| Message::internal(format!("the plan cannot be serialised: {e}")))?;
+        plans.push(value);
+    }
+    Ok(json!({ "plans": plans }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_warning_keeps_its_code_and_fields() {
+        let m = warning_message(&Warning::HeavyFallOnPopulatedPlaces {
+            share: 0.081,
+            places: vec![("Seoul".into(), 0.08), ("Incheon".into(), 0.001)],
+        });
+        assert_eq!(m.code, "warn_heavy_fall_on_populated_places");
+        assert_eq!(m.params["share"], "8.1");
+        assert_eq!(m.params["places"], "Seoul 8.0%, Incheon 0.1%");
+        assert!(m.detail.contains("Seoul"));
+    }
+
+    #[test]
+    fn an_error_names_its_field_and_keeps_its_chain() {
+        let err = saebaram_jobs::plan::run(
+            saebaram_jobs::plan::PlanRequest {
+                members: 0,
+                ..Default::default()
+            },
+            &saebaram_jobs::Env::fixed(0, 1),
+            &saebaram_jobs::Silent,
+        )
+        .unwrap_err();
+        let m = error_message(&err);
+        assert_eq!(m.code, "invalid_request");
+        assert_eq!(m.params["field"], "members");
+    }
+}
