@@ -129,21 +129,30 @@ pub(crate) struct ForecastChoice {
     pub name: Mutex<Option<String>>,
 }
 
-/// What the Forecast screen shows of the forecast in use.
+/// What the Forecast screen shows of the forecast in use: `saebaram_jobs::forecast::info`
+/// (the `forecast info --json` report) plus its age.
 pub(crate) fn forecast_status(
     name: Option<&str>,
     env: &saebaram_jobs::Env,
 ) -> Result<Value, Message> {
-    let f = saebaram_jobs::forecast::open(name, saebaram_jobs::forecast::Region::KOREA, env)
+    let request = saebaram_jobs::forecast::InfoRequest {
+        forecast: name.map(str::to_owned),
+        ..Default::default()
+    };
+    let report = saebaram_jobs::forecast::info(request, env, &saebaram_jobs::Silent)
         .map_err(|e| error_message(&e))?;
-    let info = f.info();
-    let summary = saebaram_jobs::forecast::ForecastSummary::of(&f);
+    let info = &report.info;
     let now = env.now_unix_s();
     Ok(json!({
         "name": name,
-        "summary": summary,
-        "embedded_sample": info.is_embedded_sample(),
-        "steady": info.is_steady(),
+        "summary": {
+            "source": report.source,
+            "credit": report.credit,
+            "origin": report.forecast,
+            "run_time": report.run,
+        },
+        "embedded_sample": report.embedded_sample,
+        "steady": report.steady,
         "run_unix_s": info.run_unix_s,
         "valid_from_unix_s": info.valid_unix_s.first(),
         "valid_to_unix_s": info.valid_unix_s.last(),
