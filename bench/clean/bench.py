@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """saebaram clean vs mat2 on the same generated corpus, in the same run.
 
-usage: bench/clean/bench.py [--copies N] [--runs R] [--saebaram PATH]
+usage: bench/clean/bench.py [--copies N] [--runs R] [--jobs J] [--saebaram PATH]
 
 Generates the test corpus (crates/saebaram/tests/data/clean/make_corpus.py), replicates it
-N times (default 10), cleans it R times (default 3) with `saebaram clean` and with
-`mat2 --inplace` (on a fresh copy each run), and prints a Markdown table: files/s, MB/s,
-the median of R runs, and where mat2's output lost content (JPEG scan data re-encoded, PDF
-size, files mat2 refused).
+N times (default 10), cleans it R times (default 3) with `saebaram clean --jobs J` and with
+mat2 in J worker processes (the files dealt round-robin to J `mat2 --inplace` processes
+running at once; mat2 has no worker option), both in mat2's default mode and with
+`--lightweight`, each on a fresh copy; rounds alternate the three tools. Prints a Markdown
+table (files/s, MB/s, median of R runs, median of per-round ratios) and what each mat2
+mode did to the content (JPEG scan data re-encoded, PDF size and text, files refused).
 """
 import argparse
 import os
@@ -23,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 ap = argparse.ArgumentParser()
 ap.add_argument("--copies", type=int, default=10)
 ap.add_argument("--runs", type=int, default=3)
+ap.add_argument("--jobs", type=int, default=2)
 ap.add_argument("--saebaram", default=os.path.join(ROOT, "target/release/saebaram"))
 args = ap.parse_args()
 
@@ -42,63 +45,87 @@ def timed(cmd, **kw):
     return time.perf_counter() - t, r
 
 
-ours, theirs = [], []
-mat2_fail = set()
+def mat2_parallel(tree, extra):
+    """mat2 --inplace on every file of `tree`, in args.jobs processes at once."""
+    mfiles = sorted(os.path.join(r_, n) for r_, _, ns in os.walk(tree) for n in ns)
+    groups = [mfiles[i::args.jobs] for i in range(args.jobs)]
+    t = time.perf_counter()
+    procs = [subprocess.Popen(["mat2", *extra, "--inplace", *g], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT) for g in groups if g]
+    outs = [p.communicate()[0] for p in procs]
+    dt = time.perf_counter() - t
+    return dt, b"".join(outs).decode(errors="replace"), mfiles
+
+
+MODES = {"mat2": [], "mat2_light": ["--lightweight"]}
+ours = []
+theirs = {m: [] for m in MODES}
+failed = {m: set() for m in MODES}
 for k in range(args.runs):
     out = os.path.join(tmp, f"ours{k}")
-    dt, r = timed([args.saebaram, "clean", corpus, "--out", out])
+    dt, r = timed([args.saebaram, "clean", "--jobs", str(args.jobs), corpus, "--out", out])
     if r.returncode != 0:
         sys.exit(f"saebaram clean failed: {r.stdout.decode()}{r.stderr.decode()}")
     ours.append(dt)
-    m = os.path.join(tmp, f"mat2_{k}")
-    shutil.copytree(corpus, m)
-    mfiles = sorted(os.path.join(r_, n) for r_, _, ns in os.walk(m) for n in ns)
-    dt, r = timed(["mat2", "--inplace", *mfiles])
-    theirs.append(dt)
-    if k == 0:
-        for line in (r.stdout + r.stderr).decode(errors="replace").splitlines():
-            for f in mfiles:
-                if os.path.basename(f) in line and ("not supported" in line.lower() or "error" in line.lower() or "unable" in line.lower()):
-                    mat2_fail.add(os.path.relpath(f, m))
-
+    for mode, extra in MODES.items():
+        m = os.path.join(tmp, f"{mode}_{k}")
+        shutil.copytree(corpus, m)
+        dt, text, mfiles = mat2_parallel(m, extra)
+        theirs[mode].append(dt)
+        if k == 0:
+            for line in text.splitlines():
+                low = line.lower()
+                if "not supported" in low or "error" in low or "unable" in low:
+                    for f in mfiles:
+                        if os.path.basename(f) in line:
+                            failed[mode].add(os.path.relpath(f, m))
 
 def jpeg_scan(data):
     i = data.find(b"\xff\xda")
     return data[i:data.rfind(b"\xff\xd9")]
 
 
-def compare(rel):
-    a = open(os.path.join(corpus, rel), "rb").read()
-    o = open(os.path.join(tmp, "ours0", rel), "rb").read()
-    t = open(os.path.join(tmp, "mat2_0", rel), "rb").read()
-    return a, o, t
+def read(*parts):
+    return open(os.path.join(*parts), "rb").read()
 
 
 notes = []
-a, o, t = compare("copy00/photo.jpg")
-notes.append(f"JPEG scan data: saebaram {'identical' if jpeg_scan(a) == jpeg_scan(o) else 'CHANGED'}, "
-             f"mat2 {'identical' if jpeg_scan(a) == jpeg_scan(t) else 're-encoded'} ({len(a)} -> {len(o)} / {len(t)} bytes)")
-for pdf in ("copy00/docs/leaflet.pdf", "copy00/docs/leaflet-objstm.pdf"):
-    a, o, t = compare(pdf)
-    ta = subprocess.run(["pdftotext", os.path.join(corpus, pdf), "-"], capture_output=True).stdout
-    tt = subprocess.run(["pdftotext", os.path.join(tmp, "mat2_0", pdf), "-"], capture_output=True).stdout
-    notes.append(f"{os.path.basename(pdf)}: {len(a)} B -> saebaram {len(o)} B, mat2 {len(t)} B "
-                 f"(mat2 text {'kept' if ta == tt else 'LOST (rasterised)'})")
-for rel in ("copy00/image.webp", "copy00/media/clip.mkv", "copy00/media/clip.webm", "copy00/docs/book.epub", "copy00/docs/page.html"):
-    a, o, t = compare(rel)
-    notes.append(f"{rel.split('/', 1)[1]}: mat2 output {'unchanged (not cleaned)' if a == t else 'changed'}")
+for mode in MODES:
+    label = "mat2" if mode == "mat2" else "mat2 --lightweight"
+    a, o, t = (read(corpus, "copy00/photo.jpg"), read(tmp, "ours0", "copy00/photo.jpg"),
+               read(tmp, f"{mode}_0", "copy00/photo.jpg"))
+    notes.append(f"{label}: JPEG scan data {'identical' if jpeg_scan(a) == jpeg_scan(t) else 're-encoded'}"
+                 f" ({len(a)} B -> {len(t)} B; saebaram {len(o)} B, scan "
+                 f"{'identical' if jpeg_scan(a) == jpeg_scan(o) else 'CHANGED'})")
+    for pdf in ("copy00/docs/leaflet.pdf", "copy00/docs/leaflet-objstm.pdf"):
+        a, o, t = read(corpus, pdf), read(tmp, "ours0", pdf), read(tmp, f"{mode}_0", pdf)
+        ta = subprocess.run(["pdftotext", os.path.join(corpus, pdf), "-"], capture_output=True).stdout
+        tt = subprocess.run(["pdftotext", os.path.join(tmp, f"{mode}_0", pdf), "-"], capture_output=True).stdout
+        notes.append(f"{label}: {os.path.basename(pdf)} {len(a)} B -> {len(t)} B, text "
+                     f"{'kept' if ta == tt else 'LOST (rasterised)'} (saebaram {len(o)} B, text kept)")
+    unchanged = [rel.split('/', 1)[1] for rel in
+                 ("copy00/image.webp", "copy00/media/clip.mkv", "copy00/media/clip.webm",
+                  "copy00/media/clip.mov", "copy00/media/song.m4a", "copy00/docs/page.html")
+                 if read(corpus, rel) == read(tmp, f"{mode}_0", rel)]
+    if unchanged:
+        notes.append(f"{label}: left unchanged (not cleaned): {', '.join(unchanged)}")
+    if failed[mode]:
+        notes.append(f"{label}: reported errors or unsupported formats for {len(failed[mode]) // args.copies} "
+                     f"files per copy of the corpus, e.g. " + ", ".join(sorted(failed[mode])[:5]))
 
-mo, mt = statistics.median(ours), statistics.median(theirs)
 n, mb = len(files), total_bytes / 1e6
-print(f"corpus: {n} files, {mb:.2f} MB ({args.copies} copies of the generated corpus), median of {args.runs} runs\n")
-print("| what | saebaram clean | mat2 --inplace | ratio |")
+mo = statistics.median(ours)
+print(f"corpus: {n} files, {mb:.2f} MB ({args.copies} copies of the generated corpus), "
+      f"{args.jobs} workers each, median of {args.runs} rounds\n")
+print("| what | saebaram clean | mat2 (default) | mat2 --lightweight |")
 print("|---|---|---|---|")
-print(f"| wall time | {mo:.3f} s | {mt:.2f} s | {mt / mo:.1f}x |")
-print(f"| files/s | {n / mo:.0f} | {n / mt:.1f} | {mt / mo:.1f}x |")
-print(f"| MB/s | {mb / mo:.1f} | {mb / mt:.2f} | {mt / mo:.1f}x |")
+mt = {m: statistics.median(v) for m, v in theirs.items()}
+print(f"| wall time | {mo:.3f} s | {mt['mat2']:.2f} s | {mt['mat2_light']:.2f} s |")
+print(f"| files/s | {n / mo:.0f} | {n / mt['mat2']:.1f} | {n / mt['mat2_light']:.1f} |")
+print(f"| MB/s | {mb / mo:.1f} | {mb / mt['mat2']:.2f} | {mb / mt['mat2_light']:.2f} |")
+ratio = {m: statistics.median(t / o for t, o in zip(v, ours)) for m, v in theirs.items()}
+print(f"| saebaram faster by (median of per-round ratios) | - | {ratio['mat2']:.1f}x | {ratio['mat2_light']:.1f}x |")
 print("\nContent:")
 for line in notes:
     print(f"- {line}")
-if mat2_fail:
-    print(f"- mat2 reported errors or unsupported formats for {len(mat2_fail)} files, e.g. " + ", ".join(sorted(mat2_fail)[:6]))
 shutil.rmtree(tmp)

@@ -37,8 +37,8 @@ if [ ! -f clean/.saebaram-clean.json ] || [ "$(cat content.mb 2>/dev/null)" != "
     "$BIN" clean raw --out clean --json > /dev/null
     echo "$CONTENT_MB" > content.mb
 fi
-content_bytes=$(du -sb --exclude=.saebaram-clean.json clean | cut -f1)
-files=$(find clean -type f ! -name .saebaram-clean.json | wc -l)
+content_bytes=$(du -sb --exclude=.saebaram-clean.json --exclude=.saebaram-clean-state.json clean | cut -f1)
+files=$(find clean -type f ! -name .saebaram-clean.json ! -name .saebaram-clean-state.json | wc -l)
 
 # Cluster size saebaram picks for this size (the peer is given the same).
 "$BIN" pack clean --out probe.img --size "$IMG_BYTES" --seed 1 -q --json > probe.json

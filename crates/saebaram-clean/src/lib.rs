@@ -111,6 +111,30 @@ pub mod fuzzing {
         }
     }
 
+    /// The whole pipeline on one file: Red Star trailers from the tail, detection, the
+    /// format's plan, and the streaming writer with a forbidden-strings list (its scanner
+    /// across pieces). Returns whether the file was accepted.
+    pub fn run_pipeline(data: &[u8]) -> bool {
+        let Ok(forbidden) = crate::ForbidList::parse("Kim Chol\n김철\nhost-7") else {
+            return false;
+        };
+        let cfg = Config {
+            forbidden,
+            max_zip_total: 64 << 20,
+            memory_budget: 256 << 20,
+            ..Config::default()
+        };
+        let cleaned = crate::clean_bytes("fuzz.bin", data, &cfg);
+        if let Ok(out) = &cleaned.result {
+            // Whatever was accepted holds no listed string.
+            assert!(
+                cfg.forbidden.find(out).is_none(),
+                "a forbidden string got through"
+            );
+        }
+        cleaned.result.is_ok()
+    }
+
     /// Runs one format of `family` (the first byte picks it) on the rest of `data`;
     /// `redstar` strips trailers, anything else runs the whole of [`crate::clean_bytes`].
     pub fn run(family: &str, data: &[u8]) -> bool {
