@@ -79,11 +79,15 @@ for _ in $(seq "$RUNS"); do
     ours >> ours.times
     peer >> peer.times
 done
-fsck_peer=$(dd if=peer.img bs=1M skip=1 status=none of=peer.part && fsck.fat -n peer.part > /dev/null && echo ok || echo FAIL)
+fsck_peer=$(dd if=peer.img bs=1M skip=1 status=none conv=sparse of=peer.part && fsck.fat -n peer.part > /dev/null && echo ok || echo FAIL)
 rm -f peer.part
+fsck_ours=$(dd if=ours.img bs=1M skip=1 status=none conv=sparse of=ours.part && fsck.fat -n ours.part > /dev/null && echo ok || echo FAIL)
+rm -f ours.part
 o=$(median < ours.times); p=$(median < peer.times)
 echo "content: $files files, $content_bytes bytes; image $IMG_BYTES bytes, cluster $cluster bytes; $RUNS runs"
-echo "saebaram pack      median ${o}s  (runs: $(tr '\n' ' ' < ours.times))"
+echo "saebaram pack      median ${o}s  (runs: $(tr '\n' ' ' < ours.times)) fsck: $fsck_ours"
 echo "mkfs.fat + mcopy   median ${p}s  (runs: $(tr '\n' ' ' < peer.times)) fsck: $fsck_peer"
 echo "ratio (peer/ours): $(echo "$p $o" | awk '{printf "%.2f", $1/$2}')"
 echo "disk use: ours $(du -k ours.img | cut -f1) KiB, peer $(du -k peer.img | cut -f1) KiB"
+# The images are sparse but large: never leave them behind.
+rm -f ours.img ours.img.manifest.json peer.img

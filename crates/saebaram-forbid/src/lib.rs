@@ -71,6 +71,10 @@ impl Encoding {
     }
 }
 
+/// Largest automaton built for a list (a list of thousands of long names fits; one that does
+/// not is an [`Error`], never a matcher that matches nothing).
+const NFA_SIZE_LIMIT: usize = 256 << 20;
+
 /// A match: which line of the list, in which encoding. Never the matched text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
@@ -144,7 +148,13 @@ impl ForbidList {
     /// Parses a list file: one string per line, surrounding spaces ignored, blank lines and
     /// lines starting with `#` skipped. Hits name the line in this text.
     pub fn parse(text: &str) -> Result<ForbidList, Error> {
+        ForbidList::parse_limited(text, NFA_SIZE_LIMIT)
+    }
+
+    /// [`ForbidList::parse`] with another automaton size limit (tests of the failure path).
+    fn parse_limited(text: &str, nfa_limit: usize) -> Result<ForbidList, Error> {
         ForbidList::build(
+            nfa_limit,
             text.lines()
                 .enumerate()
                 .map(|(i, l)| (i + 1, l.trim()))
@@ -165,10 +175,13 @@ impl ForbidList {
             .map(|(i, s)| (i + 1, s.as_ref().trim().to_owned()))
             .filter(|(_, s)| !s.is_empty())
             .collect();
-        ForbidList::build(owned.iter().map(|(i, s)| (*i, s.as_str())))
+        ForbidList::build(NFA_SIZE_LIMIT, owned.iter().map(|(i, s)| (*i, s.as_str())))
     }
 
-    fn build<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> Result<ForbidList, Error> {
+    fn build<'a>(
+        nfa_limit: usize,
+        lines: impl Iterator<Item = (usize, &'a str)>,
+    ) -> Result<ForbidList, Error> {
         let mut entries = Vec::new();
         let mut digest = blake3::Hasher::new_derive_key("saebaram forbidden-strings list v1");
         let mut hirs = Vec::new();
@@ -197,7 +210,12 @@ impl ForbidList {
         }
         let build = |kind: MatchKind| {
             Regex::builder()
-                .configure(Regex::config().match_kind(kind).utf8_empty(false))
+                .configure(
+                    Regex::config()
+                        .match_kind(kind)
+                        .utf8_empty(false)
+                        .nfa_size_limit(Some(nfa_limit)),
+                )
                 .build_many_from_hir(&hirs)
                 .map_err(|e| Error::Build(Box::new(e)))
         };
@@ -430,6 +448,14 @@ mod tests {
             [2, 4]
         );
         assert!(list.lines_in("Ganghwa").is_empty());
+    }
+
+    #[test]
+    fn a_matcher_that_cannot_be_built_is_an_error_not_an_empty_list() {
+        let list = "Kim Chol\nPyongyang Cell Seven\n".repeat(50);
+        let err = ForbidList::parse_limited(&list, 1000).unwrap_err();
+        assert!(matches!(err, Error::Build(_)), "{err}");
+        assert!(ForbidList::parse(&list).is_ok());
     }
 
     #[test]
