@@ -115,7 +115,12 @@ pub mod fuzzing {
     /// format's plan, and the streaming writer with a forbidden-strings list (its scanner
     /// across pieces). Returns whether the file was accepted.
     pub fn run_pipeline(data: &[u8]) -> bool {
-        let Ok(forbidden) = crate::ForbidList::parse("Kim Chol\n김철\nhost-7") else {
+        // Built once: compiling the matcher costs far more than one run.
+        static LIST: std::sync::OnceLock<Option<crate::ForbidList>> = std::sync::OnceLock::new();
+        let Some(forbidden) = LIST
+            .get_or_init(|| crate::ForbidList::parse("Kim Chol\n김철\nhost-7").ok())
+            .clone()
+        else {
             return false;
         };
         let cfg = Config {
