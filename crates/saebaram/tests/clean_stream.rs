@@ -39,41 +39,47 @@ fn ffmpeg(args: &[&str]) {
 }
 
 /// Runs the binary and returns (exit code, JSON report, peak RSS in KiB of that process).
-#[allow(clippy::zombie_processes)] // reaped by wait4 (std's wait does not give the rusage)
+///
+/// The peak is measured by GNU `time`, which starts the binary itself. A child of the test
+/// process cannot be measured with `wait4`: Linux carries the high-water mark of the memory
+/// the child was spawned from (this test process, whose other tests hold large buffers at
+/// the same time) into the child's `ru_maxrss`, so a CI run reported 1.2 GB for a cleaner
+/// that never held more than a few MiB. `time`'s own child starts from `time`'s small memory.
 fn clean_measured(args: &[&Path]) -> (i32, serde_json::Value, u64) {
-    let mut child = bin()
+    const TIME: &str = "/usr/bin/time";
+    assert!(
+        Path::new(TIME).exists(),
+        "this test needs GNU time at {TIME}: apt-get install time (.ci/apt.d/clean.txt)"
+    );
+    let rss_file = tempfile::NamedTempFile::new().expect("temporary file for the RSS");
+    let out = Command::new(TIME)
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(rss_file.path())
+        .arg(env!("CARGO_BIN_EXE_saebaram"))
         .arg("clean")
         .arg("--json")
         .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn saebaram");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = stderr.read_to_string(&mut s);
-        s
+        .stdin(Stdio::null())
+        .output()
+        .expect("run saebaram under GNU time");
+    let code = out.status.code().unwrap_or(-1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "bad JSON ({e}): {text}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
-    let mut text = String::new();
-    stdout.read_to_string(&mut text).expect("read stdout");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value; wait4 only writes into it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own child, not yet waited for; the pointers are valid.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -1
-    };
-    let stderr_text = err_reader.join().unwrap_or_default();
-    let report = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("bad JSON ({e}): {text}\nstderr: {stderr_text}"));
-    (code, report, usage.ru_maxrss as u64)
+    // GNU time writes "Command exited with non-zero status N" before the figure on failure.
+    let written = std::fs::read_to_string(rss_file.path()).expect("read GNU time's output");
+    let rss_kib = written
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("GNU time wrote no peak RSS: {written:?}"));
+    (code, report, rss_kib)
 }
 
 fn run_clean(args: &[&Path]) -> (i32, serde_json::Value) {
