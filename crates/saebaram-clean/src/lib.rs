@@ -36,6 +36,7 @@ mod detect;
 pub mod error;
 mod formats;
 pub mod manifest;
+mod output;
 mod plan;
 pub mod redstar;
 pub mod report;
@@ -51,9 +52,10 @@ pub use saebaram_forbid::{ForbidList, Hit as ForbidHit};
 pub use tree::{CleanedBytes, Progress, clean_bytes, clean_tree};
 
 /// Bytes each worker holds to stream a file (the buffers between its reader and its writer
-/// thread, and the input hasher's), the per-worker part of the memory bound (see
-/// [`Config::memory_budget`]).
-pub const STREAM_BUFFER_BYTES: usize = (stream::IN_FLIGHT + 1) * stream::CHUNK + stream::GAP_CHUNK;
+/// thread, the input hasher's, and the output file's aligned block), the per-worker part of
+/// the memory bound (see [`Config::memory_budget`]).
+pub const STREAM_BUFFER_BYTES: usize =
+    (stream::IN_FLIGHT + 1) * stream::CHUNK + stream::GAP_CHUNK + output::BUFFER_BYTES;
 
 /// Entry points for the fuzz targets (`fuzz/`): run one format's cleaner on arbitrary bytes.
 /// Not a stable API.

@@ -1,7 +1,7 @@
 //! Cleaning one buffer ([`clean_bytes`]) and whole trees of files ([`clean_tree`]).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::error::{Blocked, Error, block};
 use crate::formats::{self, Ctx};
 use crate::manifest::{self, MANIFEST_FILE_NAME};
+use crate::output::OutputFile;
 use crate::redstar;
 use crate::report::{FileReport, FileStatus, Report};
 use crate::source::{FileSource, Fingerprint, Source, Window};
@@ -449,7 +450,7 @@ impl Run<'_> {
         let mut input_hash = InputHasher::new(src);
         let written = {
             let mut sink = Progressing {
-                inner: BufWriter::with_capacity(1 << 16, tmp.as_file()),
+                inner: OutputFile::new(tmp.as_file()),
                 run: self,
                 rel,
                 pending: 0,
