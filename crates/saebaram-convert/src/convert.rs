@@ -1,0 +1,321 @@
+//! Converting one input: subtitles prepared, ffmpeg run in a private working folder beside
+//! the destination, outputs checked against the size limit, then renamed into place. An
+//! error or a cancel leaves nothing under a final name.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::args::{self, Burn, Spec, Target};
+use crate::engine::{EncodeProgress, Engine};
+use crate::probe::{MediaInfo, is_korean};
+use crate::profile::Profile;
+use crate::subtitle::{self, Encoding};
+use crate::{Error, names};
+
+/// What to do with subtitles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubtitleMode {
+    /// Draw them into the picture (players that ignore subtitle files still show them).
+    #[default]
+    Burn,
+    /// Put the subtitle file beside the output under the output's name.
+    Soft,
+    /// Leave them out.
+    None,
+}
+
+/// What was done with subtitles for one input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SubtitleUse {
+    /// Burned into the picture.
+    Burned {
+        /// The file beside the video, or `stream N` of the input.
+        from: String,
+        /// The text encoding of a file.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        encoding: Option<Encoding>,
+    },
+    /// Copied beside the output.
+    Beside {
+        /// The subtitle file.
+        from: String,
+        /// Its new name.
+        file: String,
+    },
+    /// None found (a warning when the audio is not Korean).
+    Missing,
+    /// Not wanted (`--subtitles none`) or an audio file.
+    NotApplicable,
+}
+
+/// One input to convert.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The programs.
+    pub engine: &'a Engine,
+    /// The profile (the audio profile for audio-only inputs).
+    pub profile: &'a Profile,
+    /// The input, absolute.
+    pub input: &'a Path,
+    /// How errors name it (its path relative to the library).
+    pub name: &'a str,
+    /// What it holds.
+    pub info: &'a MediaInfo,
+    /// Subtitles.
+    pub subtitles: SubtitleMode,
+    /// Subtitle language wanted (`ko`).
+    pub subtitle_lang: &'a str,
+    /// The subtitle file beside it, if any.
+    pub sidecar: Option<&'a Path>,
+    /// The Korean font (file and family) for burning.
+    pub font: Option<(&'a Path, &'a str)>,
+    /// Folder the outputs go to (exists).
+    pub dest_dir: &'a Path,
+    /// Output name without extension (FAT-safe).
+    pub stem: &'a str,
+    /// ffmpeg threads.
+    pub threads: Option<u32>,
+}
+
+/// What one conversion made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    /// Output files in `dest_dir`, in play order.
+    pub outputs: Vec<PathBuf>,
+    /// What was done with subtitles.
+    pub subtitles: SubtitleUse,
+}
+
+fn io(context: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let (context, path) = (context.to_owned(), path.to_path_buf());
+    move |e| Error::Io {
+        context,
+        path,
+        source: e,
+    }
+}
+
+fn link_font(font: &Path, dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(io("cannot create", dir))?;
+    let name = font.file_name().unwrap_or_default();
+    let to = dir.join(name);
+    #[cfg(unix)]
+    let r = std::os::unix::fs::symlink(font, &to);
+    #[cfg(not(unix))]
+    let r = std::fs::copy(font, &to).map(|_| ());
+    r.map_err(io("cannot use the font", font))
+}
+
+/// The embedded text subtitle stream to burn: the one tagged with the language, else the
+/// only untagged one.
+fn embedded_choice(info: &MediaInfo, lang: &str) -> Option<u32> {
+    let want = |l: &str| {
+        if lang == "ko" || lang == "kor" {
+            is_korean(l)
+        } else {
+            l.eq_ignore_ascii_case(lang)
+        }
+    };
+    let text: Vec<_> = info.subtitles.iter().filter(|s| s.is_text()).collect();
+    text.iter()
+        .copied()
+        .find(|s| s.language.as_deref().is_some_and(want))
+        .or_else(|| {
+            let untagged: Vec<_> = text
+                .iter()
+                .filter(|s| s.language.as_deref().is_none_or(|l| l == "und"))
+                .collect();
+            (untagged.len() == 1).then(|| *untagged[0])
+        })
+        .map(|s| s.sub_index)
+}
+
+/// Converts one input into `dest_dir` (see the module doc). `on_progress` gets ffmpeg's
+/// progress blocks; `cancelled` is polled while ffmpeg runs.
+pub fn convert_file(
+    req: &Request<'_>,
+    on_progress: &mut dyn FnMut(EncodeProgress),
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<Converted, Error> {
+    let work = tempfile::Builder::new()
+        .prefix(".saebaram-convert-")
+        .tempdir_in(req.dest_dir)
+        .map_err(io("cannot create a working folder in", req.dest_dir))?;
+    let wd = work.path();
+    let has_video = req.info.video.is_some() && req.profile.video.is_some();
+    let mut burn = None;
+    let mut beside = None;
+    let mut used = if has_video && req.subtitles != SubtitleMode::None {
+        SubtitleUse::Missing
+    } else {
+        SubtitleUse::NotApplicable
+    };
+    if has_video && req.subtitles == SubtitleMode::Burn {
+        let mut source = None;
+        if let Some(side) = req.sidecar {
+            let shown = side.display().to_string();
+            let bytes = std::fs::read(side).map_err(io("cannot read the subtitle", side))?;
+            let (text, encoding) = subtitle::decode(&shown, &bytes)?;
+            let ext = subtitle::normalised_extension(side).unwrap_or("srt");
+            let file = format!("subtitle.{ext}");
+            std::fs::write(wd.join(&file), text.as_bytes())
+                .map_err(io("cannot write", &wd.join(&file)))?;
+            source = Some((file, matches!(ext, "ass" | "ssa")));
+            used = SubtitleUse::Burned {
+                from: side
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                encoding: Some(encoding),
+            };
+        } else if let Some(n) = embedded_choice(req.info, req.subtitle_lang) {
+            let file = "subtitle.ass".to_owned();
+            let extract = vec![
+                "-hide_banner".to_owned(),
+                "-nostdin".into(),
+                "-loglevel".into(),
+                "error".into(),
+                "-i".into(),
+                format!("file:{}", req.input.display()),
+                "-map".into(),
+                format!("0:s:{n}"),
+                "-c:s".into(),
+                "ass".into(),
+                "-f".into(),
+                "ass".into(),
+                format!("file:{file}"),
+            ];
+            req.engine
+                .run(&extract, wd, req.name, &mut |_| {}, cancelled)?;
+            source = Some((file, true));
+            used = SubtitleUse::Burned {
+                from: format!("stream {n}"),
+                encoding: None,
+            };
+        }
+        if let Some((file, ass)) = source {
+            let (font, family) = req.font.ok_or_else(|| Error::NoKoreanFont {
+                dirs: "the font folders".into(),
+                fonts: crate::engine::KOREAN_FONTS
+                    .iter()
+                    .map(|f| f.0)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+            link_font(font, &wd.join("fonts"))?;
+            burn = Some(Burn {
+                file,
+                ass,
+                fonts_dir: "fonts".into(),
+                font_family: family.to_owned(),
+            });
+        }
+    } else if has_video
+        && req.subtitles == SubtitleMode::Soft
+        && let Some(side) = req.sidecar
+    {
+        let ext = side
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_else(|| "srt".into());
+        let name = format!("{}.{ext}", req.stem);
+        std::fs::copy(side, wd.join(&name)).map_err(io("cannot copy the subtitle", side))?;
+        used = SubtitleUse::Beside {
+            from: side
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            file: name.clone(),
+        };
+        beside = Some(name);
+    }
+
+    let container = if has_video {
+        req.profile.container
+    } else {
+        crate::profile::Container::Mp3
+    };
+    let ext = container.extension();
+    let target = match args::split_seconds(req.profile, req.info.duration_s) {
+        None => Target::Single(format!("out.{ext}")),
+        Some(seconds) => Target::Parts {
+            pattern: format!("part-%03d.{ext}"),
+            seconds,
+        },
+    };
+    let spec = Spec {
+        profile: req.profile,
+        info: req.info,
+        input: req.input,
+        burn,
+        target: target.clone(),
+        threads: req.threads,
+    };
+    let argv = args::build(&spec);
+    req.engine
+        .run(&argv, wd, req.name, on_progress, cancelled)?;
+
+    let produced: Vec<PathBuf> = match &target {
+        Target::Single(name) => vec![wd.join(name)],
+        Target::Parts { .. } => {
+            let mut parts: Vec<PathBuf> = std::fs::read_dir(wd)
+                .map_err(io("cannot list", wd))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("part-") && n.ends_with(ext))
+                })
+                .collect();
+            parts.sort();
+            parts
+        }
+    };
+    if produced.is_empty() || !produced[0].exists() {
+        return Err(Error::Encode {
+            file: req.name.to_owned(),
+            code: Some(0),
+            detail: "ffmpeg wrote no output".into(),
+        });
+    }
+    let limit = req.profile.max_file_bytes();
+    for p in &produced {
+        let bytes = std::fs::metadata(p).map_err(io("cannot read", p))?.len();
+        if bytes > limit {
+            return Err(Error::TooLarge {
+                file: req.name.to_owned(),
+                part: p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                bytes,
+                limit,
+            });
+        }
+    }
+    let finals: Vec<PathBuf> = if produced.len() == 1 {
+        vec![req.dest_dir.join(format!("{}.{ext}", req.stem))]
+    } else {
+        (1..=produced.len())
+            .map(|n| req.dest_dir.join(names::part_name(req.stem, n, ext)))
+            .collect()
+    };
+    for (from, to) in produced.iter().zip(&finals) {
+        std::fs::rename(from, to).map_err(io("cannot move the output to", to))?;
+    }
+    let mut outputs = finals;
+    if let Some(name) = beside {
+        let to = req.dest_dir.join(&name);
+        std::fs::rename(wd.join(&name), &to).map_err(io("cannot move the subtitle to", &to))?;
+        outputs.push(to);
+    }
+    Ok(Converted {
+        outputs,
+        subtitles: used,
+    })
+}
