@@ -261,6 +261,15 @@ pub enum Error {
     /// The face asked the job to stop ([`crate::Progress::cancelled`]); nothing was written.
     #[error("cancelled: nothing was written")]
     Cancelled,
+    /// A conversion could not start (profile, ffmpeg, encoders, working folder).
+    #[error("{context}")]
+    Convert {
+        /// What was being done.
+        context: String,
+        /// The convert crate's error.
+        #[source]
+        source: saebaram_convert::Error,
+    },
 }
 
 /// The stable code of an [`Error`] variant, for faces to translate (`invalid_request`...).
@@ -336,6 +345,8 @@ pub enum ErrorKind {
     Random,
     /// [`Error::Cancelled`].
     Cancelled,
+    /// [`Error::Convert`].
+    Convert,
 }
 
 impl ErrorKind {
@@ -377,6 +388,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Random => "random",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Convert => "convert",
         }
     }
 }
@@ -419,6 +431,7 @@ impl Error {
             Error::Io { .. } => ErrorKind::Io,
             Error::Random { .. } => ErrorKind::Random,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::Convert { .. } => ErrorKind::Convert,
         }
     }
 
@@ -493,6 +506,7 @@ mod tests {
             ErrorKind::Io,
             ErrorKind::Random,
             ErrorKind::Cancelled,
+            ErrorKind::Convert,
         ];
         let mut codes = std::collections::BTreeSet::new();
         for kind in kinds {

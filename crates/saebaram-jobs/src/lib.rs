@@ -39,6 +39,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod convert;
 mod env;
 mod error;
 pub mod files;

@@ -124,6 +124,25 @@ pub enum Event {
         /// Why.
         error: String,
     },
+    /// A file of a convert run advanced (from ffmpeg's progress output).
+    Encoding {
+        /// Index of the file in the run.
+        index: usize,
+        /// The input (relative path).
+        name: String,
+        /// Frames written.
+        frame: u64,
+        /// Output seconds reached.
+        out_time_s: f64,
+        /// The input's duration, when known.
+        duration_s: Option<f64>,
+        /// Speed relative to real time.
+        speed: f64,
+        /// Seconds left for this file at this speed, when known.
+        eta_s: Option<f64>,
+        /// Finished (the last event of the file).
+        finished: bool,
+    },
     /// Something the user must know, as it happens (also kept in the report when it
     /// concerns the result).
     Warning {
@@ -161,6 +180,9 @@ pub enum Stage {
     HashingImage,
     /// Writing a batch of drives (per-drive progress in [`Event::Drive`]).
     Flashing,
+    /// Converting video and audio (steps in seconds of media; per file in
+    /// [`Event::Encoding`]).
+    Converting,
 }
 
 /// What one drive of a flash batch is doing, or how it ended.
@@ -209,6 +231,8 @@ pub enum Unit {
     Bytes,
     /// Drives.
     Drives,
+    /// Seconds (of media).
+    Seconds,
 }
 
 /// How loud a [`Warning`] is.
@@ -293,6 +317,25 @@ pub enum Warning {
         /// Up to five places with their share of members, highest first.
         places: Vec<(String, f64)>,
     },
+    /// A video whose audio is not (tagged) Korean has no Korean subtitles.
+    NoKoreanSubtitles {
+        /// The input (relative path).
+        file: String,
+    },
+    /// A file of a convert run failed; the others went on.
+    ConvertFailed {
+        /// The input (relative path).
+        file: String,
+        /// Why, in English.
+        error: String,
+    },
+    /// `clean` removed something from a converted output (a fingerprint got through).
+    CleanChangedOutput {
+        /// The output (relative path).
+        file: String,
+        /// What it removed.
+        removed: Vec<String>,
+    },
 }
 
 impl Warning {
@@ -352,6 +395,16 @@ impl fmt::Display for Warning {
                 f,
                 "{} has no clean manifest: cleaning it into a temporary folder first",
                 library.display()
+            ),
+            Warning::NoKoreanSubtitles { file } => write!(
+                f,
+                "{file}: no Korean subtitles found (beside it as .srt/.smi/.ass/.vtt or inside it) and its audio is not tagged Korean: viewers may not understand it"
+            ),
+            Warning::ConvertFailed { file, error } => write!(f, "{file}: not converted: {error}"),
+            Warning::CleanChangedOutput { file, removed } => write!(
+                f,
+                "{file}: clean removed {} from the converted output (it is clean now; please report this)",
+                removed.join("; ")
             ),
             Warning::HeavyFallOnPopulatedPlaces { share, places } => {
                 let places: Vec<String> = places

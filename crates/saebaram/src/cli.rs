@@ -46,6 +46,9 @@ pub enum Command {
     Flash(commands::flash::FlashArgs),
     /// Encrypted campaign records: launches, device batches, shipments.
     Records(commands::records::RecordsArgs),
+    /// Convert films, talks and music for the receivers' players, Korean subtitles burned in
+    /// (영상 변환).
+    Convert(commands::convert::ConvertArgs),
     /// The app: a local web page for everything above, Korean first (앱: 한국어 화면).
     App(commands::app::AppArgs),
 }

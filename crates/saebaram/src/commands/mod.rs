@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod clean;
+pub mod convert;
 pub mod drives;
 pub mod flash;
 pub mod forecast;
@@ -36,5 +37,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Flash(args) => flash::run(args, &env),
         Command::Records(args) => records::run(args),
         Command::App(args) => app::run(args, &env),
+        Command::Convert(args) => convert::run(args, &env),
     }
 }
