@@ -105,6 +105,7 @@ fn libraries_depend_on_each_other_only_as_the_code_map_says() {
                 "saebaram-flash",
                 "saebaram-records",
                 "saebaram-forbid",
+                "saebaram-convert",
             ],
         ),
         ("saebaram-app", &["saebaram-jobs", "saebaram-map"]),

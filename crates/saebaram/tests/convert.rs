@@ -1,0 +1,670 @@
+//! `saebaram convert` end to end: the real binary on short clips made by ffmpeg's lavfi
+//! sources in the test, checked with ffprobe (independent of our parser) and byte
+//! searches. Needs ffmpeg with libx264, libshine and libass, and fonts-nanum (.ci/apt.d).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_saebaram"))
+}
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-nostdin", "-y"])
+        .args(args)
+        .output()
+        .expect("ffmpeg must be installed (apt install ffmpeg; see .ci/apt.d/convert.txt)");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn probe(file: &Path) -> Value {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+        ])
+        .arg(file)
+        .output()
+        .expect("ffprobe must be installed");
+    assert!(
+        out.status.success(),
+        "ffprobe {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn stream<'a>(p: &'a Value, kind: &str) -> &'a Value {
+    p["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["codec_type"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} stream in {p}"))
+}
+
+/// A 1080p60 H.264 High film with B-frames, 5.1 AAC and identifying metadata.
+fn film(path: &Path, seconds: u32, size: &str) {
+    let d = seconds.to_string();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("testsrc2=size={size}:rate=60:duration={d}"),
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=frequency=440:duration={d}:sample_rate=48000"),
+        "-filter_complex",
+        "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[a]",
+        "-map",
+        "0:v",
+        "-map",
+        "[a]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-profile:v",
+        "high",
+        "-bf",
+        "3",
+        "-c:a",
+        "aac",
+        "-metadata",
+        "title=PlantedTitle",
+        "-metadata",
+        "artist=PlantedArtist",
+        "-metadata",
+        "creation_time=2020-01-01T00:00:00Z",
+        "-metadata",
+        "location=+37.5665+126.9780/",
+        path.to_str().unwrap(),
+    ]);
+}
+
+fn convert(args: &[&str]) -> (Output, Value) {
+    let out = bin()
+        .arg("convert")
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out, report)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// No encoder, muxer or input-metadata string anywhere in the file.
+fn assert_no_fingerprints(file: &Path) {
+    let bytes = std::fs::read(file).unwrap();
+    for needle in [
+        &b"Lavf"[..],
+        b"Lavc",
+        b"x264",
+        b"LAME",
+        b"libx264",
+        b"PlantedTitle",
+        b"PlantedArtist",
+        b"37.5665",
+        b"2020-01-01",
+        b"encoder",
+    ] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{} contains {:?}",
+            file.display(),
+            String::from_utf8_lossy(needle)
+        );
+    }
+}
+
+/// Bottom third of a grey frame at `t` seconds.
+fn bottom(file: &Path, t: &str) -> Vec<u8> {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-ss", t, "-i"])
+        .arg(file)
+        .args([
+            "-frames:v",
+            "1",
+            "-vf",
+            "format=gray",
+            "-f",
+            "rawvideo",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let n = out.stdout.len();
+    out.stdout[n * 2 / 3..].to_vec()
+}
+
+fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(x.abs_diff(*y)))
+        .sum::<f64>()
+        / a.len() as f64
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            v.extend(files_under(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v.sort();
+    v
+}
+
+#[test]
+fn notel_plays_on_old_players_with_korean_subtitles_burned_and_no_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(lib.join("talks")).unwrap();
+    film(&lib.join("영화.mp4"), 2, "1920x1080");
+    // A CP949 subtitle beside it, on screen from 0.5 to 1.5 s.
+    let srt = "1\r\n00:00:00,500 --> 00:00:01,500\r\n안녕하세요, 여러분\r\n";
+    let (cp949, _, _) = encoding_rs::EUC_KR.encode(srt);
+    std::fs::write(lib.join("영화.srt"), &cp949).unwrap();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=300:duration=2:sample_rate=44100",
+        "-metadata",
+        "artist=PlantedArtist",
+        lib.join("talks/강연.flac").to_str().unwrap(),
+    ]);
+    std::fs::write(lib.join("talks/읽어보세요.txt"), "새바람\n").unwrap();
+
+    let out = dir.path().join("out");
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    assert_eq!(report["summary"]["converted"], 2, "{report}");
+    assert_eq!(report["summary"]["passed"], 1, "{report}");
+    assert_eq!(report["manifest_written"], true);
+    let f = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["input"] == "영화.mp4")
+        .unwrap();
+    assert_eq!(f["subtitles"]["kind"], "burned", "{f}");
+    assert_eq!(f["subtitles"]["encoding"], "cp949", "{f}");
+
+    // ffprobe: AVI, MPEG-4 ASP, no B-frames, fitted into 720x576, 30 fps, MP3 stereo.
+    let avi = out.join("영화.avi");
+    let p = probe(&avi);
+    assert_eq!(p["format"]["format_name"], "avi");
+    let v = stream(&p, "video");
+    assert_eq!(v["codec_name"], "mpeg4");
+    assert_eq!(v["profile"], "Advanced Simple Profile");
+    assert_eq!(v["has_b_frames"], 0);
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(720), Some(416))
+    );
+    assert_eq!(v["r_frame_rate"], "30/1");
+    assert_eq!(v["codec_tag_string"], "XVID");
+    let a = stream(&p, "audio");
+    assert_eq!(
+        (a["codec_name"].as_str(), a["channels"].as_u64()),
+        (Some("mp3"), Some(2))
+    );
+    assert_eq!(a["sample_rate"], "48000");
+    assert!(p["format"].get("tags").is_none(), "metadata left: {p}");
+    let mp3 = out.join("talks/강연.mp3");
+    let p = probe(&mp3);
+    let a = stream(&p, "audio");
+    assert_eq!(
+        (a["codec_name"].as_str(), a["channels"].as_u64()),
+        (Some("mp3"), Some(2))
+    );
+    assert_eq!(a["sample_rate"], "44100");
+    for f in [&avi, &mp3] {
+        assert_no_fingerprints(f);
+    }
+    assert_eq!(
+        std::fs::read(out.join("talks/읽어보세요.txt")).unwrap(),
+        "새바람\n".as_bytes()
+    );
+    assert!(
+        !out.join("영화.srt").exists(),
+        "the burned subtitle is not copied"
+    );
+
+    // The same film without subtitles: the frames differ at the bottom only while the cue is
+    // on screen.
+    let plain = dir.path().join("plain");
+    let (o, _) = convert(&[
+        lib.join("영화.mp4").to_str().unwrap(),
+        "--out",
+        plain.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--subtitles",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let on = mean_abs_diff(
+        &bottom(&avi, "1.0"),
+        &bottom(&plain.join("영화.avi"), "1.0"),
+    );
+    let off = mean_abs_diff(
+        &bottom(&avi, "1.8"),
+        &bottom(&plain.join("영화.avi"), "1.8"),
+    );
+    assert!(on > 2.0 && on > 5.0 * off, "cue on: {on}, cue off: {off}");
+
+    // clean finds nothing left to remove in the output.
+    let again = dir.path().join("again");
+    let c = bin()
+        .arg("clean")
+        .args([&avi, &mp3])
+        .arg("--out")
+        .arg(&again)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(c.status.code(), Some(0), "{}", stderr(&c));
+    let c: Value = serde_json::from_slice(&c.stdout).unwrap();
+    assert_eq!(c["summary"]["cleaned"], 0, "{c}");
+    assert_eq!(c["summary"]["unchanged"], 2, "{c}");
+
+    // Deterministic: a fresh run gives the same bytes; a repeated run keeps everything.
+    let out2 = dir.path().join("out2");
+    let (o, _) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for name in ["영화.avi", "talks/강연.mp3"] {
+        assert_eq!(
+            std::fs::read(out.join(name)).unwrap(),
+            std::fs::read(out2.join(name)).unwrap(),
+            "{name}"
+        );
+    }
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(report["summary"]["kept"], 2, "{report}");
+    assert_eq!(report["summary"]["converted"], 0, "{report}");
+}
+
+#[test]
+fn pc_dvd_and_audio_profiles_match_their_players() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    film(&lib.join("film.mp4"), 2, "1920x1080");
+    // An MKV with a Korean ASS subtitle stream inside.
+    let ass = dir.path().join("ko.ass");
+    std::fs::write(
+        &ass,
+        "[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\nStyle: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,1\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\nDialogue: 0,0:00:00.20,0:00:01.50,Default,,0,0,0,,자유의 바람\n",
+    )
+    .unwrap();
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=25:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=2",
+        "-i",
+        ass.to_str().unwrap(),
+        "-map",
+        "0:v",
+        "-map",
+        "1:a",
+        "-map",
+        "2:s",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        "-c:s",
+        "ass",
+        "-metadata:s:s:0",
+        "language=kor",
+        lib.join("series.mkv").to_str().unwrap(),
+    ]);
+
+    let out = dir.path().join("pc");
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--profile",
+        "pc",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    let series = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["input"] == "series.mkv")
+        .unwrap();
+    assert_eq!(series["subtitles"]["kind"], "burned", "{series}");
+    let mp4 = out.join("film.mp4");
+    let p = probe(&mp4);
+    let v = stream(&p, "video");
+    assert_eq!(
+        (v["codec_name"].as_str(), v["profile"].as_str()),
+        (Some("h264"), Some("Main"))
+    );
+    assert!(v["level"].as_u64().unwrap() <= 40, "{v}");
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(1280), Some(720))
+    );
+    assert_eq!(v["r_frame_rate"], "30/1");
+    let a = stream(&p, "audio");
+    assert_eq!(
+        (a["codec_name"].as_str(), a["channels"].as_u64()),
+        (Some("aac"), Some(2))
+    );
+    // faststart: the index comes before the media data.
+    let bytes = std::fs::read(&mp4).unwrap();
+    let find = |n: &[u8]| bytes.windows(4).position(|w| w == n).unwrap();
+    assert!(find(b"moov") < find(b"mdat"));
+    assert_no_fingerprints(&mp4);
+    assert_no_fingerprints(&out.join("series.mp4"));
+    // The Korean cue was drawn: the bottom of the frame at 1 s differs from 1.8 s (the test
+    // picture moves little there) more than the top does.
+    let cue = mean_abs_diff(
+        &bottom(&out.join("series.mp4"), "1.0"),
+        &bottom(&out.join("series.mp4"), "1.8"),
+    );
+    assert!(cue > 1.0, "no subtitle drawn? {cue}");
+
+    let out = dir.path().join("audio");
+    let (o, report) = convert(&[
+        lib.join("film.mp4").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--profile",
+        "audio",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    let p = probe(&out.join("film.mp3"));
+    assert_eq!(p["streams"].as_array().unwrap().len(), 1, "{p}");
+    let a = stream(&p, "audio");
+    assert_eq!(
+        (a["codec_name"].as_str(), a["channels"].as_u64()),
+        (Some("mp3"), Some(2))
+    );
+    assert_no_fingerprints(&out.join("film.mp3"));
+}
+
+#[test]
+fn long_outputs_are_split_into_playable_parts_under_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    film(&lib.join("긴 영화.mp4"), 8, "320x240");
+    // The notel profile with a 1 MiB limit: the same split logic as 4 GiB, at test size.
+    let notel = include_str!("../../saebaram-convert/profiles/notel.toml");
+    let profile = dir.path().join("small.toml");
+    std::fs::write(
+        &profile,
+        notel.replace(
+            "container = \"avi\"",
+            "container = \"avi\"\nmax_file_bytes = 1048576",
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--profile",
+        profile.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    let outputs = report["files"][0]["outputs"].as_array().unwrap().clone();
+    assert!(outputs.len() >= 2, "{report}");
+    let mut total = 0.0;
+    for (n, name) in outputs.iter().enumerate() {
+        assert_eq!(name.as_str().unwrap(), format!("긴 영화 ({}).avi", n + 1));
+        let part = out.join(name.as_str().unwrap());
+        assert!(std::fs::metadata(&part).unwrap().len() <= 1 << 20);
+        // Every part decodes to its end.
+        let dec = Command::new("ffmpeg")
+            .args(["-v", "error", "-xerror", "-i"])
+            .arg(&part)
+            .args(["-f", "null", "-"])
+            .output()
+            .unwrap();
+        assert!(
+            dec.status.success() && dec.stderr.is_empty(),
+            "{}: {}",
+            part.display(),
+            stderr(&dec)
+        );
+        let p = probe(&part);
+        assert_eq!(stream(&p, "video")["has_b_frames"], 0);
+        total += p["format"]["duration"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap();
+        assert_no_fingerprints(&part);
+    }
+    assert!((total - 8.0).abs() < 0.5, "parts last {total} s");
+
+    // A profile with a mistake: the message names the file and the key; exit 2.
+    std::fs::write(
+        &profile,
+        notel.replace("max_height = 576", "max_height = 5760"),
+    )
+    .unwrap();
+    let o = bin()
+        .arg("convert")
+        .arg(&lib)
+        .arg("--out")
+        .arg(dir.path().join("x"))
+        .arg("--profile")
+        .arg(&profile)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("small.toml") && e.contains("video.max_height"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_inputs_fail_alone_with_a_clear_message_and_leave_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    film(&lib.join("good.mp4"), 1, "320x240");
+    std::fs::write(
+        lib.join("not-a-video.mp4"),
+        "this is a letter, not a film\n",
+    )
+    .unwrap();
+    let good = std::fs::read(lib.join("good.mp4")).unwrap();
+    std::fs::write(lib.join("truncated.mp4"), &good[..good.len() / 3]).unwrap();
+    film(&lib.join("subbed.mp4"), 1, "320x240");
+    std::fs::write(
+        lib.join("subbed.srt"),
+        [0x31, 0x0a, 0x80, 0xff, 0x00, 0xfe, 0x81, 0x0a],
+    )
+    .unwrap();
+
+    let out = dir.path().join("out");
+    let (o, report) = convert(&[lib.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}\n{report}", stderr(&o));
+    let by = |name: &str| {
+        report["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["input"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by("good.mp4")["status"], "converted");
+    for (name, code, words) in [
+        ("not-a-video.mp4", "not_media", "not-a-video.mp4"),
+        ("truncated.mp4", "", "truncated.mp4"),
+        ("subbed.mp4", "subtitle", "subbed.srt"),
+    ] {
+        let f = by(name);
+        assert_eq!(f["status"], "failed", "{f}");
+        if !code.is_empty() {
+            assert_eq!(f["error_code"], code, "{f}");
+        }
+        assert!(f["error"].as_str().unwrap().contains(words), "{f}");
+        assert!(stderr(&o).contains(name), "{}", stderr(&o));
+    }
+    // Only the good film's output is there; no temporary files anywhere.
+    let names: Vec<String> = files_under(&out)
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with(".saebaram-clean"))
+        .collect();
+    assert_eq!(names, ["good.avi"]);
+    let work = dir.path().join(".out.saebaram-convert");
+    assert!(
+        files_under(&work)
+            .iter()
+            .all(|p| !p.to_string_lossy().contains(".saebaram-convert-"))
+    );
+
+    // No ffmpeg: exit 2 naming the program and how to install it.
+    let o = bin()
+        .arg("convert")
+        .arg(&lib)
+        .arg("--out")
+        .arg(dir.path().join("y"))
+        .args(["--ffmpeg", "/nonexistent/bin/ffmpeg"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("/nonexistent/bin/ffmpeg") && e.contains("apt install ffmpeg"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_interrupted_run_resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    for name in ["a", "b", "c"] {
+        film(&lib.join(format!("{name}.mp4")), 3, "854x480");
+    }
+    let out = dir.path().join("out");
+    let state = dir.path().join(".out.saebaram-convert/convert-state.json");
+    let mut child = bin()
+        .arg("convert")
+        .arg(&lib)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "1", "--threads", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it (like a power cut) once the first film is recorded as finished.
+    let finished = |s: &Value| s["files"].as_object().map_or(0, |f| f.len());
+    loop {
+        if let Ok(bytes) = std::fs::read(&state)
+            && let Ok(s) = serde_json::from_slice::<Value>(&bytes)
+            && finished(&s) >= 1
+        {
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended ({status}) before it could be interrupted");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let s: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    let done_before = finished(&s);
+    assert!(done_before < 3, "all three finished before the kill");
+
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "1",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    assert_eq!(
+        report["summary"]["kept"].as_u64().unwrap() as usize,
+        done_before,
+        "{report}"
+    );
+    assert_eq!(
+        report["summary"]["converted"].as_u64().unwrap() as usize,
+        3 - done_before,
+        "{report}"
+    );
+    let names: Vec<String> = files_under(&out)
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with(".saebaram-clean"))
+        .collect();
+    assert_eq!(names, ["a.avi", "b.avi", "c.avi"]);
+    for n in &names {
+        let p = probe(&out.join(n));
+        assert_eq!(stream(&p, "video")["codec_name"], "mpeg4");
+    }
+}
