@@ -17,9 +17,10 @@
 //! (`image.data_end`), and `saebaram-flash` writes zeros there and checks they read back.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use crate::direct::WriterThread;
 use crate::layout::Layout;
 use crate::manifest::{
     FileRecord, FilesystemInfo, ImageInfo, ImageManifest, MANIFEST_VERSION, PartitionInfo,
@@ -692,7 +693,7 @@ fn dir_bytes(plan: &Plan, layout: &Layout, d: usize) -> Vec<u8> {
 /// Past the data region the image is a hole that is never hashed: the manifest records
 /// where the data ends, and everything after it is zero by construction.
 struct Sink {
-    file: File,
+    out: WriterThread,
     path: PathBuf,
     pos: u64,
     /// End of the data region (the last used cluster's end).
@@ -705,17 +706,7 @@ struct Sink {
 
 impl Sink {
     fn err(&self, e: std::io::Error) -> PackError {
-        if e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull {
-            PackError::DiskFull {
-                path: self.path.clone(),
-                needed: self.written,
-            }
-        } else {
-            PackError::Write {
-                path: self.path.clone(),
-                source: e,
-            }
-        }
+        write_error(&self.path, self.written, e)
     }
 
     /// Feeds the zeros of a hole from `self.pos` to `pos` to the hash (those inside the
@@ -736,9 +727,6 @@ impl Sink {
             return Ok(());
         }
         self.hash_zeros_to(pos);
-        self.file
-            .seek(SeekFrom::Start(pos))
-            .map_err(|e| self.err(e))?;
         self.pos = pos;
         Ok(())
     }
@@ -756,7 +744,7 @@ impl Sink {
                 source: std::io::Error::other("internal: a write past the data region"),
             });
         }
-        self.file.write_all(data).map_err(|e| self.err(e))?;
+        self.out.write_at(self.pos, data).map_err(|e| self.err(e))?;
         self.pos += data.len() as u64;
         self.written += data.len() as u64;
         Ok(())
@@ -765,6 +753,21 @@ impl Sink {
     fn write_at(&mut self, pos: u64, data: &[u8]) -> Result<(), PackError> {
         self.skip_to(pos)?;
         self.write(data)
+    }
+}
+
+/// A write error of the image at `path` after `written` bytes (a full disk says so).
+fn write_error(path: &Path, written: u64, e: std::io::Error) -> PackError {
+    if e.raw_os_error() == Some(28) || e.kind() == std::io::ErrorKind::StorageFull {
+        PackError::DiskFull {
+            path: path.to_owned(),
+            needed: written,
+        }
+    } else {
+        PackError::Write {
+            path: path.to_owned(),
+            source: e,
+        }
     }
 }
 
@@ -807,7 +810,7 @@ pub fn pack(
         .map_err(werr)?;
     let file = tmp.as_file().try_clone().map_err(werr)?;
     let mut sink = Sink {
-        file,
+        out: WriterThread::new(file),
         path: out.to_owned(),
         pos: 0,
         data_end: g.cluster_offset(plan.used_end),
@@ -988,11 +991,15 @@ fn write_files(
 /// free clusters read as zero) and syncs it. Returns the data region's BLAKE3.
 fn finish_image(mut sink: Sink, plan: &Plan) -> Result<String, PackError> {
     sink.skip_to(sink.data_end)?;
-    sink.file
-        .set_len(plan.image_size)
-        .map_err(|e| sink.err(e))?;
-    sink.file.sync_all().map_err(|e| sink.err(e))?;
-    Ok(hex(&sink.hasher.finalize()))
+    let data_blake3 = hex(&sink.hasher.finalize());
+    let file = sink
+        .out
+        .finish()
+        .map_err(|e| write_error(&sink.path, sink.written, e))?;
+    let werr = |e| write_error(&sink.path, sink.written, e);
+    file.set_len(plan.image_size).map_err(werr)?;
+    file.sync_all().map_err(werr)?;
+    Ok(data_blake3)
 }
 
 fn manifest_for(

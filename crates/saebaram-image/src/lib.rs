@@ -20,6 +20,7 @@
 //! seed, and gives full control of every field that could fingerprint a build.
 #![deny(missing_docs)]
 
+mod direct;
 pub mod fat32;
 pub mod layout;
 pub mod manifest;
