@@ -78,7 +78,9 @@ pub mod fuzzing {
         ("zip", &["zip"]),
         (
             "av",
-            &["mp3", "flac", "wav", "avi", "mp4", "matroska", "ogg"],
+            &[
+                "mp3", "flac", "wav", "avi", "mp4", "matroska", "ogg", "mpeg-ps",
+            ],
         ),
         ("text", &["html", "text"]),
     ];

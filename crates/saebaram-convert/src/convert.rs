@@ -87,6 +87,8 @@ pub struct Converted {
     pub outputs: Vec<PathBuf>,
     /// What was done with subtitles.
     pub subtitles: SubtitleUse,
+    /// The ffmpeg arguments of the encode (run in the private working folder).
+    pub args: Vec<String>,
 }
 
 fn io(context: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
@@ -317,5 +319,6 @@ pub fn convert_file(
     Ok(Converted {
         outputs,
         subtitles: used,
+        args: argv,
     })
 }

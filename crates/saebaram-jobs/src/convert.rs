@@ -129,6 +129,10 @@ pub struct ConvertFile {
     /// A stable code for the failure (`not_media`, `encode`, `subtitle`...).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// The ffmpeg arguments of the encode (run in a private working folder; outputs named
+    /// `out.EXT` or `part-NNN.EXT` there), for anyone who wants to check or repeat it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ffmpeg_args: Vec<String>,
 }
 
 /// Counts of a convert run.
@@ -439,6 +443,7 @@ impl Shared<'_> {
             subtitles: None,
             error: None,
             error_code: None,
+            ffmpeg_args: Vec::new(),
         };
         let fail = |e: saebaram_convert::Error, file: &ConvertFile| Box::new((e, file.clone()));
         let meta = std::fs::metadata(&input.abs).map_err(|e| {
@@ -606,6 +611,7 @@ impl Shared<'_> {
         file.status = ConvertStatus::Converted;
         file.outputs = outputs.iter().map(|o| o.0.clone()).collect();
         file.subtitles = serde_json::to_value(&converted.subtitles).ok();
+        file.ffmpeg_args = converted.args.clone();
         if converted.subtitles == SubtitleUse::Missing
             && !info
                 .main_audio()
@@ -798,6 +804,7 @@ pub fn run(
                             subtitles: None,
                             error: None,
                             error_code: None,
+                            ffmpeg_args: Vec::new(),
                         },
                     )));
                 }
@@ -856,6 +863,7 @@ pub fn run(
                 subtitles: None,
                 error: None,
                 error_code: None,
+                ffmpeg_args: Vec::new(),
             });
             continue;
         }
@@ -877,6 +885,7 @@ pub fn run(
             subtitles: None,
             error: None,
             error_code: None,
+            ffmpeg_args: Vec::new(),
         });
     }
     prune(&staged, &keep)?;

@@ -421,6 +421,35 @@ fn pc_dvd_and_audio_profiles_match_their_players() {
     );
     assert!(cue > 1.0, "no subtitle drawn? {cue}");
 
+    // dvd: an MPEG-2 program stream; a 60 fps source becomes NTSC 720x480 at 29.97, 16:9.
+    let out = dir.path().join("dvd");
+    let (o, report) = convert(&[
+        lib.join("film.mp4").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--profile",
+        "dvd",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    let mpg = out.join("film.mpg");
+    let p = probe(&mpg);
+    assert_eq!(p["format"]["format_name"], "mpeg");
+    let v = stream(&p, "video");
+    assert_eq!(v["codec_name"], "mpeg2video");
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(720), Some(480))
+    );
+    assert_eq!(v["display_aspect_ratio"], "16:9");
+    assert_eq!(v["r_frame_rate"], "30000/1001");
+    let a = stream(&p, "audio");
+    assert_eq!(
+        (a["codec_name"].as_str(), a["channels"].as_u64()),
+        (Some("mp2"), Some(2))
+    );
+    assert_eq!(a["sample_rate"], "48000");
+    assert_no_fingerprints(&mpg);
+
     let out = dir.path().join("audio");
     let (o, report) = convert(&[
         lib.join("film.mp4").to_str().unwrap(),

@@ -48,6 +48,7 @@ pub(crate) mod icc;
 pub(crate) mod isobmff;
 pub(crate) mod jpeg;
 pub(crate) mod matroska;
+pub(crate) mod mpegps;
 pub(crate) mod ogg;
 pub(crate) mod pdf;
 pub(crate) mod png;
@@ -239,6 +240,12 @@ pub(crate) static FORMATS: &[FormatDef] = &[
         name: "matroska",
         sniff: |s| s.at(0, &[0x1A, 0x45, 0xDF, 0xA3]),
         clean: matroska::clean,
+    },
+    // MPEG program streams start with a pack header.
+    FormatDef {
+        name: "mpeg-ps",
+        sniff: |s| s.at(0, &[0, 0, 1, 0xBA]),
+        clean: mpegps::clean,
     },
     FormatDef {
         name: "mp3",
