@@ -1013,4 +1013,61 @@ mod tests {
             ]
         );
     }
+
+    /// A face that asks to stop once the first file is under way.
+    struct StopAfterFirstEncoding(std::sync::atomic::AtomicBool);
+
+    impl Progress for StopAfterFirstEncoding {
+        fn event(&self, e: Event) {
+            if matches!(e, Event::Encoding { .. }) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        fn cancelled(&self) -> bool {
+            self.0.load(Ordering::Relaxed)
+        }
+    }
+
+    #[test]
+    fn cancelling_kills_ffmpeg_and_leaves_nothing_under_a_final_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        let made = std::process::Command::new("ffmpeg")
+            .args([
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=size=1280x720:rate=30:duration=20",
+                "-c:v",
+                "mpeg4",
+            ])
+            .arg(lib.join("long.mp4"))
+            .status()
+            .expect("this test needs ffmpeg (apt install ffmpeg)");
+        assert!(made.success());
+        let out = dir.path().join("out");
+        let req = ConvertRequest {
+            inputs: vec![lib],
+            out: out.clone(),
+            threads: Some(1),
+            ..ConvertRequest::default()
+        };
+        let face = StopAfterFirstEncoding(std::sync::atomic::AtomicBool::new(false));
+        let e = run(req, &Env::fixed(0, 0), &face).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Cancelled);
+        assert_eq!(
+            std::fs::read_dir(&out).unwrap().count(),
+            0,
+            "nothing in the output"
+        );
+        let staged = dir.path().join(".out.saebaram-convert/staged");
+        let mut left = Vec::new();
+        walk(&staged, &staged, &mut left).unwrap();
+        assert!(left.is_empty(), "{left:?}");
+        let dirs: Vec<_> = std::fs::read_dir(&staged).unwrap().collect();
+        assert!(dirs.is_empty(), "ffmpeg's working folder is removed");
+    }
 }

@@ -697,3 +697,42 @@ fn an_interrupted_run_resumes_where_it_stopped() {
         assert_eq!(stream(&p, "video")["codec_name"], "mpeg4");
     }
 }
+
+#[test]
+fn an_ffmpeg_without_the_profiles_encoders_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in ffmpeg (and ffprobe beside it) that answers like a build without shine
+    // or x264, as a minimal or LGPL build does.
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let script = "#!/bin/sh\ncase \"$*\" in\n  *-version*) echo 'ffmpeg version 9.9-minimal' ;;\n  *-encoders*) printf 'Encoders:\\n V..... = Video\\n ------\\n V....D mpeg4  MPEG-4 part 2\\n A....D aac  AAC\\n' ;;\nesac\n";
+    for name in ["ffmpeg", "ffprobe"] {
+        let p = bin_dir.join(name);
+        std::fs::write(&p, script).unwrap();
+        let mut perm = std::fs::metadata(&p).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        std::fs::set_permissions(&p, perm).unwrap();
+    }
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("a.mp4"), "x").unwrap();
+    let o = bin()
+        .arg("convert")
+        .arg(&lib)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--ffmpeg")
+        .arg(bin_dir.join("ffmpeg"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("libshine") && e.contains("9.9-minimal") && e.contains("apt install ffmpeg"),
+        "{e}"
+    );
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing written before ffmpeg is checked"
+    );
+}
