@@ -911,3 +911,106 @@ fn clean_iprp(
     }
     wrap(b"iprp", &out_children)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::formats::Ctx;
+
+    /// Made by `crates/saebaram/tests/data/clean/make_corpus.py` (Pillow + pillow-heif,
+    /// then exiftool): Exif with Artist, Software, Make, a serial and GPS, XMP, and (HEIC) a
+    /// calibrated ICC profile with planted descriptions.
+    const HEIC: &[u8] = include_bytes!("testdata/photo.heic");
+    const AVIF: &[u8] = include_bytes!("testdata/photo.avif");
+
+    fn run(d: &[u8]) -> Result<(Vec<u8>, Vec<String>), Blocked> {
+        let cfg = Config::default();
+        let cx = Ctx::test(&cfg);
+        let src: &[u8] = d;
+        let mut removed = vec![];
+        let plan = clean(&src, &cx, &mut removed)?;
+        Ok((plan.materialize(&src, 1 << 20)?, removed))
+    }
+
+    fn has(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// The payload of the last `mdat` box (the coded image items).
+    fn mdat(d: &[u8]) -> &[u8] {
+        let mut pos = 0;
+        let mut last = &d[0..0];
+        while pos + 8 <= d.len() {
+            let size = u32::from_be_bytes(d[pos..pos + 4].try_into().unwrap()) as usize;
+            if &d[pos + 4..pos + 8] == b"mdat" {
+                last = &d[pos + 8..pos + size];
+            }
+            pos += size.max(8);
+        }
+        last
+    }
+
+    #[test]
+    fn planted_exif_xmp_and_profile_names_go_coded_image_stays() {
+        for (name, file) in [("heic", HEIC), ("avif", AVIF)] {
+            assert!(
+                has(file, b"Planted"),
+                "{name}: the fixture holds planted values"
+            );
+            let (out, removed) = run(file).unwrap();
+            assert!(!has(&out, b"Planted"), "{name}: a planted value is left");
+            assert!(!has(&out, b"CAMSERIAL7731"), "{name}: the serial is left");
+            assert!(
+                removed.iter().any(|r| r == "Exif item") && removed.iter().any(|r| r == "XMP item"),
+                "{name}: removed {removed:?}"
+            );
+            // `mdat` keeps its size and every byte, except the removed items' data there,
+            // which is zeroed in place: the coded image comes through byte for byte.
+            let (before, after) = (mdat(file), mdat(&out));
+            assert!(
+                !before.is_empty() && before.len() == after.len(),
+                "{name}: mdat size"
+            );
+            let changed: Vec<u8> = (0..before.len())
+                .filter(|&i| before[i] != after[i])
+                .map(|i| {
+                    assert_eq!(after[i], 0, "{name}: mdat byte {i} changed, not zeroed");
+                    before[i]
+                })
+                .collect();
+            assert!(
+                has(&changed, b"Exif") || has(&changed, b"xmpmeta"),
+                "{name}: zeroed bytes that are not a metadata item"
+            );
+            let (again, removed) = run(&out).unwrap();
+            assert_eq!(again, out, "{name}: not idempotent");
+            assert!(
+                removed.is_empty(),
+                "{name}: a second clean removed {removed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn truncated_oversized_and_damaged_files_block_with_a_reason() {
+        for (name, file) in [("heic", HEIC), ("avif", AVIF)] {
+            for cut in (0..file.len()).step_by(13) {
+                let r = run(&file[..cut]);
+                assert!(r.is_err(), "{name} cut at {cut} was accepted");
+            }
+            // A meta box that claims 4 GB; an iloc item count far past its box.
+            let mut huge = file.to_vec();
+            let meta = huge.windows(4).position(|w| w == b"meta").unwrap() - 4;
+            huge[meta..meta + 4].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
+            let e = run(&huge).unwrap_err();
+            assert!(e.0.starts_with("HEIF"), "{name}: {e:?}");
+            let mut count = file.to_vec();
+            let iloc = count.windows(4).position(|w| w == b"iloc").unwrap();
+            // version 0/1: 4 header bytes, 2 size bytes, then a 16-bit item count.
+            let at = iloc + 4 + 4 + 2;
+            count[at..at + 2].copy_from_slice(&0xFFFFu16.to_be_bytes());
+            assert!(run(&count).is_err(), "{name}: 65535 items accepted");
+        }
+    }
+}
