@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod args;
+pub mod catalog;
 pub mod convert;
 pub mod engine;
 pub mod names;

@@ -68,6 +68,8 @@ pub struct ConvertRequest {
     pub font_dirs: Vec<PathBuf>,
     /// Working folder (default: beside `out`).
     pub work: Option<PathBuf>,
+    /// Write the catalog (`목록.html`, `목록.txt`) at the top of the output.
+    pub catalog: bool,
 }
 
 impl Default for ConvertRequest {
@@ -83,6 +85,7 @@ impl Default for ConvertRequest {
             ffmpeg: None,
             font_dirs: DEFAULT_FONT_DIRS.iter().map(PathBuf::from).collect(),
             work: None,
+            catalog: true,
         }
     }
 }
@@ -887,6 +890,49 @@ pub fn run(
             error_code: None,
             ffmpeg_args: Vec::new(),
         });
+    }
+    if req.catalog {
+        let items: Vec<saebaram_convert::catalog::Item> = files
+            .iter()
+            .filter(|f| matches!(f.status, ConvertStatus::Converted | ConvertStatus::Kept))
+            .map(|f| saebaram_convert::catalog::Item {
+                files: f.outputs.clone(),
+                title: Path::new(&f.input)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                duration_s: f.duration_s,
+                bytes: f.bytes,
+                profile: f.profile.clone().unwrap_or_default(),
+                subtitles_burned: f.subtitles.as_ref().is_some_and(|s| s["kind"] == "burned"),
+            })
+            .collect();
+        if !items.is_empty() {
+            for (name, text) in [
+                (
+                    saebaram_convert::catalog::HTML_NAME,
+                    saebaram_convert::catalog::html(&items),
+                ),
+                (
+                    saebaram_convert::catalog::TEXT_NAME,
+                    saebaram_convert::catalog::text(&items),
+                ),
+            ] {
+                if !keep.insert(name.to_owned()) {
+                    return Err(Error::invalid(
+                        "catalog",
+                        format!(
+                            "an input is named {name}, like the catalog: rename it or use --no-catalog"
+                        ),
+                    ));
+                }
+                let path = staged.join(name);
+                let tmp = staged.join(format!(".saebaram-convert-catalog-{name}"));
+                std::fs::write(&tmp, text)
+                    .and_then(|()| std::fs::rename(&tmp, &path))
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), &path, e))?;
+            }
+        }
     }
     prune(&staged, &keep)?;
     check(progress)?;

@@ -94,6 +94,12 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "DIR")]
     pub work: Option<PathBuf>,
 
+    /// Do not write the catalog (목록.html and 목록.txt at the top of OUT: title, length,
+    /// size, subtitles and links to the files, no script; `saebaram pack` puts it on the
+    /// drive with the rest).
+    #[arg(long)]
+    pub no_catalog: bool,
+
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -279,6 +285,7 @@ pub fn run(args: ConvertArgs, env: &Env) -> anyhow::Result<Status> {
             args.font_dir.clone()
         },
         work: args.work.clone(),
+        catalog: !args.no_catalog,
     };
     let report = saebaram_jobs::convert::run(request, env, &Bars::new())?;
     if args.json {
