@@ -162,9 +162,41 @@ pub fn convert_file(
             let bytes = std::fs::read(side).map_err(io("cannot read the subtitle", side))?;
             let (text, encoding) = subtitle::decode(&shown, &bytes)?;
             let ext = subtitle::normalised_extension(side).unwrap_or("srt");
-            let file = format!("subtitle.{ext}");
+            let mut file = format!("subtitle.{ext}");
             std::fs::write(wd.join(&file), text.as_bytes())
                 .map_err(io("cannot write", &wd.join(&file)))?;
+            if matches!(ext, "smi" | "vtt") {
+                // libass (the subtitles filter) gives up on the whole file at the first cue
+                // ffmpeg's SAMI decoder rejects (the `&nbsp;` that ends most Korean SAMI
+                // cues); ffmpeg's command line skips such cues: convert to ASS first.
+                let to_ass: Vec<String> = [
+                    "-hide_banner",
+                    "-nostdin",
+                    "-loglevel",
+                    "error",
+                    "-i",
+                    &format!("file:{file}"),
+                    "-c:s",
+                    "ass",
+                    "-f",
+                    "ass",
+                    "file:subtitle-text.ass",
+                ]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+                req.engine
+                    .run(&to_ass, wd, &shown, &mut |_| {}, cancelled)
+                    .map_err(|e| match e {
+                        Error::Encode { detail, .. } => Error::Subtitle {
+                            file: shown.clone(),
+                            message: format!("ffmpeg cannot read it: {detail}"),
+                        },
+                        other => other,
+                    })?;
+                file = "subtitle-text.ass".into();
+            }
+            // Converted text keeps our style (font size, outline); real ASS keeps its own.
             source = Some((file, matches!(ext, "ass" | "ssa")));
             used = SubtitleUse::Burned {
                 from: side

@@ -711,14 +711,13 @@ pub fn run(
                 .push(name.to_string_lossy().into_owned());
         }
     }
-    let wants_subs = req.subtitles != SubtitleMode::None;
     let mut used_subs = BTreeSet::new();
     let mut stems = BTreeMap::new();
     let mut taken: BTreeMap<String, usize> = BTreeMap::new();
     let media: Vec<&Input> = inputs.iter().filter(|i| i.kind == Kind::Media).collect();
     for i in &media {
-        if wants_subs
-            && let Some(dir) = i.abs.parent()
+        // With `--subtitles none` the files beside videos are left out too.
+        if let Some(dir) = i.abs.parent()
             && let Some(s) = subtitle::find_beside(&i.abs, &siblings[dir], &req.subtitle_lang)
         {
             used_subs.insert(s);
@@ -973,10 +972,12 @@ pub fn run(
     }
     // A converted output clean blocked is not in the output: its input failed.
     for f in files.iter_mut() {
-        if let Some((_, reason)) = blocked
-            .iter()
-            .find(|(p, _)| f.outputs.contains(p) && f.status != ConvertStatus::Passed)
-        {
+        if let Some((_, reason)) = blocked.iter().find(|(p, _)| {
+            // A subtitle put beside (`--subtitles soft`) that clean blocks is listed in
+            // `blocked`; the film itself is fine.
+            let subtitle = subtitle::EXTENSIONS.contains(&extension(Path::new(p)).as_str());
+            f.outputs.contains(p) && f.status != ConvertStatus::Passed && !subtitle
+        }) {
             f.status = ConvertStatus::Failed;
             f.error = Some(format!("clean blocked the output: {reason}"));
             f.error_code = Some("blocked".into());

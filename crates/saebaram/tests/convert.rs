@@ -736,3 +736,112 @@ fn an_ffmpeg_without_the_profiles_encoders_is_refused_naming_them() {
         "nothing written before ffmpeg is checked"
     );
 }
+
+#[test]
+fn sami_in_cp949_is_burned_a_phone_video_becomes_constant_rate_and_soft_subtitles_go_beside() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    // A variable-frame-rate phone video: frames 33 ms apart, every fifth 50 ms late.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=640x360:rate=30:duration=2",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=duration=2",
+        "-vf",
+        "settb=1/1000,setpts=N*33+trunc(N/5)*17",
+        "-fps_mode",
+        "passthrough",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        "-shortest",
+        lib.join("phone.mp4").to_str().unwrap(),
+    ]);
+    let sami = "<SAMI>\r\n<HEAD><TITLE>자막</TITLE></HEAD>\r\n<BODY>\r\n<SYNC Start=300><P Class=KRCC>북녘 동포 여러분\r\n<SYNC Start=1500><P Class=KRCC>&nbsp;\r\n</BODY>\r\n</SAMI>\r\n";
+    let (cp949, _, _) = encoding_rs::EUC_KR.encode(sami);
+    std::fs::write(lib.join("phone.smi"), &cp949).unwrap();
+
+    let out = dir.path().join("out");
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    let f = &report["files"][0];
+    assert_eq!(f["subtitles"]["kind"], "burned", "{f}");
+    assert_eq!(f["subtitles"]["from"], "phone.smi", "{f}");
+    assert_eq!(f["subtitles"]["encoding"], "cp949", "{f}");
+    let p = probe(&out.join("phone.avi"));
+    let v = stream(&p, "video");
+    // Constant (AVI cannot hold a variable rate): the source's average, under the cap.
+    let rate = |k: &str| {
+        let (n, d) = v[k].as_str().unwrap().split_once('/').unwrap();
+        n.parse::<f64>().unwrap() / d.parse::<f64>().unwrap()
+    };
+    let fps = rate("r_frame_rate");
+    assert!(
+        (fps - rate("avg_frame_rate")).abs() < 0.05,
+        "constant rate: {v}"
+    );
+    assert!((25.0..=30.0).contains(&fps), "{fps}");
+    let plain = dir.path().join("plain");
+    let (o, _) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        plain.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--subtitles",
+        "none",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let on = mean_abs_diff(
+        &bottom(&out.join("phone.avi"), "1.0"),
+        &bottom(&plain.join("phone.avi"), "1.0"),
+    );
+    assert!(on > 2.0, "the SAMI cue is not drawn: {on}");
+
+    // soft: the subtitle file goes beside the output under its name, bytes unchanged.
+    let soft = dir.path().join("soft");
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        soft.to_str().unwrap(),
+        "--subtitles",
+        "soft",
+    ]);
+    assert_eq!(
+        report["files"][0]["subtitles"]["kind"], "beside",
+        "{report}"
+    );
+    assert!(soft.join("phone.avi").exists());
+    assert_eq!(report["files"][0]["status"], "converted", "{report}");
+    // clean has no SAMI reader and blocks it: the report says so (exit 1), nothing raw.
+    let blocked: Vec<&str> = report["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b[0].as_str().unwrap())
+        .collect();
+    if blocked.is_empty() {
+        assert_eq!(
+            std::fs::read(soft.join("phone.smi")).unwrap(),
+            cp949.as_ref()
+        );
+    } else {
+        assert_eq!(blocked, ["phone.smi"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(!soft.join("phone.smi").exists());
+    }
+}
