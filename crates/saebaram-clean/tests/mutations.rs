@@ -4,7 +4,8 @@
 
 use saebaram_clean::{Config, clean_bytes};
 
-const REDSTAR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/redstar");
+/// Real Red Star OS samples, copied into the repository (see `tests/data/redstar/SOURCES.md`).
+const REDSTAR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/redstar");
 
 struct XorShift(u64);
 
@@ -26,7 +27,7 @@ fn mutated_real_files_never_panic() {
     let mut rng = XorShift(0x5AEB_A8A3);
     for name in ["preview_bottle_seconduser.jpg", "love.docx"] {
         let original =
-            std::fs::read(format!("{REDSTAR}/{name}")).expect("../shared/data/redstar fixture");
+            std::fs::read(format!("{REDSTAR}/{name}")).expect("tests/data/redstar fixture");
         let clean = clean_bytes(name, &original, &cfg);
         assert!(clean.result.is_ok(), "{name}: {:?}", clean.result);
         assert_eq!(

@@ -11,7 +11,11 @@ use saebaram_clean::manifest::{MANIFEST_FILE_NAME, verify_tree};
 use saebaram_clean::state::STATE_FILE_NAME;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/clean");
-const REDSTAR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/redstar");
+/// Real Red Star OS samples (see `crates/saebaram-clean/tests/data/redstar/SOURCES.md`).
+const REDSTAR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../saebaram-clean/tests/data/redstar"
+);
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_saebaram"))
@@ -83,7 +87,7 @@ fn corpus() -> &'static Path {
             "preview_bottle_seconduser.jpg",
         ] {
             std::fs::copy(Path::new(REDSTAR).join(f), rs.join(f))
-                .expect("../shared/data/redstar fixtures");
+                .expect("saebaram-clean/tests/data/redstar fixtures");
         }
         let wav = std::fs::read(dir.join("good/media/song.wav")).unwrap();
         let trailed = saebaram_clean::redstar::append_trailer(
