@@ -35,6 +35,27 @@ pub fn part_name(stem: &str, n: usize, ext: &str) -> String {
     format!("{} ({n}).{ext}", fat_safe(stem))
 }
 
+/// An ASCII-only name: the item's number (from 1, three digits), then the ASCII letters,
+/// digits and `-_()` of the title with other runs turned into one space, at most 40
+/// characters: `영화 The Interview` -> `001-The Interview`, `영화` -> `001`.
+pub fn ascii_name(n: usize, title: &str) -> String {
+    let mut kept = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '(' | ')') {
+            kept.push(c);
+        } else if !kept.ends_with(' ') && !kept.is_empty() {
+            kept.push(' ');
+        }
+    }
+    let kept: String = kept.trim().chars().take(40).collect();
+    let kept = kept.trim();
+    if kept.is_empty() {
+        format!("{n:03}")
+    } else {
+        format!("{n:03}-{kept}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +67,11 @@ mod tests {
         assert_eq!(fat_safe(""), "_");
         assert_eq!(part_name("영화", 2, "avi"), "영화 (2).avi");
         assert!(fat_safe(&"가".repeat(300)).encode_utf16().count() <= 240);
+        assert_eq!(
+            ascii_name(1, "영화 The Interview (2014)"),
+            "001-The Interview (2014)"
+        );
+        assert_eq!(ascii_name(12, "북녘 동포"), "012");
+        assert_eq!(ascii_name(3, "a..b"), "003-a b");
     }
 }

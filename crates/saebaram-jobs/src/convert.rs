@@ -70,6 +70,9 @@ pub struct ConvertRequest {
     pub work: Option<PathBuf>,
     /// Write the catalog (`목록.html`, `목록.txt`) at the top of the output.
     pub catalog: bool,
+    /// Name outputs `001-Title.avi` with only the ASCII letters of the title (players that
+    /// show short names only); the catalog keeps the Korean titles.
+    pub ascii_names: bool,
 }
 
 impl Default for ConvertRequest {
@@ -86,6 +89,7 @@ impl Default for ConvertRequest {
             font_dirs: DEFAULT_FONT_DIRS.iter().map(PathBuf::from).collect(),
             work: None,
             catalog: true,
+            ascii_names: false,
         }
     }
 }
@@ -483,6 +487,7 @@ impl Shared<'_> {
                 "sidecar": sidecar_hash,
                 "font": self.font.as_ref().map(|f| f.1),
                 "threads": self.req.threads,
+                "ascii_names": self.req.ascii_names,
                 "convert": env!("CARGO_PKG_VERSION"),
             })
             .to_string()
@@ -744,6 +749,14 @@ pub fn run(
                 .into_owned();
             (rel, if clash { names::fat_safe(&name) } else { stem })
         })
+        .enumerate()
+        .map(|(i, (rel, stem))| {
+            if req.ascii_names {
+                (rel, names::ascii_name(i + 1, &stem))
+            } else {
+                (rel, stem)
+            }
+        })
         .collect();
     let needs_font = req.subtitles == SubtitleMode::Burn;
     let font = if needs_font {
@@ -848,11 +861,19 @@ pub fn run(
     }
 
     // Everything else goes to clean as it is (subtitles used for a video stay out).
-    let mut keep: BTreeSet<String> = state
-        .files
-        .values()
-        .flat_map(|e| e.outputs.iter().map(|o| o.0.clone()))
-        .collect();
+    let mut keep: BTreeSet<String> = BTreeSet::new();
+    for (input, e) in &state.files {
+        for (o, _) in &e.outputs {
+            if !keep.insert(o.clone()) {
+                return Err(Error::invalid(
+                    "out",
+                    format!(
+                        "{input} and another input both made {o} (with --ascii-names, adding files renumbers the outputs): convert into a new folder"
+                    ),
+                ));
+            }
+        }
+    }
     for i in inputs.iter().filter(|i| i.kind == Kind::Other) {
         if used_subs.contains(&i.abs) {
             files.push(ConvertFile {

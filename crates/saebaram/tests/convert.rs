@@ -845,3 +845,29 @@ fn sami_in_cp949_is_burned_a_phone_video_becomes_constant_rate_and_soft_subtitle
         assert!(!soft.join("phone.smi").exists());
     }
 }
+
+#[test]
+fn ascii_names_keep_the_korean_titles_in_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    film(&lib.join("영화.mp4"), 1, "320x240");
+    film(&lib.join("The Interview.mp4"), 1, "320x240");
+    let out = dir.path().join("out");
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--ascii-names",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    assert!(
+        out.join("001-The Interview.avi").exists() && out.join("002.avi").exists(),
+        "{report}"
+    );
+    let page = std::fs::read_to_string(out.join("목록.html")).unwrap();
+    assert!(
+        page.contains("<td>영화</td>") && page.contains("href=\"002.avi\""),
+        "{page}"
+    );
+}

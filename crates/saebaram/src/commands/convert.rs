@@ -100,6 +100,12 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub no_catalog: bool,
 
+    /// Name the outputs with ASCII only (`001-The Interview.avi`, `002.avi`) for players
+    /// that show short names or no Hangul; the catalog keeps the Korean titles. Folders keep
+    /// their names.
+    #[arg(long)]
+    pub ascii_names: bool,
+
     /// Print the report as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -286,6 +292,7 @@ pub fn run(args: ConvertArgs, env: &Env) -> anyhow::Result<Status> {
         },
         work: args.work.clone(),
         catalog: !args.no_catalog,
+        ascii_names: args.ascii_names,
     };
     let report = saebaram_jobs::convert::run(request, env, &Bars::new())?;
     if args.json {
