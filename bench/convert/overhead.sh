@@ -15,7 +15,8 @@
 # Usage: bench/convert/overhead.sh   (from the repository root, after
 #                                     `cargo build --release -p saebaram`)
 # Env:   RUNS (default 3)  SECONDS_LONG (default 60)  PROFILES (default "notel pc")
-#        WORK (default /tmp/saebaram-bench-convert)
+#        WORK (default /tmp/saebaram-bench-convert)  JOBS_BENCH (default 1; 0 skips the
+#        parallel-jobs part)
 set -euo pipefail
 BIN=${BIN:-$PWD/target/release/saebaram}
 WORK=${WORK:-/tmp/saebaram-bench-convert}
@@ -53,6 +54,7 @@ for profile in $PROFILES; do
         "$profile" "$mo" "$(python3 -c "print($LEN/$mo)")" "$mh" "$(python3 -c "print($LEN/$mh)")" "$mr" "$co" "$ch" "$cr"
 done
 echo "ffmpeg command (last profile, run in an empty folder): ffmpeg ${ARGS[*]}"
+[ "${JOBS_BENCH:-1}" = 0 ] && exit 0
 # Parallel jobs: four clips of LEN/4 s.
 q=$((LEN / 4))
 for i in 1 2 3 4; do

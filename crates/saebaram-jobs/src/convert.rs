@@ -674,6 +674,23 @@ pub fn run(
     check(progress)?;
 
     let inputs = collect(&req.inputs)?;
+    // clean writes only into an empty folder or its own earlier output: say so before
+    // converting anything.
+    if let Ok(mut entries) = std::fs::read_dir(&req.out)
+        && entries.next().is_some()
+        && !req
+            .out
+            .join(saebaram_clean::state::STATE_FILE_NAME)
+            .exists()
+    {
+        return Err(Error::invalid(
+            "out",
+            format!(
+                "{}: not empty and not the output of an earlier `saebaram convert` or `saebaram clean`: choose a new folder",
+                req.out.display()
+            ),
+        ));
+    }
     let work = req.work.clone().unwrap_or_else(|| default_work(&req.out));
     let staged = work.join("staged");
     std::fs::create_dir_all(&staged).map_err(|e| {

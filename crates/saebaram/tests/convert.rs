@@ -609,6 +609,21 @@ fn bad_inputs_fail_alone_with_a_clear_message_and_leave_nothing_half_written() {
             .all(|p| !p.to_string_lossy().contains(".saebaram-convert-"))
     );
 
+    // An output folder that is someone else's: refused before anything is converted.
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("notes.txt"), "mine").unwrap();
+    let o = bin()
+        .arg("convert")
+        .arg(&lib)
+        .arg("--out")
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
+    assert!(!dir.path().join(".theirs.saebaram-convert").exists());
+
     // No ffmpeg: exit 2 naming the program and how to install it.
     let o = bin()
         .arg("convert")
