@@ -305,6 +305,17 @@ pub fn build(spec: &Spec<'_>) -> Vec<String> {
             }
             _ => {}
         }
+        // Encoder threads: MPEG-4 Part 2 gets one (more threads mean several slices per
+        // frame, resync markers that the most conservative players may not expect, and
+        // bytes that depend on the machine's core count); the others the `--threads` given.
+        let encoder_threads = if v.codec == "mpeg4" {
+            Some(1)
+        } else {
+            spec.threads
+        };
+        if let Some(t) = encoder_threads {
+            push(&mut a, &["-threads:v", &t.to_string()]);
+        }
         if let Some(b) = v.bitrate_kbps {
             push(&mut a, &["-b:v", &format!("{b}k")]);
         }
@@ -610,7 +621,7 @@ mod tests {
             "-fflags +bitexact",
             "-flags:v +bitexact",
             "-flags:a +bitexact",
-            "-c:v mpeg4 -profile:v 15",
+            "-c:v mpeg4 -profile:v 15 -threads:v 1",
             "-bf 0",
             "-vtag XVID",
             "-ac 2 -ar 48000",
