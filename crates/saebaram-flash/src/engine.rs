@@ -188,11 +188,7 @@ fn per_drive_salt(salt: &[u8; 32], drive: usize) -> [u8; 32] {
 
 /// BLAKE3 of `data`, lowercase hex.
 pub fn blake3_hex(data: &[u8]) -> String {
-    hex(blake3::hash(data).as_bytes())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(blake3::hash(data).as_bytes())
 }
 
 /// Fills `buf` with what belongs on the drive at `offset`: image bytes, then zeros.
@@ -339,12 +335,12 @@ fn flash_one(
         emit(Phase::Verifying, at, limit);
     }
     let read_back = *hasher.finalize().as_bytes();
-    report.read_back_blake3 = Some(hex(&read_back));
+    report.read_back_blake3 = Some(hex::encode(read_back));
     if read_back != spec.data_blake3 {
         return Err(fail(format!(
             "verification failed: the image data read back has BLAKE3 {} but the manifest says {}",
-            hex(&read_back),
-            hex(&spec.data_blake3)
+            hex::encode(read_back),
+            hex::encode(spec.data_blake3)
         )));
     }
     Ok(())

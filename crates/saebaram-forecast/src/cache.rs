@@ -162,14 +162,10 @@ pub fn write(forecast: &Forecast, path: &Path) -> Result<()> {
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)
         .map_err(|e| ForecastError::io(dir.display(), "cannot create directory", e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".saebaram-cache-")
-        .tempfile_in(dir)
-        .map_err(|e| ForecastError::io(dir.display(), "cannot create a temporary file in", e))?;
+    let mut tmp = saebaram_atomic::AtomicFile::new(path, saebaram_atomic::Options::default())?;
     let io = |e| ForecastError::io(path.display(), "cannot write", e);
     {
-        let f = tmp.as_file_mut();
-        let mut w = std::io::BufWriter::new(f);
+        let mut w = std::io::BufWriter::new(tmp.file_mut());
         w.write_all(MAGIC).map_err(io)?;
         w.write_all(&VERSION.to_le_bytes()).map_err(io)?;
         w.write_all(&(json.len() as u32).to_le_bytes())
@@ -186,9 +182,7 @@ pub fn write(forecast: &Forecast, path: &Path) -> Result<()> {
         }
         w.flush().map_err(io)?;
     }
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path)
-        .map_err(|e| ForecastError::io(path.display(), "cannot rename into place", e.error))?;
+    tmp.commit()?;
     Ok(())
 }
 

@@ -14,6 +14,10 @@ pub enum ForecastError {
         #[source]
         source: std::io::Error,
     },
+    /// A finished output (cache file, download) could not be made visible under its name;
+    /// nothing was replaced.
+    #[error(transparent)]
+    Output(#[from] saebaram_atomic::Error),
     /// Not GRIB2, truncated or corrupt GRIB2, or a GRIB2 feature the decoder lacks.
     #[error("{file}: {field}: {detail}")]
     Grib {

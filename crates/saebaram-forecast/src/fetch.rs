@@ -500,15 +500,7 @@ fn fetch_step(
             });
         }
     };
-    let dir = dest.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".part-")
-        .tempfile_in(dir)
-        .map_err(|e| ForecastError::io(dir.display(), "cannot create a temporary file in", e))?;
-    std::io::Write::write_all(&mut tmp, &data)
-        .map_err(|e| ForecastError::io(dest.display(), "cannot write", e))?;
-    tmp.persist(dest)
-        .map_err(|e| ForecastError::io(dest.display(), "cannot rename into place", e.error))?;
+    saebaram_atomic::write(dest, &data)?;
     Ok((data.len() as u64, via))
 }
 

@@ -1,33 +1,8 @@
-//! UTC calendar arithmetic: civil date <-> seconds since the UNIX epoch, and the few time
-//! spellings saebaram reads and writes (`2019-06-05T00:00:00Z`, `2019060500`).
-//!
-//! Hand-written (Howard Hinnant's `days_from_civil` algorithm, about 30 lines) rather than
-//! pulling `chrono`/`time` into every build for two conversions on UTC only.
+//! UTC calendar arithmetic: civil date <-> seconds since the UNIX epoch (through `chrono`,
+//! the one calendar implementation of the workspace), and the few time spellings saebaram
+//! reads and writes (`2019-06-05T00:00:00Z`, `2019060500`).
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01: (year, month, day).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+use chrono::{DateTime, Datelike as _, NaiveDate, Timelike as _};
 
 /// Seconds since the epoch of a UTC civil time, or `None` if a field is out of range.
 pub fn unix_from_civil(
@@ -38,48 +13,43 @@ pub fn unix_from_civil(
     minute: u32,
     second: u32,
 ) -> Option<i64> {
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return None;
-    }
-    if hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
     Some(
-        days_from_civil(year, month, day) * 86_400
-            + i64::from(hour) * 3600
-            + i64::from(minute) * 60
-            + i64::from(second),
+        date.and_hms_opt(hour, minute, second)?
+            .and_utc()
+            .timestamp(),
     )
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
+/// (year, month, day, hour, minute, second) of a time, or `None` beyond chrono's range
+/// (about 262,000 years either side of the epoch: only a damaged file gets there).
+fn civil(t_unix_s: i64) -> Option<(i32, u32, u32, u32, u32, u32)> {
+    let t = DateTime::from_timestamp(t_unix_s, 0)?;
+    Some((
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    ))
+}
+
+/// `2019-06-05T00:00:00Z`; a time beyond the calendar's range is shown as `@SECONDS`
+/// (which [`parse_utc`] reads back), never as a made-up date.
+pub fn format_rfc3339(t_unix_s: i64) -> String {
+    match civil(t_unix_s) {
+        Some((y, mo, d, h, mi, s)) => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z"),
+        None => format!("@{t_unix_s}"),
     }
 }
 
-/// `2019-06-05T00:00:00Z`.
-pub fn format_rfc3339(t_unix_s: i64) -> String {
-    let (y, mo, d) = civil_from_days(t_unix_s.div_euclid(86_400));
-    let s = t_unix_s.rem_euclid(86_400);
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        s / 3600,
-        s / 60 % 60,
-        s % 60
-    )
-}
-
-/// `2019060500` (a run name).
+/// `2019060500` (a run name); `@SECONDS` beyond the calendar's range.
 pub fn format_run(t_unix_s: i64) -> String {
-    let (y, mo, d) = civil_from_days(t_unix_s.div_euclid(86_400));
-    format!(
-        "{y:04}{mo:02}{d:02}{:02}",
-        t_unix_s.rem_euclid(86_400) / 3600
-    )
+    match civil(t_unix_s) {
+        Some((y, mo, d, h, ..)) => format!("{y:04}{mo:02}{d:02}{h:02}"),
+        None => format!("@{t_unix_s}"),
+    }
 }
 
 /// Parses `YYYYMMDDHH` (a run name) into seconds since the epoch.
@@ -144,10 +114,13 @@ mod tests {
         assert_eq!(unix_from_civil(2019, 6, 5, 0, 0, 0), Some(1_559_692_800));
         assert_eq!(unix_from_civil(2000, 2, 29, 12, 0, 0), Some(951_825_600));
         assert_eq!(unix_from_civil(2001, 2, 29, 0, 0, 0), None);
-        for days in [-800_000, -1, 0, 1, 11_000, 20_000, 2_000_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
+        assert_eq!(unix_from_civil(1900, 2, 29, 0, 0, 0), None);
+        assert_eq!(unix_from_civil(i64::MAX, 1, 1, 0, 0, 0), None);
+        for t in [-1, 0, 1, 86_400 * 20_000, 86_400 * 2_000_000] {
+            assert_eq!(parse_utc(&format_rfc3339(t)), Some(t), "{t}");
         }
+        assert_eq!(format_rfc3339(i64::MAX), format!("@{}", i64::MAX));
+        assert_eq!(format_run(i64::MIN), format!("@{}", i64::MIN));
     }
 
     #[test]

@@ -270,6 +270,9 @@ pub enum PackError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The finished image could not be made visible under its name.
+    #[error(transparent)]
+    Output(#[from] saebaram_atomic::Error),
 }
 
 /// One entry of a folder, with its names settled.
@@ -771,10 +774,6 @@ fn write_error(path: &Path, written: u64, e: std::io::Error) -> PackError {
     }
 }
 
-fn hex(h: &blake3::Hash) -> String {
-    h.to_hex().to_string()
-}
-
 /// Volume serial as Windows prints it.
 pub fn format_serial(serial: u32) -> String {
     format!("{:04X}-{:04X}", serial >> 16, serial & 0xFFFF)
@@ -796,19 +795,12 @@ pub fn pack(
 ) -> Result<ImageManifest, PackError> {
     let plan = Plan::new(layout, opts)?;
     let g = plan.geometry;
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
     let werr = |e| PackError::Write {
         path: out.to_owned(),
         source: e,
     };
-    let tmp = tempfile::Builder::new()
-        .prefix(".saebaram-image-")
-        .tempfile_in(dir)
-        .map_err(werr)?;
-    let file = tmp.as_file().try_clone().map_err(werr)?;
+    let tmp = saebaram_atomic::AtomicFile::new(out, saebaram_atomic::Options::default())?;
+    let file = tmp.file().try_clone().map_err(werr)?;
     let mut sink = Sink {
         out: WriterThread::new(file),
         path: out.to_owned(),
@@ -823,10 +815,7 @@ pub fn pack(
     write_folders(&mut sink, &plan, layout)?;
     let records = write_files(&mut sink, &plan, layout, progress)?;
     let data_blake3 = finish_image(sink, &plan)?;
-    tmp.persist(out).map_err(|e| PackError::Write {
-        path: out.to_owned(),
-        source: e.error,
-    })?;
+    tmp.commit()?;
     Ok(manifest_for(&plan, opts, data_blake3, records))
 }
 
@@ -955,7 +944,7 @@ fn write_files(
                 });
             }
             if let (Some(w), Some(expected)) = (whole.take(), &f.expected_blake3) {
-                let actual = hex(&w.finalize());
+                let actual = w.finalize().to_hex().to_string();
                 if &actual != expected {
                     return Err(PackError::NotClean {
                         path: f.source_rel.clone(),
@@ -965,7 +954,7 @@ fn write_files(
                 }
             }
         }
-        let file_hash = hex(&fh.finalize());
+        let file_hash = fh.finalize().to_hex().to_string();
         if !f.split
             && let Some(expected) = &f.expected_blake3
             && &file_hash != expected
@@ -991,7 +980,7 @@ fn write_files(
 /// free clusters read as zero) and syncs it. Returns the data region's BLAKE3.
 fn finish_image(mut sink: Sink, plan: &Plan) -> Result<String, PackError> {
     sink.skip_to(sink.data_end)?;
-    let data_blake3 = hex(&sink.hasher.finalize());
+    let data_blake3 = sink.hasher.finalize().to_hex().to_string();
     let file = sink
         .out
         .finish()

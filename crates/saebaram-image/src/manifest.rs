@@ -21,7 +21,6 @@
 //! }
 //! ```
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -142,6 +141,9 @@ pub enum ManifestError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The manifest could not be made visible under its name (nothing was replaced).
+    #[error(transparent)]
+    Write(#[from] saebaram_atomic::Error),
     /// The JSON does not parse as a manifest.
     #[error("{path}: not an image manifest: {source}")]
     Parse {
@@ -226,19 +228,9 @@ impl ImageManifest {
             path: path.to_owned(),
             source,
         };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".saebaram-manifest-")
-            .tempfile_in(dir)
-            .map_err(io)?;
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| io(std::io::Error::other(e)))?;
         json.push(b'\n');
-        tmp.write_all(&json).map_err(io)?;
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(path).map_err(|e| io(e.error))?;
+        saebaram_atomic::write(path, &json)?;
         Ok(())
     }
 

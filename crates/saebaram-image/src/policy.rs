@@ -7,37 +7,14 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Datelike as _, NaiveDate, Timelike as _};
+
 /// Timestamps are stored as FAT local time with no zone, so a policy time is taken as is:
 /// the laptop's zone never enters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CivilTime {
     /// Seconds since 1970-01-01T00:00 on the civil calendar (no zone).
     secs: i64,
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day number (inverse of [`days_from_civil`]).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Why a timestamp policy was not understood.
@@ -58,20 +35,27 @@ impl CivilTime {
         if !(1980..=2107).contains(&y) || !(1..=12).contains(&mo) || h > 23 || mi > 59 || s > 59 {
             return None;
         }
-        let days = days_from_civil(y, mo, d);
-        if d == 0 || civil_from_days(days) != (y, mo, d) {
-            return None;
-        }
+        let date = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, mo, d)?;
         Some(Self {
-            secs: days * 86_400 + (h * 3600 + mi * 60 + s) as i64,
+            secs: date.and_hms_opt(h, mi, s)?.and_utc().timestamp(),
         })
     }
 
     /// Year, month, day, hour, minute, second.
     pub fn parts(self) -> (i64, u32, u32, u32, u32, u32) {
-        let (y, m, d) = civil_from_days(self.secs.div_euclid(86_400));
-        let t = self.secs.rem_euclid(86_400) as u32;
-        (y, m, d, t / 3600, t / 60 % 60, t % 60)
+        // Invariant: `secs` is a FAT-range date (1980-2107) moved by at most a policy's
+        // range, far inside what chrono represents.
+        let t = DateTime::from_timestamp(self.secs, 0)
+            .expect("a CivilTime lies in chrono's range")
+            .naive_utc();
+        (
+            i64::from(t.year()),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+        )
     }
 
     /// The FAT date word (`(year-1980)<<9 | month<<5 | day`).
@@ -325,10 +309,10 @@ mod tests {
         assert!(CivilTime::new(2023, 2, 29, 0, 0, 0).is_none());
         assert!(CivilTime::new(2024, 2, 29, 0, 0, 0).is_some());
         assert!(CivilTime::new(1979, 12, 31, 0, 0, 0).is_none());
-        for days in [0i64, 3652, 10_000, 19_000, 50_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
+        assert!(CivilTime::new(2023, 4, 31, 0, 0, 0).is_none());
+        assert!(CivilTime::new(2023, 4, 0, 0, 0, 0).is_none());
+        let end = CivilTime::new(2107, 12, 31, 23, 59, 58).unwrap();
+        assert_eq!(end.parts(), (2107, 12, 31, 23, 59, 58));
     }
 
     #[test]

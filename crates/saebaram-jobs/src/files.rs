@@ -1,33 +1,23 @@
 //! Writing results: nothing is visible before it is complete (a temporary file in the same
 //! directory, then a rename).
 
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::Error;
 
-/// Writes `bytes` to `path` through a temporary file in the same directory.
+/// Writes `bytes` to `path` through a temporary file in the same directory
+/// (`saebaram-atomic`: synced, mode 0644, renamed into place).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| {
-        Error::io(
-            format!(
-                "cannot write {}: cannot create a file in {}",
-                path.display(),
-                dir.display()
-            ),
-            path,
-            e,
-        )
-    })?;
-    tmp.write_all(bytes)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), path, e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io(format!("cannot write {}", path.display()), path, e.error))?;
-    Ok(())
+    saebaram_atomic::write(path, bytes).map_err(|err| {
+        let context = err.to_string();
+        let source = match err {
+            saebaram_atomic::Error::CreateTemp { source, .. }
+            | saebaram_atomic::Error::Write { source, .. }
+            | saebaram_atomic::Error::Rename { source, .. } => source,
+            other => std::io::Error::other(other.to_string()),
+        };
+        Error::io(context, path, source)
+    })
 }
 
 /// Rounds to `d` decimals (compact JSON).

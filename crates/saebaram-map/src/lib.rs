@@ -46,8 +46,7 @@
 pub mod contour;
 mod page_data;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -129,13 +128,8 @@ pub enum MapError {
         problem: String,
     },
     /// The page could not be written.
-    #[error("{}: {source}", path.display())]
-    Write {
-        /// The output file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] saebaram_atomic::Error),
 }
 
 /// Makes the page of a plan from the value `saebaram plan --json` prints.
@@ -153,31 +147,8 @@ pub fn prediction_page(prediction: &Value, base: &BaseMap, lang: Lang) -> Result
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename,
 /// so that no half-written page is ever visible.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), MapError> {
-    let err = |source| MapError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".saebaram-map-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(contents.as_bytes()).map_err(err)?;
-    // tempfile creates 0600; a map is meant to be opened and shared like any document.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(err)?;
-    }
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    // 0644: a map is meant to be opened and shared like any document.
+    Ok(saebaram_atomic::write(path, contents.as_bytes())?)
 }
 
 /// Serialises the page data for a `<script type="application/json">` element: every `<`

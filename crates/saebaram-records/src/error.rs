@@ -37,6 +37,9 @@ pub enum Error {
         /// The file.
         path: PathBuf,
     },
+    /// A new database could not be put in place (nothing was replaced).
+    #[error(transparent)]
+    Output(saebaram_atomic::Error),
     /// The database was written by a newer saebaram.
     #[error(
         "`{path}` has schema version {found}, newer than the {supported} this saebaram \

@@ -205,12 +205,12 @@ impl Header {
     }
 }
 
+/// Appends `bytes` as lowercase hex, through a buffer that is wiped afterwards (the key
+/// must not linger in a freed allocation).
 fn push_hex(out: &mut String, bytes: &[u8]) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 15)]));
-    }
+    let mut digits = Zeroizing::new(vec![0u8; bytes.len() * 2]);
+    hex::encode_to_slice(bytes, &mut digits).expect("the buffer is twice the input's length");
+    out.extend(digits.iter().map(|&digit| char::from(digit)));
 }
 
 #[cfg(test)]

@@ -10,25 +10,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 fn parse_hex16(field: &'static str, text: &str) -> Result<[u8; 16]> {
-    let invalid = || Error::Invalid {
+    let mut out = [0u8; 16];
+    hex::decode_to_slice(text, &mut out).map_err(|_| Error::Invalid {
         field,
         problem: format!("`{text}` is not 32 hexadecimal digits"),
-    };
-    if text.len() != 32 || !text.is_ascii() {
-        return Err(invalid());
-    }
-    let mut out = [0u8; 16];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
-    }
+    })?;
     Ok(out)
-}
-
-fn fmt_hex(bytes: &[u8; 16], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for byte in bytes {
-        write!(f, "{byte:02x}")?;
-    }
-    Ok(())
 }
 
 macro_rules! hex_id {
@@ -39,7 +26,7 @@ macro_rules! hex_id {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt_hex(&self.0, f)
+                f.write_str(&hex::encode(self.0))
             }
         }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params_from_iter};
+use saebaram_atomic::AtomicFile;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -444,6 +445,15 @@ pub(crate) fn lamport(conn: &Connection, path: &Path) -> Result<u64> {
 }
 
 /// SQLCipher logs decryption failures to stderr; a library must not print.
+/// A new database that could not be put in place: an existing file keeps its own variant
+/// (the CLI explains it), anything else names the file.
+fn output_error(err: saebaram_atomic::Error) -> Error {
+    match err {
+        saebaram_atomic::Error::AlreadyExists { path } => Error::AlreadyExists { path },
+        other => Error::Output(other),
+    }
+}
+
 fn quiet(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")
 }
@@ -520,15 +530,9 @@ impl Records {
             salt: new.salt,
         };
         let key = header.derive_key(new.passphrase)?;
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let temp = tempfile::Builder::new()
-            .prefix(".saebaram-records-")
-            .tempfile_in(dir)
-            .map_err(|err| Error::io("cannot create a temporary file in", dir, err))?;
-        let temp_path = temp.path().to_path_buf();
+        let temp = AtomicFile::new(path, saebaram_atomic::Options::private().no_clobber())
+            .map_err(output_error)?;
+        let temp_path = temp.temp_path().to_path_buf();
         {
             let sql = |source| Error::Sql {
                 path: temp_path.clone(),
@@ -553,21 +557,7 @@ impl Records {
                 problem: "SQLCipher did not write the expected header (salt)".into(),
             });
         }
-        temp.as_file()
-            .sync_all()
-            .map_err(|err| Error::io("cannot sync", &temp_path, err))?;
-        temp.persist_noclobber(path).map_err(|err| {
-            if err.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::AlreadyExists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                Error::io("cannot create", path, err.error)
-            }
-        })?;
-        if let Ok(dir_file) = std::fs::File::open(dir) {
-            let _ = dir_file.sync_all();
-        }
+        temp.commit().map_err(output_error)?;
         Ok(())
     }
 

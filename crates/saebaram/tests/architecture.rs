@@ -81,6 +81,34 @@ fn only_the_forecast_crate_may_use_an_http_client() {
     }
 }
 
+/// Leaf crates every library may use: they depend on no saebaram crate and know nothing
+/// of any concern (ARCHITECTURE.md, "Leaf crates").
+const LEAF_CRATES: &[&str] = &["saebaram-atomic"];
+
+#[test]
+fn leaf_crates_depend_on_no_saebaram_crate() {
+    for leaf in LEAF_CRATES {
+        let manifest = fs::read_to_string(
+            workspace_root()
+                .join("crates")
+                .join(leaf)
+                .join("Cargo.toml"),
+        )
+        .expect("leaf Cargo.toml readable");
+        let dependencies = manifest
+            .split("\n[dependencies]")
+            .nth(1)
+            .map(|rest| rest.split("\n[").next().unwrap_or(""))
+            .unwrap_or("");
+        assert!(
+            !dependencies
+                .lines()
+                .any(|line| line.trim_start().starts_with("saebaram")),
+            "{leaf} is a leaf crate and must not depend on another saebaram crate"
+        );
+    }
+}
+
 #[test]
 fn libraries_depend_on_each_other_only_as_the_code_map_says() {
     // saebaram-terrain (the user's DEM) depends on no other crate: the binary composes it
@@ -137,7 +165,7 @@ fn libraries_depend_on_each_other_only_as_the_code_map_says() {
             .unwrap_or(&[]);
         for dep in used {
             assert!(
-                permitted.contains(&dep),
+                permitted.contains(&dep) || LEAF_CRATES.contains(&dep),
                 "{name} depends on {dep}: update ARCHITECTURE.md's crate edges first"
             );
         }

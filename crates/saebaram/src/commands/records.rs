@@ -846,32 +846,11 @@ fn note(db: &Path, pass_file: Option<&Path>, args: &NoteArgs) -> anyhow::Result<
     Ok(Status::Done)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory.
+/// Writes `bytes` to `path` with permission bits `mode` through a temporary file in the
+/// same directory; `replace` off refuses an existing file.
 fn write_atomic(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".saebaram-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in `{}`", dir.display()))?;
-    temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))
-        .with_context(|| format!("cannot set permissions on `{}`", temp.path().display()))?;
-    temp.write_all(bytes)
-        .with_context(|| format!("cannot write `{}`", temp.path().display()))?;
-    temp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot sync `{}`", temp.path().display()))?;
-    if replace {
-        temp.persist(path).map_err(|e| e.error)
-    } else {
-        temp.persist_noclobber(path).map_err(|e| e.error)
-    }
-    .with_context(|| format!("cannot write `{}`", path.display()))?;
-    Ok(())
+    let options = saebaram_atomic::Options { mode, replace };
+    Ok(saebaram_atomic::write_with(path, bytes, options)?)
 }
 
 fn keygen(args: &KeygenArgs) -> anyhow::Result<Status> {
