@@ -16,7 +16,7 @@ import eccodes
 ROOT = Path(__file__).resolve().parents[2]
 FILES = {
     "meps": ROOT / "crates/saebaram-forecast/data/jma_meps_rjp_pall_20190605T00Z_f000_sub20.grib2",
-    "gfs": ROOT.parent / "shared/data/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2",
+    "gfs": ROOT / "testdata/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2",
 }
 WANTED = {"u", "v", "gh", "t"}
 

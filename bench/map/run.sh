@@ -20,6 +20,6 @@ bin=target/$dir/saebaram
     --json --html "$out/plan-120x200.html" > "$out/plan-120x200.json" || [ $? -eq 1 ]
 python3 bench/map/synth_plan.py 120 200 "$out/synth-120x200.json"
 target/$dir/examples/render plan "$out/synth-120x200.json" "$out/synth-120x200.html" en \
-    ../shared/data/geo
+    crates/saebaram-geo/data
 ls -l "$out"/*.html "$out"/*.json
 python3 bench/map/measure.py "$runs" "$out/plan-120x200.html" "$out/synth-120x200.html"

@@ -1,6 +1,6 @@
 //! Criterion benches of the three workloads, on a real forecast: the NCEP GFS 2.5°
-//! sample from `../shared/data/wind` (it reaches 30 km, so a 10 km burst stays inside), or the
-//! embedded JMA sample with a 9 km burst when the shared data are absent.
+//! sample of `testdata/wind` (it reaches 30 km, so a 10 km burst stays inside); without it
+//! the bench stops rather than measure another forecast.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use saebaram_flight::*;

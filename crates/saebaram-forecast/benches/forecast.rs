@@ -61,11 +61,11 @@ fn benches(c: &mut Criterion) {
         });
     }
 
-    let gfs = std::fs::read(concat!(
+    let gfs_path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
-    ))
-    .ok();
+        "/../../testdata/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
+    );
+    let gfs = std::fs::read(gfs_path).unwrap_or_else(|err| panic!("`{gfs_path}`: {err}"));
     let mut g = c.benchmark_group("decode");
     g.sample_size(20);
     g.bench_function("decode_meps_20_fields_to_korea_cube", |b| {
@@ -76,16 +76,13 @@ fn benches(c: &mut Criterion) {
             )
         })
     });
-    if let Some(gfs) = gfs {
-        g.bench_function("decode_gfs_2p5_to_korea_cube", |b| {
-            b.iter(|| {
-                black_box(
-                    Forecast::from_grib2_bytes(black_box(&gfs), "gfs", Region::KOREA)
-                        .expect("decodes"),
-                )
-            })
-        });
-    }
+    g.bench_function("decode_gfs_2p5_to_korea_cube", |b| {
+        b.iter(|| {
+            black_box(
+                Forecast::from_grib2_bytes(black_box(&gfs), "gfs", Region::KOREA).expect("decodes"),
+            )
+        })
+    });
     g.finish();
 }
 

@@ -9,12 +9,9 @@ use crate::{Axis, Forecast, WindField, cache, tawhiri};
 
 const PAJU: (f64, f64) = (37.8, 126.75);
 
-fn shared(name: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/wind/"
-    ))
-    .join(name)
+/// A file of the repository's wind test data (`testdata/wind`, see its SOURCES.md).
+fn testdata(name: &str) -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/wind/")).join(name)
 }
 
 /// Zero-based offsets of every section 4 in a GRIB2 file.
@@ -54,7 +51,7 @@ fn embedded_matches_eccodes_at_reference_points() {
     let f = Forecast::embedded().expect("embedded sample decodes");
     assert!(f.info().is_embedded_sample());
     assert_eq!(f.info().levels_hpa, vec![975.0, 950.0, 925.0, 850.0, 300.0]);
-    // (lat, lon, u850, v850) from shared/data/wind/SOURCES.md (ecCodes, grid points).
+    // (lat, lon, u850, v850) from ecCodes at the grid points (data/SOURCES.md).
     for (lat, lon, u, v) in [
         (37.8, 126.75, 2.416, -0.080),
         (37.6, 126.75, 1.440, 0.608),
@@ -186,7 +183,7 @@ fn vertical_interpolation_is_linear_in_height_and_holds_below() {
 
 #[test]
 fn gfs_global_file_matches_eccodes() {
-    let path = shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2");
+    let path = testdata("ncep_gfs_2p5deg_20111008T00Z_f072.grib2");
     let f = Forecast::open(&path).expect("GFS decodes");
     assert_eq!(f.info().levels_hpa.len(), 26);
     assert_eq!(f.info().run_name(), "2011100800");
@@ -319,7 +316,7 @@ fn linear_in_time_between_steps() {
 #[test]
 fn cache_round_trips_bit_for_bit() {
     let dir = tempfile::tempdir().expect("tmp");
-    let f = Forecast::open(&shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    let f = Forecast::open(&testdata("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
     let path = f.write_cache(dir.path()).expect("cache written");
     assert_eq!(
         path.file_name().and_then(|n| n.to_str()),
@@ -514,7 +511,7 @@ const GFS_OROG_ECCODES: [(f64, f64, f64); 8] = [
 
 #[test]
 fn gfs_orography_matches_eccodes_and_interpolates_bilinearly() {
-    let f = Forecast::open(&shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    let f = Forecast::open(&testdata("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
     let t = f.terrain().expect("the GFS file has orog");
     assert_eq!(t.grid(), f.cube().grid());
     for (lat, lon, want) in GFS_OROG_ECCODES {
@@ -574,7 +571,7 @@ fn grib_messages(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
 
 /// The GFS file's orography message alone, and the offset of its section 4.
 fn gfs_orog_message() -> (Vec<u8>, usize) {
-    let bytes = std::fs::read(shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    let bytes = std::fs::read(testdata("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
     for m in grib_messages(&bytes) {
         let one = bytes[m].to_vec();
         if let Some(&s) = section4_offsets(&one).first() {
@@ -595,7 +592,7 @@ fn surface_geopotential_is_divided_by_g0() {
     orog[s + 10] = 4;
     let dir = tempfile::tempdir().expect("tmp");
     let winds = dir.path().join("a-winds.grib2");
-    std::fs::copy(shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2"), &winds).expect("copy");
+    std::fs::copy(testdata("ncep_gfs_2p5deg_20111008T00Z_f072.grib2"), &winds).expect("copy");
     // Strip the real orog from the winds file so that only the relabelled z is terrain.
     let bytes = std::fs::read(&winds).expect("read");
     let (real, _) = gfs_orog_message();
@@ -708,7 +705,7 @@ fn generated_terrain_round_trips_through_the_cache() {
 fn a_corrupt_grid_size_is_an_error_not_an_allocation() {
     // Found by fuzzing grib_to_cube: Nj of one message's section 3 grown to 50,331,721 made
     // the decoder allocate 29 GB. Section 3's own point count contradicts it.
-    let mut b = std::fs::read(shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
+    let mut b = std::fs::read(testdata("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")).expect("GFS");
     let msg = grib_messages(&b)[1].clone();
     let mut pos = msg.start + 16;
     let sec3 = loop {

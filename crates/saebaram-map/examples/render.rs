@@ -1,5 +1,5 @@
 //! Renders a plan or prediction JSON file to an HTML page, with the base map read from a
-//! directory of Natural Earth GeoJSON files (the layout of `shared/data/geo`). For looking at
+//! directory of Natural Earth GeoJSON files (the layout of `crates/saebaram-geo/data`). For looking at
 //! pages and for `bench/map`; users run `saebaram plan --html` instead.
 //!
 //! usage: render plan|prediction IN.json OUT.html [ko|en] [GEO_DIR]
@@ -8,9 +8,12 @@ use std::path::Path;
 
 use saebaram_map::{BaseMap, Lang};
 
-fn layer(dir: &Path, name: &str) -> Option<serde_json::Value> {
-    let text = std::fs::read_to_string(dir.join(name)).ok()?;
-    serde_json::from_str(&text).ok()
+/// A layer of the base map; a missing or broken file is an error, never an empty layer.
+fn layer(dir: &Path, name: &str) -> Result<Option<serde_json::Value>, Box<dyn std::error::Error>> {
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    let value = serde_json::from_str(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
+    Ok(Some(value))
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,12 +31,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(d) => {
             let d = Path::new(d);
             BaseMap {
-                countries: layer(d, "admin0_korea_region.geojson"),
-                provinces: layer(d, "nk_admin1_provinces.geojson"),
-                dmz: layer(d, "korean_dmz.geojson"),
-                borders: layer(d, "nk_land_borders.geojson"),
-                coastline: layer(d, "coastline_korea_region.geojson"),
-                cities: layer(d, "populated_places_korea_region.geojson"),
+                countries: layer(d, "admin0_korea_region.geojson")?,
+                provinces: layer(d, "nk_admin1_provinces.geojson")?,
+                dmz: layer(d, "korean_dmz.geojson")?,
+                borders: layer(d, "nk_land_borders.geojson")?,
+                coastline: layer(d, "coastline_korea_region.geojson")?,
+                cities: layer(d, "populated_places_korea_region.geojson")?,
             }
         }
         None => BaseMap::default(),

@@ -8,20 +8,20 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_saebaram");
 
-fn shared(name: &str) -> PathBuf {
+/// The embedded JMA MEPS sample, as a file.
+fn meps() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/wind/"
+        "/../saebaram-forecast/data/jma_meps_rjp_pall_20190605T00Z_f000_sub20.grib2"
     ))
-    .join(name)
 }
 
-fn meps() -> PathBuf {
-    shared("jma_meps_rjp_pall_20190605T00Z_f000_sub20.grib2")
-}
-
+/// The GFS 2.5° sample of the repository's test data (`testdata/wind/SOURCES.md`).
 fn gfs() -> PathBuf {
-    shared("ncep_gfs_2p5deg_20111008T00Z_f072.grib2")
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
+    ))
 }
 
 /// Runs the binary with an isolated cache directory.

@@ -1,7 +1,8 @@
 //! The three flight workloads, shared by the criterion benches (`flight.rs`) and the
 //! `flight_cost` example (instruction counts), so both measure the same flights: on the NCEP
-//! GFS 2.5° sample from `../shared/data/wind` (it reaches 30 km, so a 10 km burst stays
-//! inside), or the embedded JMA sample with a 9 km burst when the shared data are absent.
+//! GFS 2.5° sample of the repository's test data (`testdata/wind`: it reaches 30 km, so a
+//! 10 km burst stays inside). A missing or unreadable sample stops the bench: it never
+//! measures another forecast in its place.
 #![allow(dead_code)]
 
 use saebaram_flight::*;
@@ -9,17 +10,15 @@ use saebaram_forecast::Forecast;
 
 const GFS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
+    "/../../testdata/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
 );
 
 /// The forecast, its run time and the P0 burst altitude it allows.
 pub fn field() -> (Forecast, f64, f64) {
-    let (f, burst) = match Forecast::open(std::path::Path::new(GFS)) {
-        Ok(f) => (f, 10_000.0),
-        Err(_) => (Forecast::embedded().expect("embedded forecast"), 9_000.0),
-    };
+    let f = Forecast::open(std::path::Path::new(GFS))
+        .unwrap_or_else(|err| panic!("the bench forecast `{GFS}`: {err}"));
     let t = f.info().run_unix_s as f64;
-    (f, t, burst)
+    (f, t, 10_000.0)
 }
 
 /// The launch: Paju at time `t`.
