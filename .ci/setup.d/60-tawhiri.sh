@@ -32,7 +32,7 @@ assert tawhiri.__version__ == "0.2.0", tawhiri.__version__'
     mkdir -p "$(dirname "$venv")"
     "$py" -m venv "$venv"
     pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
-    "${pip[@]}" install "Cython==3.3.1" setuptools wheel
+    "${pip[@]}" install "Cython==3.3.1" "setuptools==66.1.1" "wheel==0.48.0" "packaging==26.4"
     "${pip[@]}" install --no-cache-dir --use-pep517 --no-build-isolation --no-deps \
         "magicmemoryview==0.1.5" "Tawhiri==0.2.0"
     "$venv/bin/python" -c "$check"
