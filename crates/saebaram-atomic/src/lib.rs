@@ -341,7 +341,10 @@ mod tests {
         let dir = file.temp_path().parent().expect("a parent");
         assert_eq!(
             dir.canonicalize().expect("exists"),
-            std::env::current_dir().expect("cwd").canonicalize().expect("cwd exists")
+            std::env::current_dir()
+                .expect("cwd")
+                .canonicalize()
+                .expect("cwd exists")
         );
     }
 }
