@@ -1,7 +1,7 @@
 //! `saebaram clean` on a corpus generated with real tools (Pillow, python-docx, exiftool,
 //! ffmpeg, qpdf) holding planted identifying values, checked by an independent verifier
 //! (exiftool, byte search, Pillow, ffmpeg framemd5, ffprobe, pdftotext, python-docx), plus the
-//! Red Star OS fixtures from `../shared`, bad inputs, determinism and the manifest contract.
+//! Red Star OS fixtures copied into the repository, bad inputs, determinism and the manifest contract.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -79,7 +79,7 @@ fn corpus() -> &'static Path {
             "make_corpus.py failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        // Red Star OS: the real samples (test-only, read from ../shared) and a trailer we build.
+        // Red Star OS: the real samples (test-only, copied into crates/saebaram-clean/tests/data/redstar) and a trailer we build.
         let rs = dir.join("redstar");
         std::fs::create_dir_all(&rs).unwrap();
         for f in [
