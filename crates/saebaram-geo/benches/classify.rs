@@ -1,5 +1,7 @@
 //! Points classified per second: the embedded index against a plain `geo::Contains` scan
-//! of the same country polygons (what one would write without an index).
+//! of the same country polygons (what one would write without an index); and the heavy-fall
+//! flag's lookup of the 438 GeoNames places' populated discs through their grid index, against
+//! a scan of every place.
 //!
 //! The points are the same pseudo-random set as `bench/geo/peer_shapely.py` uses (an
 //! MMIX linear congruential generator, seed 1), over where landings fall: lat 36.5-42.5N,
@@ -84,6 +86,42 @@ fn bench(c: &mut Criterion) {
                 .count()
         })
     });
+    // The heavy-fall flag's work: where each landing is, and which South Korean place's
+    // populated disc holds it (438 places, through the disc index).
+    let expected_in_discs = pts
+        .iter()
+        .filter(|&&(lat, lon)| geo.populated_rok_place(lat, lon).is_some())
+        .count();
+    eprintln!("{expected_in_discs} of the {N} points are inside a South Korean populated disc");
+    g.bench_function("saebaram_landing_place_100k", |b| {
+        b.iter(|| {
+            let mut north = 0usize;
+            let mut populated = 0usize;
+            for &(lat, lon) in &pts {
+                let (class, place) = geo.landing_place(lat, lon);
+                north += usize::from(class == RegionClass::NorthKorea);
+                populated += usize::from(place.is_some());
+            }
+            assert_eq!(populated, expected_in_discs);
+            black_box(north)
+        })
+    });
+    // Everything a plan asks of the map per landing: the class with the province (the
+    // statistics) and the populated place (the flag).
+    g.bench_function("saebaram_classify_and_landing_place_100k", |b| {
+        b.iter(|| {
+            let mut north = 0usize;
+            let mut populated = 0usize;
+            for &(lat, lon) in &pts {
+                if matches!(geo.classify(lat, lon), Region::NorthKorea { .. }) {
+                    north += 1;
+                }
+                populated += usize::from(geo.landing_place(lat, lon).1.is_some());
+            }
+            assert_eq!(populated, expected_in_discs);
+            black_box(north)
+        })
+    });
     g.bench_function("saebaram_is_land_100k", |b| {
         b.iter(|| {
             pts.iter()
@@ -101,6 +139,21 @@ fn bench(c: &mut Criterion) {
                 .filter(|&&(lat, lon)| {
                     let p = Coord { x: lon, y: lat };
                     polys.iter().any(|poly| poly.contains(&p))
+                })
+                .count()
+        })
+    });
+    // Without the disc index: every place's distance for every point.
+    g.bench_function("place_discs_scan_2k", |b| {
+        b.iter(|| {
+            few.iter()
+                .filter(|&&(lat, lon)| {
+                    geo.class_of(lat, lon) == RegionClass::SouthKorea
+                        && geo.places().iter().any(|p| {
+                            p.is_south_korean()
+                                && saebaram_geo::distance_km(lat, lon, p.lat, p.lon)
+                                    <= p.populated_radius_km()
+                        })
                 })
                 .count()
         })

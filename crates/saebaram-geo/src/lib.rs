@@ -2,7 +2,8 @@
 //! sites, and which of them a point falls in.
 //!
 //! Owns: the embedded Natural Earth layers (see `data/SOURCES.md`; "Made with Natural
-//! Earth"), landing classification, launch sites, targets, distances to cities.
+//! Earth") and GeoNames places (CC BY 4.0), landing classification, launch sites, targets,
+//! populated discs, distances to cities.
 //! Must not know: winds (`saebaram-forecast`), balloons and flights (`saebaram-flight`),
 //! terminals and file formats of the command line.
 //!
@@ -12,6 +13,10 @@
 //!   [`Geo::provinces`].
 //! - [`sites`] and [`LaunchPoint::parse`] for launch places; [`Target::parse`] and
 //!   [`Target::score`] for what a flight aims at.
+//! - [`Geo::places`]: the 438 GeoNames places of both Koreas (CC BY 4.0, [`PLACES_CREDIT`]),
+//!   checked at build time by `build.rs`; [`Geo::find_place`] by name in Korean or English,
+//!   [`Geo::populated_rok_place`] for the heavy-fall flag (a disc per place, found through a
+//!   grid index of the discs).
 //! - [`layer_geojson`] hands the raw layers to the map.
 //!
 //! # Conventions
@@ -34,6 +39,8 @@
 
 mod index;
 mod names;
+mod place_rows;
+mod places;
 mod sites;
 mod target;
 
@@ -43,6 +50,11 @@ use geo::{Distance, Haversine, Point};
 use serde::Serialize;
 
 use index::PolygonIndex;
+use places::DiscIndex;
+pub use places::{
+    PLACES_CREDIT, POPULATED_DENSITY_PER_KM2, POPULATED_MIN_RADIUS_KM, POPULATED_UNKNOWN_RADIUS_KM,
+    Place, PlaceLookup,
+};
 pub use sites::{LaunchPoint, Site, sites};
 pub use target::{Target, TargetKind, Weighting};
 
@@ -240,16 +252,6 @@ pub struct City {
     pub pop_max: u64,
 }
 
-/// People per km² at which a place's population is spread over its populated disc: 3,000,
-/// about what Korea's large cities hold over their whole municipal area (Incheon and Daegu
-/// about 2,800, Busan about 4,400; Seoul proper is denser, 16,000, so its disc reaches over
-/// the neighbouring satellite cities, which are populated too).
-pub const POPULATED_DENSITY_PER_KM2: f64 = 3_000.0;
-
-/// Smallest radius of a populated disc, km: a town's built-up area and the villages at its
-/// edge (and a margin for the 0.5–1 km accuracy of the layers).
-pub const POPULATED_MIN_RADIUS_KM: f64 = 5.0;
-
 impl City {
     /// True for a North Korean place.
     pub fn is_north_korean(&self) -> bool {
@@ -259,16 +261,6 @@ impl City {
     /// True for a South Korean place.
     pub fn is_south_korean(&self) -> bool {
         self.country == "KOR"
-    }
-
-    /// Radius of the disc this place's population would fill at
-    /// [`POPULATED_DENSITY_PER_KM2`], never less than [`POPULATED_MIN_RADIUS_KM`]:
-    /// `max(5, sqrt(POP_MAX / (π · 3000)))` km. Seoul 32 km, Busan 19, Goyang 9.8,
-    /// Chuncheon and smaller towns 5.
-    pub fn populated_radius_km(&self) -> f64 {
-        (self.pop_max as f64 / (std::f64::consts::PI * POPULATED_DENSITY_PER_KM2))
-            .sqrt()
-            .max(POPULATED_MIN_RADIUS_KM)
     }
 }
 
@@ -318,6 +310,8 @@ pub struct Geo {
     dmz: PolygonIndex,
     cities: Vec<City>,
     nk_cities: Vec<usize>,
+    places: Vec<Place>,
+    discs: DiscIndex,
 }
 
 /// Grid cell size and band height of the indexes, degrees (about 1.1 km).
@@ -511,6 +505,8 @@ impl Geo {
         let nk_cities = (0..cities.len())
             .filter(|&i| cities[i].is_north_korean())
             .collect();
+        let places = places::load()?;
+        let discs = DiscIndex::new(&places);
         Ok(Geo {
             countries,
             admin0,
@@ -519,6 +515,8 @@ impl Geo {
             dmz,
             cities,
             nk_cities,
+            places,
+            discs,
         })
     }
 
@@ -645,25 +643,54 @@ impl Geo {
             .or_else(|| self.cities.iter().find(by_other))
     }
 
-    /// The South Korean populated place whose populated disc
-    /// ([`City::populated_radius_km`]) holds the point, when the point is on South Korean
-    /// land (not the DMZ, not the sea): its index in [`Geo::cities`], the place and the
-    /// distance in km. Where discs overlap, the place the point is deepest inside (smallest
-    /// distance / radius) wins. The layer has 28 South Korean places, none of the border
-    /// towns (Paju, Gimpo, Yeoncheon, Cheorwon...): `None` does not mean nobody lives there.
-    pub fn populated_rok_place(&self, lat: f64, lon: f64) -> Option<(usize, &City, f64)> {
-        if self.class_of(lat, lon) != RegionClass::SouthKorea {
-            return None;
+    /// The populated places of both Koreas from GeoNames (South Korea first, each country
+    /// by population). Indexes into this slice are what [`Geo::populated_rok_place`] returns.
+    pub fn places(&self) -> &[Place] {
+        &self.places
+    }
+
+    /// Finds a place of either Korea by name (see [`PlaceLookup`]): GeoNames' name or its
+    /// Korean one, any case, breves and apostrophes optional (`Kaesŏng`, `kaesong`, `개성`),
+    /// then the name without `-si`/`-gun`/`시`/`군`... (`Goyang`, `강화`). `NAME/KR` or
+    /// `NAME/KP` keeps one country; a number is a GeoNames id (`1840862`). A name that
+    /// several places share is [`PlaceLookup::Ambiguous`], never a guess; an unknown one
+    /// comes with the closest spellings.
+    pub fn find_place(&self, query: &str) -> PlaceLookup<'_> {
+        places::lookup(&self.places, query)
+    }
+
+    /// The South Korean place whose populated disc ([`Place::populated_radius_km`]) holds
+    /// the point, when the point is on South Korean land (not the DMZ, not the sea): its index
+    /// in [`Geo::places`], the place and the distance in km. Where discs overlap, the place
+    /// the point is deepest inside (smallest distance / radius) wins. The list has 311 South
+    /// Korean places of 500 or more people, border towns included; `None` still does not mean
+    /// nobody lives there (see `docs/flight.md`).
+    pub fn populated_rok_place(&self, lat: f64, lon: f64) -> Option<(usize, &Place, f64)> {
+        let (i, d) = self.landing_place(lat, lon).1?;
+        Some((i, self.places.get(i)?, d))
+    }
+
+    /// Where a landing is and, on South Korean land, the populated place it falls in: the
+    /// class ([`Geo::class_of`]) and the index in [`Geo::places`] with the distance in km
+    /// (as [`Geo::populated_rok_place`]), from one classification. The heavy-fall flag's
+    /// lookup: no allocation.
+    #[inline]
+    pub fn landing_place(&self, lat: f64, lon: f64) -> (RegionClass, Option<(usize, f64)>) {
+        let class = self.class_of(lat, lon);
+        if class != RegionClass::SouthKorea {
+            return (class, None);
         }
-        self.cities
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.is_south_korean())
-            .map(|(i, c)| (i, c, distance_km(lat, lon, c.lat, c.lon)))
-            .filter(|(_, c, d)| *d <= c.populated_radius_km())
-            .min_by(|a, b| {
-                (a.2 / a.1.populated_radius_km()).total_cmp(&(b.2 / b.1.populated_radius_km()))
-            })
+        let place = self
+            .discs
+            .deepest(&self.places, lat, lon, Place::is_south_korean);
+        (class, place)
+    }
+
+    /// The place of either Korea whose populated disc holds the point most deeply, wherever
+    /// the point is (land, sea or DMZ): index, place, distance in km.
+    pub fn populated_place(&self, lat: f64, lon: f64) -> Option<(usize, &Place, f64)> {
+        let (i, d) = self.discs.deepest(&self.places, lat, lon, |_| true)?;
+        Some((i, self.places.get(i)?, d))
     }
 
     /// Walking from `(lat, lon)` along the great circle that starts towards `bearing_deg`

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::sites::{format_lat_lon, parse_lat_lon};
-use crate::{Geo, GeoError, RegionClass, distance_km};
+use crate::{Geo, GeoError, PlaceLookup, RegionClass, distance_km, names};
 
 /// Radius used when a city or point target gives none, km.
 pub const DEFAULT_RADIUS_KM: f64 = 25.0;
@@ -24,8 +24,14 @@ pub enum TargetKind {
     },
     /// Within a radius of a populated place.
     City {
-        /// Natural Earth name of the place.
+        /// The place's name (GeoNames; Natural Earth for places outside the two Koreas).
         name: String,
+        /// Its Korean name, where known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name_ko: Option<String>,
+        /// Its GeoNames id (None for a Natural Earth place abroad).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        geonameid: Option<u32>,
         /// Place latitude.
         lat: f64,
         /// Place longitude.
@@ -83,7 +89,10 @@ impl Target {
     /// - `north` (also `nk`, `anywhere`): anywhere in North Korea;
     /// - `province:NAME`: `province:P'yŏngyang`, `province:pyongyang`, `province:평안남도`,
     ///   `province:south-pyongan`;
-    /// - `city:NAME[:RADIUS]`: `city:Pyongyang:30km` (radius default 25 km);
+    /// - `city:NAME[:RADIUS]`: `city:Pyongyang:30km`, `city:해주:20km` (radius default 25
+    ///   km): any place of either Korea by GeoNames' or its Korean name
+    ///   ([`Geo::find_place`]; `NAME/KP`, `NAME/KR` or a GeoNames id where a name is
+    ///   shared), or a Natural Earth place abroad;
     /// - `LAT,LON[:RADIUS]`: `39.0,125.75:20km`;
     /// - any of them followed by `:pop` or `:pop=REACH` (`north:pop=40km`) to weight hits
     ///   by the population within reach (see [`Weighting::Population`]).
@@ -151,23 +160,17 @@ impl Target {
                         ));
                     }
                 };
-                let Some(city) = geo.find_city(name) else {
-                    return Err(bad(format!(
-                        "unknown place {name:?}; North Korean places are {}",
-                        geo.nk_cities()
-                            .map(|c| c.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                };
+                let (name, name_ko, geonameid, lat, lon) = resolve_city(geo, name).map_err(bad)?;
                 let radius_km = match radius {
                     Some(r) => parse_km(r).map_err(|p| bad(format!("radius: {p}")))?,
                     None => DEFAULT_RADIUS_KM,
                 };
                 TargetKind::City {
-                    name: city.name.clone(),
-                    lat: city.lat,
-                    lon: city.lon,
+                    name,
+                    name_ko,
+                    geonameid,
+                    lat,
+                    lon,
                     radius_km,
                 }
             }
@@ -197,13 +200,19 @@ impl Target {
                         p.name_en.to_lowercase().replace(' ', "-")
                     ));
                 }
-                if let Some(c) = geo.find_city(name) {
+                if let Ok((found, ..)) = resolve_city(geo, name) {
                     hint.push_str(if hint.is_empty() {
                         " (did you mean "
                     } else {
                         " or "
                     });
-                    hint.push_str(&format!("city:{}:{DEFAULT_RADIUS_KM}km", c.name));
+                    // The place's own spelling when it is plain ASCII and the same name.
+                    let key = if found.is_ascii() && names::fold(&found) == names::fold(name) {
+                        found.as_str()
+                    } else {
+                        name
+                    };
+                    hint.push_str(&format!("city:{key}:{DEFAULT_RADIUS_KM}km"));
                 }
                 if !hint.is_empty() {
                     hint.push_str("?)");
@@ -270,6 +279,63 @@ impl Target {
         match self.weighting {
             Weighting::Uniform => 1.0,
             Weighting::Population { reach_km } => population_weight(geo, lat, lon, reach_km),
+        }
+    }
+}
+
+/// A city target's place: (name, Korean name, GeoNames id, lat, lon).
+type CityPlace = (String, Option<String>, Option<u32>, f64, f64);
+
+/// A city target's place: GeoNames' places of both Koreas by any of their names (see
+/// [`Geo::find_place`]), else a Natural Earth place (for towns abroad, and spellings only
+/// Natural Earth has, such as `Kimchaek`). Returns (name, Korean name, GeoNames id, lat, lon)
+/// or the problem: an unknown name with the closest spellings, or a name several places
+/// share with how to name each one.
+fn resolve_city(geo: &Geo, name: &str) -> Result<CityPlace, String> {
+    match geo.find_place(name) {
+        PlaceLookup::One(p) => Ok((
+            p.name.clone(),
+            p.name_ko.clone(),
+            Some(p.geonameid),
+            p.lat,
+            p.lon,
+        )),
+        PlaceLookup::Ambiguous(all) => Err(format!(
+            "{name:?} names {} places; say which: {}",
+            all.len(),
+            all.iter()
+                .map(|p| p.describe())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+        PlaceLookup::Unknown(close) => {
+            // A number is a GeoNames id and nothing else.
+            let numeric = name.trim().chars().all(|c| c.is_ascii_digit());
+            if let Some(c) = geo.find_city(name).filter(|_| !numeric) {
+                return Ok((
+                    c.name.clone(),
+                    c.name_ko.map(str::to_string),
+                    None,
+                    c.lat,
+                    c.lon,
+                ));
+            }
+            let hint = if close.is_empty() {
+                "no place of that name or close to it; give the point instead (LAT,LON:RADIUS, e.g. 38.04,125.71:20km)".to_string()
+            } else {
+                format!(
+                    "did you mean {}?",
+                    close
+                        .iter()
+                        .map(|p| p.describe())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            };
+            Err(format!(
+                "unknown place {name:?} among the {} places of both Koreas: {hint}",
+                geo.places().len()
+            ))
         }
     }
 }

@@ -518,43 +518,197 @@ fn any_text_parses_or_errors() {
     }
 }
 
+fn place(name: &str) -> &'static Place {
+    match geo().find_place(name) {
+        PlaceLookup::One(p) => p,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+#[test]
+fn geonames_places_load_with_their_corrections() {
+    let g = geo();
+    assert_eq!(g.places().len(), 438);
+    assert_eq!(
+        g.places().iter().filter(|p| p.is_south_korean()).count(),
+        311
+    );
+    assert_eq!(
+        g.places().iter().filter(|p| p.is_north_korean()).count(),
+        127
+    );
+    // 0 in the file is "size unknown", never "empty".
+    assert_eq!(
+        g.places().iter().filter(|p| p.population.is_none()).count(),
+        165
+    );
+    assert_eq!(place("Paju").population, None);
+    assert_eq!(place("Munsan").population, Some(43_208));
+    // Corrected Korean names: Seoul is 서울 (GeoNames gives the colonial-era 경성), Munsan
+    // gets the 문산 GeoNames lacks.
+    assert_eq!(place("Seoul").name_ko.as_deref(), Some("서울"));
+    assert_eq!(place("Munsan").name_ko.as_deref(), Some("문산"));
+    assert_eq!(place("Hŭngnam").name_ko.as_deref(), Some("흥남"));
+}
+
 #[test]
 fn populated_radius_scales_with_population() {
+    // sqrt(10 349 312 / (π · 3000)) = 33.1 km.
+    let r = |name: &str| place(name).populated_radius_km();
+    assert!((r("Seoul") - 33.14).abs() < 0.05, "{}", r("Seoul"));
+    assert!((r("Goyang") - 10.61).abs() < 0.05, "{}", r("Goyang"));
+    // Towns under 236,000 people get the 5 km floor; so do places of unknown size.
+    assert_eq!(r("Munsan"), POPULATED_MIN_RADIUS_KM);
+    assert_eq!(r("Paju"), POPULATED_UNKNOWN_RADIUS_KM);
+    assert_eq!(POPULATED_UNKNOWN_RADIUS_KM, 5.0);
+}
+
+#[test]
+fn a_place_of_unknown_population_gets_its_minimum_disc() {
     let g = geo();
-    let r = |name: &str| g.find_city(name).unwrap().populated_radius_km();
-    // sqrt(9 796 000 / (π · 3000)) = 32.2 km.
-    assert!((r("Seoul") - 32.24).abs() < 0.05, "{}", r("Seoul"));
-    assert!((r("Goyang") - 9.79).abs() < 0.05, "{}", r("Goyang"));
-    // Small towns get the 5 km floor.
-    assert_eq!(r("Sokcho"), 5.0);
-    assert_eq!(
-        g.cities().iter().filter(|c| c.is_south_korean()).count(),
-        28
-    );
+    // Seoseok, a township in Gangwon: population 0 in GeoNames, no other place within
+    // 11 km. 4.5 km from it (on land, any side) is inside its 5 km disc, 5.5 km is outside
+    // every disc.
+    let p = place("Seoseok");
+    assert_eq!(p.population, None);
+    for (dlat, dlon) in [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)] {
+        let at = |km: f64| {
+            (
+                p.lat + dlat * km / 111.195,
+                p.lon + dlon * km / (111.195 * p.lat.to_radians().cos()),
+            )
+        };
+        let (lat, lon) = at(4.5);
+        let (_, q, d) = g.populated_rok_place(lat, lon).unwrap();
+        assert_eq!(q.name, "Seoseok");
+        assert!((d - 4.5).abs() < 0.05, "{d}");
+        let (lat, lon) = at(5.5);
+        assert!(g.populated_rok_place(lat, lon).is_none());
+    }
 }
 
 #[test]
 fn populated_rok_places() {
     let g = geo();
     // Central Goyang is inside Seoul's disc too, but deeper inside Goyang's.
-    let (i, c, d) = g.populated_rok_place(37.6527, 126.8372).unwrap();
-    assert_eq!(c.name, "Goyang");
-    assert_eq!(g.cities()[i].name, "Goyang");
+    let (i, p, d) = g.populated_rok_place(37.65639, 126.835).unwrap();
+    assert_eq!(p.name, "Goyang-si");
+    assert_eq!(g.places()[i].name, "Goyang-si");
     assert!(d < 0.1);
-    // Imjingak (the Paju launch site) is 27 km from Goyang and 42 km from Seoul: no listed place.
-    assert!(g.populated_rok_place(37.889, 126.740).is_none());
-    // 4 km from Sokcho on land, inside its 5 km floor.
-    let (_, c, d) = g
-        .populated_rok_place(38.2087 - 0.036, 128.5912 - 0.01)
-        .unwrap();
-    assert_eq!(c.name, "Sokcho");
-    assert!(d < 5.0);
+    // Between Imjingak (the Paju launch site) and Munsan, 3 km from Munsan: a border town
+    // the Natural Earth layer did not list.
+    let (_, p, d) = g.populated_rok_place(37.875, 126.757).unwrap();
+    assert_eq!(p.name, "Munsan");
+    assert!((2.5..3.5).contains(&d), "{d}");
     // Pyongyang, the sea off Incheon, the DMZ, NaN: never.
     assert!(g.populated_rok_place(39.02, 125.75).is_none());
     assert!(g.populated_rok_place(37.40, 126.30).is_none());
     assert_eq!(g.class_of(38.3, 127.5), RegionClass::Dmz);
     assert!(g.populated_rok_place(38.3, 127.5).is_none());
     assert!(g.populated_rok_place(f64::NAN, 127.0).is_none());
+    // Pyongyang is inside its own disc (either Korea).
+    assert_eq!(
+        g.populated_place(39.02, 125.75)
+            .map(|(_, p, _)| p.name.as_str()),
+        Some("Pyongyang")
+    );
+}
+
+#[test]
+fn the_disc_index_agrees_with_a_scan_of_every_place() {
+    let g = geo();
+    let scan = |lat: f64, lon: f64| {
+        g.places()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    i,
+                    distance_km(lat, lon, p.lat, p.lon) / p.populated_radius_km(),
+                )
+            })
+            .filter(|&(_, q)| q <= 1.0)
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+            .map(|(i, _)| i)
+    };
+    let mut s: u64 = 7;
+    let mut next = || {
+        s = s
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut inside = 0;
+    for _ in 0..20_000 {
+        let lat = 32.5 + 11.0 * next();
+        let lon = 123.5 + 8.0 * next();
+        let want = scan(lat, lon);
+        assert_eq!(
+            g.populated_place(lat, lon).map(|r| r.0),
+            want,
+            "{lat} {lon}"
+        );
+        inside += usize::from(want.is_some());
+    }
+    assert!(inside > 500, "{inside}");
+}
+
+#[test]
+fn places_resolve_by_korean_and_english_names() {
+    for (q, name) in [
+        ("Haeju", "Haeju"),
+        ("해주", "Haeju"),
+        ("HAEJU", "Haeju"),
+        ("kaesong", "Kaesŏng"),
+        ("Kaesŏng", "Kaesŏng"),
+        ("개성", "Kaesŏng"),
+        ("Pyongyang", "Pyongyang"),
+        ("평양", "Pyongyang"),
+        ("서울", "Seoul"),
+        ("munsan", "Munsan"),
+        ("문산", "Munsan"),
+        ("Goyang", "Goyang-si"),
+        ("고양시", "Goyang-si"),
+        ("강화", "Ganghwa-gun"),
+        ("nampo", "Namp’o"),
+        ("순천/KP", "Sunch’ŏn"),
+        ("순천/남한", "Suncheon"),
+        ("1840862", "Munsan"),
+    ] {
+        assert_eq!(place(q).name, name, "{q}");
+    }
+}
+
+#[test]
+fn a_shared_name_is_ambiguous_never_a_guess() {
+    let g = geo();
+    for q in ["Gwangju", "광주", "순천", "Yeosu"] {
+        match g.find_place(q) {
+            PlaceLookup::Ambiguous(all) => {
+                assert!(all.len() >= 2, "{q}");
+                // Most populous first.
+                assert!(all[0].population >= all[1].population, "{q}");
+            }
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn unknown_names_come_with_close_spellings() {
+    let g = geo();
+    let close = |q: &str| match g.find_place(q) {
+        PlaceLookup::Unknown(c) => c.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
+        other => panic!("{q}: {other:?}"),
+    };
+    assert!(close("Haeuj").contains(&"Haeju".to_string()));
+    assert!(close("Kaesang").contains(&"Kaesŏng".to_string()));
+    assert!(close("해쥬").contains(&"Haeju".to_string()));
+    assert!(close("Munsa").contains(&"Munsan".to_string()));
+    assert!(close("zzzzzzzz").is_empty());
+    assert!(close("").is_empty());
+    assert!(close("99999999").is_empty());
+    assert!(close("Haeju/JP").is_empty() || close("Haeju/JP").len() <= 5);
 }
 
 #[test]
@@ -569,4 +723,72 @@ fn north_along_a_bearing() {
     // Too short a walk, or a non-finite bearing.
     assert!(g.north_along(37.889, 126.740, 0.0, 1.0).is_none());
     assert!(g.north_along(37.889, 126.740, f64::NAN, 500.0).is_none());
+}
+
+#[test]
+fn city_targets_by_korean_or_english_name() {
+    let t = |s: &str| Target::parse(s).map_err(|e| e.to_string());
+    let kind = |s: &str| match t(s).map(|t| t.kind) {
+        Ok(TargetKind::City {
+            name,
+            name_ko,
+            geonameid,
+            radius_km,
+            ..
+        }) => (name, name_ko, geonameid, radius_km),
+        other => panic!("{s}: {other:?}"),
+    };
+    assert_eq!(
+        kind("city:Haeju:20km"),
+        ("Haeju".into(), Some("해주".into()), Some(1877615), 20.0)
+    );
+    assert_eq!(kind("city:해주:20km"), kind("city:Haeju:20km"));
+    assert_eq!(kind("CITY:haeju:20"), kind("city:Haeju:20km"));
+    assert_eq!(kind("city:개성").0, "Kaesŏng");
+    assert_eq!(kind("city:Kaesong:15km").0, "Kaesŏng");
+    assert_eq!(kind("city:순천/KP").2, Some(1869012));
+    assert_eq!(kind("city:1841810:10km").0, "Gwangju");
+    // Natural Earth still answers for places abroad and for its own spellings.
+    assert_eq!(kind("city:Dandong").2, None);
+    assert_eq!(kind("city:Kimchaek").0, "Kimchaek");
+}
+
+#[test]
+fn an_ambiguous_city_target_lists_every_place_and_how_to_name_it() {
+    let e = Target::parse("city:Gwangju:20km")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("\"Gwangju\" names 2 places; say which"), "{e}");
+    assert!(
+        e.contains("city:1841811") && e.contains("city:1841810"),
+        "{e}"
+    );
+    assert!(e.contains("1,401,235 people"), "{e}");
+    let e = Target::parse("city:순천")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("KP") && e.contains("KR"), "{e}");
+}
+
+#[test]
+fn an_unknown_city_target_suggests_near_matches() {
+    let e = Target::parse("city:Haeuj:20km")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown place \"Haeuj\""), "{e}");
+    assert!(e.contains("did you mean Haeju 해주, KP"), "{e}");
+    assert!(e.contains("(city:1877615)"), "{e}");
+    let e = Target::parse("city:Qwxzrtp")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no place of that name or close to it"), "{e}");
+    let e = Target::parse("city:123456789")
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown place \"123456789\""), "{e}");
 }

@@ -1,9 +1,10 @@
-//! Any pair of f64 bit patterns: classification, distances and scores never panic, and
-//! the class, the full region and the sea test agree.
+//! Any pair of f64 bit patterns: classification, distances, scores and the populated-place
+//! lookups never panic; the class, the full region, the sea test and the landing's place
+//! agree.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use saebaram_geo::{Geo, Region, RegionClass, Target, in_extent};
+use saebaram_geo::{Geo, Region, RegionClass, Target, distance_km, in_extent};
 
 fuzz_target!(|data: [u8; 16]| {
     let (a, b) = data.split_at(8);
@@ -24,4 +25,19 @@ fuzz_target!(|data: [u8; 16]| {
     }
     let s = Target::north().score(geo, lat, lon);
     assert!((0.0..=1.0).contains(&s));
+    // The heavy-fall lookup: one classification, a South Korean place only on South Korean
+    // land, inside its disc, and the same answer as the convenience form.
+    let (c, place) = geo.landing_place(lat, lon);
+    assert_eq!(c, class);
+    if let Some((i, d)) = place {
+        assert_eq!(class, RegionClass::SouthKorea);
+        let p = &geo.places()[i];
+        assert!(p.is_south_korean());
+        assert!(d <= p.populated_radius_km());
+        assert!((distance_km(lat, lon, p.lat, p.lon) - d).abs() < 1e-9);
+    }
+    assert_eq!(geo.populated_rok_place(lat, lon).map(|r| r.0), place.map(|r| r.0));
+    if let Some((i, _, d)) = geo.populated_place(lat, lon) {
+        assert!(d <= geo.places()[i].populated_radius_km());
+    }
 });
