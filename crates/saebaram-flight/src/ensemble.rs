@@ -32,10 +32,20 @@ pub struct EnsembleSpec {
     pub launch_time_jitter_s: f64,
     /// Launch point spread: uniform in a disc of this radius, m (500).
     pub launch_radius_m: f64,
-    /// Log-sd of the ascent rate / free lift factor (0.15).
+    /// Log-sd of the P0 ascent rate (0.15, the spec's).
     pub lift_sigma_ln: f64,
-    /// 1-σ relative spread of envelope volume, masses and fill (0.05).
+    /// Log-sd of the free lift a crew measures when it fills a P1/P2 balloon by free lift or
+    /// ascent rate (0.10: about ±0.15 kg on the spec's 1.5 kg, a spring balance's reading
+    /// and the gas warming in the sun while they weigh). The fill follows from it and the
+    /// member's own masses.
+    pub free_lift_sigma_ln: f64,
+    /// Log-sd of a P1/P2 envelope's drag coefficient (0.10): the ascent rate's own spread
+    /// (ASTRA's stochastic drag), which does not change whether the balloon flies.
+    pub drag_sigma_ln: f64,
+    /// 1-σ relative spread of envelope volume, masses and a fill given as a volume (0.05).
     pub size_sigma: f64,
+    /// Day superheat: uniform × (1 ± this) around the profile's value (0.5).
+    pub superheat_spread: f64,
     /// Burst overshoot range, m (0-500).
     pub overshoot_range_m: (f64, f64),
     /// Leak range, %/h, log-uniform (0.1-3).
@@ -59,7 +69,10 @@ impl EnsembleSpec {
             launch_time_jitter_s: 1800.0,
             launch_radius_m: 500.0,
             lift_sigma_ln: 0.15,
+            free_lift_sigma_ln: 0.10,
+            drag_sigma_ln: 0.10,
             size_sigma: 0.05,
+            superheat_spread: 0.5,
             overshoot_range_m: (0.0, 500.0),
             leak_range_pct_h: (0.1, 3.0),
             bundle_spread: 0.2,
@@ -106,8 +119,10 @@ pub struct MemberResult {
     pub heavy: Vec<Landing>,
     /// The carrier's track, for the first `track_samples` members.
     pub track: Option<Vec<Point>>,
-    /// Why the member did not fly (e.g. a perturbed balloon without free lift); it is then
-    /// counted as landing at the launch point.
+    /// Why the member's balloon could not fly (no free lift, or more gas than the envelope
+    /// holds, after its draw); it is then counted as landing at the launch point. A member
+    /// the forecast cannot follow (its launch or ceiling outside it) has no failure: its one
+    /// landing is at the launch point with the outcome `left_domain`, unresolved.
     pub failure: Option<String>,
 }
 
@@ -139,7 +154,12 @@ fn draw_member(profile: &Profile, spec: &EnsembleSpec, launch: Point, rng: &mut 
     let angle = rng.range(0.0, std::f64::consts::TAU);
     let mut l = offset_point(launch, radius * angle.cos(), radius * angle.sin());
     l.t_unix_s += dt;
-    let ascent_factor = rng.lognormal_factor(spec.lift_sigma_ln);
+    // P0: the ascent rate itself; P1/P2: the free lift as the crew measures it.
+    let lift_sigma_ln = match profile.carrier {
+        Carrier::Standard(_) => spec.lift_sigma_ln,
+        Carrier::Balloon(_) => spec.free_lift_sigma_ln,
+    };
+    let ascent_factor = rng.lognormal_factor(lift_sigma_ln);
     let size = |rng: &mut Stream| (1.0 + spec.size_sigma * rng.normal()).max(0.5);
     let volume_factor = size(rng);
     let mass_factor = size(rng);
@@ -152,10 +172,14 @@ fn draw_member(profile: &Profile, spec: &EnsembleSpec, launch: Point, rng: &mut 
         Carrier::Standard(_) => rng.lognormal_factor(0.1),
         Carrier::Balloon(_) => 1.0 + spec.bundle_spread * rng.range(-1.0, 1.0),
     };
+    let drag_factor = rng.lognormal_factor(spec.drag_sigma_ln);
+    let superheat_factor = 1.0 + spec.superheat_spread * rng.range(-1.0, 1.0);
     let releases = schedule(profile, l.t_unix_s, Some(rng));
     Draw {
         launch: l,
         ascent_factor,
+        drag_factor,
+        superheat_factor,
         burst_factor,
         fall_factor,
         volume_factor,
@@ -165,6 +189,19 @@ fn draw_member(profile: &Profile, spec: &EnsembleSpec, launch: Point, rng: &mut 
         leak_pct_h: Some(leak),
         releases,
     }
+}
+
+/// The random parameters member `member` of window `window` flies with (the first draws of
+/// its stream; the wind error comes after them). For checking an ensemble's draws.
+pub fn member_draw(
+    profile: &Profile,
+    spec: &EnsembleSpec,
+    window: u64,
+    member: u32,
+    launch: Point,
+) -> Draw {
+    let mut rng = Stream::new(spec.seed, window, member as u64);
+    draw_member(profile, spec, launch, &mut rng)
 }
 
 fn median(xs: &mut [f64]) -> f64 {
@@ -202,11 +239,21 @@ fn fly_member<W: WindField + ?Sized>(
     let carrier = match fly_carrier(field, surface, profile, &draw, Some(&noise), record) {
         Ok(c) => c,
         Err(e) => {
-            // It never left the ground: no fall.
+            // A balloon that cannot fly never leaves the ground: it is counted where it
+            // stands, with no fall. Anything else (this member's launch or ceiling outside
+            // the forecast) is a flight the forecast cannot follow: unresolved, not failed.
+            let cannot_fly = matches!(
+                e,
+                FlightError::WillNotRise { .. } | FlightError::Overfilled { .. }
+            );
             let landing = Landing {
                 payload: PayloadClass::Envelope,
                 point: draw.launch,
-                outcome: Outcome::Ground,
+                outcome: if cannot_fly {
+                    Outcome::Ground
+                } else {
+                    Outcome::LeftDomain
+                },
                 fraction: 1.0,
                 heavy: None,
             };
@@ -216,7 +263,7 @@ fn fly_member<W: WindField + ?Sized>(
                     primary: 0,
                     heavy: Vec::new(),
                     track: None,
-                    failure: Some(e.to_string()),
+                    failure: cannot_fly.then(|| e.to_string()),
                 },
                 Vec::new(),
             );
@@ -560,7 +607,7 @@ pub fn heavy_stats(run: &WindowRun, risk: &(dyn Fn(f64, f64) -> FallRisk + Sync)
         any += 1;
         let (mut in_south, mut near) = (false, false);
         member_places.clear();
-        for l in landed.iter().filter(|l| l.outcome == Outcome::Ground) {
+        for l in landed.iter().filter(|l| l.outcome.on_land()) {
             match risk(l.point.lat, l.point.lon) {
                 FallRisk::Elsewhere => {}
                 FallRisk::South => in_south = true,
@@ -788,9 +835,15 @@ mod tests {
             (mean - 1.0).abs() < 0.005 && (sd - 0.4 / 12f64.sqrt()).abs() < 0.004,
             "{mean} {sd}"
         );
-        // Lift and sizes: lognormal 0.15 and 5 % (1σ).
+        // The measured free lift and the drag: lognormal 0.10; sizes 5 % (1σ).
         let d = draws("sack", 4000);
         let (_, sd_ln) = mean_sd(&d.iter().map(|d| d.ascent_factor.ln()).collect::<Vec<_>>());
+        assert!((sd_ln - 0.10).abs() < 0.004, "{sd_ln}");
+        let (_, sd_ln) = mean_sd(&d.iter().map(|d| d.drag_factor.ln()).collect::<Vec<_>>());
+        assert!((sd_ln - 0.10).abs() < 0.004, "{sd_ln}");
+        // P0 keeps the spec's 0.15 on its ascent rate.
+        let p0 = draws("standard", 4000);
+        let (_, sd_ln) = mean_sd(&p0.iter().map(|d| d.ascent_factor.ln()).collect::<Vec<_>>());
         assert!((sd_ln - 0.15).abs() < 0.006, "{sd_ln}");
         let (m, sd) = mean_sd(&d.iter().map(|d| d.volume_factor).collect::<Vec<_>>());
         assert!(

@@ -1,14 +1,14 @@
 //! One flight: the carrier's chain of stages (ascent, float, descent) with releases, then the
 //! payload's fall (bundle, or leaflets as particles).
 
-use saebaram_forecast::{Axis, WindField, isa};
+use saebaram_forecast::{Axis, WindField};
 use serde::Serialize;
 
 use crate::FlightError;
 use crate::atmosphere::{G0_M_S2, RHO0_KG_M3};
 use crate::integrate::{Point, StageEnd, Surface, Term, fly_stage};
 use crate::models::{BalloonLift, Motion, Turbulence, Vertical, WindNoise, relative_superheat};
-use crate::profile::{Balloon, Carrier, Envelope, Lift, Payload, Profile, Release};
+use crate::profile::{Balloon, Carrier, Envelope, Lift, Payload, Profile, Release, Standard};
 use crate::random::Stream;
 
 /// How a trajectory ended.
@@ -17,6 +17,10 @@ use crate::random::Stream;
 pub enum Outcome {
     /// Reached the ground on land (or where land and sea are unknown).
     Ground,
+    /// Still rising, flew into terrain higher than itself (a ridge downwind of the launch)
+    /// and came down there with whatever it carried.
+    #[serde(rename = "hit_terrain_during_ascent")]
+    HitTerrainAscending,
     /// Reached the sea surface.
     Sea,
     /// Left the forecast's area (or its top): the last point with wind data is given.
@@ -28,10 +32,35 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// True when the trajectory ended on land: on the ground, or against terrain while
+    /// rising.
+    pub fn on_land(self) -> bool {
+        matches!(self, Outcome::Ground | Outcome::HitTerrainAscending)
+    }
+
+    /// True when what flew came down (on land or at sea), false when its trajectory ended
+    /// aloft (left the forecast, forecast ended, maximum flight time).
+    pub fn came_down(self) -> bool {
+        self <= Outcome::Sea
+    }
+
+    /// A short English phrase: `on the ground`, `hit terrain during ascent`, `in the sea`...
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ground => "on the ground",
+            Outcome::HitTerrainAscending => "hit terrain during ascent",
+            Outcome::Sea => "in the sea",
+            Outcome::LeftDomain => "left the forecast area",
+            Outcome::ForecastEnded => "still aloft when the forecast ended",
+            Outcome::MaxTime => "still aloft at the maximum flight time",
+        }
+    }
+
     /// The JSON name.
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Ground => "ground",
+            Outcome::HitTerrainAscending => "hit_terrain_during_ascent",
             Outcome::Sea => "sea",
             Outcome::LeftDomain => "left_domain",
             Outcome::ForecastEnded => "forecast_ended",
@@ -169,8 +198,13 @@ impl HeavyFall {
 pub struct Draw {
     /// Launch point and time.
     pub launch: Point,
-    /// Multiplies the ascent rate (P0) or the free lift (P1/P2).
+    /// Multiplies the ascent rate (P0), or the free lift the crew measures (P1/P2 filled by
+    /// free lift or ascent rate: the fill is derived from it).
     pub ascent_factor: f64,
+    /// Multiplies the envelope's drag coefficient (P1/P2): the ascent rate's own spread.
+    pub drag_factor: f64,
+    /// Multiplies the day superheat (P2 with superheat).
+    pub superheat_factor: f64,
     /// Multiplies the burst altitude (P0).
     pub burst_factor: f64,
     /// Multiplies the descent and fall speeds (P0 descent, bundles).
@@ -179,7 +213,8 @@ pub struct Draw {
     pub volume_factor: f64,
     /// Multiplies the envelope and payload masses.
     pub mass_factor: f64,
-    /// Multiplies the gas fill.
+    /// Multiplies the gas fill when the profile gives the fill as a volume (`Lift::FillM3`);
+    /// a fill derived from a free lift or an ascent rate has its spread in `ascent_factor`.
     pub fill_factor: f64,
     /// Burst overshoot, m (None: the profile's).
     pub overshoot_m: Option<f64>,
@@ -195,6 +230,8 @@ impl Draw {
         Draw {
             launch,
             ascent_factor: 1.0,
+            drag_factor: 1.0,
+            superheat_factor: 1.0,
             burst_factor: 1.0,
             fall_factor: 1.0,
             volume_factor: 1.0,
@@ -272,7 +309,9 @@ pub struct CarrierFlight {
     pub warnings: Vec<String>,
 }
 
-fn outcome_of(end: &StageEnd, terms: &[Term], surface: &dyn Surface, coverage_end: f64) -> Outcome {
+/// How a stage's end becomes a trajectory's outcome: the ground (land or sea, by the
+/// surface), terrain met while rising, or a flight still aloft.
+fn outcome_of(end: &StageEnd, terms: &[Term], surface: &dyn Surface) -> Outcome {
     match *end {
         StageEnd::Term { index, point } => match terms.get(index) {
             Some(Term::Ground) => {
@@ -282,10 +321,10 @@ fn outcome_of(end: &StageEnd, terms: &[Term], surface: &dyn Surface, coverage_en
                     Outcome::Ground
                 }
             }
+            Some(Term::TerrainAbove { .. }) => Outcome::HitTerrainAscending,
             _ => Outcome::MaxTime,
         },
-        StageEnd::OutOfDomain { point, axis } => {
-            let _ = (point, coverage_end);
+        StageEnd::OutOfDomain { axis, .. } => {
             if axis == Axis::Time {
                 Outcome::ForecastEnded
             } else {
@@ -295,26 +334,64 @@ fn outcome_of(end: &StageEnd, terms: &[Term], surface: &dyn Surface, coverage_en
     }
 }
 
-/// Air density on the launch column (the field's where it has data, ISA above).
-fn column_density<W: WindField + ?Sized>(field: &W, launch: &Point, alt_m: f64) -> f64 {
+/// Air density on the launch column at `alt_m` (the forecast's; outside it, the error).
+fn column_density<W: WindField + ?Sized>(
+    field: &W,
+    launch: &Point,
+    alt_m: f64,
+) -> Result<f64, saebaram_forecast::OutOfDomain> {
     field
         .wind(launch.t_unix_s, launch.lat, launch.lon, alt_m)
         .map(|w| w.density_kg_m3)
-        .unwrap_or_else(|_| isa::density_kg_m3(alt_m))
 }
 
-/// The altitude on the launch column where the density falls to `rho`, by bisection.
-fn altitude_of_density<W: WindField + ?Sized>(field: &W, launch: &Point, rho: f64) -> f64 {
-    let (mut lo, mut hi) = (launch.alt_m, 40_000.0);
+/// Highest altitude any balloon search looks at, m.
+const SEARCH_TOP_M: f64 = 40_000.0;
+
+/// The altitude on the launch column where the density falls to `rho`, by bisection on the
+/// forecast's own densities. Where the forecast's column ends below that altitude the answer
+/// is an error (`what` says which altitude: the ceiling, the float altitude), never a guess
+/// from the standard atmosphere.
+fn altitude_of_density<W: WindField + ?Sized>(
+    field: &W,
+    launch: &Point,
+    rho: f64,
+    what: &'static str,
+) -> Result<f64, FlightError> {
+    let lo = launch.alt_m;
+    if column_density(field, launch, lo).map_err(FlightError::LaunchOutside)? <= rho {
+        return Ok(lo);
+    }
+    // The top of the forecast's column: the highest altitude with data (the column is
+    // contiguous from the ground up), found to 1 m.
+    let top = match column_density(field, launch, SEARCH_TOP_M) {
+        Ok(_) => SEARCH_TOP_M,
+        Err(_) => {
+            let (mut ok, mut bad) = (lo, SEARCH_TOP_M);
+            while bad - ok > 1.0 {
+                let mid = 0.5 * (ok + bad);
+                if column_density(field, launch, mid).is_ok() {
+                    ok = mid;
+                } else {
+                    bad = mid;
+                }
+            }
+            ok
+        }
+    };
+    if column_density(field, launch, top).map_err(FlightError::LaunchOutside)? > rho {
+        return Err(FlightError::AboveForecast { what, top_m: top });
+    }
+    let (mut lo, mut hi) = (lo, top);
     for _ in 0..40 {
         let mid = 0.5 * (lo + hi);
-        if column_density(field, launch, mid) > rho {
+        if column_density(field, launch, mid).map_err(FlightError::LaunchOutside)? > rho {
             lo = mid;
         } else {
             hi = mid;
         }
     }
-    0.5 * (lo + hi)
+    Ok(0.5 * (lo + hi))
 }
 
 /// A balloon ready to fly: its gas and its characteristic altitudes.
@@ -340,25 +417,33 @@ pub struct BalloonSetup {
     pub payload_kg: f64,
     /// Leak, 1/s.
     pub leak_per_s: f64,
+    /// Drag coefficient of this flight (the profile's times the draw's drag factor).
+    pub cd: f64,
+    /// Day superheat of this flight, K (the profile's times the draw's factor, at most
+    /// [`crate::profile::MAX_SUPERHEAT_K`]).
+    pub superheat_k: f64,
 }
 
-/// Works out a balloon's fill, free lift, ceiling and burst or float altitude.
+/// Works out a balloon's fill, free lift, ceiling and burst or float altitude, the way a
+/// launch crew fills: for a free lift (or an ascent rate, which fixes one) the crew weighs
+/// the balloon with its payload and fills until the free lift reads what they want, so the
+/// fill follows from this flight's masses and the free lift as measured (the draw's
+/// `ascent_factor`); a fill given as a volume is what it is (times `fill_factor`), and then
+/// the masses decide whether the balloon rises.
 pub fn setup_balloon<W: WindField + ?Sized>(
     field: &W,
     b: &Balloon,
     draw: &Draw,
 ) -> Result<BalloonSetup, FlightError> {
     let launch = &draw.launch;
-    let rho_launch = field
-        .wind(launch.t_unix_s, launch.lat, launch.lon, launch.alt_m)
-        .map_err(FlightError::LaunchOutside)?
-        .density_kg_m3;
+    let rho_launch =
+        column_density(field, launch, launch.alt_m).map_err(FlightError::LaunchOutside)?;
     let buoy = b.gas.buoyancy();
     let envelope_kg = b.envelope_kg * draw.mass_factor;
     let payload_kg = b.payload_kg * draw.mass_factor;
     let mass = envelope_kg + payload_kg;
     let v_max = b.v_max_m3 * draw.volume_factor;
-    let lift_at = |gas_air_kg: f64| {
+    let lift_at = |gas_air_kg: f64, cd: f64| {
         let bl = BalloonLift {
             gas_air_kg,
             t_ref: 0.0,
@@ -367,29 +452,35 @@ pub fn setup_balloon<W: WindField + ?Sized>(
             vented: false,
             mass_kg: mass,
             buoyancy: buoy,
-            cd: b.cd,
+            cd,
             area_m2: b.area_m2,
             superheat_k: 0.0,
         };
         bl.speed_m_s(0.0, rho_launch)
     };
-    let gas_air_kg = match b.lift {
-        Lift::FreeLiftKg(fl) => (mass + fl * draw.ascent_factor) / buoy,
-        Lift::FillM3(v) => v * rho_launch,
+    // The free lift the crew aims at, before their measurement error.
+    let aimed_free_lift_kg = match b.lift {
+        Lift::FreeLiftKg(fl) => Some(fl),
+        Lift::FillM3(_) => None,
         Lift::AscentMS(target) => {
-            let target = target * draw.ascent_factor;
+            // The gas that gives the target rate with the nominal drag: its free lift.
             let (mut lo, mut hi) = (mass / buoy, mass / buoy * 20.0 + 100.0);
             for _ in 0..80 {
                 let mid = 0.5 * (lo + hi);
-                if lift_at(mid) < target {
+                if lift_at(mid, b.cd) < target {
                     lo = mid;
                 } else {
                     hi = mid;
                 }
             }
-            hi
+            Some(hi * buoy - mass)
         }
-    } * draw.fill_factor;
+    };
+    let gas_air_kg = match (aimed_free_lift_kg, b.lift) {
+        (Some(fl), _) => (mass + fl * draw.ascent_factor) / buoy,
+        (None, Lift::FillM3(v)) => v * rho_launch * draw.fill_factor,
+        (None, _) => return Err(FlightError::Internal("a lift without a fill")),
+    };
     let free_lift_kg = gas_air_kg * buoy - mass;
     if free_lift_kg <= 0.0 {
         return Err(FlightError::WillNotRise { free_lift_kg });
@@ -401,23 +492,28 @@ pub fn setup_balloon<W: WindField + ?Sized>(
             v_max_m3: v_max,
         });
     }
-    let ceiling_m = altitude_of_density(field, launch, gas_air_kg / v_max);
+    let ceiling_m = altitude_of_density(field, launch, gas_air_kg / v_max, "ceiling")?;
     let top_m = match b.envelope {
         Envelope::Sealed => ceiling_m + draw.overshoot_m.unwrap_or(b.overshoot_m),
-        Envelope::Vented => altitude_of_density(field, launch, mass / (v_max * buoy)),
+        Envelope::Vented => {
+            altitude_of_density(field, launch, mass / (v_max * buoy), "float altitude")?
+        }
     };
     let leak_fraction_h = draw.leak_pct_h.unwrap_or(b.leak_pct_h) / 100.0;
+    let cd = b.cd * draw.drag_factor;
     Ok(BalloonSetup {
         rho_launch,
         fill_m3,
         free_lift_kg,
-        ascent_m_s: lift_at(gas_air_kg),
+        ascent_m_s: lift_at(gas_air_kg, cd),
         ceiling_m,
         top_m,
         v_max_m3: v_max,
         envelope_kg,
         payload_kg,
         leak_per_s: -(1.0 - leak_fraction_h).ln() / 3600.0,
+        cd,
+        superheat_k: (b.superheat_k * draw.superheat_factor).min(crate::profile::MAX_SUPERHEAT_K),
     })
 }
 
@@ -433,6 +529,76 @@ const FLOAT_MARGIN_M: f64 = 30.0;
 /// taken off, s (10 min: the sun's share changes over hours).
 pub const SUPERHEAT_SEGMENT_S: f64 = 600.0;
 
+/// How far below its own ground a rising stage may start before terrain counts, m: a launch
+/// altitude given a little under the terrain model's height there (a site elevation against
+/// a DEM, say) must not end the ascent at once.
+const TERRAIN_START_SLACK_M: f64 = 1.0;
+
+/// The termination that ends a rising stage on terrain higher than the balloon. Terrain is
+/// measured against the stage's start: a start below the ground model there (by a few
+/// metres of disagreement between the launch altitude and the model) lowers the terrain by
+/// as much, so the launch itself never counts as a collision.
+fn terrain_while_rising(surface: &dyn Surface, start: &Point) -> Term {
+    let below = (start.alt_m - surface.ground_m(start.lat, start.lon)).min(0.0);
+    Term::TerrainAbove {
+        offset_m: below - TERRAIN_START_SLACK_M,
+    }
+}
+
+/// Flies stages for one carrier: the field, the surface, the wind error and the step, and
+/// (when recording) the points of each named stage, appended to the flight.
+struct StageRunner<'a, W: WindField + ?Sized> {
+    field: &'a W,
+    surface: &'a dyn Surface,
+    noise: Option<&'a WindNoise>,
+    step_s: f64,
+    record: bool,
+    buf: Vec<Point>,
+}
+
+impl<W: WindField + ?Sized> StageRunner<'_, W> {
+    /// Flies one stage from `start` and records it under `name` (a stage of the same name
+    /// as the last one continues it).
+    fn fly(
+        &mut self,
+        name: &'static str,
+        vertical: Vertical,
+        floating: bool,
+        terms: &[Term],
+        start: Point,
+        out: &mut CarrierFlight,
+    ) -> StageEnd {
+        let model = Motion {
+            field: self.field,
+            vertical,
+            noise: self.noise,
+            turbulence: None,
+            floating,
+        };
+        self.buf.clear();
+        let end = fly_stage(
+            &model,
+            terms,
+            start,
+            self.step_s,
+            self.surface,
+            self.record.then_some(&mut self.buf),
+        );
+        if self.record {
+            match out.stages.last_mut() {
+                Some(last) if last.name == name => last.points.extend_from_slice(&self.buf),
+                _ => {
+                    let mut points = Vec::with_capacity(self.buf.len() + 1);
+                    points.push(start);
+                    points.extend_from_slice(&self.buf);
+                    out.stages.push(StageTrack { name, points });
+                }
+            }
+        }
+        end
+    }
+}
+
 /// Flies the carrier (P0 balloon, or P1/P2 balloon with releases).
 pub fn fly_carrier<W: WindField + ?Sized>(
     field: &W,
@@ -443,270 +609,333 @@ pub fn fly_carrier<W: WindField + ?Sized>(
     record: bool,
 ) -> Result<CarrierFlight, FlightError> {
     let launch = draw.launch;
-    let t_max = launch.t_unix_s + profile.max_flight_h * 3600.0;
-    let coverage_end = field.coverage().time_end_unix_s;
     field
         .wind(launch.t_unix_s, launch.lat, launch.lon, launch.alt_m)
         .map_err(FlightError::LaunchOutside)?;
+    let mut runner = StageRunner {
+        field,
+        surface,
+        noise,
+        step_s: profile.step_s,
+        record,
+        buf: Vec::new(),
+    };
+    let t_max = launch.t_unix_s + profile.max_flight_h * 3600.0;
+    match &profile.carrier {
+        Carrier::Standard(s) => fly_standard(&mut runner, s, draw, t_max),
+        Carrier::Balloon(b) => {
+            let setup = setup_balloon(field, b, draw)?;
+            fly_balloon(&mut runner, b, &setup, draw, t_max)
+        }
+    }
+}
+
+/// P0: constant ascent to the burst altitude (or into terrain), then tawhiri's parachute.
+fn fly_standard<W: WindField + ?Sized>(
+    runner: &mut StageRunner<'_, W>,
+    s: &Standard,
+    draw: &Draw,
+    t_max: f64,
+) -> Result<CarrierFlight, FlightError> {
+    let launch = draw.launch;
     let mut out = CarrierFlight {
         payload_left: 1.0,
         ..CarrierFlight::default()
     };
-    let mut buf: Vec<Point> = Vec::new();
-    let dt = profile.step_s;
+    let burst = s.burst_alt_m * draw.burst_factor;
+    if burst <= launch.alt_m {
+        return Err(FlightError::BurstBelowLaunch {
+            burst_m: burst,
+            launch_m: launch.alt_m,
+        });
+    }
+    // A P0 payload is heavy only without a working parachute (its mass is unknown).
+    let heavy = HeavyFall::released(None, s.descent_m_s);
+    let terms = [
+        Term::AltAtLeast(burst),
+        Term::TimeAtLeast(t_max),
+        terrain_while_rising(runner.surface, &launch),
+    ];
+    let v = Vertical::Constant(s.ascent_m_s * draw.ascent_factor);
+    let end = runner.fly("ascent", v, false, &terms, launch, &mut out);
+    let p = end.point();
+    if !matches!(end, StageEnd::Term { index: 0, .. }) {
+        out.landing = Some(Landing {
+            payload: PayloadClass::Payload,
+            point: p,
+            outcome: outcome_of(&end, &terms, runner.surface),
+            fraction: 1.0,
+            heavy,
+        });
+        return Ok(out);
+    }
+    out.events.push(Event {
+        kind: "burst",
+        point: p,
+        fraction: None,
+    });
+    let terms = [Term::Ground, Term::TimeAtLeast(t_max)];
+    let v = Vertical::TawhiriDrag(s.descent_m_s * draw.fall_factor);
+    let end = runner.fly("descent", v, false, &terms, p, &mut out);
+    out.landing = Some(Landing {
+        payload: PayloadClass::Payload,
+        point: end.point(),
+        outcome: outcome_of(&end, &terms, runner.surface),
+        fraction: 1.0,
+        heavy,
+    });
+    Ok(out)
+}
 
-    let mut run = |name: &'static str,
-                   vertical: Vertical,
-                   floating: bool,
-                   terms: &[Term],
-                   start: Point,
-                   out: &mut CarrierFlight|
-     -> StageEnd {
-        let model = Motion {
-            field,
-            vertical,
-            noise,
-            turbulence: None,
-            floating,
+/// Where a P1/P2 balloon is in its flight.
+#[derive(Debug, PartialEq, Clone, Copy)]
+enum Phase {
+    /// Rising from the launch to the ceiling (sealed) or the float altitude (vented).
+    Ascent,
+    /// Floating, venting and leaking (vented).
+    Float,
+    /// Falling after the burst (sealed).
+    Descent,
+}
+
+/// The termination indexes shared by every P1/P2 stage: 0 the phase's own end (top of the
+/// ascent, or the ground), 1 the next release, 2 the maximum flight time, 3 the end of a
+/// superheat segment, 4 terrain met while rising (ascent only; the ground there otherwise).
+const RELEASE: usize = 1;
+const SEGMENT: usize = 3;
+
+/// The stage a balloon flies in `phase`: its name, vertical law, terminations and whether the
+/// float walk applies.
+#[allow(clippy::too_many_arguments)]
+fn balloon_stage(
+    phase: Phase,
+    b: &Balloon,
+    setup: &BalloonSetup,
+    lift: BalloonLift,
+    draw: &Draw,
+    start: &Point,
+    surface: &dyn Surface,
+    [t_release, t_max, t_segment]: [f64; 3],
+) -> (&'static str, Vertical, [Term; 5], bool) {
+    let release = Term::TimeAtLeast(t_release);
+    let max_time = Term::TimeAtLeast(t_max);
+    let segment = Term::TimeAtLeast(t_segment);
+    match phase {
+        Phase::Ascent => {
+            let top = if lift.vented {
+                setup.top_m - FLOAT_MARGIN_M
+            } else {
+                setup.top_m
+            };
+            (
+                "ascent",
+                Vertical::Balloon(lift),
+                [
+                    Term::AltAtLeast(top),
+                    release,
+                    max_time,
+                    segment,
+                    terrain_while_rising(surface, start),
+                ],
+                false,
+            )
+        }
+        Phase::Float => (
+            "float",
+            Vertical::Balloon(lift),
+            [Term::Ground, release, max_time, segment, Term::Ground],
+            true,
+        ),
+        Phase::Descent => {
+            let v0 = b.fall_m_s.unwrap_or_else(|| fall_speed_m_s(lift.mass_kg)) * draw.fall_factor;
+            (
+                "descent",
+                Vertical::Fall(v0),
+                [Term::Ground, release, max_time, segment, Term::Ground],
+                false,
+            )
+        }
+    }
+}
+
+/// P1/P2: the balloon rises on its lift, bursts (sealed) or floats and leaks (vented),
+/// drops its timer stages, and comes down with whatever it still carries.
+fn fly_balloon<W: WindField + ?Sized>(
+    runner: &mut StageRunner<'_, W>,
+    b: &Balloon,
+    setup: &BalloonSetup,
+    draw: &Draw,
+    t_max: f64,
+) -> Result<CarrierFlight, FlightError> {
+    let launch = draw.launch;
+    let mut out = CarrierFlight {
+        payload_left: 1.0,
+        payload_kg: Some(setup.payload_kg),
+        ..CarrierFlight::default()
+    };
+    let buoy = b.gas.buoyancy();
+    let vented = b.envelope == Envelope::Vented;
+    let releases = release_times(draw);
+    let mut next_release = 0usize;
+    let mut phase = Phase::Ascent;
+    let mut gas = setup.fill_m3 * setup.rho_launch;
+    let mut p = launch;
+    loop {
+        let mass = setup.envelope_kg + setup.payload_kg * out.payload_left;
+        let t_release = releases.get(next_release).map_or(f64::INFINITY, |r| r.0);
+        // Superheat acts while floating (the ascent's lift is the launch's measured free
+        // lift). The gas it vents leaves at the end of each stage, so with superheat a float
+        // is cut into segments of SUPERHEAT_SEGMENT_S.
+        let superheat_k = if phase == Phase::Float {
+            setup.superheat_k
+        } else {
+            0.0
         };
-        buf.clear();
-        let end = fly_stage(
-            &model,
-            terms,
-            start,
-            dt,
-            surface,
-            record.then_some(&mut buf),
+        let t_segment = if superheat_k > 0.0 {
+            p.t_unix_s + SUPERHEAT_SEGMENT_S
+        } else {
+            f64::INFINITY
+        };
+        let lift = BalloonLift {
+            gas_air_kg: gas,
+            t_ref: p.t_unix_s,
+            leak_per_s: setup.leak_per_s,
+            v_max_m3: setup.v_max_m3,
+            vented,
+            mass_kg: mass,
+            buoyancy: buoy,
+            cd: setup.cd,
+            area_m2: b.area_m2,
+            superheat_k,
+        };
+        let (name, vertical, terms, floating) = balloon_stage(
+            phase,
+            b,
+            setup,
+            lift,
+            draw,
+            &p,
+            runner.surface,
+            [t_release, t_max, t_segment],
         );
-        if record {
-            match out.stages.last_mut() {
-                Some(last) if last.name == name => last.points.extend_from_slice(&buf),
-                _ => {
-                    let mut points = Vec::with_capacity(buf.len() + 1);
-                    points.push(start);
-                    points.extend_from_slice(&buf);
-                    out.stages.push(StageTrack { name, points });
+        let end = runner.fly(name, vertical, floating, &terms, p, &mut out);
+        let q = end.point();
+        match end {
+            // A superheat segment ended: the same phase goes on with the gas left after venting.
+            StageEnd::Term { index: SEGMENT, .. } => {
+                gas = gas_after_stage(runner.field, &lift, &q, superheat_k);
+            }
+            StageEnd::Term { index: RELEASE, .. } => {
+                gas = gas_after_stage(runner.field, &lift, &q, superheat_k);
+                let fraction = releases[next_release].1.min(out.payload_left);
+                next_release += 1;
+                out.payload_left -= fraction;
+                out.events.push(Event {
+                    kind: "release",
+                    point: q,
+                    fraction: Some(fraction),
+                });
+                out.drops.push((q, fraction));
+                if out.payload_left <= 1e-9 {
+                    // The empty envelope flies on; nobody needs where it lands.
+                    return Ok(out);
                 }
             }
-        }
-        end
-    };
-
-    match &profile.carrier {
-        Carrier::Standard(s) => {
-            let burst = s.burst_alt_m * draw.burst_factor;
-            if burst <= launch.alt_m {
-                return Err(FlightError::BurstBelowLaunch {
-                    burst_m: burst,
-                    launch_m: launch.alt_m,
+            StageEnd::Term { index: 0, .. } if phase == Phase::Ascent => {
+                gas = gas_after_stage(runner.field, &lift, &q, superheat_k);
+                let (kind, next) = if vented {
+                    ("float_start", Phase::Float)
+                } else {
+                    ("burst", Phase::Descent)
+                };
+                out.events.push(Event {
+                    kind,
+                    point: q,
+                    fraction: None,
                 });
+                phase = next;
             }
-            let terms = [Term::AltAtLeast(burst), Term::TimeAtLeast(t_max)];
-            let v = Vertical::Constant(s.ascent_m_s * draw.ascent_factor);
-            let end = run("ascent", v, false, &terms, launch, &mut out);
-            let mut p = end.point();
-            let ended = !matches!(end, StageEnd::Term { index: 0, .. });
-            // A P0 payload is heavy only without a working parachute (its mass is unknown).
-            let heavy = HeavyFall::released(None, s.descent_m_s);
-            if ended {
-                out.landing = Some(Landing {
-                    payload: PayloadClass::Payload,
-                    point: p,
-                    outcome: outcome_of(&end, &terms, surface, coverage_end),
-                    fraction: 1.0,
-                    heavy,
-                });
+            _ => {
+                let outcome = outcome_of(&end, &terms, runner.surface);
+                out.landing = Some(envelope_landing(
+                    b,
+                    setup,
+                    phase,
+                    q,
+                    outcome,
+                    out.payload_left,
+                ));
+                if next_release < releases.len() && out.payload_left > 1e-9 && outcome.came_down() {
+                    out.warnings.push(format!(
+                        "the envelope came down before the release at {:.1} h: {:.0} % of the payload lands with it",
+                        (releases[next_release].0 - launch.t_unix_s) / 3600.0,
+                        out.payload_left * 100.0
+                    ));
+                }
                 return Ok(out);
             }
-            out.events.push(Event {
-                kind: "burst",
-                point: p,
-                fraction: None,
-            });
-            let terms = [Term::Ground, Term::TimeAtLeast(t_max)];
-            let v = Vertical::TawhiriDrag(s.descent_m_s * draw.fall_factor);
-            let end = run("descent", v, false, &terms, p, &mut out);
-            p = end.point();
-            out.landing = Some(Landing {
-                payload: PayloadClass::Payload,
-                point: p,
-                outcome: outcome_of(&end, &terms, surface, coverage_end),
-                fraction: 1.0,
-                heavy,
-            });
-            Ok(out)
         }
-        Carrier::Balloon(b) => {
-            let setup = setup_balloon(field, b, draw)?;
-            out.payload_kg = Some(setup.payload_kg);
-            let buoy = b.gas.buoyancy();
-            let vented = b.envelope == Envelope::Vented;
-            #[derive(PartialEq, Clone, Copy)]
-            enum Phase {
-                Ascent,
-                Float,
-                Descent,
-            }
-            let mut phase = Phase::Ascent;
-            let mut releases: Vec<(f64, f64)> = draw
-                .releases
-                .iter()
-                .filter_map(|&(t, f)| t.map(|t| (t, f)))
-                .collect();
-            releases.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let mut next_release = 0usize;
-            let mut gas = setup.fill_m3 * setup.rho_launch;
-            let mut p = launch;
-            loop {
-                let mass = setup.envelope_kg + setup.payload_kg * out.payload_left;
-                let t_rel = releases.get(next_release).map_or(f64::INFINITY, |r| r.0);
-                // Superheat acts while floating (the ascent's lift is the launch's measured
-                // free lift). The gas it vents leaves at the end of each stage, so with
-                // superheat a float is cut into segments of SUPERHEAT_SEGMENT_S.
-                let superheat_k = if phase == Phase::Float {
-                    b.superheat_k
-                } else {
-                    0.0
-                };
-                let t_seg = if superheat_k > 0.0 {
-                    p.t_unix_s + SUPERHEAT_SEGMENT_S
-                } else {
-                    f64::INFINITY
-                };
-                let lift = BalloonLift {
-                    gas_air_kg: gas,
-                    t_ref: p.t_unix_s,
-                    leak_per_s: setup.leak_per_s,
-                    v_max_m3: setup.v_max_m3,
-                    vented,
-                    mass_kg: mass,
-                    buoyancy: buoy,
-                    cd: b.cd,
-                    area_m2: b.area_m2,
-                    superheat_k,
-                };
-                let (name, vertical, terms, floating) = match phase {
-                    Phase::Ascent => {
-                        let top = if vented {
-                            setup.top_m - FLOAT_MARGIN_M
-                        } else {
-                            setup.top_m
-                        };
-                        (
-                            "ascent",
-                            Vertical::Balloon(lift),
-                            [
-                                Term::AltAtLeast(top),
-                                Term::TimeAtLeast(t_rel),
-                                Term::TimeAtLeast(t_max),
-                                Term::TimeAtLeast(t_seg),
-                            ],
-                            false,
-                        )
-                    }
-                    Phase::Float => (
-                        "float",
-                        Vertical::Balloon(lift),
-                        [
-                            Term::Ground,
-                            Term::TimeAtLeast(t_rel),
-                            Term::TimeAtLeast(t_max),
-                            Term::TimeAtLeast(t_seg),
-                        ],
-                        true,
-                    ),
-                    Phase::Descent => {
-                        let v0 =
-                            b.fall_m_s.unwrap_or_else(|| fall_speed_m_s(mass)) * draw.fall_factor;
-                        (
-                            "descent",
-                            Vertical::Fall(v0),
-                            [
-                                Term::Ground,
-                                Term::TimeAtLeast(t_rel),
-                                Term::TimeAtLeast(t_max),
-                                Term::TimeAtLeast(t_seg),
-                            ],
-                            false,
-                        )
-                    }
-                };
-                let end = run(name, vertical, floating, &terms, p, &mut out);
-                let q = end.point();
-                // The gas still aboard (vented envelopes hold at most a full volume).
-                let rho_q = column_density(field, &q, q.alt_m);
-                gas = lift.gas_at(q.t_unix_s);
-                if vented {
-                    let s = relative_superheat(superheat_k, q.t_unix_s, q.lat, q.lon, q.alt_m);
-                    gas = gas.min(lift.vented_gas_cap(rho_q, s));
-                }
-                match end {
-                    // A superheat segment ended: the same phase goes on with the vented gas.
-                    StageEnd::Term { index: 3, .. } => {}
-                    StageEnd::Term { index: 1, .. } => {
-                        let fraction = releases[next_release].1.min(out.payload_left);
-                        next_release += 1;
-                        out.payload_left -= fraction;
-                        out.events.push(Event {
-                            kind: "release",
-                            point: q,
-                            fraction: Some(fraction),
-                        });
-                        out.drops.push((q, fraction));
-                        if out.payload_left <= 1e-9 {
-                            // The empty envelope flies on; nobody needs where it lands.
-                            return Ok(out);
-                        }
-                    }
-                    StageEnd::Term { index: 0, .. } if phase == Phase::Ascent => {
-                        if vented {
-                            out.events.push(Event {
-                                kind: "float_start",
-                                point: q,
-                                fraction: None,
-                            });
-                            phase = Phase::Float;
-                        } else {
-                            out.events.push(Event {
-                                kind: "burst",
-                                point: q,
-                                fraction: None,
-                            });
-                            phase = Phase::Descent;
-                        }
-                    }
-                    _ => {
-                        let outcome = outcome_of(&end, &terms, surface, coverage_end);
-                        let left_kg = setup.payload_kg * out.payload_left;
-                        // A burst envelope falls at its nominal speed; a sinking one at
-                        // whatever its lift deficit gives.
-                        let fall = (phase == Phase::Descent).then(|| {
-                            b.fall_m_s
-                                .unwrap_or_else(|| fall_speed_m_s(setup.envelope_kg + left_kg))
-                        });
-                        out.landing = Some(Landing {
-                            payload: PayloadClass::Envelope,
-                            point: q,
-                            outcome,
-                            fraction: out.payload_left,
-                            heavy: HeavyFall::tied(left_kg, setup.envelope_kg + left_kg, fall),
-                        });
-                        if next_release < releases.len()
-                            && out.payload_left > 1e-9
-                            && outcome <= Outcome::Sea
-                        {
-                            out.warnings.push(format!(
-                                "the envelope came down before the release at {:.1} h: {:.0} % of the payload lands with it",
-                                (releases[next_release].0 - launch.t_unix_s) / 3600.0,
-                                out.payload_left * 100.0
-                            ));
-                        }
-                        return Ok(out);
-                    }
-                }
-                p = q;
-            }
+        p = q;
+    }
+}
+
+/// The releases that fire (failed timer stages left out), in time order: (UNIX s, share).
+fn release_times(draw: &Draw) -> Vec<(f64, f64)> {
+    let mut releases: Vec<(f64, f64)> = draw
+        .releases
+        .iter()
+        .filter_map(|&(t, f)| t.map(|t| (t, f)))
+        .collect();
+    releases.sort_by(|a, b| a.0.total_cmp(&b.0));
+    releases
+}
+
+/// The gas still aboard at the end of a stage, as ambient-air mass: what the leak left, and
+/// for a vented envelope no more than a full volume holds at `q` (with the superheat there).
+fn gas_after_stage<W: WindField + ?Sized>(
+    field: &W,
+    lift: &BalloonLift,
+    q: &Point,
+    superheat_k: f64,
+) -> f64 {
+    let gas = lift.gas_at(q.t_unix_s);
+    if !lift.vented {
+        return gas;
+    }
+    match column_density(field, q, q.alt_m) {
+        Ok(rho) => {
+            let s = relative_superheat(superheat_k, q.t_unix_s, q.lat, q.lon, q.alt_m);
+            gas.min(lift.vented_gas_cap(rho, s))
         }
+        // A stage can end (a timer, say) just where the forecast ends: the next stage then
+        // ends at once, out of the forecast, and this gas is never flown.
+        Err(_) => gas,
+    }
+}
+
+/// The envelope's end: where it came down (or its trajectory ended) with the payload still
+/// tied to it, which makes it a heavy intact fall from [`HEAVY_MIN_KG`] of payload.
+fn envelope_landing(
+    b: &Balloon,
+    setup: &BalloonSetup,
+    phase: Phase,
+    q: Point,
+    outcome: Outcome,
+    payload_left: f64,
+) -> Landing {
+    let left_kg = setup.payload_kg * payload_left;
+    // A burst envelope falls at its nominal speed; a sinking one at whatever its lift
+    // deficit gives; one that flew into terrain while rising does not fall at all.
+    let fall = (phase == Phase::Descent).then(|| {
+        b.fall_m_s
+            .unwrap_or_else(|| fall_speed_m_s(setup.envelope_kg + left_kg))
+    });
+    Landing {
+        payload: PayloadClass::Envelope,
+        point: q,
+        outcome,
+        fraction: payload_left,
+        heavy: HeavyFall::tied(left_kg, setup.envelope_kg + left_kg, fall),
     }
 }
 
@@ -731,10 +960,7 @@ pub(crate) fn fall_end<W: WindField + ?Sized>(
     };
     let terms = [Term::Ground, Term::TimeAtLeast(t_max)];
     let end = fly_stage(&model, &terms, from, dt, surface, record);
-    (
-        end.point(),
-        outcome_of(&end, &terms, surface, field.coverage().time_end_unix_s),
-    )
+    (end.point(), outcome_of(&end, &terms, surface))
 }
 
 /// A deterministic flight with its payload's fall: what `predict` shows.

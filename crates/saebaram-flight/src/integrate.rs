@@ -110,6 +110,12 @@ pub enum Term {
     Ground,
     /// At or after this time (timer, dispenser, maximum flight time).
     TimeAtLeast(f64),
+    /// Below the ground (from the [`Surface`]) lowered by `offset_m` (zero or negative): the
+    /// terrain a rising stage must not pass through, measured so that its start is clear.
+    TerrainAbove {
+        /// Added to the ground height, m.
+        offset_m: f64,
+    },
 }
 
 impl Term {
@@ -118,6 +124,7 @@ impl Term {
             Term::AltAtLeast(h) => p.alt_m >= h,
             Term::Ground => p.alt_m <= surface.ground_m(p.lat, p.lon),
             Term::TimeAtLeast(t) => p.t_unix_s >= t,
+            Term::TerrainAbove { offset_m } => p.alt_m < surface.ground_m(p.lat, p.lon) + offset_m,
         }
     }
 }

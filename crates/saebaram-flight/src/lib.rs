@@ -46,7 +46,8 @@ pub mod sun;
 
 pub use ensemble::{
     EnsembleSpec, FallRisk, HeavyStats, LandClass, MemberResult, WindowRun, WindowStats,
-    heavy_stats, layer_mean_wind, run_indexed_windows, run_window, run_windows, window_stats,
+    heavy_stats, layer_mean_wind, member_draw, run_indexed_windows, run_window, run_windows,
+    window_stats,
 };
 pub use flight::{
     Draw, HEAVY_FALL_M_S, HEAVY_MIN_KG, HeavyFall, HeavyWhy, Landing, Outcome, PayloadClass,
@@ -115,6 +116,17 @@ pub enum FlightError {
     /// The launch point or time is outside the wind data.
     #[error("the launch is outside the forecast: {0}")]
     LaunchOutside(OutOfDomain),
+    /// A balloon's ceiling or float altitude lies above the top of the forecast's column at
+    /// the launch: the forecast has no density there to find it by.
+    #[error(
+        "the balloon's {what} is above the forecast's top ({top_m:.0} m over the launch): the forecast cannot say where it bursts or floats (use a forecast with higher levels, or less gas or a smaller envelope)"
+    )]
+    AboveForecast {
+        /// `ceiling` or `float altitude`.
+        what: &'static str,
+        /// Highest altitude the forecast has over the launch, m.
+        top_m: f64,
+    },
     /// Parameters that do not go together.
     #[error("{0}")]
     Incompatible(String),
