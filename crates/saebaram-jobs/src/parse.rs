@@ -37,6 +37,26 @@ pub fn duration_s(field: &'static str, flag: &str, text: &str) -> Result<f64, Er
     Ok(secs)
 }
 
+/// A percentage (`1`, `0.5%`, `0`) as a share from 0 to 1; negative, over 100 or not a
+/// number is an error naming the flag.
+pub fn percent(field: &'static str, flag: &str, text: &str) -> Result<f64, Error> {
+    let t = text.trim();
+    let n = t.strip_suffix('%').unwrap_or(t).trim();
+    let pct: f64 = n.parse().map_err(|_| {
+        Error::invalid(
+            field,
+            format!("{flag}: `{text}` is not a percentage (e.g. 1 or 0.5%)"),
+        )
+    })?;
+    if !(0.0..=100.0).contains(&pct) {
+        return Err(Error::invalid(
+            field,
+            format!("{flag} must be between 0 % and 100 %, got `{text}`"),
+        ));
+    }
+    Ok(pct / 100.0)
+}
+
 /// A UTC time (`2019-06-05T23:00Z`, `2019-06-05`, `2019060523`, `@UNIXSECONDS`) in UNIX s.
 pub fn utc_time(field: &'static str, flag: &str, text: &str) -> Result<f64, Error> {
     parse_utc(text).map(|t| t as f64).ok_or_else(|| {
@@ -96,6 +116,26 @@ pub fn timer(text: &str) -> Result<TimerOption, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_read_with_or_without_the_sign_and_refuse_out_of_range() {
+        let p = |t: &str| percent("max_heavy_risk", "--max-heavy-risk", t);
+        assert_eq!(p("1").unwrap(), 0.01);
+        assert_eq!(p("0.5%").unwrap(), 0.005);
+        assert_eq!(p("0").unwrap(), 0.0);
+        assert_eq!(p("100 %").unwrap(), 1.0);
+        for bad in ["-1", "-0.5%", "101", "NaN", "one", ""] {
+            let e = p(bad).unwrap_err();
+            assert_eq!(e.field(), Some("max_heavy_risk"), "{bad}");
+            assert!(e.to_string().starts_with("--max-heavy-risk"), "{bad}: {e}");
+        }
+        assert!(
+            p("-1")
+                .unwrap_err()
+                .to_string()
+                .contains("between 0 % and 100 %")
+        );
+    }
 
     #[test]
     fn durations_in_every_unit() {

@@ -12,7 +12,10 @@ use saebaram_flight::{
     layer_mean_wind, run_window, window_stats,
 };
 use saebaram_forecast::Forecast;
-use saebaram_geo::{Geo, POPULATED_DENSITY_PER_KM2, POPULATED_MIN_RADIUS_KM, RegionClass, Target};
+use saebaram_geo::{
+    Geo, PLACES_CREDIT, POPULATED_DENSITY_PER_KM2, POPULATED_MIN_RADIUS_KM,
+    POPULATED_UNKNOWN_RADIUS_KM, RegionClass, Target,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -26,6 +29,13 @@ use crate::{Env, Error};
 
 /// Most launch windows one plan flies.
 pub const MAX_WINDOWS: usize = 2000;
+
+/// Default limit on a window's chance of a heavy intact fall on a populated South Korean
+/// place: 1 % (two members in 200). A window above it is listed and marked, never ranked
+/// above a window within it. One member in a hundred dropping a 13 kg sack on a town is
+/// already more than a group would accept knowingly; the limit is a choice, not a
+/// measurement, and `--max-heavy-risk` changes it.
+pub const DEFAULT_MAX_HEAVY_RISK: f64 = 0.01;
 
 /// A plan to compute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +59,10 @@ pub struct PlanRequest {
     pub seed: u64,
     /// Skip windows whose layer-mean wind points away from the North (listed, not flown).
     pub prefilter: bool,
+    /// Highest acceptable chance (0..1) of a heavy intact fall on a populated South Korean
+    /// place ([`DEFAULT_MAX_HEAVY_RISK`]): windows over it rank after every window within
+    /// it, marked; when no window is within it the plan has no best window.
+    pub max_heavy_risk: f64,
     /// The balloon (default preset: `slack-tube`).
     pub flight: FlightOptions,
     /// The forecast by path or cached-run name (default: the embedded sample).
@@ -69,6 +83,7 @@ impl Default for PlanRequest {
             target: "north".into(),
             seed: 1,
             prefilter: false,
+            max_heavy_risk: DEFAULT_MAX_HEAVY_RISK,
             flight: FlightOptions::default(),
             forecast: None,
             terrain_dir: None,
@@ -154,8 +169,14 @@ pub struct LeafletDensity {
 /// A populated place at risk of heavy falls.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlaceAtRisk {
-    /// English name.
+    /// Name (GeoNames).
     pub name: String,
+    /// Korean name, where known.
+    pub name_ko: Option<String>,
+    /// GeoNames id.
+    pub geonameid: u32,
+    /// Inhabitants (`None`: unknown to GeoNames; its disc is then the minimum).
+    pub population: Option<u64>,
     /// Latitude.
     pub lat: f64,
     /// Longitude.
@@ -258,6 +279,9 @@ pub struct WindowReport {
     pub p_heavy_over_populated_rok: f64,
     /// Those places.
     pub heavy_places_at_risk: Vec<PlaceAtRisk>,
+    /// `p_heavy_over_populated_rok` is above the plan's `max_heavy_risk`: this window ranks
+    /// after every window within the limit.
+    pub over_heavy_risk_limit: bool,
     /// Every heavy intact fall.
     pub heavy_landings: Vec<HeavyLanding>,
     /// The pre-filter's verdict, when it ran.
@@ -296,6 +320,10 @@ pub struct HeavyFallDefinition {
     pub populated_density_per_km2: f64,
     /// Smallest populated radius, km.
     pub populated_min_radius_km: f64,
+    /// Radius of a place whose population is unknown, km.
+    pub populated_unknown_radius_km: f64,
+    /// Where the places come from.
+    pub places: &'static str,
 }
 
 /// A plan: the `plan --json` schema, and what the map draws.
@@ -317,8 +345,13 @@ pub struct PlanReport {
     pub seed: u64,
     /// Flown windows in launch order.
     pub windows: Vec<WindowReport>,
-    /// Index into `windows` of the best.
+    /// Index into `windows` of the best: the highest-ranked window within `max_heavy_risk`
+    /// (None when no window is).
     pub best: Option<usize>,
+    /// The limit on P(heavy intact fall on a populated South Korean place), 0..1.
+    pub max_heavy_risk: f64,
+    /// Flown windows within that limit.
+    pub safe_windows: usize,
     /// Windows the pre-filter skipped.
     pub skipped_windows: Vec<SkippedWindow>,
     /// Warnings about the result (English texts in JSON).
@@ -340,9 +373,12 @@ pub struct PlanReport {
 }
 
 impl PlanReport {
-    /// Whether any window reaches the target (P > 0).
+    /// Whether any window within the heavy-risk limit reaches the target (P > 0): the plan's
+    /// yes (a window too risky to fly is no answer).
     pub fn reaches_target(&self) -> bool {
-        self.windows.iter().any(|w| w.stats.p_target > 0.0)
+        self.windows
+            .iter()
+            .any(|w| !w.over_heavy_risk_limit && w.stats.p_target > 0.0)
     }
 
     /// The best window, if any was flown.
@@ -479,11 +515,41 @@ fn landing_class(geo: &Geo, l: &Landing) -> &'static str {
 
 /// Where a heavy intact fall lands, for the statistics.
 fn fall_risk(geo: &Geo, lat: f64, lon: f64) -> FallRisk {
-    match geo.populated_rok_place(lat, lon) {
-        Some((i, _, _)) => FallRisk::Populated(i as u32),
-        None if geo.class_of(lat, lon) == RegionClass::SouthKorea => FallRisk::South,
-        None => FallRisk::Elsewhere,
+    match geo.landing_place(lat, lon) {
+        (_, Some((i, _))) => FallRisk::Populated(i as u32),
+        (RegionClass::SouthKorea, None) => FallRisk::South,
+        _ => FallRisk::Elsewhere,
     }
+}
+
+/// Checks the heavy-risk limit: a share from 0 to 1.
+fn check_max_heavy_risk(limit: f64) -> Result<(), Error> {
+    if !(0.0..=1.0).contains(&limit) {
+        return Err(Error::invalid(
+            "max_heavy_risk",
+            format!(
+                "--max-heavy-risk must be between 0 % and 100 %, got {} %",
+                limit * 100.0
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The ranking: windows within the heavy-risk limit first, then by P(target), P(North),
+/// fewer in the South, launch order.
+fn rank_windows(stats: &[WindowStats], risky: &[bool]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..stats.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&stats[a], &stats[b]);
+        risky[a]
+            .cmp(&risky[b])
+            .then(y.p_target.total_cmp(&x.p_target))
+            .then(y.p_north.total_cmp(&x.p_north))
+            .then(x.p_south.total_cmp(&y.p_south))
+            .then(a.cmp(&b))
+    });
+    order
 }
 
 fn median_landing(run: &WindowRun) -> Option<(f64, f64)> {
@@ -606,6 +672,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         *particles = req.particles;
     }
     profile.validate()?;
+    check_max_heavy_risk(req.max_heavy_risk)?;
     let geo = Geo::try_embedded()?;
     let lp = launch_point(Some(&req.site), None, None)?;
     let target = Target::parse_with(geo, &req.target)?;
@@ -676,16 +743,13 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         .map(|r| window_stats(r, &classify, &score))
         .collect();
     let heavy: Vec<HeavyStats> = runs.iter().map(|r| heavy_stats(r, &risk)).collect();
-    let mut order: Vec<usize> = (0..runs.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (&stats[a], &stats[b]);
-        y.p_target
-            .total_cmp(&x.p_target)
-            .then(y.p_north.total_cmp(&x.p_north))
-            .then(x.p_south.total_cmp(&y.p_south))
-            .then(a.cmp(&b))
-    });
-    let best = order.first().copied();
+    let risky: Vec<bool> = heavy
+        .iter()
+        .map(|h| h.p_heavy_populated_south > req.max_heavy_risk)
+        .collect();
+    let order = rank_windows(&stats, &risky);
+    let safe_windows = risky.iter().filter(|r| !**r).count();
+    let best = order.first().copied().filter(|&b| !risky[b]);
     let mut rank = vec![0usize; runs.len()];
     for (r, &i) in order.iter().enumerate() {
         rank[i] = r + 1;
@@ -701,8 +765,17 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
                 .places
                 .iter()
                 .take(5)
-                .filter_map(|&(i, p)| Some((geo.cities().get(i as usize)?.name.clone(), p)))
+                .filter_map(|&(i, p)| Some((geo.places().get(i as usize)?.name.clone(), p)))
                 .collect(),
+        });
+    }
+    if best.is_none() && !runs.is_empty() {
+        warnings.push(Warning::NoSafeWindow {
+            max_heavy_risk: req.max_heavy_risk,
+            lowest: heavy
+                .iter()
+                .map(|h| h.p_heavy_populated_south)
+                .fold(f64::INFINITY, f64::min),
         });
     }
     let mut terrain = surface.report();
@@ -725,7 +798,9 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         .zip(heavy)
         .zip(flown_checks)
         .enumerate()
-        .map(|(i, (((run, st), h), check))| window_report(geo, &spec, run, st, h, rank[i], check))
+        .map(|(i, (((run, st), h), check))| {
+            window_report(geo, &spec, run, st, h, rank[i], risky[i], check)
+        })
         .collect();
 
     Ok(PlanReport {
@@ -747,6 +822,8 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         ensemble: spec,
         windows,
         best,
+        max_heavy_risk: req.max_heavy_risk,
+        safe_windows,
         skipped_windows,
         warnings,
         heavy_fall_definition: HeavyFallDefinition {
@@ -755,6 +832,8 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
             released_min_fall_m_s: HEAVY_FALL_M_S,
             populated_density_per_km2: POPULATED_DENSITY_PER_KM2,
             populated_min_radius_km: POPULATED_MIN_RADIUS_KM,
+            populated_unknown_radius_km: POPULATED_UNKNOWN_RADIUS_KM,
+            places: PLACES_CREDIT,
         },
         terrain,
         order,
@@ -806,6 +885,7 @@ fn fly_windows(
     Ok(runs)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn window_report(
     geo: &Geo,
     spec: &EnsembleSpec,
@@ -813,6 +893,7 @@ fn window_report(
     st: WindowStats,
     h: HeavyStats,
     rank: usize,
+    over_heavy_risk_limit: bool,
     prefilter: Option<PrefilterReport>,
 ) -> WindowReport {
     let landings = run
@@ -879,9 +960,12 @@ fn window_report(
         .places
         .iter()
         .filter_map(|&(i, p)| {
-            let c = geo.cities().get(i as usize)?;
+            let c = geo.places().get(i as usize)?;
             Some(PlaceAtRisk {
                 name: c.name.clone(),
+                name_ko: c.name_ko.clone(),
+                geonameid: c.geonameid,
+                population: c.population,
                 lat: c.lat,
                 lon: c.lon,
                 radius_km: round(c.populated_radius_km(), 1),
@@ -914,6 +998,7 @@ fn window_report(
         p_heavy_rok: round(h.p_heavy_south, 4),
         p_heavy_over_populated_rok: round(h.p_heavy_populated_south, 4),
         heavy_places_at_risk,
+        over_heavy_risk_limit,
         heavy_landings,
         prefilter,
         median_landing: median_landing(run),

@@ -124,8 +124,12 @@ pub struct HeavyReport {
 /// A populated South Korean place a heavy fall lands in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PopulatedPlace {
-    /// English name.
+    /// Name (GeoNames).
     pub name: String,
+    /// Korean name, where known.
+    pub name_ko: Option<String>,
+    /// Inhabitants (`None`: unknown to GeoNames).
+    pub population: Option<u64>,
     /// Distance from its centre, km.
     pub distance_km: f64,
     /// Its populated radius, km.
@@ -325,7 +329,7 @@ pub fn run(
 fn landing_report(geo: &Geo, ground: &Ground<'_>, launch: Point, l: &Landing) -> LandingReport {
     let region = geo.classify(l.point.lat, l.point.lon);
     let nearest = geo.nearest_nk_city(l.point.lat, l.point.lon);
-    let landed = l.outcome == Outcome::Ground;
+    let landed = l.outcome.on_land();
     let in_rok = landed && region == Region::SouthKorea;
     let place = l
         .heavy
@@ -358,6 +362,8 @@ fn landing_report(geo: &Geo, ground: &Ground<'_>, launch: Point, l: &Landing) ->
         heavy_over_populated_rok: place.is_some(),
         populated_place: place.map(|(_, c, d)| PopulatedPlace {
             name: c.name.clone(),
+            name_ko: c.name_ko.clone(),
+            population: c.population,
             distance_km: round(d, 1),
             radius_km: round(c.populated_radius_km(), 1),
         }),

@@ -336,6 +336,14 @@ pub enum Warning {
         /// What it removed.
         removed: Vec<String>,
     },
+    /// Every flown window is over the plan's limit on heavy intact falls on populated South
+    /// Korean places: there is no best window.
+    NoSafeWindow {
+        /// The limit, 0..1.
+        max_heavy_risk: f64,
+        /// The lowest share any window had, 0..1.
+        lowest: f64,
+    },
 }
 
 impl Warning {
@@ -418,6 +426,15 @@ impl fmt::Display for Warning {
                     places.join(", ")
                 )
             }
+            Warning::NoSafeWindow {
+                max_heavy_risk,
+                lowest,
+            } => write!(
+                f,
+                "no launch window is safe: every window drops a heavy intact load on a populated place in South Korea in more than {:.1} % of members (the lowest is {:.1} %); none is recommended (change the preset, site or times, or --max-heavy-risk)",
+                max_heavy_risk * 100.0,
+                lowest * 100.0
+            ),
         }
     }
 }

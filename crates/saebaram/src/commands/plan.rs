@@ -23,7 +23,9 @@ Examples:
   saebaram plan --forecast gfs.grib2 --geojson landings.geojson --html plan.html
 
 Each launch window flies --members ensemble members: launch time ±30 min and point 500 m,
-ascent ×lognormal(0.15), volume, masses and fill ±5 %, burst overshoot 0-500 m, leak
+the free lift the crew measures ×lognormal(0.10) with the fill derived from it (a given
+--fill: ±5 % instead), drag ×lognormal(0.10), volume and masses ±5 %, day superheat ±50 %
+when set, burst overshoot 0-500 m, leak
 0.1-3 %/h log-uniform (with --leak L: L/3 to 3L), timer jitter and failures, leaflet fall
 speeds, and a wind error growing with lead time (2.5 m/s, +1.5 m/s per day), correlated over
 6 h and 1.5 km. Probabilities are of the main payload's landing (leaflets: the median of a
@@ -33,15 +35,19 @@ member's leaflets). The same --seed gives the same output at any thread count. P
 P(heavy town) is the share of members with a heavy intact fall (the envelope landing with
 1 kg or more of payload still tied to it, or a released bundle of 1 kg or more falling at
 10 m/s or faster: a sack, not leaflets or packets) on South Korean land within the populated
-radius of a Natural Earth place (max(5 km, the disc its population fills at 3,000 per km²)).
-`!` marks such a window; `*` one with heavy falls elsewhere in South Korea only. The map
-lists 28 South Korean places and none of the border towns: read P(heavy ROK) in --json too.
+radius of one of the 311 South Korean GeoNames places of 500 or more people, border towns
+included (max(5 km, the disc its population fills at 3,000 per km²); 5 km where GeoNames
+does not know the population). Windows whose P(heavy town) is over --max-heavy-risk
+(default 1 %) are marked `RISK` and ranked after every window within it, whatever their
+P(target); when no window is within it, the plan recommends none and exits 1. `*` marks
+heavy falls elsewhere in South Korea only.
 
 --prefilter skips, before the ensemble, windows whose layer-mean wind from the launch height
 to 5 km points away from the North (no bearing within 20° of it reaches North Korea within
 500 km); they are listed, never silently dropped. The other windows get the same numbers
 as without it.
-Exit 0: at least one window has P(target) > 0; 1: no window reaches the target.")]
+Exit 0: at least one window within --max-heavy-risk has P(target) > 0; 1: none does (no
+window reaches the target, or every window is too risky); 2: bad input.")]
 pub struct PlanArgs {
     /// Launch site by name (`saebaram sites`) or LAT,LON.
     #[arg(long, value_name = "NAME|LAT,LON", default_value = "paju")]
@@ -76,6 +82,17 @@ pub struct PlanArgs {
     /// out.
     #[arg(long)]
     pub prefilter: bool,
+    /// Highest acceptable chance of a heavy intact fall on a populated South Korean place,
+    /// per cent (`1`, `0.5%`, `0` for none; default 1). Windows over it are listed, marked
+    /// RISK and ranked after every window within it; when none is within it the plan
+    /// recommends no window and exits 1.
+    #[arg(
+        long,
+        value_name = "PCT",
+        default_value = "1",
+        allow_hyphen_values = true
+    )]
+    pub max_heavy_risk: String,
     #[command(flatten)]
     pub flight: FlightArgs,
     /// Print the plan as JSON.
@@ -110,6 +127,7 @@ pub fn run(args: PlanArgs, env: &Env) -> anyhow::Result<Status> {
         target: args.target.clone(),
         seed: args.seed,
         prefilter: args.prefilter,
+        max_heavy_risk: parse::percent("max_heavy_risk", "--max-heavy-risk", &args.max_heavy_risk)?,
         flight: args.flight.options()?,
         forecast: args.flight.forecast_name(),
         terrain_dir: args.flight.terrain.clone(),
@@ -184,7 +202,9 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
             continue;
         };
         let (st, h) = (&w.stats, &w.heavy);
-        let mark = if h.p_heavy_populated_south > 0.0 {
+        let mark = if w.over_heavy_risk_limit {
+            "RISK"
+        } else if h.p_heavy_populated_south > 0.0 {
             "!"
         } else if h.p_heavy_south > 0.0 {
             "*"
@@ -217,13 +237,31 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
     }
     let shown = &order[..order.len().min(args.top.max(1))];
     let heavy = |i: usize| r.windows.get(i).map(|w| &w.heavy);
+    let over = |i: usize| r.windows.get(i).is_some_and(|w| w.over_heavy_risk_limit);
+    if shown.iter().any(|&i| over(i)) {
+        let _ = writeln!(
+            s,
+            "RISK over --max-heavy-risk ({} %): heavy intact falls (a sack, or the balloon with its payload still tied) on a populated place in South Korea; ranked after every window within the limit",
+            r.max_heavy_risk * 100.0
+        );
+        for &i in shown.iter().filter(|&&i| over(i)) {
+            let Some(w) = r.windows.get(i) else { continue };
+            let places: Vec<String> = w
+                .heavy_places_at_risk
+                .iter()
+                .take(3)
+                .map(|p| format!("{} {:.1} %", p.name, p.p * 100.0))
+                .collect();
+            let _ = writeln!(s, "     {:<20} {}", w.launch_time, places.join(", "));
+        }
+    }
     if shown
         .iter()
-        .any(|&i| heavy(i).is_some_and(|h| h.p_heavy_populated_south > 0.0))
+        .any(|&i| !over(i) && heavy(i).is_some_and(|h| h.p_heavy_populated_south > 0.0))
     {
         let _ = writeln!(
             s,
-            "! heavy intact falls (a sack, or the balloon with its payload still tied) on a populated place in South Korea"
+            "! heavy intact falls on a populated place in South Korea, within --max-heavy-risk"
         );
     }
     if shown.iter().any(|&i| {
@@ -231,7 +269,7 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
     }) {
         let _ = writeln!(
             s,
-            "* heavy intact falls in South Korea, away from the 28 towns the map lists (not an all-clear: border towns are not listed)"
+            "* heavy intact falls in South Korea, outside the populated discs of its 311 listed places (not an all-clear)"
         );
     }
     let skipped = &r.skipped_windows;
@@ -255,11 +293,7 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
     for w in &r.warnings {
         let _ = writeln!(s, "WARNING: {w}");
     }
-    if let Some(st) = order
-        .first()
-        .and_then(|&i| r.windows.get(i))
-        .map(|w| &w.stats)
-    {
+    if let Some(st) = r.best_window().map(|w| &w.stats) {
         if st.p_unresolved > 0.0 {
             let _ = writeln!(
                 s,
@@ -283,8 +317,9 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
     }
     let _ = writeln!(
         s,
-        "Winds: {}. Geography: Made with Natural Earth.",
-        r.forecast.credit
+        "Winds: {}. Geography: Made with Natural Earth. {}",
+        r.forecast.credit,
+        saebaram_geo::PLACES_CREDIT
     );
     s
 }

@@ -376,7 +376,7 @@ fn summary(r: &PredictReport) -> String {
             l.lat,
             l.lon,
             l.time,
-            l.outcome.as_str(),
+            l.outcome.label(),
             l.region_label,
             json_number(l.distance_km),
             city
@@ -395,18 +395,25 @@ fn summary(r: &PredictReport) -> String {
         };
         match &l.populated_place {
             Some(p) => {
+                let name = match &p.name_ko {
+                    Some(ko) => format!("{} ({ko})", p.name),
+                    None => p.name.clone(),
+                };
+                let people = match p.population {
+                    Some(n) => format!("{n} people"),
+                    None => "population unknown".to_string(),
+                };
                 let _ = writeln!(
                     s,
-                    "WARNING: heavy intact fall over a populated place in South Korea: {what} {} km from {} (populated radius {} km)",
+                    "WARNING: heavy intact fall over a populated place in South Korea: {what} {} km from {name} ({people}; populated radius {} km)",
                     json_number(p.distance_km),
-                    p.name,
                     json_number(p.radius_km)
                 );
             }
             None => {
                 let _ = writeln!(
                     s,
-                    "warning: heavy intact fall in South Korea: {what}, away from the towns the map lists (it lists no border towns: not an all-clear)"
+                    "warning: heavy intact fall in South Korea: {what}, outside the populated discs of the 311 South Korean places of 500 or more people that saebaram knows (farms and hamlets are not listed: not an all-clear)"
                 );
             }
         }
@@ -414,6 +421,11 @@ fn summary(r: &PredictReport) -> String {
     for w in &r.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
-    let _ = writeln!(s, "Winds: {}", r.forecast.credit);
+    let _ = writeln!(
+        s,
+        "Winds: {}. {}",
+        r.forecast.credit,
+        saebaram_geo::PLACES_CREDIT
+    );
     s
 }
