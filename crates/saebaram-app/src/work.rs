@@ -56,6 +56,11 @@ pub(crate) fn warning_message(warning: &Warning) -> Message {
     if let Some(share) = params.get("share").and_then(Value::as_f64) {
         params.insert("share".into(), json!(format!("{:.1}", share * 100.0)));
     }
+    for key in ["max_heavy_risk", "lowest"] {
+        if let Some(v) = params.get(key).and_then(Value::as_f64) {
+            params.insert(key.into(), json!(format!("{:.1}", v * 100.0)));
+        }
+    }
     if let Some(Value::Array(places)) = params.get("places").cloned() {
         let list: Vec<String> = places
             .iter()
@@ -83,6 +88,7 @@ pub(crate) const WARNING_CODES: &[&str] = &[
     "warn_terrain_void_tiles",
     "warn_terrain_outside_area",
     "warn_heavy_fall_on_populated_places",
+    "warn_no_safe_window",
 ];
 
 /// A job error as a message: its kind's code, the request field at fault, and the whole
@@ -231,6 +237,18 @@ mod tests {
         assert_eq!(m.params["share"], "8.1");
         assert_eq!(m.params["places"], "Seoul 8.0%, Incheon 0.1%");
         assert!(m.detail.contains("Seoul"));
+    }
+
+    #[test]
+    fn no_safe_window_shows_its_limit_and_lowest_share_as_per_cent() {
+        let m = warning_message(&Warning::NoSafeWindow {
+            max_heavy_risk: 0.01,
+            lowest: 0.035,
+        });
+        assert_eq!(m.code, "warn_no_safe_window");
+        assert_eq!(m.params["max_heavy_risk"], "1.0");
+        assert_eq!(m.params["lowest"], "3.5");
+        assert!(m.detail.contains("no launch window is safe"));
     }
 
     #[test]

@@ -1068,7 +1068,13 @@ mod tests {
 
     #[test]
     fn windows_are_ranked_best_first_and_the_report_is_the_json_schema() {
-        let r = run(small(), &Env::fixed(0, 0), &Silent).unwrap();
+        // Every window of the sample is over the default heavy-risk limit; lift it to see the
+        // ranking by P(target) alone.
+        let req = PlanRequest {
+            max_heavy_risk: 1.0,
+            ..small()
+        };
+        let r = run(req, &Env::fixed(0, 0), &Silent).unwrap();
         assert_eq!(r.windows.len(), 3);
         let ranks: Vec<usize> = r.order.iter().map(|&i| r.windows[i].rank).collect();
         assert_eq!(ranks, vec![1, 2, 3]);
@@ -1093,6 +1099,62 @@ mod tests {
         assert!(v["windows"][0].get("stats").is_none());
         assert!(v["windows"][0]["tracks"][0][0].is_array());
         assert_eq!(v["site"]["name"], "Paju");
+    }
+
+    fn stats_with(p_target: f64) -> WindowStats {
+        WindowStats {
+            p_north: p_target,
+            p_south: 1.0 - p_target,
+            p_dmz: 0.0,
+            p_sea: 0.0,
+            p_other: 0.0,
+            p_target,
+            p_unresolved: 0.0,
+            p_failed: 0.0,
+            median_distance_km: 50.0,
+            p90_distance_km: 90.0,
+        }
+    }
+
+    #[test]
+    fn windows_within_the_heavy_risk_limit_rank_before_every_riskier_one() {
+        let stats = [
+            stats_with(0.9),
+            stats_with(0.2),
+            stats_with(0.5),
+            stats_with(0.1),
+        ];
+        let risky = [true, false, true, false];
+        // The most likely window is risky: the safe ones come first, each group by P(target).
+        assert_eq!(rank_windows(&stats, &risky), vec![1, 3, 0, 2]);
+        assert_eq!(rank_windows(&stats, &[false; 4]), vec![0, 2, 1, 3]);
+    }
+
+    #[test]
+    fn with_no_safe_window_there_is_no_best_and_the_plan_says_so() {
+        let r = run(small(), &Env::fixed(0, 0), &Silent).unwrap();
+        assert!(r.windows.iter().all(|w| w.over_heavy_risk_limit));
+        assert_eq!(r.best, None);
+        assert_eq!(r.safe_windows, 0);
+        assert!(!r.reaches_target());
+        assert!(
+            r.warnings
+                .iter()
+                .any(|w| matches!(w, Warning::NoSafeWindow { max_heavy_risk, .. } if *max_heavy_risk == DEFAULT_MAX_HEAVY_RISK))
+        );
+    }
+
+    #[test]
+    fn a_heavy_risk_limit_outside_0_to_100_percent_is_refused() {
+        for bad in [-0.01, 1.01, f64::NAN] {
+            let req = PlanRequest {
+                max_heavy_risk: bad,
+                ..small()
+            };
+            let e = run(req, &Env::fixed(0, 0), &Silent).unwrap_err();
+            assert_eq!(e.field(), Some("max_heavy_risk"), "{bad}");
+            assert!(e.to_string().contains("--max-heavy-risk"), "{e}");
+        }
     }
 
     #[test]

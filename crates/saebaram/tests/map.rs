@@ -281,7 +281,9 @@ fn real_plan_html_opens_offline_and_matches_the_json() {
     );
     let plan: Value = serde_json::from_slice(&out.stdout).expect("plan --json output");
     let windows = plan["windows"].as_array().unwrap();
-    let best = plan["best"].as_u64().unwrap() as usize;
+    // When no window is within --max-heavy-risk (the built-in sample from Paju drops
+    // heavy loads on towns in every window) there is no best: the map opens on the first.
+    let best = plan["best"].as_u64().unwrap_or(0) as usize;
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.len() < 5_000_000);
     let d = Driver::start();
