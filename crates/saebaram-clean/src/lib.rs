@@ -83,6 +83,8 @@ pub mod fuzzing {
             ],
         ),
         ("text", &["html", "text"]),
+        ("ole", &["ole"]),
+        ("rtf", &["rtf"]),
     ];
 
     /// Runs the cleaner of format `name` (as in reports) on `data`, writing its plan out.

@@ -106,7 +106,9 @@ fn redstar_line(marks: usize) -> String {
 fn format_name(name: &str, format: &'static str) -> &'static str {
     if format == "zip" {
         let ext = crate::detect::extension(name);
-        for known in ["docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub"] {
+        for known in [
+            "docx", "xlsx", "pptx", "odt", "ods", "odp", "odg", "epub", "hwpx",
+        ] {
             if ext == known {
                 return known;
             }

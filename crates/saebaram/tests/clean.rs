@@ -401,3 +401,142 @@ fn usage_and_io_errors_exit_2() {
         assert!(link["reason"].as_str().unwrap().contains("symbolic link"));
     }
 }
+
+/// The legacy-office corpus (DOC, XLS, PPT and RTF written by LibreOffice, a Word-saved HTML
+/// page), made once per test binary run by `make_office.py`.
+fn office_corpus() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        for (tool, args, install) in [
+            (
+                "soffice",
+                &["--version"][..],
+                "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui (.ci/apt.d/clean.txt)",
+            ),
+            (
+                "python3",
+                &["-c", "import olefile"][..],
+                "pip install olefile (.ci/pip.d/clean.txt)",
+            ),
+        ] {
+            let ok = Command::new(tool)
+                .args(args)
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(ok, "the office corpus test needs `{tool}`: {install}");
+        }
+        let photo = corpus().join("good/photo.jpg");
+        let dir = tempfile::tempdir().expect("tempdir").keep();
+        let out = Command::new("python3")
+            .arg(Path::new(DATA).join("make_office.py"))
+            .arg(&dir)
+            .arg(photo)
+            .output()
+            .expect("run make_office.py");
+        assert!(
+            out.status.success(),
+            "make_office.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+#[test]
+fn cleans_legacy_office_rtf_and_word_html_and_leaves_nothing_planted() {
+    let c = office_corpus();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let run = bin()
+        .args(["clean", "--json", "--out"])
+        .arg(&out)
+        .arg(c.join("good"))
+        .output()
+        .unwrap();
+    let report = json_report(&run);
+    assert_eq!(run.status.code(), Some(0), "{report:#}");
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), 6, "{report:#}");
+    for f in files {
+        assert_eq!(f["status"], "cleaned", "{f:#}");
+    }
+    let format = |name: &str| {
+        files.iter().find(|f| f["path"] == name).unwrap()["format"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(format("letter.doc"), "doc");
+    assert_eq!(format("budget.xls"), "xls");
+    assert_eq!(format("slides.ppt"), "ppt");
+    assert_eq!(format("letter.rtf"), "rtf");
+    assert_eq!(format("memo.htm"), "html");
+    let verify = Command::new("python3")
+        .arg(Path::new(DATA).join("verify_office.py"))
+        .arg(c.join("good"))
+        .arg(&out)
+        .arg(c.join("planted.txt"))
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "verifier found problems:\n{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    // Cleaning the output again changes nothing.
+    let out2 = work.path().join("out2");
+    let again = bin()
+        .args(["clean", "--json", "--out"])
+        .arg(&out2)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let r2 = json_report(&again);
+    for f in r2["files"].as_array().unwrap() {
+        if f["path"] != "clean-manifest.json" && !f["path"].as_str().unwrap().starts_with('.') {
+            assert_eq!(f["status"], "unchanged", "{f:#}");
+        }
+    }
+}
+
+#[test]
+fn blocks_bad_office_files_with_reasons() {
+    let c = office_corpus();
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("out");
+    let run = bin()
+        .args(["clean", "--json", "--forbid"])
+        .arg(c.join("forbid.txt"))
+        .arg("--out")
+        .arg(&out)
+        .arg(c.join("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let report = json_report(&run);
+    let expect = [
+        ("comment.htm", "Word comments"),
+        ("forbidden.rtf", "forbidden"),
+        ("huge-stream.doc", "OLE"),
+        ("island.htm", "Office element"),
+        ("loop.doc", "OLE"),
+        ("object.rtf", "OLE object"),
+        ("truncated.doc", "OLE"),
+        ("truncated.rtf", "truncated"),
+    ];
+    let files = report["files"].as_array().unwrap();
+    assert_eq!(files.len(), expect.len(), "{report:#}");
+    for (name, reason) in expect {
+        let f = files
+            .iter()
+            .find(|f| f["path"] == name)
+            .unwrap_or_else(|| panic!("{name} not reported"));
+        assert_eq!(f["status"], "blocked", "{f:#}");
+        assert!(
+            f["reason"].as_str().unwrap().contains(reason),
+            "{name}: {f:#}"
+        );
+        assert!(!out.join(name).exists(), "{name} written although blocked");
+    }
+}

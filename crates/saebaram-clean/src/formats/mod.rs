@@ -49,10 +49,12 @@ pub(crate) mod isobmff;
 pub(crate) mod jpeg;
 pub(crate) mod matroska;
 pub(crate) mod mpegps;
+pub(crate) mod ole;
 pub(crate) mod ogg;
 pub(crate) mod pdf;
 pub(crate) mod png;
 pub(crate) mod riff;
+pub(crate) mod rtf;
 pub(crate) mod sound;
 pub(crate) mod text;
 pub(crate) mod tiff;
@@ -104,6 +106,8 @@ whole_parse!(webp_plan, riff::clean_webp, IMAGE_CAP, "WebP");
 whole_parse!(gif_plan, gif::clean, IMAGE_CAP, "GIF");
 whole_parse!(pdf_plan, pdf::clean, PDF_CAP, "PDF");
 whole_parse!(html_plan, text::clean_html, TEXT_CAP, "HTML");
+whole_parse!(rtf_plan, rtf::clean, TEXT_CAP, "RTF");
+whole_parse!(ole_plan, ole::clean, ole::OLE_CAP, "OLE compound file");
 
 fn camera_raw(_: &dyn Source, cx: &Ctx<'_>, _: &mut Vec<String>) -> Result<Plan, Blocked> {
     let ext = crate::detect::extension(cx.name);
@@ -198,6 +202,32 @@ pub(crate) static FORMATS: &[FormatDef] = &[
         sniff: |s| heif::kind(s.head) == Some("heic"),
         clean: heif::clean,
     },
+    // OLE compound files: named by extension, cleaned by what their streams say they are.
+    FormatDef {
+        name: "doc",
+        sniff: |s| s.at(0, ole::MAGIC) && matches!(s.ext, "doc" | "dot"),
+        clean: ole_plan,
+    },
+    FormatDef {
+        name: "xls",
+        sniff: |s| s.at(0, ole::MAGIC) && matches!(s.ext, "xls" | "xlt"),
+        clean: ole_plan,
+    },
+    FormatDef {
+        name: "ppt",
+        sniff: |s| s.at(0, ole::MAGIC) && matches!(s.ext, "ppt" | "pps" | "pot"),
+        clean: ole_plan,
+    },
+    FormatDef {
+        name: "hwp",
+        sniff: |s| s.at(0, ole::MAGIC) && s.ext == "hwp",
+        clean: ole_plan,
+    },
+    FormatDef {
+        name: "ole",
+        sniff: |s| s.at(0, ole::MAGIC),
+        clean: ole_plan,
+    },
     FormatDef {
         name: "pdf",
         sniff: |s| s.at(0, b"%PDF-"),
@@ -251,6 +281,11 @@ pub(crate) static FORMATS: &[FormatDef] = &[
         name: "mp3",
         sniff: |s| crate::detect::is_mpeg_audio_frame(s.head) && s.ext == "mp3",
         clean: sound::clean_mp3,
+    },
+    FormatDef {
+        name: "rtf",
+        sniff: |s| s.at(0, b"{\\rtf"),
+        clean: rtf_plan,
     },
     FormatDef {
         name: "html",

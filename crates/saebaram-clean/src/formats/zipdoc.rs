@@ -31,6 +31,7 @@ enum Kind {
     Pptx,
     Odf,
     Epub,
+    Hwpx,
 }
 
 impl Kind {
@@ -41,6 +42,7 @@ impl Kind {
             Kind::Pptx => "PPTX",
             Kind::Odf => "ODF",
             Kind::Epub => "EPUB",
+            Kind::Hwpx => "HWPX",
         }
     }
 }
@@ -176,6 +178,9 @@ fn kind_of(members: &[Member]) -> Result<Kind, Blocked> {
         if t.starts_with("application/vnd.oasis.opendocument.") {
             return Ok(Kind::Odf);
         }
+        if t.trim() == "application/hwp+zip" {
+            return Ok(Kind::Hwpx);
+        }
         return Err(block!("zip: unknown mimetype {t:?}"));
     }
     Err(block!(
@@ -249,6 +254,8 @@ struct Policy {
     drop_attrs: &'static [&'static str],
     /// Attributes (local name) set to "".
     blank_attrs: &'static [&'static str],
+    /// Attributes set to "" on one element only: (element local name, attribute local name).
+    blank_attr_on: &'static [(&'static str, &'static str)],
     /// `Target="file:..."` external targets reduced to their file name.
     file_targets: bool,
     /// Elements (local name) dropped when attribute (local name) matches.
@@ -262,6 +269,7 @@ const APP_XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes
 const CUSTOM_XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/custom-properties\" xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\"></Properties>";
 const ODF_META: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" office:version=\"1.3\"><office:meta/></office:document-meta>";
 const ODF_SETTINGS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-settings xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" office:version=\"1.3\"/>";
+const HWPX_SETTINGS: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\" ?><ha:HWPApplicationSetting xmlns:ha=\"http://www.hancom.co.kr/hwpml/2011/app\" xmlns:config=\"urn:oasis:names:tc:opendocument:xmlns:config:1.0\"/>";
 /// Policy for EPUB `dcterms:modified` (required by EPUB 3): a fixed instant.
 const EPUB_MODIFIED: &str = "2000-01-01T00:00:00Z";
 
@@ -410,6 +418,51 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
             }
             blocked("unknown part")
         }
+        // HWPX (OWPML, KS X 6101): the Hancom word processor's zip format.
+        Kind::Hwpx => {
+            match n {
+                "mimetype" | "META-INF/container.xml" | "META-INF/container.rdf"
+                | "Preview/PrvText.txt" => return Ok(Action::Keep),
+                "settings.xml" => {
+                    return Ok(Action::Replace(
+                        HWPX_SETTINGS.into(),
+                        "settings.xml (caret position, printer)",
+                    ));
+                }
+                "Preview/PrvImage.png" => return Ok(Action::Drop("preview image")),
+                _ => {}
+            }
+            if n.starts_with("Scripts/") {
+                return blocked("scripts (macros) are not cleaned");
+            }
+            if n.starts_with("BinData/") && n.to_ascii_lowercase().ends_with(".ole") {
+                return blocked("embedded OLE object (not cleaned)");
+            }
+            if e == "xml" || e == "hpf" || e == "rdf" {
+                let gone = dropped.clone();
+                return Ok(Action::Xml(Policy {
+                    // content.hpf: title, creator, subject, description, last saved by,
+                    // dates, keywords.
+                    blank_text: &["opf:title", "opf:meta"],
+                    // header.xml: tracked-change authors and dates, a linked document's
+                    // path; version.xml: the application's build and operating system.
+                    drop_attrs: &["date"],
+                    blank_attr_on: &[
+                        ("trackChangeAuthor", "name"),
+                        ("linkinfo", "path"),
+                        ("HCFVersion", "appVersion"),
+                    ],
+                    drop_when: vec![
+                        ("item", "href", Box::new(move |v: &str| gone.contains(v))),
+                    ],
+                    ..Policy::default()
+                }));
+            }
+            if n.starts_with("BinData/") && is_media(n) {
+                return Ok(Action::Recurse);
+            }
+            blocked("unknown part")
+        }
         Kind::Epub => {
             match n {
                 "mimetype"
@@ -543,7 +596,10 @@ fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Bl
                         || p.drop_attrs.contains(&lkey)
                     {
                         changed = true;
-                    } else if p.blank_attrs.contains(&lkey) && !value.is_empty() {
+                    } else if (p.blank_attrs.contains(&lkey)
+                        || p.blank_attr_on.contains(&(lname, lkey)))
+                        && !value.is_empty()
+                    {
                         changed = true;
                         attrs.push((key.to_string(), String::new()));
                     } else if p.file_targets
@@ -616,7 +672,7 @@ pub(crate) fn clean(
     if had_comment {
         removed.push("zip comment".into());
     }
-    if matches!(kind, Kind::Epub | Kind::Odf)
+    if matches!(kind, Kind::Epub | Kind::Odf | Kind::Hwpx)
         && members.first().map(|m| m.name.as_str()) != Some("mimetype")
     {
         removed.push("mimetype moved first".into());
@@ -863,6 +919,47 @@ mod tests {
                 .iter()
                 .any(|m| m.data.windows(3).any(|w| w == b"Kim" || w == b"KC\""))
         );
+    }
+
+    #[test]
+    fn hwpx_loses_metadata_and_track_change_authors() {
+        let cfg = Config::default();
+        let cx = Ctx::test(&cfg);
+        // The shapes Hangul and python-hwpx write.
+        let hpf = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes" ?><opf:package xmlns:opf="http://www.idpf.org/2007/opf/"><opf:metadata><opf:title>Kim report</opf:title><opf:language>ko</opf:language><opf:meta name="creator" content="text">Kim Chol</opf:meta><opf:meta name="lastsaveby" content="text">Kim Chol</opf:meta><opf:meta name="CreatedDate" content="text">2025-09-17T04:32:50Z</opf:meta></opf:metadata><opf:manifest><opf:item id="header" href="Contents/header.xml" media-type="application/xml"/><opf:item id="PrvImage" href="Preview/PrvImage.png" media-type="image/png"/></opf:manifest></opf:package>"#;
+        let header = r#"<hh:head xmlns:hh="http://www.hancom.co.kr/hwpml/2011/head"><hh:refList><hh:styles><hh:style id="0" name="바탕글"/></hh:styles><hh:trackChanges itemCnt="1"><hh:trackChange type="Insert" date="2024-01-02T03:04:05Z" authorID="1" hide="0" id="1"/></hh:trackChanges><hh:trackChangeAuthors itemCnt="1"><hh:trackChangeAuthor name="Kim Chol" mark="1" id="1"/></hh:trackChangeAuthors></hh:refList></hh:head>"#;
+        let version = r#"<hv:HCFVersion xmlns:hv="http://www.hancom.co.kr/hwpml/2011/version" tagetApplication="WORDPROCESSOR" major="5" minor="1" application="Hancom Office Hangul" appVersion="13, 0, 0, 1408 WIN32LEWindows_10"/>"#;
+        let section = r#"<hs:sec xmlns:hs="s" xmlns:hp="p"><hp:p><hp:run><hp:t>본문 text stays</hp:t></hp:run></hp:p></hs:sec>"#;
+        let z = make_zip(&[
+            ("mimetype", b"application/hwp+zip"),
+            ("version.xml", version.as_bytes()),
+            ("Contents/header.xml", header.as_bytes()),
+            ("Contents/section0.xml", section.as_bytes()),
+            ("Contents/content.hpf", hpf.as_bytes()),
+            ("settings.xml", b"<ha:HWPApplicationSetting xmlns:ha=\"a\"><ha:CaretPosition pos=\"16\"/></ha:HWPApplicationSetting>"),
+            ("Preview/PrvImage.png", b"\x89PNG"),
+            ("Preview/PrvText.txt", "본문".as_bytes()),
+        ]);
+        let mut removed = vec![];
+        let out = clean(&z, &cx, &mut removed).unwrap();
+        let (members, _) = read_members(&out, &cx).unwrap();
+        assert_eq!(members[0].name, "mimetype");
+        assert!(!members.iter().any(|m| m.name == "Preview/PrvImage.png"));
+        for m in &members {
+            let s = String::from_utf8_lossy(&m.data);
+            for gone in ["Kim", "2025-09", "2024-01", "Windows", "PrvImage"] {
+                assert!(!s.contains(gone), "{}: {gone} in {s}", m.name);
+            }
+        }
+        let text = |n: &str| {
+            String::from_utf8(members.iter().find(|m| m.name == n).unwrap().data.clone()).unwrap()
+        };
+        assert!(text("Contents/section0.xml").contains("본문 text stays"));
+        assert!(text("Contents/header.xml").contains("name=\"바탕글\""));
+        assert!(text("Contents/content.hpf").contains("<opf:language>ko</opf:language>"));
+        assert_eq!(clean(&out, &cx, &mut vec![]).unwrap(), out, "not idempotent");
+        let scripted = make_zip(&[("mimetype", b"application/hwp+zip"), ("Scripts/sourceScripts", b"x")]);
+        assert!(clean(&scripted, &cx, &mut vec![]).unwrap_err().0.contains("scripts"));
     }
 
     #[test]
