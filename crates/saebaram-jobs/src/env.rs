@@ -12,6 +12,10 @@ use crate::Error;
 pub trait Clock: Send + Sync {
     /// Now, UNIX seconds (UTC).
     fn now_unix_s(&self) -> i64;
+    /// Now, UNIX nanoseconds (UTC), for records' edit times; by default whole seconds.
+    fn now_unix_ns(&self) -> i128 {
+        i128::from(self.now_unix_s()) * 1_000_000_000
+    }
     /// Seconds on a monotonic clock (only differences mean anything), for speeds.
     fn monotonic_s(&self) -> f64;
 }
@@ -80,6 +84,11 @@ impl Env {
     /// Now, UNIX seconds.
     pub fn now_unix_s(&self) -> i64 {
         self.clock.now_unix_s()
+    }
+
+    /// Now, UNIX nanoseconds.
+    pub fn now_unix_ns(&self) -> i128 {
+        self.clock.now_unix_ns()
     }
 
     /// A monotonic time in seconds.

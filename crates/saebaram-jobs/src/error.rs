@@ -241,6 +241,61 @@ pub enum Error {
         #[source]
         source: saebaram_image::verify::VerifyError,
     },
+    /// The records database refused (wrong passphrase, not a database, no such record...).
+    #[error(transparent)]
+    Records(#[from] saebaram_records::Error),
+    /// A record could not be made from what a job knows.
+    #[error("{context}")]
+    Record {
+        /// What was being recorded.
+        context: String,
+        /// Why.
+        #[source]
+        source: saebaram_records::Error,
+    },
+    /// No records database where one was expected.
+    #[error(
+        "no records database at `{}`: create one with `saebaram records init` (or pass --db)",
+        db.display()
+    )]
+    NoDatabase {
+        /// The path.
+        db: PathBuf,
+    },
+    /// No records database to destroy.
+    #[error("no records database at `{}`: nothing to destroy", db.display())]
+    NothingToDestroy {
+        /// The path.
+        db: PathBuf,
+    },
+    /// No database path was given and the face found no data directory.
+    #[error("no home directory to keep the records database in: pass --db FILE")]
+    NoDataDir,
+    /// A file that would be overwritten already exists.
+    #[error("`{}` already exists: refusing to overwrite {what}", path.display())]
+    Exists {
+        /// The file.
+        path: PathBuf,
+        /// `it`, `a key`.
+        what: &'static str,
+    },
+    /// The face could not get the passphrase (no terminal, unreadable file...).
+    #[error("{message}")]
+    PassphraseUnavailable {
+        /// What failed.
+        message: String,
+        /// The cause.
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    /// Free text contains strings of the forbid list: nothing was recorded.
+    #[error(
+        "nothing recorded: free text contains {count} forbidden string(s); reword it, or pass --allow-forbidden"
+    )]
+    ForbiddenText {
+        /// How many hits.
+        count: usize,
+    },
     /// A file could not be read or written.
     #[error("{context}")]
     Io {
@@ -339,6 +394,24 @@ pub enum ErrorKind {
     Probe,
     /// [`Error::Verify`].
     Verify,
+    /// [`Error::Records`] with the wrong passphrase.
+    WrongPassphrase,
+    /// [`Error::Records`].
+    Records,
+    /// [`Error::Record`].
+    RecordInvalid,
+    /// [`Error::NoDatabase`].
+    NoDatabase,
+    /// [`Error::NothingToDestroy`].
+    NothingToDestroy,
+    /// [`Error::NoDataDir`].
+    NoDataDir,
+    /// [`Error::Exists`].
+    Exists,
+    /// [`Error::PassphraseUnavailable`].
+    PassphraseUnavailable,
+    /// [`Error::ForbiddenText`].
+    ForbiddenText,
     /// [`Error::Io`].
     Io,
     /// [`Error::Random`].
@@ -385,6 +458,15 @@ impl ErrorKind {
             ErrorKind::DriveTooSmall => "drive_too_small",
             ErrorKind::Probe => "probe",
             ErrorKind::Verify => "verify",
+            ErrorKind::WrongPassphrase => "wrong_passphrase",
+            ErrorKind::Records => "records",
+            ErrorKind::RecordInvalid => "record_invalid",
+            ErrorKind::NoDatabase => "no_database",
+            ErrorKind::NothingToDestroy => "nothing_to_destroy",
+            ErrorKind::NoDataDir => "no_data_dir",
+            ErrorKind::Exists => "exists",
+            ErrorKind::PassphraseUnavailable => "passphrase_unavailable",
+            ErrorKind::ForbiddenText => "forbidden_text",
             ErrorKind::Io => "io",
             ErrorKind::Random => "random",
             ErrorKind::Cancelled => "cancelled",
@@ -428,6 +510,17 @@ impl Error {
             Error::DriveTooSmall { .. } => ErrorKind::DriveTooSmall,
             Error::Probe { .. } => ErrorKind::Probe,
             Error::Verify { .. } => ErrorKind::Verify,
+            Error::Records(saebaram_records::Error::WrongPassphrase { .. }) => {
+                ErrorKind::WrongPassphrase
+            }
+            Error::Records(_) => ErrorKind::Records,
+            Error::Record { .. } => ErrorKind::RecordInvalid,
+            Error::NoDatabase { .. } => ErrorKind::NoDatabase,
+            Error::NothingToDestroy { .. } => ErrorKind::NothingToDestroy,
+            Error::NoDataDir => ErrorKind::NoDataDir,
+            Error::Exists { .. } => ErrorKind::Exists,
+            Error::PassphraseUnavailable { .. } => ErrorKind::PassphraseUnavailable,
+            Error::ForbiddenText { .. } => ErrorKind::ForbiddenText,
             Error::Io { .. } => ErrorKind::Io,
             Error::Random { .. } => ErrorKind::Random,
             Error::Cancelled => ErrorKind::Cancelled,
@@ -503,6 +596,15 @@ mod tests {
             ErrorKind::DriveTooSmall,
             ErrorKind::Probe,
             ErrorKind::Verify,
+            ErrorKind::WrongPassphrase,
+            ErrorKind::Records,
+            ErrorKind::RecordInvalid,
+            ErrorKind::NoDatabase,
+            ErrorKind::NothingToDestroy,
+            ErrorKind::NoDataDir,
+            ErrorKind::Exists,
+            ErrorKind::PassphraseUnavailable,
+            ErrorKind::ForbiddenText,
             ErrorKind::Io,
             ErrorKind::Random,
             ErrorKind::Cancelled,

@@ -20,6 +20,48 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     })
 }
 
+/// Writes `bytes` to `path` with permissions `mode`, through a synced temporary file in
+/// the same directory; `replace`: overwrite an existing file, else refuse to.
+pub fn write_private(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new()
+        .prefix(".saebaram-")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            Error::io(
+                format!("cannot create a temporary file in `{}`", dir.display()),
+                dir,
+                e,
+            )
+        })?;
+    let tpath = temp.path().to_path_buf();
+    temp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(|e| {
+            Error::io(
+                format!("cannot set permissions on `{}`", tpath.display()),
+                &tpath,
+                e,
+            )
+        })?;
+    temp.write_all(bytes)
+        .map_err(|e| Error::io(format!("cannot write `{}`", tpath.display()), &tpath, e))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(format!("cannot sync `{}`", tpath.display()), &tpath, e))?;
+    if replace {
+        temp.persist(path).map_err(|e| e.error)
+    } else {
+        temp.persist_noclobber(path).map_err(|e| e.error)
+    }
+    .map_err(|e| Error::io(format!("cannot write `{}`", path.display()), path, e))?;
+    Ok(())
+}
+
 /// Rounds to `d` decimals (compact JSON).
 pub(crate) fn round(x: f64, d: i32) -> f64 {
     let m = 10f64.powi(d);

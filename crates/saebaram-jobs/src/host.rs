@@ -34,6 +34,12 @@ impl Clock for SystemClock {
             .map_or(0, |d| d.as_secs() as i64)
     }
 
+    fn now_unix_ns(&self) -> i128 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128)
+    }
+
     fn monotonic_s(&self) -> f64 {
         self.start.elapsed().as_secs_f64()
     }

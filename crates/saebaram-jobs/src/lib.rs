@@ -2,11 +2,14 @@
 //! face: the `saebaram` CLI and `saebaram app` call the same functions and render the same
 //! reports.
 //!
-//! Owns: the orchestration of each job: `plan` and `predict` (opening the forecast, the
-//! ground under the flights, classification on the map, ranking, the pre-filter, the
-//! heavy-fall statistics and warnings, GeoJSON/KML/CSV, the map's data); the report types,
-//! which are the `--json` schemas; typed progress events, warnings and errors with stable
-//! codes; cancellation.
+//! Owns: the orchestration of each job: [`forecast`] (open, info, sample, list, import,
+//! fetch), [`plan`] and [`predict`] (the ground under the flights, classification on the
+//! map, ranking, the pre-filter, the heavy-fall statistics and warnings, GeoJSON/KML/CSV,
+//! the [`map`]'s data), [`prepare`] (clean a library, pack an image), [`flash`] (drives,
+//! probe, verify, flash batches with per-drive states), [`records`] (unlock, add, list,
+//! correct, report, export, import, destroy; the plan/flash `--record` hooks); the report
+//! types, which are the `--json` schemas; typed progress events, warnings and errors with
+//! stable codes; cancellation.
 //! Must not know: clap, terminals, HTTP, HTML pages (the map crate draws them), the clock,
 //! the environment or a global random generator (an [`Env`] value from the face carries
 //! them; only the `host` feature's [`host`] module, for faces, reads them), languages other
@@ -55,6 +58,7 @@ pub mod plan;
 pub mod predict;
 pub mod prepare;
 mod progress;
+pub mod records;
 
 pub use env::{Clock, Entropy, Env, FixedClock, SeededEntropy};
 pub use error::{Error, ErrorKind};

@@ -305,6 +305,25 @@ pub enum Warning {
     /// The device holding `/` could not be identified: every drive with a mounted
     /// filesystem is treated as a system disk.
     RootUnresolved,
+    /// Free text of a record contains a string of the forbid list (the line is named,
+    /// never the string).
+    ForbiddenStringInText {
+        /// The field.
+        field: &'static str,
+        /// 1-based line of the list.
+        line: usize,
+        /// The list.
+        list: PathBuf,
+    },
+    /// The records database was upgraded to the current schema on opening.
+    RecordsUpgraded {
+        /// The database.
+        db: PathBuf,
+        /// Its old schema.
+        from: i64,
+        /// The current one.
+        to: i64,
+    },
     /// A library without a clean manifest is cleaned into a temporary folder first.
     CleaningFirst {
         /// The library.
@@ -353,7 +372,8 @@ impl Warning {
             Warning::EmbeddedSampleFlight { .. }
             | Warning::SteadyForecast
             | Warning::EmbeddedSample
-            | Warning::CleaningFirst { .. } => Level::Note,
+            | Warning::CleaningFirst { .. }
+            | Warning::RecordsUpgraded { .. } => Level::Note,
             _ => Level::Warning,
         }
     }
@@ -398,6 +418,16 @@ impl fmt::Display for Warning {
             ),
             Warning::RootUnresolved => f.write_str(
                 "the device holding / could not be identified (overlay or container root); every drive with a mounted filesystem is treated as a system disk",
+            ),
+            Warning::ForbiddenStringInText { field, line, list } => write!(
+                f,
+                "the {field} contains the string on line {line} of `{}`",
+                list.display()
+            ),
+            Warning::RecordsUpgraded { db, from, to } => write!(
+                f,
+                "upgraded `{}` from schema {from} to {to}",
+                db.display()
             ),
             Warning::CleaningFirst { library } => write!(
                 f,

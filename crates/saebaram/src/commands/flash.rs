@@ -11,7 +11,7 @@ use saebaram_jobs::{DriveState, Env, Event, Progress};
 
 use super::drives::SystemArgs;
 use super::probe::parse_size;
-use super::recording::{DeviceBatchFacts, RecordArgs, record_device_batch};
+use super::recording::{RecordArgs, record_device_batch};
 use crate::output::Status;
 /// Arguments of `saebaram flash`.
 #[derive(Debug, clap::Args)]
@@ -218,17 +218,7 @@ pub fn run(args: FlashArgs, env: &Env) -> anyhow::Result<Status> {
         );
     }
 
-    record_device_batch(
-        &args.record,
-        &DeviceBatchFacts {
-            manifest_blake3: report.manifest_blake3.clone(),
-            content_version: None,
-            written: report.written() as u32,
-            passed: report.passed as u32,
-            rejected_fake: report.rejected_fake as u32,
-            failed: report.failed as u32,
-        },
-    )?;
+    record_device_batch(&args.record, &report, env)?;
     Ok(if report.all_passed() {
         Status::Done
     } else {

@@ -35,7 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Drives(args) => drives::run(args, &env),
         Command::Probe(args) => probe::run(args, &env),
         Command::Flash(args) => flash::run(args, &env),
-        Command::Records(args) => records::run(args),
+        Command::Records(args) => records::run(args, &env),
         Command::App(args) => app::run(args, &env),
         Command::Convert(args) => convert::run(args, &env),
     }

@@ -148,17 +148,7 @@ pub fn run(args: PlanArgs, env: &Env) -> anyhow::Result<Status> {
         let html = saebaram_jobs::map::plan_html_from_value(&value, lang)?;
         saebaram_jobs::map::write_html(path, &html)?;
     }
-    if let Some(best) = report.best_window() {
-        let facts = super::recording::LaunchPlanFacts {
-            launch_time: best.launch_time.clone(),
-            site: report.site_label(),
-            preset: report.profile.name.clone(),
-            parameters: value["profile"].clone(),
-            p_target: best.stats.p_target,
-            median_landing: best.median_landing,
-        };
-        super::recording::record_launch_plan(&args.record, &facts)?;
-    }
+    super::recording::record_launch_plan(&args.record, &report, env)?;
     if args.json {
         println!("{}", serde_json::to_string(&value)?);
         for w in &report.terrain.warnings {

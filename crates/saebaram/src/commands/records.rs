@@ -4,17 +4,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use saebaram_records::chrono::{DateTime, Datelike, NaiveDate, Utc};
-use saebaram_records::exchange::{self, ImportSummary};
-use saebaram_records::forbid::ForbidList;
-use saebaram_records::report::{Report, ReportOptions};
-use saebaram_records::zeroize::Zeroizing;
-use saebaram_records::{
-    Batch, CellId, DeviceCounts, KdfParams, Launch, NewDatabase, Payload, Prediction, RecordId,
-    RecordKind, Records, Shipment, ShipmentStatus,
+use saebaram_jobs::records::{
+    self, AddRequest, ExportRequest, ImportRequest, InitRequest, Kdf, KeygenRequest, Kinds,
+    ListReport, ListRequest, NewRecord, NoteReport, NoteRequest, Passphrase, PassphraseSource,
+    ReportRequest, Screen, Unlock, parse_date, parse_lat_lon, parse_time,
 };
+use saebaram_jobs::{Env, Error};
+use saebaram_records::exchange::ImportSummary;
+use saebaram_records::report::Report;
+use saebaram_records::zeroize::Zeroizing;
+use saebaram_records::{Batch, DeviceCounts, Launch, Payload, Prediction, RecordId, Shipment};
 
 use crate::output::Status;
+use crate::progress::Terminal;
 
 /// Environment variable holding the passphrase (for scripts).
 pub const PASSPHRASE_ENV: &str = "SAEBARAM_RECORDS_PASSPHRASE";
@@ -298,216 +300,134 @@ pub struct DestroyArgs {
     pub yes: bool,
 }
 
-/// The default database: `records.db` in the XDG data directory.
-pub(crate) fn default_db() -> anyhow::Result<PathBuf> {
-    let dirs = directories::ProjectDirs::from("", "", "saebaram")
-        .context("no home directory to keep the records database in: pass --db FILE")?;
-    Ok(dirs.data_dir().join("records.db"))
+impl ForbidArgs {
+    fn screen(&self) -> Screen {
+        Screen {
+            forbid: self.forbid.clone(),
+            allow_forbidden: self.allow_forbidden,
+        }
+    }
 }
 
-fn db_path(db: &Option<PathBuf>) -> anyhow::Result<PathBuf> {
+/// The database: `--db`, else `records.db` in the XDG data directory.
+pub(crate) fn db_path(db: Option<&Path>, env: &Env) -> anyhow::Result<PathBuf> {
     match db {
-        Some(path) => Ok(path.clone()),
-        None => default_db(),
+        Some(path) => Ok(path.to_path_buf()),
+        None => Ok(records::default_db(env)?),
     }
+}
+
+fn unavailable(message: String, source: Option<std::io::Error>) -> Error {
+    Error::PassphraseUnavailable { message, source }
 }
 
 /// Reads the passphrase: `--passphrase-file`, else the environment variable, else a
 /// no-echo prompt (twice when `confirm`).
-pub(crate) fn passphrase(
-    file: Option<&Path>,
-    db: &Path,
-    confirm: bool,
-) -> anyhow::Result<Zeroizing<String>> {
+fn passphrase(file: Option<&Path>, db: &Path, confirm: bool) -> Result<Passphrase, Error> {
     let text = if let Some(file) = file {
-        let raw =
-            Zeroizing::new(std::fs::read_to_string(file).with_context(|| {
-                format!("cannot read the passphrase file `{}`", file.display())
-            })?);
+        let raw = Zeroizing::new(std::fs::read_to_string(file).map_err(|e| {
+            unavailable(
+                format!("cannot read the passphrase file `{}`", file.display()),
+                Some(e),
+            )
+        })?);
         Zeroizing::new(raw.lines().next().unwrap_or("").to_string())
     } else if let Some(value) = std::env::var_os(PASSPHRASE_ENV) {
         Zeroizing::new(
             value
                 .into_string()
-                .map_err(|_| anyhow::anyhow!("{PASSPHRASE_ENV} is not valid UTF-8"))?,
+                .map_err(|_| unavailable(format!("{PASSPHRASE_ENV} is not valid UTF-8"), None))?,
         )
     } else {
         let prompt = format!("Passphrase for records `{}`: ", db.display());
-        let first = Zeroizing::new(rpassword::prompt_password(&prompt).with_context(|| {
-            format!(
-                "cannot prompt for the passphrase (no terminal?): use --passphrase-file or \
-                 {PASSPHRASE_ENV}"
+        let first = Zeroizing::new(rpassword::prompt_password(&prompt).map_err(|e| {
+            unavailable(
+                format!(
+                    "cannot prompt for the passphrase (no terminal?): use --passphrase-file or \
+                     {PASSPHRASE_ENV}"
+                ),
+                Some(e),
             )
         })?);
         if confirm {
             let again = Zeroizing::new(
                 rpassword::prompt_password("Same passphrase again: ")
-                    .context("cannot prompt for the passphrase")?,
+                    .map_err(|e| unavailable("cannot prompt for the passphrase".into(), Some(e)))?,
             );
             if *again != *first {
-                bail!("the two passphrases differ: nothing was created");
+                return Err(unavailable(
+                    "the two passphrases differ: nothing was created".into(),
+                    None,
+                ));
             }
         }
         first
     };
-    if text.is_empty() {
-        bail!("the passphrase is empty: a records database needs a passphrase");
-    }
-    Ok(text)
+    Ok(Passphrase::new(text))
 }
 
-fn random16() -> anyhow::Result<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes)
-        .map_err(|err| anyhow::anyhow!("the operating system's random generator failed: {err}"))?;
-    Ok(bytes)
+/// The passphrase, asked for when the job needs it.
+pub(crate) fn passphrase_source(file: Option<&Path>) -> PassphraseSource {
+    let file = file.map(Path::to_path_buf);
+    Box::new(move |db, confirm| passphrase(file.as_deref(), db, confirm))
 }
 
-/// A new random record id.
-pub(crate) fn new_record_id() -> anyhow::Result<RecordId> {
-    Ok(RecordId(random16()?))
-}
-
-/// Opens an existing database, reading the passphrase.
-pub(crate) fn open_db(db: &Path, passphrase_file: Option<&Path>) -> anyhow::Result<Records> {
-    if !db.exists() {
-        bail!(
-            "no records database at `{}`: create one with `saebaram records init` (or pass --db)",
-            db.display()
-        );
+/// The database and the way to its passphrase.
+pub(crate) fn unlock(db: &Path, passphrase_file: Option<&Path>) -> Unlock {
+    Unlock {
+        db: db.to_path_buf(),
+        passphrase: passphrase_source(passphrase_file),
     }
-    let pass = passphrase(passphrase_file, db, false)?;
-    let records = Records::open(db, pass.as_bytes())?;
-    if let Some(from) = records.migrated_from() {
-        eprintln!(
-            "note: upgraded `{}` from schema {from} to {}",
-            db.display(),
-            saebaram_records::CURRENT_SCHEMA
-        );
-    }
-    Ok(records)
-}
-
-fn parse_time(field: &str, text: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        && let Some(time) = date.and_hms_opt(0, 0, 0)
-    {
-        return Ok(time.and_utc());
-    }
-    bail!("invalid {field} `{text}`: expected RFC 3339 (2026-03-14T21:30:00Z) or YYYY-MM-DD")
-}
-
-fn parse_date(field: &str, text: &str) -> anyhow::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .with_context(|| format!("invalid {field} `{text}`: expected YYYY-MM-DD"))
-}
-
-fn parse_lat_lon(text: &str) -> anyhow::Result<(f64, f64)> {
-    let (lat, lon) = text
-        .split_once(',')
-        .with_context(|| format!("invalid --median-landing `{text}`: expected LAT,LON"))?;
-    let lat: f64 = lat
-        .trim()
-        .parse()
-        .with_context(|| format!("invalid latitude in `{text}`"))?;
-    let lon: f64 = lon
-        .trim()
-        .parse()
-        .with_context(|| format!("invalid longitude in `{text}`"))?;
-    Ok((lat, lon))
-}
-
-/// Checks free text against the `--forbid` list; errors unless `--allow-forbidden`.
-fn screen(args: &ForbidArgs, fields: &[(&'static str, &str)]) -> anyhow::Result<()> {
-    let Some(list_path) = &args.forbid else {
-        return Ok(());
-    };
-    let text = std::fs::read_to_string(list_path)
-        .with_context(|| format!("cannot read the forbid list `{}`", list_path.display()))?;
-    let list = ForbidList::parse(&text)
-        .with_context(|| format!("cannot use the forbid list `{}`", list_path.display()))?;
-    let hits = list.check(fields);
-    for hit in &hits {
-        eprintln!(
-            "warning: the {} contains the string on line {} of `{}`",
-            hit.field,
-            hit.line,
-            list_path.display()
-        );
-    }
-    if !hits.is_empty() && !args.allow_forbidden {
-        bail!(
-            "nothing recorded: free text contains {} forbidden string(s); reword it, or pass \
-             --allow-forbidden",
-            hits.len()
-        );
-    }
-    Ok(())
 }
 
 /// Runs `saebaram records`.
-pub fn run(args: RecordsArgs) -> anyhow::Result<Status> {
-    let db = db_path(&args.db)?;
+pub fn run(args: RecordsArgs, env: &Env) -> anyhow::Result<Status> {
+    let db = db_path(args.db.as_deref(), env)?;
     let pass_file = args.passphrase_file.as_deref();
+    let terminal = Terminal::new();
     match args.command {
-        RecordsCommand::Init => init(&db, pass_file),
-        RecordsCommand::Add { what } => add(&db, pass_file, what),
-        RecordsCommand::List(list_args) => list(&db, pass_file, &list_args),
-        RecordsCommand::Report(report_args) => report(&db, pass_file, &report_args),
-        RecordsCommand::NoteOutcome(note_args) => note(&db, pass_file, &note_args),
-        RecordsCommand::Keygen(keygen_args) => keygen(&keygen_args),
-        RecordsCommand::Export(export_args) => export(&db, pass_file, &export_args),
-        RecordsCommand::Import(import_args) => import(&db, pass_file, &import_args),
-        RecordsCommand::Destroy(destroy_args) => destroy(&db, &destroy_args),
+        RecordsCommand::Init => init(&db, pass_file, env, &terminal),
+        RecordsCommand::Add { what } => add(unlock(&db, pass_file), what, env, &terminal),
+        RecordsCommand::List(a) => list(unlock(&db, pass_file), &a, env, &terminal),
+        RecordsCommand::Report(a) => report(unlock(&db, pass_file), &a, env, &terminal),
+        RecordsCommand::NoteOutcome(a) => note(unlock(&db, pass_file), a, env, &terminal),
+        RecordsCommand::Keygen(a) => keygen(&a, env),
+        RecordsCommand::Export(a) => export(unlock(&db, pass_file), &a, env, &terminal),
+        RecordsCommand::Import(a) => import(unlock(&db, pass_file), &a, env, &terminal),
+        RecordsCommand::Destroy(a) => destroy(&db, &a),
     }
 }
 
-fn init(db: &Path, pass_file: Option<&Path>) -> anyhow::Result<Status> {
-    if db.exists() {
-        bail!(
-            "`{}` already exists: refusing to overwrite it",
-            db.display()
-        );
-    }
+fn init(db: &Path, pass_file: Option<&Path>, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
     let kdf = match std::env::var(KDF_ENV).as_deref() {
         Ok("test") => {
-            eprintln!("warning: {KDF_ENV}=test: weak key derivation, for tests only");
-            KdfParams::INSECURE_TEST
+            // An existing database is refused by the job: no warning about a key it will
+            // not derive.
+            if !db.exists() {
+                eprintln!("warning: {KDF_ENV}=test: weak key derivation, for tests only");
+            }
+            Kdf::InsecureTest
         }
         Ok(other) => bail!("{KDF_ENV}={other}: the only accepted value is `test`"),
-        Err(_) => KdfParams::DEFAULT,
+        Err(_) => Kdf::Default,
     };
-    let pass = passphrase(pass_file, db, true)?;
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the directory `{}`", dir.display()))?;
-    }
-    let random = random16()?;
-    let mut salt = [0u8; 12];
-    salt.copy_from_slice(&random[..12]);
-    let cell = CellId(random16()?);
-    let records = Records::create(&NewDatabase {
-        path: db,
-        passphrase: pass.as_bytes(),
-        kdf,
-        salt,
-        cell,
-    })?;
-    println!("created `{}`", db.display());
-    println!("  cell id:        {cell}");
-    println!("  key derivation: {kdf}");
+    let r = records::init(
+        InitRequest {
+            unlock: unlock(db, pass_file),
+            kdf,
+        },
+        env,
+        t,
+    )?;
+    println!("created `{}`", r.db.display());
+    println!("  cell id:        {}", r.cell);
+    println!("  key derivation: {}", r.kdf);
     println!("Keep the passphrase safe: without it nothing can be recovered.");
-    records.close()?;
     Ok(Status::Done)
 }
 
-fn add(db: &Path, pass_file: Option<&Path>, what: AddCommand) -> anyhow::Result<Status> {
-    let now = Utc::now();
-    let id = new_record_id()?;
-    match what {
+fn add(unlock: Unlock, what: AddCommand, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
+    let (record, screen) = match what {
         AddCommand::Launch(a) => {
             let parameters: serde_json::Value = serde_json::from_str(&a.parameters)
                 .with_context(|| format!("--parameters is not JSON: `{}`", a.parameters))?;
@@ -519,7 +439,7 @@ fn add(db: &Path, pass_file: Option<&Path>, what: AddCommand) -> anyhow::Result<
                 None => None,
             };
             let launch = Launch {
-                time: parse_time("--time", &a.time)?,
+                time: parse_time("time", "--time", &a.time)?,
                 site: a.site,
                 preset: a.preset,
                 parameters,
@@ -532,19 +452,15 @@ fn add(db: &Path, pass_file: Option<&Path>, what: AddCommand) -> anyhow::Result<
                 prediction,
                 outcome: None,
             };
-            launch.validate()?;
-            screen(&a.forbid, &launch.free_text())?;
-            let mut records = open_db(db, pass_file)?;
-            records.add_launch(id, launch, now)?;
-            records.close()?;
-            println!("recorded launch {id}");
+            (NewRecord::Launch(launch), a.forbid.screen())
         }
         AddCommand::Batch(a) => {
+            let time = match &a.time {
+                Some(time) => parse_time("time", "--time", time)?,
+                None => records::now(env),
+            };
             let batch = Batch {
-                time: match &a.time {
-                    Some(time) => parse_time("--time", time)?,
-                    None => now,
-                },
+                time,
                 manifest_blake3: a.manifest_blake3,
                 content_version: a.content_version,
                 written: a.written,
@@ -552,12 +468,7 @@ fn add(db: &Path, pass_file: Option<&Path>, what: AddCommand) -> anyhow::Result<
                 rejected_fake: a.rejected_fake,
                 failed: a.failed,
             };
-            batch.validate()?;
-            screen(&a.forbid, &batch.free_text())?;
-            let mut records = open_db(db, pass_file)?;
-            records.add_batch(id, batch, now)?;
-            records.close()?;
-            println!("recorded batch {id}");
+            (NewRecord::Batch(batch), a.forbid.screen())
         }
         AddCommand::Shipment(a) => {
             let shipment = Shipment {
@@ -567,58 +478,53 @@ fn add(db: &Path, pass_file: Option<&Path>, what: AddCommand) -> anyhow::Result<
                     sd: a.sd,
                     other: a.other,
                 },
-                sent: parse_date("--sent", &a.sent)?,
+                sent: parse_date("sent", "--sent", &a.sent)?,
                 arrived: a
                     .arrived
                     .as_deref()
-                    .map(|d| parse_date("--arrived", d))
+                    .map(|d| parse_date("arrived", "--arrived", d))
                     .transpose()?,
                 status: a.status.parse()?,
             };
-            shipment.validate()?;
-            screen(&a.forbid, &shipment.free_text())?;
-            let mut records = open_db(db, pass_file)?;
-            records.add_shipment(id, shipment, now)?;
-            records.close()?;
-            println!("recorded shipment {id}");
+            (NewRecord::Shipment(shipment), a.forbid.screen())
         }
-    }
+    };
+    let r = records::add(
+        AddRequest {
+            unlock,
+            record,
+            screen,
+        },
+        env,
+        t,
+    )?;
+    println!("recorded {} {}", r.kind, r.id);
     Ok(Status::Done)
 }
 
-fn list(db: &Path, pass_file: Option<&Path>, args: &ListArgs) -> anyhow::Result<Status> {
-    let records = open_db(db, pass_file)?;
-    let want = |kind: &str| args.kind.as_deref().is_none_or(|k| k == kind);
-    let launches = if want("launches") {
-        records.launches()?
-    } else {
-        Vec::new()
+fn list(unlock: Unlock, args: &ListArgs, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
+    let kinds = match args.kind.as_deref() {
+        Some("launches") => Kinds::Launches,
+        Some("batches") => Kinds::Batches,
+        Some("shipments") => Kinds::Shipments,
+        _ => Kinds::All,
     };
-    let batches = if want("batches") {
-        records.batches()?
-    } else {
-        Vec::new()
-    };
-    let shipments = if want("shipments") {
-        records.shipments()?
-    } else {
-        Vec::new()
-    };
+    let r = records::list(ListRequest { unlock, kinds }, env, t)?;
     if args.json {
-        let json = serde_json::json!({
-            "database": db,
-            "cell": records.cell(),
-            "launches": launches,
-            "batches": batches,
-            "shipments": shipments,
-        });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        // Through a `Value`: its keys print sorted, as they always have.
+        let value = serde_json::to_value(&r)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(Status::Done);
     }
+    print_list(&r);
+    Ok(Status::Done)
+}
+
+fn print_list(r: &ListReport) {
     let short = |id: &RecordId| id.to_string()[..12].to_string();
-    if want("launches") {
-        println!("Launches ({})", launches.len());
-        for l in &launches {
+    if r.wants(Kinds::Launches) {
+        println!("Launches ({})", r.launches.len());
+        for l in &r.launches {
             let d = &l.data;
             let p = d
                 .prediction
@@ -641,9 +547,9 @@ fn list(db: &Path, pass_file: Option<&Path>, args: &ListArgs) -> anyhow::Result<
             );
         }
     }
-    if want("batches") {
-        println!("Device batches ({})", batches.len());
-        for b in &batches {
+    if r.wants(Kinds::Batches) {
+        println!("Device batches ({})", r.batches.len());
+        for b in &r.batches {
             let d = &b.data;
             println!(
                 "  {}  {}  manifest {}  version {:<12} written {:>4}  passed {:>4}  fake {:>3}  failed {:>3}",
@@ -658,9 +564,9 @@ fn list(db: &Path, pass_file: Option<&Path>, args: &ListArgs) -> anyhow::Result<
             );
         }
     }
-    if want("shipments") {
-        println!("Shipments ({})", shipments.len());
-        for s in &shipments {
+    if r.wants(Kinds::Shipments) {
+        println!("Shipments ({})", r.shipments.len());
+        for s in &r.shipments {
             let d = &s.data;
             println!(
                 "  {}  sent {}  {:<16} usb {:>4}  sd {:>4}  other {:>4}  {}{}",
@@ -677,26 +583,28 @@ fn list(db: &Path, pass_file: Option<&Path>, args: &ListArgs) -> anyhow::Result<
             );
         }
     }
-    Ok(Status::Done)
 }
 
-fn report(db: &Path, pass_file: Option<&Path>, args: &ReportArgs) -> anyhow::Result<Status> {
-    let today = Utc::now().date_naive();
-    let from = match &args.from {
-        Some(text) => parse_date("--from", text)?,
-        None => NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
-    };
-    let to = match &args.to {
-        Some(text) => parse_date("--to", text)?,
-        None => today,
-    };
-    let records = open_db(db, pass_file)?;
-    let report = records.report(&ReportOptions {
-        from,
-        to,
-        reach_per_leaflet: args.reach_per_leaflet,
-        reach_per_device: args.reach_per_device,
-    })?;
+fn report(unlock: Unlock, args: &ReportArgs, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
+    let report = records::report(
+        ReportRequest {
+            unlock,
+            from: args
+                .from
+                .as_deref()
+                .map(|d| parse_date("from", "--from", d))
+                .transpose()?,
+            to: args
+                .to
+                .as_deref()
+                .map(|d| parse_date("to", "--to", d))
+                .transpose()?,
+            reach_per_leaflet: args.reach_per_leaflet,
+            reach_per_device: args.reach_per_device,
+        },
+        env,
+        t,
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else if args.csv {
@@ -781,154 +689,84 @@ fn report_table(report: &Report) -> String {
     out
 }
 
-fn note(db: &Path, pass_file: Option<&Path>, args: &NoteArgs) -> anyhow::Result<Status> {
-    let now = Utc::now();
-    let mut records = open_db(db, pass_file)?;
-    let (kind, id) = records.resolve(&args.id)?;
-    match kind {
-        RecordKind::Launch => {
-            if args.status.is_some() || args.arrived.is_some() {
-                bail!("record {id} is a launch: --status and --arrived are for shipments");
-            }
-            let payload_change = args.leaflets.is_some()
-                || args.usb.is_some()
-                || args.sd.is_some()
-                || args.other.is_some();
-            if args.note.is_none() && !payload_change {
-                bail!("nothing to change: give --note, or --leaflets/--usb/--sd/--other");
-            }
-            if let Some(note) = &args.note {
-                screen(&args.forbid, &[("outcome note", note.as_str())])?;
-                records.note_launch_outcome(id, note, now)?;
-            }
-            if payload_change {
-                records.update_launch_payload(
-                    id,
-                    |p| {
-                        p.leaflets = args.leaflets.unwrap_or(p.leaflets);
-                        p.usb = args.usb.unwrap_or(p.usb);
-                        p.sd = args.sd.unwrap_or(p.sd);
-                        p.other = args.other.unwrap_or(p.other);
-                    },
-                    now,
-                )?;
-            }
-            println!("updated launch {id}");
-        }
-        RecordKind::Shipment => {
-            if args.note.is_some()
-                || args.leaflets.is_some()
-                || args.usb.is_some()
-                || args.sd.is_some()
-                || args.other.is_some()
-            {
-                bail!("record {id} is a shipment: give --status and/or --arrived");
-            }
-            let current = records
-                .shipment(id)?
-                .with_context(|| format!("record {id} vanished"))?;
-            let status: ShipmentStatus = match &args.status {
-                Some(text) => text.parse()?,
-                None if args.arrived.is_some() => ShipmentStatus::Delivered,
-                None => bail!("nothing to change: give --status and/or --arrived"),
-            };
-            let arrived = args
+fn note(unlock: Unlock, args: NoteArgs, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
+    let r = records::note(
+        NoteRequest {
+            unlock,
+            id: args.id,
+            note: args.note,
+            leaflets: args.leaflets,
+            usb: args.usb,
+            sd: args.sd,
+            other: args.other,
+            status: args.status,
+            arrived: args
                 .arrived
                 .as_deref()
-                .map(|d| parse_date("--arrived", d))
-                .transpose()?;
-            records.update_shipment(id, status, arrived, now)?;
-            println!("updated shipment {id}: {} -> {status}", current.data.status);
-        }
-        RecordKind::Batch => bail!("record {id} is a device batch: batches have no outcome"),
+                .map(|d| parse_date("arrived", "--arrived", d))
+                .transpose()?,
+            screen: args.forbid.screen(),
+        },
+        env,
+        t,
+    )?;
+    match r {
+        NoteReport::Launch { id } => println!("updated launch {id}"),
+        NoteReport::Shipment { id, from, to } => println!("updated shipment {id}: {from} -> {to}"),
     }
-    records.close()?;
     Ok(Status::Done)
 }
 
-/// Writes `bytes` to `path` with permission bits `mode` through a temporary file in the
-/// same directory; `replace` off refuses an existing file.
-fn write_atomic(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> anyhow::Result<()> {
-    let options = saebaram_atomic::Options { mode, replace };
-    Ok(saebaram_atomic::write_with(path, bytes, options)?)
-}
-
-fn keygen(args: &KeygenArgs) -> anyhow::Result<Status> {
-    let mut pub_name = args.out.as_os_str().to_owned();
-    pub_name.push(".pub");
-    let pub_path = PathBuf::from(pub_name);
-    for path in [&args.out, &pub_path] {
-        if path.exists() {
-            bail!(
-                "`{}` already exists: refusing to overwrite a key",
-                path.display()
-            );
-        }
-    }
-    let pair = exchange::generate_identity();
-    let secret = exchange::identity_text(&pair, Utc::now());
-    write_atomic(&args.out, secret.as_bytes(), 0o600, false)?;
-    write_atomic(
-        &pub_path,
-        format!("{}\n", pair.recipient).as_bytes(),
-        0o644,
-        false,
+fn keygen(args: &KeygenArgs, env: &Env) -> anyhow::Result<Status> {
+    let r = records::keygen(
+        KeygenRequest {
+            out: args.out.clone(),
+        },
+        env,
     )?;
     println!(
         "secret key: `{}` (mode 0600; keep it on this cell only)",
-        args.out.display()
+        r.secret.display()
     );
     println!(
         "public key: `{}` (give it to the cells that send you records)",
-        pub_path.display()
+        r.public.display()
     );
-    println!("{}", pair.recipient);
+    println!("{}", r.recipient);
     Ok(Status::Done)
 }
 
-fn export(db: &Path, pass_file: Option<&Path>, args: &ExportArgs) -> anyhow::Result<Status> {
-    let text = std::fs::read_to_string(&args.to)
-        .with_context(|| format!("cannot read the recipient file `{}`", args.to.display()))?;
-    let recipient = exchange::parse_recipient(&args.to, &text)?;
-    let now = Utc::now();
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("saebaram-records-{}.age", now.format("%Y%m%d"))));
-    let records = open_db(db, pass_file)?;
-    let bundle_counts = (
-        records.launches()?.len(),
-        records.batches()?.len(),
-        records.shipments()?.len(),
-    );
-    let bytes = records.export(&recipient, now)?;
-    write_atomic(&out, &bytes, 0o600, true)?;
+fn export(unlock: Unlock, args: &ExportArgs, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
+    let r = records::export(
+        ExportRequest {
+            unlock,
+            to: args.to.clone(),
+            out: args.out.clone(),
+        },
+        env,
+        t,
+    )?;
     println!(
         "wrote `{}`: {} launches, {} batches, {} shipments, encrypted to {}",
-        out.display(),
-        bundle_counts.0,
-        bundle_counts.1,
-        bundle_counts.2,
-        recipient
+        r.out.display(),
+        r.launches,
+        r.batches,
+        r.shipments,
+        r.recipient
     );
     Ok(Status::Done)
 }
 
-fn import(db: &Path, pass_file: Option<&Path>, args: &ImportArgs) -> anyhow::Result<Status> {
-    let key_text = Zeroizing::new(std::fs::read_to_string(&args.identity).with_context(|| {
-        format!(
-            "cannot read the identity file `{}`",
-            args.identity.display()
-        )
-    })?);
-    let identity = exchange::parse_identity(&args.identity, &key_text)?;
-    let bytes = std::fs::read(&args.file)
-        .with_context(|| format!("cannot read the export `{}`", args.file.display()))?;
-    // Decrypt and check before asking for the passphrase or touching the database.
-    exchange::decrypt_bundle(&args.file, &bytes, &identity)?;
-    let mut records = open_db(db, pass_file)?;
-    let summary = records.import(&args.file, &bytes, &identity)?;
-    records.close()?;
+fn import(unlock: Unlock, args: &ImportArgs, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
+    let summary = records::import(
+        ImportRequest {
+            unlock,
+            file: args.file.clone(),
+            identity: args.identity.clone(),
+        },
+        env,
+        t,
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -959,13 +797,7 @@ fn print_summary(file: &Path, s: &ImportSummary) {
 }
 
 fn destroy(db: &Path, args: &DestroyArgs) -> anyhow::Result<Status> {
-    if !db.exists() {
-        bail!(
-            "no records database at `{}`: nothing to destroy",
-            db.display()
-        );
-    }
-    saebaram_records::Header::read(db)?;
+    records::check_destroy(db)?;
     if !args.yes {
         eprint!(
             "This overwrites and deletes `{}` and its journal. It cannot be undone.\n\
@@ -982,8 +814,7 @@ fn destroy(db: &Path, args: &DestroyArgs) -> anyhow::Result<Status> {
             return Ok(Status::Negative);
         }
     }
-    let gone = saebaram_records::destroy::destroy(db)?;
-    for path in &gone.removed {
+    for path in records::destroy(db)? {
         println!("overwrote and removed `{}`", path.display());
     }
     println!(
