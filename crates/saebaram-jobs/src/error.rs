@@ -87,6 +87,15 @@ pub enum Error {
     /// A site, target or the embedded map is wrong.
     #[error(transparent)]
     Geo(#[from] saebaram_geo::GeoError),
+    /// A site name or coordinate cannot be read.
+    #[error("cannot read {text:?}")]
+    Place {
+        /// What was typed.
+        text: String,
+        /// Why.
+        #[source]
+        source: saebaram_geo::GeoError,
+    },
     /// The user's elevation model cannot be used.
     #[error("{context}")]
     Terrain {
@@ -352,6 +361,8 @@ pub enum ErrorKind {
     Flight,
     /// [`Error::Geo`].
     Geo,
+    /// [`Error::Place`].
+    Place,
     /// [`Error::Terrain`].
     Terrain,
     /// [`Error::DemOutsideForecast`].
@@ -437,6 +448,7 @@ impl ErrorKind {
             ErrorKind::NoRunAvailable => "no_run_available",
             ErrorKind::Flight => "flight",
             ErrorKind::Geo => "geo",
+            ErrorKind::Place => "place",
             ErrorKind::Terrain => "terrain",
             ErrorKind::DemOutsideForecast => "dem_outside_forecast",
             ErrorKind::Map => "map",
@@ -489,6 +501,7 @@ impl Error {
             Error::NoRunAvailable { .. } => ErrorKind::NoRunAvailable,
             Error::Flight(_) => ErrorKind::Flight,
             Error::Geo(_) => ErrorKind::Geo,
+            Error::Place { .. } => ErrorKind::Place,
             Error::Terrain { .. } => ErrorKind::Terrain,
             Error::DemOutsideForecast { .. } => ErrorKind::DemOutsideForecast,
             Error::Map { .. } => ErrorKind::Map,
@@ -575,6 +588,7 @@ mod tests {
             ErrorKind::NoRunAvailable,
             ErrorKind::Flight,
             ErrorKind::Geo,
+            ErrorKind::Place,
             ErrorKind::Terrain,
             ErrorKind::DemOutsideForecast,
             ErrorKind::Map,

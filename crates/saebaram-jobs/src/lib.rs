@@ -59,6 +59,7 @@ pub mod predict;
 pub mod prepare;
 mod progress;
 pub mod records;
+pub mod sites;
 
 pub use env::{Clock, Entropy, Env, FixedClock, SeededEntropy};
 pub use error::{Error, ErrorKind};

@@ -1,8 +1,6 @@
 //! `saebaram sites`: the built-in launch sites.
 
 use crate::output::Status;
-use anyhow::Context;
-use saebaram_geo::{Geo, LaunchPoint, sites};
 
 /// Arguments of `saebaram sites`.
 #[derive(Debug, clap::Args)]
@@ -30,33 +28,14 @@ pub struct SitesArgs {
 
 /// Runs `saebaram sites`.
 pub fn run(args: SitesArgs) -> anyhow::Result<Status> {
-    let geo = Geo::try_embedded()?;
     if let Some(place) = &args.place {
-        return show_point(geo, place, args.json);
+        return show_point(place, args.json);
     }
+    let rows = saebaram_jobs::sites::sites()?;
     if args.json {
-        let rows: Vec<serde_json::Value> = sites()
-            .iter()
-            .map(|s| {
-                let nearest = geo.nearest_nk_city(s.lat, s.lon);
-                serde_json::json!({
-                    "name": s.name,
-                    "name_ko": s.name_ko,
-                    "lat": s.lat,
-                    "lon": s.lon,
-                    "elevation_m": s.elevation_m,
-                    "note": s.note,
-                    "aliases": s.aliases,
-                    "region": geo.classify(s.lat, s.lon),
-                    "nearest_nk_city": nearest.map(|(c, d)| serde_json::json!({
-                        "name": c.name,
-                        "name_ko": c.name_ko,
-                        "distance_km": (d * 10.0).round() / 10.0,
-                    })),
-                })
-            })
-            .collect();
-        let mut text = serde_json::to_string_pretty(&rows)?;
+        // Through a `Value`: its keys print sorted, as they always have.
+        let value = serde_json::to_value(&rows)?;
+        let mut text = serde_json::to_string_pretty(&value)?;
         text.push('\n');
         return emit(&text);
     }
@@ -64,9 +43,9 @@ pub fn run(args: SitesArgs) -> anyhow::Result<Status> {
         "{:<12} 한국어  {:>9} {:>10} {:>6}  {:<22} note\n",
         "site", "lat", "lon", "elev", "nearest NK town"
     );
-    for s in sites() {
-        let nearest = match geo.nearest_nk_city(s.lat, s.lon) {
-            Some((c, d)) => format!("{} {:.0} km", c.name, d),
+    for s in &rows {
+        let nearest = match &s.nearest_nk_city {
+            Some(c) => format!("{} {:.0} km", c.name, c.distance_exact_km),
             None => "-".to_string(),
         };
         // Hangul is two columns wide in a terminal: pad by display width.
@@ -90,55 +69,27 @@ pub fn run(args: SitesArgs) -> anyhow::Result<Status> {
 }
 
 /// One site or coordinate: where it is, and the nearest North Korean town.
-fn show_point(geo: &Geo, place: &str, json: bool) -> anyhow::Result<Status> {
-    let point = LaunchPoint::parse(place).with_context(|| format!("cannot read {place:?}"))?;
-    let region = geo.classify(point.lat, point.lon);
-    let province = geo.province_at(point.lat, point.lon);
-    let nearest = geo.nearest_nk_city(point.lat, point.lon);
-    let site = point
-        .site
-        .and_then(|name| sites().iter().find(|s| s.name == name));
+fn show_point(place: &str, json: bool) -> anyhow::Result<Status> {
+    let p = saebaram_jobs::sites::place(place)?;
     if json {
-        let value = serde_json::json!({
-            "site": site,
-            "lat": point.lat,
-            "lon": point.lon,
-            "region": region,
-            "label": region.label(),
-            "is_land": geo.is_land(point.lat, point.lon),
-            "country": geo.country_code(point.lat, point.lon),
-            "nearest_nk_city": nearest.map(|(c, d)| serde_json::json!({
-                "name": c.name,
-                "name_ko": c.name_ko,
-                "lat": c.lat,
-                "lon": c.lon,
-                "distance_km": (d * 10.0).round() / 10.0,
-            })),
-        });
+        let value = serde_json::to_value(&p)?;
         let mut text = serde_json::to_string_pretty(&value)?;
         text.push('\n');
         return emit(&text);
     }
-    let mut out = format!("{}\n", point.label());
-    if let Some(s) = site {
+    let mut out = format!("{}\n", p.point_label);
+    if let Some(s) = p.site {
         out.push_str(&format!("  {} {}: {}\n", s.name, s.name_ko, s.note));
     }
-    out.push_str(&format!("  where: {}\n", region.label()));
-    // Inside the DMZ, say which side of the Military Demarcation Line.
-    if region == saebaram_geo::Region::Dmz {
-        let side = match (geo.country_code(point.lat, point.lon), province) {
-            (Some("PRK"), Some(p)) => format!("north of the MDL, in {}", p.name),
-            (Some("PRK"), None) => "north of the MDL".to_string(),
-            (Some("KOR"), _) => "south of the MDL".to_string(),
-            _ => "side unknown".to_string(),
-        };
+    out.push_str(&format!("  where: {}\n", p.label));
+    if let Some(side) = &p.dmz_side {
         out.push_str(&format!("  ({side})\n"));
     }
-    if let Some((c, d)) = nearest {
+    if let Some(c) = &p.nearest_nk_city {
         let ko = c.name_ko.map(|k| format!(" {k}")).unwrap_or_default();
         out.push_str(&format!(
-            "  nearest North Korean town: {}{ko}, {d:.1} km\n",
-            c.name
+            "  nearest North Korean town: {}{ko}, {:.1} km\n",
+            c.name, c.distance_exact_km
         ));
     }
     emit(&out)
