@@ -8,58 +8,30 @@ use crate::Error;
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// (`saebaram-atomic`: synced, mode 0644, renamed into place).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    saebaram_atomic::write(path, bytes).map_err(|err| {
-        let context = err.to_string();
-        let source = match err {
-            saebaram_atomic::Error::CreateTemp { source, .. }
-            | saebaram_atomic::Error::Write { source, .. }
-            | saebaram_atomic::Error::Rename { source, .. } => source,
-            other => std::io::Error::other(other.to_string()),
-        };
-        Error::io(context, path, source)
-    })
+    saebaram_atomic::write(path, bytes).map_err(|err| atomic_error(path, err))
 }
 
 /// Writes `bytes` to `path` with permissions `mode`, through a synced temporary file in
-/// the same directory; `replace`: overwrite an existing file, else refuse to.
+/// the same directory; `replace`: overwrite an existing file, else refuse to (decided
+/// atomically by the rename).
 pub fn write_private(path: &Path, bytes: &[u8], mode: u32, replace: bool) -> Result<(), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
+    let options = saebaram_atomic::Options { mode, replace };
+    saebaram_atomic::write_with(path, bytes, options).map_err(|err| atomic_error(path, err))
+}
+
+/// A `saebaram-atomic` error as this crate's I/O error about `path`.
+fn atomic_error(path: &Path, err: saebaram_atomic::Error) -> Error {
+    let context = err.to_string();
+    let source = match err {
+        saebaram_atomic::Error::CreateTemp { source, .. }
+        | saebaram_atomic::Error::Write { source, .. }
+        | saebaram_atomic::Error::Rename { source, .. } => source,
+        saebaram_atomic::Error::AlreadyExists { .. } => {
+            std::io::Error::new(std::io::ErrorKind::AlreadyExists, context.clone())
+        }
+        other => std::io::Error::other(other.to_string()),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".saebaram-")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            Error::io(
-                format!("cannot create a temporary file in `{}`", dir.display()),
-                dir,
-                e,
-            )
-        })?;
-    let tpath = temp.path().to_path_buf();
-    temp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(|e| {
-            Error::io(
-                format!("cannot set permissions on `{}`", tpath.display()),
-                &tpath,
-                e,
-            )
-        })?;
-    temp.write_all(bytes)
-        .map_err(|e| Error::io(format!("cannot write `{}`", tpath.display()), &tpath, e))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io(format!("cannot sync `{}`", tpath.display()), &tpath, e))?;
-    if replace {
-        temp.persist(path).map_err(|e| e.error)
-    } else {
-        temp.persist_noclobber(path).map_err(|e| e.error)
-    }
-    .map_err(|e| Error::io(format!("cannot write `{}`", path.display()), path, e))?;
-    Ok(())
+    Error::io(context, path, source)
 }
 
 /// Rounds to `d` decimals (compact JSON).
