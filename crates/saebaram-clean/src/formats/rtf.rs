@@ -50,29 +50,156 @@ const REMOVE: &[&str] = &[
 
 /// Ignorable destinations kept (content, formatting, pictures, fields, math, lists...).
 const KEEP: &[&str] = &[
-    "shppict", "nonshppict", "shpinst", "shptxt", "shprslt", "bkmkstart", "bkmkend", "fldinst",
-    "fldtype", "formfield", "ffname", "ffdeftext", "ffformat", "ffhelptext", "ffstattext",
-    "ffentrymcr", "ffexitmcr", "ffl", "datafield", "pntext", "pntxta", "pntxtb", "pn",
-    "pnseclvl", "listtable", "listoverridetable", "listpicture", "listname", "levelnumbers",
-    "leveltext", "pgdsctbl", "pgdsc", "themedata", "colorschememapping", "latentstyles",
-    "lsdlockedexcept", "panose", "falt", "fname", "fontemb", "fontfile", "ftnsep", "ftnsepc",
-    "aftnsep", "aftnsepc", "ud", "upr", "tc", "tcn", "xe", "txe", "bxe", "pxe", "rxe", "dptxbxtext",
-    "cs", "ts", "defchp", "defpap", "wgrffmtfilter", "blipuid", "picprop", "bliptag", "hl",
-    "hlfr", "hlloc", "hlsrc", "htmltag", "mhtmltag", "htmlbase", "annotation", "atnid",
-    "atnauthor", "atnref", "atnparent", "atrfstart", "atrfend", "revtbl", "password",
-    "passwordhash", "xmlnstbl", "xmlopen", "xmlclose", "xmlattrname", "xmlattrvalue",
-    "xmlname", "factoidname", "oldcprops", "oldpprops", "oldsprops", "oldtprops", "nesttableprops",
-    "nonesttables", "tblind", "mmathPr", "moMath", "moMathPara", "mr", "mmathFont", "mctrlPr",
-    "fchars", "lchars", "keycode", "listtext", "pnseclvl", "background", "shp", "shpgrp",
-    "svb", "sp", "sn", "sv", "comment", "footnote", "g", "gcw", "gridtbl", "ulc", "lfolevel",
-    "charscalex", "pgptbl", "bkmkpub", "pubauto", "objalias", "objsect", "wbitmap", "ebcstart",
-    "ebcend", "docvar_", "trackformatting", "trackmoves", "ftnalt", "aftntj", "ftntj",
+    "shppict",
+    "nonshppict",
+    "shpinst",
+    "shptxt",
+    "shprslt",
+    "bkmkstart",
+    "bkmkend",
+    "fldinst",
+    "fldtype",
+    "formfield",
+    "ffname",
+    "ffdeftext",
+    "ffformat",
+    "ffhelptext",
+    "ffstattext",
+    "ffentrymcr",
+    "ffexitmcr",
+    "ffl",
+    "datafield",
+    "pntext",
+    "pntxta",
+    "pntxtb",
+    "pn",
+    "pnseclvl",
+    "listtable",
+    "listoverridetable",
+    "listpicture",
+    "listname",
+    "levelnumbers",
+    "leveltext",
+    "pgdsctbl",
+    "pgdsc",
+    "themedata",
+    "colorschememapping",
+    "latentstyles",
+    "lsdlockedexcept",
+    "panose",
+    "falt",
+    "fname",
+    "fontemb",
+    "fontfile",
+    "ftnsep",
+    "ftnsepc",
+    "aftnsep",
+    "aftnsepc",
+    "ud",
+    "upr",
+    "tc",
+    "tcn",
+    "xe",
+    "txe",
+    "bxe",
+    "pxe",
+    "rxe",
+    "dptxbxtext",
+    "cs",
+    "ts",
+    "defchp",
+    "defpap",
+    "wgrffmtfilter",
+    "blipuid",
+    "picprop",
+    "bliptag",
+    "hl",
+    "hlfr",
+    "hlloc",
+    "hlsrc",
+    "htmltag",
+    "mhtmltag",
+    "htmlbase",
+    "annotation",
+    "atnid",
+    "atnauthor",
+    "atnref",
+    "atnparent",
+    "atrfstart",
+    "atrfend",
+    "revtbl",
+    "password",
+    "passwordhash",
+    "xmlnstbl",
+    "xmlopen",
+    "xmlclose",
+    "xmlattrname",
+    "xmlattrvalue",
+    "xmlname",
+    "factoidname",
+    "oldcprops",
+    "oldpprops",
+    "oldsprops",
+    "oldtprops",
+    "nesttableprops",
+    "nonesttables",
+    "tblind",
+    "mmathPr",
+    "moMath",
+    "moMathPara",
+    "mr",
+    "mmathFont",
+    "mctrlPr",
+    "fchars",
+    "lchars",
+    "keycode",
+    "listtext",
+    "pnseclvl",
+    "background",
+    "shp",
+    "shpgrp",
+    "svb",
+    "sp",
+    "sn",
+    "sv",
+    "comment",
+    "footnote",
+    "g",
+    "gcw",
+    "gridtbl",
+    "ulc",
+    "lfolevel",
+    "charscalex",
+    "pgptbl",
+    "bkmkpub",
+    "pubauto",
+    "objalias",
+    "objsect",
+    "wbitmap",
+    "ebcstart",
+    "ebcend",
+    "docvar_",
+    "trackformatting",
+    "trackmoves",
+    "ftnalt",
+    "aftntj",
+    "ftntj",
 ];
 
 /// Control words removed wherever they are (with their parameter).
 const STRIP: &[&str] = &[
-    "rsid", "insrsid", "charrsid", "delrsid", "pararsid", "sectrsid", "tblrsid", "styrsid",
-    "rsidroot", "revdttm", "revdttmdel", "crdate",
+    "rsid",
+    "insrsid",
+    "charrsid",
+    "delrsid",
+    "pararsid",
+    "sectrsid",
+    "tblrsid",
+    "styrsid",
+    "rsidroot",
+    "revdttm",
+    "revdttmdel",
+    "crdate",
 ];
 
 /// A control word at `d[at]` (which is `\`).
@@ -212,11 +339,9 @@ fn revtbl_entries(g: &[u8]) -> usize {
 /// Whether a `\*\xmlnstbl` group declares only Microsoft namespaces.
 fn microsoft_namespaces(g: &[u8]) -> bool {
     let s = String::from_utf8_lossy(g).to_ascii_lowercase();
-    s.split("\\xmlns")
-        .skip(1)
-        .all(|decl| {
-            decl.contains("schemas.microsoft.com") || decl.contains("schemas.openxmlformats.org")
-        })
+    s.split("\\xmlns").skip(1).all(|decl| {
+        decl.contains("schemas.microsoft.com") || decl.contains("schemas.openxmlformats.org")
+    })
 }
 
 /// Decoded text for the forbidden-strings check.
@@ -359,7 +484,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         match b {
             b'{' => {
                 if closed_top {
-                    return Err(block!("RTF: data after the end of the document at byte {i}"));
+                    return Err(block!(
+                        "RTF: data after the end of the document at byte {i}"
+                    ));
                 }
                 let (ignorable, dest) = destination(d, i)?;
                 let name = dest.as_ref().map_or("", |w| w.name);
@@ -447,7 +574,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 if w.name.is_empty() {
                     if d.get(i + 1) == Some(&b'\'') {
                         let h = d.get(i + 2..i + 4).unwrap_or_default();
-                        if let Ok(v) = u8::from_str_radix(std::str::from_utf8(h).unwrap_or("zz"), 16) {
+                        if let Ok(v) =
+                            u8::from_str_radix(std::str::from_utf8(h).unwrap_or("zz"), 16)
+                        {
                             if fallback > 0 {
                                 fallback -= 1;
                             } else {
@@ -465,7 +594,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                     let next = d.get(w.end).copied();
                     if open_word
                         && (w.spaced
-                            || next.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b' '))
+                            || next.is_some_and(|c| {
+                                c.is_ascii_alphanumeric() || c == b'-' || c == b' '
+                            }))
                     {
                         out.push(b' ');
                         open_word = false;
@@ -480,7 +611,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                         fallback = uc;
                         let v = w.param.unwrap_or(0);
                         let v = if v < 0 { v + 65536 } else { v };
-                        text.char(char::from_u32(u32::try_from(v).unwrap_or(0xFFFD)).unwrap_or('\u{FFFD}'));
+                        text.char(
+                            char::from_u32(u32::try_from(v).unwrap_or(0xFFFD))
+                                .unwrap_or('\u{FFFD}'),
+                        );
                     }
                     "par" | "line" | "tab" | "cell" => text.char(' '),
                     _ => {}
@@ -501,7 +635,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             }
             _ => {
                 if closed_top && !b.is_ascii_whitespace() && b != 0 {
-                    return Err(block!("RTF: data after the end of the document at byte {i}"));
+                    return Err(block!(
+                        "RTF: data after the end of the document at byte {i}"
+                    ));
                 }
                 if fallback > 0 {
                     fallback -= 1;
@@ -515,7 +651,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         }
     }
     if depth != 0 || !closed_top {
-        return Err(block!("RTF: the document is truncated (a group is not closed)"));
+        return Err(block!(
+            "RTF: the document is truncated (a group is not closed)"
+        ));
     }
     text.flush();
     cx.check_forbidden(text.out.as_bytes(), "the RTF text")?;
@@ -569,7 +707,14 @@ mod tests {
     #[test]
     fn libreoffice_rtf_loses_info_generator_and_authors() {
         let (s, removed) = run(LIBREOFFICE.as_bytes()).unwrap();
-        for gone in ["Planted", "LibreOffice", "yr2021", "1122334455", "1234567", "rsid"] {
+        for gone in [
+            "Planted",
+            "LibreOffice",
+            "yr2021",
+            "1122334455",
+            "1234567",
+            "rsid",
+        ] {
             assert!(!s.contains(gone), "{gone} left in:\n{s}");
         }
         for kept in [
@@ -602,8 +747,14 @@ mod tests {
         d.extend_from_slice(b"}\\par}");
         let (s, removed) = run(&d).unwrap();
         assert!(!s.contains("Kim"), "{s}");
-        assert!(s.contains("{\\*\\bkmkstart b}x{\\pict\\wmetafile8\\bin4 }{\\}}"), "{s}");
-        assert!(removed.iter().any(|r| r.contains("unknown ignorable")), "{removed:?}");
+        assert!(
+            s.contains("{\\*\\bkmkstart b}x{\\pict\\wmetafile8\\bin4 }{\\}}"),
+            "{s}"
+        );
+        assert!(
+            removed.iter().any(|r| r.contains("unknown ignorable")),
+            "{removed:?}"
+        );
     }
 
     #[test]

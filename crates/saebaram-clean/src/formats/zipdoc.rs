@@ -421,7 +421,9 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
         // HWPX (OWPML, KS X 6101): the Hancom word processor's zip format.
         Kind::Hwpx => {
             match n {
-                "mimetype" | "META-INF/container.xml" | "META-INF/container.rdf"
+                "mimetype"
+                | "META-INF/container.xml"
+                | "META-INF/container.rdf"
                 | "Preview/PrvText.txt" => return Ok(Action::Keep),
                 "settings.xml" => {
                     return Ok(Action::Replace(
@@ -452,9 +454,7 @@ fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, 
                         ("linkinfo", "path"),
                         ("HCFVersion", "appVersion"),
                     ],
-                    drop_when: vec![
-                        ("item", "href", Box::new(move |v: &str| gone.contains(v))),
-                    ],
+                    drop_when: vec![("item", "href", Box::new(move |v: &str| gone.contains(v)))],
                     ..Policy::default()
                 }));
             }
@@ -957,9 +957,21 @@ mod tests {
         assert!(text("Contents/section0.xml").contains("본문 text stays"));
         assert!(text("Contents/header.xml").contains("name=\"바탕글\""));
         assert!(text("Contents/content.hpf").contains("<opf:language>ko</opf:language>"));
-        assert_eq!(clean(&out, &cx, &mut vec![]).unwrap(), out, "not idempotent");
-        let scripted = make_zip(&[("mimetype", b"application/hwp+zip"), ("Scripts/sourceScripts", b"x")]);
-        assert!(clean(&scripted, &cx, &mut vec![]).unwrap_err().0.contains("scripts"));
+        assert_eq!(
+            clean(&out, &cx, &mut vec![]).unwrap(),
+            out,
+            "not idempotent"
+        );
+        let scripted = make_zip(&[
+            ("mimetype", b"application/hwp+zip"),
+            ("Scripts/sourceScripts", b"x"),
+        ]);
+        assert!(
+            clean(&scripted, &cx, &mut vec![])
+                .unwrap_err()
+                .0
+                .contains("scripts")
+        );
     }
 
     #[test]

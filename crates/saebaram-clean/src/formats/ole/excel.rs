@@ -68,7 +68,9 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
             WRITEACCESS if size >= 3 => {
                 // userName (XLUnicodeString), then spaces up to 112 bytes.
                 let was_empty = le16(wb, data) == Some(0)
-                    && wb.get(data + 3..data + size).is_some_and(|r| r.iter().all(|&b| b == b' '));
+                    && wb
+                        .get(data + 3..data + size)
+                        .is_some_and(|r| r.iter().all(|&b| b == b' '));
                 if !was_empty {
                     fill(wb, data, 3, 0).ok_or_else(bad)?;
                     fill(wb, data + 3, size - 3, b' ').ok_or_else(bad)?;

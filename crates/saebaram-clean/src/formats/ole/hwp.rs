@@ -25,12 +25,21 @@ const INFLATE_CAP: u64 = 256 << 20;
 
 /// `FileHeader` property bits that block a file, and why.
 const BLOCKING_FLAGS: &[(u32, &str)] = &[
-    (0x0002, "password-protected (cannot be cleaned without the password)"),
+    (
+        0x0002,
+        "password-protected (cannot be cleaned without the password)",
+    ),
     (0x0004, "a distribution document (its body is encrypted)"),
     (0x0008, "saved scripts (macros) are not cleaned"),
     (0x0010, "DRM-protected"),
-    (0x0040, "a document history (earlier versions and their authors) is not cleaned"),
-    (0x0080, "digitally signed (the signature names the signer; cleaning would break it)"),
+    (
+        0x0040,
+        "a document history (earlier versions and their authors) is not cleaned",
+    ),
+    (
+        0x0080,
+        "digitally signed (the signature names the signer; cleaning would break it)",
+    ),
     (0x0100, "certificate-encrypted"),
     (0x0200, "reserved for a digital signature"),
     (0x0400, "certificate DRM-protected"),
@@ -54,15 +63,24 @@ fn refused(path: &str) -> Option<&'static str> {
     let top = parts.next().unwrap_or("");
     let rest = parts.next();
     match (top, rest) {
-        ("FileHeader" | "DocInfo" | "PrvText" | "PrvImage" | "\u{5}HwpSummaryInformation", None) => None,
+        (
+            "FileHeader" | "DocInfo" | "PrvText" | "PrvImage" | "\u{5}HwpSummaryInformation",
+            None,
+        ) => None,
         ("BodyText" | "BinData" | "DocOptions" | "Scripts", None) => None,
         ("BodyText", Some(s)) if s.starts_with("Section") => None,
-        ("BinData", Some(s)) if s.starts_with("BIN") && !s.to_ascii_uppercase().ends_with(".OLE") => None,
+        ("BinData", Some(s))
+            if s.starts_with("BIN") && !s.to_ascii_uppercase().ends_with(".OLE") =>
+        {
+            None
+        }
         ("BinData", Some(_)) => Some("an embedded OLE object is not cleaned"),
         ("DocOptions", Some("_LinkDoc")) => None,
         ("Scripts", Some("DefaultJScript" | "JScriptVersion")) => None,
         ("ViewText", _) => Some("a distribution document (its body is encrypted)"),
-        ("DocHistory", _) => Some("a document history (earlier versions and their authors) is not cleaned"),
+        ("DocHistory", _) => {
+            Some("a document history (earlier versions and their authors) is not cleaned")
+        }
         ("XMLTemplate", _) => Some("an XML template is not cleaned"),
         ("DocOptions", Some(_)) => Some("DRM, certificate or signature data is not cleaned"),
         _ => Some("an unknown storage or stream is not cleaned"),
@@ -135,8 +153,12 @@ fn check_script(d: &[u8]) -> Result<(), Blocked> {
             .ok_or_else(unreadable)?;
         let units = d.get(at..end).unwrap_or_default();
         text.extend(
-            char::decode_utf16(units.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])))
-                .map(|c| c.unwrap_or('\u{FFFD}')),
+            char::decode_utf16(
+                units
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]])),
+            )
+            .map(|c| c.unwrap_or('\u{FFFD}')),
         );
         text.push('\n');
         at = end;
@@ -164,7 +186,8 @@ pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Resul
     let header = ole
         .stream("/FileHeader")
         .ok_or_else(|| block!("HWP: no FileHeader"))?;
-    let flags = super::le32(header, 36).ok_or_else(|| block!("HWP: the FileHeader is truncated"))?;
+    let flags =
+        super::le32(header, 36).ok_or_else(|| block!("HWP: the FileHeader is truncated"))?;
     for (bit, why) in BLOCKING_FLAGS {
         if flags & bit != 0 {
             return Err(block!("HWP: {why}"));
@@ -175,10 +198,16 @@ pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Resul
         if !n.entry.is_root()
             && let Some(why) = refused(&n.path)
         {
-            return Err(block!("HWP: {why} ({})", super::propset::printable(&n.path)));
+            return Err(block!(
+                "HWP: {why} ({})",
+                super::propset::printable(&n.path)
+            ));
         }
     }
-    if ole.stream("/DocOptions/_LinkDoc").is_some_and(|d| d.len() > 64) {
+    if ole
+        .stream("/DocOptions/_LinkDoc")
+        .is_some_and(|d| d.len() > 64)
+    {
         return Err(block!("HWP: a linked document (its path is not cleaned)"));
     }
     // DocInfo: the picture list (which are compressed, which are links or OLE objects).
@@ -195,16 +224,24 @@ pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Resul
     for (tag, body) in records(&doc_info)? {
         match tag {
             TAG_TRACK_CHANGE | TAG_TRACK_CHANGE_AUTHOR => {
-                return Err(block!("HWP: tracked changes (their authors) are not cleaned"));
+                return Err(block!(
+                    "HWP: tracked changes (their authors) are not cleaned"
+                ));
             }
             TAG_BIN_DATA => {
-                let props = super::le16(body, 0).ok_or_else(|| block!("HWP: a picture entry is truncated"))?;
+                let props = super::le16(body, 0)
+                    .ok_or_else(|| block!("HWP: a picture entry is truncated"))?;
                 match props & 0x0F {
-                    0 => return Err(block!("HWP: a linked picture (its file path is not cleaned)")),
+                    0 => {
+                        return Err(block!(
+                            "HWP: a linked picture (its file path is not cleaned)"
+                        ));
+                    }
                     2 => return Err(block!("HWP: an embedded OLE object is not cleaned")),
                     _ => {}
                 }
-                let id = super::le16(body, 2).ok_or_else(|| block!("HWP: a picture entry is truncated"))?;
+                let id = super::le16(body, 2)
+                    .ok_or_else(|| block!("HWP: a picture entry is truncated"))?;
                 let store = match (props >> 4) & 0x03 {
                     1 => true,
                     2 => false,
@@ -232,14 +269,22 @@ pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Resul
     for path in ole.stream_paths() {
         if path.starts_with("/BodyText/") && !cx.cfg.forbidden.is_empty() {
             let body = ole.stream(&path).unwrap_or_default();
-            let text = if compressed { inflate(body, "the body")? } else { body.to_vec() };
+            let text = if compressed {
+                inflate(body, "the body")?
+            } else {
+                body.to_vec()
+            };
             cx.check_forbidden(&text, &format!("HWP {}", path.trim_start_matches('/')))?;
         }
         if let Some(name) = path.strip_prefix("/BinData/") {
             let key = name.split('.').next().unwrap_or("").to_ascii_uppercase();
             let store = stored_compressed.get(&key).copied().unwrap_or(compressed);
             let raw = ole.stream(&path).unwrap_or_default();
-            let picture = if store { inflate(raw, name)? } else { raw.to_vec() };
+            let picture = if store {
+                inflate(raw, name)?
+            } else {
+                raw.to_vec()
+            };
             let mut sub = Vec::new();
             let (_, result) = cx.clean_member(name, &picture, &mut sub);
             let cleaned = result.map_err(|b| block!("HWP: picture {name}: {b}"))?;
@@ -297,8 +342,16 @@ mod tests {
         assert_eq!(refused("/BodyText/Section0"), None);
         assert_eq!(refused("/BinData/BIN0001.jpg"), None);
         assert!(refused("/BinData/BIN0002.OLE").is_some());
-        assert!(refused("/DocHistory/VersionLog0").unwrap().contains("history"));
-        assert!(refused("/ViewText/Section0").unwrap().contains("distribution"));
+        assert!(
+            refused("/DocHistory/VersionLog0")
+                .unwrap()
+                .contains("history")
+        );
+        assert!(
+            refused("/ViewText/Section0")
+                .unwrap()
+                .contains("distribution")
+        );
         assert!(refused("/Other").is_some());
     }
 
@@ -331,7 +384,9 @@ mod file_tests {
     }
 
     fn record(tag: u16, body: &[u8]) -> Vec<u8> {
-        let mut r = ((body.len() as u32) << 20 | u32::from(tag)).to_le_bytes().to_vec();
+        let mut r = ((body.len() as u32) << 20 | u32::from(tag))
+            .to_le_bytes()
+            .to_vec();
         r.extend_from_slice(body);
         r
     }
@@ -369,7 +424,14 @@ mod file_tests {
     #[test]
     fn planted_hwp_is_cleaned_and_its_body_kept() {
         let doc_info = deflate(&bin_data(1)).unwrap();
-        let body = deflate("새바람 본문".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>().as_slice()).unwrap();
+        let body = deflate(
+            "새바람 본문"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )
+        .unwrap();
         let picture = deflate(&jpeg_with_exif()).unwrap();
         let mut empty_script = vec![0u8; 16];
         empty_script.extend_from_slice(&u32::MAX.to_le_bytes());
@@ -380,7 +442,13 @@ mod file_tests {
             ("/BodyText/Section0", &body),
             ("/\u{5}HwpSummaryInformation", &summary),
             ("/PrvImage", b"\x89PNG preview of the first page"),
-            ("/PrvText", &"새바람".encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<_>>()),
+            (
+                "/PrvText",
+                &"새바람"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes)
+                    .collect::<Vec<_>>(),
+            ),
             ("/BinData/BIN0001.jpg", &picture),
             ("/Scripts/DefaultJScript", &deflate(&empty_script).unwrap()),
         ]);
@@ -389,13 +457,24 @@ mod file_tests {
         assert_eq!(again.stream("/BodyText/Section0"), Some(body.as_slice()));
         assert_eq!(again.stream("/PrvImage"), Some(&[][..]));
         let pic = inflate(again.stream("/BinData/BIN0001.jpg").unwrap(), "pic").unwrap();
-        assert!(!pic.windows(3).any(|w| w == b"Kim"), "EXIF left in the picture");
+        assert!(
+            !pic.windows(3).any(|w| w == b"Kim"),
+            "EXIF left in the picture"
+        );
         assert!(!out.windows(3).any(|w| w == b"Kim"));
-        assert!(removed.iter().any(|r| r.contains("HwpSummaryInformation")), "{removed:?}");
+        assert!(
+            removed.iter().any(|r| r.contains("HwpSummaryInformation")),
+            "{removed:?}"
+        );
         assert!(removed.iter().any(|r| r.contains("BIN0001")), "{removed:?}");
         assert_eq!(run(&out).unwrap().0, out, "not idempotent");
 
-        for (flags, why) in [(0x3, "password"), (0x41, "history"), (0x4001, "tracked"), (0x9, "scripts")] {
+        for (flags, why) in [
+            (0x3, "password"),
+            (0x41, "history"),
+            (0x4001, "tracked"),
+            (0x9, "scripts"),
+        ] {
             let f = build(&[("/FileHeader", &header(flags)), ("/DocInfo", &doc_info)]);
             assert!(run(&f).unwrap_err().0.contains(why), "{why}");
         }
@@ -406,9 +485,16 @@ mod file_tests {
         };
         let f = build(&[("/FileHeader", &header(1)), ("/DocInfo", &linked)]);
         assert!(run(&f).unwrap_err().0.contains("linked picture"));
-        let f = build(&[("/FileHeader", &header(1)), ("/DocInfo", &doc_info), ("/DocHistory/VersionLog0", b"x")]);
+        let f = build(&[
+            ("/FileHeader", &header(1)),
+            ("/DocInfo", &doc_info),
+            ("/DocHistory/VersionLog0", b"x"),
+        ]);
         assert!(run(&f).unwrap_err().0.contains("history"));
-        let f = build(&[("/FileHeader", &header(1)), ("/DocInfo", b"not deflate \xFF\xFF")]);
+        let f = build(&[
+            ("/FileHeader", &header(1)),
+            ("/DocInfo", b"not deflate \xFF\xFF"),
+        ]);
         assert!(run(&f).is_err());
     }
 }

@@ -167,9 +167,11 @@ fn zero_time() -> std::time::SystemTime {
 /// Writes `ole` as a new compound file, then parses it again and checks every stream.
 fn write(ole: &Ole, size_hint: usize) -> Result<Vec<u8>, Blocked> {
     let werr = |e: std::io::Error| block!("OLE: cannot write the compound file: {e}");
-    let mut out =
-        cfb::CompoundFile::create_with_version(ole.version, Cursor::new(Vec::with_capacity(size_hint)))
-            .map_err(werr)?;
+    let mut out = cfb::CompoundFile::create_with_version(
+        ole.version,
+        Cursor::new(Vec::with_capacity(size_hint)),
+    )
+    .map_err(werr)?;
     for n in &ole.nodes {
         if n.entry.is_root() {
             continue;
@@ -196,7 +198,8 @@ fn write(ole: &Ole, size_hint: usize) -> Result<Vec<u8>, Blocked> {
     out.flush().map_err(werr)?;
     let bytes = out.into_inner().into_inner();
     // The rebuilt file must hold exactly the planned streams.
-    let again = read(&bytes).map_err(|b| block!("OLE: the rebuilt file does not read back: {b}"))?;
+    let again =
+        read(&bytes).map_err(|b| block!("OLE: the rebuilt file does not read back: {b}"))?;
     let planned: BTreeMap<&str, &[u8]> = ole
         .nodes
         .iter()
@@ -208,7 +211,9 @@ fn write(ole: &Ole, size_hint: usize) -> Result<Vec<u8>, Blocked> {
         .filter_map(|n| Some((n.path.as_str(), n.data.as_deref()?)))
         .collect();
     if planned != written {
-        return Err(block!("OLE: the rebuilt file does not hold the planned streams"));
+        return Err(block!(
+            "OLE: the rebuilt file does not hold the planned streams"
+        ));
     }
     Ok(bytes)
 }
@@ -275,7 +280,11 @@ fn refuse_common(app: App, ole: &Ole) -> Result<(), Blocked> {
             _ => None,
         };
         if let Some(why) = why {
-            return Err(block!("{}: {why} ({})", app.name(), propset::printable(&n.path)));
+            return Err(block!(
+                "{}: {why} ({})",
+                app.name(),
+                propset::printable(&n.path)
+            ));
         }
     }
     if ole.nodes.iter().any(|n| n.path.starts_with("/ObjectPool/")) {
@@ -286,7 +295,9 @@ fn refuse_common(app: App, ole: &Ole) -> Result<(), Blocked> {
     }
     if let Some(ole_stream) = ole.stream("/\u{1}Ole") {
         // OLEStream: version, flags (bit 0: a link), update option, reserved, moniker size.
-        let flags = ole_stream.get(4..8).map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let flags = ole_stream
+            .get(4..8)
+            .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         if ole_stream.len() > 20 || flags & 1 != 0 {
             return Err(block!(
                 "{}: the \\x01Ole stream links to another file (its path is not cleaned)",
@@ -308,7 +319,10 @@ fn known(app: App, path: &str) -> bool {
         return path.matches('/').count() == 1;
     }
     match app {
-        App::Word => matches!(top, "WordDocument" | "1Table" | "0Table" | "Data" | "ObjectPool"),
+        App::Word => matches!(
+            top,
+            "WordDocument" | "1Table" | "0Table" | "Data" | "ObjectPool"
+        ),
         App::Excel => matches!(top, "Workbook" | "_SX_DB_CUR"),
         App::PowerPoint => matches!(top, "PowerPoint Document" | "Current User" | "Pictures"),
         App::Hangul => hwp::known(path),
@@ -336,7 +350,9 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         if !name.starts_with('\u{5}') {
             continue;
         }
-        let Some(data) = ole.stream_mut(&path) else { continue };
+        let Some(data) = ole.stream_mut(&path) else {
+            continue;
+        };
         if let Some((new, what)) = propset::clean(&name, data)? {
             *data = new;
             removed.push(what);
@@ -348,11 +364,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         App::PowerPoint => powerpoint::clean(&mut ole, removed)?,
         App::Hangul => hwp::clean(&mut ole, cx, removed)?,
     }
-    if ole
-        .nodes
-        .iter()
-        .any(|n| !n.entry.is_stream() && (n.entry.created() != zero_time() || n.entry.modified() != zero_time()))
-    {
+    if ole.nodes.iter().any(|n| {
+        !n.entry.is_stream()
+            && (n.entry.created() != zero_time() || n.entry.modified() != zero_time())
+    }) {
         removed.push("storage timestamps".into());
     }
     write(&ole, d.len())
@@ -363,7 +378,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
 /// rewritten, so a file holding such a picture is blocked.
 fn picture_metadata(d: &[u8]) -> Option<&'static str> {
     let mut i = 0;
-    while let Some(p) = d.get(i..).and_then(|r| r.windows(3).position(|w| w == [0xFF, 0xD8, 0xFF])) {
+    while let Some(p) = d
+        .get(i..)
+        .and_then(|r| r.windows(3).position(|w| w == [0xFF, 0xD8, 0xFF]))
+    {
         let soi = i + p;
         i = soi + 2;
         // Walk the JPEG's segments up to the first scan.
@@ -372,10 +390,15 @@ fn picture_metadata(d: &[u8]) -> Option<&'static str> {
             if marker == 0xDA || marker == 0xD9 {
                 break;
             }
-            let Some(len) = d.get(at + 2..at + 4).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+            let Some(len) = d
+                .get(at + 2..at + 4)
+                .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+            else {
                 break;
             };
-            let payload = d.get(at + 4..(at + 2 + len).min(d.len())).unwrap_or_default();
+            let payload = d
+                .get(at + 4..(at + 2 + len).min(d.len()))
+                .unwrap_or_default();
             match marker {
                 0xE1 if payload.starts_with(b"Exif\0") => return Some("EXIF"),
                 0xE1 if payload.starts_with(b"http://ns.adobe.com/xap/1.0/") => return Some("XMP"),
@@ -387,7 +410,10 @@ fn picture_metadata(d: &[u8]) -> Option<&'static str> {
         }
     }
     let mut i = 0;
-    while let Some(p) = d.get(i..).and_then(|r| r.windows(8).position(|w| w == b"\x89PNG\r\n\x1a\n")) {
+    while let Some(p) = d
+        .get(i..)
+        .and_then(|r| r.windows(8).position(|w| w == b"\x89PNG\r\n\x1a\n"))
+    {
         let mut at = i + p + 8;
         i = at;
         while let Some(hdr) = d.get(at..at + 8) {
@@ -469,7 +495,7 @@ pub(super) mod tests {
         let bytes = format!("{author}\0");
         value.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
         value.extend_from_slice(bytes.as_bytes());
-        while value.len() % 4 != 0 {
+        while !value.len().is_multiple_of(4) {
             value.push(0);
         }
         let mut section = Vec::new();
@@ -504,11 +530,43 @@ pub(super) mod tests {
             d.extend_from_slice(&8u32.to_le_bytes());
             d
         };
-        let cases: &[(&[(&str, &[u8])], &str)] = &[
-            (&[("/PowerPoint Document", b""), ("/Current User", &ppt_user), ("/_VBA_PROJECT_CUR/VBA/dir", b"x")], "macros"),
-            (&[("/PowerPoint Document", b""), ("/Current User", &ppt_user), ("/ObjectPool/_1234/\u{1}Ole10Native", b"x")], "OLE object"),
-            (&[("/PowerPoint Document", b""), ("/Current User", &ppt_user), ("/Secret", b"x")], "unknown stream"),
-            (&[("/PowerPoint Document", b""), ("/Current User", &ppt_user), ("/\u{1}Ole", &[1, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])], "links"),
+        type Streams<'a> = &'a [(&'a str, &'a [u8])];
+        let cases: &[(Streams<'_>, &str)] = &[
+            (
+                &[
+                    ("/PowerPoint Document", b""),
+                    ("/Current User", &ppt_user),
+                    ("/_VBA_PROJECT_CUR/VBA/dir", b"x"),
+                ],
+                "macros",
+            ),
+            (
+                &[
+                    ("/PowerPoint Document", b""),
+                    ("/Current User", &ppt_user),
+                    ("/ObjectPool/_1234/\u{1}Ole10Native", b"x"),
+                ],
+                "OLE object",
+            ),
+            (
+                &[
+                    ("/PowerPoint Document", b""),
+                    ("/Current User", &ppt_user),
+                    ("/Secret", b"x"),
+                ],
+                "unknown stream",
+            ),
+            (
+                &[
+                    ("/PowerPoint Document", b""),
+                    ("/Current User", &ppt_user),
+                    (
+                        "/\u{1}Ole",
+                        &[1, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                    ),
+                ],
+                "links",
+            ),
             (&[("/Other", b"")], "unknown application"),
             (&[("/Book", b"")], "BIFF5"),
         ];
@@ -524,7 +582,10 @@ pub(super) mod tests {
         ]);
         let (out, removed) = run(&file).unwrap();
         assert!(!out.windows(3).any(|w| w == b"Kim"));
-        assert!(removed.iter().any(|r| r.contains("SummaryInformation")), "{removed:?}");
+        assert!(
+            removed.iter().any(|r| r.contains("SummaryInformation")),
+            "{removed:?}"
+        );
         let (again, _) = run(&out).unwrap();
         assert_eq!(again, out);
     }

@@ -77,10 +77,9 @@ fn walk(
         let kind = le16(d, at + 2).unwrap_or(0);
         let len = le32(d, at + 4).unwrap_or(0) as usize;
         let body = at + 8;
-        let end = body
-            .checked_add(len)
-            .filter(|&e| e <= to)
-            .ok_or_else(|| block!("PPT: record {kind:#06x} at byte {at} runs past its container"))?;
+        let end = body.checked_add(len).filter(|&e| e <= to).ok_or_else(|| {
+            block!("PPT: record {kind:#06x} at byte {at} runs past its container")
+        })?;
         match kind {
             EX_OLE_OBJ_STG => {
                 return Err(block!(
@@ -109,7 +108,9 @@ fn walk(
             }
         } else if comment && kind == COMMENT10_ATOM && len >= 20 {
             // nIndex, then the comment's date and time (16 bytes).
-            if d.get(body + 4..body + 20).is_some_and(|t| t.iter().any(|&b| b != 0)) {
+            if d.get(body + 4..body + 20)
+                .is_some_and(|t| t.iter().any(|&b| b != 0))
+            {
                 fill(d, body + 4, 16, 0);
                 found.times += 1;
             }
@@ -138,7 +139,10 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
     let len = doc.len();
     walk(doc, 0, len, 0, false, &mut found)?;
     if found.names > 0 {
-        removed.push(format!("PPT comment authors and initials ({})", found.names));
+        removed.push(format!(
+            "PPT comment authors and initials ({})",
+            found.names
+        ));
     }
     if found.times > 0 {
         removed.push(format!("PPT comment times ({})", found.times));
@@ -170,7 +174,12 @@ mod tests {
         assert!(clean_current_user(&d[..30]).is_err());
         let mut enc = d.clone();
         enc[12..16].copy_from_slice(&0xF3D1_C4DFu32.to_le_bytes());
-        assert!(clean_current_user(&enc).unwrap_err().0.contains("encrypted"));
+        assert!(
+            clean_current_user(&enc)
+                .unwrap_err()
+                .0
+                .contains("encrypted")
+        );
     }
 
     #[test]
@@ -182,7 +191,11 @@ mod tests {
             r.extend_from_slice(body);
             r
         };
-        let utf16 = |s: &str| s.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>();
+        let utf16 = |s: &str| {
+            s.encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect::<Vec<u8>>()
+        };
         let mut inner = rec(0x0000, CSTRING, &utf16("Kim"));
         inner.extend(rec(0x0010, CSTRING, &utf16("text stays")));
         inner.extend(rec(0x0020, CSTRING, &utf16("KC")));
@@ -196,7 +209,10 @@ mod tests {
         walk(&mut d, 0, len, 0, false, &mut found).unwrap();
         assert_eq!((found.names, found.times), (2, 1));
         let s = String::from_utf8_lossy(&d).replace('\0', "");
-        assert!(s.contains("text stays") && !s.contains("Kim") && !s.contains("KC"), "{s}");
+        assert!(
+            s.contains("text stays") && !s.contains("Kim") && !s.contains("KC"),
+            "{s}"
+        );
         let mut short = d.clone();
         short.truncate(len - 3);
         let l = short.len();

@@ -155,7 +155,9 @@ mod tests {
         assert_eq!(h.codepage, Some(949));
         assert_eq!(h.properties, 1);
         assert!(clean("\u{5}SummaryInformation", &e).unwrap().is_none());
-        let (again, what) = clean("\u{5}SummaryInformation", &[0xFE, 0xFF, 0, 0]).unwrap().unwrap();
+        let (again, what) = clean("\u{5}SummaryInformation", &[0xFE, 0xFF, 0, 0])
+            .unwrap()
+            .unwrap();
         assert_eq!(again, empty(FMTID_SUMMARY, DEFAULT_CODEPAGE));
         assert!(what.contains("unreadable"));
         assert!(clean("\u{5}Other", b"garbage").is_err());

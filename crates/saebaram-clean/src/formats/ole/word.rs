@@ -139,13 +139,7 @@ fn empty_sttb(d: &[u8], t: &Sttb) -> Option<Vec<u8>> {
 
 /// Replaces the structure of pair `k` by `new` (no longer than the old one) at the same
 /// offset, zeroes the rest, and records the new length in the FIB.
-fn replace(
-    wd: &mut [u8],
-    table: &mut [u8],
-    fib: &Fib,
-    k: usize,
-    new: &[u8],
-) -> Option<()> {
+fn replace(wd: &mut [u8], table: &mut [u8], fib: &Fib, k: usize, new: &[u8]) -> Option<()> {
     let (fc, lcb) = fib.get(wd, k)?;
     if new.len() > lcb {
         return None;
@@ -186,7 +180,11 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
         return Err(block!("DOC: the FIB is truncated"));
     }
     let fib = Fib { count };
-    let table_path = if flags & 0x0200 != 0 { "/1Table" } else { "/0Table" };
+    let table_path = if flags & 0x0200 != 0 {
+        "/1Table"
+    } else {
+        "/0Table"
+    };
     let mut table = ole
         .stream(table_path)
         .ok_or_else(|| block!("DOC: no {} stream", table_path.trim_start_matches('/')))?
@@ -206,22 +204,36 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
     };
     for (k, why) in [
         (pair::STW_USER, "document variables (not cleaned)"),
-        (pair::STTB_FNM, "links to other files (their paths are not cleaned)"),
+        (
+            pair::STTB_FNM,
+            "links to other files (their paths are not cleaned)",
+        ),
         (pair::RMD_THREADING, "e-mail threading data (not cleaned)"),
-        (pair::MSO_ENVELOPE, "an e-mail envelope (sender and recipients, not cleaned)"),
+        (
+            pair::MSO_ENVELOPE,
+            "an e-mail envelope (sender and recipients, not cleaned)",
+        ),
         (pair::ODSO, "a mail-merge data source (not cleaned)"),
-        (pair::CUSTOM_X_FORM, "a custom XML transform path (not cleaned)"),
+        (
+            pair::CUSTOM_X_FORM,
+            "a custom XML transform path (not cleaned)",
+        ),
     ] {
         if region(&wd, k)?.is_some() {
             return Err(block!("DOC: {why}"));
         }
     }
     for (k, what) in [
-        (pair::STTBF_ASSOC, "author, last author, title, template path (SttbfAssoc)"),
+        (
+            pair::STTBF_ASSOC,
+            "author, last author, title, template path (SttbfAssoc)",
+        ),
         (pair::STTBF_RMARK, "tracked-change authors"),
         (pair::STTB_PROT_USER, "range-permission user names"),
     ] {
-        let Some((fc, lcb)) = region(&wd, k)? else { continue };
+        let Some((fc, lcb)) = region(&wd, k)? else {
+            continue;
+        };
         let old = table.get(fc..fc + lcb).unwrap_or_default();
         let sttb = read_sttb(old).ok_or_else(|| bad(what))?;
         let new = empty_sttb(old, &sttb).ok_or_else(|| bad(what))?;
@@ -260,7 +272,10 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
         let mut initials = false;
         for i in 0..n {
             let at = fc + 4 * (n + 1) + 30 * i;
-            if table.get(at..at + 20).is_some_and(|b| b.iter().any(|&x| x != 0)) {
+            if table
+                .get(at..at + 20)
+                .is_some_and(|b| b.iter().any(|&x| x != 0))
+            {
                 initials = true;
                 fill(&mut table, at, 20, 0).ok_or_else(|| bad("comment references"))?;
             }
@@ -299,7 +314,9 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
         }
     }
     if let Some(at) = fib.at(pair::SAVED_TIME)
-        && wd.get(at..at + 8).is_some_and(|b| b.iter().any(|&x| x != 0))
+        && wd
+            .get(at..at + 8)
+            .is_some_and(|b| b.iter().any(|&x| x != 0))
     {
         fill(&mut wd, at, 8, 0).ok_or_else(|| bad("FIB"))?;
         removed.push("DOC last-saved time (FIB)".into());
