@@ -1,0 +1,283 @@
+//! CF `grid_mapping` variables to a projection (`proj4rs`, a pure-Rust port of PROJ.4), and
+//! the rotation of grid-relative vectors (`x_sea_water_velocity`, `x_wind`) to east/north.
+//!
+//! Supported: `polar_stereographic` and `lambert_conformal_conic` from their CF attributes
+//! (CF conventions 1.11, appendix F), `latitude_longitude`, and, for any other mapping, a
+//! PROJ.4 string in a `proj4`, `proj4string` or `proj4_string` attribute (MET Norway's files
+//! carry one). The earth is the mapping's `earth_radius`, `semi_major_axis` with
+//! `inverse_flattening` or `semi_minor_axis`, else WGS 84. Geographic coordinates are taken
+//! on the same earth, so no datum shift is ever applied (as PROJ.4 does for equal datums).
+
+use proj4rs::Proj;
+use proj4rs::transform::transform;
+
+/// A projected grid's coordinate reference: longitude/latitude (degrees) <-> grid x/y in the
+/// grid's own units (metres times `metres_per_unit`).
+#[derive(Debug)]
+pub struct Projection {
+    lonlat: Proj,
+    grid: Proj,
+    metres_per_unit: f64,
+    description: String,
+}
+
+impl Projection {
+    /// Builds a projection from a PROJ.4 definition (`+proj=stere ...`) for coordinates whose
+    /// unit is `metres_per_unit` metres. `earth` is the `+R=` / `+ellps=` part repeated for the
+    /// geographic side.
+    pub fn from_proj4(definition: &str, metres_per_unit: f64) -> Result<Projection, String> {
+        let grid = Proj::from_proj_string(definition)
+            .map_err(|e| format!("projection `{definition}` is not usable: {e}"))?;
+        let earth = earth_part(definition);
+        let lonlat_def = format!("+proj=latlong {earth}");
+        let lonlat = Proj::from_proj_string(&lonlat_def)
+            .map_err(|e| format!("projection `{lonlat_def}` is not usable: {e}"))?;
+        if !grid.has_forward() || !grid.has_inverse() {
+            return Err(format!(
+                "projection `{definition}` has no forward and inverse"
+            ));
+        }
+        Ok(Projection {
+            lonlat,
+            grid,
+            metres_per_unit,
+            description: definition.to_string(),
+        })
+    }
+
+    /// The PROJ.4 definition used.
+    pub fn definition(&self) -> &str {
+        &self.description
+    }
+
+    /// Grid x/y (grid units) of a longitude/latitude in degrees; `None` where the projection
+    /// has no answer (the opposite pole of a stereographic grid).
+    pub fn forward(&self, lon_deg: f64, lat_deg: f64) -> Option<(f64, f64)> {
+        let mut point = (lon_deg.to_radians(), lat_deg.to_radians(), 0.0);
+        transform(&self.lonlat, &self.grid, &mut point).ok()?;
+        let (x, y) = (
+            point.0 / self.metres_per_unit,
+            point.1 / self.metres_per_unit,
+        );
+        (x.is_finite() && y.is_finite()).then_some((x, y))
+    }
+
+    /// Longitude/latitude in degrees of grid x/y (grid units).
+    pub fn inverse(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        let mut point = (x * self.metres_per_unit, y * self.metres_per_unit, 0.0);
+        transform(&self.grid, &self.lonlat, &mut point).ok()?;
+        let (lon, lat) = (point.0.to_degrees(), point.1.to_degrees());
+        (lon.is_finite() && lat.is_finite()).then_some((lon, lat))
+    }
+
+    /// The unit vector of true north in grid coordinates at grid point (x, y), found by
+    /// projecting a point 0.001° further north (the projections here are conformal, so east
+    /// is north turned 90° clockwise).
+    pub fn north_in_grid(&self, x: f64, y: f64) -> Option<(f64, f64)> {
+        let (lon, lat) = self.inverse(x, y)?;
+        // Step south instead of north within a hundredth of a degree of the pole.
+        let (step, sign) = if lat > 89.99 {
+            (-1e-3, -1.0)
+        } else {
+            (1e-3, 1.0)
+        };
+        let (x2, y2) = self.forward(lon, lat + step)?;
+        let (dx, dy) = ((x2 - x) * sign, (y2 - y) * sign);
+        let norm = dx.hypot(dy);
+        (norm > 0.0 && norm.is_finite()).then(|| (dx / norm, dy / norm))
+    }
+}
+
+/// Rotates a grid-relative vector (along grid x, along grid y) to (east, north) given the
+/// unit vector of north in grid coordinates.
+pub fn grid_to_east_north(u_grid: f64, v_grid: f64, north: (f64, f64)) -> (f64, f64) {
+    let (nx, ny) = north;
+    // East in grid coordinates is north turned 90° clockwise: (ny, -nx).
+    (u_grid * ny - v_grid * nx, u_grid * nx + v_grid * ny)
+}
+
+fn earth_part(definition: &str) -> String {
+    let keep = [
+        "+R=", "+a=", "+b=", "+rf=", "+f=", "+ellps=", "+datum=", "+es=", "+e=",
+    ];
+    let parts: Vec<&str> = definition
+        .split_whitespace()
+        .filter(|p| keep.iter().any(|k| p.starts_with(k)))
+        .collect();
+    if parts.is_empty() {
+        "+ellps=WGS84".to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// A number-valued attribute getter (`None` when absent or not numeric).
+pub(crate) type NumberAttr<'a> = &'a dyn Fn(&str) -> Option<Vec<f64>>;
+
+/// The PROJ.4 definition of a CF grid mapping, from its `grid_mapping_name` and parameters,
+/// or `Ok(None)` for `latitude_longitude`.
+pub(crate) fn cf_to_proj4(
+    mapping_name: &str,
+    number: NumberAttr<'_>,
+    proj4_attribute: Option<String>,
+) -> Result<Option<String>, String> {
+    let one = |name: &str| number(name).and_then(|v| v.first().copied());
+    let earth = if let Some(r) = one("earth_radius") {
+        format!("+R={r}")
+    } else if let Some(a) = one("semi_major_axis") {
+        if let Some(rf) = one("inverse_flattening").filter(|rf| *rf > 0.0) {
+            format!("+a={a} +rf={rf}")
+        } else if let Some(b) = one("semi_minor_axis") {
+            format!("+a={a} +b={b}")
+        } else {
+            format!("+R={a}")
+        }
+    } else {
+        "+ellps=WGS84".to_string()
+    };
+    let offsets = format!(
+        "+x_0={} +y_0={}",
+        one("false_easting").unwrap_or(0.0),
+        one("false_northing").unwrap_or(0.0)
+    );
+    let need = |name: &str| {
+        one(name).ok_or_else(|| format!("`{mapping_name}` needs the attribute `{name}`"))
+    };
+    match mapping_name {
+        "latitude_longitude" => Ok(None),
+        "polar_stereographic" => {
+            let lat_0 = need("latitude_of_projection_origin")?;
+            if (lat_0.abs() - 90.0).abs() > 1e-9 {
+                return Err(format!(
+                    "`polar_stereographic` needs latitude_of_projection_origin ±90 (got {lat_0})"
+                ));
+            }
+            let lon_0 = one("straight_vertical_longitude_from_pole")
+                .or_else(|| one("longitude_of_projection_origin"))
+                .ok_or("`polar_stereographic` needs `straight_vertical_longitude_from_pole`")?;
+            let scale = if let Some(lat_ts) = one("standard_parallel") {
+                format!("+lat_ts={lat_ts}")
+            } else {
+                format!(
+                    "+k_0={}",
+                    one("scale_factor_at_projection_origin").unwrap_or(1.0)
+                )
+            };
+            Ok(Some(format!(
+                "+proj=stere +lat_0={lat_0} +lon_0={lon_0} {scale} {offsets} {earth} +units=m"
+            )))
+        }
+        "lambert_conformal_conic" => {
+            let parallels = number("standard_parallel")
+                .filter(|v| !v.is_empty())
+                .ok_or("`lambert_conformal_conic` needs `standard_parallel`")?;
+            let lat_1 = parallels[0];
+            let lat_2 = parallels.get(1).copied().unwrap_or(lat_1);
+            let lon_0 = need("longitude_of_central_meridian")?;
+            let lat_0 = need("latitude_of_projection_origin")?;
+            Ok(Some(format!(
+                "+proj=lcc +lat_1={lat_1} +lat_2={lat_2} +lat_0={lat_0} +lon_0={lon_0} {offsets} {earth} +units=m"
+            )))
+        }
+        other => match proj4_attribute {
+            Some(def) if def.contains("+proj=") => Ok(Some(def)),
+            _ => Err(format!(
+                "grid mapping `{other}` is not one this reader knows (polar_stereographic, lambert_conformal_conic, latitude_longitude, or a `proj4` attribute)"
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // NorKyst-800's grid mapping (MET Norway thredds, `projection_stere`).
+    const NORKYST: &str =
+        "+proj=stere +ellps=WGS84 +lat_0=90.0 +lat_ts=60.0 +x_0=3192800 +y_0=1784000 +lon_0=70";
+
+    #[test]
+    fn polar_stereographic_round_trip() {
+        let p = Projection::from_proj4(NORKYST, 1.0).unwrap();
+        let (x, y) = p.forward(4.5, 60.5).unwrap();
+        let (lon, lat) = p.inverse(x, y).unwrap();
+        assert!(
+            (lon - 4.5).abs() < 1e-9 && (lat - 60.5).abs() < 1e-9,
+            "{lon} {lat}"
+        );
+    }
+
+    #[test]
+    fn polar_stereographic_known_value() {
+        // On a sphere of radius R, polar stereographic with k_0 = 1 at the pole puts latitude
+        // φ at ρ = 2R·tan(45° - φ/2) from the pole (Snyder 1987, eq. 21-4 with k_0 = 1).
+        let r = 6_371_000.0;
+        let p = Projection::from_proj4(
+            &format!("+proj=stere +lat_0=90 +lon_0=0 +k_0=1 +R={r}"),
+            1.0,
+        )
+        .unwrap();
+        let (x, y) = p.forward(0.0, 60.0).unwrap();
+        let rho = 2.0 * r * (15.0f64).to_radians().tan();
+        assert!(x.abs() < 1e-6, "{x}");
+        assert!((y + rho).abs() < 1e-3, "{y} vs {}", -rho);
+        // 90° east of the central meridian the point lies on +x.
+        let (x, y) = p.forward(90.0, 60.0).unwrap();
+        assert!((x - rho).abs() < 1e-3 && y.abs() < 1e-3, "{x} {y}");
+    }
+
+    #[test]
+    fn north_vector_in_polar_stereographic() {
+        let p = Projection::from_proj4("+proj=stere +lat_0=90 +lon_0=70 +k_0=1 +R=6371000", 1.0)
+            .unwrap();
+        // On the central meridian north points up the grid.
+        let (x, y) = p.forward(70.0, 60.0).unwrap();
+        let (nx, ny) = p.north_in_grid(x, y).unwrap();
+        assert!(nx.abs() < 1e-6 && (ny - 1.0).abs() < 1e-6, "{nx} {ny}");
+        // 90° east of it, north points towards the pole, along -x.
+        let (x, y) = p.forward(160.0, 60.0).unwrap();
+        let north = p.north_in_grid(x, y).unwrap();
+        assert!(
+            (north.0 + 1.0).abs() < 1e-6 && north.1.abs() < 1e-6,
+            "{north:?}"
+        );
+        // A vector along grid x there is a current to the south; along grid y, to the east.
+        let (e, n) = grid_to_east_north(1.0, 0.0, north);
+        assert!(e.abs() < 1e-6 && (n + 1.0).abs() < 1e-6, "{e} {n}");
+        let (e, n) = grid_to_east_north(0.0, 1.0, north);
+        assert!((e - 1.0).abs() < 1e-6 && n.abs() < 1e-6, "{e} {n}");
+    }
+
+    #[test]
+    fn lambert_rotation_is_the_convergence_angle() {
+        // Lambert conformal: grid north differs from true north by n·(λ - λ0), with the cone
+        // constant n = sin(φ1) for a single standard parallel (Snyder 1987, eq. 15-1).
+        let def = cf_to_proj4(
+            "lambert_conformal_conic",
+            &|name| match name {
+                "standard_parallel" => Some(vec![63.3]),
+                "longitude_of_central_meridian" => Some(vec![15.0]),
+                "latitude_of_projection_origin" => Some(vec![63.3]),
+                "earth_radius" => Some(vec![6_371_000.0]),
+                _ => None,
+            },
+            None,
+        )
+        .unwrap()
+        .unwrap();
+        let p = Projection::from_proj4(&def, 1.0).unwrap();
+        let (x, y) = p.forward(25.0, 60.0).unwrap();
+        let (nx, ny) = p.north_in_grid(x, y).unwrap();
+        let angle = nx.atan2(ny).to_degrees();
+        let expected = -(63.3f64).to_radians().sin() * 10.0;
+        assert!((angle - expected).abs() < 1e-3, "{angle} vs {expected}");
+    }
+
+    #[test]
+    fn unknown_mapping_is_refused_by_name() {
+        let err = cf_to_proj4("rotated_latitude_longitude", &|_| None, None).unwrap_err();
+        assert!(err.contains("rotated_latitude_longitude"), "{err}");
+        let err = cf_to_proj4("polar_stereographic", &|_| None, None).unwrap_err();
+        assert!(err.contains("latitude_of_projection_origin"), "{err}");
+    }
+}
