@@ -271,8 +271,23 @@ pub enum Fault {
     /// The first write touching the offset makes the device vanish: every later
     /// operation fails with ENODEV.
     VanishAt(u64),
+    /// The device vanishes at the write after this many writes: that write and every
+    /// later operation fail with ENODEV.
+    VanishAfterWrites(u32),
     /// `flush` fails with EIO (errors that only show at fsync).
     FlushError,
+    /// Only the first `flush` fails with EIO; later ones succeed (a transient error).
+    FlushErrorOnce,
+    /// `drop_cache` succeeds this many times, then is refused with EACCES, as
+    /// `BLKFLSBUF` is for a user in the `disk` group who is not root (0: always refused).
+    DropCacheRefusedAfter(u32),
+    /// Reads touching bytes in `start..end` fail with EIO (unreadable sectors).
+    ReadErrorIn {
+        /// First unreadable byte.
+        start: u64,
+        /// One past the last unreadable byte.
+        end: u64,
+    },
 }
 
 /// Wraps a device and injects a [`Fault`].
@@ -280,6 +295,9 @@ pub struct Faulty<D> {
     inner: D,
     fault: Fault,
     gone: bool,
+    writes: u32,
+    flushes: u32,
+    cache_drops: u32,
 }
 
 impl<D: Device> Faulty<D> {
@@ -289,6 +307,9 @@ impl<D: Device> Faulty<D> {
             inner,
             fault,
             gone: false,
+            writes: 0,
+            flushes: 0,
+            cache_drops: 0,
         }
     }
 }
@@ -305,6 +326,12 @@ impl<D: Device> Device for Faulty<D> {
         if self.gone {
             return Err(gone());
         }
+        if let Fault::ReadErrorIn { start, end } = self.fault
+            && offset < end
+            && offset + buf.len() as u64 > start
+        {
+            return Err(io::Error::from_raw_os_error(libc::EIO));
+        }
         self.inner.read_at(buf, offset)
     }
     fn write_at(&mut self, buf: &[u8], offset: u64) -> io::Result<()> {
@@ -312,7 +339,12 @@ impl<D: Device> Device for Faulty<D> {
             return Err(gone());
         }
         let end = offset + buf.len() as u64;
+        self.writes += 1;
         match self.fault {
+            Fault::VanishAfterWrites(n) if self.writes > n => {
+                self.gone = true;
+                Err(gone())
+            }
             Fault::WriteErrorAt(at) if end > at => Err(io::Error::from_raw_os_error(libc::EIO)),
             Fault::VanishAt(at) if end > at => {
                 self.gone = true;
@@ -325,7 +357,10 @@ impl<D: Device> Device for Faulty<D> {
         if self.gone {
             return Err(gone());
         }
-        if self.fault == Fault::FlushError {
+        self.flushes += 1;
+        if self.fault == Fault::FlushError
+            || (self.fault == Fault::FlushErrorOnce && self.flushes == 1)
+        {
             return Err(io::Error::from_raw_os_error(libc::EIO));
         }
         self.inner.flush()
@@ -333,6 +368,12 @@ impl<D: Device> Device for Faulty<D> {
     fn drop_cache(&mut self) -> io::Result<()> {
         if self.gone {
             return Err(gone());
+        }
+        if let Fault::DropCacheRefusedAfter(allowed) = self.fault {
+            if self.cache_drops >= allowed {
+                return Err(io::Error::from_raw_os_error(libc::EACCES));
+            }
+            self.cache_drops += 1;
         }
         self.inner.drop_cache()
     }

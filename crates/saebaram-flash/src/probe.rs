@@ -31,7 +31,7 @@
 //! `cache_flush`, or whose aliasing period is not a multiple of `g`, can evade round
 //! one; raise `cache_flush` or lower `granularity` for such drives.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
 
 use crate::device::{AlignedBuf, Device};
@@ -126,29 +126,131 @@ pub struct ProbeReport {
     pub cache_flush_bytes: u64,
 }
 
+/// A half-open byte range `start..end` on a drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ByteRange {
+    /// First byte.
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+}
+
+impl std::fmt::Display for ByteRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// Merges sorted block offsets of [`PROBE_BLOCK`] bytes into ranges.
+fn ranges_of(blocks: impl IntoIterator<Item = u64>) -> Vec<ByteRange> {
+    let mut ranges: Vec<ByteRange> = Vec::new();
+    for at in blocks {
+        match ranges.last_mut() {
+            Some(last) if last.end == at => last.end = at + B,
+            _ => ranges.push(ByteRange {
+                start: at,
+                end: at + B,
+            }),
+        }
+    }
+    ranges
+}
+
+fn list_ranges(ranges: &[ByteRange]) -> String {
+    let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+    let list: Vec<String> = ranges.iter().map(ToString::to_string).collect();
+    format!("{} ({total} bytes)", list.join(", "))
+}
+
+/// The step of a probe round that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `fsync` after the probe writes: the drive reported a write error (or vanished).
+    Fsync,
+    /// Dropping the host caches (`BLKFLSBUF`) before reading back.
+    DropCache,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Step::Fsync => "fsync",
+            Step::DropCache => "dropping the host caches (BLKFLSBUF)",
+        })
+    }
+}
+
 /// Errors that stop a probe.
+///
+/// Once the probe has written anything, every error says what became of the data it
+/// overwrote: [`ProbeError::Stopped`] (all written back, or `--destructive`) or
+/// [`ProbeError::NotRestored`] (the exact byte ranges that may have lost their data).
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProbeError {
     /// The device is too small to probe.
-    #[error("the device is too small to probe ({len} bytes)")]
+    #[error("장치가 너무 작아 검사할 수 없습니다 / the device is too small to probe ({len} bytes)")]
     TooSmall {
         /// Claimed size.
         len: u64,
     },
-    /// fsync or cache drop failed: the drive reported an error.
-    #[error("{op} failed: {source}")]
-    Sync {
-        /// What failed.
-        op: &'static str,
-        /// The system error.
+    /// The host caches cannot be dropped (`BLKFLSBUF` is refused to a user who is not
+    /// root), so read-backs could come from the cache and pass a fake drive. Found
+    /// before the first write: nothing was written.
+    #[error(
+        "호스트 캐시를 비울 수 없어 검사하지 않았습니다 (아무것도 쓰지 않음) / cannot drop the \
+         host caches, so the probe did not start; nothing was written (run as root: `sudo`)"
+    )]
+    CacheDropRefused {
+        /// The system error (usually EACCES or EPERM).
+        #[source]
         source: io::Error,
     },
-    /// Writing the original contents back failed: data at the offset may be lost.
-    #[error("could not restore the original data at byte {offset}: {source}")]
-    Restore {
-        /// Offset of the block.
-        offset: u64,
+    /// A round failed; what the probe overwrote was written back and synced (unless
+    /// `destructive`, which saves nothing).
+    #[error(
+        "{}",
+        if *restored {
+            format!("검사가 중단되었습니다 ({step} 실패); 덮어쓴 데이터는 모두 되돌렸습니다 / \
+                     the probe stopped ({step} failed); everything it overwrote was written back")
+        } else {
+            format!("검사가 중단되었습니다 ({step} 실패); --destructive: 덮어쓴 데이터는 \
+                     저장하지 않았습니다 / the probe stopped ({step} failed); --destructive: \
+                     the overwritten blocks were not saved")
+        }
+    )]
+    Stopped {
+        /// What failed.
+        step: Step,
+        /// Whether everything overwritten was written back.
+        restored: bool,
         /// The system error.
+        #[source]
+        source: io::Error,
+    },
+    /// Some of what the probe overwrote could not be written back.
+    #[error(
+        "원래 데이터를 되돌리지 못했습니다; 이 구간의 데이터는 잃었을 수 있습니다 / could not \
+         write back the original data; it may be lost in byte ranges {}{}",
+        list_ranges(ranges),
+        match (stopped, verdict) {
+            (Some(step), _) => format!("; the probe had stopped: {step} failed"),
+            (None, Some(v)) => format!(
+                "; the probe had finished: {}, {} of {} bytes usable",
+                v.kind.as_str(), v.usable_bytes, v.claimed_bytes
+            ),
+            (None, None) => String::new(),
+        }
+    )]
+    NotRestored {
+        /// Every range whose original contents may be lost, sorted, merged.
+        ranges: Vec<ByteRange>,
+        /// Why the probe stopped before the end, if it did.
+        stopped: Option<Step>,
+        /// The verdict, if the probe finished before the write-back failed.
+        verdict: Option<Box<ProbeReport>>,
+        /// The first error while writing back.
+        #[source]
         source: io::Error,
     },
 }
@@ -180,6 +282,9 @@ enum Seen {
     Failed,
 }
 
+/// A failed step of a round, before the caller has written anything back.
+type RoundFailure = (Step, io::Error);
+
 struct Prober<'a> {
     dev: &'a mut dyn Device,
     pattern: Pattern,
@@ -188,6 +293,8 @@ struct Prober<'a> {
     saved: HashMap<u64, Vec<u8>>,
     save_order: Vec<u64>,
     unsaveable: HashSet<u64>,
+    // Every block a write was attempted on (a failed write may still have changed it).
+    touched: BTreeSet<u64>,
     written: u64,
     read: u64,
     flush_start: u64,
@@ -198,6 +305,20 @@ impl Prober<'_> {
     fn read_block(&mut self, at: u64, buf: &mut [u8]) -> io::Result<()> {
         self.read += buf.len() as u64;
         self.dev.read_at(buf, at)
+    }
+
+    /// Writes `buf` at `at`, remembering every block it may change.
+    fn write(&mut self, buf: &[u8], at: u64) -> io::Result<()> {
+        self.written += buf.len() as u64;
+        self.touched
+            .extend((0..buf.len() as u64 / B).map(|i| at + i * B));
+        self.dev.write_at(buf, at)
+    }
+
+    /// Whether the probe may write over the block at `at`: it was saved (or nothing
+    /// is saved at all, `destructive`).
+    fn writable(&self, at: u64) -> bool {
+        self.destructive || !self.unsaveable.contains(&at)
     }
 
     /// Saves the original contents of blocks not saved yet.
@@ -225,8 +346,32 @@ impl Prober<'_> {
         }
     }
 
+    /// Writes the cache-flush area in runs of up to 1 MiB, skipping every block that
+    /// could not be saved (its data could not be put back).
+    fn write_flush_area(&mut self) {
+        let mut chunk = AlignedBuf::new(MIB as usize);
+        let end = self.flush_start + self.flush_len;
+        let mut at = self.flush_start;
+        while at < end {
+            if !self.writable(at) {
+                at += B;
+                continue;
+            }
+            let mut run_end = at + B;
+            while run_end < end && run_end - at < MIB && self.writable(run_end) {
+                run_end += B;
+            }
+            let len = (run_end - at) as usize;
+            self.pattern.fill(at, &mut chunk[..len]);
+            // A failing flush write is not fatal: the area only evicts caches, and the
+            // fsync below reports a drive that is failing or gone.
+            let _ = self.write(&chunk[..len], at);
+            at = run_end;
+        }
+    }
+
     /// One round: save, write `order` then the flush area, sync, read back in random order.
-    fn round(&mut self, order: &[u64]) -> Result<BTreeMap<u64, Seen>, ProbeError> {
+    fn round(&mut self, order: &[u64]) -> Result<BTreeMap<u64, Seen>, RoundFailure> {
         let flush_blocks: Vec<u64> = (0..self.flush_len / B)
             .map(|i| self.flush_start + i * B)
             .collect();
@@ -237,37 +382,18 @@ impl Prober<'_> {
         let mut seen = BTreeMap::new();
         let mut buf = AlignedBuf::new(PROBE_BLOCK);
         for &at in order {
-            if !self.destructive && self.unsaveable.contains(&at) {
+            if !self.writable(at) {
                 seen.insert(at, Seen::Failed);
                 continue;
             }
             self.pattern.fill(at, &mut buf);
-            self.written += B;
-            if self.dev.write_at(&buf, at).is_err() {
+            if self.write(&buf, at).is_err() {
                 seen.insert(at, Seen::Failed);
             }
         }
-        // The flush area, in 1 MiB writes.
-        let mut chunk = AlignedBuf::new(MIB as usize);
-        let mut at = self.flush_start;
-        let end = self.flush_start + self.flush_len;
-        while at < end {
-            let len = (end - at).min(MIB) as usize;
-            let piece = &mut chunk[..len];
-            self.pattern.fill(at, piece);
-            self.written += len as u64;
-            // A failing flush write is not fatal: the area only evicts caches.
-            let _ = self.dev.write_at(piece, at);
-            at += len as u64;
-        }
-        self.dev.flush().map_err(|source| ProbeError::Sync {
-            op: "fsync",
-            source,
-        })?;
-        self.dev.drop_cache().map_err(|source| ProbeError::Sync {
-            op: "dropping caches",
-            source,
-        })?;
+        self.write_flush_area();
+        self.dev.flush().map_err(|e| (Step::Fsync, e))?;
+        self.dev.drop_cache().map_err(|e| (Step::DropCache, e))?;
 
         let mut reads: Vec<u64> = order
             .iter()
@@ -287,28 +413,42 @@ impl Prober<'_> {
         Ok(seen)
     }
 
-    fn restore(&mut self) -> Result<(), ProbeError> {
+    /// Writes back the original of every block the probe touched, then fsyncs. Goes on
+    /// past a failed block, and returns the blocks whose data may be lost: those whose
+    /// write-back failed, or every touched block when the final fsync fails (nothing
+    /// written since the last good fsync is then known to be on the drive).
+    fn restore(&mut self) -> Result<(), (BTreeSet<u64>, io::Error)> {
         if self.destructive {
             return Ok(());
         }
         let mut buf = AlignedBuf::new(PROBE_BLOCK);
-        for &at in self.save_order.iter().rev() {
+        let mut lost = BTreeSet::new();
+        let mut first_error = None;
+        let order: Vec<u64> = self
+            .save_order
+            .iter()
+            .rev()
+            .copied()
+            .filter(|at| self.touched.contains(at))
+            .collect();
+        for at in order {
             let Some(original) = self.saved.get(&at) else {
                 continue;
             };
             buf.copy_from_slice(original);
             self.written += B;
-            self.dev
-                .write_at(&buf, at)
-                .map_err(|source| ProbeError::Restore { offset: at, source })?;
+            if let Err(e) = self.dev.write_at(&buf, at) {
+                lost.insert(at);
+                first_error.get_or_insert(e);
+            }
         }
-        self.dev
-            .flush()
-            .map_err(|source| ProbeError::Restore { offset: 0, source })?;
-        self.dev
-            .drop_cache()
-            .map_err(|source| ProbeError::Restore { offset: 0, source })?;
-        Ok(())
+        if let Err(e) = self.dev.flush() {
+            return Err((self.touched.clone(), first_error.unwrap_or(e)));
+        }
+        match first_error {
+            Some(e) => Err((lost, e)),
+            None => Ok(()),
+        }
     }
 }
 
@@ -336,6 +476,12 @@ fn gcd(a: u64, b: u64) -> u64 {
 }
 
 /// Probes `dev` and restores what it overwrote (unless `opts.destructive`).
+///
+/// Fails closed: the host caches are dropped once before the first write, so a system
+/// that refuses it ([`ProbeError::CacheDropRefused`]) is found with nothing written; on
+/// every exit after the first write the originals are written back and synced, and an
+/// error names the byte ranges that could not be ([`ProbeError::NotRestored`]). A block
+/// whose original cannot be read is never written, flush area included.
 pub fn probe(dev: &mut dyn Device, opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     let claimed = dev.len();
     let cap = claimed / B * B;
@@ -345,6 +491,8 @@ pub fn probe(dev: &mut dyn Device, opts: &ProbeOptions) -> Result<ProbeReport, P
     let g = (opts.granularity.max(B).min(cap / 16) / B * B).max(B);
     let flush_start = g.min(cap / 4) / B * B;
     let flush_len = (opts.cache_flush.min(cap / 4) / B * B).max(B);
+    dev.drop_cache()
+        .map_err(|source| ProbeError::CacheDropRefused { source })?;
 
     let mut p = Prober {
         dev,
@@ -354,12 +502,40 @@ pub fn probe(dev: &mut dyn Device, opts: &ProbeOptions) -> Result<ProbeReport, P
         saved: HashMap::new(),
         save_order: Vec::new(),
         unsaveable: HashSet::new(),
+        touched: BTreeSet::new(),
         written: 0,
         read: 0,
         flush_start,
         flush_len,
     };
+    let searched = search(&mut p, claimed, cap, g);
+    let restored = p.restore();
+    let searched = searched.map(|mut report| {
+        report.bytes_written = p.written;
+        report.bytes_read = p.read;
+        report
+    });
+    match (searched, restored) {
+        (Ok(mut report), Ok(())) => {
+            report.restored = !opts.destructive;
+            Ok(report)
+        }
+        (Err((step, source)), Ok(())) => Err(ProbeError::Stopped {
+            step,
+            restored: !opts.destructive,
+            source,
+        }),
+        (searched, Err((lost, source))) => Err(ProbeError::NotRestored {
+            ranges: ranges_of(lost),
+            stopped: searched.as_ref().err().map(|(step, _)| *step),
+            verdict: searched.ok().map(Box::new),
+            source,
+        }),
+    }
+}
 
+/// The rounds of a probe: the verdict, or the first round step that failed.
+fn search(p: &mut Prober<'_>, claimed: u64, cap: u64, g: u64) -> Result<ProbeReport, RoundFailure> {
     // Round one: top window + giant steps + block 0 + random samples.
     let units = cap / g;
     let m = (units as f64).sqrt().ceil().max(1.0) as u64;
@@ -402,7 +578,7 @@ pub fn probe(dev: &mut dyn Device, opts: &ProbeOptions) -> Result<ProbeReport, P
         blocks_probed: 0,
         rounds: 0,
         restored: false,
-        cache_flush_bytes: flush_len,
+        cache_flush_bytes: p.flush_len,
     };
 
     if let Some((&first_bad, _)) = bad.iter().next() {
@@ -514,10 +690,6 @@ pub fn probe(dev: &mut dyn Device, opts: &ProbeOptions) -> Result<ProbeReport, P
             }
         };
     }
-    p.restore()?;
-    report.restored = !opts.destructive;
-    report.bytes_written = p.written;
-    report.bytes_read = p.read;
     report.blocks_probed = probed.len() as u64;
     report.rounds = rounds;
     Ok(report)
@@ -526,7 +698,7 @@ pub fn probe(dev: &mut dyn Device, opts: &ProbeOptions) -> Result<ProbeReport, P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fakes::{FakeDrive, Mapping};
+    use crate::fakes::{FakeDrive, Fault, Faulty, Mapping};
 
     const GIB: u64 = 1 << 30;
 
@@ -639,6 +811,185 @@ mod tests {
             r.bytes_written,
             kept.bytes_written
         );
+    }
+
+    /// A genuine drive full of recognisable data, and a copy of that data.
+    fn filled(len: u64) -> (FakeDrive, Vec<u8>) {
+        let mut drive = FakeDrive::genuine(len);
+        let mut chunk = vec![0u8; MIB as usize];
+        for i in 0..len / MIB {
+            for (j, b) in chunk.iter_mut().enumerate() {
+                *b = (i as usize * 31 + j / 512) as u8 ^ 0x5a;
+            }
+            drive.write_at(&chunk, i * MIB).unwrap();
+        }
+        let before = drive.peek(0, len as usize).unwrap();
+        (drive, before)
+    }
+
+    /// Offsets of the probe blocks whose data differs from `before`.
+    fn changed_blocks(drive: &FakeDrive, before: &[u8]) -> Vec<u64> {
+        let now = drive.peek(0, before.len()).unwrap();
+        now.chunks(PROBE_BLOCK)
+            .zip(before.chunks(PROBE_BLOCK))
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, _)| i as u64 * B)
+            .collect()
+    }
+
+    fn covers(ranges: &[ByteRange], at: u64) -> bool {
+        ranges.iter().any(|r| r.start <= at && at + B <= r.end)
+    }
+
+    #[test]
+    fn transient_fsync_failure_restores_everything_issue_15() {
+        let (drive, before) = filled(64 * MIB);
+        let mut dev = Faulty::new(drive.clone(), Fault::FlushErrorOnce);
+        let err = probe(&mut dev, &opts(10)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ProbeError::Stopped {
+                    step: Step::Fsync,
+                    restored: true,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(drive.bytes_written() > 2 * MIB, "the probe had written");
+        assert_eq!(changed_blocks(&drive, &before), Vec::<u64>::new());
+        assert!(err.to_string().contains("되돌렸습니다"), "{err}");
+    }
+
+    #[test]
+    fn lasting_fsync_failure_names_every_block_written_issue_15() {
+        let (drive, _) = filled(64 * MIB);
+        let mut dev = Faulty::new(drive.clone(), Fault::FlushError);
+        let err = probe(&mut dev, &opts(11)).unwrap_err();
+        let ProbeError::NotRestored {
+            ranges,
+            stopped,
+            verdict,
+            ..
+        } = &err
+        else {
+            panic!("expected NotRestored, got {err}");
+        };
+        assert_eq!(*stopped, Some(Step::Fsync));
+        assert!(verdict.is_none());
+        // Nothing written since the last good fsync is known to be on the drive: the
+        // flush area, block 0 and the top block are all named.
+        for at in [0, MIB, 2 * MIB, 3 * MIB - B, 64 * MIB - B] {
+            assert!(covers(ranges, at), "{at} missing from {ranges:?}");
+        }
+        assert!(!covers(ranges, 3 * MIB), "{ranges:?}");
+        let message = err.to_string();
+        assert!(message.contains("1048576..3145728"), "{message}");
+        assert!(message.contains("되돌리지 못했습니다"), "{message}");
+    }
+
+    #[test]
+    fn refused_cache_drop_is_found_before_any_write_issue_15() {
+        let (drive, before) = filled(64 * MIB);
+        let written = drive.bytes_written();
+        let mut dev = Faulty::new(drive.clone(), Fault::DropCacheRefusedAfter(0));
+        let err = probe(&mut dev, &opts(12)).unwrap_err();
+        assert!(matches!(err, ProbeError::CacheDropRefused { .. }), "{err}");
+        assert_eq!(drive.bytes_written(), written, "nothing may be written");
+        assert_eq!(changed_blocks(&drive, &before), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn cache_drop_refused_mid_probe_restores_everything_issue_15() {
+        let (drive, before) = filled(64 * MIB);
+        let mut dev = Faulty::new(drive.clone(), Fault::DropCacheRefusedAfter(1));
+        let err = probe(&mut dev, &opts(13)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ProbeError::Stopped {
+                    step: Step::DropCache,
+                    restored: true,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert_eq!(changed_blocks(&drive, &before), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn drive_vanishing_mid_round_names_what_may_be_lost_issue_15() {
+        let (drive, before) = filled(64 * MIB);
+        // Round one writes about 35 times (blocks, then the flush area): vanish after 20.
+        let mut dev = Faulty::new(drive.clone(), Fault::VanishAfterWrites(20));
+        let err = probe(&mut dev, &opts(14)).unwrap_err();
+        let ProbeError::NotRestored {
+            ranges, stopped, ..
+        } = &err
+        else {
+            panic!("expected NotRestored, got {err}");
+        };
+        assert_eq!(*stopped, Some(Step::Fsync));
+        let changed = changed_blocks(&drive, &before);
+        assert_eq!(
+            changed.len(),
+            20,
+            "20 probe blocks were written, then it vanished"
+        );
+        for at in &changed {
+            assert!(
+                covers(ranges, *at),
+                "changed block {at} not named in {ranges:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn drive_vanishing_during_write_back_keeps_the_verdict_issue_15() {
+        let (drive, before) = filled(64 * MIB);
+        let mut o = opts(15);
+        o.cache_flush = 64 * 1024;
+        // Round one: about 33 blocks and one flush write, then the write-back.
+        let mut dev = Faulty::new(drive.clone(), Fault::VanishAfterWrites(45));
+        let err = probe(&mut dev, &o).unwrap_err();
+        let ProbeError::NotRestored {
+            ranges,
+            stopped,
+            verdict,
+            ..
+        } = &err
+        else {
+            panic!("expected NotRestored, got {err}");
+        };
+        assert_eq!(*stopped, None);
+        assert_eq!(verdict.as_ref().map(|v| v.kind), Some(DriveKind::Genuine));
+        let changed = changed_blocks(&drive, &before);
+        assert!(!changed.is_empty());
+        for at in &changed {
+            assert!(
+                covers(ranges, *at),
+                "changed block {at} not named in {ranges:?}"
+            );
+        }
+        assert!(err.to_string().contains("genuine"), "{err}");
+    }
+
+    #[test]
+    fn unreadable_blocks_are_never_overwritten_issue_15() {
+        let (drive, before) = filled(64 * MIB);
+        // Unreadable sectors inside the cache-flush area (1 MiB..3 MiB).
+        let (start, end) = (2 * MIB, 2 * MIB + 64 * 1024);
+        let mut dev = Faulty::new(drive.clone(), Fault::ReadErrorIn { start, end });
+        let r = probe(&mut dev, &opts(16)).unwrap();
+        assert!(r.restored);
+        assert_eq!(r.kind, DriveKind::Genuine, "{r:?}");
+        assert_eq!(changed_blocks(&drive, &before), Vec::<u64>::new());
+        assert_eq!(r.bytes_written % B, 0);
+        // The flush area minus the 16 unreadable blocks, twice (probe and write-back).
+        assert!(r.bytes_written < 2 * (2 * MIB + 64 * B), "{r:?}");
     }
 
     #[test]
