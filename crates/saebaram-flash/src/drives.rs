@@ -110,16 +110,37 @@ fn read_trim(path: &Path) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-fn list_dir(path: &Path) -> Vec<String> {
-    let mut names: Vec<String> = match fs::read_dir(path) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect(),
-        Err(_) => Vec::new(),
+/// Why a drive cannot be judged: a file that decides safety could not be read.
+fn unreadable(path: &Path, error: &std::io::Error) -> String {
+    format!(
+        "안전한지 확인할 수 없음: `{}`을(를) 읽을 수 없습니다 / cannot tell whether it is safe: \
+         cannot read `{}`: {error}",
+        path.display(),
+        path.display()
+    )
+}
+
+/// The sorted entries of a directory; a directory that cannot be listed (missing
+/// included: sysfs always has `holders` and `slaves`) is a reason to refuse.
+fn list_dir(path: &Path) -> Result<Vec<String>, String> {
+    let read = |path: &Path| -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(path)? {
+            names.push(entry?.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
     };
-    names.sort();
-    names
+    read(path).map_err(|e| unreadable(path, &e))
+}
+
+/// Whether `path` exists; `Err` when that cannot be told.
+fn exists(path: &Path) -> Result<bool, String> {
+    match fs::symlink_metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(unreadable(path, &e)),
+    }
 }
 
 fn udev_props(paths: &SystemPaths, devnum: &str) -> BTreeMap<String, String> {
@@ -189,15 +210,18 @@ const SYSTEM_MOUNTS: [&str; 7] = ["/", "/boot", "/boot/efi", "/efi", "/usr", "/v
 /// Reads the system's drives, mounts and swaps.
 pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
     let block = paths.sysfs.join("block");
-    let names = fs::read_dir(&block).map_err(|source| DrivesError::Read {
+    let read_block = || -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&block)? {
+            names.push(entry?.file_name().to_string_lossy().into_owned());
+        }
+        names.sort();
+        Ok(names)
+    };
+    let names = read_block().map_err(|source| DrivesError::Read {
         path: block.clone(),
         source,
     })?;
-    let mut names: Vec<String> = names
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
 
     // name (disk or partition) -> disk; devnum -> name; virtual device -> slaves.
     let mut disk_of: BTreeMap<String, String> = BTreeMap::new();
@@ -207,6 +231,9 @@ pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
     let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut drives: Vec<Drive> = Vec::new();
 
+    // Disk name -> why what decides its safety could not be read.
+    let mut cannot_judge: BTreeMap<String, Vec<String>> = BTreeMap::new();
+
     for name in &names {
         let dir = block.join(name);
         let Some(devnum) = read_trim(&dir.join("dev")) else {
@@ -214,26 +241,64 @@ pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
         };
         disk_of.insert(name.clone(), name.clone());
         by_devnum.insert(devnum.clone(), name.clone());
-        let s = list_dir(&dir.join("slaves"));
-        if !s.is_empty() {
-            slaves.insert(name.clone(), s);
-        }
-        let mut holders: Vec<String> = list_dir(&dir.join("holders"));
-        let mut partitions = Vec::new();
-        for sub in list_dir(&dir) {
-            let pdir = dir.join(&sub);
-            if pdir.join("partition").exists()
-                && let Some(pdev) = read_trim(&pdir.join("dev"))
-            {
-                disk_of.insert(sub.clone(), name.clone());
-                by_devnum.insert(pdev.clone(), sub.clone());
-                part_devnums.insert(pdev, name.clone());
-                holders.extend(list_dir(&pdir.join("holders")));
-                partitions.push(sub);
+        let mut reasons: Vec<String> = Vec::new();
+        match list_dir(&dir.join("slaves")) {
+            Ok(s) if !s.is_empty() => {
+                slaves.insert(name.clone(), s);
             }
+            Ok(_) => {}
+            Err(reason) => reasons.push(reason),
+        }
+        let mut holders: Vec<String> = list_dir(&dir.join("holders")).unwrap_or_else(|reason| {
+            reasons.push(reason);
+            Vec::new()
+        });
+        let mut partitions = Vec::new();
+        let subs = list_dir(&dir).unwrap_or_else(|reason| {
+            reasons.push(reason);
+            Vec::new()
+        });
+        for sub in subs {
+            let pdir = dir.join(&sub);
+            // Partitions are real directories; attributes are files, links are links.
+            match fs::symlink_metadata(&pdir) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => continue,
+                Err(e) => {
+                    reasons.push(unreadable(&pdir, &e));
+                    continue;
+                }
+            }
+            match exists(&pdir.join("partition")) {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(reason) => {
+                    reasons.push(reason);
+                    continue;
+                }
+            }
+            let Some(pdev) = read_trim(&pdir.join("dev")) else {
+                // A partition that cannot be placed could be mounted unseen.
+                reasons.push(unreadable(
+                    &pdir.join("dev"),
+                    &std::io::Error::from(std::io::ErrorKind::InvalidData),
+                ));
+                continue;
+            };
+            disk_of.insert(sub.clone(), name.clone());
+            by_devnum.insert(pdev.clone(), sub.clone());
+            part_devnums.insert(pdev, name.clone());
+            match list_dir(&pdir.join("holders")) {
+                Ok(h) => holders.extend(h),
+                Err(reason) => reasons.push(reason),
+            }
+            partitions.push(sub);
         }
         if !holders.is_empty() {
             held.insert(name.clone(), holders);
+        }
+        if !reasons.is_empty() {
+            cannot_judge.insert(name.clone(), reasons);
         }
         let sectors: u64 = read_trim(&dir.join("size"))
             .and_then(|s| s.parse().ok())
@@ -323,8 +388,10 @@ pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
             used.entry(d).or_default().push(m.mountpoint.clone());
         }
     }
-    // Swap areas.
-    if let Ok(text) = fs::read_to_string(&paths.swaps) {
+    // Swap areas: a swap table that cannot be read leaves every drive unjudged.
+    let swaps = fs::read_to_string(&paths.swaps);
+    let swaps_unreadable = swaps.as_ref().err().map(|e| unreadable(&paths.swaps, e));
+    if let Ok(text) = &swaps {
         for line in text.lines().skip(1) {
             let Some(file) = line.split_whitespace().next() else {
                 continue;
@@ -371,6 +438,10 @@ pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
                 .refusals
                 .push("a virtual device (device-mapper or RAID)".to_string());
         }
+        drive
+            .refusals
+            .extend(cannot_judge.get(&drive.name).into_iter().flatten().cloned());
+        drive.refusals.extend(swaps_unreadable.iter().cloned());
         drive.offered = drive.removable
             && !drive.read_only
             && drive.size_bytes > 0
@@ -538,6 +609,7 @@ pub mod fake_tree {
             let dir = self.paths.sysfs.join("block").join(name);
             fs::create_dir_all(dir.join("device"))?;
             fs::create_dir_all(dir.join("holders"))?;
+            fs::create_dir_all(dir.join("slaves"))?;
             fs::write(dir.join("dev"), format!("{devnum}\n"))?;
             fs::write(dir.join("size"), format!("{}\n", bytes / 512))?;
             fs::write(dir.join("removable"), if removable { "1\n" } else { "0\n" })?;
@@ -750,6 +822,103 @@ mod tests {
             scan(&empty.paths),
             Err(DrivesError::NoRoot { .. })
         ));
+    }
+
+    /// Replaces a sysfs directory by a file, so listing it fails (even for root).
+    fn break_dir(path: &Path) {
+        fs::remove_dir_all(path).unwrap();
+        fs::write(path, b"").unwrap();
+    }
+
+    fn refusals(v: &SystemView, name: &str) -> String {
+        drive(v, name).refusals.join("; ")
+    }
+
+    #[test]
+    fn unreadable_holders_or_slaves_refuse_the_drive_issue_15() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = system(dir.path());
+        let block = s.paths.sysfs.join("block");
+        break_dir(&block.join("sdb/holders"));
+        fs::remove_dir_all(block.join("sdc/slaves")).unwrap();
+        break_dir(&block.join("sdb/sdb1/holders"));
+        let v = scan(&s.paths).unwrap();
+        for name in ["sdb", "sdc"] {
+            assert!(!drive(&v, name).offered, "{name} must not be offered");
+            assert!(
+                matches!(
+                    v.judge_devnum(Path::new("/dev/x"), &drive(&v, name).devnum),
+                    Err(TargetError::Refused { .. })
+                ),
+                "{name} must be refused as a named target"
+            );
+        }
+        let sdb = refusals(&v, "sdb");
+        assert!(sdb.contains("sdb/holders`"), "{sdb}");
+        assert!(sdb.contains("sdb/sdb1/holders`"), "{sdb}");
+        assert!(sdb.contains("안전한지 확인할 수 없음"), "{sdb}");
+        assert!(
+            refusals(&v, "sdc").contains("sdc/slaves`"),
+            "{}",
+            refusals(&v, "sdc")
+        );
+        assert!(
+            drive(&v, "sde").refusals.is_empty(),
+            "a drive whose files are readable is still judged on its own"
+        );
+    }
+
+    #[test]
+    fn unplaceable_partition_refuses_its_disk_issue_15() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = system(dir.path());
+        let part = s.paths.sysfs.join("block/sdb/sdb1");
+        fs::remove_file(part.join("dev")).unwrap();
+        let v = scan(&s.paths).unwrap();
+        assert!(!drive(&v, "sdb").offered);
+        assert!(
+            refusals(&v, "sdb").contains("sdb1/dev`"),
+            "{}",
+            refusals(&v, "sdb")
+        );
+    }
+
+    #[test]
+    fn unreadable_swap_table_refuses_every_drive_issue_15() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = system(dir.path());
+        fs::remove_file(&s.paths.swaps).unwrap();
+        fs::create_dir(&s.paths.swaps).unwrap();
+        let v = scan(&s.paths).unwrap();
+        assert_eq!(v.offered().count(), 0, "nothing is offered");
+        for d in &v.drives {
+            assert!(
+                d.refusals.iter().any(|r| r.contains("swaps`")),
+                "{}: {:?}",
+                d.name,
+                d.refusals
+            );
+        }
+        let gone = FakeSystem::new(&dir.path().join("noswap")).unwrap();
+        gone.disk("sdb", "8:16", 32 * GB, true, None).unwrap();
+        let mut gone = gone;
+        gone.mount("0:40", "/", "overlay").unwrap();
+        fs::remove_file(&gone.paths.swaps).unwrap();
+        let v = scan(&gone.paths).unwrap();
+        assert!(
+            !drive(&v, "sdb").offered,
+            "a missing swap table is not an empty one"
+        );
+    }
+
+    #[test]
+    fn unreadable_mount_table_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = system(dir.path());
+        fs::remove_file(&s.paths.mountinfo).unwrap();
+        let err = scan(&s.paths).unwrap_err();
+        assert!(matches!(err, DrivesError::Read { .. }), "{err}");
+        assert!(err.to_string().contains("mountinfo"), "{err}");
     }
 
     #[test]

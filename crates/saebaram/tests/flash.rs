@@ -157,6 +157,8 @@ impl FakeSys {
     ) {
         let dir = self.root.join("sys/block").join(name);
         fs::create_dir_all(dir.join("device")).unwrap();
+        fs::create_dir_all(dir.join("holders")).unwrap();
+        fs::create_dir_all(dir.join("slaves")).unwrap();
         fs::write(dir.join("dev"), format!("{devnum}\n")).unwrap();
         fs::write(dir.join("size"), format!("{}\n", bytes / 512)).unwrap();
         fs::write(dir.join("removable"), if removable { "1\n" } else { "0\n" }).unwrap();
@@ -566,6 +568,33 @@ fn drives_lists_the_fake_tree() {
         "{out}"
     );
     assert!(out.contains("mounted at /media/x"), "{out}");
+}
+
+#[test]
+fn drives_refuses_a_drive_whose_holders_cannot_be_read_issue_15() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sys = FakeSys::new(dir.path());
+    sys.disk("sdb", "8:16", 32_000_000_000, true, Some("AA11"));
+    let holders = dir.path().join("sys/block/sdb/holders");
+    fs::remove_dir(&holders).unwrap();
+    fs::write(&holders, b"").unwrap();
+    let o = run_with(&["drives", "--json"], &sys);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let drives: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sdb = drives
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "sdb")
+        .unwrap();
+    assert_eq!(sdb["offered"], false, "{sdb}");
+    let reasons = sdb["refusals"].to_string();
+    assert!(
+        reasons.contains("sdb/holders") && reasons.contains("안전한지 확인할 수 없음"),
+        "{reasons}"
+    );
+    let o = run_with(&["drives"], &sys);
+    assert!(text(&o).contains("sdb/holders"), "{}", text(&o));
 }
 
 /// The acceptance test of the issue: `saebaram flash` on several real block devices at
