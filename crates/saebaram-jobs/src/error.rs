@@ -241,6 +241,15 @@ pub enum Error {
         #[source]
         source: saebaram_flash::probe::ProbeError,
     },
+    /// The batch ran but its report cannot be trusted to name every drive (a poisoned
+    /// lock, or fewer results than drives): an error, never a shorter report.
+    #[error(
+        "내부 오류: 쓰기 보고서가 불완전합니다 / internal error: the flash report is incomplete: {message}"
+    )]
+    ReportIncomplete {
+        /// What is missing, with every drive's outcome that is known.
+        message: String,
+    },
     /// An image or drive could not be read back for verification.
     #[error("{context}")]
     Verify {
@@ -405,6 +414,8 @@ pub enum ErrorKind {
     Probe,
     /// [`Error::Verify`].
     Verify,
+    /// [`Error::ReportIncomplete`].
+    ReportIncomplete,
     /// [`Error::Records`] with the wrong passphrase.
     WrongPassphrase,
     /// [`Error::Records`].
@@ -470,6 +481,7 @@ impl ErrorKind {
             ErrorKind::DriveTooSmall => "drive_too_small",
             ErrorKind::Probe => "probe",
             ErrorKind::Verify => "verify",
+            ErrorKind::ReportIncomplete => "report_incomplete",
             ErrorKind::WrongPassphrase => "wrong_passphrase",
             ErrorKind::Records => "records",
             ErrorKind::RecordInvalid => "record_invalid",
@@ -523,6 +535,7 @@ impl Error {
             Error::DriveTooSmall { .. } => ErrorKind::DriveTooSmall,
             Error::Probe { .. } => ErrorKind::Probe,
             Error::Verify { .. } => ErrorKind::Verify,
+            Error::ReportIncomplete { .. } => ErrorKind::ReportIncomplete,
             Error::Records(saebaram_records::Error::WrongPassphrase { .. }) => {
                 ErrorKind::WrongPassphrase
             }
@@ -610,6 +623,7 @@ mod tests {
             ErrorKind::DriveTooSmall,
             ErrorKind::Probe,
             ErrorKind::Verify,
+            ErrorKind::ReportIncomplete,
             ErrorKind::WrongPassphrase,
             ErrorKind::Records,
             ErrorKind::RecordInvalid,

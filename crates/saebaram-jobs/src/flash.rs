@@ -564,7 +564,7 @@ fn write_drives(
     opts: &FlashOptions,
     env: &Env,
     progress: &dyn Progress,
-) -> (Vec<DriveReport>, Vec<Timing>) {
+) -> Result<Vec<(DriveReport, Timing)>, Error> {
     let labels: Vec<String> = opened
         .iter()
         .map(|o| o.path.display().to_string())
@@ -620,7 +620,69 @@ fn write_drives(
     progress.event(Event::StageFinished {
         stage: Stage::Flashing,
     });
-    (reports, timings.into_inner().unwrap_or_default())
+    collect_results(&labels, reports, timings)
+}
+
+/// The drives' reports with their timings; a timing lock poisoned by a panicking drive
+/// thread is an error naming every outcome, not an empty list.
+fn collect_results(
+    labels: &[String],
+    reports: Vec<DriveReport>,
+    timings: Mutex<Vec<Timing>>,
+) -> Result<Vec<(DriveReport, Timing)>, Error> {
+    match timings.into_inner() {
+        Ok(timings) => pair_results(labels, reports, timings),
+        Err(_) => Err(Error::ReportIncomplete {
+            message: format!(
+                "a drive thread panicked while timing a drive; outcomes: {}",
+                outcomes(&reports)
+            ),
+        }),
+    }
+}
+
+/// Every drive's outcome as `label: outcome`, for an error that must not lose them.
+fn outcomes(reports: &[DriveReport]) -> String {
+    let list: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            let outcome = serde_json::to_value(r.outcome)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("{}: {outcome}", r.label)
+        })
+        .collect();
+    if list.is_empty() {
+        "none".to_owned()
+    } else {
+        list.join(", ")
+    }
+}
+
+/// Pairs each drive with its report and timing, in the order the drives were named;
+/// a missing, extra or misplaced result is an error naming what is known.
+fn pair_results(
+    labels: &[String],
+    reports: Vec<DriveReport>,
+    timings: Vec<Timing>,
+) -> Result<Vec<(DriveReport, Timing)>, Error> {
+    let in_order = reports.len() == labels.len()
+        && timings.len() == labels.len()
+        && reports.iter().zip(labels).all(|(r, l)| &r.label == l);
+    if !in_order {
+        return Err(Error::ReportIncomplete {
+            message: format!(
+                "{} drive(s) named ({}), {} result(s) and {} timing(s); outcomes: {}",
+                labels.len(),
+                labels.join(", "),
+                reports.len(),
+                timings.len(),
+                outcomes(&reports)
+            ),
+        });
+    }
+    Ok(reports.into_iter().zip(timings).collect())
 }
 
 /// Writes the image to every drive at once, wipes the rest, verifies every byte. All
@@ -673,17 +735,16 @@ pub fn flash(req: FlashRequest, env: &Env, progress: &dyn Progress) -> Result<Fl
         shrink: req.shrink,
     };
     check(progress)?;
-    let (reports, timings) = write_drives(&image, &spec, &mut opened, &opts, env, progress);
+    let results = write_drives(&image, &spec, &mut opened, &opts, env, progress)?;
 
-    let count = |o: Outcome| reports.iter().filter(|r| r.outcome == o).count();
+    let count = |o: Outcome| results.iter().filter(|(r, _)| r.outcome == o).count();
     let (passed, rejected_fake, failed) = (
         count(Outcome::Passed),
         count(Outcome::RejectedFake),
         count(Outcome::Failed),
     );
-    let drives = reports
+    let drives = results
         .into_iter()
-        .zip(timings)
         .zip(opened.iter().map(|o| o.device.mode()))
         .map(|((report, t), open_mode)| DriveRow {
             write_bytes_per_sec: speed(report.image_bytes + report.wiped_bytes, t.write),
@@ -710,6 +771,77 @@ mod tests {
     use super::*;
     use crate::prepare::{PackRequest, PackSize, pack};
     use crate::progress::Silent;
+
+    fn drive_report(label: &str, outcome: Outcome) -> DriveReport {
+        DriveReport {
+            label: label.into(),
+            serial: None,
+            claimed_bytes: 0,
+            real_bytes: None,
+            probe: None,
+            shrunk: false,
+            image_bytes: 0,
+            wiped_bytes: 0,
+            verified_bytes: 0,
+            read_back_blake3: None,
+            outcome,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn fewer_results_than_drives_is_an_error_not_a_shorter_report_issue_15() {
+        let labels = vec!["/dev/sdb".to_owned(), "/dev/sdc".to_owned()];
+        let reports = vec![drive_report("/dev/sdb", Outcome::Passed)];
+        let err = pair_results(&labels, reports, vec![Timing::default(); 2]).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::ReportIncomplete);
+        let message = err.to_string();
+        assert!(message.contains("/dev/sdc"), "{message}");
+        assert!(message.contains("/dev/sdb: passed"), "{message}");
+        assert!(message.contains("불완전"), "{message}");
+
+        let swapped = vec![
+            drive_report("/dev/sdc", Outcome::Passed),
+            drive_report("/dev/sdb", Outcome::Failed),
+        ];
+        let err = pair_results(&labels, swapped, vec![Timing::default(); 2]).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::ReportIncomplete);
+
+        let reports = vec![
+            drive_report("/dev/sdb", Outcome::Passed),
+            drive_report("/dev/sdc", Outcome::RejectedFake),
+        ];
+        let short_timings = pair_results(&labels, reports.clone(), vec![Timing::default()]);
+        assert!(short_timings.is_err());
+        let rows = pair_results(&labels, reports, vec![Timing::default(); 2]).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].0.outcome, Outcome::RejectedFake);
+    }
+
+    #[test]
+    fn poisoned_timing_lock_is_an_error_naming_every_outcome_issue_15() {
+        let timings = Mutex::new(vec![Timing::default(); 2]);
+        std::thread::scope(|scope| {
+            let poisoner = scope.spawn(|| {
+                let _guard = timings.lock();
+                std::panic::resume_unwind(Box::new("a drive thread dies holding the lock"));
+            });
+            assert!(poisoner.join().is_err());
+        });
+        assert!(timings.is_poisoned());
+        let labels = vec!["/dev/sdb".to_owned(), "/dev/sdc".to_owned()];
+        let reports = vec![
+            drive_report("/dev/sdb", Outcome::Passed),
+            drive_report("/dev/sdc", Outcome::Failed),
+        ];
+        let err = collect_results(&labels, reports, timings).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::ReportIncomplete);
+        let message = err.to_string();
+        assert!(
+            message.contains("/dev/sdb: passed") && message.contains("/dev/sdc: failed"),
+            "{message}"
+        );
+    }
 
     fn image(dir: &Path) -> PathBuf {
         let lib = dir.join("library");
