@@ -215,8 +215,21 @@ impl Screen {
 pub enum Kdf {
     /// The real cost.
     Default,
-    /// A cheap, insecure cost, for tests only.
+    /// A cheap, insecure cost, for tests only. It exists only in this crate's own unit
+    /// tests and in builds with the `insecure-test-kdf` feature, which only the CLI's
+    /// dev-dependencies enable (so `cargo test` gets it, a release build never does).
+    #[cfg(any(test, feature = "insecure-test-kdf"))]
     InsecureTest,
+}
+
+impl Kdf {
+    /// The cheap test cost, if this build has it (`None` in every release build).
+    pub fn insecure_test() -> Option<Kdf> {
+        #[cfg(any(test, feature = "insecure-test-kdf"))]
+        return Some(Kdf::InsecureTest);
+        #[cfg(not(any(test, feature = "insecure-test-kdf")))]
+        return None;
+    }
 }
 
 /// A database to create.
@@ -250,6 +263,7 @@ pub fn init(req: InitRequest, env: &Env, _progress: &dyn Progress) -> Result<Ini
     }
     let kdf = match req.kdf {
         Kdf::Default => KdfParams::DEFAULT,
+        #[cfg(any(test, feature = "insecure-test-kdf"))]
         Kdf::InsecureTest => KdfParams::INSECURE_TEST,
     };
     let pass = take_passphrase(req.unlock.passphrase, &db, true)?;

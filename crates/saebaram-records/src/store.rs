@@ -811,8 +811,11 @@ impl Records {
     }
 
     /// A database with the same schema and code but **no encryption**, to measure what
-    /// encryption costs. Never use it for records.
+    /// encryption costs. Never use it for records. Not part of the API: it exists only in
+    /// this crate's unit tests and with the `unencrypted-for-benchmarks` feature, which
+    /// only this crate's own dev-dependency (its benchmark) enables.
     #[doc(hidden)]
+    #[cfg(any(test, feature = "unencrypted-for-benchmarks"))]
     pub fn unencrypted_for_benchmarks(path: &Path, cell: CellId) -> Result<Records> {
         let sql = |source| Error::Sql {
             path: path.to_path_buf(),

@@ -315,3 +315,65 @@ fn only_the_app_listens_and_only_on_loopback() {
         line + 1
     );
 }
+
+/// `cargo tree` on the workspace, offline, inverted on `package`; `edges` as `cargo tree -e`.
+fn cargo_tree(package: &str, edges: &str) -> String {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "tree",
+            "--offline",
+            "--workspace",
+            "--target",
+            "all",
+            "-e",
+            edges,
+        ])
+        .args(["-i", package])
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "cargo tree -e {edges} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("cargo tree prints UTF-8")
+}
+
+/// Issue 15: `SAEBARAM_RECORDS_KDF=test` works only where `records::Kdf::InsecureTest`
+/// exists, i.e. with saebaram-jobs' `insecure-test-kdf` feature. That feature must be on
+/// when tests are built (they depend on it) and off in every build without dev-dependencies,
+/// which is what `cargo build --release` makes.
+#[test]
+fn the_insecure_test_kdf_is_only_in_test_builds() {
+    let normal = cargo_tree("saebaram-jobs", "features,normal,build");
+    assert!(
+        normal.contains("saebaram-jobs feature \"host\""),
+        "the query does not show saebaram-jobs' features:\n{normal}"
+    );
+    assert!(
+        !normal.contains("insecure-test-kdf"),
+        "a release build would have the cheap key derivation:\n{normal}"
+    );
+    let with_dev = cargo_tree("saebaram-jobs", "features");
+    assert!(
+        with_dev.contains("saebaram-jobs feature \"insecure-test-kdf\""),
+        "test builds lack the cheap key derivation the records tests need:\n{with_dev}"
+    );
+}
+
+/// Issue 15: the unencrypted store is not API: its feature is on only for the records
+/// crate's own benchmark, in no build without dev-dependencies.
+#[test]
+fn the_unencrypted_store_is_only_in_the_records_benchmark() {
+    let normal = cargo_tree("saebaram-records", "features,normal,build");
+    assert!(
+        normal.contains("saebaram-records feature \"default\""),
+        "the query does not show saebaram-records' features:\n{normal}"
+    );
+    assert!(
+        !normal.contains("unencrypted-for-benchmarks"),
+        "a build without dev-dependencies would have the unencrypted store:\n{normal}"
+    );
+}

@@ -45,6 +45,15 @@ impl Cell {
         };
         let out = cell.run(&["init"]);
         assert!(out.status.success(), "init: {}", stderr(&out));
+        // The test binary has the cheap key derivation (the CLI's dev-dependencies turn on
+        // `insecure-test-kdf`): header marker, log2(KiB) = 3, one pass, one lane. Without
+        // it every open would silently cost the real 64 MiB Argon2id.
+        let header = std::fs::read(&cell.db).unwrap();
+        assert_eq!(
+            &header[..4],
+            &[0xEB, 3, 1, 1],
+            "the test KDF did not reach the binary"
+        );
         cell
     }
 

@@ -20,7 +20,8 @@ use crate::progress::Terminal;
 
 /// Environment variable holding the passphrase (for scripts).
 pub const PASSPHRASE_ENV: &str = "SAEBARAM_RECORDS_PASSPHRASE";
-/// Test-only knob: `SAEBARAM_RECORDS_KDF=test` makes `init` use a cheap, insecure cost.
+/// Test-only knob: `SAEBARAM_RECORDS_KDF=test` makes `init` use a cheap, insecure cost,
+/// in test builds only ([`Kdf::insecure_test`]); a release build never reads it.
 const KDF_ENV: &str = "SAEBARAM_RECORDS_KDF";
 
 const AFTER_HELP: &str = "\
@@ -398,19 +399,33 @@ pub fn run(args: RecordsArgs, env: &Env) -> anyhow::Result<Status> {
     }
 }
 
-fn init(db: &Path, pass_file: Option<&Path>, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
-    let kdf = match std::env::var(KDF_ENV).as_deref() {
-        Ok("test") => {
-            // An existing database is refused by the job: no warning about a key it will
-            // not derive.
-            if !db.exists() {
-                eprintln!("warning: {KDF_ENV}=test: weak key derivation, for tests only");
-            }
-            Kdf::InsecureTest
-        }
-        Ok(other) => bail!("{KDF_ENV}={other}: the only accepted value is `test`"),
-        Err(_) => Kdf::Default,
+/// The key derivation of a new database. `test_kdf` is the cheap cost when this build has
+/// it; without it (every release build) the environment is not even read, so the knob has
+/// no effect at all.
+fn kdf_choice(
+    test_kdf: Option<Kdf>,
+    read_env: impl FnOnce() -> Option<std::ffi::OsString>,
+) -> anyhow::Result<Kdf> {
+    let Some(test_kdf) = test_kdf else {
+        return Ok(Kdf::Default);
     };
+    match read_env() {
+        None => Ok(Kdf::Default),
+        Some(v) if v == "test" => Ok(test_kdf),
+        Some(other) => bail!(
+            "{KDF_ENV}={}: the only accepted value is `test`",
+            other.to_string_lossy()
+        ),
+    }
+}
+
+fn init(db: &Path, pass_file: Option<&Path>, env: &Env, t: &Terminal) -> anyhow::Result<Status> {
+    let kdf = kdf_choice(Kdf::insecure_test(), || std::env::var_os(KDF_ENV))?;
+    if kdf != Kdf::Default && !db.exists() {
+        // An existing database is refused by the job: no warning about a key it will not
+        // derive.
+        eprintln!("warning: {KDF_ENV}=test: weak key derivation, for tests only");
+    }
     let r = records::init(
         InitRequest {
             unlock: unlock(db, pass_file),
@@ -822,4 +837,34 @@ fn destroy(db: &Path, args: &DestroyArgs) -> anyhow::Result<Status> {
          that no overwrite reaches (see docs/records.md)."
     );
     Ok(Status::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_without_the_test_kdf_never_reads_the_knob_issue_15() {
+        let kdf = kdf_choice(None, || {
+            panic!("a build without the test KDF must not read {KDF_ENV}")
+        })
+        .unwrap();
+        assert_eq!(kdf, Kdf::Default);
+    }
+
+    #[test]
+    fn a_test_build_takes_only_the_value_test() {
+        let cheap = Kdf::insecure_test().expect("test builds have the cheap KDF");
+        assert_ne!(cheap, Kdf::Default);
+        assert_eq!(kdf_choice(Some(cheap), || None).unwrap(), Kdf::Default);
+        assert_eq!(
+            kdf_choice(Some(cheap), || Some("test".into())).unwrap(),
+            cheap
+        );
+        let err = kdf_choice(Some(cheap), || Some("cheap".into())).unwrap_err();
+        assert!(
+            err.to_string().contains("only accepted value is `test`"),
+            "{err}"
+        );
+    }
 }
