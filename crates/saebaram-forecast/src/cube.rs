@@ -182,8 +182,9 @@ impl Layout {
 
 pub(crate) enum Store {
     Owned(Vec<f32>),
+    /// A slice of a memory-mapped file; the members of an ensemble cache share one map.
     Mapped {
-        map: memmap2::Mmap,
+        map: std::sync::Arc<memmap2::Mmap>,
         offset: usize,
         len: usize,
     },
@@ -462,6 +463,31 @@ impl Cube {
     }
     pub(crate) fn values(&self) -> &[f32] {
         self.store.data()
+    }
+
+    /// What the cube covers (a single-time cube is steady: valid at any time).
+    pub fn coverage(&self) -> crate::Coverage {
+        let g = self.grid;
+        let (t0, t1) = (
+            self.times.first().copied().unwrap_or(0) as f64,
+            self.times.last().copied().unwrap_or(0) as f64,
+        );
+        let norm = |x: f64| (x + 180.0).rem_euclid(360.0) - 180.0;
+        let (lon_min, lon_max) = if g.wraps() {
+            (-180.0, 180.0)
+        } else {
+            (norm(g.lon0), norm(g.lon_max()))
+        };
+        crate::Coverage {
+            time_start_unix_s: t0,
+            time_end_unix_s: t1,
+            steady: self.times.len() == 1,
+            lat_min: g.lat0,
+            lat_max: g.lat_max(),
+            lon_min,
+            lon_max,
+            alt_max_m: self.alt_max_m,
+        }
     }
 
     /// One raw value: (time index, level index, lat index, lon index) of variable 0=u,

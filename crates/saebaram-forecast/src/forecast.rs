@@ -73,6 +73,54 @@ pub struct ForecastInfo {
     /// Why a terrain field of the input was not used (another grid, missing points, ...).
     #[serde(default)]
     pub terrain_notes: Vec<String>,
+    /// The members of an ensemble forecast, in the order of its cubes (empty: a
+    /// deterministic forecast, one cube). Absent in caches of format versions 1 and 2.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberInfo>,
+    /// The number of forecasts in the ensemble as the GRIB2 product definition says
+    /// (templates 4.1/4.11, octet 37): more than `members.len()` when a subset was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ensemble_size: Option<u32>,
+    /// Fields of the input not listed in `inventory` (a cache keeps at most
+    /// [`crate::cache::INVENTORY_KEPT`] of an ensemble's many fields).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub inventory_omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// One member of an ensemble forecast, from the GRIB2 product definition (templates 4.1 and
+/// 4.11, octets 35-37).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct MemberInfo {
+    /// Perturbation number: 0 for the control (GEFS `c00`, ECMWF `cf`), 1.. for the
+    /// perturbed members (GEFS `p01`.., ECMWF `pf` number 1..).
+    pub number: u32,
+    /// Control or perturbed (code table 4.6).
+    pub kind: MemberKind,
+}
+
+/// Code table 4.6, type of ensemble forecast, as far as a flight cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    /// Unperturbed control forecast (code 0 high resolution, 1 low resolution).
+    Control,
+    /// Perturbed forecast (code 2 negatively, 3 positively perturbed, 4 multi-model, 192+
+    /// local).
+    Perturbed,
+}
+
+impl MemberInfo {
+    /// `control` or `member N`.
+    pub fn label(&self) -> String {
+        match self.kind {
+            MemberKind::Control => format!("control (member {})", self.number),
+            MemberKind::Perturbed => format!("member {}", self.number),
+        }
+    }
 }
 
 impl ForecastInfo {
@@ -123,9 +171,74 @@ impl Default for OpenOptions {
 /// A forecast: its cube, its model terrain if any, and its description. Implements
 /// [`WindField`].
 pub struct Forecast {
+    /// The first member's cube (the only one of a deterministic forecast).
     pub(crate) cube: Cube,
+    /// The other members' cubes, in the order of `info.members` after the first.
+    pub(crate) more: Vec<Cube>,
+    /// Body checksums still to check, per member (a cache opened without hashing every
+    /// member: each is hashed the first time it is asked for, see [`Forecast::member`]).
+    pub(crate) checks: Option<std::sync::Arc<cache::MemberChecks>>,
     pub(crate) info: ForecastInfo,
     pub(crate) terrain: Option<Terrain>,
+}
+
+/// One member of a forecast: a [`WindField`] over its own cube. A deterministic forecast has
+/// one, the whole forecast.
+#[derive(Clone, Copy)]
+pub struct Member<'a> {
+    cube: &'a Cube,
+    index: usize,
+    info: Option<&'a MemberInfo>,
+}
+
+impl std::fmt::Debug for Member<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Member")
+            .field("index", &self.index)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Member<'a> {
+    /// Position among the forecast's members (0-based, the order of `info.members`).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+    /// What the GRIB2 says of it (None for a deterministic forecast).
+    pub fn info(&self) -> Option<&'a MemberInfo> {
+        self.info
+    }
+    /// Its perturbation number (0 for a deterministic forecast).
+    pub fn number(&self) -> u32 {
+        self.info.map_or(0, |m| m.number)
+    }
+    /// Its cube.
+    pub fn cube(&self) -> &'a Cube {
+        self.cube
+    }
+}
+
+impl WindField for Member<'_> {
+    #[inline]
+    fn wind(&self, t_unix_s: f64, lat: f64, lon: f64, alt_m: f64) -> Result<Wind, OutOfDomain> {
+        self.cube.wind_at(t_unix_s, lat, lon, alt_m)
+    }
+
+    #[inline]
+    fn wind_uv(
+        &self,
+        t_unix_s: f64,
+        lat: f64,
+        lon: f64,
+        alt_m: f64,
+    ) -> Result<(f64, f64), OutOfDomain> {
+        self.cube.wind_uv_at(t_unix_s, lat, lon, alt_m)
+    }
+
+    fn coverage(&self) -> Coverage {
+        self.cube.coverage()
+    }
 }
 
 impl std::fmt::Debug for Forecast {
@@ -212,9 +325,14 @@ impl Forecast {
             embedded_sample: false,
             terrain: built.terrain.as_ref().map(|t| t.1.clone()),
             terrain_notes: built.terrain_notes,
+            members: Vec::new(),
+            ensemble_size: None,
+            inventory_omitted: 0,
         };
         Ok(Forecast {
             cube: built.cube,
+            more: Vec::new(),
+            checks: None,
             info,
             terrain: built.terrain.map(|t| t.0),
         })
@@ -233,14 +351,75 @@ impl Forecast {
         grid: Grid,
         values: Vec<f32>,
     ) -> Result<Forecast> {
-        let has_temperature = values.chunks_exact(4).any(|c| c[3].is_finite());
-        let cube = Cube::from_native(valid_unix_s, levels_hpa, grid, values).map_err(|detail| {
-            ForecastError::Cube {
-                file: source.to_string(),
-                field: "values".into(),
-                detail,
-            }
-        })?;
+        Self::from_member_values(
+            source,
+            run_unix_s,
+            valid_unix_s,
+            levels_hpa,
+            grid,
+            vec![(None, values)],
+        )
+    }
+
+    /// Like [`Forecast::from_values`] for an ensemble: one array of values per member, each
+    /// laid out as there, with what the member is (`None` for the one member of a
+    /// deterministic forecast; every member must say what it is when there are several, and
+    /// no perturbation number may repeat).
+    pub fn from_member_values(
+        source: &str,
+        run_unix_s: i64,
+        valid_unix_s: Vec<i64>,
+        levels_hpa: Vec<f64>,
+        grid: Grid,
+        members: Vec<(Option<MemberInfo>, Vec<f32>)>,
+    ) -> Result<Forecast> {
+        let err = |field: String, detail: String| ForecastError::Cube {
+            file: source.to_string(),
+            field,
+            detail,
+        };
+        if members.is_empty() {
+            return Err(err("members".into(), "no member".into()));
+        }
+        let infos: Vec<Option<MemberInfo>> = members.iter().map(|m| m.0.clone()).collect();
+        let ensemble = infos.iter().any(Option::is_some);
+        if ensemble && infos.iter().any(Option::is_none) {
+            return Err(err(
+                "members".into(),
+                "a mix of ensemble members and a deterministic field: one forecast is one or the other".into(),
+            ));
+        }
+        if members.len() > 1 && !ensemble {
+            return Err(err(
+                "members".into(),
+                "several fields without member numbers".into(),
+            ));
+        }
+        let infos: Vec<MemberInfo> = infos.into_iter().flatten().collect();
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(m) = infos.iter().find(|m| !seen.insert(m.number)) {
+            return Err(err(format!("member {}", m.number), "appears twice".into()));
+        }
+        let has_temperature = members
+            .iter()
+            .any(|m| m.1.chunks_exact(4).any(|c| c[3].is_finite()));
+        let mut cubes = Vec::with_capacity(members.len());
+        for (k, (_, values)) in members.into_iter().enumerate() {
+            let what = infos
+                .get(k)
+                .map_or_else(|| "values".to_string(), |m| m.label());
+            let cube = Cube::from_native(valid_unix_s.clone(), levels_hpa.clone(), grid, values)
+                .map_err(|detail| err(what, detail))?;
+            cubes.push(cube);
+        }
+        let alt_max_m = cubes
+            .iter()
+            .map(Cube::alt_max_m)
+            .fold(f64::INFINITY, f64::min);
+        let mut cubes = cubes.into_iter();
+        let cube = cubes
+            .next()
+            .ok_or_else(|| err("members".into(), "no member".into()))?;
         let info = ForecastInfo {
             kind: SourceKind::Grib2,
             source: source.to_string(),
@@ -252,17 +431,153 @@ impl Forecast {
             grid,
             region: None,
             has_temperature,
-            alt_max_m: cube.alt_max_m(),
+            alt_max_m,
             derived: Vec::new(),
             inventory: Vec::new(),
             embedded_sample: false,
             terrain: None,
             terrain_notes: Vec::new(),
+            ensemble_size: ensemble.then_some(infos.len() as u32),
+            members: infos,
+            inventory_omitted: 0,
         };
         Ok(Forecast {
             cube,
+            more: cubes.collect(),
+            checks: None,
             info,
             terrain: None,
+        })
+    }
+
+    /// How many members the forecast holds (1 for a deterministic forecast).
+    pub fn member_count(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// True for an ensemble forecast (its members are listed in `info().members`), even
+    /// when only one member was kept.
+    pub fn is_ensemble(&self) -> bool {
+        !self.info.members.is_empty()
+    }
+
+    fn member_cube(&self, index: usize) -> Option<&Cube> {
+        match index {
+            0 => Some(&self.cube),
+            k => self.more.get(k - 1),
+        }
+    }
+
+    /// Member `index` (0-based, the order of `info().members`) as a wind field. A member of
+    /// a cache file is checked against its BLAKE3 the first time it is asked for (a damaged
+    /// member is an error naming the file and the member, never wind).
+    pub fn member(&self, index: usize) -> Result<Member<'_>> {
+        let cube = self
+            .member_cube(index)
+            .ok_or_else(|| ForecastError::Query {
+                file: self.info.origin.clone(),
+                detail: format!(
+                    "no member at position {index}: the forecast holds {}",
+                    self.member_count()
+                ),
+            })?;
+        let info = self.info.members.get(index);
+        if let Some(checks) = &self.checks {
+            checks.check(index, cube, info)?;
+        }
+        Ok(Member { cube, index, info })
+    }
+
+    /// Every member, checked (see [`Forecast::member`]).
+    pub fn members(&self) -> Result<Vec<Member<'_>>> {
+        (0..self.member_count()).map(|i| self.member(i)).collect()
+    }
+
+    /// Keeps only the members with these perturbation numbers, in that order (0 is the
+    /// control). An error names a number the forecast does not hold. A deterministic forecast
+    /// accepts only `[0]`.
+    pub fn select_members(self, numbers: &[u32]) -> Result<Forecast> {
+        if numbers.is_empty() {
+            return Err(ForecastError::Query {
+                file: self.info.origin.clone(),
+                detail: "no member selected".into(),
+            });
+        }
+        let available = || {
+            if self.info.members.is_empty() {
+                "it is deterministic (one forecast, member 0)".to_string()
+            } else {
+                format!(
+                    "it holds members {}",
+                    describe_numbers(
+                        &self
+                            .info
+                            .members
+                            .iter()
+                            .map(|m| m.number)
+                            .collect::<Vec<_>>()
+                    )
+                )
+            }
+        };
+        let mut picks = Vec::with_capacity(numbers.len());
+        for (k, &n) in numbers.iter().enumerate() {
+            if numbers[..k].contains(&n) {
+                return Err(ForecastError::Query {
+                    file: self.info.origin.clone(),
+                    detail: format!("member {n} is selected twice"),
+                });
+            }
+            let pos = if self.info.members.is_empty() {
+                (n == 0).then_some(0)
+            } else {
+                self.info.members.iter().position(|m| m.number == n)
+            };
+            match pos {
+                Some(p) => picks.push(p),
+                None => {
+                    return Err(ForecastError::Query {
+                        file: self.info.origin.clone(),
+                        detail: format!("there is no member {n}: {}", available()),
+                    });
+                }
+            }
+        }
+        if self.info.members.is_empty() {
+            return Ok(self);
+        }
+        let Forecast {
+            cube,
+            more,
+            checks,
+            mut info,
+            terrain,
+        } = self;
+        let mut all: Vec<Option<Cube>> = std::iter::once(cube).chain(more).map(Some).collect();
+        let mut cubes = Vec::with_capacity(picks.len());
+        for &p in &picks {
+            cubes.push(all.get_mut(p).and_then(Option::take).ok_or_else(|| {
+                ForecastError::Query {
+                    file: info.origin.clone(),
+                    detail: "internal: member picked twice".into(),
+                }
+            })?);
+        }
+        info.members = picks.iter().map(|&p| info.members[p].clone()).collect();
+        let checks = checks.map(|c| std::sync::Arc::new(c.select(&picks)));
+        let mut cubes = cubes.into_iter();
+        let Some(cube) = cubes.next() else {
+            return Err(ForecastError::Query {
+                file: info.origin.clone(),
+                detail: "no member selected".into(),
+            });
+        };
+        Ok(Forecast {
+            cube,
+            more: cubes.collect(),
+            checks,
+            info,
+            terrain,
         })
     }
 
@@ -466,6 +781,65 @@ fn sniff(path: &Path) -> Result<Sniff> {
     })
 }
 
+/// `0-30`, `0,2,5-9`: member numbers, ranges joined.
+pub fn describe_numbers(numbers: &[u32]) -> String {
+    let mut sorted = numbers.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < sorted.len() {
+        let start = sorted[k];
+        let mut end = start;
+        while k + 1 < sorted.len() && sorted[k + 1] == end + 1 {
+            k += 1;
+            end = sorted[k];
+        }
+        parts.push(if end == start {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        k += 1;
+    }
+    parts.join(",")
+}
+
+/// Parses member numbers: `0-9`, `0,2,5-9`, `all` (None).
+pub fn parse_numbers(s: &str) -> std::result::Result<Option<Vec<u32>>, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("all") {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    for part in t.split(',') {
+        let part = part.trim();
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (a.trim(), b.trim()),
+            None => (part, part),
+        };
+        let (Ok(a), Ok(b)) = (a.parse::<u32>(), b.parse::<u32>()) else {
+            return Err(format!(
+                "`{s}` is not a list of member numbers (e.g. `0-10`, `0,3,7-9`, `all`)"
+            ));
+        };
+        if a > b || b > 999 {
+            return Err(format!(
+                "`{part}`: want FROM-TO with 0 <= FROM <= TO <= 999"
+            ));
+        }
+        for n in a..=b {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(format!("`{s}` selects no member"));
+    }
+    Ok(Some(out))
+}
+
 impl WindField for Forecast {
     #[inline]
     fn wind(&self, t_unix_s: f64, lat: f64, lon: f64, alt_m: f64) -> Result<Wind, OutOfDomain> {
@@ -484,27 +858,6 @@ impl WindField for Forecast {
     }
 
     fn coverage(&self) -> Coverage {
-        let g = self.cube.grid();
-        let times = self.cube.times();
-        let (t0, t1) = (
-            times.first().copied().unwrap_or(0) as f64,
-            times.last().copied().unwrap_or(0) as f64,
-        );
-        let norm = |x: f64| (x + 180.0).rem_euclid(360.0) - 180.0;
-        let (lon_min, lon_max) = if g.wraps() {
-            (-180.0, 180.0)
-        } else {
-            (norm(g.lon0), norm(g.lon_max()))
-        };
-        Coverage {
-            time_start_unix_s: t0,
-            time_end_unix_s: t1,
-            steady: times.len() == 1,
-            lat_min: g.lat0,
-            lat_max: g.lat_max(),
-            lon_min,
-            lon_max,
-            alt_max_m: self.cube.alt_max_m(),
-        }
+        self.cube.coverage()
     }
 }

@@ -46,7 +46,9 @@ mod tests;
 
 pub use cube::{Cube, Grid, Sample};
 pub use error::{ForecastError, Result};
-pub use forecast::{Forecast, ForecastInfo, OpenOptions, SourceKind};
+pub use forecast::{
+    Forecast, ForecastInfo, Member, MemberInfo, MemberKind, OpenOptions, SourceKind,
+};
 pub use grib2::{Derivation, FieldInfo};
 pub use region::Region;
 pub use terrain::{Terrain, TerrainInfo};

@@ -133,7 +133,7 @@ pub fn open_with_shape(path: &Path, shape: &Shape) -> Result<Forecast> {
         grid,
         layout,
         Store::Mapped {
-            map,
+            map: std::sync::Arc::new(map),
             offset: 0,
             len: n,
         },
@@ -177,9 +177,14 @@ pub fn open_with_shape(path: &Path, shape: &Shape) -> Result<Forecast> {
         embedded_sample: false,
         terrain: None,
         terrain_notes: Vec::new(),
+        members: Vec::new(),
+        ensemble_size: None,
+        inventory_omitted: 0,
     };
     Ok(Forecast {
         cube,
+        more: Vec::new(),
+        checks: None,
         info,
         terrain: None,
     })

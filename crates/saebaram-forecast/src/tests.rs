@@ -656,16 +656,200 @@ fn a_version_1_cache_file_still_opens() {
         "{s:?}"
     );
     assert!(Forecast::open(&path).is_ok());
-    // Rewritten, it becomes version 2 and reads back the same.
+    // Rewritten, it becomes version 3 and reads back the same.
     let dir = tempfile::tempdir().expect("tmp");
     let p2 = f.write_cache(dir.path()).expect("rewrite");
     let b2 = std::fs::read(&p2).expect("read");
-    assert_eq!(u32::from_le_bytes(b2[8..12].try_into().unwrap()), 2);
+    assert_eq!(u32::from_le_bytes(b2[8..12].try_into().unwrap()), 3);
     let g = cache::open(&p2, true).expect("opens");
     let a: &[u32] = bytemuck::cast_slice(f.cube().values());
     let b: &[u32] = bytemuck::cast_slice(g.cube().values());
     assert_eq!(a, b);
     assert!(g.terrain().is_none());
+}
+
+#[test]
+fn a_version_2_cache_file_still_opens() {
+    // Written by the version 2 writer (saebaram before ensembles, commit 3b74b8b) from a
+    // generated 2-time, 3-level, 3x4 cube with terrain: u = 1 + row + level, v = column - 2,
+    // gh = 100/1500/5600 m (+1 m at the second time), t = 288/280/250 K, terrain 10 m per
+    // point in row order.
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/cache-v2.swc"
+    ));
+    let bytes = std::fs::read(&path).expect("fixture");
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 2);
+    let f = cache::open(&path, true).expect("a version 2 file opens");
+    assert!(!f.is_ensemble());
+    assert_eq!(f.member_count(), 1);
+    assert_eq!(f.info().source, "synthetic v2");
+    assert!((f.terrain_m(37.5, 126.5).expect("terrain") - 50.0).abs() < 1e-4);
+    let t0 = f.info().run_unix_s as f64;
+    let s = f.sample_alt(t0, 37.5, 127.0, 1500.0).expect("inside");
+    assert!(
+        (s.u_m_s - 3.0).abs() < 1e-9 && (s.v_m_s - 0.0).abs() < 1e-9,
+        "{s:?}"
+    );
+    let m = f.member(0).expect("its one member");
+    assert_eq!(m.number(), 0);
+    assert_eq!(
+        m.wind(t0, 37.5, 127.0, 1500.0),
+        f.wind(t0, 37.5, 127.0, 1500.0)
+    );
+    // Damage in its body is found at open, as before.
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut bad = bytes.clone();
+    let n = bad.len();
+    bad[n - 4 * 12 - 20] ^= 1;
+    let p = dir.path().join("bad.swc");
+    std::fs::write(&p, &bad).expect("write");
+    let e = cache::open(&p, true).unwrap_err().to_string();
+    assert!(e.contains("bad.swc") && e.contains("checksum"), "{e}");
+}
+
+/// A small ensemble: member k has u = k + level, v = -k, on a 2-time, 2-level, 3x3 grid.
+fn small_ensemble(numbers: &[u32]) -> Forecast {
+    let grid = Grid {
+        lat0: 37.0,
+        dlat: 0.5,
+        nlat: 3,
+        lon0: 126.0,
+        dlon: 0.5,
+        nlon: 3,
+    };
+    let members = numbers
+        .iter()
+        .map(|&k| {
+            let mut values = Vec::new();
+            for _ in 0..2 * 9 {
+                for (l, h) in [(0, 100.0f32), (1, 5500.0)] {
+                    values.extend([k as f32 + l as f32, -(k as f32), h, 280.0 - l as f32 * 30.0]);
+                }
+            }
+            let kind = if k == 0 {
+                crate::MemberKind::Control
+            } else {
+                crate::MemberKind::Perturbed
+            };
+            (Some(crate::MemberInfo { number: k, kind }), values)
+        })
+        .collect();
+    Forecast::from_member_values(
+        "synthetic ensemble",
+        0,
+        vec![0, 3 * 3600],
+        vec![1000.0, 500.0],
+        grid,
+        members,
+    )
+    .expect("ensemble")
+}
+
+#[test]
+fn cache_round_trips_every_member() {
+    let f = small_ensemble(&[0, 1, 2, 3]);
+    assert!(f.is_ensemble());
+    assert_eq!(f.member_count(), 4);
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = f.write_cache(dir.path()).expect("write");
+    let bytes = std::fs::read(&p).expect("read");
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 3);
+    let g = cache::open(&p, true).expect("opens");
+    assert_eq!(g.info().members, f.info().members);
+    assert_eq!(g.member_count(), 4);
+    for k in 0..4 {
+        let (a, b) = (f.member(k).expect("member"), g.member(k).expect("member"));
+        assert_eq!(a.number(), k as u32);
+        assert_eq!(b.number(), k as u32);
+        let wa = a.wind(1800.0, 37.5, 126.5, 100.0).expect("inside");
+        assert_eq!(wa, b.wind(1800.0, 37.5, 126.5, 100.0).expect("inside"));
+        assert!((wa.u_m_s - k as f64).abs() < 1e-6 && (wa.v_m_s + k as f64).abs() < 1e-6);
+        let x: &[u32] = bytemuck::cast_slice(a.cube().values());
+        let y: &[u32] = bytemuck::cast_slice(b.cube().values());
+        assert_eq!(x, y);
+    }
+    // The forecast itself is its first member.
+    assert_eq!(
+        g.wind(0.0, 37.2, 126.2, 3000.0),
+        g.member(0).expect("m0").wind(0.0, 37.2, 126.2, 3000.0)
+    );
+    // A subset keeps those members, in the order asked.
+    let s = g.select_members(&[3, 1]).expect("subset");
+    assert_eq!(s.member_count(), 2);
+    assert_eq!(s.member(0).expect("m").number(), 3);
+    assert_eq!(s.member(1).expect("m").number(), 1);
+    assert_eq!(s.info().members.len(), 2);
+    let e = s.select_members(&[0]).unwrap_err().to_string();
+    assert!(e.contains("no member 0") && e.contains("1,3"), "{e}");
+}
+
+#[test]
+fn a_damaged_member_is_found_when_it_is_used_and_named() {
+    let f = small_ensemble(&[0, 1, 2]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = f.write_cache(dir.path()).expect("write");
+    let mut bytes = std::fs::read(&p).expect("read");
+    // The last value of the body is member 2's.
+    let n = bytes.len();
+    bytes[n - 2] ^= 0x40;
+    std::fs::write(&p, &bytes).expect("write");
+    let g = cache::open(&p, true).expect("member 0 is fine: opens");
+    assert!(g.member(0).is_ok() && g.member(1).is_ok());
+    let e = g.member(2).unwrap_err().to_string();
+    assert!(
+        e.contains(&p.display().to_string()) && e.contains("member 2") && e.contains("checksum"),
+        "{e}"
+    );
+    assert!(g.members().is_err());
+    // Without verification nothing is hashed (forecast list).
+    assert!(cache::open(&p, false).expect("opens").member(2).is_ok());
+}
+
+#[test]
+fn members_must_be_all_numbered_and_distinct() {
+    let grid = Grid {
+        lat0: 37.0,
+        dlat: 1.0,
+        nlat: 2,
+        lon0: 126.0,
+        dlon: 1.0,
+        nlon: 2,
+    };
+    let values = || {
+        let mut v = Vec::new();
+        for _ in 0..4 {
+            v.extend([1.0, 1.0, 100.0, 280.0, 1.0, 1.0, 5000.0, 250.0]);
+        }
+        v
+    };
+    let m = |n| {
+        Some(crate::MemberInfo {
+            number: n,
+            kind: crate::MemberKind::Perturbed,
+        })
+    };
+    let make = |members| {
+        Forecast::from_member_values("gen", 0, vec![0], vec![1000.0, 500.0], grid, members)
+    };
+    let e = make(vec![(m(1), values()), (None, values())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("mix"), "{e}");
+    let e = make(vec![(m(1), values()), (m(1), values())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("member 1") && e.contains("twice"), "{e}");
+    assert!(make(vec![(m(1), values()), (m(2), values())]).is_ok());
+}
+
+#[test]
+fn member_numbers_parse_and_print() {
+    use crate::forecast::{describe_numbers, parse_numbers};
+    assert_eq!(parse_numbers("0-3,7"), Ok(Some(vec![0, 1, 2, 3, 7])));
+    assert_eq!(parse_numbers("all"), Ok(None));
+    assert!(parse_numbers("3-1").is_err() && parse_numbers("x").is_err());
+    assert_eq!(describe_numbers(&[5, 0, 1, 2, 9, 8]), "0-2,5,8-9");
 }
 
 #[test]
