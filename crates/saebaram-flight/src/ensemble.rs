@@ -124,6 +124,9 @@ pub struct MemberResult {
     /// the forecast cannot follow (its launch or ceiling outside it) has no failure: its one
     /// landing is at the launch point with the outcome `left_domain`, unresolved.
     pub failure: Option<String>,
+    /// Which of the window's wind fields it flew (the forecast member, an index into the
+    /// fields given to [`run_window_members`]; 0 with one field).
+    pub forecast_member: u32,
 }
 
 /// A launch window's members and leaflet density.
@@ -216,8 +219,10 @@ fn median(xs: &mut [f64]) -> f64 {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fly_member<W: WindField + ?Sized>(
     field: &W,
+    forecast_member: u32,
     surface: &dyn Surface,
     profile: &Profile,
     spec: &EnsembleSpec,
@@ -264,6 +269,7 @@ fn fly_member<W: WindField + ?Sized>(
                     heavy: Vec::new(),
                     track: None,
                     failure: cannot_fly.then(|| e.to_string()),
+                    forecast_member,
                 },
                 Vec::new(),
             );
@@ -405,13 +411,14 @@ fn fly_member<W: WindField + ?Sized>(
             heavy,
             track,
             failure: None,
+            forecast_member,
         },
         particles,
     )
 }
 
 /// Runs one launch window: `spec.members` members from `launch` (window index `window` keys
-/// the random streams).
+/// the random streams), all in one wind field.
 pub fn run_window<W: WindField + ?Sized>(
     field: &W,
     surface: &dyn Surface,
@@ -420,19 +427,57 @@ pub fn run_window<W: WindField + ?Sized>(
     window: u64,
     launch: Point,
 ) -> Result<WindowRun, FlightError> {
+    run_window_members(&[field], surface, profile, spec, window, launch)
+}
+
+/// Runs one launch window over the members of a forecast ensemble: Monte-Carlo member `m`
+/// flies `fields[m % fields.len()]` (cycling through the forecast members, so each is flown
+/// by `spec.members / fields.len()` members, give or take one), with the launch, balloon and
+/// timer perturbations and the wind error of `spec` as with one field. The caller chooses the
+/// wind error: with forecast members it is the sub-grid part only
+/// ([`crate::models::NoiseSpec::sub_grid`]), the members' spread being the forecast's own.
+pub fn run_window_members<W: WindField + ?Sized>(
+    fields: &[&W],
+    surface: &dyn Surface,
+    profile: &Profile,
+    spec: &EnsembleSpec,
+    window: u64,
+    launch: Point,
+) -> Result<WindowRun, FlightError> {
     profile.validate()?;
     spec.validate()?;
-    // The nominal flight must be possible: an impossible balloon or a launch outside the
-    // forecast is the user's error, not a statistic.
-    if let Carrier::Balloon(b) = &profile.carrier {
-        crate::flight::setup_balloon(field, b, &Draw::nominal(profile, launch))?;
+    if fields.is_empty() || fields.len() > u32::MAX as usize {
+        return Err(FlightError::Incompatible(
+            "an ensemble needs at least one wind field".into(),
+        ));
     }
-    field
+    // The nominal flight must be possible: an impossible balloon or a launch outside the
+    // forecast is the user's error, not a statistic. The first field decides (the members
+    // of one forecast share its grid and times; a balloon that only some members' air cannot
+    // lift counts as their failed members).
+    let first = fields[0];
+    if let Carrier::Balloon(b) = &profile.carrier {
+        crate::flight::setup_balloon(first, b, &Draw::nominal(profile, launch))?;
+    }
+    first
         .wind(launch.t_unix_s, launch.lat, launch.lon, launch.alt_m)
         .map_err(FlightError::LaunchOutside)?;
+    let n_fields = fields.len() as u32;
     let results: Vec<(MemberResult, Vec<(Point, Outcome)>)> = (0..spec.members)
         .into_par_iter()
-        .map(|m| fly_member(field, surface, profile, spec, window, m, launch))
+        .map(|m| {
+            let k = m % n_fields;
+            fly_member(
+                fields[k as usize],
+                k,
+                surface,
+                profile,
+                spec,
+                window,
+                m,
+                launch,
+            )
+        })
         .collect();
     let mut leaflet_cells = BTreeMap::new();
     let mut leaflets_total = 0u64;
@@ -486,10 +531,23 @@ pub fn run_indexed_windows<W: WindField + ?Sized>(
     launches: &[(u64, Point)],
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<WindowRun>, FlightError> {
+    run_indexed_windows_members(&[field], surface, profile, spec, launches, progress)
+}
+
+/// [`run_indexed_windows`] over the members of a forecast ensemble (see
+/// [`run_window_members`]).
+pub fn run_indexed_windows_members<W: WindField + ?Sized>(
+    fields: &[&W],
+    surface: &dyn Surface,
+    profile: &Profile,
+    spec: &EnsembleSpec,
+    launches: &[(u64, Point)],
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<WindowRun>, FlightError> {
     launches
         .par_iter()
         .map(|&(i, launch)| {
-            let r = run_window(field, surface, profile, spec, i, launch);
+            let r = run_window_members(fields, surface, profile, spec, i, launch);
             progress();
             r
         })
@@ -662,7 +720,41 @@ pub fn window_stats(
     classify: &(dyn Fn(f64, f64) -> LandClass + Sync),
     target_score: &(dyn Fn(f64, f64) -> f64 + Sync),
 ) -> WindowStats {
-    let n = run.members.len().max(1) as f64;
+    stats_of(run.launch, run.members.iter(), classify, target_score)
+}
+
+/// The window's probabilities per forecast member: for each forecast member `k` that some
+/// Monte-Carlo member flew (see [`run_window_members`]), `(k, n, stats)` over the `n`
+/// members that flew it, in order of `k`. Whether the forecast members agree is in how far
+/// these are apart.
+pub fn window_stats_by_forecast_member(
+    run: &WindowRun,
+    classify: &(dyn Fn(f64, f64) -> LandClass + Sync),
+    target_score: &(dyn Fn(f64, f64) -> f64 + Sync),
+) -> Vec<(u32, usize, WindowStats)> {
+    let mut by: BTreeMap<u32, Vec<&MemberResult>> = BTreeMap::new();
+    for m in &run.members {
+        by.entry(m.forecast_member).or_default().push(m);
+    }
+    by.into_iter()
+        .map(|(k, ms)| {
+            let n = ms.len();
+            (
+                k,
+                n,
+                stats_of(run.launch, ms.into_iter(), classify, target_score),
+            )
+        })
+        .collect()
+}
+
+fn stats_of<'a>(
+    launch: Point,
+    members: impl ExactSizeIterator<Item = &'a MemberResult>,
+    classify: &(dyn Fn(f64, f64) -> LandClass + Sync),
+    target_score: &(dyn Fn(f64, f64) -> f64 + Sync),
+) -> WindowStats {
+    let n = members.len().max(1) as f64;
     let mut s = WindowStats {
         p_north: 0.0,
         p_south: 0.0,
@@ -675,8 +767,8 @@ pub fn window_stats(
         median_distance_km: f64::NAN,
         p90_distance_km: f64::NAN,
     };
-    let mut dist = Vec::with_capacity(run.members.len());
-    for m in &run.members {
+    let mut dist = Vec::with_capacity(members.len());
+    for m in members {
         if m.failure.is_some() {
             s.p_failed += 1.0;
         }
@@ -684,7 +776,7 @@ pub fn window_stats(
             continue;
         };
         let p = l.point;
-        dist.push(distance_km(run.launch.lat, run.launch.lon, p.lat, p.lon));
+        dist.push(distance_km(launch.lat, launch.lon, p.lat, p.lon));
         if l.outcome > Outcome::Sea {
             s.p_unresolved += 1.0;
             s.p_other += 1.0;
@@ -886,6 +978,7 @@ mod tests {
             heavy,
             track: None,
             failure: None,
+            forecast_member: 0,
         };
         // The caller's map: lat 37 is a town (place 4), 36 South Korea, 39 elsewhere.
         let risk = |lat: f64, _lon: f64| match lat as i32 {
@@ -960,6 +1053,87 @@ mod tests {
         let (u, v) = layer_mean_wind(&Layered, at, 5000.0, 100.0).unwrap();
         assert!((u - 2.5).abs() < 1e-9 && (v + 3.0).abs() < 1e-9, "{u} {v}");
         assert!(layer_mean_wind(&Layered, at, 7000.0, 100.0).is_err());
+    }
+
+    #[test]
+    fn members_cycle_through_the_forecast_members() {
+        use saebaram_forecast::UniformWind;
+        let north = UniformWind {
+            u_m_s: 0.0,
+            v_m_s: 12.0,
+        };
+        let south = UniformWind {
+            u_m_s: 0.0,
+            v_m_s: -12.0,
+        };
+        let profile = Profile::preset("standard").unwrap();
+        let mut spec = EnsembleSpec::new(30, 5, T0);
+        spec.noise = NoiseSpec::sub_grid();
+        let fields: [&dyn WindField; 3] = [&north, &south, &north];
+        let run = run_window_members(
+            &fields,
+            &crate::integrate::FlatEarth,
+            &profile,
+            &spec,
+            0,
+            launch(),
+        )
+        .unwrap();
+        for (m, r) in run.members.iter().enumerate() {
+            assert_eq!(r.forecast_member as usize, m % 3);
+        }
+        let lat0 = launch().lat;
+        let classify = |lat: f64, _: f64| {
+            if lat > lat0 {
+                LandClass::North
+            } else {
+                LandClass::South
+            }
+        };
+        let none = |_: f64, _: f64| 0.0;
+        // Two forecast members in three blow north: P(North) = 2/3, and each forecast
+        // member's own statistics say all or nothing.
+        let all = window_stats(&run, &classify, &none);
+        assert!((all.p_north - 2.0 / 3.0).abs() < 1e-12, "{all:?}");
+        let by = window_stats_by_forecast_member(&run, &classify, &none);
+        assert_eq!(by.len(), 3);
+        assert_eq!(
+            by.iter()
+                .map(|b| (b.0, b.1, b.2.p_north))
+                .collect::<Vec<_>>(),
+            vec![(0, 10, 1.0), (1, 10, 0.0), (2, 10, 1.0)]
+        );
+        // One field: the same as run_window, member for member.
+        let one = run_window(
+            &north,
+            &crate::integrate::FlatEarth,
+            &profile,
+            &spec,
+            0,
+            launch(),
+        )
+        .unwrap();
+        let also = run_window_members(
+            &[&north],
+            &crate::integrate::FlatEarth,
+            &profile,
+            &spec,
+            0,
+            launch(),
+        )
+        .unwrap();
+        assert_eq!(one, also);
+        assert!(one.members.iter().all(|m| m.forecast_member == 0));
+        // Member 0 flies field 0 with the same draws whatever the other fields are.
+        assert_eq!(run.members[0], one.members[0]);
+    }
+
+    #[test]
+    fn sub_grid_noise_does_not_grow_with_lead() {
+        let s = NoiseSpec::sub_grid();
+        assert_eq!(s.sigma_m_s(0.0), 1.5);
+        assert_eq!(s.sigma_m_s(5.0 * 86_400.0), 1.5);
+        assert_eq!(s.float_walk_m_s, NoiseSpec::default().float_walk_m_s);
     }
 
     #[test]

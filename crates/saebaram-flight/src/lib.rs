@@ -46,8 +46,8 @@ pub mod sun;
 
 pub use ensemble::{
     EnsembleSpec, FallRisk, HeavyStats, LandClass, MemberResult, WindowRun, WindowStats,
-    heavy_stats, layer_mean_wind, member_draw, run_indexed_windows, run_window, run_windows,
-    window_stats,
+    heavy_stats, layer_mean_wind, member_draw, run_indexed_windows, run_indexed_windows_members,
+    run_window, run_window_members, run_windows, window_stats, window_stats_by_forecast_member,
 };
 pub use flight::{
     Draw, HEAVY_FALL_M_S, HEAVY_MIN_KG, HeavyFall, HeavyWhy, Landing, Outcome, PayloadClass,

@@ -187,6 +187,25 @@ impl Default for NoiseSpec {
 }
 
 impl NoiseSpec {
+    /// The wind error left when each member flies a member of a forecast ensemble: the
+    /// sub-grid part only. The members' spread is the forecast's own estimate of the error
+    /// that grows with lead time, so the growth term goes (0 m/s per day). What no member
+    /// resolves stays: the difference between a grid-box wind and the wind at a point,
+    /// taken as 1.5 m/s per component, the middle of the 0.5-2 m/s radiosonde component
+    /// errors of balloon-physics.md §2 [47] (an *assumption*, like the deterministic spec),
+    /// decorrelating over 3 h and 1 km (shorter than the deterministic error's 6 h and
+    /// 1.5 km: smaller scales), and the float's 1 m/s random walk (unresolved gravity waves
+    /// [45]) unchanged.
+    pub fn sub_grid() -> NoiseSpec {
+        NoiseSpec {
+            base_m_s: 1.5,
+            growth_m_s_per_day: 0.0,
+            tau_s: 3.0 * 3600.0,
+            scale_h_m: 1000.0,
+            ..NoiseSpec::default()
+        }
+    }
+
     /// RMS wind error (per component) at a lead time, m/s.
     pub fn sigma_m_s(&self, lead_s: f64) -> f64 {
         let days = lead_s.max(0.0) / 86_400.0;
