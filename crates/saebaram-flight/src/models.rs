@@ -142,18 +142,107 @@ pub enum Vertical {
 /// A member's wind error: vector noise on a time × height lattice, correlated in both (a
 /// separable AR(1) field), with an RMS that grows with forecast lead time, plus a time-only
 /// random walk felt while floating.
+///
+/// Both are drawn lazily, a row of the lattice (one time, every height) at a time as the
+/// flight reaches it, from streams of their own forked off the member's stream when the
+/// noise is made: a flight of 3 h does not pay for the 26 h its lattice could span, and what
+/// the member draws after making the noise does not depend on how far its flight went.
 #[derive(Debug, Clone)]
 pub struct WindNoise {
     t0: f64,
     dt_s: f64,
     dh_m: f64,
+    /// Rows the lattice may have (the span), and heights per row.
     nt: usize,
     nh: usize,
+    walk_dt_s: f64,
+    /// Points the walk may have.
+    nw: usize,
+    lattice: std::cell::RefCell<Lattice>,
+    walk: std::cell::RefCell<Walk>,
+}
+
+/// The rows of the lattice drawn so far.
+#[derive(Debug, Clone)]
+struct Lattice {
+    rng: Stream,
+    /// AR(1) factors in time and height.
+    a: f64,
+    b: f64,
+    /// RMS per row: `sigma(lead)`, from the spec, the first row's time and the run.
+    spec: NoiseSpec,
+    t0_lead_s: f64,
+    dt_s: f64,
+    /// The standardised field of the last row, per component.
+    z: [Vec<f64>; 2],
+    /// Rows drawn, scaled to m/s: `u[i * nh + j]`.
     u: Vec<f32>,
     v: Vec<f32>,
-    walk_dt_s: f64,
-    walk_u: Vec<f32>,
-    walk_v: Vec<f32>,
+    rows: usize,
+}
+
+/// The float walk's points drawn so far.
+#[derive(Debug, Clone)]
+struct Walk {
+    rng: Stream,
+    a: f64,
+    scale: f64,
+    z: (f64, f64),
+    u: Vec<f32>,
+    v: Vec<f32>,
+}
+
+impl Lattice {
+    /// Draws rows until there are `rows` (at most `nt`).
+    fn grow(&mut self, rows: usize, nh: usize) {
+        let (a, b) = (self.a, self.b);
+        let cb = (1.0 - b * b).sqrt();
+        let ca = (1.0 - a * a).sqrt();
+        let cab = ca * cb;
+        let mut e = vec![0.0f64; 2 * nh];
+        while self.rows < rows {
+            for k in 0..nh {
+                let (x, y) = self.rng.normal_pair();
+                e[2 * k] = x;
+                e[2 * k + 1] = y;
+            }
+            let i = self.rows;
+            let sigma = self.spec.sigma_m_s(self.t0_lead_s + i as f64 * self.dt_s);
+            for (c, zc) in self.z.iter_mut().enumerate() {
+                let e = &e[c * nh..(c + 1) * nh];
+                if i == 0 {
+                    zc[0] = e[0];
+                    for j in 1..nh {
+                        zc[j] = b * zc[j - 1] + cb * e[j];
+                    }
+                } else {
+                    // In place: zc[j-1] is already this row's, `prev` keeps the last row's.
+                    let mut prev = zc[0];
+                    zc[0] = a * zc[0] + ca * e[0];
+                    for j in 1..nh {
+                        let up = zc[j];
+                        zc[j] = a * up + b * zc[j - 1] - a * b * prev + cab * e[j];
+                        prev = up;
+                    }
+                }
+                let out = if c == 0 { &mut self.u } else { &mut self.v };
+                out.extend(zc.iter().map(|z| (z * sigma) as f32));
+            }
+            self.rows += 1;
+        }
+    }
+}
+
+impl Walk {
+    fn grow(&mut self, points: usize) {
+        let b = (1.0 - self.a * self.a).sqrt();
+        while self.u.len() < points {
+            self.u.push((self.z.0 * self.scale) as f32);
+            self.v.push((self.z.1 * self.scale) as f32);
+            let (x, y) = self.rng.normal_pair();
+            self.z = (self.a * self.z.0 + b * x, self.a * self.z.1 + b * y);
+        }
+    }
 }
 
 /// Settings of [`WindNoise`] (spec defaults in [`NoiseSpec::default`]).
@@ -213,17 +302,6 @@ impl NoiseSpec {
     }
 }
 
-fn ar1_series(rng: &mut Stream, n: usize, a: f64) -> Vec<f32> {
-    let b = (1.0 - a * a).sqrt();
-    let mut out = Vec::with_capacity(n);
-    let mut z = rng.normal();
-    for _ in 0..n {
-        out.push(z as f32);
-        z = a * z + b * rng.normal();
-    }
-    out
-}
-
 fn lerp_series(xs: &[f32], x: f64) -> f64 {
     if xs.is_empty() {
         return 0.0;
@@ -238,8 +316,8 @@ fn lerp_series(xs: &[f32], x: f64) -> f64 {
 }
 
 impl WindNoise {
-    /// Draws a member's wind error over `[t_start, t_start + span_s]`, for a forecast run at
-    /// `run_time` (lead = t - run_time).
+    /// Makes a member's wind error over `[t_start, t_start + span_s]`, for a forecast run at
+    /// `run_time` (lead = t - run_time), forking its streams off `rng`.
     pub fn draw(
         spec: &NoiseSpec,
         rng: &mut Stream,
@@ -251,53 +329,40 @@ impl WindNoise {
         let dh_m = 500.0;
         let nt = (span_s / dt_s).ceil() as usize + 2;
         let nh = 33; // 0..16 km
-        let a = (-dt_s / spec.tau_s).exp();
-        let b = (-dh_m / spec.scale_h_m).exp();
-        let mut comps = [vec![0.0f32; nt * nh], vec![0.0f32; nt * nh]];
-        for comp in comps.iter_mut() {
-            let mut z = vec![0.0f64; nt * nh];
-            for i in 0..nt {
-                for j in 0..nh {
-                    let e = rng.normal();
-                    z[i * nh + j] = match (i, j) {
-                        (0, 0) => e,
-                        (0, _) => b * z[j - 1] + (1.0 - b * b).sqrt() * e,
-                        (_, 0) => a * z[(i - 1) * nh] + (1.0 - a * a).sqrt() * e,
-                        _ => {
-                            a * z[(i - 1) * nh + j] + b * z[i * nh + j - 1]
-                                - a * b * z[(i - 1) * nh + j - 1]
-                                + ((1.0 - a * a) * (1.0 - b * b)).sqrt() * e
-                        }
-                    };
-                }
-            }
-            for i in 0..nt {
-                let sigma = spec.sigma_m_s(t_start + i as f64 * dt_s - run_time);
-                for j in 0..nh {
-                    comp[i * nh + j] = (z[i * nh + j] * sigma) as f32;
-                }
-            }
-        }
         let walk_dt_s = 600.0;
         let nw = (span_s / walk_dt_s).ceil() as usize + 2;
-        let aw = (-walk_dt_s / spec.float_walk_tau_s).exp();
-        let mut walk_u = ar1_series(rng, nw, aw);
-        let mut walk_v = ar1_series(rng, nw, aw);
-        for x in walk_u.iter_mut().chain(walk_v.iter_mut()) {
-            *x *= spec.float_walk_m_s as f32;
-        }
-        let [u, v] = comps;
+        let lattice = Lattice {
+            rng: rng.fork(),
+            a: (-dt_s / spec.tau_s).exp(),
+            b: (-dh_m / spec.scale_h_m).exp(),
+            spec: *spec,
+            t0_lead_s: t_start - run_time,
+            dt_s,
+            z: [vec![0.0; nh], vec![0.0; nh]],
+            u: Vec::with_capacity(8 * nh),
+            v: Vec::with_capacity(8 * nh),
+            rows: 0,
+        };
+        let mut walk_rng = rng.fork();
+        let z = walk_rng.normal_pair();
+        let walk = Walk {
+            rng: walk_rng,
+            a: (-walk_dt_s / spec.float_walk_tau_s).exp(),
+            scale: spec.float_walk_m_s,
+            z,
+            u: Vec::new(),
+            v: Vec::new(),
+        };
         WindNoise {
             t0: t_start,
             dt_s,
             dh_m,
             nt,
             nh,
-            u,
-            v,
             walk_dt_s,
-            walk_u,
-            walk_v,
+            nw,
+            lattice: std::cell::RefCell::new(lattice),
+            walk: std::cell::RefCell::new(walk),
         }
     }
 
@@ -306,21 +371,32 @@ impl WindNoise {
     pub fn at(&self, t: f64, alt_m: f64, floating: bool) -> (f64, f64) {
         let x = ((t - self.t0) / self.dt_s).clamp(0.0, (self.nt - 1) as f64);
         let y = (alt_m / self.dh_m).clamp(0.0, (self.nh - 1) as f64);
-        let i = (x.floor() as usize).min(self.nt - 2);
-        let j = (y.floor() as usize).min(self.nh - 2);
+        let i = (x as usize).min(self.nt - 2);
+        let j = (y as usize).min(self.nh - 2);
         let (fx, fy) = (x - i as f64, y - j as f64);
+        let mut lattice = self.lattice.borrow_mut();
+        if lattice.rows < i + 2 {
+            lattice.grow(i + 2, self.nh);
+        }
+        let nh = self.nh;
         let bil = |g: &[f32]| {
-            let g00 = g[i * self.nh + j] as f64;
-            let g01 = g[i * self.nh + j + 1] as f64;
-            let g10 = g[(i + 1) * self.nh + j] as f64;
-            let g11 = g[(i + 1) * self.nh + j + 1] as f64;
+            let g00 = g[i * nh + j] as f64;
+            let g01 = g[i * nh + j + 1] as f64;
+            let g10 = g[(i + 1) * nh + j] as f64;
+            let g11 = g[(i + 1) * nh + j + 1] as f64;
             (g00 * (1.0 - fy) + g01 * fy) * (1.0 - fx) + (g10 * (1.0 - fy) + g11 * fy) * fx
         };
-        let (mut du, mut dv) = (bil(&self.u), bil(&self.v));
+        let (mut du, mut dv) = (bil(&lattice.u), bil(&lattice.v));
+        drop(lattice);
         if floating {
-            let w = (t - self.t0) / self.walk_dt_s;
-            du += lerp_series(&self.walk_u, w);
-            dv += lerp_series(&self.walk_v, w);
+            let w = ((t - self.t0) / self.walk_dt_s).max(0.0);
+            let need = ((w as usize) + 2).min(self.nw);
+            let mut walk = self.walk.borrow_mut();
+            if walk.u.len() < need {
+                walk.grow(need);
+            }
+            du += lerp_series(&walk.u, w);
+            dv += lerp_series(&walk.v, w);
         }
         (du, dv)
     }
