@@ -401,17 +401,21 @@ fn plan_reports_heavy_intact_falls_per_window() {
     }
     assert!(any_heavy, "a sack preset drops sacks");
     // The slack tube of SMALL_PLAN: members whose timer failed or who sank before it fired
-    // come down with their 10 kg of leaflets, some within Seoul's 32 km: the best window
-    // says so in the table, the JSON and the GeoJSON.
+    // come down with their 10 kg of leaflets, some on towns east of Paju (which towns
+    // depends on the 12 members' draws): the best window says so in the table, the JSON
+    // and the GeoJSON, naming the same place.
     // With the limit at 100 % every window is within it and the best one is named.
     let lax = with(&["--max-heavy-risk", "100"]);
     let v = json_of(&saebaram(&lax));
     let best = &v["windows"][v["best"].as_u64().unwrap() as usize];
     assert!(best["p_heavy_over_populated_rok"].as_f64().unwrap() > 0.0);
-    assert_eq!(best["heavy_places_at_risk"][0]["name"], "Seoul");
+    let first_place = best["heavy_places_at_risk"][0]["name"]
+        .as_str()
+        .expect("a place at risk")
+        .to_string();
     let warning = v["warnings"][0].as_str().unwrap();
     assert!(
-        warning.contains("heavy intact load") && warning.contains("Seoul"),
+        warning.contains("heavy intact load") && warning.contains(&first_place),
         "{warning}"
     );
     let dir = tempfile::tempdir().unwrap();
@@ -428,7 +432,8 @@ fn plan_reports_heavy_intact_falls_per_window() {
     );
     let geo: Value = serde_json::from_str(&std::fs::read_to_string(&g).unwrap()).unwrap();
     assert!(geo["features"].as_array().unwrap().iter().any(|f| {
-        f["properties"]["heavy_intact"] == true && f["properties"]["populated_place"] == "Seoul"
+        f["properties"]["heavy_intact"] == true
+            && f["properties"]["populated_place"] == first_place.as_str()
     }));
     // Leaflets released on time are not heavy: a leaflet preset with a perfect timer and no
     // leak has none.
