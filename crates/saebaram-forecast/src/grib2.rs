@@ -608,140 +608,185 @@ impl Assembly {
 
     /// Builds the cube: checks U/V pairs and levels, derives missing heights, lays out.
     pub fn finish(self) -> Result<Built> {
-        let file = self.label.clone();
-        let cube_err = |field: String, detail: String| ForecastError::Cube {
-            file: file.clone(),
-            field,
-            detail,
-        };
-        let (Some(crop), Some(run)) = (self.crop, self.run) else {
-            return Err(cube_err(
+        let (Some(crop), Some(run)) = (self.crop.as_ref(), self.run) else {
+            return Err(self.cube_err(
                 "u/v".into(),
                 "no u or v wind on isobaric (pressure) levels found".into(),
             ));
         };
-        let times: Vec<i64> = self
-            .fields
-            .keys()
-            .map(|k| k.0)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        // Pressure levels in centi-Pa keys, bottom (highest pressure) first.
-        let mut wind_levels: Vec<i64> = self
-            .fields
-            .keys()
-            .filter(|k| matches!(k.2, Var::U | Var::V))
-            .map(|k| k.1)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let axes = self.axes(run);
+        self.check_winds(&axes)?;
+        self.check_steps_agree(&axes)?;
+        let mut derived = self.height_notes(&axes);
+        let thick = self.thickness_temperatures(&axes, &mut derived);
+        let (values, stand_ins) = self.columns(&axes, crop.grid, &thick);
+        derived.extend(stand_in_notes(&axes, crop.grid, &stand_ins));
+        let levels_hpa: Vec<f64> = axes.wind_levels.iter().map(|&l| hpa(l)).collect();
+        let cube = Cube::from_native(axes.times, levels_hpa, crop.grid, values)
+            .map_err(|e| self.cube_err("u/v/gh".into(), e))?;
+        let src = crop.src;
+        let Assembly {
+            centre,
+            terrain,
+            terrain_notes,
+            inventory,
+            ..
+        } = self;
+        let (terrain, terrain_notes, inventory) =
+            attach_terrain(terrain, src, terrain_notes, inventory);
+        Ok(Built {
+            cube,
+            run_unix_s: run,
+            centre,
+            derived,
+            inventory,
+            terrain,
+            terrain_notes,
+        })
+    }
+
+    fn cube_err(&self, field: String, detail: String) -> ForecastError {
+        ForecastError::Cube {
+            file: self.label.clone(),
+            field,
+            detail,
+        }
+    }
+
+    /// The valid times and the pressure levels (wind levels, and every level with any
+    /// field), bottom (highest pressure) first, as centi-Pa keys.
+    fn axes(&self, run: i64) -> Axes {
+        let distinct = |keep: &dyn Fn(&(i64, i64, Var)) -> bool,
+                        pick: fn(&(i64, i64, Var)) -> i64| {
+            self.fields
+                .keys()
+                .filter(|k| keep(k))
+                .map(pick)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<i64>>()
+        };
+        let times = distinct(&|_| true, |k| k.0);
+        let mut wind_levels = distinct(&|k| matches!(k.2, Var::U | Var::V), |k| k.1);
         wind_levels.reverse();
-        let mut all_levels: Vec<i64> = self
-            .fields
-            .keys()
-            .map(|k| k.1)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let mut all_levels = distinct(&|_| true, |k| k.1);
         all_levels.reverse();
-        let hpa = |l: i64| l as f64 / 10_000.0;
-        let step = |t: i64| format!("+{} h", (t - run) as f64 / 3600.0);
-        if wind_levels.len() < 2 {
-            return Err(cube_err(
+        Axes {
+            run,
+            times,
+            wind_levels,
+            all_levels,
+        }
+    }
+
+    /// At least two wind levels, and U with V on every level at every step.
+    fn check_winds(&self, axes: &Axes) -> Result<()> {
+        if axes.wind_levels.len() < 2 {
+            return Err(self.cube_err(
                 "u/v".into(),
                 format!(
                     "winds on {} pressure level(s); need at least 2",
-                    wind_levels.len()
+                    axes.wind_levels.len()
                 ),
             ));
         }
-        for &t in &times {
-            for &l in &wind_levels {
+        for &t in &axes.times {
+            for &l in &axes.wind_levels {
                 let has_u = self.fields.contains_key(&(t, l, Var::U));
                 let has_v = self.fields.contains_key(&(t, l, Var::V));
-                match (has_u, has_v) {
-                    (true, true) => {}
-                    (true, false) => {
-                        return Err(cube_err(
-                            format!("u {} hPa step {}", hpa(l), step(t)),
-                            "U without V: no v wind on that level and step".into(),
-                        ));
-                    }
-                    (false, true) => {
-                        return Err(cube_err(
-                            format!("v {} hPa step {}", hpa(l), step(t)),
-                            "V without U: no u wind on that level and step".into(),
-                        ));
-                    }
-                    (false, false) => {
-                        return Err(cube_err(
-                            format!("u/v {} hPa step {}", hpa(l), step(t)),
-                            "missing level: other steps have winds on it, this one does not".into(),
-                        ));
-                    }
+                let (field, detail) = match (has_u, has_v) {
+                    (true, true) => continue,
+                    (true, false) => ("u", "U without V: no v wind on that level and step"),
+                    (false, true) => ("v", "V without U: no u wind on that level and step"),
+                    (false, false) => (
+                        "u/v",
+                        "missing level: other steps have winds on it, this one does not",
+                    ),
+                };
+                return Err(self.cube_err(
+                    format!("{field} {} hPa step {}", hpa(l), axes.step(t)),
+                    detail.into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Which levels' heights and temperatures exist must be the same for every step, or the
+    /// derivation notes would lie.
+    fn check_steps_agree(&self, axes: &Axes) -> Result<()> {
+        for &l in &axes.all_levels {
+            for (var, name) in [(Var::Gh, "gh"), (Var::T, "t")] {
+                let steps = axes
+                    .times
+                    .iter()
+                    .filter(|&&t| self.fields.contains_key(&(t, l, var)))
+                    .count();
+                if steps != 0 && steps != axes.times.len() {
+                    return Err(self.cube_err(
+                        format!("{name} {} hPa", hpa(l)),
+                        format!("present at {steps} of {} steps", axes.times.len()),
+                    ));
                 }
             }
         }
-        // Which levels' heights and temperatures exist (the same for every step, or the
-        // derivation note would lie).
+        Ok(())
+    }
+
+    /// Whether level `l` has field `v` (at every step: [`Self::check_steps_agree`]).
+    fn has(&self, axes: &Axes, l: i64, v: Var) -> bool {
+        axes.times
+            .first()
+            .is_some_and(|&t| self.fields.contains_key(&(t, l, v)))
+    }
+
+    /// A note for every wind level whose geopotential height is derived.
+    fn height_notes(&self, axes: &Axes) -> Vec<Derivation> {
+        let all_levels = &axes.all_levels;
         let mut derived = Vec::new();
-        for &l in &all_levels {
-            let gh_steps = times
-                .iter()
-                .filter(|&&t| self.fields.contains_key(&(t, l, Var::Gh)))
-                .count();
-            let t_steps = times
-                .iter()
-                .filter(|&&t| self.fields.contains_key(&(t, l, Var::T)))
-                .count();
-            if gh_steps != 0 && gh_steps != times.len() {
-                return Err(cube_err(
-                    format!("gh {} hPa", hpa(l)),
-                    format!("present at {gh_steps} of {} steps", times.len()),
-                ));
-            }
-            if t_steps != 0 && t_steps != times.len() {
-                return Err(cube_err(
-                    format!("t {} hPa", hpa(l)),
-                    format!("present at {t_steps} of {} steps", times.len()),
-                ));
-            }
-        }
-        let has = |l: i64, v: Var| {
-            times
-                .first()
-                .is_some_and(|&t| self.fields.contains_key(&(t, l, v)))
-        };
-        let any_gh = all_levels.iter().any(|&l| has(l, Var::Gh));
         for (k, &l) in all_levels.iter().enumerate() {
-            if has(l, Var::Gh) || !wind_levels.contains(&l) {
+            if self.has(axes, l, Var::Gh) || !axes.wind_levels.contains(&l) {
                 continue;
             }
-            // Mirror the sweep below: from the nearest level below with a height, else above.
-            let anchor_below = all_levels[..k].iter().rev().find(|&&a| has(a, Var::Gh));
-            let anchor_above = all_levels[k + 1..].iter().find(|&&a| has(a, Var::Gh));
+            // Mirror the sweep in `columns`: from the nearest level below with a height,
+            // else above.
+            let anchor_below = all_levels[..k]
+                .iter()
+                .rev()
+                .find(|&&a| self.has(axes, a, Var::Gh));
+            let anchor_above = all_levels[k + 1..]
+                .iter()
+                .find(|&&a| self.has(axes, a, Var::Gh));
             let anchor = match (anchor_below, anchor_above) {
                 (Some(a), _) | (None, Some(a)) => format!("anchored on gh {} hPa", hpa(*a)),
                 (None, None) => format!("anchored on the ISA height of {} hPa", hpa(all_levels[0])),
             };
-            let temp = if has(l, Var::T) {
+            let temp = if self.has(axes, l, Var::T) {
                 "forecast temperature"
             } else {
                 "ISA temperature where the forecast has none"
             };
-            let _ = any_gh;
             derived.push(Derivation {
                 level_hpa: Some(hpa(l)),
                 note: format!("geopotential height derived hypsometrically from {temp}, {anchor}"),
             });
         }
-        // A wind level without temperature but with a real gh next to a level with real gh
-        // and t: the layer's mean temperature follows from its thickness (hypsometric
-        // equation), and the level's temperature from that mean and the neighbour's.
-        let mut thick: BTreeMap<i64, usize> = BTreeMap::new();
-        for &l in &wind_levels {
-            if has(l, Var::T) {
+        derived
+    }
+
+    /// A wind level without temperature but with a real gh next to a level with real gh
+    /// and t: the layer's mean temperature follows from its thickness (hypsometric
+    /// equation), and the level's temperature from that mean and the neighbour's. Returns
+    /// level -> index (in `all_levels`) of that neighbour; notes every level's source.
+    fn thickness_temperatures(
+        &self,
+        axes: &Axes,
+        derived: &mut Vec<Derivation>,
+    ) -> BTreeMap<i64, usize> {
+        let all_levels = &axes.all_levels;
+        let mut thick = BTreeMap::new();
+        for &l in &axes.wind_levels {
+            if self.has(axes, l, Var::T) {
                 continue;
             }
             let k = all_levels.iter().position(|&a| a == l).unwrap_or(0);
@@ -750,7 +795,9 @@ impl Assembly {
                 .flatten()
                 .filter(|&j| j < all_levels.len())
                 .find(|&j| {
-                    has(l, Var::Gh) && has(all_levels[j], Var::Gh) && has(all_levels[j], Var::T)
+                    self.has(axes, l, Var::Gh)
+                        && self.has(axes, all_levels[j], Var::Gh)
+                        && self.has(axes, all_levels[j], Var::T)
                 });
             match neighbour {
                 Some(j) => {
@@ -771,16 +818,31 @@ impl Assembly {
                 }),
             }
         }
-        let grid = crop.grid;
+        thick
+    }
+
+    /// The cube's values (u, v, height, temperature per wind level, point and step), and
+    /// where a forecast temperature was missing or implausible so that the standard
+    /// atmosphere's stood in.
+    fn columns(
+        &self,
+        axes: &Axes,
+        grid: Grid,
+        thick: &BTreeMap<i64, usize>,
+    ) -> (Vec<f32>, StandIns) {
+        let all_levels = &axes.all_levels;
         let npts = grid.nlat * grid.nlon;
-        let nl = wind_levels.len();
+        let nl = axes.wind_levels.len();
         let m = all_levels.len();
+        let any_gh = all_levels.iter().any(|&l| self.has(axes, l, Var::Gh));
         let p_pa: Vec<f64> = all_levels.iter().map(|&l| l as f64 / 100.0).collect();
-        let mut values = vec![f32::NAN; times.len() * npts * nl * NVAR];
+        let mut values = vec![f32::NAN; axes.times.len() * npts * nl * NVAR];
+        let mut stand_ins = StandIns::default();
         let mut z = vec![f64::NAN; m];
         let mut tk = vec![f64::NAN; m];
+        let mut forecast_t = vec![false; m];
         let rg = isa::R_DRY / isa::G0;
-        for (it, &t) in times.iter().enumerate() {
+        for (it, &t) in axes.times.iter().enumerate() {
             let col_of = |l: i64, v: Var| self.fields.get(&(t, l, v));
             let gh_f: Vec<Option<&Vec<f32>>> =
                 all_levels.iter().map(|&l| col_of(l, Var::Gh)).collect();
@@ -792,7 +854,11 @@ impl Assembly {
                     let tv = t_f[k]
                         .and_then(|f| f.get(p))
                         .map(|&x| f64::from(x))
-                        .filter(|x| x.is_finite() && *x > 100.0);
+                        .filter(|&x| plausible_temperature_k(x));
+                    forecast_t[k] = tv.is_some();
+                    if t_f[k].is_some() && tv.is_none() {
+                        stand_ins.count(all_levels[k], it, p);
+                    }
                     tk[k] = tv.unwrap_or(isa_t);
                     z[k] = gh_f[k]
                         .and_then(|f| f.get(p))
@@ -813,7 +879,7 @@ impl Assembly {
                             - rg * 0.5 * (tk[k] + tk[k + 1]) * (p_pa[k] / p_pa[k + 1]).ln();
                     }
                 }
-                for (il, &l) in wind_levels.iter().enumerate() {
+                for (il, &l) in axes.wind_levels.iter().enumerate() {
                     let k = all_levels.iter().position(|&a| a == l).unwrap_or(0);
                     let base = ((it * npts) + p) * nl * NVAR + il * NVAR;
                     let get = |v: Var| {
@@ -822,67 +888,137 @@ impl Assembly {
                             .copied()
                             .unwrap_or(f32::NAN)
                     };
+                    let temperature = if forecast_t[k] {
+                        tk[k] as f32
+                    } else if let Some(&j) = thick.get(&l).filter(|&&j| forecast_t[j]) {
+                        // z_k - z_j = (R/g) * Tmean * ln(p_j / p_k), Tmean = (T_k + T_j) / 2.
+                        let tmean = (z[k] - z[j]) / (rg * (p_pa[j] / p_pa[k]).ln());
+                        let t_k = 2.0 * tmean - tk[j];
+                        if plausible_temperature_k(t_k) {
+                            t_k as f32
+                        } else {
+                            stand_ins.count(l, it, p);
+                            f32::NAN
+                        }
+                    } else {
+                        if thick.contains_key(&l) {
+                            // The neighbour's temperature is missing here: nothing to
+                            // derive this level's from.
+                            stand_ins.count(l, it, p);
+                        }
+                        // Else the level has no temperature at all (noted as such).
+                        f32::NAN
+                    };
                     if let Some(slot) = values.get_mut(base..base + NVAR) {
                         slot[0] = get(Var::U);
                         slot[1] = get(Var::V);
                         slot[2] = z[k] as f32;
-                        slot[3] = if has(l, Var::T) {
-                            get(Var::T)
-                        } else if let Some(&j) = thick.get(&l) {
-                            // z_k - z_j = (R/g) * Tmean * ln(p_j / p_k), Tmean = (T_k + T_j) / 2.
-                            let tmean = (z[k] - z[j]) / (rg * (p_pa[j] / p_pa[k]).ln());
-                            let tk_ = 2.0 * tmean - tk[j];
-                            if tk_.is_finite() && (150.0..350.0).contains(&tk_) {
-                                tk_ as f32
-                            } else {
-                                f32::NAN
-                            }
-                        } else {
-                            f32::NAN
-                        };
+                        slot[3] = temperature;
                     }
                 }
             }
         }
-        let levels_hpa: Vec<f64> = wind_levels.iter().map(|&l| hpa(l)).collect();
-        let cube = Cube::from_native(times, levels_hpa, grid, values)
-            .map_err(|e| cube_err("u/v/gh".into(), e))?;
-        let mut inventory = self.inventory;
-        let mut terrain_notes = self.terrain_notes;
-        let terrain = match self.terrain {
-            Some(t) if t.src != crop.src => {
-                terrain_notes.push(format!(
-                    "{}: on another grid ({}) than the winds ({}): not used",
-                    t.info.field,
-                    describe_src(&t.src),
-                    describe_src(&crop.src)
-                ));
+        (values, stand_ins)
+    }
+}
+
+/// A temperature the atmosphere can hold, K: finite, 150-350 K. Anything else in a field
+/// that has temperatures is a missing or damaged value.
+fn plausible_temperature_k(t_k: f64) -> bool {
+    t_k.is_finite() && (150.0..350.0).contains(&t_k)
+}
+
+fn hpa(level: i64) -> f64 {
+    level as f64 / 10_000.0
+}
+
+/// The time and level axes of an assembly (levels as centi-Pa keys, bottom first).
+struct Axes {
+    run: i64,
+    times: Vec<i64>,
+    wind_levels: Vec<i64>,
+    all_levels: Vec<i64>,
+}
+
+impl Axes {
+    fn step(&self, t: i64) -> String {
+        format!("+{} h", (t - self.run) as f64 / 3600.0)
+    }
+}
+
+/// Per level: how many (point, step) values of a temperature field were missing or
+/// implausible, and the first (step index, point index).
+#[derive(Default)]
+struct StandIns {
+    by_level: BTreeMap<i64, (usize, (usize, usize))>,
+}
+
+impl StandIns {
+    fn count(&mut self, level: i64, step: usize, point: usize) {
+        self.by_level
+            .entry(level)
+            .and_modify(|(n, _)| *n += 1)
+            .or_insert((1, (step, point)));
+    }
+}
+
+/// `forecast info` lines for the temperatures the standard atmosphere stood in for.
+fn stand_in_notes(axes: &Axes, grid: Grid, stand_ins: &StandIns) -> Vec<Derivation> {
+    let total = grid.nlat * grid.nlon * axes.times.len();
+    stand_ins
+        .by_level
+        .iter()
+        .map(|(&level, &(n, (step, point)))| {
+            let lat = grid.lat0 + (point / grid.nlon.max(1)) as f64 * grid.dlat;
+            let lon = grid.lon0 + (point % grid.nlon.max(1)) as f64 * grid.dlon;
+            let when = axes
+                .times
+                .get(step)
+                .map_or(String::new(), |&t| axes.step(t));
+            Derivation {
+                level_hpa: Some(hpa(level)),
+                note: format!(
+                    "temperature missing or implausible at {n} of {total} grid values (first at \
+                     step {when}, {lat:.3}N {lon:.3}E): the standard atmosphere's stands in \
+                     there, for heights derived through this level and for air density"
+                ),
+            }
+        })
+        .collect()
+}
+
+/// The terrain field on the winds' grid, or a note saying why it is not used.
+fn attach_terrain(
+    terrain: Option<TerrainField>,
+    winds: SrcGrid,
+    mut notes: Vec<String>,
+    mut inventory: Vec<FieldInfo>,
+) -> (Option<(Terrain, TerrainInfo)>, Vec<String>, Vec<FieldInfo>) {
+    let terrain = match terrain {
+        Some(t) if t.src != winds => {
+            notes.push(format!(
+                "{}: on another grid ({}) than the winds ({}): not used",
+                t.info.field,
+                describe_src(&t.src),
+                describe_src(&winds)
+            ));
+            None
+        }
+        Some(t) => match Terrain::new(t.grid, t.values) {
+            Ok(terrain) => {
+                if let Some(f) = inventory.get_mut(t.inventory) {
+                    f.used = true;
+                }
+                Some((terrain, t.info))
+            }
+            Err(e) => {
+                notes.push(format!("{}: {e}: not used", t.info.field));
                 None
             }
-            Some(t) => match Terrain::new(t.grid, t.values) {
-                Ok(terrain) => {
-                    if let Some(f) = inventory.get_mut(t.inventory) {
-                        f.used = true;
-                    }
-                    Some((terrain, t.info))
-                }
-                Err(e) => {
-                    terrain_notes.push(format!("{}: {e}: not used", t.info.field));
-                    None
-                }
-            },
-            None => None,
-        };
-        Ok(Built {
-            cube,
-            run_unix_s: run,
-            centre: self.centre,
-            derived,
-            inventory,
-            terrain,
-            terrain_notes,
-        })
-    }
+        },
+        None => None,
+    };
+    (terrain, notes, inventory)
 }
 
 /// Decodes a terrain field and crops it to the region, in metres. The grid is checked
@@ -999,6 +1135,64 @@ fn describe_src(s: &SrcGrid) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The embedded sample with temperature values knocked out on its lowest
+    /// temperature level.
+    fn sample_with_bad_temperatures(bad: &[(usize, f32)]) -> (Built, f64) {
+        let mut a = Assembly::new("sample", Region::KOREA);
+        a.add(crate::forecast::EMBEDDED_GRIB2, "sample").unwrap();
+        let (&key, field) = a
+            .fields
+            .iter_mut()
+            .filter(|(k, _)| k.2 == Var::T)
+            .max_by_key(|(k, _)| k.1)
+            .expect("the sample has temperatures");
+        for &(point, value) in bad {
+            field[point] = value;
+        }
+        (a.finish().unwrap(), hpa(key.1))
+    }
+
+    #[test]
+    fn missing_temperatures_are_counted_and_located_issue_15() {
+        let (clean, level) = sample_with_bad_temperatures(&[]);
+        assert!(
+            !clean.derived.iter().any(|d| d.note.contains("implausible")),
+            "{:?}",
+            clean.derived
+        );
+        let (built, _) = sample_with_bad_temperatures(&[(3, f32::NAN), (7, 40.0), (8, 900.0)]);
+        let notes: Vec<&Derivation> = built
+            .derived
+            .iter()
+            .filter(|d| d.note.contains("missing or implausible"))
+            .collect();
+        assert_eq!(notes.len(), 1, "{:?}", built.derived);
+        assert_eq!(notes[0].level_hpa, Some(level));
+        assert!(notes[0].note.contains("at 3 of "), "{}", notes[0].note);
+        assert!(notes[0].note.contains("step +0 h"), "{}", notes[0].note);
+        assert!(
+            notes[0].note.contains("standard atmosphere"),
+            "{}",
+            notes[0].note
+        );
+        // The damaged values never reach the cube as temperatures; their neighbours do.
+        let cube = &built.cube;
+        let il = cube
+            .levels_hpa()
+            .iter()
+            .position(|&p| (p - level).abs() < 1e-9)
+            .expect("the level is a wind level");
+        let nlon = cube.grid().nlon;
+        let t = |point: usize| {
+            cube.raw(0, il, point / nlon, point % nlon, 3)
+                .expect("in the cube")
+        };
+        for point in [3usize, 7, 8] {
+            assert!(t(point).is_nan(), "point {point}: {}", t(point));
+        }
+        assert!(plausible_temperature_k(f64::from(t(4))), "{}", t(4));
+    }
 
     #[test]
     fn crop_handles_both_longitude_conventions_and_scan_orders() {
