@@ -225,7 +225,7 @@ fn word(d: &[u8], at: usize) -> Result<Word<'_>, Blocked> {
         let end = match d.get(start) {
             Some(b'\'') => start + 3,
             Some(_) => start + 1,
-            None => return Err(block!("RTF: a backslash ends the file")),
+            None => return Err(block!("RTF: truncated (a backslash ends the file)")),
         };
         if end > d.len() {
             return Err(block!("RTF: truncated escape at byte {at}"));

@@ -409,8 +409,11 @@ mod file_tests {
         j.extend_from_slice(&[0xFF, 0xE1]);
         j.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
         j.extend_from_slice(exif);
-        // A minimal frame: DQT-less baseline is enough for the segment walker.
-        j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]);
+        // A minimal baseline frame (1x1, one component) and its scan: enough for the
+        // segment walker, which wants the frame header before the scan.
+        j.extend_from_slice(&[0xFF, 0xC0, 0x00, 0x0B, 8, 0, 1, 0, 1, 1, 1, 0x11, 0]);
+        j.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0]);
+        j.extend_from_slice(&[0x12, 0x34, 0xFF, 0xD9]);
         j
     }
 

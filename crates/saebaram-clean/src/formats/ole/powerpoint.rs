@@ -21,6 +21,8 @@ const COMMENT10_ATOM: u16 = 0x2EE1;
 const COMMENT_INDEX10: u16 = 0x2EE4;
 const EX_OLE_OBJ_STG: u16 = 0x1011;
 const VBA_INFO: u16 = 0x03FF;
+/// VBAInfoAtom: persistIdRef, fHasMacros, version.
+const VBA_INFO_ATOM: u16 = 0x0400;
 const CRYPT_SESSION10: u16 = 0x2F14;
 
 /// Deepest nesting of containers walked.
@@ -86,7 +88,9 @@ fn walk(
                     "PPT: an embedded OLE object or VBA project (ExOleObjStg) is not cleaned"
                 ));
             }
-            VBA_INFO => return Err(block!("PPT: macros (a VBA project) are not cleaned")),
+            VBA_INFO if !vba_info_is_empty(d, body, end) => {
+                return Err(block!("PPT: macros (a VBA project) are not cleaned"));
+            }
             CRYPT_SESSION10 => {
                 return Err(block!(
                     "PPT: an encrypted presentation (cannot be cleaned without the password)"
@@ -118,6 +122,21 @@ fn walk(
         at = end;
     }
     Ok(())
+}
+
+/// Whether a VBAInfoContainer (`d[body..end]`) says there is no VBA project: its
+/// VBAInfoAtom (0x0400) refers to no persist object and has `fHasMacros` 0. LibreOffice
+/// writes such an empty container into every presentation; anything else (a reference to
+/// the project storage, macros, an unexpected shape) counts as macros.
+fn vba_info_is_empty(d: &[u8], body: usize, end: usize) -> bool {
+    let (Some(kind), Some(len)) = (le16(d, body + 2), le32(d, body + 4)) else {
+        return false;
+    };
+    kind == VBA_INFO_ATOM
+        && len >= 8
+        && body + 8 + len as usize == end
+        && le32(d, body + 8) == Some(0)
+        && le32(d, body + 12) == Some(0)
 }
 
 /// Cleans the `Current User` and `PowerPoint Document` streams.
@@ -153,6 +172,42 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A DocumentContainer holding a VBAInfoContainer whose atom has `persist` and `macros`.
+    fn document_with_vba_info(persist: u32, macros: u32) -> Vec<u8> {
+        let mut atom = vec![0x00, 0x02, 0x00, 0x04, 12, 0, 0, 0];
+        atom.extend_from_slice(&persist.to_le_bytes());
+        atom.extend_from_slice(&macros.to_le_bytes());
+        atom.extend_from_slice(&1u32.to_le_bytes());
+        let mut info = vec![0x0F, 0x00, 0xFF, 0x03];
+        info.extend_from_slice(&(atom.len() as u32).to_le_bytes());
+        info.extend_from_slice(&atom);
+        let mut doc = vec![0x0F, 0x00, 0xE8, 0x03];
+        doc.extend_from_slice(&(info.len() as u32).to_le_bytes());
+        doc.extend_from_slice(&info);
+        doc
+    }
+
+    #[test]
+    fn an_empty_vba_info_as_libreoffice_writes_it_passes_and_a_real_one_blocks() {
+        let mut found = Found::default();
+        let mut empty = document_with_vba_info(0, 0);
+        let len = empty.len();
+        assert!(walk(&mut empty, 0, len, 0, false, &mut found).is_ok());
+        for (persist, macros) in [(0, 1), (5, 0), (5, 1)] {
+            let mut d = document_with_vba_info(persist, macros);
+            let len = d.len();
+            let err = walk(&mut d, 0, len, 0, false, &mut found).unwrap_err();
+            assert!(err.to_string().contains("macros"), "{err}");
+        }
+        // A container whose atom is cut short is not "empty".
+        let mut short = document_with_vba_info(0, 0);
+        short.truncate(short.len() - 4);
+        let n = short.len();
+        short[4..8].copy_from_slice(&((n - 8) as u32).to_le_bytes());
+        short[12..16].copy_from_slice(&((n - 16) as u32).to_le_bytes());
+        assert!(walk(&mut short, 0, n, 0, false, &mut found).is_err());
+    }
 
     #[test]
     fn current_user_loses_its_name() {
