@@ -637,11 +637,13 @@ fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
     let a = Cell::new(dir.path(), "a", "alpha");
     let pass_file = dir.path().join("pass.txt");
     std::fs::write(&pass_file, "alpha\n").unwrap();
+    // Baengnyeong: on the sample, no window there drops a heavy load on a town, so one
+    // is recommended (from Paju none is; see the next test).
     let out = saebaram(
         &[
             "plan",
             "--site",
-            "paju",
+            "baengnyeong",
             "--members",
             "8",
             "--particles",
@@ -677,7 +679,7 @@ fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
     assert_eq!(launches.len(), 1);
     let launch = &launches[0];
     assert!(launch["time"].as_str().unwrap().starts_with("2019-06-05T0"));
-    assert_eq!(launch["site"], "Paju");
+    assert_eq!(launch["site"], "Baengnyeong");
     let p = launch["prediction"]["p_target"].as_f64().unwrap();
     let windows = plan["windows"].as_array().unwrap();
     assert!(
@@ -696,6 +698,50 @@ fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
     .unwrap();
     assert_eq!(report["totals"][0]["events"], 1);
     assert_eq!(report["months"][0]["month"], "2019-06");
+}
+
+#[test]
+fn plan_record_with_no_safe_window_records_nothing_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Cell::new(dir.path(), "a", "alpha");
+    let pass_file = dir.path().join("pass.txt");
+    std::fs::write(&pass_file, "alpha\n").unwrap();
+    // From Paju on the sample every window drops a heavy load on a town: none recommended.
+    let out = saebaram(
+        &[
+            "plan",
+            "--site",
+            "paju",
+            "--members",
+            "8",
+            "--particles",
+            "2",
+            "--from",
+            "2019-06-05T00:00Z",
+            "--to",
+            "2019-06-05T01:00Z",
+            "--every",
+            "1h",
+            "--seed",
+            "3",
+            "--record",
+            "--records-db",
+            a.db.to_str().unwrap(),
+            "--passphrase-file",
+            pass_file.to_str().unwrap(),
+        ],
+        None,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("no launch window is safe"), "{table}");
+    assert!(
+        err.contains("기록하지 않음") && err.contains("nothing recorded"),
+        "{err}"
+    );
+    assert!(a.list()["launches"].as_array().unwrap().is_empty());
 }
 
 #[test]

@@ -43,6 +43,12 @@ pub fn record_launch_plan(args: &RecordArgs, plan: &PlanReport, env: &Env) -> an
             r.db.display(),
             &r.id[..12]
         );
+    } else {
+        eprintln!(
+            "기록하지 않음: 추천할 발사 시간이 없습니다. / nothing recorded: no launch window \
+             is recommended (see the plan's warning); record a launch you choose with \
+             `saebaram records add launch`"
+        );
     }
     Ok(())
 }

@@ -21,6 +21,10 @@ const COMMENT10_ATOM: u16 = 0x2EE1;
 const COMMENT_INDEX10: u16 = 0x2EE4;
 const EX_OLE_OBJ_STG: u16 = 0x1011;
 const VBA_INFO: u16 = 0x03FF;
+/// RT_BinaryTagDataBlob: the body of a `___PPT10` programmable tag (where PowerPoint 2002+
+/// and LibreOffice keep slide comments). Its header says version 0, but its body is a
+/// sequence of records, so it is walked like a container.
+const BINARY_TAG_DATA_BLOB: u16 = 0x138B;
 /// VBAInfoAtom: persistIdRef, fHasMacros, version.
 const VBA_INFO_ATOM: u16 = 0x0400;
 const CRYPT_SESSION10: u16 = 0x2F14;
@@ -98,7 +102,7 @@ fn walk(
             }
             _ => {}
         }
-        if ver_inst & 0x000F == 0x000F {
+        if ver_inst & 0x000F == 0x000F || kind == BINARY_TAG_DATA_BLOB {
             let inner = comment || kind == COMMENT10 || kind == COMMENT_INDEX10;
             walk(d, body, end, depth + 1, inner, found)?;
         } else if comment && kind == CSTRING && (ver_inst >> 4) != 1 {
@@ -263,6 +267,25 @@ mod tests {
         let mut found = Found::default();
         walk(&mut d, 0, len, 0, false, &mut found).unwrap();
         assert_eq!((found.names, found.times), (2, 1));
+        // As LibreOffice 7.4 writes it: the comment inside a slide's PPT10 binary tag
+        // (ProgTags > ProgBinaryTag > BinaryTagDataBlob, the blob's header version 0).
+        let mut fresh = rec(0x0000, CSTRING, &utf16("Kim"));
+        fresh.extend(rec(0x0020, CSTRING, &utf16("KC")));
+        let blob = rec(
+            0x0000,
+            BINARY_TAG_DATA_BLOB,
+            &rec(0x000F, COMMENT10, &fresh),
+        );
+        let mut tags = rec(0x000F, 0x1388, &rec(0x000F, 0x138A, &blob));
+        let l = tags.len();
+        let mut found = Found::default();
+        walk(&mut tags, 0, l, 0, false, &mut found).unwrap();
+        assert_eq!(found.names, 2);
+        assert!(
+            !String::from_utf8_lossy(&tags)
+                .replace('\0', "")
+                .contains("Kim")
+        );
         let s = String::from_utf8_lossy(&d).replace('\0', "");
         assert!(
             s.contains("text stays") && !s.contains("Kim") && !s.contains("KC"),
