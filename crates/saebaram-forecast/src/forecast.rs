@@ -319,19 +319,24 @@ impl Forecast {
                 .derived
                 .iter()
                 .all(|d| !d.note.starts_with("no temperature")),
-            alt_max_m: built.cube.alt_max_m(),
+            // The lowest top of any member: every member reaches it.
+            alt_max_m: built
+                .more
+                .iter()
+                .map(Cube::alt_max_m)
+                .fold(built.cube.alt_max_m(), f64::min),
             derived: built.derived,
             inventory: built.inventory,
             embedded_sample: false,
             terrain: built.terrain.as_ref().map(|t| t.1.clone()),
             terrain_notes: built.terrain_notes,
-            members: Vec::new(),
-            ensemble_size: None,
+            members: built.members,
+            ensemble_size: built.ensemble_size,
             inventory_omitted: 0,
         };
         Ok(Forecast {
             cube: built.cube,
-            more: Vec::new(),
+            more: built.more,
             checks: None,
             info,
             terrain: built.terrain.map(|t| t.0),

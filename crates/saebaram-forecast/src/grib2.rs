@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cube::{Cube, Grid, NVAR};
 use crate::error::{ForecastError, Result};
+use crate::forecast::{MemberInfo, MemberKind};
 use crate::isa;
 use crate::region::Region;
 use crate::terrain::{Terrain, TerrainInfo};
@@ -46,6 +47,10 @@ pub struct FieldInfo {
     pub packing: String,
     /// True if the cube uses this field.
     pub used: bool,
+    /// Its ensemble member's perturbation number (product templates 4.1 and 4.11; `None`:
+    /// a deterministic field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<u32>,
 }
 
 /// What was derived while building the cube, level by level.
@@ -103,15 +108,85 @@ pub(crate) struct Assembly {
     run: Option<i64>,
     centre: Option<u16>,
     crop: Option<Crop>,
-    fields: BTreeMap<(i64, i64, Var), Vec<f32>>,
+    /// Decoded, cropped fields of the deterministic forecast (or, while [`Assembly::finish`]
+    /// builds one member's cube, that member's), keyed by (valid time, level in centi-Pa,
+    /// variable).
+    fields: Fields,
+    /// Decoded, cropped fields per ensemble member (perturbation number).
+    member_fields: BTreeMap<u32, Fields>,
+    /// Per ensemble member: its kind and the files it came from.
+    members: BTreeMap<u32, (MemberKind, BTreeSet<String>)>,
+    /// The first deterministic field (file, field), to name in a mix with members.
+    first_deterministic: Option<(String, String)>,
+    /// The first ensemble field (file, field).
+    first_member: Option<(String, String)>,
+    /// Number of forecasts in the ensemble (octet 37) and the field that said so first.
+    ensemble_size: Option<(u32, String, String)>,
     terrain: Option<TerrainField>,
     terrain_notes: Vec<String>,
     pub inventory: Vec<FieldInfo>,
 }
 
+type Fields = BTreeMap<(i64, i64, Var), Vec<f32>>;
+
+/// What product definition templates 4.1 and 4.11 say of a field's ensemble (octets 35-37:
+/// type of ensemble forecast, code table 4.6; perturbation number; number of forecasts in
+/// the ensemble). `Ok(None)` for a deterministic template (4.0, 4.8); an error for a derived
+/// ensemble product (4.2 and 4.12: ensemble mean, spread, ...), which no balloon meets.
+fn ensemble_of(
+    pd: &grib::ProdDefinition,
+) -> std::result::Result<Option<(MemberInfo, u32)>, String> {
+    let template = pd.prod_tmpl_num();
+    match template {
+        1 | 11 => {
+            // The payload starts at octet 6 of section 4.
+            let payload: Vec<u8> = pd.iter().take(32).copied().collect();
+            let (Some(&kind), Some(&number), Some(&size)) =
+                (payload.get(29), payload.get(30), payload.get(31))
+            else {
+                return Err(format!(
+                    "product template 4.{template} is too short for its ensemble octets 35-37"
+                ));
+            };
+            let kind = match kind {
+                0 | 1 => MemberKind::Control,
+                2..=4 | 192..=254 => MemberKind::Perturbed,
+                k => {
+                    return Err(format!(
+                        "product template 4.{template}: type of ensemble forecast {k} (code table 4.6) is not a control or perturbed member"
+                    ));
+                }
+            };
+            if number == 255 {
+                return Err(format!(
+                    "product template 4.{template}: the perturbation number is missing (255)"
+                ));
+            }
+            Ok(Some((
+                MemberInfo {
+                    number: u32::from(number),
+                    kind,
+                },
+                u32::from(size),
+            )))
+        }
+        2 | 12 => Err(format!(
+            "product template 4.{template} is a product derived from all members (mean, spread, ...), not a forecast a balloon meets: use the members themselves"
+        )),
+        _ => Ok(None),
+    }
+}
+
 /// The result of [`Assembly::finish`].
 pub(crate) struct Built {
+    /// The first member's cube (the deterministic forecast's, if not an ensemble).
     pub cube: Cube,
+    /// The other members' cubes, in the order of `members` after the first.
+    pub more: Vec<Cube>,
+    /// The ensemble's members, by perturbation number (empty: deterministic).
+    pub members: Vec<MemberInfo>,
+    /// The number of forecasts in the ensemble, as its fields say.
+    pub ensemble_size: Option<u32>,
     pub run_unix_s: i64,
     pub centre: Option<u16>,
     pub derived: Vec<Derivation>,
@@ -378,6 +453,11 @@ impl Assembly {
             centre: None,
             crop: None,
             fields: BTreeMap::new(),
+            member_fields: BTreeMap::new(),
+            members: BTreeMap::new(),
+            first_deterministic: None,
+            first_member: None,
+            ensemble_size: None,
             terrain: None,
             terrain_notes: Vec::new(),
             inventory: Vec::new(),
@@ -453,12 +533,21 @@ impl Assembly {
                 .and_then(|ft| unit_seconds(&ft.unit).map(|u| u * i64::from(ft.value)));
             let valid = run.zip(step_s).map(|(r, s)| r + s);
             let packing = format!("5.{}", sm.repr_def().repr_tmpl_num());
+            let ensemble = ensemble_of(pd);
+            let member = ensemble
+                .as_ref()
+                .ok()
+                .and_then(|e| e.as_ref().map(|e| e.0.clone()));
             let field_name = format!(
-                "{name} {level}{} (message {}, field {})",
+                "{name} {level}{}{} (message {}, field {})",
                 step_s.map_or(String::new(), |s| format!(" step +{} h", s as f64 / 3600.0)),
+                member
+                    .as_ref()
+                    .map_or(String::new(), |m| format!(", {}", m.label())),
                 msg + 1,
                 sub
             );
+
             let var = match (discipline, cat, num, surface) {
                 (0, Some(2), Some(2), Some((100, _))) => Some(Var::U),
                 (0, Some(2), Some(3), Some((100, _))) => Some(Var::V),
@@ -476,6 +565,7 @@ impl Assembly {
                 step_h: step_s.map(|s| s as f64 / 3600.0),
                 packing: packing.clone(),
                 used: var.is_some(),
+                member: member.as_ref().map(|m| m.number),
             });
             let Some(var) = var else {
                 let kind = match surface {
@@ -514,6 +604,8 @@ impl Assembly {
                 }
                 continue;
             };
+            let ensemble = ensemble.map_err(|e| grib_err(file, &field_name, e))?;
+            self.note_member(file, &field_name, ensemble)?;
             let level_pa = surface.map_or(f64::NAN, |(_, v)| v);
             if !(level_pa.is_finite() && level_pa > 0.0) {
                 return Err(grib_err(
@@ -556,8 +648,9 @@ impl Assembly {
                         file: file.to_string(),
                         field: field_name,
                         detail: format!(
-                            "grid {src:?} differs from the grid of earlier fields {:?}",
-                            c.src
+                            "its grid ({}) differs from the grid of earlier fields ({}): every field and member must share one grid",
+                            describe_src(&src),
+                            describe_src(&c.src)
                         ),
                     });
                 }
@@ -572,11 +665,20 @@ impl Assembly {
                 }
             }
             let key = (valid, (level_pa * 100.0).round() as i64, var);
-            if self.fields.contains_key(&key) {
+            let member_key = member.as_ref().map(|m| m.number);
+            let seen = match member_key {
+                None => self.fields.contains_key(&key),
+                Some(n) => self
+                    .member_fields
+                    .get(&n)
+                    .is_some_and(|f| f.contains_key(&key)),
+            };
+            if seen {
                 return Err(ForecastError::Cube {
                     file: file.to_string(),
                     field: field_name,
-                    detail: "appears twice (several ensemble members or runs in one input?)".into(),
+                    detail: "appears twice (the same file given twice, or two runs in one input?)"
+                        .into(),
                 });
             }
             let decoder = Grib2SubmessageDecoder::from(sm)
@@ -601,30 +703,146 @@ impl Assembly {
                     out.push(all.get(r * c.src.ni + col).copied().unwrap_or(f32::NAN));
                 }
             }
-            self.fields.insert(key, out);
+            match member_key {
+                None => self.fields.insert(key, out),
+                Some(n) => self.member_fields.entry(n).or_default().insert(key, out),
+            };
         }
         Ok(())
     }
 
+    /// Records which member (or the deterministic forecast) a used field belongs to, and
+    /// refuses a mix of the two, a member whose kind changes, and ensembles of different
+    /// sizes: never a silent mix.
+    fn note_member(
+        &mut self,
+        file: &str,
+        field: &str,
+        ensemble: Option<(MemberInfo, u32)>,
+    ) -> Result<()> {
+        let mixed = |this: String, other: &(String, String)| ForecastError::Cube {
+            file: file.to_string(),
+            field: field.to_string(),
+            detail: format!(
+                "{this}, but {} of `{}` is {}: one forecast is either a deterministic run or an ensemble's members, never a mix",
+                other.1,
+                other.0,
+                if this.starts_with("deterministic") {
+                    "an ensemble member (product template 4.1/4.11)"
+                } else {
+                    "deterministic (product template 4.0/4.8)"
+                }
+            ),
+        };
+        let Some((member, size)) = ensemble else {
+            if let Some(other) = &self.first_member {
+                return Err(mixed(
+                    "deterministic (product template 4.0/4.8)".into(),
+                    other,
+                ));
+            }
+            self.first_deterministic
+                .get_or_insert_with(|| (file.to_string(), field.to_string()));
+            return Ok(());
+        };
+        if let Some(other) = &self.first_deterministic {
+            return Err(mixed(
+                format!(
+                    "{} of an ensemble (product template 4.1/4.11)",
+                    member.label()
+                ),
+                other,
+            ));
+        }
+        self.first_member
+            .get_or_insert_with(|| (file.to_string(), field.to_string()));
+        match &self.ensemble_size {
+            Some((n, f, fld)) if *n != size => {
+                return Err(ForecastError::Cube {
+                    file: file.to_string(),
+                    field: field.to_string(),
+                    detail: format!(
+                        "says the ensemble has {size} members, but {fld} of `{f}` says {n}: two different ensembles?"
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => self.ensemble_size = Some((size, file.to_string(), field.to_string())),
+        }
+        let entry = self
+            .members
+            .entry(member.number)
+            .or_insert_with(|| (member.kind, BTreeSet::new()));
+        if entry.0 != member.kind {
+            return Err(ForecastError::Cube {
+                file: file.to_string(),
+                field: field.to_string(),
+                detail: format!(
+                    "member {} is {:?} here but {:?} in other fields of {}",
+                    member.number,
+                    member.kind,
+                    entry.0,
+                    entry.1.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        entry.1.insert(file.to_string());
+        Ok(())
+    }
+
     /// Builds the cube: checks U/V pairs and levels, derives missing heights, lays out.
-    pub fn finish(self) -> Result<Built> {
-        let (Some(crop), Some(run)) = (self.crop.as_ref(), self.run) else {
+    pub fn finish(mut self) -> Result<Built> {
+        let (Some((grid, src)), Some(run)) =
+            (self.crop.as_ref().map(|c| (c.grid, c.src)), self.run)
+        else {
             return Err(self.cube_err(
                 "u/v".into(),
                 "no u or v wind on isobaric (pressure) levels found".into(),
             ));
         };
-        let axes = self.axes(run);
-        self.check_winds(&axes)?;
-        self.check_steps_agree(&axes)?;
-        let mut derived = self.height_notes(&axes);
-        let thick = self.thickness_temperatures(&axes, &mut derived);
-        let (values, stand_ins) = self.columns(&axes, crop.grid, &thick);
-        derived.extend(stand_in_notes(&axes, crop.grid, &stand_ins));
-        let levels_hpa: Vec<f64> = axes.wind_levels.iter().map(|&l| hpa(l)).collect();
-        let cube = Cube::from_native(axes.times, levels_hpa, crop.grid, values)
-            .map_err(|e| self.cube_err("u/v/gh".into(), e))?;
-        let src = crop.src;
+        let mut cubes = Vec::new();
+        let mut derived = Vec::new();
+        if self.member_fields.is_empty() {
+            let (cube, d) = self.build_cube(run, grid)?;
+            cubes.push(cube);
+            derived = d;
+        } else {
+            check_members_alike(&self.member_fields, &self.members, run, &self.label)?;
+            // Each member's cube is built from its own fields, by the same code as a
+            // deterministic forecast's; errors name the member.
+            let label = self.label.clone();
+            for (k, (n, fields)) in std::mem::take(&mut self.member_fields)
+                .into_iter()
+                .enumerate()
+            {
+                self.fields = fields;
+                self.label = format!("{label}: member {n}");
+                let (cube, d) = self.build_cube(run, grid)?;
+                if k == 0 {
+                    derived = d;
+                }
+                cubes.push(cube);
+            }
+            self.label = label;
+            self.fields = BTreeMap::new();
+        }
+        let members: Vec<MemberInfo> = self
+            .members
+            .iter()
+            .map(|(&number, (kind, _))| MemberInfo {
+                number,
+                kind: *kind,
+            })
+            .collect();
+        let mut cubes = cubes.into_iter();
+        let Some(cube) = cubes.next() else {
+            return Err(self.cube_err(
+                "u/v".into(),
+                "no u or v wind on isobaric (pressure) levels found".into(),
+            ));
+        };
+        let more: Vec<Cube> = cubes.collect();
+        let ensemble_size = self.ensemble_size.as_ref().map(|e| e.0);
         let Assembly {
             centre,
             terrain,
@@ -636,6 +854,9 @@ impl Assembly {
             attach_terrain(terrain, src, terrain_notes, inventory);
         Ok(Built {
             cube,
+            more,
+            members,
+            ensemble_size,
             run_unix_s: run,
             centre,
             derived,
@@ -643,6 +864,22 @@ impl Assembly {
             terrain,
             terrain_notes,
         })
+    }
+
+    /// One cube from `self.fields` (the deterministic forecast's, or one member's): checks
+    /// U/V pairs and levels, derives missing heights and temperatures, lays out.
+    fn build_cube(&self, run: i64, grid: Grid) -> Result<(Cube, Vec<Derivation>)> {
+        let axes = self.axes(run);
+        self.check_winds(&axes)?;
+        self.check_steps_agree(&axes)?;
+        let mut derived = self.height_notes(&axes);
+        let thick = self.thickness_temperatures(&axes, &mut derived);
+        let (values, stand_ins) = self.columns(&axes, grid, &thick);
+        derived.extend(stand_in_notes(&axes, grid, &stand_ins));
+        let levels_hpa: Vec<f64> = axes.wind_levels.iter().map(|&l| hpa(l)).collect();
+        let cube = Cube::from_native(axes.times, levels_hpa, grid, values)
+            .map_err(|e| self.cube_err("u/v/gh".into(), e))?;
+        Ok((cube, derived))
     }
 
     fn cube_err(&self, field: String, detail: String) -> ForecastError {
@@ -1019,6 +1256,81 @@ fn attach_terrain(
         None => None,
     };
     (terrain, notes, inventory)
+}
+
+/// Every member must hold the same fields (steps, levels, variables): a member missing a
+/// step or a level is an error naming it and the files it came from, never a member that
+/// silently flies another's air.
+fn check_members_alike(
+    fields: &BTreeMap<u32, Fields>,
+    members: &BTreeMap<u32, (MemberKind, BTreeSet<String>)>,
+    run: i64,
+    label: &str,
+) -> Result<()> {
+    let all: BTreeSet<(i64, i64, Var)> = fields.values().flat_map(|f| f.keys().copied()).collect();
+    let files_of = |n: u32| {
+        members.get(&n).map_or_else(
+            || label.to_string(),
+            |m| m.1.iter().cloned().collect::<Vec<_>>().join(", "),
+        )
+    };
+    for &n in members.keys() {
+        let have = fields.get(&n);
+        let missing: Vec<&(i64, i64, Var)> = all
+            .iter()
+            .filter(|k| !have.is_some_and(|f| f.contains_key(k)))
+            .collect();
+        let Some(first) = missing.first() else {
+            continue;
+        };
+        let steps: BTreeSet<i64> = missing.iter().map(|k| k.0).collect();
+        let whole_steps: Vec<i64> = steps
+            .iter()
+            .copied()
+            .filter(|&t| !have.is_some_and(|f| f.keys().any(|k| k.0 == t)))
+            .collect();
+        let other = members
+            .keys()
+            .copied()
+            .find(|&m| m != n && fields.get(&m).is_some_and(|f| f.contains_key(first)))
+            .map_or_else(|| "other members".to_string(), |m| format!("member {m}"));
+        let var = match first.2 {
+            Var::U => "u",
+            Var::V => "v",
+            Var::Gh => "gh",
+            Var::T => "t",
+        };
+        let when = |t: i64| {
+            format!(
+                "+{} h (valid {})",
+                (t - run) as f64 / 3600.0,
+                time::format_rfc3339(t)
+            )
+        };
+        let detail = if !whole_steps.is_empty() {
+            format!(
+                "missing at step {}, which {other} has: every member must cover the same steps",
+                whole_steps
+                    .iter()
+                    .map(|&t| when(t))
+                    .collect::<Vec<_>>()
+                    .join(", step ")
+            )
+        } else {
+            format!(
+                "has no {var} at {} hPa at step {} ({} field(s) missing in all), which {other} has: every member must have the same levels and fields",
+                first.1 as f64 / 10_000.0,
+                when(first.0),
+                missing.len()
+            )
+        };
+        return Err(ForecastError::Cube {
+            file: files_of(n),
+            field: format!("member {n}"),
+            detail,
+        });
+    }
+    Ok(())
 }
 
 /// Decodes a terrain field and crops it to the region, in metres. The grid is checked

@@ -48,6 +48,7 @@ pub use cube::{Cube, Grid, Sample};
 pub use error::{ForecastError, Result};
 pub use forecast::{
     Forecast, ForecastInfo, Member, MemberInfo, MemberKind, OpenOptions, SourceKind,
+    describe_numbers, parse_numbers,
 };
 pub use grib2::{Derivation, FieldInfo};
 pub use region::Region;

@@ -11,8 +11,8 @@ use saebaram_forecast::fetch::{self, Model};
 use saebaram_forecast::terrain::TerrainInfo;
 use saebaram_forecast::time::{format_rfc3339, format_run};
 use saebaram_forecast::{
-    Coverage, Derivation, FieldInfo, Forecast, ForecastInfo, Grid, OpenOptions, Region, SourceKind,
-    WindField, cache,
+    Coverage, Derivation, FieldInfo, Forecast, ForecastInfo, Grid, MemberInfo, OpenOptions, Region,
+    SourceKind, WindField, cache,
 };
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +103,10 @@ pub struct ForecastSummary {
     pub valid_from: Option<String>,
     /// Last valid time.
     pub valid_to: Option<String>,
+    /// The perturbation numbers of an ensemble forecast's members, in the order flights
+    /// cycle through them (empty: a deterministic forecast).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<u32>,
 }
 
 impl ForecastSummary {
@@ -117,6 +121,7 @@ impl ForecastSummary {
             steady_sample: info.is_embedded_sample() || info.is_steady(),
             valid_from: info.valid_unix_s.first().map(|t| format_rfc3339(*t)),
             valid_to: info.valid_unix_s.last().map(|t| format_rfc3339(*t)),
+            members: info.members.iter().map(|m| m.number).collect(),
         }
     }
 }
@@ -210,6 +215,12 @@ pub struct InfoReport {
     pub derived: Vec<Derivation>,
     /// Every GRIB2 field, used or not.
     pub fields: Vec<FieldInfo>,
+    /// An ensemble forecast's members (perturbation number and kind), in order; empty for
+    /// a deterministic forecast.
+    pub members: Vec<MemberInfo>,
+    /// How many forecasts the ensemble has, as the GRIB2 says (more than `members` when a
+    /// subset was kept).
+    pub ensemble_size: Option<u32>,
     /// The whole description, for faces that render more.
     #[serde(skip)]
     pub info: ForecastInfo,
@@ -243,6 +254,8 @@ pub fn info(req: InfoRequest, env: &Env, progress: &dyn Progress) -> Result<Info
         terrain_notes: i.terrain_notes.clone(),
         derived: i.derived.clone(),
         fields: i.inventory.clone(),
+        members: i.members.clone(),
+        ensemble_size: i.ensemble_size,
         info: i.clone(),
     })
 }

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
+use saebaram_flight::models::NoiseSpec;
 use saebaram_flight::{
     EnsembleSpec, FallRisk, HEAVY_FALL_M_S, HEAVY_MIN_KG, HeavyStats, HeavyWhy, LandClass, Landing,
     Outcome, Payload, PayloadClass, Point, Profile, WindowRun, WindowStats, heavy_stats,
-    layer_mean_wind, run_window, window_stats,
+    layer_mean_wind, run_window_members, window_stats, window_stats_by_forecast_member,
 };
-use saebaram_forecast::Forecast;
+use saebaram_forecast::{Forecast, WindField};
 use saebaram_geo::{
     Geo, PLACES_CREDIT, POPULATED_DENSITY_PER_KM2, POPULATED_MIN_RADIUS_KM,
     POPULATED_UNKNOWN_RADIUS_KM, RegionClass, Target,
@@ -236,6 +237,24 @@ pub struct PrefilterReport {
     pub verdict: PrefilterVerdict,
 }
 
+/// What the flights of one forecast member gave in a window (ensemble forecasts only): do
+/// the members agree?
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastMemberStats {
+    /// The forecast member's perturbation number (0: the control).
+    pub member: u32,
+    /// Monte-Carlo flights that flew it.
+    pub flights: usize,
+    /// P(North Korea) among them.
+    pub p_north: f64,
+    /// P(South Korea).
+    pub p_south: f64,
+    /// P(sea).
+    pub p_sea: f64,
+    /// P(target).
+    pub p_target: f64,
+}
+
 /// A flown launch window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowReport {
@@ -287,6 +306,9 @@ pub struct WindowReport {
     /// The pre-filter's verdict, when it ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefilter: Option<PrefilterReport>,
+    /// Per forecast member, for a forecast ensemble (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_forecast_member: Vec<ForecastMemberStats>,
     /// The window's statistics, unrounded.
     #[serde(skip)]
     pub stats: WindowStats,
@@ -416,7 +438,39 @@ fn compass(deg: f64) -> &'static str {
 /// The spec's window pre-filter: does the layer-mean wind from the launch height to 5 km
 /// point into the North? Fails open: a calm layer or a column the forecast lacks keeps the
 /// window (the ensemble decides).
-fn prefilter(forecast: &Forecast, geo: &Geo, launch: Point) -> PrefilterReport {
+fn prefilter(fields: &[Field<'_>], numbers: &[u32], geo: &Geo, launch: Point) -> PrefilterReport {
+    // An ensemble's window is kept when any member's wind reaches the North: the pre-filter
+    // only skips what no member would fly.
+    let mut first = None;
+    for (k, field) in fields.iter().enumerate() {
+        let mut r = prefilter_one(*field, geo, launch);
+        if fields.len() > 1 {
+            r.reason = format!(
+                "forecast member {}: {}",
+                numbers.get(k).copied().unwrap_or(k as u32),
+                r.reason
+            );
+        }
+        if r.passed {
+            return r;
+        }
+        first.get_or_insert(r);
+    }
+    first.unwrap_or_else(|| PrefilterReport {
+        passed: true,
+        layer_top_m: PREFILTER_TOP_M,
+        mean_wind: None,
+        reason: "kept: no wind field".into(),
+        verdict: PrefilterVerdict::NoColumn {
+            error: "no wind field".into(),
+        },
+    })
+}
+
+/// A wind field flights fly in: the forecast or one of its members.
+type Field<'a> = &'a (dyn WindField + Sync);
+
+fn prefilter_one(forecast: Field<'_>, geo: &Geo, launch: Point) -> PrefilterReport {
     let report = |mean: Option<(f64, f64)>, passed, reason, verdict| PrefilterReport {
         passed,
         layer_top_m: PREFILTER_TOP_M,
@@ -703,6 +757,20 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         .unwrap_or_else(|| round(surface.lookup(lp.lat, lp.lon).0, 1));
     let Windows { launches, steady } = launch_times(&req, &forecast, alt, lp.lat, lp.lon)?;
     let mut spec = EnsembleSpec::new(req.members, req.seed, forecast.info().run_unix_s as f64);
+    // With a forecast ensemble, Monte-Carlo member m flies forecast member m mod n and the
+    // synthetic wind error shrinks to its sub-grid part: the members' spread is the
+    // forecast's own (docs/flight.md, "Forecast ensembles").
+    let member_views = forecast.members().map_err(|source| Error::Forecast {
+        context: "cannot use the forecast's members".into(),
+        source,
+    })?;
+    let numbers: Vec<u32> = member_views.iter().map(|m| m.number()).collect();
+    let fields: Vec<Field<'_>> = if forecast.is_ensemble() {
+        spec.noise = NoiseSpec::sub_grid();
+        member_views.iter().map(|m| m as Field<'_>).collect()
+    } else {
+        vec![&forecast as Field<'_>]
+    };
     if let Some(leak) = req.flight.leak_pct_h {
         // A leak the user measured replaces the spec's wide 0.1-3 %/h prior: ×/÷ 3 around it.
         spec.leak_range_pct_h = (leak / 3.0, leak * 3.0);
@@ -716,7 +784,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         });
         let checks = launches
             .iter()
-            .map(|&l| Some(prefilter(&forecast, geo, l)))
+            .map(|&l| Some(prefilter(&fields, &numbers, geo, l)))
             .collect();
         progress.event(Event::StageFinished {
             stage: Stage::Prefilter,
@@ -733,7 +801,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         .map(|(i, (&l, _))| (i as u64, l))
         .collect();
 
-    let runs = fly_windows(&forecast, &surface, &profile, &spec, &flown, progress)?;
+    let runs = fly_windows(&fields, &surface, &profile, &spec, &flown, progress)?;
 
     let classify = |lat: f64, lon: f64| land_class(geo.class_of(lat, lon));
     let score = |lat: f64, lon: f64| target.score(geo, lat, lon);
@@ -743,6 +811,25 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         .map(|r| window_stats(r, &classify, &score))
         .collect();
     let heavy: Vec<HeavyStats> = runs.iter().map(|r| heavy_stats(r, &risk)).collect();
+    let by_member: Vec<Vec<ForecastMemberStats>> = runs
+        .iter()
+        .map(|r| {
+            if !forecast.is_ensemble() {
+                return Vec::new();
+            }
+            window_stats_by_forecast_member(r, &classify, &score)
+                .into_iter()
+                .map(|(k, flights, st)| ForecastMemberStats {
+                    member: numbers.get(k as usize).copied().unwrap_or(k),
+                    flights,
+                    p_north: round(st.p_north, 4),
+                    p_south: round(st.p_south, 4),
+                    p_sea: round(st.p_sea, 4),
+                    p_target: round(st.p_target, 4),
+                })
+                .collect()
+        })
+        .collect();
     let risky: Vec<bool> = heavy
         .iter()
         .map(|h| h.p_heavy_populated_south > req.max_heavy_risk)
@@ -797,9 +884,12 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         .zip(stats)
         .zip(heavy)
         .zip(flown_checks)
+        .zip(by_member)
         .enumerate()
-        .map(|(i, (((run, st), h), check))| {
-            window_report(geo, &spec, run, st, h, rank[i], risky[i], check)
+        .map(|(i, ((((run, st), h), check), members))| {
+            let mut w = window_report(geo, &spec, run, st, h, rank[i], risky[i], check);
+            w.by_forecast_member = members;
+            w
         })
         .collect();
 
@@ -847,7 +937,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
 /// (`saebaram_flight::run_indexed_windows`' contract), so results do not depend on the
 /// thread count or on which windows the pre-filter skipped.
 fn fly_windows(
-    forecast: &Forecast,
+    fields: &[Field<'_>],
     surface: &Ground<'_>,
     profile: &Profile,
     spec: &EnsembleSpec,
@@ -866,7 +956,7 @@ fn fly_windows(
         .par_iter()
         .map(|&(i, launch)| {
             check(progress)?;
-            let run = run_window(forecast, surface, profile, spec, i, launch)?;
+            let run = run_window_members(fields, surface, profile, spec, i, launch)?;
             if let Ok(mut done) = done.lock() {
                 *done += 1;
                 progress.event(Event::Step {
@@ -1001,6 +1091,7 @@ fn window_report(
         over_heavy_risk_limit,
         heavy_landings,
         prefilter,
+        by_forecast_member: Vec::new(),
         median_landing: median_landing(run),
         stats: st,
         heavy: h,

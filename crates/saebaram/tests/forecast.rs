@@ -1010,3 +1010,230 @@ fn fetch_ecmwf_takes_surface_z_when_the_index_lists_it() {
         }
     }
 }
+
+// Forecast ensembles: GRIB2 product template 4.1 written by ecCodes from the GFS sample.
+
+/// `make_ensemble.py` (ecCodes' Python bindings, `.ci/pip.d/forecast.txt`) with `args`,
+/// writing `out`.
+fn make_ensemble(out: &Path, args: &[&str]) {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/forecast/make_ensemble.py"
+    );
+    let ok = Command::new("python3")
+        .args(["-c", "import eccodes"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "the ensemble tests need ecCodes' Python bindings: pip install eccodes (.ci/pip.d/forecast.txt)"
+    );
+    let o = Command::new("python3")
+        .arg(script)
+        .arg(gfs())
+        .arg(out)
+        .args(args)
+        .output()
+        .expect("run make_ensemble.py");
+    assert!(
+        o.status.success(),
+        "make_ensemble.py {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn ensemble_members_decode_and_a_plan_follows_the_north_blowing_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let file = dir.path().join("ens5.grib2");
+    // Five members over 18 h; member 2's winds blow north, the others' south.
+    make_ensemble(
+        &file,
+        &[
+            "--members",
+            "5",
+            "--north",
+            "2",
+            "--steps",
+            "72,75,78,81,84,87,90",
+        ],
+    );
+    let f = file.to_str().unwrap();
+    let v = stdout_json(&run(&cache, &["forecast", "info", f, "--json"]));
+    let numbers: Vec<u64> = v["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![0, 1, 2, 3, 4]);
+    assert_eq!(v["members"][0]["kind"], "control");
+    assert_eq!(v["members"][3]["kind"], "perturbed");
+    assert_eq!(v["ensemble_size"], 5);
+    assert_eq!(v["steps_h"].as_array().unwrap().len(), 7);
+    assert!(
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|fi| fi["member"] == 4 && fi["used"] == true)
+    );
+    let text = run(&cache, &["forecast", "info", f]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("members   5 (0-4) of an ensemble of 5"),
+        "{text}"
+    );
+    assert!(text.contains("control (member 0)"), "{text}");
+    // The ensemble's members each fly 40 of the 200 Monte-Carlo members; the first
+    // launch window starts one hour after the first step, so that the ±30 min launch
+    // jitter stays inside the forecast.
+    let o = run(
+        &cache,
+        &[
+            "plan",
+            "--forecast",
+            f,
+            "--site",
+            "paju",
+            "--members",
+            "200",
+            "--particles",
+            "10",
+            "--from",
+            "2011-10-11T01:00Z",
+            "--to",
+            "2011-10-11T03:00Z",
+            "--every",
+            "1h",
+            "--seed",
+            "3",
+            "--json",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
+    let v: Value = serde_json::from_slice(&o.stdout).expect("plan JSON");
+    assert_eq!(v["forecast"]["members"], serde_json::json!([0, 1, 2, 3, 4]));
+    // The synthetic wind error is the sub-grid part only.
+    assert_eq!(num(&v["ensemble"]["noise"], "growth_m_s_per_day"), 0.0);
+    let windows = v["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 3);
+    for w in windows {
+        // One member in five blows north: P(North) close to 1/5 (the north member's
+        // balloons nearly all cross; a few leak and land short).
+        let p = num(w, "p_north");
+        assert!((0.15..=0.21).contains(&p), "P(North) {p} in {w}");
+        let by = w["by_forecast_member"].as_array().unwrap();
+        assert_eq!(by.len(), 5);
+        for m in by {
+            assert_eq!(m["flights"], 40);
+            let pm = num(m, "p_north");
+            if m["member"] == 2 {
+                assert!(pm >= 0.75, "{m}");
+            } else {
+                assert_eq!(pm, 0.0, "{m}");
+            }
+        }
+    }
+    let table = run(
+        &cache,
+        &[
+            "plan",
+            "--forecast",
+            f,
+            "--members",
+            "50",
+            "--particles",
+            "5",
+            "--from",
+            "2011-10-11T01:00Z",
+            "--to",
+            "2011-10-11T02:00Z",
+            "--max-heavy-risk",
+            "100",
+        ],
+    );
+    let table = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        table.contains("Forecast ensemble: 5 members (0-4), flown in turn"),
+        "{table}"
+    );
+    assert!(
+        table.contains("P(North) per forecast member: 0 0%, 1 0%, 2 "),
+        "{table}"
+    );
+}
+
+#[test]
+fn bad_ensembles_fail_naming_the_file_and_the_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let info = |p: &Path| run(&cache, &["forecast", "info", p.to_str().unwrap()]);
+    // A member missing at one step, one file per member as GEFS ships them.
+    let split = dir.path().join("split");
+    make_ensemble(
+        &split,
+        &[
+            "--members",
+            "3",
+            "--steps",
+            "72,75",
+            "--drop",
+            "1:75",
+            "--per-member",
+        ],
+    );
+    assert_fails(
+        &info(&split),
+        &[
+            "member-01.grib2",
+            "member 1",
+            "missing at step +75 h",
+            "every member must cover the same steps",
+        ],
+    );
+    // A member on another grid.
+    let grid = dir.path().join("grid.grib2");
+    make_ensemble(&grid, &["--members", "3", "--shift-grid", "2"]);
+    assert_fails(
+        &info(&grid),
+        &[
+            "grid.grib2",
+            "member 2",
+            "differs from the grid of earlier fields",
+        ],
+    );
+    // A member without one level.
+    let level = dir.path().join("level.grib2");
+    make_ensemble(&level, &["--members", "3", "--drop-level", "1:850"]);
+    assert_fails(
+        &info(&level),
+        &[
+            "level.grib2",
+            "member 1",
+            "has no u at 850 hPa",
+            "same levels",
+        ],
+    );
+    // Members and a deterministic run in one input.
+    let mixed = dir.path().join("mixed.grib2");
+    make_ensemble(&mixed, &["--members", "3", "--mixed"]);
+    assert_fails(
+        &info(&mixed),
+        &["mixed.grib2", "control (member 0)", "never a mix"],
+    );
+    // The plan refuses it too, before flying anything.
+    let o = run(
+        &cache,
+        &[
+            "plan",
+            "--forecast",
+            mixed.to_str().unwrap(),
+            "--members",
+            "4",
+        ],
+    );
+    assert_fails(&o, &["mixed.grib2", "never a mix"]);
+}

@@ -224,6 +224,24 @@ fn info(a: InfoArgs, env: &Env) -> anyhow::Result<Status> {
         ),
     );
     line("grid", i.grid.to_string());
+    if !i.members.is_empty() {
+        let size = i
+            .ensemble_size
+            .map_or(String::new(), |n| format!(" of an ensemble of {n}"));
+        line(
+            "members",
+            format!(
+                "{} ({}){size}",
+                i.members.len(),
+                saebaram_forecast::describe_numbers(
+                    &i.members.iter().map(|m| m.number).collect::<Vec<_>>()
+                )
+            ),
+        );
+        for m in &i.members {
+            line("", m.label());
+        }
+    }
     match i.region {
         Some(r) => line("region", format!("{r}: covered")),
         None => line("region", "global dataset (not cropped)".into()),
@@ -260,14 +278,15 @@ fn info(a: InfoArgs, env: &Env) -> anyhow::Result<Status> {
         out.push_str(&format!("fields ({}; * = used):\n", i.inventory.len()));
         for fi in &i.inventory {
             out.push_str(&format!(
-                "  {} {:>3}.{:<3} {:<8} {:<28} {:>8} {}\n",
+                "  {} {:>3}.{:<3} {:<8} {:<28} {:>8} {}{}\n",
                 if fi.used { '*' } else { ' ' },
                 fi.message,
                 fi.submessage,
                 fi.name,
                 fi.level,
                 fi.step_h.map_or("?".into(), |s| format!("+{s} h")),
-                fi.packing
+                fi.packing,
+                fi.member.map_or(String::new(), |m| format!(" member {m}"))
             ));
         }
     }

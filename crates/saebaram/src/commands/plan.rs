@@ -173,6 +173,14 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
         "Plan: {} from {}, target {}, {} members per window, seed {}",
         r.profile.name, args.site, r.target.label, args.members, args.seed
     );
+    if !r.forecast.members.is_empty() {
+        let _ = writeln!(
+            s,
+            "Forecast ensemble: {} members ({}), flown in turn; wind error: the sub-grid part only",
+            r.forecast.members.len(),
+            saebaram_forecast::describe_numbers(&r.forecast.members)
+        );
+    }
     let _ = writeln!(
         s,
         "{:>4}  {:<20} {:>8} {:>8} {:>6} {:>6} {:>6} {:>8} {:>10} {:>9}  P(heavy town)",
@@ -282,6 +290,18 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
     }
     for w in &r.warnings {
         let _ = writeln!(s, "WARNING: {w}");
+    }
+    if let Some(w) = r.best_window().filter(|w| !w.by_forecast_member.is_empty()) {
+        let parts: Vec<String> = w
+            .by_forecast_member
+            .iter()
+            .map(|m| format!("{} {:.0}%", m.member, m.p_north * 100.0))
+            .collect();
+        let _ = writeln!(
+            s,
+            "best window, P(North) per forecast member: {}",
+            parts.join(", ")
+        );
     }
     if let Some(st) = r.best_window().map(|w| &w.stats) {
         if st.p_unresolved > 0.0 {
