@@ -1453,9 +1453,11 @@ mod tests {
     fn sample_with_bad_temperatures(bad: &[(usize, f32)]) -> (Built, f64) {
         let mut a = Assembly::new("sample", Region::KOREA);
         a.add(crate::forecast::EMBEDDED_GRIB2, "sample").unwrap();
+        // The sample is the MEPS control, an ensemble member (template 4.1).
         let (&key, field) = a
             .fields
             .iter_mut()
+            .chain(a.member_fields.values_mut().flat_map(|f| f.iter_mut()))
             .filter(|(k, _)| k.2 == Var::T)
             .max_by_key(|(k, _)| k.1)
             .expect("the sample has temperatures");

@@ -363,6 +363,10 @@ pub struct PlanReport {
     pub ensemble: EnsembleSpec,
     /// Members per window.
     pub members: u32,
+    /// The forecast members the Monte-Carlo members fly in turn (perturbation numbers), with
+    /// the sub-grid wind error only; empty when the forecast is deterministic or holds one
+    /// member (then the full wind error is drawn).
+    pub forecast_members_flown: Vec<u32>,
     /// The seed.
     pub seed: u64,
     /// Flown windows in launch order.
@@ -765,7 +769,11 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         source,
     })?;
     let numbers: Vec<u32> = member_views.iter().map(|m| m.number()).collect();
-    let fields: Vec<Field<'_>> = if forecast.is_ensemble() {
+    // One member alone (the built-in MEPS sample is the control of JMA's ensemble) has no
+    // spread to stand for the forecast's error: it flies with the full wind error, as a
+    // deterministic forecast does.
+    let flies_members = member_views.len() >= 2;
+    let fields: Vec<Field<'_>> = if flies_members {
         spec.noise = NoiseSpec::sub_grid();
         member_views.iter().map(|m| m as Field<'_>).collect()
     } else {
@@ -814,7 +822,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
     let by_member: Vec<Vec<ForecastMemberStats>> = runs
         .iter()
         .map(|r| {
-            if !forecast.is_ensemble() {
+            if !flies_members {
                 return Vec::new();
             }
             window_stats_by_forecast_member(r, &classify, &score)
@@ -908,6 +916,11 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         },
         profile,
         members: spec.members,
+        forecast_members_flown: if flies_members {
+            numbers.clone()
+        } else {
+            Vec::new()
+        },
         seed: spec.seed,
         ensemble: spec,
         windows,

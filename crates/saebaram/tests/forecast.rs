@@ -1116,6 +1116,10 @@ fn ensemble_members_decode_and_a_plan_follows_the_north_blowing_member() {
     assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
     let v: Value = serde_json::from_slice(&o.stdout).expect("plan JSON");
     assert_eq!(v["forecast"]["members"], serde_json::json!([0, 1, 2, 3, 4]));
+    assert_eq!(
+        v["forecast_members_flown"],
+        serde_json::json!([0, 1, 2, 3, 4])
+    );
     // The synthetic wind error is the sub-grid part only.
     assert_eq!(num(&v["ensemble"]["noise"], "growth_m_s_per_day"), 0.0);
     let windows = v["windows"].as_array().unwrap();

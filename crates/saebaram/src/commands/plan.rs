@@ -173,12 +173,12 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
         "Plan: {} from {}, target {}, {} members per window, seed {}",
         r.profile.name, args.site, r.target.label, args.members, args.seed
     );
-    if !r.forecast.members.is_empty() {
+    if !r.forecast_members_flown.is_empty() {
         let _ = writeln!(
             s,
             "Forecast ensemble: {} members ({}), flown in turn; wind error: the sub-grid part only",
-            r.forecast.members.len(),
-            saebaram_forecast::describe_numbers(&r.forecast.members)
+            r.forecast_members_flown.len(),
+            saebaram_forecast::describe_numbers(&r.forecast_members_flown)
         );
     }
     let _ = writeln!(
