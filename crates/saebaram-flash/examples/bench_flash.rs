@@ -81,11 +81,19 @@ fn flash(n: usize, saebaram: &Path, image: &Path, scratch: &Path, round: usize) 
         .expect("drives")
         .iter()
         .map(|d| {
-            d["image_bytes"].as_u64().unwrap_or(0)
-                + d["wiped_bytes"].as_u64().unwrap_or(0)
-                + d["verified_bytes"].as_u64().unwrap_or(0)
+            let bytes = |key: &str| {
+                d[key]
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("the flash report has no `{key}` for a drive: {d}"))
+            };
+            bytes("image_bytes") + bytes("wiped_bytes") + bytes("verified_bytes")
         })
         .sum();
+    assert_eq!(
+        report["drives"].as_array().map(Vec::len),
+        Some(n),
+        "the report must name every drive"
+    );
     drop(loops);
     drop(emus);
     (secs, moved)
@@ -138,20 +146,33 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The value after `flag`, if the flag is given; a flag without a value is an error.
+fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    let i = args.iter().position(|a| a == flag)?;
+    Some(
+        args.get(i + 1)
+            .unwrap_or_else(|| panic!("{flag} needs a value"))
+            .as_str(),
+    )
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let saebaram = args
-        .iter()
-        .position(|a| a == "--saebaram")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/release/saebaram"));
-    let runs: usize = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
+    let saebaram = PathBuf::from(
+        flag_value(&args, "--saebaram")
+            .unwrap_or_else(|| panic!("--saebaram PATH is required (the binary to measure)")),
+    );
+    assert!(
+        saebaram.is_file(),
+        "{}: no such binary (build it first: see bench/flash/run.sh)",
+        saebaram.display()
+    );
+    let runs: usize = flag_value(&args, "--runs").map_or(3, |s| {
+        s.parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| panic!("--runs {s}: not a positive number"))
+    });
     let scratch = tempfile::tempdir().expect("scratch");
     let image = make_image(scratch.path());
     let mut single = Vec::new();
@@ -181,6 +202,24 @@ fn main() {
         single_ip.push(b1 as f64 / s1);
         quad_ip.push(b4 as f64 / s4);
     }
+    // Ratios are paired per round (4 drives against the single drive of the same round,
+    // so both saw the same machine load), then the median of those is reported.
+    let paired = |single: &[f64], quad: &[f64]| -> (f64, Vec<f64>) {
+        let ratios: Vec<f64> = single
+            .iter()
+            .zip(quad)
+            .map(|(s, q)| q / (4.0 * s))
+            .collect();
+        (median(ratios.clone()), ratios)
+    };
+    let (ratio, rounds) = paired(&single, &quad);
+    let (ratio_ip, rounds_ip) = paired(&single_ip, &quad_ip);
+    let list = |r: &[f64]| {
+        r.iter()
+            .map(|x| format!("{x:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let s = median(single);
     let q = median(quad);
     let si = median(single_ip);
@@ -192,19 +231,19 @@ fn main() {
         s / 1e6
     );
     println!(
-        "| 4 throttled drives at once, aggregate | {:.1} MB/s | {:.1} MB/s (90 % of 4x single) | {:.3} of 4x single | median of {runs} |",
+        "| 4 throttled drives at once, aggregate | {:.1} MB/s | {:.1} MB/s (90 % of 4x single) | {ratio:.3} of 4x single (median of paired per-round ratios: {}) | median of {runs} |",
         q / 1e6,
         0.9 * 4.0 * s / 1e6,
-        q / (4.0 * s)
+        list(&rounds)
     );
     println!(
         "| engine only (flash_all, in-process throttled fakes): 1 drive | {:.1} MB/s | - | - | median of {runs} |",
         si / 1e6
     );
     println!(
-        "| engine only: 4 drives at once, aggregate | {:.1} MB/s | {:.1} MB/s | {:.3} of 4x single | median of {runs} |",
+        "| engine only: 4 drives at once, aggregate | {:.1} MB/s | {:.1} MB/s | {ratio_ip:.3} of 4x single (median of paired per-round ratios: {}) | median of {runs} |",
         qi / 1e6,
         0.9 * 4.0 * si / 1e6,
-        qi / (4.0 * si)
+        list(&rounds_ip)
     );
 }

@@ -27,6 +27,9 @@ struct Case {
 }
 
 struct Run {
+    /// Bytes written when the verdict was known (saebaram's first round); `None` for
+    /// f3probe, which reports no such figure (its verdict comes at the end of its run).
+    to_verdict: Option<u64>,
     written: u64,
     read: u64,
     seconds: f64,
@@ -56,6 +59,7 @@ fn run_tool(tool: &str, saebaram: &PathBuf, case: &Case, scratch: &std::path::Pa
     .expect("tool runs");
     let seconds = start.elapsed().as_secs_f64();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut to_verdict = None;
     let verdict = if tool == "f3probe" {
         text.lines()
             .find(|l| {
@@ -75,22 +79,35 @@ fn run_tool(tool: &str, saebaram: &PathBuf, case: &Case, scratch: &std::path::Pa
                 .map(|l| format!(" / {}", l.trim()))
                 .unwrap_or_default()
     } else {
-        match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(v) => format!(
-                "{} usable {} MiB; verdict after {:.2} MiB written; {} rounds",
-                v["kind"].as_str().unwrap_or("?"),
-                v["usable_bytes"].as_u64().unwrap_or(0) / MIB,
-                v["bytes_written_to_detect"].as_u64().unwrap_or(0) as f64 / MIB as f64,
-                v["rounds"]
-            ),
-            Err(_) => format!(
-                "exit {:?}: {}",
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!(
+                "saebaram probe printed no JSON report ({e}); exit {:?}: {}",
                 out.status.code(),
                 String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        }
+            )
+        });
+        let field = |key: &str| {
+            v[key]
+                .as_u64()
+                .unwrap_or_else(|| panic!("the probe report has no `{key}`: {v}"))
+        };
+        to_verdict = Some(field("bytes_written_to_detect"));
+        assert_eq!(
+            field("bytes_written"),
+            drive.bytes_written(),
+            "the report's total must be what the drive counted"
+        );
+        format!(
+            "{} usable {} MiB; {} rounds",
+            v["kind"]
+                .as_str()
+                .unwrap_or_else(|| panic!("the probe report has no `kind`: {v}")),
+            field("usable_bytes") / MIB,
+            field("rounds")
+        )
     };
     let r = Run {
+        to_verdict,
         written: drive.bytes_written(),
         read: drive.bytes_read(),
         seconds,
@@ -106,28 +123,41 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The value after `flag`, if the flag is given; a flag without a value is an error.
+fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    let i = args.iter().position(|a| a == flag)?;
+    Some(
+        args.get(i + 1)
+            .unwrap_or_else(|| panic!("{flag} needs a value"))
+            .as_str(),
+    )
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let saebaram = args
-        .iter()
-        .position(|a| a == "--saebaram")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/release/saebaram"));
-    let runs: usize = args
-        .iter()
-        .position(|a| a == "--runs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let only: Option<&String> = args
-        .iter()
-        .position(|a| a == "--case")
-        .and_then(|i| args.get(i + 1));
-    let only_tool: Option<&String> = args
-        .iter()
-        .position(|a| a == "--tool")
-        .and_then(|i| args.get(i + 1));
+    let saebaram = PathBuf::from(
+        flag_value(&args, "--saebaram")
+            .unwrap_or_else(|| panic!("--saebaram PATH is required (the binary to measure)")),
+    );
+    assert!(
+        saebaram.is_file(),
+        "{}: no such binary (build it first: see bench/flash/run.sh)",
+        saebaram.display()
+    );
+    let runs: usize = flag_value(&args, "--runs").map_or(3, |s| {
+        s.parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or_else(|| panic!("--runs {s}: not a positive number"))
+    });
+    let only = flag_value(&args, "--case");
+    let only_tool = flag_value(&args, "--tool");
+    if let Some(tool) = only_tool {
+        assert!(
+            ["f3probe", "saebaram"].contains(&tool),
+            "--tool {tool}: use f3probe or saebaram"
+        );
+    }
     let scratch = tempfile::tempdir().expect("scratch dir");
     let cases = [
         Case {
@@ -155,10 +185,16 @@ fn main() {
             mapping: Mapping::Chain { base: 512 * MIB },
         },
     ];
+    if let Some(name) = only {
+        assert!(
+            cases.iter().any(|c| c.name == name),
+            "--case {name}: no such case"
+        );
+    }
     println!(
-        "| drive (claimed-real) | tool | bytes written (median of {runs}) | bytes read | seconds | verdict |"
+        "| drive (claimed-real) | tool | bytes written to the verdict | bytes written in all (median of {runs}) | bytes read | seconds | verdict |"
     );
-    println!("|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for case in &cases {
         if only.is_some_and(|o| o != case.name) {
             continue;
@@ -173,8 +209,20 @@ fn main() {
             let w = median(results.iter().map(|r| r.written as f64).collect());
             let rd = median(results.iter().map(|r| r.read as f64).collect());
             let s = median(results.iter().map(|r| r.seconds).collect());
+            let to_verdict = if results.iter().all(|r| r.to_verdict.is_some()) {
+                let v = median(
+                    results
+                        .iter()
+                        .filter_map(|r| r.to_verdict)
+                        .map(|b| b as f64)
+                        .collect(),
+                );
+                format!("{v:.0} ({:.2} MiB)", v / MIB as f64)
+            } else {
+                "not reported".to_owned()
+            };
             println!(
-                "| {} | {tool} | {:.0} ({:.2} MiB) | {:.2} MiB | {s:.2} | {} |",
+                "| {} | {tool} | {to_verdict} | {:.0} ({:.2} MiB) | {:.2} MiB | {s:.2} | {} |",
                 case.name,
                 w,
                 w / MIB as f64,
