@@ -162,6 +162,22 @@ fn list_ranges(ranges: &[ByteRange]) -> String {
     format!("{} ({total} bytes)", list.join(", "))
 }
 
+fn cache_drop_message(source: &io::Error) -> String {
+    let refused = matches!(
+        source.raw_os_error(),
+        Some(libc::EACCES) | Some(libc::EPERM)
+    );
+    format!(
+        "호스트 캐시를 비울 수 없어 검사하지 않았습니다 (아무것도 쓰지 않음) / cannot drop the \
+         host caches, so the probe did not start; nothing was written{}",
+        if refused {
+            " (BLKFLSBUF needs root: run it with `sudo`)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// The step of a probe round that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
@@ -197,10 +213,7 @@ pub enum ProbeError {
     /// The host caches cannot be dropped (`BLKFLSBUF` is refused to a user who is not
     /// root), so read-backs could come from the cache and pass a fake drive. Found
     /// before the first write: nothing was written.
-    #[error(
-        "호스트 캐시를 비울 수 없어 검사하지 않았습니다 (아무것도 쓰지 않음) / cannot drop the \
-         host caches, so the probe did not start; nothing was written (run as root: `sudo`)"
-    )]
+    #[error("{}", cache_drop_message(source))]
     CacheDropRefused {
         /// The system error (usually EACCES or EPERM).
         #[source]
@@ -899,6 +912,15 @@ mod tests {
         assert!(matches!(err, ProbeError::CacheDropRefused { .. }), "{err}");
         assert_eq!(drive.bytes_written(), written, "nothing may be written");
         assert_eq!(changed_blocks(&drive, &before), Vec::<u64>::new());
+        assert!(err.to_string().contains("sudo"), "{err}");
+
+        // A drive that fails its first sync is not told to use sudo.
+        let mut failing = Faulty::new(drive.clone(), Fault::VanishAfterWrites(0));
+        let _ = failing.write_at(&[0; 512], 0);
+        let err = probe(&mut failing, &opts(12)).unwrap_err();
+        assert!(matches!(err, ProbeError::CacheDropRefused { .. }), "{err}");
+        assert!(!err.to_string().contains("sudo"), "{err}");
+        assert_eq!(drive.bytes_written(), written, "nothing may be written");
     }
 
     #[test]
