@@ -42,7 +42,11 @@ pub const DEFAULT_MAX_HEAVY_RISK: f64 = 0.01;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PlanRequest {
-    /// Launch site by name (English or Korean) or `LAT,LON`.
+    /// Launch site(s): a name (English or Korean), several names joined by commas
+    /// (`paju,gimpo,ganghwa`: their (site, hour) windows are ranked together), `all` (every
+    /// built-in site), or one `LAT,LON`. Empty: on a forecast of one time (the built-in
+    /// sample), every built-in site at that time ([`SITE_COMPARISON_WHY`]); else Paju (what
+    /// the CLI sends when `--site` is not given; the default request names Paju).
     pub site: String,
     /// First launch time, UNIX s (default: the forecast's first time).
     pub from_unix_s: Option<f64>,
@@ -255,9 +259,14 @@ pub struct ForecastMemberStats {
     pub p_target: f64,
 }
 
+/// Why a plan with no site given on a forecast of one time compares the built-in sites.
+pub const SITE_COMPARISON_WHY: &str = "the forecast has one time, held steady: every launch hour would fly the same weather and differ only by chance, so the plan compares the built-in launch sites at that time instead (give --site to plan hours from one site)";
+
 /// A flown launch window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowReport {
+    /// The launch site's name (`Paju`), or `LAT,LON`.
+    pub site: String,
     /// RFC 3339.
     pub launch_time: String,
     /// 1 = best.
@@ -323,6 +332,8 @@ pub struct WindowReport {
 /// A window the pre-filter skipped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SkippedWindow {
+    /// The launch site.
+    pub site: String,
     /// RFC 3339.
     pub launch_time: String,
     /// Why.
@@ -353,8 +364,14 @@ pub struct HeavyFallDefinition {
 pub struct PlanReport {
     /// The forecast flown in.
     pub forecast: ForecastSummary,
-    /// The launch site.
+    /// The launch site of the best window (or, when none is recommended, of the first
+    /// site).
     pub site: SiteReport,
+    /// Every site flown, in the order asked (one for a single-site plan).
+    pub sites: Vec<SiteReport>,
+    /// Why the plan compares sites when none was asked for ([`SITE_COMPARISON_WHY`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_comparison: Option<&'static str>,
     /// The target.
     pub target: TargetReport,
     /// The profile flown.
@@ -412,12 +429,17 @@ impl PlanReport {
         self.best.and_then(|b| self.windows.get(b))
     }
 
-    /// The site as records name it: its name, else `LAT,LON`.
+    /// The site as records name it (the best window's): its name, else `LAT,LON`.
     pub fn site_label(&self) -> String {
-        self.site.name.map_or_else(
-            || format!("{},{}", self.site.lat, self.site.lon),
-            str::to_string,
-        )
+        self.site.label()
+    }
+}
+
+impl SiteReport {
+    /// Its name, else `LAT,LON`.
+    pub fn label(&self) -> String {
+        self.name
+            .map_or_else(|| format!("{},{}", self.lat, self.lon), str::to_string)
     }
 }
 
@@ -631,6 +653,46 @@ fn median_landing(run: &WindowRun) -> Option<(f64, f64)> {
     Some((lats[lats.len() / 2], lons[lons.len() / 2]))
 }
 
+/// The sites a request names: `None` when it names none (the plan chooses), else each site
+/// in the order given. A coordinate is given alone (`37.75,126.49`); names may be joined by
+/// commas; `all` is every built-in site. A site named twice is refused.
+fn parse_sites(text: &str) -> Result<Option<Vec<saebaram_geo::LaunchPoint>>, Error> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let numeric = t
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.'));
+    if numeric {
+        return Ok(Some(vec![launch_point(Some(t), None, None)?]));
+    }
+    let names: Vec<&str> = if t.eq_ignore_ascii_case("all") || t == "전체" {
+        saebaram_geo::sites().iter().map(|s| s.name).collect()
+    } else {
+        t.split(',').map(str::trim).collect()
+    };
+    let mut out: Vec<saebaram_geo::LaunchPoint> = Vec::new();
+    for name in names {
+        if name.is_empty() {
+            return Err(Error::invalid(
+                "site",
+                format!("--site `{t}` has an empty name between commas"),
+            ));
+        }
+        let lp = launch_point(Some(name), None, None)?;
+        if out.iter().any(|o| o.site == lp.site) {
+            return Err(Error::invalid(
+                "site",
+                format!("--site `{t}` names {} twice", lp.site.unwrap_or(name)),
+            ));
+        }
+        out.push(lp);
+    }
+    Ok(Some(out))
+}
+
 /// The launch times of a plan.
 struct Windows {
     launches: Vec<Point>,
@@ -732,7 +794,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
     profile.validate()?;
     check_max_heavy_risk(req.max_heavy_risk)?;
     let geo = Geo::try_embedded()?;
-    let lp = launch_point(Some(&req.site), None, None)?;
+    let asked = parse_sites(&req.site)?;
     let target = Target::parse_with(geo, &req.target)?;
     check(progress)?;
     progress.event(Event::StageStarted {
@@ -748,18 +810,76 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
     progress.event(Event::StageFinished {
         stage: Stage::OpenForecast,
     });
+    let (sites, site_comparison) = match asked {
+        Some(sites) => (sites, None),
+        None if forecast.info().is_steady() => (
+            saebaram_geo::sites()
+                .iter()
+                .map(|s| launch_point(Some(s.name), None, None))
+                .collect::<Result<Vec<_>, Error>>()?,
+            Some(SITE_COMPARISON_WHY),
+        ),
+        None => (vec![launch_point(Some("paju"), None, None)?], None),
+    };
+    let mut req = req;
+    if site_comparison.is_some() && req.to_unix_s.is_none() {
+        // One launch time: the sites, not the (identical) hours, are compared.
+        let first = forecast.info().valid_unix_s.first().copied();
+        req.to_unix_s = req
+            .from_unix_s
+            .or(first.map(|t| t as f64))
+            .or(Some(forecast.info().run_unix_s as f64));
+    }
+    let first_site = &sites[0];
     // The launch altitude needs the ground, the ground needs the forecast; the times are
     // checked first so that a bad range fails before a DEM is opened.
-    launch_times(&req, &forecast, 0.0, lp.lat, lp.lon)?;
+    let n_times = launch_times(&req, &forecast, 0.0, first_site.lat, first_site.lon)?
+        .launches
+        .len();
+    if n_times * sites.len() > MAX_WINDOWS {
+        return Err(Error::invalid(
+            "every_s",
+            format!(
+                "{n_times} launch times at {} sites: at most {MAX_WINDOWS} windows (use a larger --every or fewer sites)",
+                sites.len()
+            ),
+        ));
+    }
     if let Some(warning) = steady_warning(&forecast) {
         progress.event(Event::Warning { warning });
     }
     let surface = Ground::new(geo, &forecast, dem_dir(req.terrain_dir.as_deref(), env))?;
-    // Without a site elevation, the launch stands on the ground.
-    let alt = lp
-        .elevation_m
-        .unwrap_or_else(|| round(surface.lookup(lp.lat, lp.lon).0, 1));
-    let Windows { launches, steady } = launch_times(&req, &forecast, alt, lp.lat, lp.lon)?;
+    // Each site's windows, site by site; a window's random streams are keyed by its time's
+    // index alone, so each site's windows fly exactly as in a plan of that site alone (and
+    // sites at one hour share their draws: the comparison is of the sites, not of luck).
+    let mut launches: Vec<(usize, u64, Point)> = Vec::new();
+    let mut steady = false;
+    let mut site_reports = Vec::new();
+    for (k, lp) in sites.iter().enumerate() {
+        // Without a site elevation, the launch stands on the ground.
+        let alt = lp
+            .elevation_m
+            .unwrap_or_else(|| round(surface.lookup(lp.lat, lp.lon).0, 1));
+        let w = launch_times(&req, &forecast, alt, lp.lat, lp.lon)?;
+        steady = w.steady;
+        launches.extend(
+            w.launches
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| (k, i as u64, l)),
+        );
+        site_reports.push(SiteReport {
+            name: lp.site,
+            lat: lp.lat,
+            lon: lp.lon,
+            alt: lp.elevation_m.unwrap_or(0.0),
+        });
+    }
+    let site_name = |k: usize| {
+        site_reports
+            .get(k)
+            .map_or_else(String::new, |s: &SiteReport| s.label())
+    };
     let mut spec = EnsembleSpec::new(req.members, req.seed, forecast.info().run_unix_s as f64);
     // With a forecast ensemble, Monte-Carlo member m flies forecast member m mod n and the
     // synthetic wind error shrinks to its sub-grid part: the members' spread is the
@@ -792,7 +912,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         });
         let checks = launches
             .iter()
-            .map(|&l| Some(prefilter(&fields, &numbers, geo, l)))
+            .map(|&(_, _, l)| Some(prefilter(&fields, &numbers, geo, l)))
             .collect();
         progress.event(Event::StageFinished {
             stage: Stage::Prefilter,
@@ -801,13 +921,13 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
     } else {
         vec![None; launches.len()]
     };
-    let flown: Vec<(u64, Point)> = launches
+    let kept: Vec<(usize, u64, Point)> = launches
         .iter()
         .zip(&checks)
-        .enumerate()
-        .filter(|(_, (_, c))| c.as_ref().is_none_or(|c| c.passed))
-        .map(|(i, (&l, _))| (i as u64, l))
+        .filter(|(_, c)| c.as_ref().is_none_or(|c| c.passed))
+        .map(|(&l, _)| l)
         .collect();
+    let flown: Vec<(u64, Point)> = kept.iter().map(|&(_, i, l)| (i, l)).collect();
 
     let runs = fly_windows(&fields, &surface, &profile, &spec, &flown, progress)?;
 
@@ -878,9 +998,10 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
 
     let mut skipped_windows = Vec::new();
     let mut flown_checks = Vec::new();
-    for (l, c) in launches.iter().zip(checks) {
+    for (&(k, _, l), c) in launches.iter().zip(checks) {
         match c {
             Some(c) if !c.passed => skipped_windows.push(SkippedWindow {
+                site: site_name(k),
                 launch_time: rfc3339(l.t_unix_s),
                 prefilter: c,
             }),
@@ -897,18 +1018,21 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         .map(|(i, ((((run, st), h), check), members))| {
             let mut w = window_report(geo, &spec, run, st, h, rank[i], risky[i], check);
             w.by_forecast_member = members;
+            w.site = kept.get(i).map_or_else(String::new, |k| site_name(k.0));
             w
         })
         .collect();
 
     Ok(PlanReport {
         forecast: ForecastSummary::of(&forecast),
-        site: SiteReport {
-            name: lp.site,
-            lat: lp.lat,
-            lon: lp.lon,
-            alt: lp.elevation_m.unwrap_or(0.0),
-        },
+        site: best
+            .and_then(|b| kept.get(b))
+            .and_then(|k| site_reports.get(k.0))
+            .or(site_reports.first())
+            .cloned()
+            .ok_or_else(|| Error::invalid("site", "no launch site"))?,
+        sites: site_reports.clone(),
+        site_comparison,
         target: TargetReport {
             label: target.label(),
             target,
@@ -1077,6 +1201,7 @@ fn window_report(
         })
         .collect();
     WindowReport {
+        site: String::new(),
         launch_time: rfc3339(run.launch.t_unix_s),
         rank,
         p_north: round(st.p_north, 4),
@@ -1445,5 +1570,83 @@ mod tests {
         assert_eq!(compass(0.0), "N");
         assert_eq!(compass(292.5), "WNW");
         assert_eq!(compass(-22.5), "NNW");
+    }
+
+    #[test]
+    fn several_sites_rank_together_and_each_flies_as_it_would_alone() {
+        let multi = run(
+            PlanRequest {
+                site: "paju, 강화".into(),
+                max_heavy_risk: 1.0,
+                ..small()
+            },
+            &Env::fixed(0, 0),
+            &Silent,
+        )
+        .unwrap();
+        assert_eq!(multi.windows.len(), 6);
+        let names: Vec<&str> = multi.sites.iter().filter_map(|s| s.name).collect();
+        assert_eq!(names, ["Paju", "Ganghwa"]);
+        assert!(multi.site_comparison.is_none());
+        let mut ranks: Vec<usize> = multi.windows.iter().map(|w| w.rank).collect();
+        ranks.sort_unstable();
+        assert_eq!(ranks, (1..=6).collect::<Vec<_>>());
+        let best = multi.best_window().unwrap();
+        assert_eq!(multi.site.label(), best.site);
+        for site in ["paju", "ganghwa"] {
+            let alone = run(
+                PlanRequest {
+                    site: site.into(),
+                    max_heavy_risk: 1.0,
+                    ..small()
+                },
+                &Env::fixed(0, 0),
+                &Silent,
+            )
+            .unwrap();
+            let label = alone.site.label();
+            let mine: Vec<&WindowReport> =
+                multi.windows.iter().filter(|w| w.site == label).collect();
+            assert_eq!(mine.len(), alone.windows.len());
+            for (a, b) in mine.iter().zip(&alone.windows) {
+                assert_eq!(a.launch_time, b.launch_time);
+                assert_eq!(a.stats, b.stats, "{label} {}", a.launch_time);
+                assert_eq!(a.landings, b.landings);
+            }
+        }
+    }
+
+    #[test]
+    fn no_site_on_a_one_time_forecast_compares_every_built_in_site_at_one_time() {
+        let r = run(
+            PlanRequest {
+                site: String::new(),
+                members: 10,
+                particles: 3,
+                ..PlanRequest::default()
+            },
+            &Env::fixed(0, 0),
+            &Silent,
+        )
+        .unwrap();
+        assert_eq!(r.site_comparison, Some(SITE_COMPARISON_WHY));
+        assert_eq!(r.sites.len(), saebaram_geo::sites().len());
+        assert_eq!(r.windows.len(), r.sites.len());
+        let times: std::collections::BTreeSet<&str> =
+            r.windows.iter().map(|w| w.launch_time.as_str()).collect();
+        assert_eq!(times.len(), 1);
+        // A site named twice, or an empty name, is refused.
+        for bad in ["paju,Paju", "paju,,gimpo"] {
+            let e = run(
+                PlanRequest {
+                    site: bad.into(),
+                    ..small()
+                },
+                &Env::fixed(0, 0),
+                &Silent,
+            )
+            .unwrap_err();
+            assert!(e.to_string().contains(bad), "{e}");
+        }
     }
 }

@@ -840,3 +840,99 @@ fn plan_refuses_a_bad_heavy_risk_limit_and_an_ambiguous_target() {
     assert_eq!(en["target"]["label"], ko["target"]["label"]);
     assert_eq!(en["windows"], ko["windows"]);
 }
+
+/// SMALL_PLAN from `site` instead of Paju.
+fn from_site(site: &str) -> Vec<&str> {
+    let mut args: Vec<&str> = SMALL_PLAN.to_vec();
+    let at = args
+        .iter()
+        .position(|a| *a == "--site")
+        .expect("SMALL_PLAN has --site");
+    args[at + 1] = site;
+    args
+}
+
+#[test]
+fn plan_ranks_several_sites_together_as_each_alone_would_fly() {
+    let multi = json_of(&saebaram(&from_site("paju,gimpo,baengnyeong")));
+    let names: Vec<&str> = multi["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Paju", "Gimpo", "Baengnyeong"]);
+    let windows = multi["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 9);
+    let mut ranks: Vec<u64> = windows
+        .iter()
+        .map(|w| w["rank"].as_u64().unwrap())
+        .collect();
+    ranks.sort_unstable();
+    assert_eq!(ranks, (1..=9).collect::<Vec<u64>>());
+    for site in ["gimpo", "baengnyeong"] {
+        let alone = json_of(&saebaram(&from_site(site)));
+        let name = alone["site"]["name"].as_str().unwrap();
+        let mine: Vec<&Value> = windows.iter().filter(|w| w["site"] == name).collect();
+        let theirs = alone["windows"].as_array().unwrap();
+        assert_eq!(mine.len(), theirs.len());
+        for (a, b) in mine.iter().zip(theirs) {
+            for k in [
+                "launch_time",
+                "p_north",
+                "p_south",
+                "p_sea",
+                "p_target",
+                "landings",
+            ] {
+                assert_eq!(a[k], b[k], "{name} {k}");
+            }
+        }
+    }
+    // The table shows the site of each window.
+    let mut args: Vec<&str> = from_site("paju,gimpo,baengnyeong")
+        .into_iter()
+        .filter(|a| *a != "--json")
+        .collect();
+    args.extend(["--top", "9"]);
+    let text = String::from_utf8_lossy(&saebaram(&args).stdout).to_string();
+    assert!(text.contains("rank  site "), "{text}");
+    assert!(text.contains("Baengnyeong 2019-06-05T0"), "{text}");
+}
+
+#[test]
+fn plan_without_arguments_compares_the_built_in_sites_on_the_one_time_sample() {
+    let out = saebaram(&["plan", "--members", "20", "--particles", "4"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Comparing launch sites: the forecast has one time, held steady"),
+        "{text}"
+    );
+    for site in [
+        "Paju",
+        "Gimpo",
+        "Ganghwa",
+        "Yeoncheon",
+        "Pocheon",
+        "Cheorwon",
+        "Baengnyeong",
+    ] {
+        let rows = text
+            .lines()
+            .filter(|l| l.contains(&format!(" {site} ")) && l.contains("2019-06-05T00:00:00Z"))
+            .count();
+        assert!(rows >= 1, "{site} in {text}");
+    }
+    let v = json_of(&saebaram(&[
+        "plan",
+        "--members",
+        "20",
+        "--particles",
+        "4",
+        "--json",
+    ]));
+    assert_eq!(v["sites"].as_array().unwrap().len(), 7);
+    assert_eq!(v["windows"].as_array().unwrap().len(), 7);
+    assert!(v["site_comparison"].as_str().unwrap().contains("one time"));
+}

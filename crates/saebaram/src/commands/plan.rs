@@ -16,7 +16,9 @@ use crate::progress::Terminal;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
-  saebaram plan                                   Paju, slack-tube preset, the embedded sample
+  saebaram plan                                   every built-in site on the embedded sample (one time)
+  saebaram plan --site paju,gimpo,ganghwa --forecast latest   (site, hour) pairs ranked together
+  saebaram plan --site all --target city:Pyongyang:40km       where and when to reach Pyongyang
   saebaram plan --site gimpo --target city:Pyongyang:40km --members 400
   saebaram plan --site 37.75,126.49 --from 2019-06-05T12:00Z --to 2019-06-06T12:00Z --every 2h
   saebaram plan --preset usb-packets --target province:hwanghae-bukto --json > plan.json
@@ -49,9 +51,12 @@ as without it.
 Exit 0: at least one window within --max-heavy-risk has P(target) > 0; 1: none does (no
 window reaches the target, or every window is too risky); 2: bad input.")]
 pub struct PlanArgs {
-    /// Launch site by name (`saebaram sites`) or LAT,LON.
-    #[arg(long, value_name = "NAME|LAT,LON", default_value = "paju")]
-    pub site: String,
+    /// Launch site(s) by name (`saebaram sites`), several joined by commas
+    /// (`paju,gimpo,ganghwa`), `all`, or one LAT,LON. Several sites rank their (site, hour)
+    /// windows together. Default: Paju; on a forecast of one time (the built-in sample),
+    /// every built-in site at that time.
+    #[arg(long, value_name = "NAME[,NAME..]|all|LAT,LON")]
+    pub site: Option<String>,
     /// First launch time, UTC (default: the forecast's first time).
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
@@ -110,7 +115,7 @@ pub struct PlanArgs {
 /// Runs `saebaram plan`.
 pub fn run(args: PlanArgs, env: &Env) -> anyhow::Result<Status> {
     let request = PlanRequest {
-        site: args.site.clone(),
+        site: args.site.clone().unwrap_or_default(),
         from_unix_s: args
             .from
             .as_deref()
@@ -168,11 +173,20 @@ pub fn run(args: PlanArgs, env: &Env) -> anyhow::Result<Status> {
 fn table(args: &PlanArgs, r: &PlanReport) -> String {
     let order = &r.order;
     let mut s = String::new();
+    let multi = r.sites.len() > 1;
+    let site_list: Vec<String> = r.sites.iter().map(|x| x.label()).collect();
     let _ = writeln!(
         s,
         "Plan: {} from {}, target {}, {} members per window, seed {}",
-        r.profile.name, args.site, r.target.label, args.members, args.seed
+        r.profile.name,
+        site_list.join(", "),
+        r.target.label,
+        args.members,
+        args.seed
     );
+    if let Some(why) = r.site_comparison {
+        let _ = writeln!(s, "Comparing launch sites: {why}");
+    }
     if !r.forecast_members_flown.is_empty() {
         let _ = writeln!(
             s,
@@ -181,10 +195,18 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
             saebaram_forecast::describe_numbers(&r.forecast_members_flown)
         );
     }
+    let site_col = |name: &str| {
+        if multi {
+            format!("{name:<12}")
+        } else {
+            String::new()
+        }
+    };
     let _ = writeln!(
         s,
-        "{:>4}  {:<20} {:>8} {:>8} {:>6} {:>6} {:>6} {:>8} {:>10} {:>9}  P(heavy town)",
+        "{:>4}  {}{:<20} {:>8} {:>8} {:>6} {:>6} {:>6} {:>8} {:>10} {:>9}  P(heavy town)",
         "rank",
+        site_col("site"),
         "launch (UTC)",
         "P(tgt)",
         "P(North)",
@@ -211,8 +233,9 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
         };
         let _ = writeln!(
             s,
-            "{:>4}  {:<20} {:>7.0}% {:>7.0}% {:>5.0}% {:>5.0}% {:>5.0}% {:>7.0}% {:>10.1} {:>9.1}  {:>12.0}% {}",
+            "{:>4}  {}{:<20} {:>7.0}% {:>7.0}% {:>5.0}% {:>5.0}% {:>5.0}% {:>7.0}% {:>10.1} {:>9.1}  {:>12.0}% {}",
             rank + 1,
+            site_col(&w.site),
             w.launch_time,
             st.p_target * 100.0,
             st.p_north * 100.0,
@@ -250,7 +273,13 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
                 .take(3)
                 .map(|p| format!("{} {:.1} %", p.name, p.p * 100.0))
                 .collect();
-            let _ = writeln!(s, "     {:<20} {}", w.launch_time, places.join(", "));
+            let _ = writeln!(
+                s,
+                "     {}{:<20} {}",
+                site_col(&w.site),
+                w.launch_time,
+                places.join(", ")
+            );
         }
     }
     if shown
@@ -282,7 +311,13 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
             skipped.len() + order.len()
         );
         for w in skipped {
-            let _ = writeln!(s, "      {:<20} {}", w.launch_time, w.prefilter.reason);
+            let _ = writeln!(
+                s,
+                "      {}{:<20} {}",
+                site_col(&w.site),
+                w.launch_time,
+                w.prefilter.reason
+            );
         }
     }
     if order.is_empty() {
