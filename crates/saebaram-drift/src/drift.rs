@@ -49,7 +49,7 @@ pub struct Params {
 }
 
 /// The integration scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scheme {
     /// Classical fourth-order Runge-Kutta (four lookups a step).

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::drift::{Coast, Config, EARTH_RADIUS_M, Forcing, Params, Track, drift};
 
 /// How the members of a window differ.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Spread {
     /// Throw times spread uniformly over ± this many seconds around the window's time.
     pub time_s: f64,

@@ -331,6 +331,26 @@ pub enum Error {
         /// Its error.
         message: String,
     },
+    /// `drift` was run without a currents file: there is none in the binary.
+    #[error(
+        "no currents file: `saebaram drift` needs surface currents for the area and hours (--currents FILE)\n\nhint: while online, get a NetCDF subset of Copernicus Marine's hourly global currents (free account):\n  copernicusmarine subset --dataset-id cmems_mod_glo_phy_anfc_merged-uv_PT1H-i --variable utotal --variable vtotal \\\n    --minimum-longitude 124.5 --maximum-longitude 127 --minimum-latitude 37 --maximum-latitude 38.5 \\\n    --start-datetime 2026-12-04T00:00:00 --end-datetime 2026-12-07T00:00:00 --output-filename currents.nc\nor KHOA's tidal-current predictions (khoa.go.kr) exported as CF-NetCDF; carry the file to this laptop. See docs/drift.md"
+    )]
+    NoCurrents,
+    /// A forcing file cannot be read or used.
+    #[error("{context}")]
+    Drift {
+        /// Which file, for what.
+        context: String,
+        /// The drift crate's error.
+        #[source]
+        source: saebaram_drift::Error,
+    },
+    /// The forcing does not cover the throw site or the throw hours.
+    #[error("{message}")]
+    ForcingCoverage {
+        /// What is not covered, naming the file.
+        message: String,
+    },
     /// The face asked the job to stop ([`crate::Progress::cancelled`]); nothing was written.
     #[error("cancelled: nothing was written")]
     Cancelled,
@@ -442,6 +462,12 @@ pub enum ErrorKind {
     Cancelled,
     /// [`Error::Convert`].
     Convert,
+    /// [`Error::NoCurrents`].
+    NoCurrents,
+    /// [`Error::Drift`].
+    Drift,
+    /// [`Error::ForcingCoverage`].
+    ForcingCoverage,
 }
 
 impl ErrorKind {
@@ -495,6 +521,9 @@ impl ErrorKind {
             ErrorKind::Random => "random",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::Convert => "convert",
+            ErrorKind::NoCurrents => "no_currents",
+            ErrorKind::Drift => "drift",
+            ErrorKind::ForcingCoverage => "forcing_coverage",
         }
     }
 }
@@ -551,6 +580,9 @@ impl Error {
             Error::Random { .. } => ErrorKind::Random,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::Convert { .. } => ErrorKind::Convert,
+            Error::NoCurrents => ErrorKind::NoCurrents,
+            Error::Drift { .. } => ErrorKind::Drift,
+            Error::ForcingCoverage { .. } => ErrorKind::ForcingCoverage,
         }
     }
 

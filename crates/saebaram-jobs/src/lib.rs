@@ -7,7 +7,8 @@
 //! map, ranking, the pre-filter, the heavy-fall statistics and warnings, GeoJSON/KML/CSV,
 //! the [`map`]'s data), [`prepare`] (clean a library, pack an image), [`flash`] (drives,
 //! probe, verify, flash batches with per-drive states), [`records`] (unlock, add, list,
-//! correct, report, export, import, destroy; the plan/flash `--record` hooks); the report
+//! correct, report, export, import, destroy; the plan/flash `--record` hooks), [`drift`]
+//! (bottles at sea: sea sites, coverage checks, the coastline, ranking, GeoJSON); the report
 //! types, which are the `--json` schemas; typed progress events, warnings and errors with
 //! stable codes; cancellation.
 //! Must not know: clap, terminals, HTTP, HTML pages (the map crate draws them), the clock,
@@ -43,6 +44,7 @@
 #![deny(missing_docs)]
 
 pub mod convert;
+pub mod drift;
 mod env;
 mod error;
 pub mod files;

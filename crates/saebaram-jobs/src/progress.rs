@@ -183,6 +183,10 @@ pub enum Stage {
     /// Converting video and audio (steps in seconds of media; per file in
     /// [`Event::Encoding`]).
     Converting,
+    /// Reading the currents and wind files of a drift.
+    OpenForcing,
+    /// Drifting bottles, a window at a time (steps in windows).
+    Drifting,
 }
 
 /// What one drive of a flash batch is doing, or how it ended.

@@ -30,6 +30,8 @@ pub enum Command {
     Predict(commands::predict::PredictArgs),
     /// Rank launch windows by the chance of reaching a target (Monte-Carlo ensembles).
     Plan(commands::plan::PlanArgs),
+    /// Where bottles thrown into the sea drift, from real currents and wind (해류 표류 예측).
+    Drift(commands::drift::DriftArgs),
     /// List the built-in launch sites.
     Sites(commands::sites::SitesArgs),
     /// Remove identifying metadata from a content library, losslessly.

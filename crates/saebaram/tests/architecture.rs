@@ -134,6 +134,7 @@ fn libraries_depend_on_each_other_only_as_the_code_map_says() {
                 "saebaram-records",
                 "saebaram-forbid",
                 "saebaram-convert",
+                "saebaram-drift",
             ],
         ),
         ("saebaram-app", &["saebaram-jobs", "saebaram-map"]),

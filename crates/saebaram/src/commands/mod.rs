@@ -4,6 +4,7 @@
 pub mod app;
 pub mod clean;
 pub mod convert;
+pub mod drift;
 pub mod drives;
 pub mod flash;
 pub mod forecast;
@@ -38,5 +39,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Records(args) => records::run(args, &env),
         Command::App(args) => app::run(args, &env),
         Command::Convert(args) => convert::run(args, &env),
+        Command::Drift(args) => drift::run(args, &env),
     }
 }
