@@ -294,7 +294,7 @@ pub fn sea_site(text: &str) -> Result<DriftSite, Error> {
 fn load_error(what: &str, path: &std::path::Path, source: saebaram_drift::Error) -> Error {
     Error::Drift {
         context: format!("cannot use the {what} file `{}`", path.display()),
-        source,
+        source: Box::new(source),
     }
 }
 
@@ -350,7 +350,7 @@ pub fn run(req: DriftRequest, env: &Env, progress: &dyn Progress) -> Result<Drif
     if req.members == 0 {
         return Err(Error::invalid("members", "-n/--members must be at least 1"));
     }
-    if !(req.every_s >= 60.0) {
+    if req.every_s.is_nan() || req.every_s < 60.0 {
         return Err(Error::invalid(
             "every_s",
             "--every must be at least 1 minute",

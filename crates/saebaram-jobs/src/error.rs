@@ -341,9 +341,9 @@ pub enum Error {
     Drift {
         /// Which file, for what.
         context: String,
-        /// The drift crate's error.
+        /// The drift crate's error (boxed: NetCDF reader errors are large).
         #[source]
-        source: saebaram_drift::Error,
+        source: Box<saebaram_drift::Error>,
     },
     /// The forcing does not cover the throw site or the throw hours.
     #[error("{message}")]

@@ -191,7 +191,7 @@ fn table(args: &DriftArgs, r: &DriftReport) -> String {
     );
     let _ = writeln!(
         s,
-        "{:>4}  {:<17} {:<20} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+        "{:>4}  {:<17} {:<20} {:>9} {:>9} {:>9} {:>9} {:>9}  지역 (province)",
         "순위",
         "던질 시각 (KST)",
         "throw (UTC)",
@@ -200,7 +200,6 @@ fn table(args: &DriftArgs, r: &DriftReport) -> String {
         "바다 위",
         "자료 밖",
         "중앙 시간",
-        "지역 (province)"
     );
     let _ = writeln!(
         s,
