@@ -191,6 +191,8 @@ mod tests {
             .iter()
             .chain(crate::work::ERROR_CODES)
             .chain(crate::work::WARNING_CODES)
+            .chain(crate::drives::CODES)
+            .chain(crate::records::CODES)
         {
             assert!(ko.contains(&format!("msg.{code}")), "no msg.{code}");
         }

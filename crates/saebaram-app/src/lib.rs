@@ -28,7 +28,9 @@
 // FIXME: until every screen calls its job of saebaram-jobs, parts of the registry wait unused.
 #![allow(dead_code)]
 mod assets;
+mod drives;
 mod i18n;
+mod records;
 mod registry;
 mod routes;
 mod security;
@@ -54,6 +56,14 @@ pub struct Config {
     pub env: saebaram_jobs::Env,
     /// Where the library-folder chooser starts (the user's home).
     pub home_dir: PathBuf,
+    /// Where the system describes its drives (the drives job's; tests give a fake tree).
+    pub system: saebaram_jobs::flash::SystemRoots,
+    /// Regular files offered as drives besides the real ones (tests and demonstrations:
+    /// the flash job writes files only when they are named here).
+    pub file_drives: Vec<PathBuf>,
+    /// Create new records databases with the cheap, insecure key derivation (tests only:
+    /// the CLI's `SAEBARAM_RECORDS_KDF=test`).
+    pub records_test_kdf: bool,
 }
 
 /// Why the server could not start.
@@ -92,6 +102,10 @@ pub(crate) struct AppState {
     pub(crate) registry: registry::Registry,
     pub(crate) config: Config,
     pub(crate) forecast: work::ForecastChoice,
+    /// The last flash's report, for recording the batch.
+    pub(crate) last_flash: std::sync::Mutex<Option<saebaram_jobs::flash::FlashReport>>,
+    /// The unlocked records (the passphrase, in memory only).
+    pub(crate) records: records::Session,
 }
 
 /// A running server. Dropping it (or [`Server::stop`]) stops it; running jobs stop with the
@@ -140,6 +154,8 @@ impl Server {
             registry: registry::Registry::default(),
             config,
             forecast: work::ForecastChoice::default(),
+            last_flash: std::sync::Mutex::new(None),
+            records: records::Session::default(),
         });
         let router = routes::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -227,6 +243,9 @@ mod tests {
             port: 0,
             env: saebaram_jobs::Env::fixed(0, 1),
             home_dir: PathBuf::from("home"),
+            system: saebaram_jobs::flash::SystemRoots::default(),
+            file_drives: Vec::new(),
+            records_test_kdf: true,
         }
     }
 

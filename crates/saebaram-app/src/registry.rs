@@ -32,9 +32,24 @@ pub(crate) enum Kind {
     Prepare,
     /// Probe, write, wipe and verify a batch of drives.
     Flash,
+    /// Records: unlock, add, correct, report, export, import (short, but the database
+    /// takes one writer at a time).
+    Records,
     /// A job used by the registry's own tests.
     #[cfg(test)]
     Test,
+}
+
+impl Kind {
+    /// Whether a job of this kind may not start while one of `other` runs: the same kind,
+    /// and preparing an image while a flash reads the previous one (or the other way round).
+    pub(crate) fn conflicts_with(self, other: Kind) -> bool {
+        self == other
+            || matches!(
+                (self, other),
+                (Kind::Prepare, Kind::Flash) | (Kind::Flash, Kind::Prepare)
+            )
+    }
 }
 
 /// How a job stands.
@@ -53,8 +68,12 @@ pub(crate) enum JobState {
 /// One item's progress (a drive of a flash).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub(crate) struct Item {
-    /// Stable key (the drive's device name).
+    /// Stable key (the drive's device path).
     pub key: String,
+    /// What the person recognises it by (vendor and model), when known.
+    pub label: Option<String>,
+    /// Its size in bytes, when known.
+    pub size_bytes: Option<u64>,
     /// State code (`probing`, `writing`, `wiping`, `verifying`, `passed`, `fake`, `failed`).
     pub state: String,
     /// Bytes (or steps) done and total of the current state.
@@ -224,6 +243,8 @@ impl Reporter {
 #[derive(Debug)]
 pub(crate) struct Busy {
     pub running: u64,
+    /// The running job's kind (the same, or one that conflicts).
+    pub kind: Kind,
 }
 
 /// Every job of this server.
@@ -249,13 +270,12 @@ impl Registry {
     {
         let job = {
             let mut inner = lock(&self.inner);
-            if let Some(running) = inner
-                .jobs
-                .values()
-                .find(|j| j.kind == kind && lock(&j.snapshot).state == JobState::Running)
-            {
+            if let Some(running) = inner.jobs.values().find(|j| {
+                kind.conflicts_with(j.kind) && lock(&j.snapshot).state == JobState::Running
+            }) {
                 return Err(Busy {
                     running: running.id,
+                    kind: running.kind,
                 });
             }
             inner.next_id += 1;
@@ -428,6 +448,30 @@ mod tests {
     }
 
     #[test]
+    fn preparing_and_flashing_exclude_each_other() {
+        let r = Registry::default();
+        let (tx, rx) = mpsc::channel::<()>();
+        let flash = r
+            .start(Kind::Flash, move |_| {
+                rx.recv().ok();
+                Ok(Value::Null)
+            })
+            .unwrap();
+        let Err(busy) = r.start(Kind::Prepare, |_| Ok(Value::Null)) else {
+            panic!("an image was prepared while a flash read the last one");
+        };
+        assert_eq!((busy.running, busy.kind), (flash.id(), Kind::Flash));
+        // Other kinds go on.
+        let plan = r.start(Kind::Plan, |_| Ok(Value::Null)).unwrap();
+        wait_finished(&plan);
+        tx.send(()).unwrap();
+        wait_finished(&flash);
+        assert!(
+            Kind::Flash.conflicts_with(Kind::Prepare) && !Kind::Plan.conflicts_with(Kind::Flash)
+        );
+    }
+
+    #[test]
     fn a_panicking_job_fails_and_the_registry_goes_on() {
         let r = Registry::default();
         let job = r
@@ -466,6 +510,8 @@ mod tests {
                 for state in ["probing", "writing", "passed"] {
                     p.item(Item {
                         key: "sdb".into(),
+                        label: None,
+                        size_bytes: None,
                         state: state.into(),
                         done: 1,
                         total: 2,

@@ -42,6 +42,18 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/forecast", get(forecast))
         .route("/api/forecast/import", post(forecast_import))
         .route("/api/plan", post(plan))
+        .route("/api/drives", get(drives))
+        .route("/api/prepare", post(prepare))
+        .route("/api/flash", post(flash))
+        .route("/api/records", get(records_status))
+        .route("/api/records/unlock", post(records_unlock))
+        .route("/api/records/lock", post(records_lock))
+        .route("/api/records/list", get(records_list))
+        .route("/api/records/add", post(records_add))
+        .route("/api/records/correct", post(records_correct))
+        .route("/api/records/report", post(records_report))
+        .route("/api/records/export", post(records_export))
+        .route("/api/records/import", post(records_import))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -170,16 +182,19 @@ pub(crate) fn json_response(v: &Value) -> Response {
 }
 
 /// The answer to a second start of a running kind of job: 409 with the running job's id,
-/// which the page attaches to.
-pub(crate) fn busy(kind: Kind, running: u64) -> ApiError {
+/// which the page attaches to (`busy`); or, when a job of another kind that conflicts runs
+/// (a flash while preparing an image), `busy_other` naming it.
+pub(crate) fn busy(kind: Kind, b: crate::registry::Busy) -> ApiError {
+    let running = b.running;
+    let code = if b.kind == kind { "busy" } else { "busy_other" };
     ApiError(
         StatusCode::CONFLICT,
         Message::new(
-            "busy",
-            format!("a {kind:?} job is already running (job {running})"),
+            code,
+            format!("a {:?} job is already running (job {running})", b.kind),
         )
         .with("job", running)
-        .with("kind", serde_json::to_value(kind).unwrap_or(Value::Null)),
+        .with("kind", serde_json::to_value(b.kind).unwrap_or(Value::Null)),
     )
 }
 
@@ -239,7 +254,7 @@ async fn plan(
         .start(Kind::Plan, move |reporter| {
             crate::work::run_plan(form, forecast, &env, reporter)
         })
-        .map_err(|b| busy(Kind::Plan, b.running))?;
+        .map_err(|b| busy(Kind::Plan, b))?;
     Ok(Json(json!(job.snapshot())))
 }
 
@@ -399,4 +414,148 @@ async fn forecast_import(
     .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     *crate::registry::lock(&state.forecast.name) = checked["name"].as_str().map(str::to_owned);
     Ok(Json(checked))
+}
+
+/// The drives: the drives job's list (the system disk and mounted drives marked, never
+/// selectable) and the face's file targets.
+async fn drives(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
+    let system = state.config.system.clone();
+    let files = state.config.file_drives.clone();
+    let env = state.config.env.clone();
+    blocking(move || crate::drives::list(&system, &files, &env))
+        .await?
+        .map(Json)
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))
+}
+
+/// Starts cleaning a library folder and packing it into the app's image.
+async fn prepare(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::drives::PrepareForm = parse(body)?;
+    let env = state.config.env.clone();
+    let job = state
+        .registry
+        .start(Kind::Prepare, move |reporter| {
+            crate::drives::run_prepare(form, &env, reporter)
+        })
+        .map_err(|b| busy(Kind::Prepare, b))?;
+    Ok(Json(json!(job.snapshot())))
+}
+
+/// Starts writing the confirmed drives; each must be selectable in a fresh drive list.
+async fn flash(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::drives::FlashForm = parse(body)?;
+    let system = state.config.system.clone();
+    let files = state.config.file_drives.clone();
+    let env = state.config.env.clone();
+    let checked = blocking(move || crate::drives::check_flash(&form, &system, &files, &env))
+        .await?
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+    let env = state.config.env.clone();
+    let shared = state.clone();
+    let job = state
+        .registry
+        .start(Kind::Flash, move |reporter| {
+            crate::drives::run_flash(checked, &env, reporter, &shared.last_flash)
+        })
+        .map_err(|b| busy(Kind::Flash, b))?;
+    Ok(Json(json!(job.snapshot())))
+}
+
+// ---------- records ----------
+
+/// Runs a records call off the server's threads; its message becomes a 422.
+async fn records_call(
+    f: impl FnOnce() -> Result<Value, Message> + Send + 'static,
+) -> ApiResult<Json<Value>> {
+    blocking(f)
+        .await?
+        .map(Json)
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))
+}
+
+async fn records_status(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
+    records_call(move || crate::records::status(&state.records, &state.config.env)).await
+}
+
+/// Unlocks (or creates) the records. The body is read into the form directly (no
+/// intermediate JSON value holding the passphrase).
+async fn records_unlock(
+    State(state): State<Arc<AppState>>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::UnlockForm = serde_json::from_slice(&body).map_err(|e| {
+        // serde's message names the field at fault, never its value.
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            Message::new("bad_request", e.to_string()).with("what", e.to_string()),
+        )
+    })?;
+    drop(body);
+    records_call(move || {
+        crate::records::unlock(
+            &state.records,
+            form,
+            &state.config.env,
+            state.config.records_test_kdf,
+        )
+    })
+    .await
+}
+
+async fn records_lock(State(state): State<Arc<AppState>>) -> Json<Value> {
+    state.records.lock();
+    Json(json!({ "unlocked": false }))
+}
+
+async fn records_list(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
+    records_call(move || crate::records::list(&state.records, &state.config.env)).await
+}
+
+async fn records_add(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::AddForm = parse(body)?;
+    records_call(move || {
+        crate::records::add(&state.records, form, &state.last_flash, &state.config.env)
+    })
+    .await
+}
+
+async fn records_correct(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::CorrectForm = parse(body)?;
+    records_call(move || crate::records::correct(&state.records, form, &state.config.env)).await
+}
+
+async fn records_report(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::ReportForm = parse(body)?;
+    records_call(move || crate::records::report(&state.records, form, &state.config.env)).await
+}
+
+async fn records_export(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::ExportForm = parse(body)?;
+    records_call(move || crate::records::export(&state.records, form, &state.config.env)).await
+}
+
+async fn records_import(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::ImportForm = parse(body)?;
+    records_call(move || crate::records::import(&state.records, form, &state.config.env)).await
 }

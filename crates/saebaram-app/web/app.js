@@ -196,6 +196,7 @@
         if (s.total > 0) { bar.max = s.total; bar.value = s.done; } else { bar.removeAttribute('value'); }
         label.textContent = opts.label ? opts.label(s) : t('common.working');
         elapsed.textContent = s.elapsed_ms != null ? t('common.elapsed', { time: duration(s.elapsed_ms) }) : '';
+        if (opts.extra) opts.extra(s);
         clear(warnings);
         (s.warnings || []).forEach(function (w) { warnings.appendChild(notice('warning', msgText(w), w.detail)); });
         if (s.state && s.state !== 'running') {
@@ -529,19 +530,465 @@
     if (best) showMap(best.plan);
   }
 
+  // ---------- drives: library -> clean report -> drives -> confirm -> flash ----------
+
+  // What was typed and whether an image is ready, kept while the page lives.
+  var drivesForm = { library: '', imageReady: false };
+
+  // Follows a job that is already known (started in another tab, or before a reload).
+  function attachJob(s, box, panelOpts, end) {
+    var panel = progressPanel(panelOpts);
+    clear(box).appendChild(panel.el);
+    panel.attach(s.id);
+    panel.update(s);
+    watchJob(s.id, panel.update, function (e) {
+      if (e && e.state === 'failed') box.appendChild(errorNotice(e.error));
+      if (e && e.state === 'cancelled') box.appendChild(notice('info', t('msg.cancelled')));
+      if (end) end(e);
+    });
+  }
+
+  function prepareLabel(s) {
+    if (s.state === 'done') return t('common.done');
+    var pctText = s.total > 0 ? ' ' + pct(s.done / s.total) : '';
+    if (s.stage === 'cleaning') return t('drives.cleaning') + pctText + (s.total > 0 ? ' (' + bytes(s.done) + ' / ' + bytes(s.total) + ')' : '');
+    if (s.stage === 'packing') return t('drives.packing') + pctText;
+    return t('drives.preparing');
+  }
+
+  function flashLabel(s) {
+    if (s.state === 'done') return t('common.done');
+    if (s.stage === 'hashing_image') return t('drives.hashing') + (s.total > 0 ? ' ' + pct(s.done / s.total) : '');
+    if (s.stage === 'flashing') return t('drives.flashing');
+    return t('common.working');
+  }
+
+  // The clean report in words: counts, every blocked file with why, the cleaned files.
+  function renderCleanReport(box, r) {
+    clear(box);
+    var c = r.clean, sum = c.summary;
+    box.appendChild(h('h3', t('drives.report')));
+    box.appendChild(h('ul.counts#drives-counts',
+      h('li.count-cleaned', t('drives.cleaned', { n: sum.cleaned })),
+      h('li.count-unchanged', t('drives.unchanged', { n: sum.unchanged })),
+      sum.blocked > 0 ? h('li.count-blocked.risk', t('drives.blocked', { n: sum.blocked })) : null));
+    if (c.blocked.length) {
+      box.appendChild(notice('error', t('drives.blockedStop'), null));
+      var rows = c.blocked.map(function (b) {
+        return h('tr', h('td.path', b.path), h('td', t('msg.' + b.kind)), h('td.muted.detail', b.reason));
+      });
+      box.appendChild(h('div.tablewrap', h('table#drives-blocked',
+        h('caption', t('drives.blockedWhy')),
+        h('thead', h('tr', h('th', { scope: 'col' }, t('drives.files')), h('th', { scope: 'col' }, t('drives.blockedWhy')),
+          h('th', { scope: 'col' }, t('common.details')))),
+        h('tbody', rows))));
+      box.appendChild(h('p.muted', t('drives.blockedHint')));
+    }
+    if (c.cleaned.length) {
+      var items = c.cleaned.map(function (f) {
+        return h('li', h('span.path', f.path), ': ', h('span.muted', (f.removed || []).join(', ')));
+      });
+      var more = sum.cleaned > c.cleaned.length ? h('li.muted', t('drives.moreCleaned', { n: sum.cleaned - c.cleaned.length })) : null;
+      box.appendChild(h('details#drives-cleaned', h('summary', t('drives.cleanedList') + ' (' + sum.cleaned + ')'), h('ul', items, more)));
+    }
+    if (r.image) {
+      box.appendChild(notice('ok', t('drives.imageReady', { size: bytes(r.image.size_bytes) }) + ' ' +
+        t('drives.imageFiles', { n: r.image.files, content: bytes(r.image.content_bytes) })));
+    }
+  }
+
+  function driveWhy(d) {
+    return (d.why || []).map(function (w) { return t('drives.why.' + w); }).join(', ');
+  }
+
+  function driveName(d) { return d.model || d.name || d.path; }
+
   screens.drives = {
     render: function (main, ready) {
       main.appendChild(h('h1', t('drives.title')));
       main.appendChild(h('p.intro', t('drives.intro')));
-      ready();
+
+      // Step 1: the library folder.
+      var folder = h('input#drives-folder', { type: 'text', value: drivesForm.library, placeholder: t('drives.libraryPlaceholder'),
+        autocomplete: 'off', spellcheck: false });
+      var prepareButton = h('button#drives-prepare', { type: 'submit', text: t('drives.prepare') });
+      var step1 = h('form.card#drives-step1', { novalidate: true },
+        h('h2', t('drives.step1')), h('p.muted', t('drives.libraryHelp')),
+        h('div.row', h('label.wide', { for: 'drives-folder' }, t('drives.libraryPath'), folder), prepareButton));
+      // Step 2: cleaning and the image.
+      var prepBox = h('div#drives-prepare-job');
+      var reportBox = h('section#drives-report');
+      var step2 = h('section.card', h('h2', t('drives.step2')), prepBox, reportBox);
+      // Step 3: drives, confirm, flash.
+      var listBox = h('div#drives-list', h('p.muted', t('common.loading')));
+      var refresh = h('button.secondary#drives-refresh', { type: 'button', text: t('drives.refresh') });
+      var write = h('button#drives-write', { type: 'button', text: t('drives.write') });
+      var writeError = h('div#drives-write-error');
+      var confirmBox = h('div#drives-confirm');
+      var flashBox = h('div#drives-flash');
+      var resultBox = h('div#drives-summary');
+      var step3 = h('section.card', h('h2', t('drives.step3')), listBox, h('div.row', refresh, write), writeError, confirmBox,
+        flashBox, resultBox);
+      append(main, [step1, step2, step3]);
+
+      function prepared(s) {
+        prepareButton.disabled = false;
+        if (!s || s.state !== 'done') return;
+        api.get('/api/jobs/' + s.id + '/result').then(function (r) {
+          drivesForm.imageReady = !!r.image;
+          probe.drives = probe.drives || {};
+          probe.drives.prepared = { job: s.id, image: !!r.image, blocked: r.clean.blocked.length };
+          renderCleanReport(reportBox, r);
+        }, function (err) { reportBox.appendChild(errorNotice(apiMessage(err))); });
+      }
+
+      step1.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        drivesForm.library = folder.value.trim();
+        clear(reportBox);
+        if (!drivesForm.library) { reportBox.appendChild(notice('error', t('msg.library_missing', { path: '' }))); return; }
+        prepareButton.disabled = true;
+        drivesForm.imageReady = false;
+        startJob('/api/prepare', { library: drivesForm.library }, prepBox, { cancellable: true, label: prepareLabel }, prepared);
+      });
+
+      // The drive list: only selectable drives have a live checkbox.
+      var drives = [];
+      function loadDrives() {
+        return api.get('/api/drives').then(function (r) {
+          drives = r.drives;
+          clear(listBox);
+          (r.warnings || []).forEach(function (w) { listBox.appendChild(notice('warning', msgText(w), w.detail)); });
+          if (!drives.some(function (d) { return d.selectable; })) listBox.appendChild(notice('info', t('drives.selectableNone')));
+          var body = h('tbody');
+          drives.forEach(function (d, i) {
+            var box = h('input', { type: 'checkbox', name: 'drive', value: d.path, disabled: !d.selectable, id: 'drive-' + i,
+              'aria-describedby': 'drive-why-' + i });
+            body.appendChild(h('tr' + (d.selectable ? '' : '.refused'), { 'data-path': d.path },
+              h('td', box), h('td', h('label', { for: 'drive-' + i }, driveName(d))),
+              h('td.num', bytes(d.size_bytes)), h('td', d.bus || t('drives.none')), h('td.path.muted', d.path),
+              h('td#drive-why-' + i, d.selectable ? '' : driveWhy(d))));
+          });
+          listBox.appendChild(h('div.tablewrap', h('table#drives-table',
+            h('caption', t('drives.drivesList')),
+            h('thead', h('tr', h('th', { scope: 'col' }, t('drives.choose')), h('th', { scope: 'col' }, t('drives.model')),
+              h('th.num', { scope: 'col' }, t('drives.size')), h('th', { scope: 'col' }, t('drives.bus')),
+              h('th', { scope: 'col' }, t('drives.path')), h('th', { scope: 'col' }, t('drives.state')))),
+            body)));
+        }, function (err) { clear(listBox).appendChild(errorNotice(apiMessage(err))); });
+      }
+      refresh.addEventListener('click', function () { clear(writeError); loadDrives(); });
+
+      write.addEventListener('click', function () {
+        clear(writeError);
+        clear(confirmBox);
+        var chosen = Array.prototype.filter.call(listBox.querySelectorAll('input[name=drive]'), function (c) { return c.checked && !c.disabled; })
+          .map(function (c) { return drives.filter(function (d) { return d.path === c.value; })[0]; });
+        if (!chosen.length) { writeError.appendChild(notice('error', t('drives.noneChosen'))); return; }
+        if (!drivesForm.imageReady) { writeError.appendChild(notice('error', t('drives.noImage'))); return; }
+        // Confirm with every drive written out.
+        var go = h('button.danger#drives-confirm-go', { type: 'button', text: t('drives.confirmGo') });
+        var cancel = h('button.secondary', { type: 'button', text: t('drives.cancelConfirm') });
+        append(confirmBox, [h('div.card.confirm', { role: 'alertdialog', 'aria-labelledby': 'drives-confirm-title' },
+          h('h3#drives-confirm-title', t('drives.confirmTitle')), h('p', t('drives.confirmText')),
+          h('ul#drives-confirm-list', chosen.map(function (d) {
+            return h('li', h('strong', driveName(d)), ' · ', bytes(d.size_bytes), ' · ', d.bus || '', ' · ', h('span.path', d.path));
+          })),
+          h('div.row', go, cancel))]);
+        go.focus();
+        cancel.addEventListener('click', function () { clear(confirmBox); write.focus(); });
+        go.addEventListener('click', function () {
+          clear(confirmBox);
+          startFlash(chosen.map(function (d) { return d.path; }));
+        });
+      });
+
+      // Per drive: name, size, state, bar, speed and what happened.
+      function flashTable() {
+        var body = h('tbody');
+        var table = h('table#drives-flash-table',
+          h('thead', h('tr', h('th', { scope: 'col' }, t('drives.model')), h('th.num', { scope: 'col' }, t('drives.size')),
+            h('th', { scope: 'col' }, t('drives.state')), h('th', { scope: 'col' }, t('drives.progress')),
+            h('th.num', { scope: 'col' }, t('drives.speed')), h('th', { scope: 'col' }, t('common.details')))),
+          body);
+        return {
+          el: h('div.tablewrap', table),
+          update: function (s) {
+            clear(body);
+            (s.items || []).forEach(function (it) {
+              var bar = h('progress', { max: it.total > 0 ? it.total : 1, value: it.total > 0 ? it.done : (it.state === 'passed' ? 1 : 0) });
+              var cls = it.state === 'passed' ? '.ok' : (it.state === 'fake' || it.state === 'failed') ? '.risk' : '';
+              body.appendChild(h('tr', { 'data-path': it.key, 'data-state': it.state },
+                h('td', h('strong', it.label || it.key), h('br'), h('span.path.muted', it.key)),
+                h('td.num', bytes(it.size_bytes)),
+                h('td.state' + cls, t('drives.states.' + it.state)),
+                h('td', bar),
+                h('td.num', it.speed ? t('common.speed', { speed: bytes(it.speed) }) : t('common.noData')),
+                h('td.message', it.message ? msgText(it.message) : '')));
+            });
+          }
+        };
+      }
+
+      function flashEnded(s) {
+        clear(resultBox);
+        if (!s || s.state !== 'done') return;
+        api.get('/api/jobs/' + s.id + '/result').then(function (r) {
+          probe.drives = probe.drives || {};
+          probe.drives.flashed = { job: s.id, passed: r.passed, fake: r.rejected_fake, failed: r.failed };
+          var all = r.passed === r.drives.length;
+          append(resultBox, [notice(all ? 'ok' : 'warning', all ? t('drives.allDone') : t('drives.notAll')),
+            h('p.summary#drives-result', t('drives.summary', { passed: r.passed, fake: r.rejected_fake, failed: r.failed }))]);
+        }, function (err) { resultBox.appendChild(errorNotice(apiMessage(err))); });
+      }
+
+      function flashPanel() {
+        var table = flashTable();
+        return { table: table, opts: { cancellable: false, label: flashLabel, extra: table.update } };
+      }
+
+      function startFlash(paths) {
+        clear(resultBox);
+        var p = flashPanel();
+        startJob('/api/flash', { devices: paths }, flashBox, p.opts, flashEnded).then(function () {
+          flashBox.appendChild(p.table.el);
+          flashBox.appendChild(h('p.muted', t('drives.closeTabNote')));
+        });
+      }
+
+      // Jobs started before this page (another tab, a reload): show them.
+      var pending = 2;
+      function oneReady() { if (--pending === 0) ready(); }
+      api.get('/api/session').then(function (sess) {
+        var last = function (kind) { var js = sess.jobs.filter(function (j) { return j.kind === kind; }); return js[js.length - 1]; };
+        var prep = last('prepare');
+        if (prep) {
+          if (prep.state === 'running') prepareButton.disabled = true;
+          attachJob(prep, prepBox, { cancellable: true, label: prepareLabel }, prepared);
+        }
+        var fl = last('flash');
+        if (fl) {
+          var p = flashPanel();
+          attachJob(fl, flashBox, p.opts, flashEnded);
+          flashBox.appendChild(p.table.el);
+          p.table.update(fl);
+        }
+      }).then(oneReady, oneReady);
+      loadDrives().then(oneReady);
       return true;
     }
   };
+
+  // ---------- records: unlock, list, add, correct, report, export, import ----------
+
+  var STATUSES = ['planned', 'in-transit', 'delivered', 'lost'];
+
+  function presetName(p) { return has('plan.presets.' + p) ? t('plan.presets.' + p) : p; }
+
   screens.records = {
     render: function (main, ready) {
       main.appendChild(h('h1', t('records.title')));
       main.appendChild(h('p.intro', t('records.intro')));
-      ready();
+      var box = h('div#records');
+      main.appendChild(box);
+      api.get('/api/records').then(function (st) {
+        if (st.unlocked) return api.get('/api/records/list').then(showRecords);
+        showLock(st.exists);
+      }, function (err) { box.appendChild(errorNotice(apiMessage(err))); }).then(ready, ready);
+
+      // Locked: the passphrase (twice for a new file). It goes to the server once and is
+      // cleared from the field at once.
+      function showLock(exists) {
+        clear(box);
+        var pass = h('input#records-pass', { type: 'password', autocomplete: exists ? 'current-password' : 'new-password' });
+        var pass2 = exists ? null : h('input#records-pass2', { type: 'password', autocomplete: 'new-password' });
+        var go = h('button#records-unlock', { type: 'submit', text: exists ? t('records.unlock') : t('records.create') });
+        var errorBox = h('div#records-error');
+        var form = h('form.card#records-lock-form', { novalidate: true },
+          h('h2', exists ? t('records.unlockTitle') : t('records.create')),
+          exists ? null : h('p.muted', t('records.createHelp')),
+          h('div.row', h('label', { for: 'records-pass' }, t('records.passphrase'), pass),
+            pass2 ? h('label', { for: 'records-pass2' }, t('records.passphraseAgain'), pass2) : null, go),
+          errorBox);
+        box.appendChild(form);
+        form.addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          clear(errorBox);
+          var body = { passphrase: pass.value, create: !exists };
+          if (!exists) body.confirm = pass2.value;
+          pass.value = '';
+          if (pass2) pass2.value = '';
+          if (!body.passphrase) { errorBox.appendChild(notice('error', t('records.passphraseEmpty'))); return; }
+          go.disabled = true;
+          errorBox.appendChild(h('p.progress-label', { role: 'status' }, t('records.opening')));
+          api.post('/api/records/unlock', body).then(showRecords, function (err) {
+            clear(errorBox).appendChild(errorNotice(apiMessage(err)));
+            go.disabled = false;
+            pass.focus();
+          });
+          body = null;
+        });
+        pass.focus();
+      }
+
+      function numberInput(id, label) {
+        return h('label', { for: id }, label, h('input#' + id, { type: 'number', min: 0, step: 1, value: 0 }));
+      }
+      function num(id) { var v = Number(document.getElementById(id).value); return isFinite(v) && v > 0 ? Math.floor(v) : 0; }
+      function val(id) { return document.getElementById(id).value; }
+
+      function showRecords(list) {
+        clear(box);
+        probe.records = { launches: list.launches.length, batches: list.batches.length, shipments: list.shipments.length };
+        var lock = h('button.secondary#records-lock', { type: 'button', text: t('records.lock') });
+        lock.addEventListener('click', function () { api.post('/api/records/lock').then(function () { showLock(true); }); });
+        var status = h('div#records-status');
+        box.appendChild(h('div.row', h('p.muted', t('records.unlocked')), lock));
+        box.appendChild(status);
+        function done(m) {
+          return function (r) {
+            return api.get('/api/records/list').then(function (l) { showRecords(l); document.getElementById('records-status').appendChild(notice('ok', m)); });
+          };
+        }
+        function failed(err) { clear(status).appendChild(errorNotice(apiMessage(err))); }
+
+        // Launches.
+        var lrows = list.launches.map(function (l) {
+          var edit = h('button.secondary', { type: 'button', text: t('records.edit') });
+          var row = h('tr', { 'data-id': l.id },
+            h('td', kstUtc(l.time)), h('td', siteName(l.site)), h('td', presetName(l.preset)),
+            h('td.num', String(l.payload.leaflets)), h('td.num', String(l.payload.usb + l.payload.sd + l.payload.other)),
+            h('td', l.outcome ? l.outcome.note : ''), h('td', edit));
+          edit.addEventListener('click', function () {
+            var note = h('input#records-note-' + l.id, { type: 'text', value: l.outcome ? l.outcome.note : '' });
+            var leaflets = h('input', { type: 'number', min: 0, value: l.payload.leaflets });
+            var save = h('button.records-save', { type: 'button', text: t('records.save') });
+            var form = h('tr.editing', h('td', { colSpan: 7 }, h('div.row',
+              h('label', t('records.note'), note), h('label', t('records.leaflets'), leaflets), save)));
+            row.parentNode.insertBefore(form, row.nextSibling);
+            note.focus();
+            save.addEventListener('click', function () {
+              api.post('/api/records/correct', { id: l.id, note: note.value, leaflets: Number(leaflets.value) || 0 })
+                .then(done(t('records.saved')), failed);
+            });
+          });
+          return row;
+        });
+        box.appendChild(h('section.card',
+          h('h2', t('records.launches')),
+          lrows.length ? h('div.tablewrap', h('table#records-launches',
+            h('thead', h('tr', h('th', t('records.when')), h('th', t('plan.site')), h('th', t('plan.preset')),
+              h('th.num', t('records.leaflets')), h('th.num', t('records.devices')), h('th', t('records.note')), h('th', ''))),
+            h('tbody', lrows))) : h('p.muted', t('records.empty')),
+          h('details#records-add-launch', h('summary', t('records.addLaunch')),
+            h('form.row#records-launch-form', { novalidate: true },
+              h('label', { for: 'rl-time' }, t('records.whenKst'), h('input#rl-time', { type: 'datetime-local' })),
+              h('label', { for: 'rl-site' }, t('plan.site'), select('rl-site', SITES.map(function (x) { return [x, t('plan.siteNames.' + x)]; }), 'paju')),
+              h('label', { for: 'rl-preset' }, t('plan.preset'), select('rl-preset', PRESETS.map(function (x) { return [x, t('plan.presets.' + x)]; }), 'slack-tube')),
+              numberInput('rl-leaflets', t('records.leaflets')), numberInput('rl-usb', t('records.usb')), numberInput('rl-sd', t('records.sd')),
+              h('button#records-launch-save', { type: 'submit', text: t('records.save') })))));
+        document.getElementById('records-launch-form').addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          var when = fromKstInput(val('rl-time'));
+          if (when == null) { clear(status).appendChild(notice('error', t('records.needTime'))); return; }
+          api.post('/api/records/add', { kind: 'launch', time: new Date(when * 1000).toISOString().replace('.000Z', 'Z'),
+            site: val('rl-site'), preset: val('rl-preset'), leaflets: num('rl-leaflets'), usb: num('rl-usb'), sd: num('rl-sd') })
+            .then(done(t('records.added')), failed);
+        });
+
+        // Batches (from this app's last flash).
+        var brows = list.batches.map(function (b) {
+          return h('tr', { 'data-id': b.id }, h('td', kstUtc(b.time)), h('td.num', String(b.written)), h('td.num', String(b.passed)),
+            h('td.num', String(b.rejected_fake)), h('td.num', String(b.failed)), h('td', b.content_version || ''));
+        });
+        var addBatch = h('button.secondary#records-add-batch', { type: 'button', text: t('records.addBatch') });
+        addBatch.addEventListener('click', function () { api.post('/api/records/add', { kind: 'last_flash' }).then(done(t('records.added')), failed); });
+        box.appendChild(h('section.card', h('h2', t('records.batches')),
+          brows.length ? h('div.tablewrap', h('table#records-batches',
+            h('thead', h('tr', h('th', t('records.when')), h('th.num', t('records.written')), h('th.num', t('drives.states.passed')),
+              h('th.num', t('drives.states.fake')), h('th.num', t('drives.states.failed')), h('th', t('records.contentVersion')))),
+            h('tbody', brows))) : h('p.muted', t('records.empty')),
+          h('div.row', addBatch)));
+
+        // Shipments.
+        var srows = list.shipments.map(function (sh) {
+          var edit = h('button.secondary', { type: 'button', text: t('records.edit') });
+          var row = h('tr', { 'data-id': sh.id }, h('td', sh.route), h('td', sh.sent), h('td', sh.arrived || ''),
+            h('td', t('records.status.' + sh.status)), h('td.num', String(sh.devices.usb + sh.devices.sd + sh.devices.other)), h('td', edit));
+          edit.addEventListener('click', function () {
+            var st = select('records-status-' + sh.id, STATUSES.map(function (x) { return [x, t('records.status.' + x)]; }), sh.status);
+            var arrived = h('input', { type: 'date', value: sh.arrived || '' });
+            var save = h('button.records-save', { type: 'button', text: t('records.save') });
+            row.parentNode.insertBefore(h('tr.editing', h('td', { colSpan: 6 }, h('div.row',
+              h('label', t('records.statusLabel'), st), h('label', t('records.arrived'), arrived), save))), row.nextSibling);
+            save.addEventListener('click', function () {
+              api.post('/api/records/correct', { id: sh.id, status: st.value, arrived: arrived.value || null }).then(done(t('records.saved')), failed);
+            });
+          });
+          return row;
+        });
+        box.appendChild(h('section.card', h('h2', t('records.shipments')),
+          srows.length ? h('div.tablewrap', h('table#records-shipments',
+            h('thead', h('tr', h('th', t('records.route')), h('th', t('records.sent')), h('th', t('records.arrived')),
+              h('th', t('records.statusLabel')), h('th.num', t('records.devices')), h('th', ''))),
+            h('tbody', srows))) : h('p.muted', t('records.empty')),
+          h('details#records-add-shipment', h('summary', t('records.addShipment')),
+            h('form.row#records-shipment-form', { novalidate: true },
+              h('label', { for: 'rs-route' }, t('records.route'), h('input#rs-route', { type: 'text' })),
+              h('label', { for: 'rs-sent' }, t('records.sent'), h('input#rs-sent', { type: 'date' })),
+              h('label', { for: 'rs-status' }, t('records.statusLabel'), select('rs-status', STATUSES.map(function (x) { return [x, t('records.status.' + x)]; }), 'planned')),
+              numberInput('rs-usb', t('records.usb')), numberInput('rs-sd', t('records.sd')),
+              h('button#records-shipment-save', { type: 'submit', text: t('records.save') })))));
+        document.getElementById('records-shipment-form').addEventListener('submit', function (ev) {
+          ev.preventDefault();
+          api.post('/api/records/add', { kind: 'shipment', route: val('rs-route'), sent: val('rs-sent'), status: val('rs-status'),
+            usb: num('rs-usb'), sd: num('rs-sd') }).then(done(t('records.added')), failed);
+        });
+
+        // The donor report.
+        var reportBox = h('div#records-report-box');
+        var makeReport = h('button#records-report', { type: 'button', text: t('records.makeReport') });
+        box.appendChild(h('section.card', h('h2', t('records.report')), h('p.muted', t('records.reportHelp')),
+          h('div.row', h('label', { for: 'rr-from' }, t('records.from'), h('input#rr-from', { type: 'date' })),
+            h('label', { for: 'rr-to' }, t('records.to'), h('input#rr-to', { type: 'date' })), makeReport), reportBox));
+        makeReport.addEventListener('click', function () {
+          api.post('/api/records/report', { from: val('rr-from') || null, to: val('rr-to') || null }).then(function (r) {
+            clear(reportBox);
+            var row = function (x) {
+              return h('tr', h('td', x.month === 'total' ? t('records.total') : x.month), h('td', t('records.channels.' + x.channel)),
+                h('td.num', String(x.events)), h('td.num', String(x.leaflets)), h('td.num', String(x.devices)), h('td.num', String(Math.round(x.estimated_reach))));
+            };
+            append(reportBox, [h('p', t('records.reportRange', { from: r.from, to: r.to, leaflet: r.reach_per_leaflet, device: r.reach_per_device })),
+              h('div.tablewrap', h('table#records-report-table',
+                h('thead', h('tr', h('th', t('records.month')), h('th', t('records.channel')), h('th.num', t('records.events')),
+                  h('th.num', t('records.leaflets')), h('th.num', t('records.devices')), h('th.num', t('records.reach')))),
+                h('tbody', r.months.map(row), r.totals.map(row)))),
+              h('p#records-report-batches', t('records.batchTotal', { written: r.batch_total.written, passed: r.batch_total.passed,
+                fake: r.batch_total.rejected_fake }))]);
+            probe.records.report = r.totals.length;
+          }, function (err) { clear(reportBox).appendChild(errorNotice(apiMessage(err))); });
+        });
+
+        // Another team.
+        var xBox = h('div#records-exchange-box');
+        var exp = h('button.secondary#records-export', { type: 'button', text: t('records.export') });
+        var imp = h('button.secondary#records-import', { type: 'button', text: t('records.import') });
+        box.appendChild(h('section.card', h('h2', t('records.exchange')), h('p.muted', t('records.exchangeHelp')),
+          h('div.row', h('label.wide', { for: 'rx-to' }, t('records.exportTo'), h('input#rx-to', { type: 'text' })),
+            h('label.wide', { for: 'rx-out' }, t('records.exportOut'), h('input#rx-out', { type: 'text' })), exp),
+          h('div.row', h('label.wide', { for: 'rx-file' }, t('records.importFile'), h('input#rx-file', { type: 'text' })),
+            h('label.wide', { for: 'rx-identity' }, t('records.importKey'), h('input#rx-identity', { type: 'text' })), imp),
+          xBox));
+        exp.addEventListener('click', function () {
+          api.post('/api/records/export', { to: val('rx-to'), out: val('rx-out') || null }).then(function (r) {
+            clear(xBox).appendChild(notice('ok', t('records.exported', { file: r.out, launches: r.launches, batches: r.batches, shipments: r.shipments })));
+          }, function (err) { clear(xBox).appendChild(errorNotice(apiMessage(err))); });
+        });
+        imp.addEventListener('click', function () {
+          api.post('/api/records/import', { file: val('rx-file'), identity: val('rx-identity') }).then(done(t('records.imported')),
+            function (err) { clear(xBox).appendChild(errorNotice(apiMessage(err))); });
+        });
+      }
       return true;
     }
   };

@@ -51,6 +51,8 @@ fn app_command(home: &Path) -> Command {
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env_remove("SAEBARAM_CACHE_DIR")
         .env_remove("SAEBARAM_RECORDS_PASSPHRASE")
+        // New records databases get the cheap test key derivation (the CLI's knob).
+        .env("SAEBARAM_RECORDS_KDF", "test")
         .env("LANG", "C.UTF-8");
     cmd
 }
@@ -761,4 +763,651 @@ fn two_tabs_starting_a_plan_share_one_job_and_closing_a_tab_does_not_stop_it() {
     );
     let snap = page_fetch(&d, &format!("/api/jobs/{}", first.as_str().unwrap()));
     assert_eq!(snap["state"], "cancelled", "{snap}");
+}
+
+// ---------- the Drives screen: library -> clean report -> drives -> flash ----------
+
+#[path = "../../saebaram-flash/tests/support/fuse_fake.rs"]
+mod fuse_fake;
+
+const MIB: u64 = 1 << 20;
+
+/// A fake sysfs/udev/mountinfo tree: the system disk `vda` (holding `/`) and a USB stick
+/// `sdb` that is mounted. Neither may be chosen.
+fn fake_system(root: &Path) -> Vec<String> {
+    use std::fs;
+    let disk = |name: &str, devnum: &str, bytes: u64, removable: bool, model: &str| {
+        let dir = root.join("sys/block").join(name);
+        fs::create_dir_all(dir.join("device")).unwrap();
+        fs::write(dir.join("dev"), format!("{devnum}\n")).unwrap();
+        fs::write(dir.join("size"), format!("{}\n", bytes / 512)).unwrap();
+        fs::write(dir.join("removable"), if removable { "1\n" } else { "0\n" }).unwrap();
+        fs::write(dir.join("ro"), "0\n").unwrap();
+        fs::write(dir.join("device/vendor"), "Test\n").unwrap();
+        fs::write(dir.join("device/model"), format!("{model}\n")).unwrap();
+    };
+    fs::create_dir_all(root.join("udev")).unwrap();
+    disk("vda", "254:0", 64 << 30, false, "Disk");
+    disk("sdb", "8:16", 32_000_000_000, true, "Stick");
+    fs::write(
+        root.join("udev/b8:16"),
+        "E:ID_BUS=usb\nE:ID_SERIAL_SHORT=AA11\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("mountinfo"),
+        "30 1 254:0 / / rw - ext4 /dev/vda rw\n31 1 8:16 / /media/stick rw - vfat /dev/sdb rw\n",
+    )
+    .unwrap();
+    fs::write(root.join("swaps"), "Filename Type Size Used Priority\n").unwrap();
+    let arg = |flag: &str, p: &str| [flag.to_owned(), root.join(p).display().to_string()];
+    [
+        arg("--sysfs-root", "sys"),
+        arg("--udev-root", "udev"),
+        arg("--mountinfo", "mountinfo"),
+        arg("--swaps", "swaps"),
+    ]
+    .concat()
+}
+
+/// A 1x1 grey PNG carrying an author and a comment in tEXt chunks (the cleaner removes them).
+fn png_with_author() -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    };
+    chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+    chunk(b"tEXt", b"Author\0Kim Cheolsu");
+    chunk(b"tEXt", b"Comment\0Made at the Seoul office");
+    // zlib stored block of the one row: filter 0, pixel 0x80.
+    chunk(
+        b"IDAT",
+        &[
+            0x78, 0x01, 0x01, 0x02, 0x00, 0xfd, 0xff, 0x00, 0x80, 0x00, 0x83, 0x00, 0x81,
+        ],
+    );
+    chunk(b"IEND", &[]);
+    out
+}
+
+fn states_text(d: &Driver, table: &str) -> String {
+    d.js(&format!(
+        "return Array.from(document.querySelectorAll('{table} tbody tr')).map(r => r.textContent).join(' | ');"
+    ))
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// The Drives flow: a library folder is cleaned (its report in words) and packed;
+/// the system disk and a mounted stick are listed but cannot be chosen; two file targets
+/// are confirmed and written at once: an emulated 4 GB fake with 64 MiB of real flash is
+/// rejected with its real size, a genuine one passes; the progress streams at least twice
+/// a second; a second tab is refused and shown the running flash; a reopened tab shows the
+/// result. Bad folders (missing, uncleanable) give a clear message and the app goes on.
+#[test]
+fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
+    use saebaram_flash::fakes::{FakeDrive, Mapping};
+    assert!(
+        Path::new("/dev/fuse").exists(),
+        "FUSE UNAVAILABLE: /dev/fuse is missing; this test cannot run (it does not pass silently)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // The drives: a genuine 48 MiB one at USB 2.0-like speeds (so the flash lasts long
+    // enough to watch), and a fake claiming 4 GB with 64 MiB of real flash.
+    let good = fuse_fake::Emulated::mount_throttled(
+        &dir.path().join("good"),
+        Box::new(FakeDrive::genuine(48 * MIB)),
+        12_000_000,
+        20_000_000,
+    )
+    .unwrap();
+    let fake = fuse_fake::Emulated::mount(
+        &dir.path().join("fake"),
+        Box::new(FakeDrive::new(4 << 30, 64 * MIB, Mapping::Wraparound)),
+    )
+    .unwrap();
+    let mut args = fake_system(&dir.path().join("sys"));
+    for f in [&good.file, &fake.file] {
+        args.push("--file-drive".into());
+        args.push(f.display().to_string());
+    }
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let app = App::start_with(&arg_refs);
+    let d = Driver::start();
+    open(&d, &app.link);
+    d.goto(&format!("http://{}/#drives", app.host));
+    let ready_ms = screen_ready(&d, "drives");
+    assert!(ready_ms < 1000.0, "the Drives screen took {ready_ms} ms");
+    d.screenshot_to(&artifacts().join("drives-empty-ko.png"));
+
+    // The system disk and the mounted stick are listed, never selectable; the files are.
+    let rows = states_text(&d, "#drives-table");
+    assert!(
+        rows.contains("시스템 디스크") && rows.contains("열려 있는 드라이브"),
+        "{rows}"
+    );
+    let disabled = d.js("return Array.from(document.querySelectorAll('#drives-table input[name=drive]')).map(c => [c.value, c.disabled]).sort();");
+    let mut expected = vec![
+        serde_json::json!(["/dev/sdb", true]),
+        serde_json::json!(["/dev/vda", true]),
+        serde_json::json!([good.file.display().to_string(), false]),
+        serde_json::json!([fake.file.display().to_string(), false]),
+    ];
+    expected.sort_by_key(|v| v[0].as_str().unwrap().to_owned());
+    assert_eq!(disabled, Value::Array(expected), "{rows}");
+
+    // A folder that does not exist: a clear message, and the app goes on.
+    d.type_into("#drives-folder", "/nonexistent/library");
+    d.click("#drives-prepare");
+    let text = d.wait_for(
+        "document.querySelector('#drives-prepare-job .notice-error') && document.querySelector('#drives-prepare-job .notice-error').textContent",
+        Duration::from_secs(30),
+        "no message for a missing library",
+    );
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("자료 폴더를 찾을 수 없습니다: /nonexistent/library"),
+        "{text}"
+    );
+
+    // A library that cannot be cleaned: the report names the file and why; no image.
+    let bad = dir.path().join("bad-library");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("readme.txt"), "새바람\n").unwrap();
+    std::fs::write(bad.join("mystery.bin"), [0u8, 159, 146, 150, 7, 1, 255]).unwrap();
+    set_value(&d, "drives-folder", bad.to_str().unwrap());
+    d.click("#drives-prepare");
+    d.wait_for(
+        "window.saebaramApp.drives && window.saebaramApp.drives.prepared && document.querySelector('#drives-blocked')",
+        Duration::from_secs(60),
+        "no clean report for the uncleanable library",
+    );
+    let blocked = states_text(&d, "#drives-blocked");
+    assert!(
+        blocked.contains("mystery.bin") && blocked.contains("새바람이 모르는 파일 형식"),
+        "{blocked}"
+    );
+    assert_eq!(
+        d.js("return window.saebaramApp.drives.prepared.image;"),
+        false
+    );
+    d.screenshot_to(&artifacts().join("drives-blocked-ko.png"));
+    // Writing with no drive chosen, or without an image, is refused in words.
+    d.click("#drives-write");
+    let text = d.js("return document.querySelector('#drives-write-error').textContent;");
+    assert!(
+        text.as_str().unwrap().contains("쓸 USB를 하나 이상"),
+        "{text}"
+    );
+    let good_box = format!(
+        "document.querySelector('#drives-table input[value=\"{}\"]').click();",
+        good.file.display()
+    );
+    d.js(&good_box);
+    d.click("#drives-write");
+    let text = d.js("return document.querySelector('#drives-write-error').textContent;");
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("먼저 1·2단계에서 이미지 파일을 만드십시오"),
+        "{text}"
+    );
+    d.js(&good_box);
+
+    // The real library: a text file and a PNG with an author in it.
+    let lib = dir.path().join("library");
+    std::fs::create_dir_all(lib.join("책")).unwrap();
+    std::fs::write(lib.join("책/읽어 보십시오.txt"), "새바람 test payload\n").unwrap();
+    std::fs::write(lib.join("picture.png"), png_with_author()).unwrap();
+    d.js("window.saebaramApp.drives.prepared = null;");
+    set_value(&d, "drives-folder", lib.to_str().unwrap());
+    d.click("#drives-prepare");
+    d.wait_for(
+        "window.saebaramApp.drives.prepared && document.querySelector('#drives-counts')",
+        Duration::from_secs(120),
+        "the library was never prepared",
+    );
+    let prepared = d.js("return window.saebaramApp.drives.prepared;");
+    assert_eq!(prepared["image"], true, "{prepared}");
+    let counts = d.js("return document.querySelector('#drives-report').textContent;");
+    let counts = counts.as_str().unwrap();
+    assert!(counts.contains("흔적을 지운 파일 1개"), "{counts}");
+    assert!(counts.contains("이미지 파일이 준비되었습니다"), "{counts}");
+    d.screenshot_to(&artifacts().join("drives-prepared-ko.png"));
+
+    // Choose both files, confirm with the list written out, write.
+    for f in [&good.file, &fake.file] {
+        d.js(&format!(
+            "document.querySelector('#drives-table input[value=\"{}\"]').click();",
+            f.display()
+        ));
+    }
+    d.click("#drives-write");
+    let confirm = d.wait_for(
+        "document.querySelector('#drives-confirm-list') && document.querySelector('#drives-confirm-list').textContent",
+        Duration::from_secs(5),
+        "no confirmation",
+    );
+    for f in [&good.file, &fake.file] {
+        assert!(
+            confirm.as_str().unwrap().contains(&f.display().to_string()),
+            "{confirm}"
+        );
+    }
+    d.screenshot_to(&artifacts().join("drives-confirm-ko.png"));
+    d.click("#drives-confirm-go");
+    let job = d.wait_for(
+        "document.querySelector('#drives-flash-table tbody tr') && Object.keys(window.saebaramApp.updates).slice(-1)[0]",
+        Duration::from_secs(10),
+        "no per-drive table",
+    );
+    let job = job.as_str().unwrap().to_owned();
+
+    // A second tab starting a flash is told one runs and shown it.
+    let tab_a = d.window_handle();
+    let tab_b = d.new_window();
+    d.switch_window(&tab_b);
+    d.goto(&format!("http://{}/#drives", app.host));
+    screen_ready(&d, "drives");
+    set_value(&d, "drives-folder", lib.to_str().unwrap());
+    let refused = d.js_async(&format!(
+        "var done = arguments[0]; fetch('/api/flash', {{method: 'POST', credentials: 'same-origin', headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({{devices: ['{}']}})}}).then(r => r.json().then(j => done([r.status, j])));",
+        good.file.display()
+    ));
+    assert_eq!(refused[0], 409, "{refused}");
+    assert_eq!(refused[1]["error"]["code"], "busy", "{refused}");
+    assert_eq!(
+        refused[1]["error"]["params"]["job"].to_string(),
+        job,
+        "{refused}"
+    );
+    // ... and preparing an image meanwhile is refused too (the flash reads the image).
+    d.click("#drives-prepare");
+    d.wait_for(
+        "document.querySelector('#drives-prepare-job .notice-error') && document.querySelector('#drives-prepare-job .notice-error').textContent.includes('USB에 쓰는 중에는')",
+        Duration::from_secs(10),
+        "no refusal of a prepare during a flash",
+    );
+    d.wait_for(
+        "document.querySelector('#drives-flash-table tbody tr')",
+        Duration::from_secs(10),
+        "the second tab does not show the running flash",
+    );
+    // The browser logs the two refusals (409) as failed loads; nothing else may be there.
+    let refusals: Vec<Value> = d
+        .log("browser")
+        .into_iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .collect();
+    assert!(
+        refusals.len() == 2
+            && refusals.iter().all(|e| e["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("409 (Conflict)")),
+        "{refusals:#?}"
+    );
+    d.close_window();
+    d.switch_window(&tab_a);
+
+    let summary = d.wait_for(
+        "document.querySelector('#drives-result') && document.querySelector('#drives-result').textContent",
+        Duration::from_secs(240),
+        "the flash never ended",
+    );
+    d.screenshot_to(&artifacts().join("drives-flashed-ko.png"));
+    assert!(
+        summary
+            .as_str()
+            .unwrap()
+            .contains("완료 1개, 가짜 용량 USB 1개, 실패 0개"),
+        "{summary}"
+    );
+    let rows = states_text(&d, "#drives-flash-table");
+    assert!(
+        rows.contains("가짜 용량 USB: 실제 용량 67.1 MB (표시 4.3 GB): 사용하지 마십시오"),
+        "{rows}"
+    );
+    let states = d.js("return Array.from(document.querySelectorAll('#drives-flash-table tbody tr')).map(r => [r.dataset.path, r.dataset.state]);");
+    assert_eq!(
+        states,
+        serde_json::json!([
+            [good.file.display().to_string(), "passed"],
+            [fake.file.display().to_string(), "fake"]
+        ])
+    );
+    // The states the page saw, and the rate of updates while it ran.
+    let updates = d.js(&format!(
+        "var u = window.saebaramApp.updates['{job}']; return [u.length, u[u.length - 1].at - u[0].at];"
+    ));
+    let (n, span_ms) = (updates[0].as_f64().unwrap(), updates[1].as_f64().unwrap());
+    assert!(
+        span_ms > 1000.0,
+        "the flash lasted only {span_ms} ms: {updates}"
+    );
+    let rate = (n - 1.0) / (span_ms / 1000.0);
+    assert!(rate >= 2.0, "{rate:.1} updates/s ({updates})");
+
+    // The written drive holds the image the app built, byte for byte.
+    let result = page_fetch(&d, &format!("/api/jobs/{job}/result"));
+    let image = std::fs::read(result["image"].as_str().unwrap()).unwrap();
+    let written = std::fs::read(&good.file).unwrap();
+    assert_eq!(
+        &written[..image.len()],
+        &image[..],
+        "the drive differs from the image"
+    );
+    assert!(
+        written[image.len()..].iter().all(|&b| b == 0),
+        "the rest was not wiped"
+    );
+    assert_eq!(result["drives"][1]["outcome"], "rejected-fake", "{result}");
+
+    // A reopened tab shows how the flash ended; English too.
+    let tab_c = d.new_window();
+    d.switch_window(&tab_c);
+    d.goto(&format!("http://{}/#drives", app.host));
+    screen_ready(&d, "drives");
+    d.wait_for(
+        "document.querySelector('#drives-result')",
+        Duration::from_secs(10),
+        "a reopened tab does not show the flash",
+    );
+    d.click("button.lang");
+    d.wait_for(
+        "document.querySelector('#drives-result') && document.querySelector('#drives-result').textContent.includes('1 done, 1 fake-capacity, 0 failed')",
+        Duration::from_secs(10),
+        "no English summary",
+    );
+    let rows = states_text(&d, "#drives-flash-table");
+    assert!(rows.contains("real size 67.1 MB (claims 4.3 GB)"), "{rows}");
+    d.screenshot_to(&artifacts().join("drives-flashed-en.png"));
+    d.click("button.lang");
+    assert_local_and_clean(&d, &app.host);
+    drop(app);
+    drop(fake);
+    drop(good);
+}
+
+// ---------- the Records screen ----------
+
+fn text_of(d: &Driver, css: &str) -> String {
+    d.js(&format!(
+        "var e = document.querySelector('{css}'); return e ? e.textContent : '';"
+    ))
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+fn wait_text(d: &Driver, css: &str, needle: &str, what: &str) -> String {
+    d.wait_for(
+        &format!(
+            "(function () {{ var e = document.querySelector('{css}'); return e && e.textContent.includes({}) && e.textContent; }})()",
+            Value::from(needle)
+        ),
+        Duration::from_secs(30),
+        what,
+    )
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+/// Drains the browser's log: exactly `n` severe entries, each a refused request (`status`),
+/// which the browser logs as failed loads.
+fn expect_refusals(d: &Driver, n: usize, status: &str) {
+    let severe: Vec<Value> = d
+        .log("browser")
+        .into_iter()
+        .filter(|e| e["level"] == "SEVERE")
+        .collect();
+    assert!(
+        severe.len() == n
+            && severe
+                .iter()
+                .all(|e| e["message"].as_str().unwrap_or_default().contains(status)),
+        "{severe:#?}"
+    );
+}
+
+/// Files under `dir` (recursively) whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+            {
+                hits.push(p);
+            }
+        }
+    }
+    hits
+}
+
+/// Records from the page: a new file (the passphrase typed twice; a mismatch is refused),
+/// lock, a wrong passphrase refused in Korean with the app going on, unlock, add a launch
+/// and a shipment, correct both, the donor report, a batch with nothing flashed refused,
+/// export to another team and import it back. The passphrase is in no response and in no
+/// file.
+#[test]
+fn records_are_unlocked_added_corrected_reported_and_exchanged() {
+    const PASS: &str = "바람 부는 날 correct horse 7";
+    let app = App::start();
+    let d = Driver::start();
+    open(&d, &app.link);
+    d.goto(&format!("http://{}/#records", app.host));
+    screen_ready(&d, "records");
+    assert!(
+        !text_of(&d, "#records-lock-form").is_empty(),
+        "no lock form"
+    );
+
+    // A new file: the two typings must agree.
+    d.type_into("#records-pass", PASS);
+    d.type_into("#records-pass2", "something else");
+    d.click("#records-unlock");
+    wait_text(
+        &d,
+        "#records-error",
+        "두 번 입력한 암호 문구가 다릅니다",
+        "no mismatch message",
+    );
+    assert_eq!(
+        d.js("return document.querySelector('#records-pass').value;"),
+        "",
+        "the field kept the passphrase"
+    );
+    d.type_into("#records-pass", PASS);
+    d.type_into("#records-pass2", PASS);
+    d.click("#records-unlock");
+    d.wait_for(
+        "document.querySelector('#records-lock')",
+        Duration::from_secs(60),
+        "the new records never opened",
+    );
+    d.screenshot_to(&artifacts().join("records-empty-ko.png"));
+
+    // Lock, then a wrong passphrase: a clear message, and the app goes on.
+    d.click("#records-lock");
+    d.wait_for(
+        "document.querySelector('#records-pass') && !document.querySelector('#records-pass2')",
+        Duration::from_secs(10),
+        "not locked",
+    );
+    d.type_into("#records-pass", "wrong horse");
+    d.click("#records-unlock");
+    wait_text(
+        &d,
+        "#records-error",
+        "암호 문구가 맞지 않습니다",
+        "no wrong-passphrase message",
+    );
+    d.screenshot_to(&artifacts().join("records-wrong-passphrase-ko.png"));
+    expect_refusals(&d, 2, "422 (Unprocessable Entity)");
+    let st = page_fetch(&d, "/api/records");
+    assert_eq!(
+        (st["exists"].clone(), st["unlocked"].clone()),
+        (Value::Bool(true), Value::Bool(false)),
+        "{st}"
+    );
+    d.type_into("#records-pass", PASS);
+    d.click("#records-unlock");
+    d.wait_for(
+        "document.querySelector('#records-lock')",
+        Duration::from_secs(60),
+        "the records never opened",
+    );
+
+    // A launch.
+    d.js("document.querySelector('#records-add-launch').open = true;");
+    set_value(&d, "rl-time", "2026-11-20T23:00");
+    set_value(&d, "rl-site", "gimpo");
+    set_value(&d, "rl-leaflets", "5000");
+    set_value(&d, "rl-usb", "10");
+    d.click("#records-launch-save");
+    let row = wait_text(
+        &d,
+        "#records-launches tbody",
+        "2026-11-20 23:00 (KST) · 14:00 UTC",
+        "the launch is not listed",
+    );
+    assert!(row.contains("김포") && row.contains("5000"), "{row}");
+    // A shipment.
+    d.js("document.querySelector('#records-add-shipment').open = true;");
+    set_value(&d, "rs-route", "단둥 상인");
+    set_value(&d, "rs-sent", "2026-11-21");
+    set_value(&d, "rs-status", "in-transit");
+    set_value(&d, "rs-usb", "20");
+    d.click("#records-shipment-save");
+    let row = wait_text(
+        &d,
+        "#records-shipments tbody",
+        "단둥 상인",
+        "the shipment is not listed",
+    );
+    assert!(row.contains("가는 중") && row.contains("20"), "{row}");
+
+    // Correct the launch's outcome and the shipment's status.
+    d.click("#records-launches tbody tr button.secondary");
+    d.js("document.querySelector('#records-launches tr.editing input[type=text]').value = '개성 근처에 떨어졌다는 소식';");
+    d.click("#records-launches tr.editing button.records-save");
+    wait_text(
+        &d,
+        "#records-launches tbody",
+        "개성 근처에 떨어졌다는 소식",
+        "the correction is not shown",
+    );
+    d.click("#records-shipments tbody tr button.secondary");
+    d.js("var s = document.querySelector('#records-shipments tr.editing select'); s.value = 'delivered'; document.querySelector('#records-shipments tr.editing input[type=date]').value = '2026-11-29';");
+    d.click("#records-shipments tr.editing button.records-save");
+    let row = wait_text(
+        &d,
+        "#records-shipments tbody",
+        "2026-11-29",
+        "the shipment's arrival is not shown",
+    );
+    assert!(row.contains("도착"), "{row}");
+
+    // The donor report.
+    d.click("#records-report");
+    let report = wait_text(&d, "#records-report-table", "합계", "no donor report");
+    assert!(
+        report.contains("풍선") && report.contains("5000") && report.contains("20"),
+        "{report}"
+    );
+    d.screenshot_to(&artifacts().join("records-ko.png"));
+
+    // Nothing was flashed: recording a batch says so.
+    d.click("#records-add-batch");
+    wait_text(
+        &d,
+        "#records-status",
+        "USB에 쓴 묶음이 없습니다",
+        "no message for a batch with no flash",
+    );
+    expect_refusals(&d, 1, "422 (Unprocessable Entity)");
+
+    // Another team: export to its public key, and import what it would send back.
+    let keys = app._home.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let secret = keys.join("team-b.key");
+    let out = app_command(app._home.path())
+        .args(["records", "keygen", "--out", secret.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported = keys.join("for-team-b.age");
+    set_value(&d, "rx-to", &format!("{}.pub", secret.display()));
+    set_value(&d, "rx-out", exported.to_str().unwrap());
+    d.click("#records-export");
+    wait_text(
+        &d,
+        "#records-exchange-box",
+        "보낼 파일을 만들었습니다",
+        "the export failed",
+    );
+    assert!(exported.exists());
+    set_value(&d, "rx-file", exported.to_str().unwrap());
+    set_value(&d, "rx-identity", secret.to_str().unwrap());
+    d.click("#records-import");
+    wait_text(
+        &d,
+        "#records-status",
+        "다른 팀의 기록을 합쳤습니다",
+        "the import failed",
+    );
+    assert_eq!(
+        d.js("return [window.saebaramApp.records.launches, window.saebaramApp.records.shipments];"),
+        serde_json::json!([1, 1])
+    );
+
+    // English.
+    d.click("button.lang");
+    d.wait_for(
+        "document.documentElement.lang === 'en'",
+        Duration::from_secs(5),
+        "switch to English",
+    );
+    d.click("#records-report");
+    wait_text(&d, "#records-report-table", "Total", "no English report");
+    d.screenshot_to(&artifacts().join("records-en.png"));
+    d.click("button.lang");
+
+    // The passphrase went nowhere: not in a response, not in a file.
+    for path in ["/api/records", "/api/records/list", "/api/session"] {
+        let body = page_fetch(&d, path).to_string();
+        assert!(!body.contains(PASS), "{path} returned the passphrase");
+    }
+    let leaked = files_containing(app._home.path(), PASS.as_bytes());
+    assert!(leaked.is_empty(), "the passphrase is in {leaked:?}");
+    assert_local_and_clean(&d, &app.host);
 }

@@ -38,6 +38,12 @@ pub struct AppArgs {
     /// the app never listens where another computer could reach it.
     #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub address: IpAddr,
+    /// A regular file offered as a drive on the Drives screen (hidden: for tests and
+    /// demonstrations; the flash job writes files only when they are named here).
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub file_drive: Vec<std::path::PathBuf>,
+    #[command(flatten)]
+    pub system: crate::commands::drives::SystemArgs,
 }
 
 /// Runs `saebaram app` until Ctrl-C.
@@ -50,6 +56,10 @@ pub fn run(args: AppArgs, env: &saebaram_jobs::Env) -> anyhow::Result<Status> {
         port: args.port,
         env: env.clone(),
         home_dir: home,
+        system: args.system.roots(),
+        file_drives: args.file_drive.clone(),
+        // The same test-only knob as `records init` (`SAEBARAM_RECORDS_KDF=test`).
+        records_test_kdf: std::env::var("SAEBARAM_RECORDS_KDF").as_deref() == Ok("test"),
     };
     let server = saebaram_app::Server::start(config).context("cannot start the app")?;
     let link = server.new_link()?;
