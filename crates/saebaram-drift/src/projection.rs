@@ -121,6 +121,22 @@ pub(crate) fn cf_to_proj4(
     number: NumberAttr<'_>,
     proj4_attribute: Option<String>,
 ) -> Result<Option<String>, String> {
+    match cf_parameters_to_proj4(mapping_name, number, proj4_attribute.clone()) {
+        // MET Norway's NorKyst and AROME files name the mapping but give its parameters
+        // only as a `proj4` attribute.
+        Err(problem) => match proj4_attribute {
+            Some(def) if def.contains("+proj=") => Ok(Some(def)),
+            _ => Err(problem),
+        },
+        ok => ok,
+    }
+}
+
+fn cf_parameters_to_proj4(
+    mapping_name: &str,
+    number: NumberAttr<'_>,
+    proj4_attribute: Option<String>,
+) -> Result<Option<String>, String> {
     let one = |name: &str| number(name).and_then(|v| v.first().copied());
     let earth = if let Some(r) = one("earth_radius") {
         format!("+R={r}")
@@ -271,6 +287,16 @@ mod tests {
         let angle = nx.atan2(ny).to_degrees();
         let expected = -(63.3f64).to_radians().sin() * 10.0;
         assert!((angle - expected).abs() < 1e-3, "{angle} vs {expected}");
+    }
+
+    #[test]
+    fn a_proj4_attribute_stands_in_for_missing_cf_parameters() {
+        // MET Norway's AROME files: `lambert_conformal_conic` named, parameters only in `proj4`.
+        let proj4 =
+            "+proj=lcc +lon_0=15 +lat_0=63 +lat_1=63 +lat_2=63 +R=6.371e+06 +units=m +no_defs";
+        let def = cf_to_proj4("lambert_conformal_conic", &|_| None, Some(proj4.into())).unwrap();
+        assert_eq!(def.as_deref(), Some(proj4));
+        assert!(Projection::from_proj4(proj4, 1.0).is_ok());
     }
 
     #[test]
