@@ -2,7 +2,8 @@
 # saebaram-drift against OpenDrift (the peer, PyPI `opendrift` in its own venv, GPL: never
 # copied) on OpenDrift's own NorKyst-800 current and AROME wind test files, taken from its
 # PyPI source distribution at run time (never committed):
-#   1. tracks of 10 points for 48 h, current only, and with 2 % windage: distances;
+#   1. tracks of 10 points for 48 h, current only, and with 2 % windage: distances, also
+#      with OpenDrift's own stepping re-implemented in the example (where they differ);
 #   2. speed: 10,000 particles for 48 h at 15 min, RK4, with wind, both tools, same run.
 # Results go to bench/RESULTS.md by hand, with this command.
 set -euo pipefail
@@ -24,6 +25,9 @@ for case in "current - 0" "wind $wind 0.02"; do
     $tracks "$cur" "$2" $t0 48 "$3" 900 rk4 1 $points > "$out/ours-$1.json"
     $py bench/drift/opendrift_peer.py "$cur" "$2" $t0 48 "$3" 900 rk4 1 $points > "$out/peer-$1.json" 2> "$out/peer-$1.err"
     $py bench/drift/compare.py "$out/ours-$1.json" "$out/peer-$1.json" 48
+    echo "   ours with OpenDrift's stepping (RK4 variant, Euler windage, WGS 84 moves):"
+    $tracks "$cur" "$2" $t0 48 "$3" 900 opendrift 1 $points > "$out/odlike-$1.json"
+    $py bench/drift/compare.py "$out/odlike-$1.json" "$out/peer-$1.json" 48
 done
 echo "== speed: 10,000 particles, 48 h, RK4, 15 min, current + 2 % wind"
 copies=1000
