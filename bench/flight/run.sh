@@ -6,6 +6,8 @@
 set -euo pipefail
 export RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-2}"
 nice -n 19 cargo bench -p saebaram-flight --bench flight -- --noplot "$@"
+# The multi-site sweep (7 sites x 120 windows x 200 members = 168,000 flights).
+nice -n 19 cargo bench -p saebaram-flight --bench sweep -- --noplot
 cargo build --release -p saebaram-flight --example flight_cost
 ex=target/release/examples/flight_cost
 count() { # instructions of `flight_cost $1 $2`
