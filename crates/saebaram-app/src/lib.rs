@@ -104,6 +104,8 @@ pub(crate) struct AppState {
     pub(crate) forecast: work::ForecastChoice,
     /// The last flash's report, for recording the batch.
     pub(crate) last_flash: std::sync::Mutex<Option<saebaram_jobs::flash::FlashReport>>,
+    /// The last plan's typed reports (recording its best launch).
+    pub(crate) last_plan: std::sync::Mutex<Option<work::LastPlan>>,
     /// The unlocked records (the passphrase, in memory only).
     pub(crate) records: records::Session,
 }
@@ -155,6 +157,7 @@ impl Server {
             config,
             forecast: work::ForecastChoice::default(),
             last_flash: std::sync::Mutex::new(None),
+            last_plan: std::sync::Mutex::new(None),
             records: records::Session::default(),
         });
         let router = routes::router(state.clone());

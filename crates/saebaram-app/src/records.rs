@@ -26,7 +26,12 @@ use crate::i18n::Message;
 use crate::work::error_message;
 
 /// The message codes this module sends (each needs `msg.<code>`).
-pub(crate) const CODES: &[&str] = &["records_locked", "passphrase_mismatch", "no_flash"];
+pub(crate) const CODES: &[&str] = &[
+    "records_locked",
+    "passphrase_mismatch",
+    "no_flash",
+    "no_window",
+];
 
 /// The unlocked database: its file and the passphrase, only in memory.
 #[derive(Default)]
@@ -419,4 +424,42 @@ pub(crate) fn import(
     )
     .map_err(|e| error_message(&e))?;
     serde_json::to_value(&r).map_err(|e| Message::internal(e.to_string()))
+}
+
+/// Which plan to record: a plan job and one of its sites.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlanRecordForm {
+    job: u64,
+    part: usize,
+}
+
+/// Records the best window of one site's plan as a planned launch (`records::record_plan`,
+/// the CLI's `plan --record`).
+pub(crate) fn record_plan(
+    session: &Session,
+    form: PlanRecordForm,
+    last: &Mutex<Option<crate::work::LastPlan>>,
+    env: &saebaram_jobs::Env,
+) -> Result<Value, Message> {
+    let unlock = session.unlock()?;
+    let report = {
+        let guard = crate::registry::lock(last);
+        guard
+            .as_ref()
+            .filter(|l| l.job == form.job)
+            .and_then(|l| l.reports.get(form.part))
+            .cloned()
+            .ok_or_else(|| {
+                Message::new(
+                    "no_such_job",
+                    format!("plan {} of job {} is not kept", form.part, form.job),
+                )
+                .with("id", form.job)
+            })?
+    };
+    let recorded = jobs::record_plan(unlock, &report, env, &saebaram_jobs::Silent)
+        .map_err(|e| error_message(&e))?
+        .ok_or_else(|| Message::new("no_window", "no launch window was flown"))?;
+    Ok(json!({ "kind": recorded.kind, "id": recorded.id }))
 }

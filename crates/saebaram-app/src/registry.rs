@@ -237,6 +237,11 @@ impl Reporter {
     pub(crate) fn cancelled(&self) -> bool {
         self.job.cancel.load(Ordering::Relaxed)
     }
+
+    /// The job's id (a job keeps typed results under it).
+    pub(crate) fn job_id(&self) -> u64 {
+        self.job.id
+    }
 }
 
 /// A second job of a kind that is running.

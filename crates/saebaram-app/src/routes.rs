@@ -42,6 +42,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/forecast", get(forecast))
         .route("/api/forecast/import", post(forecast_import))
         .route("/api/plan", post(plan))
+        .route("/api/plan/record", post(plan_record))
         .route("/api/drives", get(drives))
         .route("/api/prepare", post(prepare))
         .route("/api/flash", post(flash))
@@ -249,10 +250,11 @@ async fn plan(
     }
     let forecast = crate::registry::lock(&state.forecast.name).clone();
     let env = state.config.env.clone();
+    let shared = state.clone();
     let job = state
         .registry
         .start(Kind::Plan, move |reporter| {
-            crate::work::run_plan(form, forecast, &env, reporter)
+            crate::work::run_plan(form, forecast, &env, reporter, &shared.last_plan)
         })
         .map_err(|b| busy(Kind::Plan, b))?;
     Ok(Json(json!(job.snapshot())))
@@ -558,4 +560,16 @@ async fn records_import(
 ) -> ApiResult<Json<Value>> {
     let form: crate::records::ImportForm = parse(body)?;
     records_call(move || crate::records::import(&state.records, form, &state.config.env)).await
+}
+
+/// Records the best launch of one site's plan of the last plan job (`plan --record`).
+async fn plan_record(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::PlanRecordForm = parse(body)?;
+    records_call(move || {
+        crate::records::record_plan(&state.records, form, &state.last_plan, &state.config.env)
+    })
+    .await
 }

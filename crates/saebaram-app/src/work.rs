@@ -232,9 +232,11 @@ pub(crate) fn run_plan(
     forecast: Option<String>,
     env: &saebaram_jobs::Env,
     reporter: &Reporter,
+    last: &Mutex<Option<LastPlan>>,
 ) -> Result<Value, Message> {
     let n = form.sites.len();
     let mut plans = Vec::with_capacity(n);
+    let mut reports = Vec::with_capacity(n);
     for (i, site) in form.sites.iter().enumerate() {
         reporter.part(i, n, site);
         let request = saebaram_jobs::plan::PlanRequest {
@@ -257,8 +259,19 @@ pub(crate) fn run_plan(
         let value = serde_json::to_value(&report)
             .map_err(|e| Message::internal(format!("the plan cannot be serialised: {e}")))?;
         plans.push(value);
+        reports.push(report);
     }
+    *crate::registry::lock(last) = Some(LastPlan {
+        job: reporter.job_id(),
+        reports,
+    });
     Ok(json!({ "plans": plans }))
+}
+
+/// The typed reports of the last finished plan job, for recording its best launch.
+pub(crate) struct LastPlan {
+    pub job: u64,
+    pub reports: Vec<saebaram_jobs::plan::PlanReport>,
 }
 
 #[cfg(test)]

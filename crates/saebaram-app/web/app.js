@@ -516,6 +516,8 @@
     function showMap(i) {
       clear(mapBox);
       var src = '/api/jobs/' + snap.id + '/map/' + i + '?lang=' + lang;
+      var record = h('button.secondary#plan-record', { type: 'button', text: t('plan.record') });
+      var recordBox = h('div#plan-record-box');
       var tabs = plans.length > 1 ? h('div.row', { role: 'group', 'aria-label': t('plan.site') }, plans.map(function (p, j) {
         var b = h('button' + (j === i ? '' : '.secondary'), { type: 'button', 'aria-pressed': j === i ? 'true' : 'false', text: siteName(p.site.name) });
         b.addEventListener('click', function () { showMap(j); });
@@ -524,7 +526,14 @@
       append(mapBox, [h('h2', t('plan.map') + ': ' + siteName(plans[i].site.name)), tabs,
         h('p.muted', t('plan.mapHelp')),
         h('iframe.mapframe#plan-mapframe', { src: src, title: t('plan.map'), sandbox: 'allow-scripts allow-downloads' }),
-        h('p', h('a.button.secondary#plan-save', { href: src + '&download=1', download: '' }, t('plan.saveMap')))]);
+        h('div.row', h('a.button.secondary#plan-save', { href: src + '&download=1', download: '' }, t('plan.saveMap')), record),
+        recordBox]);
+      record.addEventListener('click', function () {
+        clear(recordBox);
+        api.post('/api/plan/record', { job: snap.id, part: i }).then(function () {
+          recordBox.appendChild(notice('ok', t('plan.recorded')));
+        }, function (err) { recordBox.appendChild(errorNotice(apiMessage(err))); });
+      });
       probe.plan.map = i;
     }
     if (best) showMap(best.plan);
@@ -636,6 +645,8 @@
         if (!s || s.state !== 'done') return;
         api.get('/api/jobs/' + s.id + '/result').then(function (r) {
           drivesForm.imageReady = !!r.image;
+          // A tab opened after the prepare shows which folder it was.
+          if (!folder.value && r.library) { folder.value = r.library; drivesForm.library = r.library; }
           probe.drives = probe.drives || {};
           probe.drives.prepared = { job: s.id, image: !!r.image, blocked: r.clean.blocked.length };
           renderCleanReport(reportBox, r);
@@ -723,7 +734,7 @@
                 h('td.num', bytes(it.size_bytes)),
                 h('td.state' + cls, t('drives.states.' + it.state)),
                 h('td', bar),
-                h('td.num', it.speed ? t('common.speed', { speed: bytes(it.speed) }) : t('common.noData')),
+                h('td.num.speed', it.speed ? t('common.speed', { speed: bytes(it.speed) }) : t('common.noData')),
                 h('td.message', it.message ? msgText(it.message) : '')));
             });
           }
@@ -736,6 +747,13 @@
         api.get('/api/jobs/' + s.id + '/result').then(function (r) {
           probe.drives = probe.drives || {};
           probe.drives.flashed = { job: s.id, passed: r.passed, fake: r.rejected_fake, failed: r.failed };
+          // The measured speeds of each drive, once it is over.
+          r.drives.forEach(function (dr) {
+            var row = flashBox.querySelector('tr[data-path="' + (window.CSS && CSS.escape ? CSS.escape(dr.label) : dr.label) + '"] td.speed');
+            if (row && dr.write_bytes_per_sec) {
+              row.textContent = t('drives.speeds', { write: bytes(dr.write_bytes_per_sec), verify: dr.verify_bytes_per_sec ? bytes(dr.verify_bytes_per_sec) : t('common.noData') });
+            }
+          });
           var all = r.passed === r.drives.length;
           append(resultBox, [notice(all ? 'ok' : 'warning', all ? t('drives.allDone') : t('drives.notAll')),
             h('p.summary#drives-result', t('drives.summary', { passed: r.passed, fake: r.rejected_fake, failed: r.failed }))]);

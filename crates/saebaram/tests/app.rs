@@ -860,12 +860,13 @@ fn states_text(d: &Driver, table: &str) -> String {
 /// The Drives flow: a library folder is cleaned (its report in words) and packed;
 /// the system disk and a mounted stick are listed but cannot be chosen; two file targets
 /// are confirmed and written at once: an emulated 4 GB fake with 64 MiB of real flash is
-/// rejected with its real size, a genuine one passes; the progress streams at least twice
+/// rejected with its real size, one pulled out while written fails and says so, a genuine
+/// one passes (with its speeds); the progress streams at least twice
 /// a second; a second tab is refused and shown the running flash; a reopened tab shows the
 /// result. Bad folders (missing, uncleanable) give a clear message and the app goes on.
 #[test]
 fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
-    use saebaram_flash::fakes::{FakeDrive, Mapping};
+    use saebaram_flash::fakes::{FakeDrive, Fault, Faulty, Mapping};
     assert!(
         Path::new("/dev/fuse").exists(),
         "FUSE UNAVAILABLE: /dev/fuse is missing; this test cannot run (it does not pass silently)"
@@ -885,8 +886,17 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
         Box::new(FakeDrive::new(4 << 30, 64 * MIB, Mapping::Wraparound)),
     )
     .unwrap();
+    // A third drive is pulled out while it is written (it vanishes at its 20th MiB).
+    let pulled = fuse_fake::Emulated::mount(
+        &dir.path().join("pulled"),
+        Box::new(Faulty::new(
+            FakeDrive::genuine(48 * MIB),
+            Fault::VanishAt(20 * MIB),
+        )),
+    )
+    .unwrap();
     let mut args = fake_system(&dir.path().join("sys"));
-    for f in [&good.file, &fake.file] {
+    for f in [&good.file, &fake.file, &pulled.file] {
         args.push("--file-drive".into());
         args.push(f.display().to_string());
     }
@@ -911,6 +921,7 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
         serde_json::json!(["/dev/vda", true]),
         serde_json::json!([good.file.display().to_string(), false]),
         serde_json::json!([fake.file.display().to_string(), false]),
+        serde_json::json!([pulled.file.display().to_string(), false]),
     ];
     expected.sort_by_key(|v| v[0].as_str().unwrap().to_owned());
     assert_eq!(disabled, Value::Array(expected), "{rows}");
@@ -995,8 +1006,8 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
     assert!(counts.contains("이미지 파일이 준비되었습니다"), "{counts}");
     d.screenshot_to(&artifacts().join("drives-prepared-ko.png"));
 
-    // Choose both files, confirm with the list written out, write.
-    for f in [&good.file, &fake.file] {
+    // Choose the three drives, confirm with the list written out, write.
+    for f in [&good.file, &fake.file, &pulled.file] {
         d.js(&format!(
             "document.querySelector('#drives-table input[value=\"{}\"]').click();",
             f.display()
@@ -1075,12 +1086,13 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
         Duration::from_secs(240),
         "the flash never ended",
     );
+    d.js("document.querySelector('#drives-flash-table').scrollIntoView();");
     d.screenshot_to(&artifacts().join("drives-flashed-ko.png"));
     assert!(
         summary
             .as_str()
             .unwrap()
-            .contains("완료 1개, 가짜 용량 USB 1개, 실패 0개"),
+            .contains("완료 1개, 가짜 용량 USB 1개, 실패 1개"),
         "{summary}"
     );
     let rows = states_text(&d, "#drives-flash-table");
@@ -1093,8 +1105,21 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
         states,
         serde_json::json!([
             [good.file.display().to_string(), "passed"],
-            [fake.file.display().to_string(), "fake"]
+            [fake.file.display().to_string(), "fake"],
+            [pulled.file.display().to_string(), "failed"]
         ])
+    );
+    assert!(
+        rows.contains(&format!(
+            "이 USB에 쓰지 못했습니다: {}",
+            pulled.file.display()
+        )),
+        "{rows}"
+    );
+    let speeds = text_of(&d, "#drives-flash-table tbody tr td.speed");
+    assert!(
+        speeds.starts_with("쓰기 ") && speeds.contains("/초 · 검증 "),
+        "{speeds}"
     );
     // The states the page saw, and the rate of updates while it ran.
     let updates = d.js(&format!(
@@ -1135,16 +1160,18 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
     );
     d.click("button.lang");
     d.wait_for(
-        "document.querySelector('#drives-result') && document.querySelector('#drives-result').textContent.includes('1 done, 1 fake-capacity, 0 failed')",
+        "document.querySelector('#drives-result') && document.querySelector('#drives-result').textContent.includes('1 done, 1 fake-capacity, 1 failed')",
         Duration::from_secs(10),
         "no English summary",
     );
     let rows = states_text(&d, "#drives-flash-table");
     assert!(rows.contains("real size 67.1 MB (claims 4.3 GB)"), "{rows}");
+    d.js("document.querySelector('#drives-flash-table').scrollIntoView();");
     d.screenshot_to(&artifacts().join("drives-flashed-en.png"));
     d.click("button.lang");
     assert_local_and_clean(&d, &app.host);
     drop(app);
+    drop(pulled);
     drop(fake);
     drop(good);
 }
@@ -1212,7 +1239,8 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
 /// Records from the page: a new file (the passphrase typed twice; a mismatch is refused),
 /// lock, a wrong passphrase refused in Korean with the app going on, unlock, add a launch
 /// and a shipment, correct both, the donor report, a batch with nothing flashed refused,
-/// export to another team and import it back. The passphrase is in no response and in no
+/// export to another team and import it back, a plan's best launch recorded from the Plan
+/// screen. The passphrase is in no response and in no
 /// file.
 #[test]
 fn records_are_unlocked_added_corrected_reported_and_exchanged() {
@@ -1390,6 +1418,40 @@ fn records_are_unlocked_added_corrected_reported_and_exchanged() {
         serde_json::json!([1, 1])
     );
 
+    // A plan's best launch, recorded from the Plan screen (the CLI's `plan --record`).
+    d.goto(&format!("http://{}/#plan", app.host));
+    screen_ready(&d, "plan");
+    // From Paju the sample's slack tube drops heavy loads on towns in every window (no
+    // launch is recommended, so none can be recorded); the FFNK three-stage tube has one.
+    set_value(&d, "plan-preset", "ffnk-3stage");
+    set_value(&d, "plan-members", "50");
+    set_value(&d, "plan-every", "10800");
+    d.click("#plan-run");
+    d.wait_for(
+        "document.querySelector('#plan-record')",
+        Duration::from_secs(240),
+        "the plan never finished",
+    );
+    d.click("#plan-record");
+    wait_text(
+        &d,
+        "#plan-record-box",
+        "활동 기록에 남겼습니다",
+        "the plan's launch was not recorded",
+    );
+    d.goto(&format!("http://{}/#records", app.host));
+    screen_ready(&d, "records");
+    let row = wait_text(
+        &d,
+        "#records-launches tbody",
+        "타이머 투하 3번",
+        "the planned launch is not listed",
+    );
+    assert_eq!(
+        d.js("return window.saebaramApp.records.launches;"),
+        2,
+        "{row}"
+    );
     // English.
     d.click("button.lang");
     d.wait_for(
