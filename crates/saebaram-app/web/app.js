@@ -755,8 +755,17 @@
             }
           });
           var all = r.passed === r.drives.length;
+          var record = h('button.secondary#drives-record', { type: 'button', text: t('drives.record') });
+          var recordBox = h('div#drives-record-box');
+          record.addEventListener('click', function () {
+            clear(recordBox);
+            api.post('/api/records/add', { kind: 'last_flash' }).then(function () {
+              recordBox.appendChild(notice('ok', t('records.added')));
+            }, function (err) { recordBox.appendChild(errorNotice(apiMessage(err))); });
+          });
           append(resultBox, [notice(all ? 'ok' : 'warning', all ? t('drives.allDone') : t('drives.notAll')),
-            h('p.summary#drives-result', t('drives.summary', { passed: r.passed, fake: r.rejected_fake, failed: r.failed }))]);
+            h('p.summary#drives-result', t('drives.summary', { passed: r.passed, fake: r.rejected_fake, failed: r.failed })),
+            h('div.row', record), recordBox]);
         }, function (err) { resultBox.appendChild(errorNotice(apiMessage(err))); });
       }
 

@@ -1133,6 +1133,44 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
     let rate = (n - 1.0) / (span_ms / 1000.0);
     assert!(rate >= 2.0, "{rate:.1} updates/s ({updates})");
 
+    // Keeping the batch needs the records open: the page says so.
+    d.click("#drives-record");
+    d.wait_for(
+        "document.querySelector('#drives-record-box .notice-error') && document.querySelector('#drives-record-box .notice-error').textContent.includes('활동 기록이 잠겨 있습니다')",
+        Duration::from_secs(10),
+        "no message for recording a batch with the records locked",
+    );
+    expect_refusals(&d, 1, "422 (Unprocessable Entity)");
+    // With the records open, the batch is kept with its counts.
+    let opened = d.js_async(
+        "var done = arguments[0]; fetch('/api/records/unlock', {method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({passphrase: 'p q r', confirm: 'p q r', create: true})}).then(r => done(r.status));",
+    );
+    assert_eq!(opened, 200);
+    d.click("#drives-record");
+    d.wait_for(
+        "document.querySelector('#drives-record-box .notice-ok')",
+        Duration::from_secs(20),
+        "the batch was not recorded",
+    );
+    let listed = page_fetch(&d, "/api/records/list");
+    let batch = &listed["batches"][0];
+    assert_eq!(
+        (
+            batch["written"].clone(),
+            batch["passed"].clone(),
+            batch["rejected_fake"].clone(),
+            batch["failed"].clone()
+        ),
+        // Written: drives that received image bytes (the pulled one vanished while probed).
+        (
+            Value::from(1),
+            Value::from(1),
+            Value::from(1),
+            Value::from(1)
+        ),
+        "{listed}"
+    );
+
     // The written drive holds the image the app built, byte for byte.
     let result = page_fetch(&d, &format!("/api/jobs/{job}/result"));
     let image = std::fs::read(result["image"].as_str().unwrap()).unwrap();
