@@ -1400,6 +1400,13 @@ fn records_are_unlocked_added_corrected_reported_and_exchanged() {
     assert!(row.contains("도착"), "{row}");
 
     // The donor report.
+    // The records screen re-renders after each save and after a language switch: wait for
+    // the button of the new render before clicking it.
+    d.wait_for(
+        "!!document.querySelector('#records-report')",
+        Duration::from_secs(30),
+        "the donor report button",
+    );
     d.click("#records-report");
     let report = wait_text(&d, "#records-report-table", "합계", "no donor report");
     assert!(
@@ -1496,6 +1503,13 @@ fn records_are_unlocked_added_corrected_reported_and_exchanged() {
         "document.documentElement.lang === 'en'",
         Duration::from_secs(5),
         "switch to English",
+    );
+    // The records screen re-renders after each save and after a language switch: wait for
+    // the button of the new render before clicking it.
+    d.wait_for(
+        "!!document.querySelector('#records-report')",
+        Duration::from_secs(30),
+        "the donor report button",
     );
     d.click("#records-report");
     wait_text(&d, "#records-report-table", "Total", "no English report");
