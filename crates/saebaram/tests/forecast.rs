@@ -1141,6 +1141,52 @@ fn ensemble_members_decode_and_a_plan_follows_the_north_blowing_member() {
             }
         }
     }
+    // `forecast import` carries every member to the cache (format 3), and a plan on the
+    // cached run is the plan on the GRIB2 file, number for number.
+    let imported = run(&cache, &["forecast", "import", f]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let cached = stdout_json(&run(&cache, &["forecast", "info", "latest", "--json"]));
+    assert_eq!(cached["members"], v_info_members(f, &cache));
+    let args = [
+        "plan",
+        "--forecast",
+        "latest",
+        "--site",
+        "paju",
+        "--members",
+        "200",
+        "--particles",
+        "10",
+        "--from",
+        "2011-10-11T01:00Z",
+        "--to",
+        "2011-10-11T03:00Z",
+        "--every",
+        "1h",
+        "--seed",
+        "3",
+        "--json",
+    ];
+    let o = run(&cache, &args);
+    let from_cache: Value = serde_json::from_slice(&o.stdout).expect("plan JSON");
+    for (a, b) in windows
+        .iter()
+        .zip(from_cache["windows"].as_array().unwrap())
+    {
+        for k in [
+            "p_north",
+            "p_south",
+            "p_sea",
+            "landings",
+            "by_forecast_member",
+        ] {
+            assert_eq!(a[k], b[k], "{k}");
+        }
+    }
     let table = run(
         &cache,
         &[
@@ -1168,6 +1214,11 @@ fn ensemble_members_decode_and_a_plan_follows_the_north_blowing_member() {
         table.contains("P(North) per forecast member: 0 0%, 1 0%, 2 "),
         "{table}"
     );
+}
+
+/// The `members` of `forecast info --json` on `forecast`.
+fn v_info_members(forecast: &str, cache: &Path) -> Value {
+    stdout_json(&run(cache, &["forecast", "info", forecast, "--json"]))["members"].clone()
 }
 
 #[test]
