@@ -194,13 +194,6 @@ impl ConvertReport {
     }
 }
 
-/// What clean removes from ffmpeg's outputs that carries nothing: the MP4 muxer writes an
-/// empty `udta/meta/ilst` even in bit-exact mode (clean drops the whole `udta`). Anything
-/// else clean removes from a converted output is a warning.
-fn expected_leftover(removed: &str) -> bool {
-    removed.starts_with("moov/udta (") && removed.ends_with(" bytes)")
-}
-
 fn cerr(context: impl Into<String>) -> impl FnOnce(saebaram_convert::Error) -> Error {
     let context = context.into();
     move |source| Error::Convert { context, source }
@@ -994,10 +987,10 @@ pub fn run(
                 c.path.clone(),
                 c.reason.clone().unwrap_or_else(|| "blocked".into()),
             )),
-            FileStatus::Cleaned
-                if converted_outputs.contains(c.path.as_str())
-                    && c.removed.iter().any(|r| !expected_leftover(r)) =>
-            {
+            // clean keeps ffmpeg's bit-exact outputs byte for byte (the AVI index
+            // reservations and the MP4 muxer's empty tag list included): any change is a
+            // fingerprint that got through.
+            FileStatus::Cleaned if converted_outputs.contains(c.path.as_str()) => {
                 let w = Warning::CleanChangedOutput {
                     file: c.path.clone(),
                     removed: c.removed.clone(),

@@ -443,6 +443,10 @@ impl fmt::Display for Warning {
                 "{file}: no Korean subtitles found (beside it as .srt/.smi/.ass/.vtt or inside it) and its audio is not tagged Korean: viewers may not understand it"
             ),
             Warning::ConvertFailed { file, error } => write!(f, "{file}: not converted: {error}"),
+            Warning::CleanChangedOutput { file, removed } if removed.is_empty() => write!(
+                f,
+                "{file}: clean changed bytes of the converted output (it is clean now; please report this)"
+            ),
             Warning::CleanChangedOutput { file, removed } => write!(
                 f,
                 "{file}: clean removed {} from the converted output (it is clean now; please report this)",

@@ -164,6 +164,23 @@ fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
         / a.len() as f64
 }
 
+/// Each converted output in `out` is byte-identical to what ffmpeg wrote in the working
+/// folder, clean changed no file of the run, and nothing warned.
+fn assert_clean_kept_converted_outputs(out: &Path, report: &Value, names: &[&str]) {
+    let work = out.parent().unwrap().join(format!(
+        ".{}.saebaram-convert/staged",
+        out.file_name().unwrap().to_str().unwrap()
+    ));
+    for name in names {
+        assert!(
+            std::fs::read(out.join(name)).unwrap() == std::fs::read(work.join(name)).unwrap(),
+            "clean changed {name}"
+        );
+    }
+    assert_eq!(report["clean"]["cleaned"], 0, "{report}");
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
+}
+
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut v = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
@@ -260,6 +277,9 @@ fn notel_plays_on_old_players_with_korean_subtitles_burned_and_no_fingerprints()
         !out.join("영화.srt").exists(),
         "the burned subtitle is not copied"
     );
+    // clean keeps ffmpeg's outputs byte for byte (the AVI index reservations included):
+    // what is in OUT is what ffmpeg wrote, and clean's report says nothing was removed.
+    assert_clean_kept_converted_outputs(&out, &report, &["영화.avi", "talks/강연.mp3"]);
 
     // The same film without subtitles: the frames differ at the bottom only while the cue is
     // on screen.
@@ -413,6 +433,7 @@ fn pc_dvd_and_audio_profiles_match_their_players() {
     assert!(find(b"moov") < find(b"mdat"));
     assert_no_fingerprints(&mp4);
     assert_no_fingerprints(&out.join("series.mp4"));
+    assert_clean_kept_converted_outputs(&out, &report, &["film.mp4", "series.mp4"]);
     // The Korean cue was drawn: the bottom of the frame at 1 s differs from 1.8 s (the test
     // picture moves little there) more than the top does.
     let cue = mean_abs_diff(

@@ -122,6 +122,7 @@ impl Walk<'_> {
             let kind = b.kind;
             let here = format!("{path}/{}", fourcc(&kind));
             match &kind {
+                b"udta" if self.empty_itunes_udta(&b) => {}
                 b"udta" | b"meta" | b"uuid" | b"ilst" | b"keys" | b"XMP_" | b"Xtra" => {
                     self.removed
                         .push(format!("{here} ({} bytes)", b.end - b.start));
@@ -140,6 +141,42 @@ impl Walk<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Whether `udta` holds only an empty iTunes tag list: one `meta` (version 0, no flags)
+    /// with an `hdlr` of type `mdir` (reserved bytes zero or the `appl` manufacturer code, no
+    /// name) and an `ilst` with nothing in it. ffmpeg's MP4 muxer writes exactly this even in
+    /// bit-exact mode with no metadata; it names nobody, so it is kept byte for byte and the
+    /// file comes through unchanged. Any other content (a tag, a name, another box) is freed.
+    fn empty_itunes_udta(&self, udta: &Box4) -> bool {
+        let Ok(children) = boxes(self.d, udta.payload, udta.end, false) else {
+            return false;
+        };
+        let [meta] = children.as_slice() else {
+            return false;
+        };
+        if &meta.kind != b"meta" || self.d.get(meta.payload..meta.payload + 4) != Some(&[0; 4]) {
+            return false;
+        }
+        let Ok(inner) = boxes(self.d, meta.payload + 4, meta.end, false) else {
+            return false;
+        };
+        let [hdlr, ilst] = inner.as_slice() else {
+            return false;
+        };
+        if &hdlr.kind != b"hdlr" || &ilst.kind != b"ilst" || ilst.end != ilst.payload {
+            return false;
+        }
+        // version/flags, pre_defined, handler type, 12 reserved bytes, name.
+        let Some(h) = self.d.get(hdlr.payload..hdlr.end) else {
+            return false;
+        };
+        let manufacturer_ok = |r: &[u8]| r == [0; 12] || r == *b"appl\0\0\0\0\0\0\0\0";
+        matches!(h.len(), 24 | 25)
+            && h[..8] == [0; 8]
+            && &h[8..12] == b"mdir"
+            && manufacturer_ok(&h[12..24])
+            && h[24..].iter().all(|&b| b == 0)
     }
 
     fn check_track(&self, trak: &Box4, here: &str) -> Result<(), Blocked> {
@@ -289,6 +326,77 @@ mod tests {
         v.extend_from_slice(kind);
         v.extend_from_slice(payload);
         v
+    }
+
+    /// `udta/meta{hdlr mdir appl, ilst{}}` as ffmpeg's MP4 muxer writes it in bit-exact mode.
+    fn ffmpeg_udta(hdlr_reserved: &[u8; 12], ilst: &[u8]) -> Vec<u8> {
+        let mut hdlr = vec![0u8; 8];
+        hdlr.extend_from_slice(b"mdir");
+        hdlr.extend_from_slice(hdlr_reserved);
+        hdlr.push(0);
+        let meta = [vec![0u8; 4], bx(b"hdlr", &hdlr), bx(b"ilst", ilst)].concat();
+        bx(b"udta", &bx(b"meta", &meta))
+    }
+
+    fn movie(udta: Vec<u8>) -> Vec<u8> {
+        let moov = bx(b"moov", &[bx(b"mvhd", &[0u8; 100]), udta].concat());
+        [
+            bx(b"ftyp", b"isom\0\0\0\0"),
+            moov,
+            bx(b"free", b""),
+            bx(b"mdat", b"frames"),
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn ffmpegs_empty_tag_list_comes_through_byte_identical() {
+        let cfg = Config::default();
+        let cx = Ctx::test(&cfg);
+        for reserved in [*b"appl\0\0\0\0\0\0\0\0", [0; 12]] {
+            let file = movie(ffmpeg_udta(&reserved, b""));
+            assert_eq!(ffmpeg_udta(&reserved, b"").len(), 61, "ffmpeg 5.1's size");
+            let mut removed = vec![];
+            let out = clean(&file, &cx, &mut removed).unwrap();
+            assert!(removed.is_empty(), "{removed:?}");
+            assert!(out == file);
+        }
+    }
+
+    #[test]
+    fn a_planted_tag_or_name_in_the_tag_list_frees_it() {
+        let cfg = Config::default();
+        let cx = Ctx::test(&cfg);
+        let tag = bx(b"\xA9too", &bx(b"data", b"\0\0\0\x01\0\0\0\0Lavf-KIM"));
+        let mut named = ffmpeg_udta(b"appl\0\0\0\0\0\0\0\0", b"");
+        // A handler name (the last byte of hdlr) that is not empty.
+        let name_at = named.len() - 9;
+        named[name_at] = b'K';
+        let other_maker = ffmpeg_udta(b"KIM1\0\0\0\0\0\0\0\0", b"");
+        let extra = [
+            ffmpeg_udta(b"appl\0\0\0\0\0\0\0\0", b""),
+            bx(b"\xA9xyz", b"+37.5"),
+        ]
+        .concat();
+        let two = bx(b"udta", &extra[8..]);
+        for udta in [
+            ffmpeg_udta(b"appl\0\0\0\0\0\0\0\0", &tag),
+            named,
+            other_maker,
+            two,
+        ] {
+            let file = movie(udta);
+            let mut removed = vec![];
+            let out = clean(&file, &cx, &mut removed).unwrap();
+            assert_eq!(out.len(), file.len());
+            assert!(
+                removed.iter().any(|r| r.starts_with("moov/udta")),
+                "{removed:?}"
+            );
+            for planted in [&b"KIM"[..], b"+37.5", b"mdir"] {
+                assert!(!out.windows(planted.len()).any(|w| w == planted));
+            }
+        }
     }
 
     #[test]

@@ -348,7 +348,43 @@ pub(crate) fn clean_wav(
     Ok(plan)
 }
 
+/// Whether a chunk id is one an AVI stream's data chunks use: two decimal digits (the
+/// stream number) then `dc`, `db`, `wb`, `tx` or `pc`.
+fn is_stream_chunk_id(id: &[u8]) -> bool {
+    matches!(id, [a, b, c, d] if a.is_ascii_digit() && b.is_ascii_digit()
+        && matches!([*c, *d], [b'd', b'c'] | [b'd', b'b'] | [b'w', b'b'] | [b't', b'x'] | [b'p', b'c']))
+}
+
+/// Whether a `JUNK` body inside `hdrl` is an OpenDML index reservation and nothing else, so
+/// it is kept byte for byte (ffmpeg's AVI muxer writes both in every file, and rewrites them
+/// as `indx`/`LIST odml` once a file passes 1 GiB):
+///
+/// * a stream's super-index placeholder: `wLongsPerEntry` 4, index type and sub-type 0, no
+///   entries in use, the stream's chunk id (`00dc`, `01wb`...), then only zeros;
+/// * the `odml` list placeholder: `odml`, `dmlh`, its size (at most the rest of the body),
+///   then only zeros.
+///
+/// Both hold a stream number, a fixed tag and zeros: nothing that can name a person or a
+/// machine. Any other byte that is not zero makes the chunk ordinary `JUNK`, zeroed.
+fn reserved_index_junk(body: &[u8]) -> bool {
+    let zeros = |from: usize| body.get(from..).is_some_and(|r| r.iter().all(|&b| b == 0));
+    if body.len() >= 24 && body[..8] == [4, 0, 0, 0, 0, 0, 0, 0] && is_stream_chunk_id(&body[8..12])
+    {
+        return zeros(12);
+    }
+    if body.len() >= 12 && &body[..8] == b"odmldmlh" {
+        let declared = u32::from_le_bytes([body[8], body[9], body[10], body[11]]) as usize;
+        return declared <= body.len() - 12 && zeros(12);
+    }
+    false
+}
+
 fn junk(out: &mut [u8], c: &Chunk) {
+    if let Some(body) = out.get(c.data..c.data + c.len)
+        && reserved_index_junk(body)
+    {
+        return;
+    }
     if let Some(h) = out.get_mut(c.start..c.start + 4) {
         h.copy_from_slice(b"JUNK");
     }
@@ -604,6 +640,128 @@ mod tests {
         assert!(!out.windows(3).any(|x| x == b"123"));
         assert_eq!(removed.len(), 2, "{removed:?}");
         assert!(out.windows(5).any(|x| x == b"frame"));
+    }
+}
+
+#[cfg(test)]
+mod reserved_index {
+    use super::*;
+    use crate::config::Config;
+
+    fn ch(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut v = id.to_vec();
+        v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        v.extend_from_slice(data);
+        if data.len() % 2 == 1 {
+            v.push(0);
+        }
+        v
+    }
+
+    /// ffmpeg's placeholder for stream `id`'s OpenDML super index (4,096 reserved bytes).
+    fn super_index(id: &[u8; 4]) -> Vec<u8> {
+        let mut body = vec![4, 0, 0, 0, 0, 0, 0, 0];
+        body.extend_from_slice(id);
+        body.resize(4120, 0);
+        body
+    }
+
+    fn odml() -> Vec<u8> {
+        let mut body = b"odmldmlh".to_vec();
+        body.extend_from_slice(&248u32.to_le_bytes());
+        body.resize(260, 0);
+        body
+    }
+
+    /// An AVI laid out as ffmpeg writes it in bit-exact mode.
+    fn avi(video_junk: &[u8], odml_junk: &[u8]) -> Vec<u8> {
+        let mut strl = b"strl".to_vec();
+        strl.extend(ch(b"strh", &[1; 56]));
+        strl.extend(ch(b"strf", &[2; 40]));
+        strl.extend(ch(b"JUNK", video_junk));
+        strl.extend(ch(b"vprp", &[3; 68]));
+        let mut strl_audio = b"strl".to_vec();
+        strl_audio.extend(ch(b"strh", &[1; 56]));
+        strl_audio.extend(ch(b"strf", &[2; 30]));
+        strl_audio.extend(ch(b"JUNK", &super_index(b"01wb")));
+        let mut hdrl = b"hdrl".to_vec();
+        hdrl.extend(ch(b"avih", &[2; 56]));
+        hdrl.extend(ch(b"LIST", &strl));
+        hdrl.extend(ch(b"LIST", &strl_audio));
+        hdrl.extend(ch(b"JUNK", odml_junk));
+        let mut movi = b"movi".to_vec();
+        movi.extend(ch(b"00dc", b"frame"));
+        let body = [
+            b"AVI ".to_vec(),
+            ch(b"LIST", &hdrl),
+            ch(b"JUNK", &[0; 1016]),
+            ch(b"LIST", &movi),
+            ch(b"idx1", &[0; 16]),
+        ]
+        .concat();
+        [
+            b"RIFF".to_vec(),
+            (body.len() as u32).to_le_bytes().to_vec(),
+            body,
+        ]
+        .concat()
+    }
+
+    fn clean(d: &[u8]) -> (Vec<u8>, Vec<String>) {
+        let cfg = Config::default();
+        let cx = Ctx::test(&cfg);
+        let mut removed = vec![];
+        let out = super::clean_avi(&d, &cx, &mut removed)
+            .unwrap()
+            .materialize(&d, u64::MAX)
+            .unwrap();
+        (out, removed)
+    }
+
+    #[test]
+    fn ffmpegs_index_reservations_come_through_byte_identical() {
+        let a = avi(&super_index(b"00dc"), &odml());
+        let (out, removed) = clean(&a);
+        assert!(removed.is_empty(), "{removed:?}");
+        assert!(out == a, "the reservations were changed");
+    }
+
+    #[test]
+    fn a_planted_value_in_a_reservation_is_zeroed() {
+        for (at, odml_at) in [(Some(30), None), (Some(4100), None), (None, Some(100))] {
+            let mut video = super_index(b"00dc");
+            let mut o = odml();
+            for (buf, at) in [(&mut video, at), (&mut o, odml_at)] {
+                if let Some(at) = at {
+                    buf[at..at + 9].copy_from_slice(b"KIM-12345");
+                }
+            }
+            let a = avi(&video, &o);
+            let (out, _) = clean(&a);
+            assert_eq!(out.len(), a.len());
+            assert!(
+                !out.windows(9).any(|w| w == b"KIM-12345"),
+                "{at:?} {odml_at:?}"
+            );
+            // The other reservations stay.
+            assert!(out.windows(4).any(|w| w == b"01wb"));
+        }
+        // Not a stream's chunk id, a wrong header, a size past the body: zeroed whole.
+        for bad in [b"ab12", b"00zz", b"SERI"] {
+            let (out, _) = clean(&avi(&super_index(bad), &odml()));
+            assert!(!out.windows(4).any(|w| w == bad), "{bad:?}");
+        }
+        let mut wrong = super_index(b"00dc");
+        wrong[4] = 7; // entries in use in a JUNK: not a placeholder
+        let a = avi(&wrong, &odml());
+        let (out, _) = clean(&a);
+        // The video stream's JUNK is the first one in the file.
+        let at = a.windows(4).position(|w| w == b"JUNK").unwrap() + 8;
+        assert!(out[at..at + 4120].iter().all(|&b| b == 0));
+        let mut big = odml();
+        big[8..12].copy_from_slice(&1000u32.to_le_bytes());
+        let (out, _) = clean(&avi(&super_index(b"00dc"), &big));
+        assert!(!out.windows(4).any(|w| w == b"dmlh"));
     }
 }
 
