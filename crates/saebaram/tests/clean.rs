@@ -540,3 +540,139 @@ fn blocks_bad_office_files_with_reasons() {
         assert!(!out.join(name).exists(), "{name} written although blocked");
     }
 }
+
+/// A Kiwix ZIM written by python-libzim: the builder's source, scraper and a custom entry
+/// emptied, the icon's text chunk gone, everything else as it was (checked with libzim's
+/// own reader and integrity check); a damaged one and a split part are blocked.
+#[test]
+fn cleans_a_zim_written_by_libzim_and_libzim_reads_it_back() {
+    let libzim = Command::new("python3")
+        .args(["-c", "import libzim"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        libzim,
+        "this test needs python-libzim: pip install libzim (.ci/pip.d/clean.txt)"
+    );
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/clean");
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    let zim = lib.join("위키.zim");
+    let made = Command::new("python3")
+        .arg(data.join("make_zim.py"))
+        .arg(&zim)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let out = dir.path().join("out");
+    let o = bin()
+        .arg("clean")
+        .arg(&lib)
+        .arg("--out")
+        .arg(&out)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report = json_report(&o);
+    let f = &report["files"][0];
+    assert_eq!(
+        (f["format"].as_str(), f["status"].as_str()),
+        (Some("zim"), Some("cleaned")),
+        "{f}"
+    );
+    let removed = f["removed"].to_string();
+    for what in [
+        "M/Source",
+        "M/Scraper",
+        "M/X-Builder-Host",
+        "M/Illustration_48x48@1",
+    ] {
+        assert!(removed.contains(what), "{what}: {removed}");
+    }
+    let verify = Command::new("python3")
+        .arg(data.join("verify_zim.py"))
+        .arg(&zim)
+        .arg(out.join("위키.zim"))
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    // Cleaning the output again changes nothing.
+    let again = dir.path().join("again");
+    let o = bin()
+        .arg("clean")
+        .arg(out.join("위키.zim"))
+        .arg("--out")
+        .arg(&again)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(json_report(&o)["files"][0]["status"], "unchanged");
+
+    // A name in kept metadata: blocked, naming the entry and the list's line, not the name.
+    let forbid = dir.path().join("forbid.txt");
+    std::fs::write(&forbid, "# names\nopenZIM\n").unwrap();
+    let o = bin()
+        .arg("clean")
+        .arg(&zim)
+        .arg("--out")
+        .arg(dir.path().join("forbidden"))
+        .arg("--forbid")
+        .arg(&forbid)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let reason = json_report(&o)["files"][0]["reason"].to_string();
+    assert!(
+        reason.contains("M/Publisher") && reason.contains("line 2"),
+        "{reason}"
+    );
+    assert!(!reason.contains("openZIM"), "{reason}");
+
+    // Damaged (one byte of the archive's UUID changed: only the checksum can tell) and a
+    // split part: blocked.
+    let bad = dir.path().join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    let mut bytes = std::fs::read(&zim).unwrap();
+    bytes[10] ^= 0x55;
+    std::fs::write(bad.join("damaged.zim"), &bytes).unwrap();
+    std::fs::copy(&zim, bad.join("위키.zimaa")).unwrap();
+    let o = bin()
+        .arg("clean")
+        .arg(&bad)
+        .arg("--out")
+        .arg(dir.path().join("bad-out"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let r = json_report(&o);
+    let reason = |name: &str| {
+        r["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == name)
+            .map(|f| f["reason"].to_string())
+            .unwrap()
+    };
+    assert!(reason("damaged.zim").contains("MD5"), "{r}");
+    assert!(reason("위키.zimaa").contains("split ZIM"), "{r}");
+}

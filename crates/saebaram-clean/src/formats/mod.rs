@@ -58,6 +58,7 @@ pub(crate) mod rtf;
 pub(crate) mod sound;
 pub(crate) mod text;
 pub(crate) mod tiff;
+pub(crate) mod zim;
 pub(crate) mod zipdoc;
 
 /// A format cleaner: input, context, what it removed -> the output plan, or why it is blocked.
@@ -227,6 +228,17 @@ pub(crate) static FORMATS: &[FormatDef] = &[
         name: "ole",
         sniff: |s| s.at(0, ole::MAGIC),
         clean: ole_plan,
+    },
+    // ZIM (Kiwix); a later part of a split ZIM has no magic: named by extension, blocked.
+    FormatDef {
+        name: "zim",
+        sniff: |s| {
+            s.at(0, zim::MAGIC)
+                || (s.ext.len() == 5
+                    && s.ext.starts_with("zim")
+                    && s.ext[3..].bytes().all(|b| b.is_ascii_lowercase()))
+        },
+        clean: zim::clean,
     },
     FormatDef {
         name: "pdf",
