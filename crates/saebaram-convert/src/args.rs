@@ -200,7 +200,13 @@ pub struct Spec<'a> {
     pub target: Target,
     /// ffmpeg threads (`None`: ffmpeg's own choice).
     pub threads: Option<u32>,
+    /// Which pass of a two-pass encode this is (`None`: one pass). Pass 1 writes only the
+    /// pass log (no audio, no output file); both use [`PASS_LOG`] in the working folder.
+    pub pass: Option<u32>,
 }
+
+/// The pass log's prefix, relative to the working folder (ffmpeg adds `-0.log`).
+pub const PASS_LOG: &str = "passlog";
 
 fn push(args: &mut Vec<String>, items: &[&str]) {
     args.extend(items.iter().map(|s| (*s).to_owned()));
@@ -355,6 +361,12 @@ pub fn build(spec: &Spec<'_>) -> Vec<String> {
         if let Some(fourcc) = &v.fourcc {
             push(&mut a, &["-vtag", fourcc]);
         }
+        if let Some(pass) = spec.pass {
+            push(
+                &mut a,
+                &["-pass", &pass.to_string(), "-passlogfile", PASS_LOG],
+            );
+        }
         if let Some(Frame::Dvd) = Some(v.frame) {
             let src = info.video.as_ref();
             let g = src.map(|s| {
@@ -373,7 +385,10 @@ pub fn build(spec: &Spec<'_>) -> Vec<String> {
         a.push("-vn".into());
     }
 
-    if let Some(audio) = info.main_audio() {
+    if spec.pass == Some(1) {
+        // The first pass only measures the picture.
+        a.push("-an".into());
+    } else if let Some(audio) = info.main_audio() {
         let au = &p.audio;
         let rate = if au.sample_rates.contains(&audio.sample_rate) {
             audio.sample_rate
@@ -432,6 +447,18 @@ pub fn build(spec: &Spec<'_>) -> Vec<String> {
         Container::Mp3 => vec![("id3v2_version", "0"), ("write_xing", "0")],
         Container::Avi => vec![],
     };
+    if spec.pass == Some(1) {
+        // Same frames as the real pass (forced keyframes of the parts included), no file.
+        if let Target::Parts { seconds, .. } = &spec.target {
+            let t = format!("{seconds:.3}");
+            push(
+                &mut a,
+                &["-force_key_frames", &format!("expr:gte(t,n_forced*{t})")],
+            );
+        }
+        push(&mut a, &["-f", "null", "-"]);
+        return a;
+    }
     match &spec.target {
         Target::Single(name) => {
             push(&mut a, &["-f", container.muxer()]);
@@ -603,6 +630,44 @@ mod tests {
     }
 
     #[test]
+    fn two_passes_measure_without_audio_or_output_then_encode_with_the_log() {
+        let p = notel();
+        assert_eq!(p.video.as_ref().unwrap().passes, 2);
+        let i = info(1920, 1080, (1, 1), (60, 1), 6);
+        let spec = |pass, target| Spec {
+            profile: &p,
+            info: &i,
+            input: Path::new("/films/a.mp4"),
+            burn: None,
+            target,
+            threads: Some(1),
+            pass,
+        };
+        let first = build(&spec(Some(1), Target::Single("out.avi".into()))).join(" ");
+        assert!(first.contains("-pass 1 -passlogfile passlog"), "{first}");
+        assert!(first.contains("-an") && !first.contains("-c:a"), "{first}");
+        assert!(
+            first.ends_with("-f null -") && !first.contains("out.avi"),
+            "{first}"
+        );
+        let second = build(&spec(Some(2), Target::Single("out.avi".into()))).join(" ");
+        assert!(second.contains("-pass 2 -passlogfile passlog"), "{second}");
+        assert!(second.contains("-c:a libshine") && second.ends_with("file:out.avi"));
+        // Parts: the first pass forces the same keyframes as the second.
+        let parts = Target::Parts {
+            pattern: "part-%03d.avi".into(),
+            seconds: 60.0,
+        };
+        let first = build(&spec(Some(1), parts.clone())).join(" ");
+        let second = build(&spec(Some(2), parts)).join(" ");
+        let keys = "-force_key_frames expr:gte(t,n_forced*60.000)";
+        assert!(first.contains(keys) && second.contains(keys), "{first}");
+        // One pass: no pass options at all.
+        let one = build(&spec(None, Target::Single("out.avi".into()))).join(" ");
+        assert!(!one.contains("-pass"), "{one}");
+    }
+
+    #[test]
     fn the_command_drops_metadata_and_names_mixes_to_stereo() {
         let p = notel();
         let i = info(1920, 1080, (1, 1), (60, 1), 6);
@@ -613,6 +678,7 @@ mod tests {
             burn: None,
             target: Target::Single("out.avi".into()),
             threads: Some(2),
+            pass: None,
         });
         let s = args.join(" ");
         for needle in [
@@ -640,6 +706,7 @@ mod tests {
             burn: None,
             target: Target::Single("out.mp4".into()),
             threads: None,
+            pass: None,
         })
         .join(" ");
         assert!(s.contains("filter_units=remove_types=6") && s.contains("-movflags +faststart"));
@@ -685,6 +752,7 @@ mod tests {
             burn: None,
             target: Target::Single("out.mp3".into()),
             threads: None,
+            pass: None,
         })
         .join(" ");
         assert!(

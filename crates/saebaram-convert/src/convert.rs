@@ -280,17 +280,51 @@ pub fn convert_file(
             seconds,
         },
     };
-    let spec = Spec {
+    let passes = if has_video {
+        req.profile.video.as_ref().map_or(1, |v| v.passes)
+    } else {
+        1
+    };
+    let mut spec = Spec {
         profile: req.profile,
         info: req.info,
         input: req.input,
         burn,
         target: target.clone(),
         threads: req.threads,
+        pass: None,
     };
+    if passes == 2 {
+        // The first pass's progress counts as the first half of the file, the second as
+        // the rest. Its log stays in the working folder, removed with it.
+        spec.pass = Some(1);
+        let first = args::build(&spec);
+        req.engine.run(
+            &first,
+            wd,
+            req.name,
+            &mut |mut p| {
+                p.out_time_s /= 2.0;
+                on_progress(p);
+            },
+            cancelled,
+        )?;
+        spec.pass = Some(2);
+    }
     let argv = args::build(&spec);
-    req.engine
-        .run(&argv, wd, req.name, on_progress, cancelled)?;
+    let half = req.info.duration_s.filter(|_| passes == 2).unwrap_or(0.0) / 2.0;
+    req.engine.run(
+        &argv,
+        wd,
+        req.name,
+        &mut |mut p| {
+            if passes == 2 {
+                p.out_time_s = half + p.out_time_s / 2.0;
+            }
+            on_progress(p);
+        },
+        cancelled,
+    )?;
 
     let produced: Vec<PathBuf> = match &target {
         Target::Single(name) => vec![wd.join(name)],

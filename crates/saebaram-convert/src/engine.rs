@@ -12,6 +12,18 @@ use std::time::Duration;
 use crate::Error;
 use crate::probe::MediaInfo;
 
+/// A command for ffmpeg or ffprobe in a process group of its own, so a Ctrl-C at the
+/// terminal (sent to the whole foreground group) reaches only saebaram, which decides:
+/// it kills the encoder through the cancellation flag and removes what it wrote. Left to
+/// itself, ffmpeg would finish the file on SIGINT and exit as if the encode had failed.
+/// An orphan cannot outlive a killed saebaram for long: its progress pipe breaks.
+fn command(program: &Path) -> Command {
+    let mut c = Command::new(program);
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    c
+}
+
 /// The ffmpeg and ffprobe programs to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Engine {
@@ -153,7 +165,7 @@ impl Engine {
 
     /// Probes one input.
     pub fn probe(&self, input: &Path, name: &str) -> Result<MediaInfo, Error> {
-        let out = Command::new(&self.ffprobe)
+        let out = command(&self.ffprobe)
             .args([
                 "-v",
                 "error",
@@ -192,7 +204,7 @@ impl Engine {
         on_progress: &mut dyn FnMut(EncodeProgress),
         cancelled: &(dyn Fn() -> bool + Sync),
     ) -> Result<(), Error> {
-        let mut child = Command::new(&self.ffmpeg)
+        let mut child = command(&self.ffmpeg)
             .args(args)
             .current_dir(cwd)
             .stdin(Stdio::null())
@@ -238,7 +250,9 @@ impl Engine {
             done.store(true, Ordering::Release);
             (status, log.join().unwrap_or_default())
         });
-        if killed.load(Ordering::Acquire) {
+        // A failure while a cancel was asked for is the cancel (ffmpeg killed from outside).
+        let failed = !matches!(&status, Ok(Ok(s)) if s.success());
+        if killed.load(Ordering::Acquire) || (failed && cancelled()) {
             return Err(Error::Cancelled);
         }
         let status = match status {

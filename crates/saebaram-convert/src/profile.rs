@@ -112,6 +112,20 @@ pub struct Video {
     /// libx264 preset (`medium`...).
     #[serde(default)]
     pub preset: Option<String>,
+    /// Encoding passes: 1, or 2 (a first pass measures the film, the second spends the
+    /// average bit rate where the picture needs it; needs `bitrate_kbps`).
+    #[serde(default = "one_pass", skip_serializing_if = "is_one_pass")]
+    pub passes: u32,
+}
+
+fn one_pass() -> u32 {
+    1
+}
+
+// serde's `skip_serializing_if` passes a reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_one_pass(passes: &u32) -> bool {
+    *passes == 1
 }
 
 /// The audio part of a profile.
@@ -322,6 +336,15 @@ impl Profile {
                 if !(100..=20_000).contains(&v.max_bitrate_kbps) {
                     return bad("video.max_bitrate_kbps", "must be 100..=20000".into());
                 }
+                if !(1..=2).contains(&v.passes) {
+                    return bad("video.passes", "must be 1 or 2".into());
+                }
+                if v.passes == 2 && v.bitrate_kbps.is_none() {
+                    return bad(
+                        "video.passes",
+                        "two passes need bitrate_kbps (crf is already a quality target)".into(),
+                    );
+                }
                 if v.bframes > 4 {
                     return bad("video.bframes", "must be 0..=4".into());
                 }
@@ -421,6 +444,22 @@ mod tests {
             matches!(&e, Error::Profile { key, .. } if key == "video.max_width"),
             "{e}"
         );
+        for bad in ["passes = 3", "passes = 0"] {
+            let e = Profile::parse("my.toml", &base.replace("passes = 2", bad)).unwrap_err();
+            assert!(
+                matches!(&e, Error::Profile { key, .. } if key == "video.passes"),
+                "{e}"
+            );
+        }
+        let pc = Profile::builtin("pc").unwrap();
+        let pc_text = BUILTIN.iter().find(|(n, _)| *n == "pc").unwrap().1;
+        let e = Profile::parse(
+            "my.toml",
+            &pc_text.replace("[video]", "[video]\npasses = 2"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("bitrate_kbps"), "{e}");
+        assert_eq!(pc.video.as_ref().unwrap().passes, 1);
         assert!(e.to_string().contains("my.toml"), "{e}");
         let e = Profile::parse(
             "my.toml",

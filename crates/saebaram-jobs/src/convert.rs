@@ -856,6 +856,7 @@ pub fn run(
                 let w = Warning::ConvertFailed {
                     file: f.input.clone(),
                     error: e.to_string(),
+                    error_code: e.code().to_owned(),
                 };
                 progress.event(Event::Warning { warning: w.clone() });
                 warnings.push(w);

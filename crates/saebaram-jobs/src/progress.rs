@@ -351,6 +351,9 @@ pub enum Warning {
         file: String,
         /// Why, in English.
         error: String,
+        /// The stable code of the failure (`not_media`, `encode`, `subtitle`...), for faces
+        /// that word it in their language.
+        error_code: String,
     },
     /// `clean` removed something from a converted output (a fingerprint got through).
     CleanChangedOutput {
@@ -442,7 +445,7 @@ impl fmt::Display for Warning {
                 f,
                 "{file}: no Korean subtitles found (beside it as .srt/.smi/.ass/.vtt or inside it) and its audio is not tagged Korean: viewers may not understand it"
             ),
-            Warning::ConvertFailed { file, error } => write!(f, "{file}: not converted: {error}"),
+            Warning::ConvertFailed { file, error, .. } => write!(f, "{file}: not converted: {error}"),
             Warning::CleanChangedOutput { file, removed } if removed.is_empty() => write!(
                 f,
                 "{file}: clean changed bytes of the converted output (it is clean now; please report this)"

@@ -9,6 +9,8 @@ pub enum Status {
     Done,
     /// Ran, but the answer is no (a blocked file, a failed drive): exit code 1.
     Negative,
+    /// Stopped by Ctrl-C or SIGTERM after cleaning up: exit with this code (130).
+    Interrupted(u8),
 }
 
 impl From<Status> for ExitCode {
@@ -16,6 +18,7 @@ impl From<Status> for ExitCode {
         match status {
             Status::Done => ExitCode::SUCCESS,
             Status::Negative => ExitCode::from(1),
+            Status::Interrupted(code) => ExitCode::from(code),
         }
     }
 }

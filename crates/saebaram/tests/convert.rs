@@ -236,6 +236,22 @@ fn notel_plays_on_old_players_with_korean_subtitles_burned_and_no_fingerprints()
         .unwrap();
     assert_eq!(f["subtitles"]["kind"], "burned", "{f}");
     assert_eq!(f["subtitles"]["encoding"], "cp949", "{f}");
+    // Two passes: the encode that wrote the file used the first pass's log, which is gone.
+    let args: Vec<&str> = f["ffmpeg_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(args.windows(2).any(|w| w == ["-pass", "2"]), "{args:?}");
+    let work = dir.path().join(".out.saebaram-convert");
+    for p in files_under(&work).iter().chain(files_under(&out).iter()) {
+        assert!(
+            !p.to_string_lossy().contains("passlog"),
+            "left: {}",
+            p.display()
+        );
+    }
 
     // ffprobe: AVI, MPEG-4 ASP, no B-frames, fitted into 720x576, 30 fps, MP3 stereo.
     let avi = out.join("영화.avi");
@@ -732,6 +748,113 @@ fn an_interrupted_run_resumes_where_it_stopped() {
         let p = probe(&out.join(n));
         assert_eq!(stream(&p, "video")["codec_name"], "mpeg4");
     }
+}
+
+/// Processes whose working folder is under `dir` (an ffmpeg left running).
+fn processes_working_in(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(cwd) = std::fs::read_link(e.path().join("cwd"))
+            && cwd.starts_with(dir)
+        {
+            found.push(format!(
+                "{} in {}",
+                e.file_name().to_string_lossy(),
+                cwd.display()
+            ));
+        }
+    }
+    found
+}
+
+#[test]
+fn ctrl_c_stops_ffmpeg_keeps_finished_films_and_the_next_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    film(&lib.join("a.mp4"), 2, "854x480");
+    film(&lib.join("b.mp4"), 20, "854x480");
+    let out = dir.path().join("out");
+    let work = dir.path().join(".out.saebaram-convert");
+    let state = work.join("convert-state.json");
+    let child = bin()
+        .arg("convert")
+        .arg(&lib)
+        .arg("--out")
+        .arg(&out)
+        .args(["--jobs", "1", "--threads", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until a.mp4 is recorded as finished and ffmpeg is writing b's output.
+    let encoding_b = || {
+        files_under(&work.join("staged")).iter().any(|p| {
+            p.to_string_lossy().contains("/.saebaram-convert-")
+                && p.ends_with("out.avi")
+                && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+        })
+    };
+    let a_done = || {
+        std::fs::read(&state)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+            .is_some_and(|s| s["files"].get("a.mp4").is_some())
+    };
+    let started = std::time::Instant::now();
+    while !(a_done() && encoding_b()) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(300),
+            "b.mp4 never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Ctrl-C: SIGINT to the binary only (a terminal sends it to the whole group; ffmpeg
+    // runs in its own group, so this is what it sees either way).
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("중단했습니다") && stderr(&o).contains("interrupted"),
+        "{}",
+        stderr(&o)
+    );
+    // Nothing partial anywhere: no ffmpeg folder, no b output, nothing in OUT, and no
+    // ffmpeg still running there.
+    let left: Vec<PathBuf> = files_under(&work.join("staged"));
+    assert_eq!(left, [work.join("staged/a.avi")], "{left:?}");
+    assert!(files_under(&out).is_empty(), "{:?}", files_under(&out));
+    assert!(
+        processes_working_in(dir.path()).is_empty(),
+        "{:?}",
+        processes_working_in(dir.path())
+    );
+    let s: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert!(
+        s["files"].get("a.mp4").is_some() && s["files"].get("b.mp4").is_none(),
+        "{s}"
+    );
+
+    // The same command again: a is kept, b converted, all clean.
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "1",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    assert_eq!(report["summary"]["kept"], 1, "{report}");
+    assert_eq!(report["summary"]["converted"], 1, "{report}");
+    let p = probe(&out.join("b.avi"));
+    let d: f64 = p["format"]["duration"].as_str().unwrap().parse().unwrap();
+    assert!((d - 20.0).abs() < 0.5, "b.avi lasts {d} s");
 }
 
 #[test]

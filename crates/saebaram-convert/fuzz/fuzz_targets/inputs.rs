@@ -35,6 +35,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                         burn: None,
                         target,
                         threads: None,
+            pass: None,
                     });
                 }
             }

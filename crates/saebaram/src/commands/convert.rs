@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use saebaram_convert::SubtitleMode;
@@ -141,9 +142,12 @@ impl Bars {
     }
 
     fn line(&self, w: &Warning) {
-        let text = match w.level() {
-            Level::Note => format!("note: {w}"),
-            Level::Warning => format!("warning: {w}"),
+        // Korean first (the users' language), the English text beside it.
+        let text = match (w.level(), korean_warning(w)) {
+            (Level::Note, Some(ko)) => format!("알림: {ko}\n  note: {w}"),
+            (Level::Warning, Some(ko)) => format!("경고: {ko}\n  warning: {w}"),
+            (Level::Note, None) => format!("note: {w}"),
+            (Level::Warning, None) => format!("warning: {w}"),
         };
         let _ = self.multi.println(&text);
         if self.multi.is_hidden() {
@@ -152,7 +156,65 @@ impl Bars {
     }
 }
 
+/// Set by the first Ctrl-C (SIGINT) or SIGTERM: the job sees it through
+/// [`Progress::cancelled`], kills ffmpeg, removes its partial output and records what is
+/// finished. A second Ctrl-C ends the process at once (a later run still cleans up).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Exit status after an interrupt (128 + SIGINT, as shells report it).
+const INTERRUPTED_EXIT: u8 = 130;
+
+fn catch_interrupts() {
+    // Without a handler a Ctrl-C still stops the run safely (nothing is ever under a final
+    // name before it is complete); with one, ffmpeg is stopped and its folder removed now.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(INTERRUPTED_EXIT));
+        }
+    });
+}
+
+/// Korean text of a convert warning (the English one is its `Display`).
+fn korean_warning(w: &Warning) -> Option<String> {
+    Some(match w {
+        Warning::NoKoreanSubtitles { file } => format!(
+            "{file}: 한국어 자막이 없고(옆의 .srt/.smi/.ass/.vtt 파일이나 영상 안에) 음성도 한국어로 표시되어 있지 않습니다. 보는 사람이 내용을 이해하지 못할 수 있습니다."
+        ),
+        Warning::ConvertFailed {
+            file, error_code, ..
+        } => format!(
+            "{file}: 변환하지 못했습니다: {}. 다른 파일은 계속 변환합니다.",
+            korean_error(error_code)
+        ),
+        Warning::CleanChangedOutput { file, .. } => format!(
+            "{file}: 흔적 지우기(clean)가 변환된 파일을 바꾸었습니다. 지금은 깨끗하지만, 개발자에게 알려 주십시오."
+        ),
+        _ => return None,
+    })
+}
+
+/// Korean text for a convert `error_code`.
+fn korean_error(code: &str) -> &'static str {
+    match code {
+        "not_media" => "ffmpeg가 읽을 수 있는 영상이나 음성 파일이 아닙니다",
+        "encode" => "ffmpeg가 변환 중에 실패했습니다",
+        "subtitle" => "자막 파일을 쓸 수 없습니다",
+        "no_korean_font" => {
+            "자막을 입힐 한국어 글꼴이 없습니다 (apt install fonts-nanum 또는 --font-dir)"
+        }
+        "too_large" => "나눈 파일이 FAT32 한도(4 GiB)를 넘었습니다. 아무것도 남기지 않았습니다",
+        "blocked" => "흔적 지우기에서 처리할 수 없는 파일로 막혔습니다",
+        "cancelled" => "중단했습니다",
+        "io" => "파일을 읽거나 쓸 수 없습니다",
+        _ => "변환하지 못했습니다",
+    }
+}
+
 impl Progress for Bars {
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+
     fn event(&self, event: Event) {
         match event {
             Event::StageStarted {
@@ -294,7 +356,16 @@ pub fn run(args: ConvertArgs, env: &Env) -> anyhow::Result<Status> {
         catalog: !args.no_catalog,
         ascii_names: args.ascii_names,
     };
-    let report = saebaram_jobs::convert::run(request, env, &Bars::new())?;
+    catch_interrupts();
+    let report = match saebaram_jobs::convert::run(request, env, &Bars::new()) {
+        Err(e) if e.kind() == saebaram_jobs::ErrorKind::Cancelled => {
+            eprintln!(
+                "중단했습니다: 끝난 파일은 남아 있고, 같은 명령을 다시 실행하면 이어서 변환합니다.\ninterrupted: finished files are kept; run the same command again to continue."
+            );
+            return Ok(Status::Interrupted(INTERRUPTED_EXIT));
+        }
+        r => r?,
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -318,8 +389,9 @@ fn print_human(report: &ConvertReport) {
             ConvertStatus::Passed => println!("as is      {}", f.input),
             ConvertStatus::Subtitle => println!("subtitle   {} (used for its video)", f.input),
             ConvertStatus::Failed => println!(
-                "FAILED     {}: {}",
+                "FAILED     {}: {} / {}",
                 f.input,
+                korean_error(f.error_code.as_deref().unwrap_or("")),
                 f.error.as_deref().unwrap_or("?")
             ),
         }
