@@ -739,6 +739,7 @@ mod tests {
                 seconds: 600.0,
             },
             threads: None,
+            pass: None,
         })
         .join(" ");
         assert!(s.contains("-force_key_frames expr:gte(t,n_forced*600.000) -f segment -segment_format avi -segment_time 600.000"), "{s}");
