@@ -37,6 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 borders: layer(d, "nk_land_borders.geojson")?,
                 coastline: layer(d, "coastline_korea_region.geojson")?,
                 cities: layer(d, "populated_places_korea_region.geojson")?,
+                places: None,
             }
         }
         None => BaseMap::default(),

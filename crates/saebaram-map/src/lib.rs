@@ -104,8 +104,14 @@ pub struct BaseMap {
     pub borders: Option<Value>,
     /// The coastline.
     pub coastline: Option<Value>,
-    /// Populated places, with names in English and Korean where known.
+    /// Populated places, with names in English and Korean where known (Natural Earth; the
+    /// jobs crate keeps only those outside Korea once `places` covers both Koreas).
     pub cities: Option<Value>,
+    /// The GeoNames places of both Koreas: a JSON array of objects with `name`, `name_ko`
+    /// (optional), `country` (`KOR` or `PRK`), `lat`, `lon`, `population` (`null`: unknown)
+    /// and `radius_km` (its populated disc). Labelled Korean name first, the populous ones
+    /// from lower zooms.
+    pub places: Option<Value>,
 }
 
 /// Why a page could not be made or written.

@@ -174,7 +174,122 @@ fn base_layers(base: &BaseMap) -> Result<Value, MapError> {
             out.insert(name.to_owned(), compact_layer(name, fc)?);
         }
     }
+    if let Some(places) = &base.places {
+        out.insert("places".to_owned(), places_layer(places)?);
+    }
     Ok(Value::Object(out))
+}
+
+/// The GeoNames places, column by column (438 places: about 20 kB): positions delta-coded
+/// in thousandths of a degree like the tracks, English and Korean names (`""`: none),
+/// population (`null`: unknown), populated radius in km (0.1), and `cc`, one letter per place
+/// (`K` South Korea, `P` North Korea).
+fn places_layer(list: &Value) -> Result<Value, MapError> {
+    let err = |problem: String| MapError::BaseLayer {
+        layer: "places",
+        problem,
+    };
+    let arr = list
+        .as_array()
+        .ok_or_else(|| err("not an array of places".to_owned()))?;
+    let (mut pts, mut en, mut ko, mut pop, mut r) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut cc = String::with_capacity(arr.len());
+    for (i, p) in arr.iter().enumerate() {
+        let at = format!("places[{i}]");
+        pts.push(lat_lon(p, &at).map_err(|e| err(e.to_string()))?);
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| err(format!("{at}.name: missing or empty")))?;
+        en.push(json!(name));
+        ko.push(json!(
+            p.get("name_ko").and_then(Value::as_str).unwrap_or("")
+        ));
+        let people = num(
+            p.get("population").unwrap_or(&Value::Null),
+            &format!("{at}.population"),
+        )
+        .map_err(|e| err(e.to_string()))?;
+        pop.push(people.map_or(Value::Null, |n| json!(n.max(0.0).round() as u64)));
+        let radius = req_num(p, "radius_km", &at).map_err(|e| err(e.to_string()))?;
+        if radius <= 0.0 {
+            return Err(err(format!("{at}.radius_km: {radius} is not a radius")));
+        }
+        r.push(round(radius, 1));
+        cc.push(match p.get("country").and_then(Value::as_str) {
+            Some("KOR" | "KR") => 'K',
+            Some("PRK" | "KP") => 'P',
+            other => {
+                return Err(err(format!(
+                    "{at}.country: {other:?} is neither KOR nor PRK"
+                )));
+            }
+        });
+    }
+    Ok(json!({"ll": delta_track(&pts), "en": en, "ko": ko, "pop": pop, "r": r, "cc": cc}))
+}
+
+/// A window's South Korean places at risk of a heavy intact fall, each `[lat, lon, radius
+/// km, share of members, English name, Korean name]`, names as indices into `labels` (-1:
+/// no Korean name).
+fn risk_places(w: &Value, at: &str, labels: &mut Vec<String>) -> Result<Value, MapError> {
+    let Some(list) = w.get("heavy_places_at_risk").filter(|v| !v.is_null()) else {
+        return Ok(json!([]));
+    };
+    let at = format!("{at}.heavy_places_at_risk");
+    let list = list.as_array().ok_or_else(|| bad(&at, "not an array"))?;
+    let mut out = Vec::with_capacity(list.len());
+    for (k, p) in list.iter().enumerate() {
+        let here = format!("{at}[{k}]");
+        let (lat, lon) = lat_lon(p, &here)?;
+        let radius = req_num(p, "radius_km", &here)?;
+        if radius <= 0.0 {
+            return Err(bad(
+                format!("{here}.radius_km"),
+                format!("{radius} is not a radius"),
+            ));
+        }
+        let share = probability(p, "p", &here)?;
+        if share.is_null() {
+            return Err(bad(format!("{here}.p"), "missing"));
+        }
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("{here}.name"), "missing or not a string"))?;
+        let ko = match p.get("name_ko").and_then(Value::as_str) {
+            Some(k) if !k.is_empty() => json!(label_index(labels, k)),
+            _ => json!(-1),
+        };
+        out.push(json!([
+            round(lat, 3),
+            round(lon, 3),
+            round(radius, 1),
+            share,
+            label_index(labels, name),
+            ko
+        ]));
+    }
+    Ok(Value::Array(out))
+}
+
+/// Where a prediction's heavy fall lands: the South Korean place of that name (GeoNames,
+/// from the base map) nearest the landing, as `(lat, lon)`.
+fn place_centre(base: &BaseMap, name: &str, near: (f64, f64)) -> Option<(f64, f64)> {
+    let places = base.places.as_ref()?.as_array()?;
+    places
+        .iter()
+        .filter(|p| {
+            p.get("name").and_then(Value::as_str) == Some(name)
+                && matches!(p.get("country").and_then(Value::as_str), Some("KOR" | "KR"))
+        })
+        .filter_map(|p| Some((p.get("lat")?.as_f64()?, p.get("lon")?.as_f64()?)))
+        .min_by(|a, b| {
+            let d = |q: &(f64, f64)| (q.0 - near.0).powi(2) + (q.1 - near.1).powi(2);
+            d(a).total_cmp(&d(b))
+        })
 }
 
 /// Properties the page uses; everything else is dropped to keep the file small.
@@ -563,6 +678,18 @@ fn window(w: &Value, i: usize, labels: &mut Vec<String>) -> Result<Value, MapErr
         landings.push((lat, lon, payload.max(0.0)));
     }
     let land_len = land.len();
+    let risk = risk_places(w, &at, labels)?;
+    let heavy = probability(w, "p_heavy_over_populated_rok", &at)?;
+    let over = match w.get("over_heavy_risk_limit") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(bad(
+                format!("{at}.over_heavy_risk_limit"),
+                format!("expected true or false, found {other}"),
+            ));
+        }
+    };
     let (cell, cells) = density_cells(w, &landings, &at)?;
     let mut tracks = Vec::new();
     if let Some(ts) = w.get("tracks").and_then(Value::as_array) {
@@ -592,7 +719,7 @@ fn window(w: &Value, i: usize, labels: &mut Vec<String>) -> Result<Value, MapErr
             [json!(c.row - r0), json!(c.col - c0), json!(q)]
         })
         .collect();
-    Ok(json!({
+    let mut out = json!({
         "t": time,
         "p": [
             probability(w, "p_north", &at)?,
@@ -615,7 +742,22 @@ fn window(w: &Value, i: usize, labels: &mut Vec<String>) -> Result<Value, MapErr
         "c50": contour_rings(&smoothed, 0.5),
         "c90": contour_rings(&smoothed, 0.9),
         "tracks": tracks,
-    }))
+    });
+    // Heavy-fall risk, only where there is some (most windows of a safe plan have none):
+    // `ph` the share of members with a heavy intact fall on a populated South Korean place,
+    // `risk` those places, `over` set when the window is over the plan's limit (RISK).
+    if let Value::Object(o) = &mut out {
+        if !heavy.is_null() && heavy != json!(0.0) {
+            o.insert("ph".to_owned(), heavy);
+        }
+        if risk.as_array().is_some_and(|r| !r.is_empty()) {
+            o.insert("risk".to_owned(), risk);
+        }
+        if over {
+            o.insert("over".to_owned(), json!(1));
+        }
+    }
+    Ok(out)
 }
 
 /// The page model of a plan.
@@ -738,7 +880,32 @@ pub(crate) fn prediction(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value,
             &format!("{at}.distance_km"),
         )?;
         let city = l.get("nearest_nk_city").unwrap_or(&Value::Null);
+        // A heavy intact fall in a populated South Korean place: the place's disc.
+        let heavy_place = l
+            .get("populated_place")
+            .filter(|p| p.is_object() && l.get("heavy_over_populated_rok") == Some(&json!(true)));
+        let risk = match heavy_place {
+            None => Value::Null,
+            Some(p) => {
+                let here = format!("{at}.populated_place");
+                let name = p
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad(format!("{here}.name"), "missing or not a string"))?;
+                let radius = req_num(p, "radius_km", &here)?;
+                let people = num(
+                    p.get("population").unwrap_or(&Value::Null),
+                    &format!("{here}.population"),
+                )?;
+                let centre = place_centre(base, name, (lat, lon));
+                json!({"en": name, "ko": text(p.get("name_ko")),
+                       "pop": people.map(|n| n.round() as u64),
+                       "r": round(radius, 1),
+                       "lat": centre.map(|c| round(c.0, 3)), "lon": centre.map(|c| round(c.1, 3))})
+            }
+        };
         Ok(json!({"lat": round(lat, 4), "lon": round(lon, 4),
+               "risk": risk,
                "alt": alt.map(f64::round),
                "time": text(l.get("time")),
                "outcome": text(l.get("outcome")),
@@ -1034,5 +1201,152 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("stages[0].points[0].lon"), "{e}");
+    }
+
+    fn places() -> Value {
+        json!([
+            {"name": "Seoul", "name_ko": "서울", "country": "KOR", "lat": 37.566, "lon": 126.9784,
+             "population": 10349312, "radius_km": 33.14},
+            {"name": "Munsan", "name_ko": "문산", "country": "KOR", "lat": 37.85944, "lon": 126.785,
+             "population": 43208, "radius_km": 5.0},
+            {"name": "Munsan", "country": "KOR", "lat": 35.0, "lon": 128.0,
+             "population": null, "radius_km": 5.0},
+            {"name": "Kaesŏng", "name_ko": "개성", "country": "PRK", "lat": 37.97, "lon": 126.55,
+             "population": 338155, "radius_km": 6.0}
+        ])
+    }
+
+    #[test]
+    fn places_are_stored_by_column_and_delta_coded() {
+        let base = BaseMap {
+            places: Some(places()),
+            ..BaseMap::default()
+        };
+        let d = plan(&plan_json(1, 1), &base, Lang::Ko).unwrap();
+        let p = &d["base"]["places"];
+        assert_eq!(p["en"], json!(["Seoul", "Munsan", "Munsan", "Kaesŏng"]));
+        assert_eq!(p["ko"], json!(["서울", "문산", "", "개성"]));
+        assert_eq!(p["pop"], json!([10349312, 43208, null, 338155]));
+        assert_eq!(p["r"], json!([33.1, 5.0, 5.0, 6.0]));
+        assert_eq!(p["cc"], "KKKP");
+        // First point in thousandths of a degree, then differences.
+        assert_eq!(
+            p["ll"].as_array().unwrap()[..4],
+            [json!(37566), json!(126978), json!(293), json!(-193)]
+        );
+        for (bad_place, field) in [
+            (
+                json!({"name": "X", "country": "KOR", "lat": 95.0, "lon": 126.0, "radius_km": 5.0}),
+                "places[0].lat",
+            ),
+            (
+                json!({"name": "X", "country": "JPN", "lat": 35.0, "lon": 126.0, "radius_km": 5.0}),
+                "places[0].country",
+            ),
+            (
+                json!({"name": "X", "country": "KOR", "lat": 35.0, "lon": 126.0, "radius_km": 0.0}),
+                "places[0].radius_km",
+            ),
+            (
+                json!({"country": "KOR", "lat": 35.0, "lon": 126.0, "radius_km": 5.0}),
+                "places[0].name",
+            ),
+        ] {
+            let base = BaseMap {
+                places: Some(json!([bad_place])),
+                ..BaseMap::default()
+            };
+            let e = plan(&plan_json(1, 1), &base, Lang::En).unwrap_err();
+            assert!(e.to_string().contains(field), "{field}: {e}");
+            assert!(e.to_string().contains("places"), "{e}");
+        }
+    }
+
+    #[test]
+    fn windows_carry_their_places_at_risk_and_the_risk_mark() {
+        let mut v = plan_json(2, 4);
+        v["windows"][0]["heavy_places_at_risk"] = json!([
+            {"name": "Munsan", "name_ko": "문산", "geonameid": 1837217, "population": 43208,
+             "lat": 37.85944, "lon": 126.785, "radius_km": 5.0, "p": 0.125},
+            {"name": "Beobwon", "geonameid": 1, "population": null,
+             "lat": 37.84, "lon": 126.87, "radius_km": 5.0, "p": 0.0625}
+        ]);
+        v["windows"][0]["p_heavy_over_populated_rok"] = json!(0.1875);
+        v["windows"][0]["over_heavy_risk_limit"] = json!(true);
+        v["windows"][1]["heavy_places_at_risk"] = json!([]);
+        v["windows"][1]["p_heavy_over_populated_rok"] = json!(0.0);
+        v["windows"][1]["over_heavy_risk_limit"] = json!(false);
+        let d = plan(&v, &BaseMap::default(), Lang::Ko).unwrap();
+        let w = &d["windows"][0];
+        let labels = d["labels"].as_array().unwrap();
+        let risk = w["risk"].as_array().unwrap();
+        assert_eq!(risk.len(), 2);
+        assert_eq!(
+            risk[0].as_array().unwrap()[..4],
+            [json!(37.859), json!(126.785), json!(5.0), json!(0.125)]
+        );
+        assert_eq!(labels[risk[0][4].as_u64().unwrap() as usize], "Munsan");
+        assert_eq!(labels[risk[0][5].as_u64().unwrap() as usize], "문산");
+        assert_eq!(risk[1][5], -1, "no Korean name");
+        assert_eq!(w["ph"], 0.1875);
+        assert_eq!(w["over"], 1);
+        // A window without risk carries none of it.
+        let w1 = d["windows"][1].as_object().unwrap();
+        assert!(!w1.contains_key("risk") && !w1.contains_key("ph") && !w1.contains_key("over"));
+        // Bad values name the field.
+        let mut bad_v = v.clone();
+        bad_v["windows"][0]["heavy_places_at_risk"][1]["p"] = json!(1.5);
+        let e = plan(&bad_v, &BaseMap::default(), Lang::En).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("windows[0].heavy_places_at_risk[1].p"),
+            "{e}"
+        );
+        let mut bad_v = v.clone();
+        bad_v["windows"][0]["heavy_places_at_risk"][0]["lon"] = json!(500.0);
+        let e = plan(&bad_v, &BaseMap::default(), Lang::En).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("windows[0].heavy_places_at_risk[0].lon"),
+            "{e}"
+        );
+        let mut bad_v = v;
+        bad_v["windows"][1]["over_heavy_risk_limit"] = json!("yes");
+        let e = plan(&bad_v, &BaseMap::default(), Lang::En).unwrap_err();
+        assert!(
+            e.to_string().contains("windows[1].over_heavy_risk_limit"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_predicted_heavy_fall_finds_its_place_disc() {
+        let base = BaseMap {
+            places: Some(places()),
+            ..BaseMap::default()
+        };
+        let v = json!({"stages": [{"name": "ascent", "points": [{"lat": 37.76, "lon": 126.78}, {"lat": 37.83, "lon": 126.80}]}],
+                       "landing": {"lat": 37.83, "lon": 126.80, "region": {"class": "south_korea"},
+                                   "heavy_over_populated_rok": true,
+                                   "populated_place": {"name": "Munsan", "name_ko": "문산", "population": 43208,
+                                                       "distance_km": 3.2, "radius_km": 5.0}}});
+        let d = prediction(&v, &base, Lang::Ko).unwrap();
+        let r = &d["landing"]["risk"];
+        // Of the two places named Munsan, the one whose disc holds the landing.
+        assert_eq!(
+            (r["lat"].clone(), r["lon"].clone()),
+            (json!(37.859), json!(126.785))
+        );
+        assert_eq!(r["ko"], "문산");
+        assert_eq!(r["pop"], 43208);
+        assert_eq!(r["r"], 5.0);
+        // Not a heavy fall: no disc.
+        let mut light = v.clone();
+        light["landing"]["heavy_over_populated_rok"] = json!(false);
+        assert!(prediction(&light, &base, Lang::Ko).unwrap()["landing"]["risk"].is_null());
+        // Without the places the disc has no centre, but the place is still named.
+        let d = prediction(&v, &BaseMap::default(), Lang::Ko).unwrap();
+        assert!(d["landing"]["risk"]["lat"].is_null());
+        assert_eq!(d["landing"]["risk"]["en"], "Munsan");
     }
 }

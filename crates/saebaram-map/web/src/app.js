@@ -30,6 +30,8 @@
         ascent: 'Ascent', float: 'Float', descent: 'Descent', leaflets: 'Leaflets', leaflets_fast: 'Leaflets (fast)',
         leaflets_slow: 'Leaflets (slow)', envelope: 'Envelope', payload: 'Payload' },
       fromTarget: 'to the target', nearestNk: 'Nearest North Korean city', altitude: 'altitude',
+      risk: 'Heavy intact fall on a town', riskTag: 'RISK', riskOver: 'over the plan\u2019s limit: not recommended',
+      riskMembers: 'of members', riskHere: 'falls here', riskLayer: 'Towns at risk', places: 'Towns',
       aboutText: 'Made by saebaram offline: this file loads nothing from the network. Base map: Natural Earth (public domain). Map library: Leaflet.'
     },
     ko: {
@@ -54,6 +56,8 @@
         ascent: '상승', float: '부유', descent: '하강', leaflets: '전단', leaflets_fast: '전단 (빠름)',
         leaflets_slow: '전단 (느림)', envelope: '풍선 외피', payload: '탑재물' },
       fromTarget: '목표까지', nearestNk: '가장 가까운 북한 도시', altitude: '고도',
+      risk: '짐이 통째로 떨어질 위험 (주택가)', riskTag: '낙하 위험', riskOver: '허용 한도 초과: 추천하지 않음',
+      riskMembers: '모의 비행 중', riskHere: '이곳에 떨어짐', riskLayer: '낙하 위험 지역', places: '도시·마을',
       aboutText: 'saebaram이 오프라인으로 만든 파일입니다: 네트워크에서 아무것도 불러오지 않습니다. 기본 지도: Natural Earth (퍼블릭 도메인). 지도 라이브러리: Leaflet.'
     }
   };
@@ -121,6 +125,30 @@
       out.push([lat / 1000, lon / 1000]);
     }
     return out;
+  }
+  // The heavy-fall warning, Korean first and English beside it whatever the page's
+  // language: it is the one message everybody near the launch must read.
+  function pct1(p) { return (Math.round(p * 1000) / 10).toFixed(1) + ' %'; }
+  function bothNames(en, ko) { return ko ? ko + ' / ' + en : en; }
+  function riskText(en, ko, p, pop) {
+    var peopleKo = pop ? ' \u00b7 인구 ' + pop.toLocaleString('en-US') + '명' : '';
+    var peopleEn = pop ? ' (' + pop.toLocaleString('en-US') + ' people)' : '';
+    if (p == null) {
+      return '<b>\u26a0 무거운 짐이 통째로 떨어짐 \u2014 ' + esc(bothNames(en, ko)) + '</b>' + esc(peopleKo) +
+        '<br>A heavy load falls here intact \u2014 ' + esc(en) + esc(peopleEn);
+    }
+    return '<b>\u26a0 무거운 짐이 떨어질 확률 ' + pct1(p) + ' \u2014 ' + esc(bothNames(en, ko)) + '</b>' + esc(peopleKo) +
+      '<br>Chance of a heavy load falling intact: ' + pct1(p) + ' of members \u2014 ' + esc(en) + esc(peopleEn);
+  }
+  // A populated disc at risk, with its popup and a short permanent label.
+  function riskDisc(layer, lat, lon, rKm, html, short) {
+    var c = L.circle([lat, lon], {
+      pane: 'sb-risk', radius: rKm * 1000, color: '#b91c1c', weight: 2.5, fillColor: '#ef4444', fillOpacity: 0.22,
+      className: 'sb-risk-disc'
+    }).bindPopup(html, { className: 'sb-risk-popup', maxWidth: 320 })
+      .bindTooltip(esc(short), { permanent: true, direction: 'center', className: 'sb-tip sb-risk-tip' });
+    c.addTo(layer);
+    return c;
   }
   function kindName(k) { return (T.kinds && T.kinds[k]) || (T.labels && T.labels[k]) || k || ''; }
   function pairs(flat) {
@@ -317,10 +345,12 @@
         icon: L.divIcon({ className: 'sb-country', html: esc(T.countries[k]), iconSize: null })
       }).addTo(map);
     });
-    if (B.cities) {
+    if (B.cities || B.places) {
       var cityLayer = L.layerGroup();
       var cities = [];
-      B.cities.features.forEach(function (f) {
+      // Each label appears from a zoom of its own: capitals and big cities always, towns of
+      // a few thousand only close in, so that the map stays readable.
+      (B.cities ? B.cities.features : []).forEach(function (f) {
         var g = f.geometry;
         if (!g || g.type !== 'Point') return;
         var p = f.properties || {};
@@ -329,13 +359,29 @@
           pane: 'sb-labels', interactive: false, keyboard: false,
           icon: L.divIcon({ className: 'sb-city', iconSize: null, html: '<i></i><span>' + esc(featName(p)) + '</span>' })
         });
-        cities.push({ m: m, rank: rank });
+        cities.push({ m: m, minZoom: rank <= 2 ? 0 : rank <= 4 ? 6.5 : rank <= 7 ? 7.5 : 8.5 });
       });
+      // GeoNames places (page_data.rs: columns, positions delta-coded): Korean name first,
+      // English beside it.
+      var P = B.places;
+      if (P) {
+        var ll = undelta(P.ll);
+        ll.forEach(function (pt, i) {
+          var en = P.en[i], ko = P.ko[i], pop = P.pop[i];
+          var minZoom = pop >= 1e6 ? 0 : pop >= 3e5 ? 7 : pop >= 1e5 ? 8 : pop >= 3e4 ? 9 : 10;
+          var html = '<i></i><span>' + (ko ? esc(ko) + ' <small>' + esc(en) + '</small>' : esc(en)) + '</span>';
+          var m = L.marker(pt, {
+            pane: 'sb-labels', interactive: false, keyboard: false,
+            icon: L.divIcon({ className: 'sb-city sb-place sb-place-' + (P.cc[i] === 'K' ? 'kr' : 'kp') + (minZoom === 0 ? ' sb-place-big' : ''), iconSize: null, html: html })
+          });
+          cities.push({ m: m, minZoom: minZoom });
+        });
+        state.counts.placesTotal = ll.length;
+      }
       var showCities = function () {
         var z = map.getZoom();
-        var maxRank = z < 6.5 ? 2 : z < 7.5 ? 4 : z < 8.5 ? 7 : 10;
         cities.forEach(function (c) {
-          var on = c.rank <= maxRank;
+          var on = z >= c.minZoom;
           if (on && !cityLayer.hasLayer(c.m)) cityLayer.addLayer(c.m);
           if (!on && cityLayer.hasLayer(c.m)) cityLayer.removeLayer(c.m);
         });
@@ -435,6 +481,13 @@
       }).bindTooltip('<b>' + esc(T.classes[cls] || T.classes[4]) + '</b>' + (extra ? ' \u00b7 ' + esc(extra) : '') + '<br>' + land[k].toFixed(3) + ', ' + land[k + 1].toFixed(3), { className: 'sb-tip' })
         .addTo(L_.landings);
     }
+    // Towns at risk of a heavy intact fall.
+    state.riskDiscs = [];
+    (w.risk || []).forEach(function (r) {
+      var en = labels[r[4]], ko = r[5] >= 0 ? labels[r[5]] : '';
+      state.riskDiscs.push(riskDisc(L_.risk, r[0], r[1], r[2], riskText(en, ko, r[3], null),
+        '\u26a0 ' + (ko || en) + ' ' + pct1(r[3])));
+    });
     state.counts.densityCells = nCells;
     state.selected = i;
     state.bars.forEach(function (b, j) {
@@ -479,11 +532,13 @@
     var html = '<section class="sb-window"><div class="sb-nav">' +
       '<button type="button" class="sb-btn" data-go="-1" aria-label="' + esc(T.prev) + '">\u2039</button>' +
       '<div class="sb-when"><div class="sb-label">' + esc(T.window) + ' ' + (i + 1) + '/' + D.windows.length +
-      (isBest ? ' <span class="sb-badge">\u2605 ' + esc(T.best) + '</span>' : '') + '</div>' +
+      (isBest ? ' <span class="sb-badge">\u2605 ' + esc(T.best) + '</span>' : '') +
+      (w.over ? ' <span class="sb-badge sb-badge-risk">\u26a0 ' + esc(T.riskTag) + '</span>' : '') + '</div>' +
       '<div class="sb-time">' + timeBoth(w.t) + '</div></div>' +
       '<button type="button" class="sb-btn" data-go="1" aria-label="' + esc(T.next) + '">\u203a</button></div>' +
       (D.best != null && !isBest ? '<button type="button" class="sb-btn sb-wide" data-best="1">\u2605 ' + esc(T.bestWindow) + '</button>' : '') +
       '</section>';
+    html += riskSection(w);
     html += '<section class="sb-ptarget"><div class="sb-big">' + pct(w.pt) + '</div><div class="sb-label">' + esc(T.pTarget) +
       (D.target && D.target.label ? ': ' + esc(D.target.label) : '') + '</div></section>';
     html += '<section><h3>' + esc(T.outcomes) + '</h3>' +
@@ -519,6 +574,29 @@
     });
     var bb = panel.querySelector('[data-best]');
     if (bb) bb.addEventListener('click', function () { select(D.best); });
+    bindRiskButtons(panel);
+  }
+
+  // The panel's list of towns at risk; each opens its disc's popup.
+  function riskSection(w) {
+    var labels = D.labels || [];
+    if (!w.risk && !w.ph && !w.over) return '';
+    var rows = (w.risk || []).map(function (r, k) {
+      var en = labels[r[4]], ko = r[5] >= 0 ? labels[r[5]] : '';
+      return '<li><button type="button" class="sb-link" data-risk="' + k + '">' + esc(bothNames(en, ko)) + '</button> <b>' + pct1(r[3]) + '</b></li>';
+    });
+    return '<section class="sb-risk' + (w.over ? ' sb-risk-over' : '') + '"><h3>\u26a0 ' + esc(T.risk) + '</h3>' +
+      (w.ph != null ? '<div><b>' + pct1(w.ph) + '</b> ' + esc(T.riskMembers) + '</div>' : '') +
+      (w.over ? '<div class="sb-risk-note">' + esc(T.riskTag) + ': ' + esc(T.riskOver) + '</div>' : '') +
+      (rows.length ? '<ul class="sb-risk-list">' + rows.join('') + '</ul>' : '') + '</section>';
+  }
+  function bindRiskButtons(panel) {
+    panel.querySelectorAll('[data-risk]').forEach(function (b) {
+      b.addEventListener('click', function () {
+        var c = (state.riskDiscs || [])[Number(b.getAttribute('data-risk'))];
+        if (c) { state.map.panTo(c.getLatLng()); c.openPopup(); }
+      });
+    });
   }
 
   function timeline() {
@@ -537,10 +615,12 @@
     var lfrag = document.createDocumentFragment();
     var lastDay = null;
     D.windows.forEach(function (w, i) {
-      var b = el('button', 'sb-bar' + (D.best === i ? ' sb-best' : ''));
+      var b = el('button', 'sb-bar' + (D.best === i ? ' sb-best' : '') + (w.over ? ' sb-risk' : ''));
       b.type = 'button';
       var kst = shortKst(w.t);
-      b.title = (kst.day ? kst.day + ' ' + kst.hm + ' KST' : kst) + ' \u00b7 ' + T.pTarget + ' ' + pct(w.pt);
+      b.title = (kst.day ? kst.day + ' ' + kst.hm + ' KST' : kst) + ' \u00b7 ' + T.pTarget + ' ' + pct(w.pt) +
+        (w.over ? ' \u00b7 \u26a0 ' + T.riskTag + ' ' + pct1(w.ph || 0) : '');
+      if (w.over) b.appendChild(el('span', 'sb-risk-mark', '!'));
       b.setAttribute('aria-label', b.title);
       var fill = el('span', 'sb-fill');
       fill.style.height = (w.pt == null ? 0 : Math.max(1.5, (w.pt / scale) * 100)) + '%';
@@ -611,7 +691,7 @@
     state.svgPoints = L.canvas({ pane: 'sb-points', padding: 0.3, tolerance: 3 });
     state.windowLayers = {
       heat: L.layerGroup([state.heat]).addTo(map), c90: L.layerGroup().addTo(map), c50: L.layerGroup().addTo(map),
-      tracks: L.layerGroup().addTo(map), landings: L.layerGroup().addTo(map)
+      tracks: L.layerGroup().addTo(map), landings: L.layerGroup().addTo(map), risk: L.layerGroup().addTo(map)
     };
     var bounds = L.latLngBounds([]);
     if (D.site) {
@@ -692,6 +772,17 @@
         .bindTooltip(esc(kindName(l.payload) + ': ' + (T.classes[l.cls] || T.classes[4])), { direction: 'right', className: 'sb-tip', offset: [8, 0] }).addTo(map);
       bounds.extend([l.lat, l.lon]);
     });
+    // A heavy intact fall in a populated South Korean place: its disc.
+    var risk = L.layerGroup().addTo(map), seen = {};
+    state.riskDiscs = [];
+    [D.landing].concat(D.landings || []).forEach(function (l) {
+      var r = l && l.risk;
+      if (!r || r.lat == null || seen[r.en + r.lat]) return;
+      seen[r.en + r.lat] = true;
+      state.riskDiscs.push(riskDisc(risk, r.lat, r.lon, r.r, riskText(r.en, r.ko, null, r.pop), '\u26a0 ' + (r.ko || r.en)));
+      bounds.extend([r.lat, r.lon]);
+    });
+    if (state.riskDiscs.length) state.overlays[T.riskLayer] = risk;
     if (D.landing) {
       var c = D.landing.cls;
       L.circleMarker([D.landing.lat, D.landing.lon], { pane: 'sb-marks', radius: 8, color: '#111827', weight: 2.5, fillColor: CLASS_COLORS[c] || CLASS_COLORS[4], fillOpacity: 1, className: 'sb-landing-final' })
@@ -745,7 +836,23 @@
       }).join('') + '</section>';
     }
     html += fcSection() + profileSection();
-    panel.innerHTML = html;
+    panel.innerHTML = predRiskSection() + html;
+    bindRiskButtons(panel);
+  }
+
+  function predRiskSection() {
+    var rows = [], seen = {}, k = 0;
+    [D.landing].concat(D.landings || []).forEach(function (l) {
+      var r = l && l.risk;
+      if (!r || seen[r.en + r.lat]) return;
+      seen[r.en + r.lat] = true;
+      var name = esc(bothNames(r.en, r.ko)) + (r.pop ? ' <span class="sb-muted">(' + r.pop.toLocaleString('en-US') + ')</span>' : '');
+      rows.push('<li>' + (r.lat != null ? '<button type="button" class="sb-link" data-risk="' + (k++) + '">' + name + '</button>' : name) +
+        ' \u00b7 ' + esc(kindName(l.payload) || T.landing) + '</li>');
+    });
+    if (!rows.length) return '';
+    return '<section class="sb-risk sb-risk-over"><h3>\u26a0 ' + esc(T.risk) + '</h3><div>' + esc(T.riskHere) +
+      '</div><ul class="sb-risk-list">' + rows.join('') + '</ul></section>';
   }
 
   // ---------- main ----------
@@ -761,6 +868,8 @@
     pane(map, 'sb-tracks', 420);
     pane(map, 'sb-labels', 440);
     pane(map, 'sb-points', 450);
+    // Above the landings so that a disc's popup opens on a click anywhere in it.
+    pane(map, 'sb-risk', 460);
     pane(map, 'sb-marks', 620);
     // A provisional view (Leaflet's markers need one when added); the fit below happens in
     // the same frame, and the canvas layers draw once per frame.
@@ -781,6 +890,7 @@
       ov[T.layers.c90] = state.windowLayers.c90;
       ov[T.layers.tracks] = state.windowLayers.tracks;
       ov[T.layers.landings] = state.windowLayers.landings;
+      ov[T.riskLayer] = state.windowLayers.risk;
       state.overlays = ov;
     } else {
       bounds = predictionMap(map);
@@ -803,7 +913,9 @@
       landings: state.windowLayers ? state.windowLayers.landings.getLayers().length : 0, tracks: q('path.sb-track'), contours50: q('path.sb-c50'), contours90: q('path.sb-c90'),
       densityCells: state.counts.densityCells || 0, bars: q('.sb-bar'), provinces: state.counts.provinces || 0,
       cities: q('.sb-city'), stages: q('path.sb-stage'), events: q('path.sb-event'), selected: state.selected,
-      mapPanes: q('.leaflet-pane'), canvases: q('canvas'), baseFeatures: state.counts.baseFeatures || 0
+      mapPanes: q('.leaflet-pane'), canvases: q('canvas'), baseFeatures: state.counts.baseFeatures || 0,
+      places: q('.sb-place'), placesTotal: state.counts.placesTotal || 0, riskDiscs: q('path.sb-risk-disc'),
+      riskBars: q('.sb-bar.sb-risk'), risk: (state.riskDiscs || []).map(function (c) { return c.getPopup().getContent(); })
     };
   }
 
