@@ -83,6 +83,11 @@ pub fn base_map() -> Result<&'static BaseMap, Error> {
 fn build_base_map() -> Result<BaseMap, Error> {
     let geo = saebaram_geo::Geo::try_embedded()?;
     let mut cities = layer(Layer::Cities)?;
+    // The GeoNames places label both Koreas (438 of them, from Munsan to Seoul); Natural
+    // Earth's cities stay for the neighbours (China, Russia, Japan).
+    if let Some(Value::Array(fs)) = cities.get_mut("features") {
+        fs.retain(|f| !matches!(prop(f, "ADM0_A3").as_deref(), Some("KOR" | "PRK")));
+    }
     for f in features(&mut cities) {
         let name = prop(f, "NAME");
         if let Some(ko) = name
@@ -110,7 +115,24 @@ fn build_base_map() -> Result<BaseMap, Error> {
         borders: Some(layer(Layer::Borders)?),
         coastline: Some(layer(Layer::Coastline)?),
         cities: Some(cities),
+        places: Some(places(geo)),
     })
+}
+
+/// The GeoNames places with their populated discs, in the shape `BaseMap::places` documents.
+fn places(geo: &saebaram_geo::Geo) -> Value {
+    Value::Array(
+        geo.places()
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name, "name_ko": p.name_ko, "country": p.country,
+                    "lat": p.lat, "lon": p.lon, "population": p.population,
+                    "radius_km": p.populated_radius_km(),
+                })
+            })
+            .collect(),
+    )
 }
 
 fn features(fc: &mut Value) -> impl Iterator<Item = &mut Value> {
@@ -137,18 +159,9 @@ mod tests {
     #[test]
     fn base_map_has_every_layer_with_korean_names() {
         let base = base_map().unwrap();
-        let cities = base.cities.as_ref().unwrap();
-        let pyongyang = cities["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["properties"]["NAME"] == "Pyongyang")
-            .unwrap();
-        assert!(
-            pyongyang["properties"]["name_ko"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty())
-        );
+        let places = base.places.as_ref().unwrap().as_array().unwrap();
+        let pyongyang = places.iter().find(|p| p["name"] == "Pyongyang").unwrap();
+        assert_eq!(pyongyang["name_ko"], "평양");
         let provinces = base.provinces.as_ref().unwrap();
         assert!(
             provinces["features"]
@@ -158,5 +171,31 @@ mod tests {
                 .all(|f| f["properties"]["name_ko"].is_string())
         );
         assert!(base.countries.is_some() && base.dmz.is_some() && base.borders.is_some());
+    }
+
+    #[test]
+    fn base_map_labels_korea_with_geonames_places_and_neighbours_with_natural_earth() {
+        let base = base_map().unwrap();
+        let places = base.places.as_ref().unwrap().as_array().unwrap();
+        let geo = saebaram_geo::Geo::embedded();
+        assert_eq!(places.len(), geo.places().len());
+        let munsan = places
+            .iter()
+            .find(|p| p["name"] == "Munsan")
+            .expect("Munsan, the border town Natural Earth lacks");
+        assert_eq!(munsan["name_ko"], "문산");
+        assert_eq!(munsan["country"], "KOR");
+        assert_eq!(munsan["radius_km"], 5.0);
+        let seoul = places.iter().find(|p| p["name"] == "Seoul").unwrap();
+        assert!(seoul["radius_km"].as_f64().unwrap() > 30.0, "{seoul}");
+        let cities = base.cities.as_ref().unwrap()["features"]
+            .as_array()
+            .unwrap();
+        assert!(
+            cities
+                .iter()
+                .all(|f| { !matches!(f["properties"]["ADM0_A3"].as_str(), Some("KOR" | "PRK")) })
+        );
+        assert!(cities.iter().any(|f| f["properties"]["NAME"] == "Dandong"));
     }
 }
