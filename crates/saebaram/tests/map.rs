@@ -93,6 +93,7 @@ fn base_map() -> saebaram_map::BaseMap {
         borders: l(Layer::Borders),
         coastline: l(Layer::Coastline),
         cities: l(Layer::Cities),
+        ..Default::default()
     }
 }
 
@@ -307,6 +308,184 @@ fn real_plan_html_opens_offline_and_matches_the_json() {
         "{c}"
     );
     d.screenshot("plan-real.png");
+    d.assert_offline_and_clean(&url);
+}
+
+/// The page's rounding and formatting of a share, as `pct1` in app.js: `12.5 %`.
+fn pct1(p: f64) -> String {
+    let p = (p * 1e4).round() / 1e4;
+    format!("{:.1} %", (p * 1000.0).round() / 10.0)
+}
+
+#[test]
+fn real_plan_html_shows_the_towns_at_risk_and_the_place_labels() {
+    // From Paju on the built-in sample every window drops heavy loads on towns in more
+    // than 1 % of members (tests/flight.rs): no best window, all marked RISK, the map
+    // opens on the first and draws its towns at risk.
+    let page = artifacts().join("plan-risk.html");
+    let out = saebaram(
+        &[
+            &SMALL_PLAN[..],
+            &[
+                "--site",
+                "paju",
+                "--lang",
+                "ko",
+                "--html",
+                page.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("plan --json output");
+    assert_eq!(plan["site"]["name"], "Paju");
+    let windows = plan["windows"].as_array().unwrap();
+    let first = &windows[0];
+    let at_risk = first["heavy_places_at_risk"].as_array().unwrap();
+    assert!(
+        !at_risk.is_empty(),
+        "the sample from Paju should put towns at risk in the first window: {first}"
+    );
+    let over = windows
+        .iter()
+        .filter(|w| w["over_heavy_risk_limit"] == true)
+        .count();
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["selected"], 0, "{c}");
+    assert_eq!(
+        c["riskDiscs"],
+        at_risk.len(),
+        "one disc per town at risk: {c}"
+    );
+    assert_eq!(
+        c["riskBars"], over,
+        "RISK windows marked in the timeline: {c}"
+    );
+    // Each disc's popup: Korean first, both names, the share of members.
+    let popups = c["risk"].as_array().unwrap();
+    for (place, popup) in at_risk.iter().zip(popups) {
+        let popup = popup.as_str().unwrap();
+        let name = place["name"].as_str().unwrap();
+        let names = match place["name_ko"].as_str() {
+            Some(ko) => format!("{ko} / {name}"),
+            None => name.to_owned(),
+        };
+        let expected = format!(
+            "무거운 짐이 떨어질 확률 {} \u{2014} {}",
+            pct1(place["p"].as_f64().unwrap()),
+            names
+        );
+        assert!(popup.contains(&expected), "{expected:?} in {popup:?}");
+        assert!(
+            popup.contains("Chance of a heavy load falling intact"),
+            "{popup}"
+        );
+    }
+    // The panel lists them; choosing one opens its popup on the map.
+    let panel = d.js("return document.querySelector('.sb-risk').textContent;");
+    assert!(panel.as_str().unwrap().contains("낙하 위험"), "{panel}");
+    d.click("[data-risk=\"0\"]");
+    let shown = d.wait_for(
+        "document.querySelector('.sb-risk-popup .leaflet-popup-content') && document.querySelector('.sb-risk-popup .leaflet-popup-content').textContent",
+        Duration::from_secs(5),
+        "the popup of the first town at risk never opened",
+    );
+    let first_name = at_risk[0]["name"].as_str().unwrap();
+    assert!(
+        shown.as_str().unwrap().contains("무거운 짐이 떨어질 확률")
+            && shown.as_str().unwrap().contains(first_name),
+        "{shown}"
+    );
+    d.screenshot("plan-risk-ko.png");
+    // Place labels: all 438 GeoNames places are there; big ones show from far out, a small
+    // town such as Munsan (43,208) only close in, Korean name first.
+    assert_eq!(c["placesTotal"], 438, "{c}");
+    d.js("window.saebaramMap.map.setView([37.5, 127.0], 6, {animate: false}); return 1;");
+    let far =
+        d.js("return Array.from(document.querySelectorAll('.sb-place')).map(e => e.textContent);");
+    let far: Vec<&str> = far
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        far.iter()
+            .any(|t| t.starts_with("서울") && t.contains("Seoul")),
+        "{far:?}"
+    );
+    assert!(!far.iter().any(|t| t.starts_with("문산")), "{far:?}");
+    d.js("window.saebaramMap.map.setView([37.86, 126.79], 10, {animate: false}); return 1;");
+    let near =
+        d.js("return Array.from(document.querySelectorAll('.sb-place')).map(e => e.textContent);");
+    let near: Vec<&str> = near
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        near.iter()
+            .any(|t| t.starts_with("문산") && t.contains("Munsan")),
+        "{near:?}"
+    );
+    assert!(
+        near.len() > far.len(),
+        "{} near, {} far",
+        near.len(),
+        far.len()
+    );
+    d.screenshot("plan-risk-places-ko.png");
+    d.assert_offline_and_clean(&url);
+}
+
+#[test]
+fn real_predict_html_shows_the_town_a_heavy_load_falls_on() {
+    // The case: FFNK's sealed tube from Paju drops 13 kg on Munsan (tests/flight.rs).
+    let page = artifacts().join("predict-risk.html");
+    let out = saebaram(&[
+        "predict",
+        "--site",
+        "paju",
+        "--preset",
+        "ffnk-tube",
+        "--json",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pred: Value = serde_json::from_slice(&out.stdout).expect("predict --json output");
+    let place = &pred["landing"]["populated_place"];
+    assert_eq!(pred["landing"]["heavy_over_populated_rok"], true, "{pred}");
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["riskDiscs"], 1, "{c}");
+    let popup = c["risk"][0].as_str().unwrap();
+    let expected = format!(
+        "무거운 짐이 통째로 떨어짐 \u{2014} {} / {}",
+        place["name_ko"].as_str().unwrap(),
+        place["name"].as_str().unwrap()
+    );
+    assert!(popup.contains(&expected), "{expected:?} in {popup:?}");
+    d.click("[data-risk=\"0\"]");
+    d.wait_for(
+        "document.querySelector('.sb-risk-popup .leaflet-popup-content')",
+        Duration::from_secs(5),
+        "the popup of the town never opened",
+    );
+    d.screenshot("predict-risk.png");
     d.assert_offline_and_clean(&url);
 }
 
