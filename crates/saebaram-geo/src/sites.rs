@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use crate::{GeoError, check_coordinate, names};
 
-/// A launch area that groups have used, as reported in the press (see
-/// `../shared/research/balloon-physics.md` section 1 and `docs/geo.md`).
+/// A launch area that groups have used, as reported in the press (the reports are listed
+/// in `docs/geo.md`, "Launch sites").
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Site {
     /// English name, also the key for `--site`.
