@@ -359,9 +359,12 @@ pub(crate) fn report(
             unlock: session.unlock()?,
             from: date("from", form.from)?,
             to: date("to", form.to)?,
-            // The CLI's defaults (`records report --help`).
-            reach_per_leaflet: form.reach_per_leaflet.unwrap_or(1.0),
-            reach_per_device: form.reach_per_device.unwrap_or(5.0),
+            reach_per_leaflet: form
+                .reach_per_leaflet
+                .unwrap_or(jobs::DEFAULT_REACH_PER_LEAFLET),
+            reach_per_device: form
+                .reach_per_device
+                .unwrap_or(jobs::DEFAULT_REACH_PER_DEVICE),
         },
         env,
         &saebaram_jobs::Silent,

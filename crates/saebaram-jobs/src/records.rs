@@ -446,6 +446,11 @@ pub fn list(req: ListRequest, _env: &Env, progress: &dyn Progress) -> Result<Lis
     })
 }
 
+/// People reached per leaflet when the person gives no estimate (both faces' default).
+pub const DEFAULT_REACH_PER_LEAFLET: f64 = 1.0;
+/// People reached per device when the person gives no estimate (both faces' default).
+pub const DEFAULT_REACH_PER_DEVICE: f64 = 5.0;
+
 /// The donor report's range and multipliers.
 #[derive(Debug)]
 pub struct ReportRequest {

@@ -631,19 +631,18 @@ fn destroy_asks_then_overwrites_and_removes() {
     assert_eq!(std::fs::read_to_string(&other).unwrap(), "not a database");
 }
 
-#[test]
-fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
+/// Runs a small `plan --record` from `site` on the built-in sample into a new cell's
+/// database; returns the cell (its temporary folder kept alive) and the run.
+fn plan_with_record(site: &str) -> (tempfile::TempDir, Cell, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
     let a = Cell::new(dir.path(), "a", "alpha");
     let pass_file = dir.path().join("pass.txt");
     std::fs::write(&pass_file, "alpha\n").unwrap();
-    // Baengnyeong: on the sample, no window there drops a heavy load on a town, so one
-    // is recommended (from Paju none is; see the next test).
     let out = saebaram(
         &[
             "plan",
             "--site",
-            "baengnyeong",
+            site,
             "--members",
             "8",
             "--particles",
@@ -666,6 +665,14 @@ fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
         None,
         None,
     );
+    (dir, a, out)
+}
+
+#[test]
+fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
+    // Baengnyeong: on the sample, no window there drops a heavy load on a town, so one
+    // is recommended (from Paju none is; see the next test).
+    let (_dir, a, out) = plan_with_record("baengnyeong");
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "plan failed: {}",
@@ -702,37 +709,8 @@ fn plan_record_stores_the_recommended_launch_and_it_shows_in_the_report() {
 
 #[test]
 fn plan_record_with_no_safe_window_records_nothing_and_says_so() {
-    let dir = tempfile::tempdir().unwrap();
-    let a = Cell::new(dir.path(), "a", "alpha");
-    let pass_file = dir.path().join("pass.txt");
-    std::fs::write(&pass_file, "alpha\n").unwrap();
     // From Paju on the sample every window drops a heavy load on a town: none recommended.
-    let out = saebaram(
-        &[
-            "plan",
-            "--site",
-            "paju",
-            "--members",
-            "8",
-            "--particles",
-            "2",
-            "--from",
-            "2019-06-05T00:00Z",
-            "--to",
-            "2019-06-05T01:00Z",
-            "--every",
-            "1h",
-            "--seed",
-            "3",
-            "--record",
-            "--records-db",
-            a.db.to_str().unwrap(),
-            "--passphrase-file",
-            pass_file.to_str().unwrap(),
-        ],
-        None,
-        None,
-    );
+    let (_dir, a, out) = plan_with_record("paju");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     let table = String::from_utf8_lossy(&out.stdout);

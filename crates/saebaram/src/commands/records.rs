@@ -218,10 +218,10 @@ pub struct ReportArgs {
     #[arg(long)]
     pub to: Option<String>,
     /// People reached per leaflet (an estimate you choose; printed with the report).
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = saebaram_jobs::records::DEFAULT_REACH_PER_LEAFLET)]
     pub reach_per_leaflet: f64,
     /// People reached per device (an estimate you choose; printed with the report).
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = saebaram_jobs::records::DEFAULT_REACH_PER_DEVICE)]
     pub reach_per_device: f64,
     /// Print JSON.
     #[arg(long, conflicts_with = "csv")]
