@@ -10,9 +10,17 @@
 //! nothing extra. A filesystem that refuses `O_DIRECT` (tmpfs, some FUSE) gets ordinary
 //! writes: the output is the same bytes either way, only the path they take differs; the
 //! run's `syncfs` still makes both durable (it also commits the direct writes' metadata).
+//!
+//! A whole [`BLOCK`] of zeros at an aligned offset is not written at all: the file offset
+//! moves past it and leaves a hole, as `cp --sparse=auto` does, and [`Write::flush`] sets
+//! the length when the file ends in one. A hole reads back as zeros, so the bytes (and
+//! every hash of them) are the same; what changes is the disk they take. Raw video with
+//! black frames, disk images and padded archives hold gigabytes of zeros, and a library
+//! cleaned onto a laptop with little free space should not fill it with them. A filesystem
+//! without holes (FAT32 on a drive) fills the gap with zeros itself.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 
 /// Bytes per direct write: a multiple of every logical block size in use (512 B to 4 KiB).
 pub(crate) const BLOCK: usize = 1 << 20;
@@ -48,6 +56,10 @@ pub(crate) struct OutputFile<'f> {
     direct: Direct,
     /// Bytes written with `O_DIRECT` on.
     direct_bytes: u64,
+    /// Bytes left as holes (whole zero blocks skipped).
+    hole_bytes: u64,
+    /// The last block was a hole: the file is shorter than `pos` until [`Write::flush`].
+    ends_in_hole: bool,
 }
 
 impl<'f> OutputFile<'f> {
@@ -60,6 +72,8 @@ impl<'f> OutputFile<'f> {
             pos: 0,
             direct: Direct::NotYet,
             direct_bytes: 0,
+            hole_bytes: 0,
+            ends_in_hole: false,
         }
     }
 
@@ -74,6 +88,14 @@ impl<'f> OutputFile<'f> {
             return Ok(());
         }
         let aligned = len.is_multiple_of(ALIGN) && self.pos.is_multiple_of(ALIGN as u64);
+        if len == BLOCK && aligned && all_zero(self.buf.get(self.pad..).unwrap_or_default()) {
+            (&*self.file).seek(SeekFrom::Current(BLOCK as i64))?;
+            self.pos += len as u64;
+            self.hole_bytes += len as u64;
+            self.ends_in_hole = true;
+            self.buf.truncate(self.pad);
+            return Ok(());
+        }
         match (self.direct, aligned && self.pos >= DIRECT_FROM) {
             (Direct::NotYet, true) => {
                 self.direct = if set_direct(self.file, true) {
@@ -112,9 +134,19 @@ impl<'f> OutputFile<'f> {
             }
         }
         self.pos += len as u64;
+        self.ends_in_hole = false;
         self.buf.truncate(self.pad);
         Ok(())
     }
+}
+
+/// Zeros to compare a block with (in `.bss`: reading it maps the kernel's shared zero page).
+static ZEROS: [u8; BLOCK] = [0; BLOCK];
+
+/// Whether every byte of `bytes` (at most a [`BLOCK`]) is zero: a `memcmp`, fast in every
+/// build profile, that stops at the first byte that is not.
+fn all_zero(bytes: &[u8]) -> bool {
+    ZEROS.get(..bytes.len()).is_some_and(|z| z == bytes)
 }
 
 impl Write for OutputFile<'_> {
@@ -140,6 +172,10 @@ impl Write for OutputFile<'_> {
     /// Writes what is buffered and leaves the file in ordinary (cached) mode.
     fn flush(&mut self) -> io::Result<()> {
         self.write_buffer()?;
+        if self.ends_in_hole {
+            self.file.set_len(self.pos)?;
+            self.ends_in_hole = false;
+        }
         if self.direct == Direct::On {
             set_direct(self.file, false);
             self.direct = Direct::Off;
@@ -227,6 +263,59 @@ mod tests {
                 "{len} bytes in pieces of {piece} came back different"
             );
         }
+    }
+
+    /// Blocks of zeros among data, at the start, the middle and the end, whole and partial.
+    fn with_zero_runs() -> Vec<u8> {
+        let mut data = vec![0u8; 3 * BLOCK];
+        data.extend(pattern(BLOCK + 17));
+        data.extend(vec![0u8; 2 * BLOCK + 5]);
+        data.extend(pattern(DIRECT_FROM as usize));
+        data.extend(vec![0u8; 4 * BLOCK]);
+        data
+    }
+
+    #[test]
+    fn zero_blocks_become_holes_and_read_back_as_zeros() {
+        let dir = scratch();
+        let data = with_zero_runs();
+        for piece in [BLOCK, 65_537, 3 << 20] {
+            let mut file = tempfile::tempfile_in(dir.path()).expect("temp file");
+            let holes = {
+                let mut out = OutputFile::new(&file);
+                for p in data.chunks(piece) {
+                    out.write_all(p).expect("write");
+                }
+                out.flush().expect("flush");
+                out.hole_bytes
+            };
+            assert_eq!(file.metadata().expect("metadata").len(), data.len() as u64);
+            let mut back = Vec::new();
+            file.rewind().expect("rewind");
+            file.read_to_end(&mut back).expect("read back");
+            assert!(back == data, "pieces of {piece} came back different");
+            // Whole aligned zero blocks only: the first 3, 1 of the middle run (it starts 17
+            // bytes past a block boundary) and 3 of the last (it ends 22 bytes into a block).
+            assert!(holes >= 7 * BLOCK as u64, "only {holes} bytes were holes");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                let on_disk = file.metadata().expect("metadata").blocks() * 512;
+                assert!(
+                    on_disk < data.len() as u64 - 6 * BLOCK as u64,
+                    "{on_disk} bytes on disk for {} with {holes} in holes",
+                    data.len()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_output_of_only_zeros_has_its_full_length() {
+        let dir = scratch();
+        let data = vec![0u8; 2 * BLOCK];
+        let (back, _, _) = round_trip(dir.path(), &data, BLOCK);
+        assert!(back == data);
     }
 
     #[cfg(target_os = "linux")]

@@ -2,8 +2,12 @@
 //! streams unchanged), AVI over 1 GiB (OpenDML), RF64 WAV, re-cleaning into the same output
 //! (incremental, deletions), and files that change while they are cleaned.
 //!
-//! The large files are made by ffmpeg (raw video, so it is fast) in a temporary folder and
-//! deleted at the end of each test.
+//! The large files take almost no disk: CI machines may have only a few GB free (a run
+//! whose films were written out in full filled one). The film is ffmpeg's one-frame movie
+//! given a 4.3 GiB hole inside its `mdat`; the AVI is ffmpeg's black raw video with its zero
+//! runs punched out as holes right after ffmpeg writes it (about 1.2 GB for a moment). The
+//! cleaner must keep those holes in its output (`OutputFile` skips zero blocks), which the
+//! tests check as well. Everything is deleted at the end of each test.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -151,28 +155,68 @@ fn contains(path: &Path, needle: &[u8], from: u64, len: u64) -> bool {
 /// `saebaram_clean::STREAM_BUFFER_BYTES` (about 3 MiB); far under the 256 MiB goal.
 const FILM_RSS_LIMIT_KIB: u64 = 64 << 10;
 
-#[test]
-fn a_film_over_4_gib_streams_unchanged_in_bounded_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let film = dir.path().join("film.mov");
-    // 270 frames of 3840x2160 UYVY: 4.48 GB of raw video, over the 32-bit box size limit.
+/// Bytes of disk a file takes (holes take none).
+fn on_disk(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::blocks(&std::fs::metadata(path).unwrap()) * 512
+}
+
+/// The data may not take more disk than this: everything but the frames is holes.
+const SPARSE_LIMIT: u64 = 64 << 20;
+
+/// A QuickTime film over 4 GiB that takes a few MB of disk. ffmpeg writes one black raw
+/// frame with the planted metadata as `ftyp`, `wide`, `mdat` (32-bit size), `moov`. The
+/// copy replaces `wide` and the 8-byte `mdat` header by one 16-byte `mdat` header with a
+/// 64-bit size (so every sample offset in `moov` stays right) and leaves a hole of
+/// `hole` bytes after the frame, inside the `mdat` (unreferenced bytes there are legal).
+fn sparse_film(dir: &Path, hole: u64) -> PathBuf {
+    let small = dir.join("small.mov");
     ffmpeg(&[
         "-f",
         "lavfi",
         "-i",
-        "color=c=gray:size=3840x2160:rate=25",
+        "color=c=black:size=1920x1080:rate=25",
         "-frames:v",
-        "270",
+        "1",
         "-c:v",
         "rawvideo",
         "-pix_fmt",
-        "uyvy422",
+        "rgb24",
         "-metadata",
         "title=Kim Chol home video",
         "-metadata",
         "comment=filmed in Hyesan",
-        film.to_str().unwrap(),
+        small.to_str().unwrap(),
     ]);
+    let bytes = std::fs::read(&small).unwrap();
+    let (_, ftyp_len) = find_box(&small, b"ftyp");
+    let (wide_at, wide_len) = find_box(&small, b"wide");
+    let (mdat_at, mdat_len) = find_box(&small, b"mdat");
+    let (moov_at, _) = find_box(&small, b"moov");
+    assert_eq!(
+        (wide_at, wide_len, mdat_at),
+        (ftyp_len, 8, ftyp_len + 8),
+        "ffmpeg's movie layout changed"
+    );
+    std::fs::remove_file(&small).unwrap();
+    let frames = &bytes[(mdat_at + 8) as usize..moov_at as usize];
+    let film = dir.join("film.mov");
+    let mut f = std::fs::File::create(&film).unwrap();
+    f.write_all(&bytes[..ftyp_len as usize]).unwrap();
+    f.write_all(&1u32.to_be_bytes()).unwrap();
+    f.write_all(b"mdat").unwrap();
+    f.write_all(&(mdat_len + 8 + hole).to_be_bytes()).unwrap();
+    f.write_all(frames).unwrap();
+    std::io::Seek::seek(&mut f, std::io::SeekFrom::Current(hole as i64)).unwrap();
+    f.write_all(&bytes[moov_at as usize..]).unwrap();
+    drop(f);
+    film
+}
+
+#[test]
+fn a_film_over_4_gib_streams_unchanged_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let film = sparse_film(dir.path(), (4 << 30) + (300 << 20));
+    assert!(on_disk(&film) < SPARSE_LIMIT, "the film is not sparse here");
     let len = std::fs::metadata(&film).unwrap().len();
     assert!(len > 4 << 30, "the film is only {len} bytes");
     let out = dir.path().join("out");
@@ -201,6 +245,13 @@ fn a_film_over_4_gib_streams_unchanged_in_bounded_memory() {
         assert!(contains(&film, planted, moov_at, moov_len));
         assert!(!contains(&cleaned, planted, moov_at, moov_len));
     }
+    // The hole stayed a hole, and ffmpeg still reads the frame.
+    assert!(
+        on_disk(&cleaned) < SPARSE_LIMIT,
+        "the cleaned film takes {} bytes of disk",
+        on_disk(&cleaned)
+    );
+    ffmpeg(&["-i", cleaned.to_str().unwrap(), "-f", "null", "-"]);
     // The manifest's hash is of the bytes on disk.
     verify_tree(&out).expect("the manifest matches the output");
 }
@@ -210,22 +261,26 @@ fn avi_over_1_gib_with_opendml_and_rf64_wav_are_cleaned_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let lib = dir.path().join("lib");
     std::fs::create_dir(&lib).unwrap();
-    // 1.24 GB: ffmpeg switches to OpenDML (AVIX extensions) past 1 GiB.
+    // 1.24 GB: ffmpeg switches to OpenDML (AVIX extensions) past 1 GiB. Black BGR frames
+    // are all zeros, punched out as holes at once (see the module doc). The cleaner's holes are
+    // whole 1 MiB blocks, so the 8-byte chunk header before each 25 MB frame keeps one block
+    // of about 24 on disk.
     ffmpeg(&[
         "-f",
         "lavfi",
         "-i",
-        "color=c=gray:size=1920x1080:rate=25",
+        "color=c=black:size=3840x2160:rate=25",
         "-frames:v",
-        "400",
+        "50",
         "-c:v",
         "rawvideo",
         "-pix_fmt",
-        "yuv420p",
+        "bgr24",
         "-metadata",
         "title=Kim Chol home video",
         lib.join("big.avi").to_str().unwrap(),
     ]);
+    dig_holes(&lib.join("big.avi"));
     ffmpeg(&[
         "-f",
         "lavfi",
@@ -237,7 +292,7 @@ fn avi_over_1_gib_with_opendml_and_rf64_wav_are_cleaned_in_place() {
         "artist=Kim Chol",
         lib.join("tone.wav").to_str().unwrap(),
     ]);
-    let avi = std::fs::read(lib.join("big.avi")).map(|b| b.len()).unwrap() as u64;
+    let avi = std::fs::metadata(lib.join("big.avi")).unwrap().len();
     assert!(avi > 1 << 30);
     let head = std::fs::read(lib.join("tone.wav")).unwrap();
     assert_eq!(&head[..4], b"RF64", "ffmpeg did not write RF64");
@@ -249,12 +304,29 @@ fn avi_over_1_gib_with_opendml_and_rf64_wav_are_cleaned_in_place() {
     }
     let cleaned_avi = out.join("big.avi");
     assert_eq!(std::fs::metadata(&cleaned_avi).unwrap().len(), avi);
+    assert!(
+        on_disk(&cleaned_avi) < SPARSE_LIMIT,
+        "the cleaned AVI takes {} bytes of disk",
+        on_disk(&cleaned_avi)
+    );
+    // The headers end where the first `movi` list begins (ffmpeg reserves an OpenDML index
+    // there whose size depends on the frame size).
+    let head = {
+        let mut h = vec![0u8; 1 << 20];
+        let mut f = std::fs::File::open(&cleaned_avi).unwrap();
+        f.read_exact(&mut h).unwrap();
+        h
+    };
+    let movi = head
+        .windows(4)
+        .position(|w| w == b"movi")
+        .expect("a movi list in the first MiB") as u64;
     let (first, last) = differing_span(&lib.join("big.avi"), &cleaned_avi).expect("changed");
     assert!(
-        last < 64 << 10,
-        "bytes {first}..={last} changed past the headers"
+        last < movi,
+        "bytes {first}..={last} changed past the headers (movi at {movi})"
     );
-    assert!(!contains(&cleaned_avi, b"Kim Chol", 0, 64 << 10));
+    assert!(!contains(&cleaned_avi, b"Kim Chol", 0, movi));
     let wav = std::fs::read(out.join("tone.wav")).unwrap();
     assert_eq!(&wav[..4], b"RF64");
     assert!(!wav.windows(8).any(|w| w == b"Kim Chol"));
@@ -270,6 +342,26 @@ fn avi_over_1_gib_with_opendml_and_rf64_wav_are_cleaned_in_place() {
         String::from_utf8_lossy(&o.stdout).into_owned()
     };
     assert_eq!(md5(&lib.join("tone.wav")), md5(&out.join("tone.wav")));
+}
+
+/// Turns the zero runs of `path` into holes (util-linux `fallocate --dig-holes`).
+fn dig_holes(path: &Path) {
+    let out = Command::new("fallocate")
+        .arg("--dig-holes")
+        .arg(path)
+        .output()
+        .expect("run fallocate (util-linux)");
+    assert!(
+        out.status.success(),
+        "fallocate --dig-holes {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        on_disk(path) < SPARSE_LIMIT,
+        "{} is not sparse",
+        path.display()
+    );
 }
 
 fn write(path: &Path, bytes: &[u8]) {
