@@ -317,6 +317,49 @@ fn pct1(p: f64) -> String {
     format!("{:.1} %", (p * 1000.0).round() / 10.0)
 }
 
+/// Hovers a landing inside the first risk disc and clicks a spot of the disc with no landing,
+/// through synthetic mouse events sent to whatever element is on top at those points. Returns how many landings
+/// lie inside, the landing's "lat, lon" text, the tooltip shown and the popup opened.
+const HOVER_IN_DISC: &str = r#"
+var m = window.saebaramMap.map, discs = [], lands = [];
+m.closePopup();
+m.eachLayer(function (l) {
+  var c = (l.options && l.options.className) || '';
+  if (c.indexOf('sb-risk-disc') >= 0) discs.push(l);
+  else if (c.indexOf('sb-landing ') === 0) lands.push(l);
+});
+var disc = discs[0];
+var inside = lands.filter(function (l) {
+  return m.distance(l.getLatLng(), disc.getLatLng()) < disc.getRadius() * 0.9;
+});
+if (!inside.length) return { inside: 0, discs: discs.length, lands: lands.length };
+var ll = inside[0].getLatLng();
+m.setView(ll, 12, { animate: false });
+// Each event goes to the element the browser finds at that point, as a real mouse's does.
+var fire = function (type, latlng) {
+  var p = m.latLngToContainerPoint(latlng), r = m.getContainer().getBoundingClientRect();
+  var x = r.left + p.x, y = r.top + p.y;
+  document.elementFromPoint(x, y).dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true,
+    view: window, clientX: x, clientY: y }));
+};
+fire('mousemove', ll);
+var tips = Array.from(document.querySelectorAll('.leaflet-tooltip:not(.sb-risk-tip)')).map(function (e) { return e.textContent; });
+var at = ll.lat.toFixed(3) + ', ' + ll.lng.toFixed(3);
+fire('mousemove', m.containerPointToLatLng([5, 5]));
+// A spot of the disc at least 20 px from every landing.
+var spot = null, c = m.latLngToContainerPoint(disc.getLatLng()), rPx = Math.abs(m.latLngToContainerPoint(disc.getBounds().getNorthEast()).x - c.x);
+for (var a = 0; a < 24 && !spot; a++) for (var f = 0.2; f < 0.9 && !spot; f += 0.2) {
+  var q = L.point(c.x + Math.cos(a * Math.PI / 12) * rPx * f, c.y + Math.sin(a * Math.PI / 12) * rPx * f);
+  var size = m.getSize();
+  if (q.x < 10 || q.y < 10 || q.x > size.x - 10 || q.y > size.y - 10) continue;
+  if (lands.every(function (l) { return m.latLngToContainerPoint(l.getLatLng()).distanceTo(q) > 20; })) spot = q;
+}
+if (!spot) { m.setView(disc.getLatLng(), 10, { animate: false }); return { inside: inside.length, at: at, tooltip: tips.join(' | '), popup: null, spot: false }; }
+fire('click', m.containerPointToLatLng(spot));
+var pop = document.querySelector('.sb-risk-popup .leaflet-popup-content');
+return { inside: inside.length, at: at, tooltip: tips.join(' | '), popup: pop && pop.textContent };
+"#;
+
 #[test]
 fn real_plan_html_shows_the_towns_at_risk_and_the_place_labels() {
     // From Paju on the built-in sample every window drops heavy loads on towns in more
@@ -404,6 +447,25 @@ fn real_plan_html_shows_the_towns_at_risk_and_the_place_labels() {
         "{shown}"
     );
     d.screenshot("plan-risk-ko.png");
+    // A landing inside a disc keeps its own tooltip; a click elsewhere in the disc opens the
+    // disc's popup (a disc drawn above the landings used to take their hover).
+    let hit = d.js(HOVER_IN_DISC);
+    assert!(
+        hit["inside"].as_u64().unwrap_or(0) > 0,
+        "no landing inside the first disc: {hit}"
+    );
+    assert!(
+        hit["tooltip"]
+            .as_str()
+            .is_some_and(|t| t.contains(hit["at"].as_str().unwrap())),
+        "hovering a landing inside a disc showed no landing tooltip: {hit}"
+    );
+    assert!(
+        hit["popup"]
+            .as_str()
+            .is_some_and(|t| t.contains("무거운 짐이 떨어질 확률")),
+        "a click in the disc away from the landings opened no popup: {hit}"
+    );
     // Place labels: all 438 GeoNames places are there; big ones show from far out, a small
     // town such as Munsan (43,208) only close in, Korean name first.
     assert_eq!(c["placesTotal"], 438, "{c}");

@@ -140,11 +140,15 @@
     return '<b>\u26a0 무거운 짐이 떨어질 확률 ' + pct1(p) + ' \u2014 ' + esc(bothNames(en, ko)) + '</b>' + esc(peopleKo) +
       '<br>Chance of a heavy load falling intact: ' + pct1(p) + ' of members \u2014 ' + esc(en) + esc(peopleEn);
   }
-  // A populated disc at risk, with its popup and a short permanent label.
-  function riskDisc(layer, lat, lon, rKm, html, short) {
+  // A populated disc at risk, with its popup and a short permanent label. On the plan map
+  // the discs share the landings' canvas, drawn before them: a landing inside a disc keeps
+  // its hover tooltip, a click anywhere else in the disc opens the disc's popup (Leaflet's
+  // canvas gives the event to the topmost shape under the pointer). Elsewhere (`renderer`
+  // absent) a disc is an SVG path in its own pane.
+  function riskDisc(layer, lat, lon, rKm, html, short, renderer) {
     var c = L.circle([lat, lon], {
-      pane: 'sb-risk', radius: rKm * 1000, color: '#b91c1c', weight: 2.5, fillColor: '#ef4444', fillOpacity: 0.22,
-      className: 'sb-risk-disc'
+      pane: renderer ? 'sb-points' : 'sb-risk', renderer: renderer, radius: rKm * 1000, color: '#b91c1c', weight: 2.5,
+      fillColor: '#ef4444', fillOpacity: 0.22, className: 'sb-risk-disc'
     }).bindPopup(html, { className: 'sb-risk-popup', maxWidth: 320 })
       .bindTooltip(esc(short), { permanent: true, direction: 'center', className: 'sb-tip sb-risk-tip' });
     c.addTo(layer);
@@ -468,8 +472,16 @@
     w.tracks.forEach(function (tr) {
       L.polyline(undelta(tr), { renderer: state.svgLines, color: '#334155', weight: 1.2, opacity: 0.45, className: 'sb-track', interactive: false }).addTo(L_.tracks);
     });
+    // Towns at risk of a heavy intact fall, drawn under the landings (see riskDisc).
+    var labels = D.labels || [];
+    state.riskDiscs = [];
+    (w.risk || []).forEach(function (r) {
+      var en = labels[r[4]], ko = r[5] >= 0 ? labels[r[5]] : '';
+      state.riskDiscs.push(riskDisc(L_.risk, r[0], r[1], r[2], riskText(en, ko, r[3], null),
+        '\u26a0 ' + (ko || en) + ' ' + pct1(r[3]), state.svgPoints));
+    });
     // Landings.
-    var land = w.land, labels = D.labels || [];
+    var land = w.land;
     var label = function (arr, j) { var l = labels[arr[j]]; return l == null ? '' : (T.labels[l] || l); };
     for (k = 0; k + 2 < land.length; k += 3) {
       var cls = land[k + 2], j = k / 3;
@@ -481,13 +493,6 @@
       }).bindTooltip('<b>' + esc(T.classes[cls] || T.classes[4]) + '</b>' + (extra ? ' \u00b7 ' + esc(extra) : '') + '<br>' + land[k].toFixed(3) + ', ' + land[k + 1].toFixed(3), { className: 'sb-tip' })
         .addTo(L_.landings);
     }
-    // Towns at risk of a heavy intact fall.
-    state.riskDiscs = [];
-    (w.risk || []).forEach(function (r) {
-      var en = labels[r[4]], ko = r[5] >= 0 ? labels[r[5]] : '';
-      state.riskDiscs.push(riskDisc(L_.risk, r[0], r[1], r[2], riskText(en, ko, r[3], null),
-        '\u26a0 ' + (ko || en) + ' ' + pct1(r[3])));
-    });
     state.counts.densityCells = nCells;
     state.selected = i;
     state.bars.forEach(function (b, j) {
@@ -914,7 +919,7 @@
       densityCells: state.counts.densityCells || 0, bars: q('.sb-bar'), provinces: state.counts.provinces || 0,
       cities: q('.sb-city'), stages: q('path.sb-stage'), events: q('path.sb-event'), selected: state.selected,
       mapPanes: q('.leaflet-pane'), canvases: q('canvas'), baseFeatures: state.counts.baseFeatures || 0,
-      places: q('.sb-place'), placesTotal: state.counts.placesTotal || 0, riskDiscs: q('path.sb-risk-disc'),
+      places: q('.sb-place'), placesTotal: state.counts.placesTotal || 0, riskDiscs: (state.riskDiscs || []).filter(function (c) { return state.map.hasLayer(c); }).length,
       riskBars: q('.sb-bar.sb-risk'), risk: (state.riskDiscs || []).map(function (c) { return c.getPopup().getContent(); })
     };
   }
