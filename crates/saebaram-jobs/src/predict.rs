@@ -124,6 +124,8 @@ pub struct HeavyReport {
 /// A populated South Korean place a heavy fall lands in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PopulatedPlace {
+    /// GeoNames id.
+    pub geonameid: u32,
     /// Name (GeoNames).
     pub name: String,
     /// Korean name, where known.
@@ -134,6 +136,10 @@ pub struct PopulatedPlace {
     pub distance_km: f64,
     /// Its populated radius, km.
     pub radius_km: f64,
+    /// Latitude of its centre.
+    pub lat: f64,
+    /// Longitude of its centre.
+    pub lon: f64,
 }
 
 /// One landing of a prediction.
@@ -361,11 +367,14 @@ fn landing_report(geo: &Geo, ground: &Ground<'_>, launch: Point, l: &Landing) ->
         heavy_in_rok: l.heavy.is_some() && in_rok,
         heavy_over_populated_rok: place.is_some(),
         populated_place: place.map(|(_, c, d)| PopulatedPlace {
+            geonameid: c.geonameid,
             name: c.name.clone(),
             name_ko: c.name_ko.clone(),
             population: c.population,
             distance_km: round(d, 1),
             radius_km: round(c.populated_radius_km(), 1),
+            lat: c.lat,
+            lon: c.lon,
         }),
         ground: ground.at(l.point.lat, l.point.lon),
     }

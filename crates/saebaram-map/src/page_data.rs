@@ -897,7 +897,15 @@ pub(crate) fn prediction(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value,
                     p.get("population").unwrap_or(&Value::Null),
                     &format!("{here}.population"),
                 )?;
-                let centre = place_centre(base, name, (lat, lon));
+                // The place's own centre (predict JSON since it carries one); a file from
+                // before that names the place only, found among the map's places.
+                let centre = match (
+                    p.get("lat").and_then(Value::as_f64),
+                    p.get("lon").and_then(Value::as_f64),
+                ) {
+                    (Some(plat), Some(plon)) => Some((plat, plon)),
+                    _ => place_centre(base, name, (lat, lon)),
+                };
                 json!({"en": name, "ko": text(p.get("name_ko")),
                        "pop": people.map(|n| n.round() as u64),
                        "r": round(radius, 1),
@@ -1348,5 +1356,18 @@ mod tests {
         let d = prediction(&v, &BaseMap::default(), Lang::Ko).unwrap();
         assert!(d["landing"]["risk"]["lat"].is_null());
         assert_eq!(d["landing"]["risk"]["en"], "Munsan");
+        // A prediction that carries the place's centre (as `predict --json` does) is drawn
+        // there, whatever the map's places hold.
+        let mut own = v.clone();
+        own["landing"]["populated_place"]["geonameid"] = json!(1_841_066);
+        own["landing"]["populated_place"]["lat"] = json!(37.8601);
+        own["landing"]["populated_place"]["lon"] = json!(126.7842);
+        for b in [&base, &BaseMap::default()] {
+            let r = &prediction(&own, b, Lang::Ko).unwrap()["landing"]["risk"];
+            assert_eq!(
+                (r["lat"].clone(), r["lon"].clone()),
+                (json!(37.86), json!(126.784))
+            );
+        }
     }
 }

@@ -530,6 +530,12 @@ fn real_predict_html_shows_the_town_a_heavy_load_falls_on() {
     let pred: Value = serde_json::from_slice(&out.stdout).expect("predict --json output");
     let place = &pred["landing"]["populated_place"];
     assert_eq!(pred["landing"]["heavy_over_populated_rok"], true, "{pred}");
+    // The place is identified, not only named (two South Korean places are called Munsan).
+    assert!(
+        place["geonameid"].as_u64().is_some_and(|id| id > 0),
+        "{place}"
+    );
+    assert!(place["lat"].is_f64() && place["lon"].is_f64(), "{place}");
     let d = Driver::start();
     let url = d.open(&page);
     let c = d.js("return window.saebaramMap.counts();");
