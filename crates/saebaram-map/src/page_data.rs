@@ -441,6 +441,48 @@ fn site(v: &Value) -> Result<Value, MapError> {
     }
 }
 
+/// The sites of a multi-site plan (`sites`, more than one), and each window's index into
+/// them (`windows[i].site` names its site). A window naming no site of the list is an error:
+/// its landings would be drawn from the wrong place. A single-site plan gives `Null` and no
+/// indexes.
+fn sites(v: &Value, windows: &[Value]) -> Result<(Value, Vec<Option<usize>>), MapError> {
+    let list = match v.get("sites").and_then(Value::as_array) {
+        Some(list) if list.len() > 1 => list,
+        _ => return Ok((Value::Null, vec![None; windows.len()])),
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (k, s) in list.iter().enumerate() {
+        let (lat, lon) = lat_lon(s, &format!("sites[{k}]"))?;
+        let name = s
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("sites[{k}].name"), "missing or not a string"))?;
+        out.push(json!({"name": name, "lat": round(lat, 4), "lon": round(lon, 4)}));
+    }
+    let index = windows
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let name = w.get("site").and_then(Value::as_str).ok_or_else(|| {
+                bad(
+                    format!("windows[{i}].site"),
+                    "missing or not a string in a plan of several sites",
+                )
+            })?;
+            out.iter()
+                .position(|s| s["name"] == name)
+                .map(Some)
+                .ok_or_else(|| {
+                    bad(
+                        format!("windows[{i}].site"),
+                        format!("{name:?} is not one of the plan's sites"),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((Value::Array(out), index))
+}
+
 fn target(v: &Value) -> Result<Value, MapError> {
     let Some(t) = v.get("target").filter(|t| t.is_object()) else {
         return Ok(Value::Null);
@@ -776,11 +818,18 @@ pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapEr
         ));
     }
     let mut labels = Vec::new();
-    let windows = ws
+    let (sites, site_of) = sites(v, ws)?;
+    let mut windows = ws
         .iter()
         .enumerate()
         .map(|(i, w)| window(w, i, &mut labels))
         .collect::<Result<Vec<_>, _>>()?;
+    // `si`: the window's site among `sites`, on plans of several sites only.
+    for (w, si) in windows.iter_mut().zip(site_of) {
+        if let (Value::Object(o), Some(si)) = (w, si) {
+            o.insert("si".to_owned(), json!(si));
+        }
+    }
     let best = match v.get("best") {
         None | Some(Value::Null) => Value::Null,
         Some(b) => match b.as_u64() {
@@ -796,6 +845,7 @@ pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapEr
         "forecast": forecast(v),
         "base": base_layers(base)?,
         "site": site(v)?,
+        "sites": sites,
         "target": target(v)?,
         "members": v.get("members").and_then(Value::as_u64),
         "seed": v.get("seed").and_then(Value::as_u64),
@@ -1323,6 +1373,39 @@ mod tests {
         let e = plan(&bad_v, &BaseMap::default(), Lang::En).unwrap_err();
         assert!(
             e.to_string().contains("windows[1].over_heavy_risk_limit"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_plan_of_several_sites_gives_each_window_its_site() {
+        let w = |site: &str| json!({"launch_time": "2019-06-05T00:00:00Z", "landings": [], "site": site});
+        let paju = json!({"name": "Paju", "lat": 37.889, "lon": 126.74});
+        let gimpo = json!({"name": "Gimpo", "lat": 37.713, "lon": 126.555});
+        let v = json!({"site": paju, "sites": [paju, gimpo],
+                       "windows": [w("Paju"), w("Gimpo"), w("Gimpo")]});
+        let d = plan(&v, &BaseMap::default(), Lang::Ko).unwrap();
+        assert_eq!(d["sites"].as_array().unwrap().len(), 2);
+        assert_eq!(d["sites"][1]["name"], "Gimpo");
+        let si: Vec<_> = d["windows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["si"].clone())
+            .collect();
+        assert_eq!(si, vec![json!(0), json!(1), json!(1)]);
+        // One site: no list, no indexes.
+        let one = json!({"site": paju, "sites": [paju], "windows": [w("Paju")]});
+        let d = plan(&one, &BaseMap::default(), Lang::Ko).unwrap();
+        assert!(d["sites"].is_null() && d["windows"][0].get("si").is_none());
+        // A window from a site the plan does not list is refused, naming it.
+        let bad =
+            json!({"site": paju, "sites": [paju, gimpo], "windows": [w("Paju"), w("Ganghwa")]});
+        let e = plan(&bad, &BaseMap::default(), Lang::Ko)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("windows[1].site") && e.contains("Ganghwa"),
             "{e}"
         );
     }

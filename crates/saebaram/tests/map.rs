@@ -311,6 +311,50 @@ fn real_plan_html_opens_offline_and_matches_the_json() {
     d.assert_offline_and_clean(&url);
 }
 
+#[test]
+fn real_multi_site_plan_html_marks_each_windows_site() {
+    let page = artifacts().join("plan-sites.html");
+    let out = saebaram(
+        &[
+            &SMALL_PLAN[..],
+            &["--site", "paju,gimpo", "--html", page.to_str().unwrap()],
+        ]
+        .concat(),
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).expect("plan --json output");
+    let windows = plan["windows"].as_array().unwrap();
+    let site_of = |i: usize| windows[i]["site"].as_str().unwrap().to_owned();
+    let first = plan["best"].as_u64().unwrap_or(0) as usize;
+    let other = (0..windows.len())
+        .find(|&i| site_of(i) != site_of(first))
+        .expect("windows from both sites");
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["siteMarkers"], 2, "a marker per site: {c}");
+    let now = |c: &Value| c["siteNow"].as_str().unwrap_or_default().to_owned();
+    assert!(now(&c).contains(&site_of(first)), "{c}");
+    d.click(&format!(".sb-bar:nth-child({})", other + 1));
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["selected"], other, "{c}");
+    assert!(
+        now(&c).contains(&site_of(other)),
+        "the new window's site is named: {c}"
+    );
+    let panel = d.js("return document.getElementById('sb-panel').textContent;");
+    assert!(
+        panel.as_str().unwrap().contains(&site_of(other)),
+        "the panel names the window's site: {panel}"
+    );
+    d.screenshot("plan-sites.png");
+    d.assert_offline_and_clean(&url);
+}
+
 /// The page's rounding and formatting of a share, as `pct1` in app.js: `12.5 %`.
 fn pct1(p: f64) -> String {
     let p = (p * 1e4).round() / 1e4;

@@ -167,7 +167,8 @@
     var header = el('header', 'sb-header');
     var sub = [];
     if (D.kind === 'plan') {
-      if (D.site && D.site.name) sub.push(T.site + ': ' + esc(D.site.name));
+      if (D.sites) sub.push(T.site + ': ' + D.sites.map(function (st) { return esc(st.name); }).join(', '));
+      else if (D.site && D.site.name) sub.push(T.site + ': ' + esc(D.site.name));
       if (D.target && D.target.label) sub.push(T.target + ': ' + esc(D.target.label));
     }
     if (D.forecast && D.forecast.source) sub.push(T.forecast + ': ' + esc(D.forecast.source));
@@ -561,7 +562,8 @@
         '</dd><dt>' + esc(T.p90) + '</dt><dd>' + km(w.p90) + '</dd></dl></section>';
     }
     var plan = [];
-    if (D.site) plan.push([T.site, (D.site.name || '') + ' (' + D.site.lat.toFixed(3) + ', ' + D.site.lon.toFixed(3) + ')']);
+    var st = siteOf(i);
+    if (st) plan.push([T.site, (st.name || '') + ' (' + st.lat.toFixed(3) + ', ' + st.lon.toFixed(3) + ')']);
     if (D.target && D.target.label) plan.push([T.target, D.target.label]);
     if (D.members != null) plan.push([T.members, D.members]);
     plan.push([T.windows, D.windows.length]);
@@ -623,7 +625,8 @@
       var b = el('button', 'sb-bar' + (D.best === i ? ' sb-best' : '') + (w.over ? ' sb-risk' : ''));
       b.type = 'button';
       var kst = shortKst(w.t);
-      b.title = (kst.day ? kst.day + ' ' + kst.hm + ' KST' : kst) + ' \u00b7 ' + T.pTarget + ' ' + pct(w.pt) +
+      b.title = (D.sites && w.si != null ? D.sites[w.si].name + ' \u00b7 ' : '') +
+        (kst.day ? kst.day + ' ' + kst.hm + ' KST' : kst) + ' \u00b7 ' + T.pTarget + ' ' + pct(w.pt) +
         (w.over ? ' \u00b7 \u26a0 ' + T.riskTag + ' ' + pct1(w.ph || 0) : '');
       if (w.over) b.appendChild(el('span', 'sb-risk-mark', '!'));
       b.setAttribute('aria-label', b.title);
@@ -635,7 +638,10 @@
       frag.appendChild(b);
       var lab = el('span', 'sb-tick');
       // A new day shows its date (MM-DD) instead of the hour.
-      if (kst.hm) lab.setAttribute('data-label', kst.day !== lastDay ? kst.day : kst.hm);
+      // On a plan of several sites, the first window of each site shows the site's name.
+      var newSite = D.sites && w.si != null && (i === 0 || D.windows[i - 1].si !== w.si);
+      if (newSite) lab.setAttribute('data-label', D.sites[w.si].name);
+      else if (kst.hm) lab.setAttribute('data-label', kst.day !== lastDay ? kst.day : kst.hm);
       lastDay = kst.day;
       lfrag.appendChild(lab);
       state.bars.push(b);
@@ -666,8 +672,24 @@
     });
   }
 
+  // The launch site of window i: its own on a plan of several sites, else the plan's.
+  function siteOf(i) {
+    var w = D.windows[i];
+    return D.sites && w && w.si != null ? D.sites[w.si] : D.site;
+  }
+
+  // On a plan of several sites, marks and names the site window i launches from: one
+  // highlighted marker with a permanent label moves to it (the others keep a hover label).
+  function siteMarks(i) {
+    var w = D.windows[i];
+    if (!state.siteNow || !w || w.si == null) return;
+    var st = D.sites[w.si];
+    state.siteNow.setLatLng([st.lat, st.lon]).setTooltipContent(esc(T.site + ': ' + st.name));
+  }
+
   function select(i) {
     drawWindow(i);
+    siteMarks(i);
     var b = state.bars[i];
     if (b) {
       if (document.activeElement && document.activeElement.classList.contains('sb-bar')) b.focus({ preventScroll: true });
@@ -699,7 +721,19 @@
       tracks: L.layerGroup().addTo(map), landings: L.layerGroup().addTo(map), risk: L.layerGroup().addTo(map)
     };
     var bounds = L.latLngBounds([]);
-    if (D.site) {
+    if (D.sites) {
+      // Several sites: a marker each; the selected window's site is marked and named
+      // (siteMarks, on each window change).
+      D.sites.forEach(function (st) {
+        bounds.extend([st.lat, st.lon]);
+        L.circleMarker([st.lat, st.lon], { pane: 'sb-marks', radius: 5, color: '#475569', weight: 2, fillColor: '#ffffff', fillOpacity: 1, className: 'sb-site-marker' })
+          .bindTooltip(esc(T.site + ': ' + st.name), { direction: 'right', className: 'sb-tip', offset: [8, 0] })
+          .addTo(map);
+      });
+      state.siteNow = L.circleMarker([D.sites[0].lat, D.sites[0].lon], { pane: 'sb-marks', radius: 8, color: '#111827', weight: 3, fillColor: '#ffffff', fillOpacity: 1, className: 'sb-site-now' })
+        .bindTooltip('', { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong sb-site-current', offset: [10, 0] })
+        .addTo(map);
+    } else if (D.site) {
       L.circleMarker([D.site.lat, D.site.lon], { pane: 'sb-marks', radius: 7, color: '#111827', weight: 3, fillColor: '#ffffff', fillOpacity: 1, className: 'sb-site-marker' })
         .bindTooltip(esc(T.site + (D.site.name ? ': ' + D.site.name : '')), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [8, 0] })
         .addTo(map);
@@ -920,7 +954,8 @@
       cities: q('.sb-city'), stages: q('path.sb-stage'), events: q('path.sb-event'), selected: state.selected,
       mapPanes: q('.leaflet-pane'), canvases: q('canvas'), baseFeatures: state.counts.baseFeatures || 0,
       places: q('.sb-place'), placesTotal: state.counts.placesTotal || 0, riskDiscs: (state.riskDiscs || []).filter(function (c) { return state.map.hasLayer(c); }).length,
-      riskBars: q('.sb-bar.sb-risk'), risk: (state.riskDiscs || []).map(function (c) { return c.getPopup().getContent(); })
+      riskBars: q('.sb-bar.sb-risk'), siteMarkers: q('path.sb-site-marker'),
+      siteNow: (document.querySelector('.sb-site-current') || {}).textContent || null, risk: (state.riskDiscs || []).map(function (c) { return c.getPopup().getContent(); })
     };
   }
 
