@@ -546,11 +546,13 @@ fn read_pair(
             "coordinate lengths differ from the dimensions",
         ));
     }
-    let grid = Grid {
+    let mut grid = Grid {
         x: x_axis,
         y: y_axis,
         horizontal,
     };
+    // Every drift stage projects its position: a checked lookup table instead of proj4rs.
+    grid.tabulate();
     let rotate = grid_relative && matches!(grid.horizontal, Horizontal::Projected(_));
     let (nx, ny, nt) = (nx as usize, ny as usize, nt as usize);
 

@@ -11,7 +11,9 @@ use crate::projection::Projection;
 #[derive(Debug, Clone)]
 pub struct Axis {
     values: Vec<f64>,
-    // Some((first, step)) when the spacing is uniform to 1e-6 of a step: O(1) lookups.
+    // Some((first, 1 / mean step)) when every spacing is within 10 % of the mean: the index
+    // is guessed from it and corrected by a step or two, so an axis stored as `f32` (whose
+    // spacing wobbles in the last digits) is as fast as an exact one.
     uniform: Option<(f64, f64)>,
 }
 
@@ -26,10 +28,9 @@ impl Axis {
         }
         let step = (values[values.len() - 1] - values[0]) / (values.len() - 1) as f64;
         let uniform = values
-            .iter()
-            .enumerate()
-            .all(|(i, v)| (v - (values[0] + step * i as f64)).abs() <= 1e-6 * step)
-            .then_some((values[0], step));
+            .windows(2)
+            .all(|w| ((w[1] - w[0]) - step).abs() <= 0.1 * step)
+            .then_some((values[0], 1.0 / step));
         Some(Axis { values, uniform })
     }
 
@@ -48,6 +49,14 @@ impl Axis {
         &self.values
     }
 
+    /// The smallest spacing between neighbours.
+    pub fn min_step(&self) -> f64 {
+        self.values
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .fold(f64::INFINITY, f64::min)
+    }
+
     /// First and last value.
     pub fn range(&self) -> (f64, f64) {
         (self.values[0], self.values[self.values.len() - 1])
@@ -63,7 +72,18 @@ impl Axis {
             return None;
         }
         let i = match self.uniform {
-            Some((start, step)) => (((v - start) / step) as usize).min(n - 2),
+            Some((start, inv_step)) => {
+                // values[i] <= v < values[i + 1] (or i = n - 2), as the search below gives.
+                // Through i64: f64 to usize is a long instruction sequence without AVX-512.
+                let mut i = (((v - start) * inv_step) as i64 as usize).min(n - 2);
+                while i > 0 && v < self.values[i] {
+                    i -= 1;
+                }
+                while i < n - 2 && v >= self.values[i + 1] {
+                    i += 1;
+                }
+                i
+            }
             None => self
                 .values
                 .partition_point(|x| *x <= v)
@@ -133,6 +153,24 @@ impl Grid {
         let (ix, fx) = self.x.locate(x)?;
         let (iy, fy) = self.y.locate(y)?;
         Some((ix, iy, fx, fy))
+    }
+
+    /// Speeds up [`Grid::to_grid`] on a projected grid with a lookup table over the grid's
+    /// longitude/latitude box ([`Projection::tabulate`]); returns the table's largest error
+    /// in grid cells, or `None` when the grid keeps the exact transform.
+    pub fn tabulate(&mut self) -> Option<f64> {
+        let bounds = self.bounds();
+        let cell = self.x.min_step().min(self.y.min_step());
+        match &mut self.horizontal {
+            Horizontal::LonLat { .. } => None,
+            Horizontal::Projected(p) => p.tabulate(
+                bounds.lon_min,
+                bounds.lon_max,
+                bounds.lat_min,
+                bounds.lat_max,
+                cell,
+            ),
+        }
     }
 
     /// Longitude/latitude bounds of the grid (from its edge points), for messages and
@@ -207,6 +245,8 @@ pub enum Sample {
 pub struct VectorField {
     grid: Grid,
     times_s: Vec<f64>,
+    // The times as an axis when there are two or more (a single time is held steady).
+    time_axis: Option<Axis>,
     u: Vec<f32>,
     v: Vec<f32>,
 }
@@ -228,6 +268,7 @@ impl VectorField {
         }
         Some(VectorField {
             grid,
+            time_axis: Axis::new(times_s.clone()),
             times_s,
             u,
             v,
@@ -244,6 +285,7 @@ impl VectorField {
         };
         VectorField {
             grid,
+            time_axis: None,
             times_s: vec![0.0],
             u: vec![u_m_s as f32; 4],
             v: vec![v_m_s as f32; 4],
@@ -280,22 +322,12 @@ impl VectorField {
     /// Bilinear in space, linear in time (steady when there is one time).
     #[inline]
     pub fn sample(&self, t_s: f64, lon: f64, lat: f64) -> Sample {
-        let (t0, wt) = if self.times_s.len() == 1 {
-            (0, 0.0)
-        } else {
-            let n = self.times_s.len();
-            if !(t_s >= self.times_s[0] && t_s <= self.times_s[n - 1]) {
-                return Sample::OutsideTime;
-            }
-            let i = self
-                .times_s
-                .partition_point(|x| *x <= t_s)
-                .saturating_sub(1)
-                .min(n - 2);
-            (
-                i,
-                (t_s - self.times_s[i]) / (self.times_s[i + 1] - self.times_s[i]),
-            )
+        let (t0, wt) = match &self.time_axis {
+            None => (0, 0.0),
+            Some(axis) => match axis.locate(t_s) {
+                Some(found) => found,
+                None => return Sample::OutsideTime,
+            },
         };
         let Some((ix, iy, fx, fy)) = self.grid.cell(lon, lat) else {
             return Sample::OutsideArea;
@@ -323,6 +355,16 @@ impl VectorField {
             (base + nx, (1.0 - fx) * fy),
             (base + nx + 1, fx * fy),
         ];
+        // Most cells have no masked corner: one pass, and NaN (which spreads through the
+        // sums) sends the few others to the renormalising pass.
+        let (mut su, mut sv) = (0.0, 0.0);
+        for (k, w) in corners {
+            su += w * f64::from(self.u[k]);
+            sv += w * f64::from(self.v[k]);
+        }
+        if !su.is_nan() && !sv.is_nan() {
+            return Some((su, sv));
+        }
         let (mut su, mut sv, mut sw) = (0.0, 0.0, 0.0);
         for (k, w) in corners {
             let (u, v) = (self.u[k], self.v[k]);
@@ -398,5 +440,32 @@ mod tests {
         assert!(Axis::new(vec![1.0, f64::NAN]).is_none());
         let irregular = Axis::new(vec![0.0, 1.0, 3.0]).unwrap();
         assert_eq!(irregular.locate(2.0), Some((1, 0.5)));
+    }
+
+    #[test]
+    fn a_nearly_uniform_axis_finds_the_same_cell_as_a_search() {
+        // Coordinates stored as f32 (AROME's x, in metres) are uniform only to a few mm.
+        let values: Vec<f64> = (0..200)
+            .map(|i| {
+                f64::from((-1_000_000.0 + 2500.0 * f64::from(i) + 0.3 * f64::from(i % 3)) as f32)
+            })
+            .collect();
+        let axis = Axis::new(values.clone()).unwrap();
+        assert!(axis.uniform.is_some());
+        let (first, last) = axis.range();
+        for k in 0..=4000 {
+            let v = first + (last - first) * f64::from(k) / 4000.0;
+            let i = values
+                .partition_point(|x| *x <= v)
+                .saturating_sub(1)
+                .min(values.len() - 2);
+            let (j, f) = axis.locate(v).unwrap();
+            assert_eq!(j, i, "{v}");
+            assert!((values[j] + f * (values[j + 1] - values[j]) - v).abs() < 1e-6);
+        }
+        for v in values.iter().copied() {
+            let (j, f) = axis.locate(v).unwrap();
+            assert!(values[j] + f * (values[j + 1] - values[j]) == v);
+        }
     }
 }

@@ -19,6 +19,57 @@ pub struct Projection {
     grid: Proj,
     metres_per_unit: f64,
     description: String,
+    table: Option<Table>,
+}
+
+/// Grid x/y tabulated on a regular longitude/latitude mesh, interpolated bilinearly: a
+/// drift looks up every field at every RK4 stage, and an exact `proj4rs` transform costs
+/// about 1,000 instructions where this costs about 40. Built only where its largest error,
+/// checked against the exact transform, stays under [`TABLE_TOLERANCE_CELLS`] of a grid cell.
+#[derive(Debug)]
+struct Table {
+    lon0: f64,
+    lat0: f64,
+    inv_dlon: f64,
+    inv_dlat: f64,
+    nlon: usize,
+    nlat: usize,
+    // Row-major by latitude; NaN where the exact transform has no answer.
+    xy: Vec<(f64, f64)>,
+}
+
+/// Largest error a lookup table may make, in grid cells: 1/1000 of a cell (0.8 m on
+/// NorKyst-800's grid), far below the interpolation error of the forcing itself.
+pub const TABLE_TOLERANCE_CELLS: f64 = 1e-3;
+
+/// Most nodes a lookup table may have (16 bytes each: 64 MB).
+const TABLE_MAX_NODES: usize = 4_000_000;
+
+impl Table {
+    #[inline]
+    fn lookup(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        let fx = (lon - self.lon0) * self.inv_dlon;
+        let fy = (lat - self.lat0) * self.inv_dlat;
+        if !(fx >= 0.0 && fy >= 0.0) {
+            return None;
+        }
+        let (ix, iy) = (fx as i64 as usize, fy as i64 as usize);
+        if ix + 1 >= self.nlon || iy + 1 >= self.nlat {
+            return None;
+        }
+        let (wx, wy) = (fx - ix as f64, fy - iy as f64);
+        let k = iy * self.nlon + ix;
+        let (a, b, c, d) = (
+            self.xy[k],
+            self.xy[k + 1],
+            self.xy[k + self.nlon],
+            self.xy[k + self.nlon + 1],
+        );
+        let x = (a.0 + (b.0 - a.0) * wx) * (1.0 - wy) + (c.0 + (d.0 - c.0) * wx) * wy;
+        let y = (a.1 + (b.1 - a.1) * wx) * (1.0 - wy) + (c.1 + (d.1 - c.1) * wx) * wy;
+        // A node without an answer makes x or y NaN: the caller asks the exact transform.
+        (x.is_finite() && y.is_finite()).then_some((x, y))
+    }
 }
 
 impl Projection {
@@ -42,7 +93,88 @@ impl Projection {
             grid,
             metres_per_unit,
             description: definition.to_string(),
+            table: None,
         })
+    }
+
+    /// Tabulates the forward transform over a longitude/latitude box for a grid whose
+    /// smallest cell is `cell` grid units, at about one node per two grid cells, and keeps the
+    /// table only if its largest error at the table cells' centres (checked against the
+    /// exact transform, at up to 40,000 cells) is under [`TABLE_TOLERANCE_CELLS`] of a
+    /// cell. Returns the largest error found, in grid cells, or `None` when no table is
+    /// kept (a box too large or round a pole): [`Projection::forward`] is then exact.
+    pub fn tabulate(
+        &mut self,
+        lon_min: f64,
+        lon_max: f64,
+        lat_min: f64,
+        lat_max: f64,
+        cell: f64,
+    ) -> Option<f64> {
+        use rayon::prelude::*;
+        self.table = None;
+        let cell_m = cell * self.metres_per_unit;
+        if !(cell_m > 0.0
+            && lon_max > lon_min
+            && lat_max > lat_min
+            && lat_max.abs().max(lat_min.abs()) < 89.0)
+        {
+            return None;
+        }
+        // A node every two grid cells (the error grows with the square of the spacing: 1e-4
+        // of a cell on NorKyst-800's grid); a margin so the box's edge is inside the table.
+        let dlat = (2.0 * cell_m / 111_000.0).max(1e-5);
+        let cos = lat_max.abs().max(lat_min.abs()).to_radians().cos();
+        let dlon = dlat / cos;
+        let (lon0, lat0) = (lon_min - dlon, lat_min - dlat);
+        let nlon = ((lon_max + dlon - lon0) / dlon).ceil() as usize + 1;
+        let nlat = ((lat_max + dlat - lat0) / dlat).ceil() as usize + 1;
+        if nlon.checked_mul(nlat).is_none_or(|n| n > TABLE_MAX_NODES) {
+            return None;
+        }
+        let xy: Vec<(f64, f64)> = (0..nlon * nlat)
+            .into_par_iter()
+            .map(|k| {
+                let (ix, iy) = (k % nlon, k / nlon);
+                self.forward_exact(lon0 + ix as f64 * dlon, lat0 + iy as f64 * dlat)
+                    .unwrap_or((f64::NAN, f64::NAN))
+            })
+            .collect();
+        let table = Table {
+            lon0,
+            lat0,
+            inv_dlon: 1.0 / dlon,
+            inv_dlat: 1.0 / dlat,
+            nlon,
+            nlat,
+            xy,
+        };
+        // Bilinear interpolation errs most at a cell's centre; check a spread of them.
+        let cells = (nlon - 1) * (nlat - 1);
+        let stride = cells.div_ceil(40_000).max(1);
+        let worst = (0..cells)
+            .into_par_iter()
+            .step_by(stride)
+            .map(|c| {
+                let (ix, iy) = (c % (nlon - 1), c / (nlon - 1));
+                let (lon, lat) = (
+                    lon0 + (ix as f64 + 0.5) * dlon,
+                    lat0 + (iy as f64 + 0.5) * dlat,
+                );
+                match (self.forward_exact(lon, lat), table.lookup(lon, lat)) {
+                    (Some(a), Some(b)) => (a.0 - b.0).hypot(a.1 - b.1) / cell,
+                    // The table gives no answer there: lookups fall back to the exact one.
+                    (_, None) => 0.0,
+                    (None, Some(_)) => f64::INFINITY,
+                }
+            })
+            .reduce(|| 0.0, f64::max);
+        if worst <= TABLE_TOLERANCE_CELLS {
+            self.table = Some(table);
+            Some(worst)
+        } else {
+            None
+        }
     }
 
     /// The PROJ.4 definition used.
@@ -51,8 +183,18 @@ impl Projection {
     }
 
     /// Grid x/y (grid units) of a longitude/latitude in degrees; `None` where the projection
-    /// has no answer (the opposite pole of a stereographic grid).
+    /// has no answer (the opposite pole of a stereographic grid). From the lookup table
+    /// inside the box it was built for ([`Projection::tabulate`]), else exact.
+    #[inline]
     pub fn forward(&self, lon_deg: f64, lat_deg: f64) -> Option<(f64, f64)> {
+        if let Some(xy) = self.table.as_ref().and_then(|t| t.lookup(lon_deg, lat_deg)) {
+            return Some(xy);
+        }
+        self.forward_exact(lon_deg, lat_deg)
+    }
+
+    /// [`Projection::forward`] through `proj4rs` itself, never from the table.
+    pub fn forward_exact(&self, lon_deg: f64, lat_deg: f64) -> Option<(f64, f64)> {
         let mut point = (lon_deg.to_radians(), lat_deg.to_radians(), 0.0);
         transform(&self.lonlat, &self.grid, &mut point).ok()?;
         let (x, y) = (
@@ -81,7 +223,7 @@ impl Projection {
         } else {
             (1e-3, 1.0)
         };
-        let (x2, y2) = self.forward(lon, lat + step)?;
+        let (x2, y2) = self.forward_exact(lon, lat + step)?;
         let (dx, dy) = ((x2 - x) * sign, (y2 - y) * sign);
         let norm = dx.hypot(dy);
         (norm > 0.0 && norm.is_finite()).then(|| (dx / norm, dy / norm))
@@ -221,6 +363,32 @@ mod tests {
             (lon - 4.5).abs() < 1e-9 && (lat - 60.5).abs() < 1e-9,
             "{lon} {lat}"
         );
+    }
+
+    #[test]
+    fn the_lookup_table_agrees_with_the_exact_transform() {
+        // NorKyst-800's box and 800 m cells: the table is kept, and at points off its nodes
+        // it is within its tolerance of proj4rs; outside its box it is proj4rs itself.
+        let mut p = Projection::from_proj4(NORKYST, 1.0).unwrap();
+        let worst = p.tabulate(2.5, 7.0, 59.3, 61.9, 800.0).expect("a table");
+        assert!(worst <= TABLE_TOLERANCE_CELLS, "{worst}");
+        for i in 0..500 {
+            let (lon, lat) = (
+                2.5 + 4.5 * (i as f64 * 0.618_034).fract(),
+                59.3 + 2.6 * (i as f64 * 0.414_214).fract(),
+            );
+            let (a, b) = (
+                p.forward(lon, lat).unwrap(),
+                p.forward_exact(lon, lat).unwrap(),
+            );
+            assert!(
+                (a.0 - b.0).hypot(a.1 - b.1) <= TABLE_TOLERANCE_CELLS * 800.0,
+                "{lon} {lat}"
+            );
+        }
+        assert_eq!(p.forward(20.0, 70.0), p.forward_exact(20.0, 70.0));
+        // A box round the pole keeps the exact transform.
+        assert_eq!(p.tabulate(-180.0, 180.0, 80.0, 90.0, 800.0), None);
     }
 
     #[test]
