@@ -14,4 +14,4 @@ nice -n 10 target/release/examples/bench_probe --saebaram "$bin" --runs "$runs"
 echo
 echo "## Four throttled drives at once (30 MB/s write, 35 MB/s read each)"
 echo
-nice -n 10 target/release/examples/bench_flash --saebaram "$bin" --runs "$runs"
+target/release/examples/bench_flash --saebaram "$bin" --runs "$runs"
