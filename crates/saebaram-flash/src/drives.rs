@@ -208,43 +208,80 @@ fn parse_mountinfo(text: &str) -> Vec<Mount> {
 const SYSTEM_MOUNTS: [&str; 7] = ["/", "/boot", "/boot/efi", "/efi", "/usr", "/var", "/home"];
 
 /// Reads the system's drives, mounts and swaps.
+///
+/// The steps: list `<sysfs>/block`, read each device and its partitions
+/// ([`read_block_devices`]), find which disks back each mount and each swap area
+/// ([`mount_usage`], [`swap_usage`]), then give every drive its refusals
+/// ([`judge_drives`]).
 pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
     let block = paths.sysfs.join("block");
-    let read_block = || -> std::io::Result<Vec<String>> {
+    let names = list_block(&block)?;
+    let mut topology = read_block_devices(paths, &block, &names);
+    let mut usage = mount_usage(paths, &topology)?;
+    let swaps_unreadable = swap_usage(paths, &topology, &mut usage);
+    judge_drives(&mut topology, &usage, swaps_unreadable.as_deref());
+    let Topology {
+        mut drives,
+        part_devnums,
+        ..
+    } = topology;
+    drives.retain(|d| d.size_bytes > 0);
+    Ok(SystemView {
+        drives,
+        partitions: part_devnums,
+        root_resolved: usage.root_resolved,
+    })
+}
+
+/// The sorted names under `<sysfs>/block`; unreadable is an error (nothing can be judged).
+fn list_block(block: &Path) -> Result<Vec<String>, DrivesError> {
+    let read = || -> std::io::Result<Vec<String>> {
         let mut names = Vec::new();
-        for entry in fs::read_dir(&block)? {
+        for entry in fs::read_dir(block)? {
             names.push(entry?.file_name().to_string_lossy().into_owned());
         }
         names.sort();
         Ok(names)
     };
-    let names = read_block().map_err(|source| DrivesError::Read {
-        path: block.clone(),
+    read().map_err(|source| DrivesError::Read {
+        path: block.to_path_buf(),
         source,
-    })?;
+    })
+}
 
-    // name (disk or partition) -> disk; devnum -> name; virtual device -> slaves.
-    let mut disk_of: BTreeMap<String, String> = BTreeMap::new();
-    let mut by_devnum: BTreeMap<String, String> = BTreeMap::new();
-    let mut part_devnums: BTreeMap<String, String> = BTreeMap::new();
-    let mut slaves: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut held: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut drives: Vec<Drive> = Vec::new();
+/// What sysfs says about the block devices and how they relate.
+#[derive(Default)]
+struct Topology {
+    /// Name (disk or partition) -> its disk.
+    disk_of: BTreeMap<String, String>,
+    /// `major:minor` -> name (disk or partition).
+    by_devnum: BTreeMap<String, String>,
+    /// `major:minor` of each partition -> its disk.
+    part_devnums: BTreeMap<String, String>,
+    /// Virtual device -> the devices it is built on.
+    slaves: BTreeMap<String, Vec<String>>,
+    /// Disk -> what holds it or one of its partitions.
+    held: BTreeMap<String, Vec<String>>,
+    /// Disk -> why what decides its safety could not be read.
+    cannot_judge: BTreeMap<String, Vec<String>>,
+    /// Every device with a `dev` file, in name order.
+    drives: Vec<Drive>,
+}
 
-    // Disk name -> why what decides its safety could not be read.
-    let mut cannot_judge: BTreeMap<String, Vec<String>> = BTreeMap::new();
-
-    for name in &names {
+/// Reads every block device in `names` (skipping entries without a `dev` file).
+fn read_block_devices(paths: &SystemPaths, block: &Path, names: &[String]) -> Topology {
+    let mut topology = Topology::default();
+    for name in names {
         let dir = block.join(name);
         let Some(devnum) = read_trim(&dir.join("dev")) else {
             continue;
         };
-        disk_of.insert(name.clone(), name.clone());
-        by_devnum.insert(devnum.clone(), name.clone());
+        topology.disk_of.insert(name.clone(), name.clone());
+        topology.by_devnum.insert(devnum.clone(), name.clone());
         let mut reasons: Vec<String> = Vec::new();
         match list_dir(&dir.join("slaves")) {
             Ok(s) if !s.is_empty() => {
-                slaves.insert(name.clone(), s);
+                topology.slaves.insert(name.clone(), s);
             }
             Ok(_) => {}
             Err(reason) => reasons.push(reason),
@@ -253,105 +290,139 @@ pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
             reasons.push(reason);
             Vec::new()
         });
-        let mut partitions = Vec::new();
-        let subs = list_dir(&dir).unwrap_or_else(|reason| {
-            reasons.push(reason);
-            Vec::new()
-        });
-        for sub in subs {
-            let pdir = dir.join(&sub);
-            // Partitions are real directories; attributes are files, links are links.
-            match fs::symlink_metadata(&pdir) {
-                Ok(meta) if meta.is_dir() => {}
-                Ok(_) => continue,
-                Err(e) => {
-                    reasons.push(unreadable(&pdir, &e));
-                    continue;
-                }
-            }
-            match exists(&pdir.join("partition")) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(reason) => {
-                    reasons.push(reason);
-                    continue;
-                }
-            }
-            let Some(pdev) = read_trim(&pdir.join("dev")) else {
-                // A partition that cannot be placed could be mounted unseen.
-                reasons.push(unreadable(
-                    &pdir.join("dev"),
-                    &std::io::Error::from(std::io::ErrorKind::InvalidData),
-                ));
-                continue;
-            };
-            disk_of.insert(sub.clone(), name.clone());
-            by_devnum.insert(pdev.clone(), sub.clone());
-            part_devnums.insert(pdev, name.clone());
-            match list_dir(&pdir.join("holders")) {
-                Ok(h) => holders.extend(h),
-                Err(reason) => reasons.push(reason),
-            }
-            partitions.push(sub);
-        }
+        let partitions = read_partitions(&dir, name, &mut topology, &mut holders, &mut reasons);
         if !holders.is_empty() {
-            held.insert(name.clone(), holders);
+            topology.held.insert(name.clone(), holders);
         }
         if !reasons.is_empty() {
-            cannot_judge.insert(name.clone(), reasons);
+            topology.cannot_judge.insert(name.clone(), reasons);
         }
-        let sectors: u64 = read_trim(&dir.join("size"))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let props = udev_props(paths, &devnum);
-        let bus = props.get("ID_BUS").cloned();
-        let removable = read_trim(&dir.join("removable")).as_deref() == Some("1")
-            || bus.as_deref() == Some("usb");
-        let serial = props
-            .get("ID_SERIAL_SHORT")
-            .cloned()
-            .or_else(|| read_trim(&dir.join("device/serial")))
-            .or_else(|| read_trim(&dir.join("serial")));
-        drives.push(Drive {
-            name: name.clone(),
-            path: paths.dev.join(name),
-            devnum,
-            size_bytes: sectors.saturating_mul(512),
-            removable,
-            read_only: read_trim(&dir.join("ro")).as_deref() == Some("1"),
-            vendor: read_trim(&dir.join("device/vendor"))
-                .or_else(|| props.get("ID_VENDOR").cloned()),
-            model: read_trim(&dir.join("device/model")).or_else(|| props.get("ID_MODEL").cloned()),
-            serial,
-            bus,
-            partitions,
-            mountpoints: Vec::new(),
-            system: false,
-            refusals: Vec::new(),
-            offered: false,
-        });
+        topology
+            .drives
+            .push(describe_drive(paths, &dir, name, devnum, partitions));
     }
+    topology
+}
 
-    // Which disks back a name, following device-mapper/RAID slaves.
-    fn disks_behind(
-        name: &str,
-        disk_of: &BTreeMap<String, String>,
-        slaves: &BTreeMap<String, Vec<String>>,
-        out: &mut BTreeSet<String>,
-        depth: usize,
-    ) {
-        let Some(disk) = disk_of.get(name) else {
-            return;
+/// Reads the partitions of the disk `name` (directory `dir`): records them in `topology`,
+/// adds their holders to `holders`, and every file that could not be read to `reasons`.
+/// Returns their names.
+fn read_partitions(
+    dir: &Path,
+    name: &str,
+    topology: &mut Topology,
+    holders: &mut Vec<String>,
+    reasons: &mut Vec<String>,
+) -> Vec<String> {
+    let mut partitions = Vec::new();
+    let subs = list_dir(dir).unwrap_or_else(|reason| {
+        reasons.push(reason);
+        Vec::new()
+    });
+    for sub in subs {
+        let pdir = dir.join(&sub);
+        // Partitions are real directories; attributes are files, links are links.
+        match fs::symlink_metadata(&pdir) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => continue,
+            Err(e) => {
+                reasons.push(unreadable(&pdir, &e));
+                continue;
+            }
+        }
+        match exists(&pdir.join("partition")) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(reason) => {
+                reasons.push(reason);
+                continue;
+            }
+        }
+        let Some(pdev) = read_trim(&pdir.join("dev")) else {
+            // A partition that cannot be placed could be mounted unseen.
+            reasons.push(unreadable(
+                &pdir.join("dev"),
+                &std::io::Error::from(std::io::ErrorKind::InvalidData),
+            ));
+            continue;
         };
-        out.insert(disk.clone());
-        if depth > 16 {
-            return;
+        topology.disk_of.insert(sub.clone(), name.to_string());
+        topology.by_devnum.insert(pdev.clone(), sub.clone());
+        topology.part_devnums.insert(pdev, name.to_string());
+        match list_dir(&pdir.join("holders")) {
+            Ok(h) => holders.extend(h),
+            Err(reason) => reasons.push(reason),
         }
-        for s in slaves.get(disk).into_iter().flatten() {
-            disks_behind(s, disk_of, slaves, out, depth + 1);
-        }
+        partitions.push(sub);
     }
+    partitions
+}
 
+/// The drive `name` as sysfs and udev describe it, not yet judged.
+fn describe_drive(
+    paths: &SystemPaths,
+    dir: &Path,
+    name: &str,
+    devnum: String,
+    partitions: Vec<String>,
+) -> Drive {
+    let sectors: u64 = read_trim(&dir.join("size"))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let props = udev_props(paths, &devnum);
+    let bus = props.get("ID_BUS").cloned();
+    let removable =
+        read_trim(&dir.join("removable")).as_deref() == Some("1") || bus.as_deref() == Some("usb");
+    let serial = props
+        .get("ID_SERIAL_SHORT")
+        .cloned()
+        .or_else(|| read_trim(&dir.join("device/serial")))
+        .or_else(|| read_trim(&dir.join("serial")));
+    Drive {
+        name: name.to_string(),
+        path: paths.dev.join(name),
+        devnum,
+        size_bytes: sectors.saturating_mul(512),
+        removable,
+        read_only: read_trim(&dir.join("ro")).as_deref() == Some("1"),
+        vendor: read_trim(&dir.join("device/vendor")).or_else(|| props.get("ID_VENDOR").cloned()),
+        model: read_trim(&dir.join("device/model")).or_else(|| props.get("ID_MODEL").cloned()),
+        serial,
+        bus,
+        partitions,
+        mountpoints: Vec::new(),
+        system: false,
+        refusals: Vec::new(),
+        offered: false,
+    }
+}
+
+/// Which disks back a name, following device-mapper/RAID slaves.
+fn disks_behind(name: &str, topology: &Topology, out: &mut BTreeSet<String>, depth: usize) {
+    let Some(disk) = topology.disk_of.get(name) else {
+        return;
+    };
+    out.insert(disk.clone());
+    if depth > 16 {
+        return;
+    }
+    for s in topology.slaves.get(disk).into_iter().flatten() {
+        disks_behind(s, topology, out, depth + 1);
+    }
+}
+
+/// Which disks are in use, and which hold the running system.
+struct Usage {
+    /// Disk -> its mount points (and swap areas).
+    used: BTreeMap<String, Vec<String>>,
+    /// Disks holding the running system.
+    system: BTreeSet<String>,
+    /// Whether the device of `/` was found among the disks.
+    root_resolved: bool,
+}
+
+/// Reads the mount table and finds the disks behind every mount.
+fn mount_usage(paths: &SystemPaths, topology: &Topology) -> Result<Usage, DrivesError> {
     let mountinfo = fs::read_to_string(&paths.mountinfo).map_err(|source| DrivesError::Read {
         path: paths.mountinfo.clone(),
         source,
@@ -362,62 +433,78 @@ pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
             path: paths.mountinfo.clone(),
         });
     }
-    let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut system: BTreeSet<String> = BTreeSet::new();
-    let mut root_resolved = false;
+    let mut usage = Usage {
+        used: BTreeMap::new(),
+        system: BTreeSet::new(),
+        root_resolved: false,
+    };
     let resolve = |devnum: &str, source: &str| {
         let mut out = BTreeSet::new();
-        if let Some(name) = by_devnum.get(devnum) {
-            disks_behind(name, &disk_of, &slaves, &mut out, 0);
+        if let Some(name) = topology.by_devnum.get(devnum) {
+            disks_behind(name, topology, &mut out, 0);
         }
         if let Some(base) = source.strip_prefix("/dev/") {
             let base = base.rsplit('/').next().unwrap_or(base);
-            disks_behind(base, &disk_of, &slaves, &mut out, 0);
+            disks_behind(base, topology, &mut out, 0);
         }
         out
     };
     for m in &mounts {
         let disks = resolve(&m.devnum, &m.source);
         if m.mountpoint == "/" && !disks.is_empty() {
-            root_resolved = true;
+            usage.root_resolved = true;
         }
         for d in disks {
             if SYSTEM_MOUNTS.contains(&m.mountpoint.as_str()) {
-                system.insert(d.clone());
+                usage.system.insert(d.clone());
             }
-            used.entry(d).or_default().push(m.mountpoint.clone());
+            usage.used.entry(d).or_default().push(m.mountpoint.clone());
         }
     }
-    // Swap areas: a swap table that cannot be read leaves every drive unjudged.
-    let swaps = fs::read_to_string(&paths.swaps);
-    let swaps_unreadable = swaps.as_ref().err().map(|e| unreadable(&paths.swaps, e));
-    if let Ok(text) = &swaps {
-        for line in text.lines().skip(1) {
-            let Some(file) = line.split_whitespace().next() else {
-                continue;
-            };
-            let file = unescape(file);
-            let mut out = BTreeSet::new();
-            if let Some(base) = file.strip_prefix("/dev/") {
-                disks_behind(
-                    base.rsplit('/').next().unwrap_or(base),
-                    &disk_of,
-                    &slaves,
-                    &mut out,
-                    0,
-                );
-            }
-            for d in out {
-                system.insert(d.clone());
-                used.entry(d).or_default().push(format!("swap {file}"));
-            }
-        }
-    }
+    Ok(usage)
+}
 
-    for drive in &mut drives {
-        drive.mountpoints = used.get(&drive.name).cloned().unwrap_or_default();
+/// Adds the disks behind every swap area to `usage` (as system disks). Returns why the
+/// swap table could not be read, if it could not: then no drive can be judged.
+fn swap_usage(paths: &SystemPaths, topology: &Topology, usage: &mut Usage) -> Option<String> {
+    let text = match fs::read_to_string(&paths.swaps) {
+        Ok(text) => text,
+        Err(e) => return Some(unreadable(&paths.swaps, &e)),
+    };
+    for line in text.lines().skip(1) {
+        let Some(file) = line.split_whitespace().next() else {
+            continue;
+        };
+        let file = unescape(file);
+        let mut out = BTreeSet::new();
+        if let Some(base) = file.strip_prefix("/dev/") {
+            disks_behind(
+                base.rsplit('/').next().unwrap_or(base),
+                topology,
+                &mut out,
+                0,
+            );
+        }
+        for d in out {
+            usage.system.insert(d.clone());
+            usage
+                .used
+                .entry(d)
+                .or_default()
+                .push(format!("swap {file}"));
+        }
+    }
+    None
+}
+
+/// Gives every drive its mount points, system flag and refusals, and decides which are
+/// offered to `--all-removable`.
+fn judge_drives(topology: &mut Topology, usage: &Usage, swaps_unreadable: Option<&str>) {
+    let root_resolved = usage.root_resolved;
+    for drive in &mut topology.drives {
+        drive.mountpoints = usage.used.get(&drive.name).cloned().unwrap_or_default();
         drive.system =
-            system.contains(&drive.name) || (!root_resolved && !drive.mountpoints.is_empty());
+            usage.system.contains(&drive.name) || (!root_resolved && !drive.mountpoints.is_empty());
         if drive.system {
             drive.refusals.push(if root_resolved {
                 "holds the running system".to_string()
@@ -430,29 +517,28 @@ pub fn scan(paths: &SystemPaths) -> Result<SystemView, DrivesError> {
                 .refusals
                 .push(format!("mounted at {}", drive.mountpoints.join(", ")));
         }
-        if let Some(h) = held.get(&drive.name) {
+        if let Some(h) = topology.held.get(&drive.name) {
             drive.refusals.push(format!("in use by {}", h.join(", ")));
         }
-        if slaves.contains_key(&drive.name) {
+        if topology.slaves.contains_key(&drive.name) {
             drive
                 .refusals
                 .push("a virtual device (device-mapper or RAID)".to_string());
         }
-        drive
-            .refusals
-            .extend(cannot_judge.get(&drive.name).into_iter().flatten().cloned());
-        drive.refusals.extend(swaps_unreadable.iter().cloned());
+        drive.refusals.extend(
+            topology
+                .cannot_judge
+                .get(&drive.name)
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        drive.refusals.extend(swaps_unreadable.map(str::to_string));
         drive.offered = drive.removable
             && !drive.read_only
             && drive.size_bytes > 0
             && drive.refusals.is_empty();
     }
-    drives.retain(|d| d.size_bytes > 0);
-    Ok(SystemView {
-        drives,
-        partitions: part_devnums,
-        root_resolved,
-    })
 }
 
 /// Why a path may not be written.

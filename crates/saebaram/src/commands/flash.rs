@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use saebaram_flash::engine::Outcome;
-use saebaram_jobs::flash::{DriveRow, DrivesRequest, FlashRequest, human_bytes};
+use saebaram_jobs::flash::{DriveRow, DrivesRequest, FlashReport, FlashRequest, human_bytes};
 use saebaram_jobs::{DriveState, Env, Event, Progress};
 
 use super::drives::SystemArgs;
@@ -148,21 +148,46 @@ fn outcome_word(r: &DriveRow) -> &'static str {
     }
 }
 
-/// Runs `saebaram flash`.
+/// Runs `saebaram flash`: choose the drives, write them all (progress bars on the
+/// terminal), print the report, record the batch.
 pub fn run(args: FlashArgs, env: &Env) -> anyhow::Result<Status> {
-    let devices = if args.all_removable {
-        let chosen = saebaram_jobs::flash::offered(&DrivesRequest {
-            system: args.system.roots(),
-        })?;
-        if !args.yes {
-            confirm(&chosen)?;
-        }
-        chosen
-    } else {
-        args.devices.clone()
-    };
+    let devices = chosen_devices(&args)?;
     let bars = Bars::new(&devices);
-    let request = FlashRequest {
+    let report = saebaram_jobs::flash::flash(request(&args, devices), env, &bars);
+    let _ = bars.multi.clear();
+    let report = report?;
+    if args.json {
+        // Through a `Value`: its keys print sorted, as they always have.
+        let value = serde_json::to_value(&report)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print_table(&report);
+    }
+    record_device_batch(&args.record, &report, env)?;
+    Ok(if report.all_passed() {
+        Status::Done
+    } else {
+        Status::Negative
+    })
+}
+
+/// The drives named, or with `--all-removable` the offered ones (confirmed unless `--yes`).
+fn chosen_devices(args: &FlashArgs) -> anyhow::Result<Vec<PathBuf>> {
+    if !args.all_removable {
+        return Ok(args.devices.clone());
+    }
+    let chosen = saebaram_jobs::flash::offered(&DrivesRequest {
+        system: args.system.roots(),
+    })?;
+    if !args.yes {
+        confirm(&chosen)?;
+    }
+    Ok(chosen)
+}
+
+/// The job's request from the command line and the chosen drives.
+fn request(args: &FlashArgs, devices: Vec<PathBuf>) -> FlashRequest {
+    FlashRequest {
         image: args.image.clone(),
         devices,
         manifest: args.manifest.clone(),
@@ -171,57 +196,44 @@ pub fn run(args: FlashArgs, env: &Env) -> anyhow::Result<Status> {
         probe: !args.no_probe,
         cache_flush: args.cache_flush,
         system: args.system.roots(),
-    };
-    let report = saebaram_jobs::flash::flash(request, env, &bars);
-    let _ = bars.multi.clear();
-    let report = report?;
-
-    if args.json {
-        // Through a `Value`: its keys print sorted, as they always have.
-        let value = serde_json::to_value(&report)?;
-        println!("{}", serde_json::to_string_pretty(&value)?);
-    } else {
-        println!(
-            "image {} ({}, BLAKE3 {})",
-            report.image,
-            human_bytes(report.image_bytes),
-            report.image_data_blake3.get(..16).unwrap_or_default()
-        );
-        for row in &report.drives {
-            let r = &row.report;
-            let mbps = |speed: Option<f64>| {
-                speed
-                    .map(|s| format!("{:.1} MB/s", s / 1e6))
-                    .unwrap_or_else(|| "-".into())
-            };
-            println!(
-                "{:<16} {:<16} serial {:<18} claims {:>9} real {:>9}{}  write {:>11}  verify {:>11}",
-                r.label,
-                outcome_word(row),
-                r.serial.as_deref().unwrap_or("-"),
-                human_bytes(r.claimed_bytes),
-                r.real_bytes.map(human_bytes).unwrap_or_else(|| "-".into()),
-                if r.shrunk { " (shrunk)" } else { "" },
-                mbps(row.write_bytes_per_sec),
-                mbps(row.verify_bytes_per_sec),
-            );
-            if let Some(e) = &r.error {
-                println!("    {e}");
-            }
-        }
-        println!(
-            "{} passed, {} rejected as fake, {} failed, of {}",
-            report.passed,
-            report.rejected_fake,
-            report.failed,
-            report.drives.len()
-        );
     }
+}
 
-    record_device_batch(&args.record, &report, env)?;
-    Ok(if report.all_passed() {
-        Status::Done
-    } else {
-        Status::Negative
-    })
+/// The human report: the image, a line per drive (and its error), the totals.
+fn print_table(report: &FlashReport) {
+    println!(
+        "image {} ({}, BLAKE3 {})",
+        report.image,
+        human_bytes(report.image_bytes),
+        report.image_data_blake3.get(..16).unwrap_or_default()
+    );
+    for row in &report.drives {
+        let r = &row.report;
+        let mbps = |speed: Option<f64>| {
+            speed
+                .map(|s| format!("{:.1} MB/s", s / 1e6))
+                .unwrap_or_else(|| "-".into())
+        };
+        println!(
+            "{:<16} {:<16} serial {:<18} claims {:>9} real {:>9}{}  write {:>11}  verify {:>11}",
+            r.label,
+            outcome_word(row),
+            r.serial.as_deref().unwrap_or("-"),
+            human_bytes(r.claimed_bytes),
+            r.real_bytes.map(human_bytes).unwrap_or_else(|| "-".into()),
+            if r.shrunk { " (shrunk)" } else { "" },
+            mbps(row.write_bytes_per_sec),
+            mbps(row.verify_bytes_per_sec),
+        );
+        if let Some(e) = &r.error {
+            println!("    {e}");
+        }
+    }
+    println!(
+        "{} passed, {} rejected as fake, {} failed, of {}",
+        report.passed,
+        report.rejected_fake,
+        report.failed,
+        report.drives.len()
+    );
 }
