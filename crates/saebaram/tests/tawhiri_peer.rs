@@ -1,11 +1,13 @@
 //! P0 against the real tawhiri (the CUSF predictor, 0.2.0 from PyPI): its own dataset
 //! reader, Cython interpolator and solver and its `standard_profile` fly the same flights as
 //! `saebaram predict --profile standard` on the same tawhiri dataset, and the landings must
-//! agree within 1 km (issue #3).
+//! agree within 100 m and 5 s (issue #3 asked for 1 km; issue 15: the tolerance follows what
+//! is observed, under 20 m).
 //!
 //! The dataset has tawhiri's full shape (9.5 GB) but is sparse: `tests/data/tawhiri/
-//! tawhiri_peer.py make` writes only a box around Korea (30-46N, 118-138E) at every hour and
-//! level, about 0.85 GB on disk, in a temporary directory removed at the end.
+//! tawhiri_peer.py make` writes only a box around Korea (30-46N, 118-138E) at every level of
+//! the hours the flights use ([`hours_used`]: 14 of the 65), about 0.18 GB on disk (all 65
+//! hours took 0.85 GB, too much for a CI machine), in a temporary directory removed at the end.
 //!
 //! Tawhiri's ground is terrain from ruaumoko; here both sides end at sea level (the driver
 //! gives tawhiri's own elevation termination a sea-level "elevation dataset"; a tawhiri
@@ -49,6 +51,24 @@ const FLIGHTS: &[(f64, f64, f64, f64)] = &[
     (188.1, 39.0, 125.2, 10_000.0),
     (72.0, 37.6, 124.4, 30_000.0),
 ];
+
+/// The dataset's hour indices (3 hours apart) that the flights can touch: from the step at
+/// or before launch to the step at or after landing. A flight lasts at most
+/// 2 x burst / 5 m/s (the descent is 5 m/s at sea level and faster above).
+fn hours_used() -> Vec<usize> {
+    let mut hours: Vec<usize> = FLIGHTS
+        .iter()
+        .flat_map(|&(h, _, _, burst)| {
+            let end_h = h + 2.0 * burst / 5.0 / 3600.0;
+            let first = (h / 3.0).floor() as usize;
+            let last = ((end_h / 3.0).ceil() as usize).min(64);
+            first..=last
+        })
+        .collect();
+    hours.sort_unstable();
+    hours.dedup();
+    hours
+}
 
 fn tawhiri_python() -> PathBuf {
     let venv = std::env::var_os("SAEBARAM_TAWHIRI_VENV")
@@ -107,7 +127,7 @@ fn unix_s(s: &str) -> i64 {
 }
 
 #[test]
-fn p0_lands_within_1_km_of_tawhiri_on_a_tawhiri_dataset() {
+fn p0_lands_within_100_m_of_tawhiri_on_a_tawhiri_dataset() {
     let python = tawhiri_python();
     let dir = tempfile::tempdir().expect("tempdir");
     let dataset = dir.path().join(RUN);
@@ -117,14 +137,22 @@ fn p0_lands_within_1_km_of_tawhiri_on_a_tawhiri_dataset() {
         Command::new(&python)
             .args([DRIVER, "make"])
             .arg(&dataset)
+            .arg(
+                hours_used()
+                    .iter()
+                    .map(usize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
             .output()
             .expect("run the driver"),
     );
     let meta = std::fs::metadata(&dataset).expect("dataset written");
     assert_eq!(meta.len(), DATASET_BYTES);
     let on_disk = meta.blocks() * 512;
+    // CI machines have little disk: no test may need more than about 300 MB.
     assert!(
-        on_disk < 2 << 30,
+        on_disk < 250 << 20,
         "the dataset should be sparse, but takes {on_disk} bytes on disk"
     );
     assert_eq!(RUN_UNIX_S, unix_s("2025-03-01T06:00:00Z"));
@@ -216,14 +244,13 @@ fn p0_lands_within_1_km_of_tawhiri_on_a_tawhiri_dataset() {
         ));
         // The flights must go somewhere for the comparison to mean anything.
         assert!(drift_km > 20.0, "{report}");
-        if !(d_land <= 1000.0 && dt_land.abs() <= 5.0 && d_burst <= 1000.0 && dt_burst.abs() <= 5.0)
-        {
+        if !(d_land <= 100.0 && dt_land.abs() <= 5.0 && d_burst <= 100.0 && dt_burst.abs() <= 5.0) {
             failures.push(h);
         }
     }
     eprintln!("saebaram P0 vs tawhiri 0.2.0:\n{report}");
     assert!(
         failures.is_empty(),
-        "landings more than 1 km or 5 s from tawhiri's for launches at +{failures:?} h:\n{report}"
+        "landings or bursts more than 100 m or 5 s from tawhiri's for launches at +{failures:?} h:\n{report}"
     );
 }
