@@ -26,12 +26,7 @@ use crate::i18n::Message;
 use crate::work::error_message;
 
 /// The message codes this module sends (each needs `msg.<code>`).
-pub(crate) const CODES: &[&str] = &[
-    "records_locked",
-    "passphrase_mismatch",
-    "no_flash",
-    "no_window",
-];
+pub(crate) const CODES: &[&str] = &["records_locked", "passphrase_mismatch", "no_flash"];
 
 /// The unlocked database: its file and the passphrase, only in memory.
 #[derive(Default)]
@@ -429,16 +424,17 @@ pub(crate) fn import(
     serde_json::to_value(&r).map_err(|e| Message::internal(e.to_string()))
 }
 
-/// Which plan to record: a plan job and one of its sites.
+/// Which launch to record: a plan job and one of its windows (an index into the plan's
+/// `windows`, as `plan --json` lists them).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlanRecordForm {
     job: u64,
-    part: usize,
+    window: usize,
 }
 
-/// Records the best window of one site's plan as a planned launch (`records::record_plan`,
-/// the CLI's `plan --record`).
+/// Records the window of the last plan a person chose from the ranked table as a planned
+/// launch (`records::record_plan_window`; the CLI's `plan --record` records the best).
 pub(crate) fn record_plan(
     session: &Session,
     form: PlanRecordForm,
@@ -451,18 +447,20 @@ pub(crate) fn record_plan(
         guard
             .as_ref()
             .filter(|l| l.job == form.job)
-            .and_then(|l| l.reports.get(form.part))
-            .cloned()
+            .map(|l| l.report.clone())
             .ok_or_else(|| {
-                Message::new(
-                    "no_such_job",
-                    format!("plan {} of job {} is not kept", form.part, form.job),
-                )
-                .with("id", form.job)
+                Message::new("no_such_job", format!("plan job {} is not kept", form.job))
+                    .with("id", form.job)
             })?
     };
-    let recorded = jobs::record_plan(unlock, &report, env, &saebaram_jobs::Silent)
-        .map_err(|e| error_message(&e))?
-        .ok_or_else(|| Message::new("no_window", "no launch window was flown"))?;
-    Ok(json!({ "kind": recorded.kind, "id": recorded.id }))
+    let recorded =
+        jobs::record_plan_window(unlock, &report, form.window, env, &saebaram_jobs::Silent)
+            .map_err(|e| error_message(&e))?;
+    let window = &report.windows[form.window];
+    Ok(json!({
+        "kind": recorded.kind,
+        "id": recorded.id,
+        "site": window.site,
+        "launch_time": window.launch_time,
+    }))
 }

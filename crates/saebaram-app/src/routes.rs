@@ -38,7 +38,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/jobs/{id}/events", get(events))
         .route("/api/jobs/{id}/result", get(result))
         .route("/api/jobs/{id}/cancel", post(cancel))
-        .route("/api/jobs/{id}/map/{part}", get(plan_map))
+        .route("/api/jobs/{id}/map", get(plan_map))
         .route("/api/forecast", get(forecast))
         .route("/api/forecast/import", post(forecast_import))
         .route("/api/plan", post(plan))
@@ -266,30 +266,34 @@ struct MapQuery {
     download: Option<u8>,
 }
 
-/// The map of one site's plan of a finished plan job: saebaram-map's self-contained page,
-/// shown in a sandboxed frame (or saved as a file with `download=1`).
+/// The map of a finished plan job (every site's windows in one timeline, as `plan
+/// --html`): saebaram-map's self-contained page, shown in a sandboxed frame (or saved as a
+/// file with `download=1`).
 async fn plan_map(
     State(state): State<Arc<AppState>>,
-    Path((id, part)): Path<(u64, usize)>,
+    Path(id): Path<u64>,
     Query(q): Query<MapQuery>,
 ) -> ApiResult<Response> {
     let job = find(&state, id)?;
-    let report = job.result().ok_or_else(|| {
+    let plan = job.result().ok_or_else(|| {
         ApiError(
             StatusCode::CONFLICT,
             Message::new("not_finished", format!("job {id} has no report")),
-        )
-    })?;
-    let plan = report["plans"].get(part).cloned().ok_or_else(|| {
-        ApiError(
-            StatusCode::NOT_FOUND,
-            Message::new("no_such_job", format!("job {id} has no plan {part}")).with("id", id),
         )
     })?;
     let lang = match q.lang.as_deref() {
         Some("en") => saebaram_jobs::map::Lang::En,
         _ => saebaram_jobs::map::Lang::Ko,
     };
+    let sites: Vec<String> = plan["sites"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s["name"].as_str())
+                .map(str::to_ascii_lowercase)
+                .collect()
+        })
+        .unwrap_or_default();
     let html = blocking(move || saebaram_jobs::map::plan_html_from_value(&plan, lang))
         .await?
         .map_err(|e| {
@@ -306,12 +310,13 @@ async fn plan_map(
         h.insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
     }
     if q.download == Some(1) {
-        let site = report["plans"][part]["site"]["name"]
-            .as_str()
-            .unwrap_or("site")
-            .to_ascii_lowercase()
-            .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
-        let value = format!("attachment; filename=\"saebaram-plan-{site}.html\"");
+        let name = if sites.is_empty() {
+            "site".to_owned()
+        } else {
+            sites.join("-")
+        }
+        .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-");
+        let value = format!("attachment; filename=\"saebaram-plan-{name}.html\"");
         if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
             h.insert(axum::http::header::CONTENT_DISPOSITION, v);
         }
@@ -562,7 +567,8 @@ async fn records_import(
     records_call(move || crate::records::import(&state.records, form, &state.config.env)).await
 }
 
-/// Records the best launch of one site's plan of the last plan job (`plan --record`).
+/// Records the window of the last plan job the person chose (`plan --record` records the
+/// best).
 async fn plan_record(
     State(state): State<Arc<AppState>>,
     Json(body): Json<Value>,

@@ -211,7 +211,8 @@ pub(crate) fn forecast_status(
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PlanForm {
-    /// Built-in site names or `LAT,LON`; one plan per site.
+    /// Built-in site names (or one `LAT,LON`): their windows are flown and ranked together
+    /// in one plan, as `saebaram plan --site a,b`.
     pub sites: Vec<String>,
     pub preset: String,
     pub target: String,
@@ -222,11 +223,33 @@ pub(crate) struct PlanForm {
     pub seed: u64,
 }
 
-/// Most sites one plan job flies.
+/// Most sites one plan job flies (every built-in site).
 pub(crate) const MAX_SITES: usize = 7;
 
-/// Runs one `saebaram_jobs::plan` per site, in the order given; the report is
-/// `{"plans": [<plan --json of each site>]}`.
+impl PlanForm {
+    /// The job's request: the sites joined by commas, as the CLI's `--site a,b`.
+    pub(crate) fn request(&self, forecast: Option<String>) -> saebaram_jobs::plan::PlanRequest {
+        let sites: Vec<&str> = self.sites.iter().map(|s| s.trim()).collect();
+        saebaram_jobs::plan::PlanRequest {
+            site: sites.join(","),
+            from_unix_s: self.from_unix_s,
+            to_unix_s: self.to_unix_s,
+            every_s: self.every_s,
+            members: self.members,
+            target: self.target.clone(),
+            seed: self.seed,
+            flight: saebaram_jobs::flight_options::FlightOptions {
+                preset: Some(self.preset.clone()),
+                ..Default::default()
+            },
+            forecast,
+            ..Default::default()
+        }
+    }
+}
+
+/// Runs one `saebaram_jobs::plan::run` over every chosen site (their windows ranked
+/// together, the plan the CLI makes with `--site a,b`); the report is `plan --json`'s.
 pub(crate) fn run_plan(
     form: PlanForm,
     forecast: Option<String>,
@@ -234,44 +257,22 @@ pub(crate) fn run_plan(
     reporter: &Reporter,
     last: &Mutex<Option<LastPlan>>,
 ) -> Result<Value, Message> {
-    let n = form.sites.len();
-    let mut plans = Vec::with_capacity(n);
-    let mut reports = Vec::with_capacity(n);
-    for (i, site) in form.sites.iter().enumerate() {
-        reporter.part(i, n, site);
-        let request = saebaram_jobs::plan::PlanRequest {
-            site: site.clone(),
-            from_unix_s: form.from_unix_s,
-            to_unix_s: form.to_unix_s,
-            every_s: form.every_s,
-            members: form.members,
-            target: form.target.clone(),
-            seed: form.seed,
-            flight: saebaram_jobs::flight_options::FlightOptions {
-                preset: Some(form.preset.clone()),
-                ..Default::default()
-            },
-            forecast: forecast.clone(),
-            ..Default::default()
-        };
-        let report = saebaram_jobs::plan::run(request, env, &Sink { reporter })
-            .map_err(|e| error_message(&e))?;
-        let value = serde_json::to_value(&report)
-            .map_err(|e| Message::internal(format!("the plan cannot be serialised: {e}")))?;
-        plans.push(value);
-        reports.push(report);
-    }
+    let request = form.request(forecast);
+    let report = saebaram_jobs::plan::run(request, env, &Sink { reporter })
+        .map_err(|e| error_message(&e))?;
+    let value = serde_json::to_value(&report)
+        .map_err(|e| Message::internal(format!("the plan cannot be serialised: {e}")))?;
     *crate::registry::lock(last) = Some(LastPlan {
         job: reporter.job_id(),
-        reports,
+        report,
     });
-    Ok(json!({ "plans": plans }))
+    Ok(value)
 }
 
-/// The typed reports of the last finished plan job, for recording its best launch.
+/// The typed report of the last finished plan job, for recording a window of it.
 pub(crate) struct LastPlan {
     pub job: u64,
-    pub reports: Vec<saebaram_jobs::plan::PlanReport>,
+    pub report: saebaram_jobs::plan::PlanReport,
 }
 
 #[cfg(test)]
@@ -300,6 +301,25 @@ mod tests {
         assert_eq!(m.params["max_heavy_risk"], "1.0");
         assert_eq!(m.params["lowest"], "3.5");
         assert!(m.detail.contains("no launch window is safe"));
+    }
+
+    #[test]
+    fn several_sites_are_one_request_as_the_cli_sends_them() {
+        let form = PlanForm {
+            sites: vec!["paju".into(), " ganghwa".into()],
+            preset: "ffnk-tube".into(),
+            target: "city:Pyongyang:40".into(),
+            from_unix_s: Some(1.0),
+            to_unix_s: None,
+            every_s: 7200.0,
+            members: 50,
+            seed: 7,
+        };
+        let r = form.request(Some("gfs".into()));
+        assert_eq!(r.site, "paju,ganghwa");
+        assert_eq!(r.flight.preset.as_deref(), Some("ffnk-tube"));
+        assert_eq!((r.members, r.seed, r.every_s), (50, 7, 7200.0));
+        assert_eq!(r.forecast.as_deref(), Some("gfs"));
     }
 
     #[test]

@@ -463,80 +463,83 @@
     return has('plan.siteNames.' + k) ? t('plan.siteNames.' + k) : key;
   }
 
-  // The ranked table over every site's windows, the best first, and the map of a site.
+  // The plan of every chosen site (their windows ranked together, as `plan --site a,b`):
+  // the ranked table, a launch time to choose and keep in the records, and the map.
   function renderPlanResult(box, snap, r) {
     clear(box);
-    var plans = r.plans || [];
-    var rows = [];
-    plans.forEach(function (p, i) {
-      (p.windows || []).forEach(function (w) { rows.push({ plan: i, w: w }); });
-    });
-    rows.sort(function (a, b) {
-      var x = a.w, y = b.w;
-      return (y.p_target - x.p_target) || (y.p_north - x.p_north) || (x.p_south - y.p_south) ||
-        (a.plan - b.plan) || (x.rank - y.rank);
-    });
+    var windows = r.windows || [];
+    // Rows best first: the plan's own ranks (windows over the heavy-fall limit rank last).
+    var rows = windows.map(function (w, i) { return { i: i, w: w }; });
+    rows.sort(function (a, b) { return a.w.rank - b.w.rank; });
     probe.plan = { job: snap.id, rows: rows.length };
     box.appendChild(h('h2', t('plan.results')));
     if (!rows.length || rows[0].w.p_target <= 0) box.appendChild(notice('warning', t('plan.noWindow')));
     var best = rows[0];
     if (best) {
-      var n = plans[best.plan].members;
-      box.appendChild(h('p.summary#plan-summary', t('plan.summary', { members: n, north: Math.round(best.w.p_north * n) })));
+      box.appendChild(h('p.summary#plan-summary', t('plan.summary', { members: r.members, north: Math.round(best.w.p_north * r.members) })));
     }
+    var chosen = r.best != null ? r.best : (best ? best.i : null);
     var table = h('table#plan-table',
-      h('caption.muted', t('plan.forecastUsed', { source: plans[0] ? plans[0].forecast.source : '' })),
+      h('caption.muted', t('plan.forecastUsed', { source: r.forecast ? r.forecast.source : '' })),
       h('thead', h('tr',
+        h('th', { scope: 'col' }, t('plan.pick')),
         h('th.num', { scope: 'col' }, t('plan.rank')), h('th', { scope: 'col' }, t('plan.when')), h('th', { scope: 'col' }, t('plan.site')),
         h('th.num', { scope: 'col' }, t('plan.pTarget')), h('th.num', { scope: 'col' }, t('plan.pNorth')),
         h('th.num', { scope: 'col' }, t('plan.pSouth')), h('th.num', { scope: 'col' }, t('plan.pDmz')), h('th.num', { scope: 'col' }, t('plan.pSea')),
-        h('th.num', { scope: 'col' }, t('plan.distance')), h('th', { scope: 'col' }, t('plan.risk')), h('th', { scope: 'col' }, t('plan.map')))));
+        h('th.num', { scope: 'col' }, t('plan.distance')), h('th', { scope: 'col' }, t('plan.risk')))));
     var body = h('tbody');
     var shown = rows.slice(0, 30);
-    shown.forEach(function (row, i) {
+    // The chosen window stays in the table even when it ranks below the first 30.
+    if (chosen != null && !shown.some(function (row) { return row.i === chosen; })) {
+      shown.push(rows.filter(function (row) { return row.i === chosen; })[0]);
+    }
+    shown.forEach(function (row) {
       var w = row.w;
       var risk = w.p_heavy_over_populated_rok > 0 ? t('plan.riskTown', { p: pct(w.p_heavy_over_populated_rok) })
         : w.p_heavy_rok > 0 ? t('plan.riskSouth', { p: pct(w.p_heavy_rok) }) : t('plan.riskNone');
-      var mapButton = h('button.secondary', { type: 'button', text: t('plan.showMap') });
-      mapButton.addEventListener('click', function () { showMap(row.plan); });
-      body.appendChild(h('tr', { 'data-plan': row.plan, 'data-window': (plans[row.plan].windows || []).indexOf(w) },
-        h('td.num', String(i + 1)), h('td', kstUtc(w.launch_time)), h('td', siteName(plans[row.plan].site.name)),
+      var pick = h('input', { type: 'radio', name: 'plan-pick', value: String(row.i), checked: row.i === chosen,
+        'aria-label': t('plan.pickLabel', { site: siteName(w.site), when: kstUtc(w.launch_time) }) });
+      pick.addEventListener('change', function () { if (pick.checked) choose(row.i); });
+      body.appendChild(h('tr', { 'data-window': row.i, 'data-site': w.site },
+        h('td', pick),
+        h('td.num', String(w.rank)), h('td', kstUtc(w.launch_time)), h('td.site', siteName(w.site)),
         h('td.num.p-target', pct(w.p_target)), h('td.num.p-north', pct(w.p_north)), h('td.num', pct(w.p_south)),
         h('td.num', pct(w.p_dmz)), h('td.num', pct(w.p_sea)),
         h('td.num', w.median_distance_km == null ? t('common.noData') : Math.round(w.median_distance_km) + ' km'),
-        h('td' + (w.p_heavy_rok > 0 ? '.risk' : ''), risk), h('td', mapButton)));
+        h('td' + (w.p_heavy_rok > 0 ? '.risk' : ''), risk)));
     });
     table.appendChild(body);
     box.appendChild(h('div.tablewrap', table));
     if (rows.length > shown.length) box.appendChild(h('p.muted', t('plan.more', { n: rows.length - shown.length })));
 
-    // The map: saebaram-map's page in a sandboxed frame, one site at a time.
-    var mapBox = h('section#plan-map');
-    box.appendChild(mapBox);
-    function showMap(i) {
-      clear(mapBox);
-      var src = '/api/jobs/' + snap.id + '/map/' + i + '?lang=' + lang;
-      var record = h('button.secondary#plan-record', { type: 'button', text: t('plan.record') });
-      var recordBox = h('div#plan-record-box');
-      var tabs = plans.length > 1 ? h('div.row', { role: 'group', 'aria-label': t('plan.site') }, plans.map(function (p, j) {
-        var b = h('button' + (j === i ? '' : '.secondary'), { type: 'button', 'aria-pressed': j === i ? 'true' : 'false', text: siteName(p.site.name) });
-        b.addEventListener('click', function () { showMap(j); });
-        return b;
-      })) : null;
-      append(mapBox, [h('h2', t('plan.map') + ': ' + siteName(plans[i].site.name)), tabs,
-        h('p.muted', t('plan.mapHelp')),
-        h('iframe.mapframe#plan-mapframe', { src: src, title: t('plan.map'), sandbox: 'allow-scripts allow-downloads' }),
-        h('div.row', h('a.button.secondary#plan-save', { href: src + '&download=1', download: '' }, t('plan.saveMap')), record),
-        recordBox]);
-      record.addEventListener('click', function () {
-        clear(recordBox);
-        api.post('/api/plan/record', { job: snap.id, part: i }).then(function () {
-          recordBox.appendChild(notice('ok', t('plan.recorded')));
-        }, function (err) { recordBox.appendChild(errorNotice(apiMessage(err))); });
-      });
-      probe.plan.map = i;
+    // The chosen launch time, kept in the records (they must be open).
+    var record = h('button#plan-record', { type: 'button', text: t('plan.record') });
+    var chosenText = h('p#plan-chosen');
+    var recordBox = h('div#plan-record-box');
+    append(box, [h('section.card#plan-pick', h('p.muted', t('plan.pickHelp')), chosenText, h('div.row', record), recordBox)]);
+    function choose(i) {
+      chosen = i;
+      var w = windows[i];
+      clear(recordBox);
+      chosenText.textContent = w ? t('plan.pickLabel', { site: siteName(w.site), when: kstUtc(w.launch_time) }) : '';
+      record.disabled = !w;
+      probe.plan.chosen = i;
     }
-    if (best) showMap(best.plan);
+    choose(chosen);
+    record.addEventListener('click', function () {
+      clear(recordBox);
+      if (chosen == null) return;
+      api.post('/api/plan/record', { job: snap.id, window: chosen }).then(function (rec) {
+        recordBox.appendChild(notice('ok', t('plan.recorded', { site: siteName(rec.site), when: kstUtc(rec.launch_time) })));
+        probe.plan.recorded = rec;
+      }, function (err) { recordBox.appendChild(errorNotice(apiMessage(err))); });
+    });
+
+    // The map: saebaram-map's page of the whole plan in a sandboxed frame.
+    var src = '/api/jobs/' + snap.id + '/map?lang=' + lang;
+    append(box, [h('section#plan-map', h('h2', t('plan.map')), h('p.muted', t('plan.mapHelp')),
+      h('iframe.mapframe#plan-mapframe', { src: src, title: t('plan.map'), sandbox: 'allow-scripts allow-downloads' }),
+      h('div.row', h('a.button.secondary#plan-save', { href: src + '&download=1', download: '' }, t('plan.saveMap'))))]);
   }
 
   // ---------- drives: library -> clean report -> drives -> confirm -> flash ----------

@@ -771,34 +771,62 @@ pub fn destroy(db: &Path) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// Records the best window of a plan as a planned launch (`plan --record`). Its payload is
-/// unknown to the plan: stored as zero, corrected later with [`note`]. `None` when no
-/// window was flown.
+/// unknown to the plan: stored as zero, corrected later with [`note`]. `None` when the plan
+/// has no best window (none was flown, or none is within its heavy-fall limit).
 pub fn record_plan(
     unlock: Unlock,
     plan: &PlanReport,
     env: &Env,
     progress: &dyn Progress,
 ) -> Result<Option<Recorded>, Error> {
-    let Some(best) = plan.best_window() else {
+    let Some(best) = plan.best else {
         return Ok(None);
     };
-    let time = DateTime::parse_from_rfc3339(&best.launch_time)
+    record_plan_window(unlock, plan, best, env, progress).map(Some)
+}
+
+/// Records one window of a plan (an index into `plan.windows`, the one a person chose from
+/// the ranked list) as a planned launch from that window's site, with the window's chance
+/// of reaching the target and its median landing as the prediction.
+pub fn record_plan_window(
+    unlock: Unlock,
+    plan: &PlanReport,
+    window: usize,
+    env: &Env,
+    progress: &dyn Progress,
+) -> Result<Recorded, Error> {
+    let chosen = plan.windows.get(window).ok_or_else(|| {
+        Error::invalid(
+            "window",
+            format!(
+                "the plan has {} launch windows: there is no window {window}",
+                plan.windows.len()
+            ),
+        )
+    })?;
+    let time = DateTime::parse_from_rfc3339(&chosen.launch_time)
         .map_err(|_| {
             Error::invalid(
                 "launch_time",
-                format!("launch time `{}` is not RFC 3339", best.launch_time),
+                format!("launch time `{}` is not RFC 3339", chosen.launch_time),
             )
         })?
         .with_timezone(&Utc);
+    // A single-site plan before windows named their site: the plan's own.
+    let site = if chosen.site.is_empty() {
+        plan.site_label()
+    } else {
+        chosen.site.clone()
+    };
     let launch = Launch {
         time,
-        site: plan.site_label(),
+        site,
         preset: plan.profile.name.clone(),
         parameters: serde_json::to_value(&plan.profile).unwrap_or_default(),
         payload: Payload::default(),
         prediction: Some(Prediction {
-            p_target: best.stats.p_target,
-            median_landing: best.median_landing,
+            p_target: chosen.stats.p_target,
+            median_landing: chosen.median_landing,
         }),
         outcome: None,
     };
@@ -811,11 +839,11 @@ pub fn record_plan(
     let id = new_record_id(env)?;
     store.add_launch(id, launch, now(env))?;
     store.close()?;
-    Ok(Some(Recorded {
+    Ok(Recorded {
         kind: "launch",
         id: id.to_string(),
         db,
-    }))
+    })
 }
 
 /// Records a flashed batch (`flash --record`).
@@ -951,6 +979,63 @@ mod tests {
         .unwrap();
         let v = serde_json::to_value(&r).unwrap();
         assert!(v.to_string().contains("19000"), "{v}");
+    }
+
+    #[test]
+    fn a_chosen_window_of_a_plan_of_two_sites_is_recorded_from_its_own_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = fresh(dir.path());
+        let env = Env::fixed(1_773_446_400, 2);
+        let plan = crate::plan::run(
+            crate::plan::PlanRequest {
+                site: "paju,ganghwa".into(),
+                members: 4,
+                particles: 2,
+                ..Default::default()
+            },
+            &env,
+            &Silent,
+        )
+        .unwrap();
+        // The first window of the site that is not the plan's best site.
+        let best_site = plan.site_label();
+        let (idx, chosen) = plan
+            .windows
+            .iter()
+            .enumerate()
+            .find(|(_, w)| w.site != best_site)
+            .expect("a window from the other site");
+        let recorded =
+            record_plan_window(unlock(&db, "correct horse"), &plan, idx, &env, &Silent).unwrap();
+        let listed = list(
+            ListRequest {
+                unlock: unlock(&db, "correct horse"),
+                kinds: Kinds::All,
+            },
+            &env,
+            &Silent,
+        )
+        .unwrap();
+        assert_eq!(listed.launches.len(), 1);
+        let launch = &listed.launches[0];
+        assert_eq!(launch.id.to_string(), recorded.id);
+        assert_eq!(launch.data.site, chosen.site);
+        assert_eq!(
+            launch.data.time,
+            DateTime::parse_from_rfc3339(&chosen.launch_time).unwrap()
+        );
+        let predicted = launch.data.prediction.as_ref().unwrap();
+        assert_eq!(predicted.p_target, chosen.stats.p_target);
+        // A window the plan does not have names its field; nothing is written.
+        let e = record_plan_window(
+            unlock(&db, "correct horse"),
+            &plan,
+            plan.windows.len(),
+            &env,
+            &Silent,
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("window"));
     }
 
     #[test]

@@ -590,6 +590,8 @@ fn a_plan_from_the_plan_screen_matches_the_cli_table_and_map() {
     set_value(&d, "plan-to", "2019-06-05T14:00");
     set_value(&d, "plan-members", "50");
     set_value(&d, "plan-seed", "7");
+    // Two sites: one plan whose windows are ranked together (`plan --site paju,ganghwa`).
+    d.click("input[name=site][value=ganghwa]");
     d.click("#plan-run");
     d.wait_for(
         "window.saebaramApp.plan && window.saebaramApp.plan.rows",
@@ -603,7 +605,7 @@ fn a_plan_from_the_plan_screen_matches_the_cli_table_and_map() {
         &[
             "plan",
             "--site",
-            "paju",
+            "paju,ganghwa",
             "--members",
             "50",
             "--seed",
@@ -615,16 +617,20 @@ fn a_plan_from_the_plan_screen_matches_the_cli_table_and_map() {
             "--json",
         ],
     );
-    let plan = &report["plans"][0];
-    if let Some(at) = first_difference(plan, &cli, "") {
+    if let Some(at) = first_difference(&report, &cli, "") {
         panic!("the app's plan differs from `saebaram plan --json` at {at}");
     }
-    // The table: one row per window, best first, the CLI's probabilities.
+    // The table: one row per window of both sites, best first, the CLI's probabilities.
     let windows = cli["windows"].as_array().unwrap();
-    assert_eq!(windows.len(), 6);
+    assert_eq!(windows.len(), 12);
+    let sites: std::collections::BTreeSet<&str> = windows
+        .iter()
+        .map(|w| w["site"].as_str().unwrap())
+        .collect();
+    assert_eq!(sites, ["Ganghwa", "Paju"].into_iter().collect());
     let rows = d.js(
         "return Array.from(document.querySelectorAll('#plan-table tbody tr')).map(r => \
-         [Number(r.dataset.window), r.querySelector('.p-target').textContent, r.querySelector('.p-north').textContent]);",
+         [Number(r.dataset.window), r.querySelector('.p-target').textContent, r.querySelector('.p-north').textContent, r.querySelector('.site').textContent]);",
     );
     let rows = rows.as_array().unwrap();
     assert_eq!(rows.len(), windows.len());
@@ -635,7 +641,19 @@ fn a_plan_from_the_plan_screen_matches_the_cli_table_and_map() {
         assert_eq!(&windows[i], *w, "row order differs from the CLI's ranks");
         assert_eq!(row[1], pct_text(w["p_target"].as_f64().unwrap()));
         assert_eq!(row[2], pct_text(w["p_north"].as_f64().unwrap()));
+        let korean = if w["site"] == "Paju" {
+            "파주"
+        } else {
+            "강화"
+        };
+        assert_eq!(row[3], korean);
     }
+    // The best window (or, with none recommended, the first ranked) is chosen at first.
+    let first_ranked = rows[0][0].as_u64().unwrap();
+    assert_eq!(
+        d.js("return window.saebaramApp.plan.chosen;"),
+        cli["best"].as_u64().unwrap_or(first_ranked)
+    );
     // The map in its frame: the same windows and the best window's landings.
     // When no window is within --max-heavy-risk (the built-in sample from Paju drops
     // heavy loads on towns in every window) there is no best: the map opens on the first.
@@ -1463,11 +1481,9 @@ fn records_are_unlocked_added_corrected_reported_and_exchanged() {
         serde_json::json!([1, 1])
     );
 
-    // A plan's best launch, recorded from the Plan screen (the CLI's `plan --record`).
+    // A launch time chosen from the Plan screen's ranked table (not the best one), recorded.
     d.goto(&format!("http://{}/#plan", app.host));
     screen_ready(&d, "plan");
-    // From Paju the sample's slack tube drops heavy loads on towns in every window (no
-    // launch is recommended, so none can be recorded); the FFNK three-stage tube has one.
     set_value(&d, "plan-preset", "ffnk-3stage");
     set_value(&d, "plan-members", "50");
     set_value(&d, "plan-every", "10800");
@@ -1477,12 +1493,27 @@ fn records_are_unlocked_added_corrected_reported_and_exchanged() {
         Duration::from_secs(240),
         "the plan never finished",
     );
+    let second =
+        d.js("return Number(document.querySelectorAll('#plan-table tbody tr')[1].dataset.window);");
+    d.click("#plan-table tbody tr:nth-child(2) input[name=plan-pick]");
+    assert_eq!(d.js("return window.saebaramApp.plan.chosen;"), second);
     d.click("#plan-record");
     wait_text(
         &d,
         "#plan-record-box",
         "활동 기록에 남겼습니다",
         "the plan's launch was not recorded",
+    );
+    let job = d.js("return window.saebaramApp.plan.job;");
+    let plan = page_fetch(&d, &format!("/api/jobs/{job}/result"));
+    let chosen = &plan["windows"][second.as_u64().unwrap() as usize];
+    let recorded = d.js("return window.saebaramApp.plan.recorded;");
+    assert_eq!(recorded["launch_time"], chosen["launch_time"], "{recorded}");
+    assert_eq!(recorded["site"], chosen["site"], "{recorded}");
+    assert_ne!(
+        Some(second.as_u64().unwrap()),
+        plan["best"].as_u64(),
+        "the test meant to record a window other than the best"
     );
     d.goto(&format!("http://{}/#records", app.host));
     screen_ready(&d, "records");
