@@ -163,8 +163,12 @@ pub(crate) fn list(
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PrepareForm {
-    /// The library folder, as typed.
+    /// The library folder, as typed or chosen.
     pub library: String,
+    /// A forbidden-strings file (`clean --forbid`): a file holding one of its strings is
+    /// blocked. Empty or absent: none.
+    #[serde(default)]
+    pub forbid: Option<String>,
 }
 
 /// The kind of a blocked file's reason (`saebaram-clean` words each reason in English; the
@@ -307,6 +311,12 @@ pub(crate) fn run_prepare(
         CleanRequest {
             inputs: vec![library.clone()],
             out: cleaned.clone(),
+            forbid: form
+                .forbid
+                .as_deref()
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(PathBuf::from),
             ..CleanRequest::default()
         },
         env,
@@ -361,6 +371,10 @@ pub(crate) fn run_prepare(
 #[serde(deny_unknown_fields)]
 pub(crate) struct FlashForm {
     pub devices: Vec<String>,
+    /// Write a fake drive's real part when the image fits in it (`flash --shrink`) instead
+    /// of rejecting it.
+    #[serde(default)]
+    pub shrink: bool,
 }
 
 /// A checked flash: the job's request and what the page shows of each drive.
@@ -427,7 +441,7 @@ pub(crate) fn check_flash(
             image,
             devices: form.devices.iter().map(PathBuf::from).collect(),
             manifest: None,
-            shrink: false,
+            shrink: form.shrink,
             // Only the face's own file targets are files; a drive list never offers one.
             to_files,
             probe: true,
@@ -626,7 +640,16 @@ mod tests {
             let job = registry
                 .start(crate::registry::Kind::Test, {
                     let env = env.clone();
-                    move |r| run_prepare(PrepareForm { library }, &env, r)
+                    move |r| {
+                        run_prepare(
+                            PrepareForm {
+                                library,
+                                forbid: None,
+                            },
+                            &env,
+                            r,
+                        )
+                    }
                 })
                 .unwrap();
             let t0 = Instant::now();
@@ -637,5 +660,41 @@ mod tests {
             assert_eq!(job.snapshot().error.unwrap().code, code);
         }
         assert!(!dir.path().join("data/app/drive.img").exists());
+    }
+
+    #[test]
+    fn a_flash_asks_for_shrink_only_when_the_page_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = saebaram_jobs::Env::fixed(0, 1);
+        env.data_dir = Some(dir.path().join("data"));
+        let work = work_dir(&env).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        std::fs::write(image_path(&work), [0u8; 512]).unwrap();
+        let target = dir.path().join("target.img");
+        std::fs::write(&target, []).unwrap();
+        let files = vec![target.clone()];
+        let system = SystemRoots {
+            sysfs: dir.path().join("sys"),
+            udev_data: dir.path().join("udev"),
+            mountinfo: dir.path().join("mountinfo"),
+            swaps: dir.path().join("swaps"),
+        };
+        std::fs::create_dir_all(system.sysfs.join("block")).unwrap();
+        std::fs::write(&system.mountinfo, "30 1 254:0 / / rw - ext4 /dev/vda rw\n").unwrap();
+        std::fs::write(&system.swaps, "").unwrap();
+        for shrink in [false, true] {
+            let form: FlashForm = serde_json::from_value(
+                json!({ "devices": [target.display().to_string()], "shrink": shrink }),
+            )
+            .unwrap();
+            let checked = check_flash(&form, &system, &files, &env)
+                .unwrap_or_else(|m| panic!("{}: {}", m.code, m.detail));
+            assert_eq!(checked.request.shrink, shrink);
+            assert!(checked.request.probe, "fakes are always probed");
+        }
+        // An older page that does not send it: no shrink.
+        let form: FlashForm =
+            serde_json::from_value(json!({ "devices": [target.display().to_string()] })).unwrap();
+        assert!(!form.shrink);
     }
 }

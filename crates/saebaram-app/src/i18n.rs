@@ -193,6 +193,7 @@ mod tests {
             .chain(crate::work::WARNING_CODES)
             .chain(crate::drives::CODES)
             .chain(crate::records::CODES)
+            .chain(crate::folders::CODES)
         {
             assert!(ko.contains(&format!("msg.{code}")), "no msg.{code}");
         }

@@ -29,6 +29,7 @@
 #![allow(dead_code)]
 mod assets;
 mod drives;
+mod folders;
 mod i18n;
 mod records;
 mod registry;

@@ -43,6 +43,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/forecast/import", post(forecast_import))
         .route("/api/plan", post(plan))
         .route("/api/plan/record", post(plan_record))
+        .route("/api/folders", get(folders))
         .route("/api/drives", get(drives))
         .route("/api/prepare", post(prepare))
         .route("/api/flash", post(flash))
@@ -421,6 +422,18 @@ async fn forecast_import(
     .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     *crate::registry::lock(&state.forecast.name) = checked["name"].as_str().map(str::to_owned);
     Ok(Json(checked))
+}
+
+/// A folder under the user's home, for choosing a library, an output folder or a file.
+async fn folders(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<crate::folders::FolderQuery>,
+) -> ApiResult<Json<Value>> {
+    let home = state.config.home_dir.clone();
+    blocking(move || crate::folders::list(&home, &q))
+        .await?
+        .map(Json)
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))
 }
 
 /// The drives: the drives job's list (the system disk and mounted drives marked, never

@@ -545,7 +545,7 @@
   // ---------- drives: library -> clean report -> drives -> confirm -> flash ----------
 
   // What was typed and whether an image is ready, kept while the page lives.
-  var drivesForm = { library: '', imageReady: false };
+  var drivesForm = { library: '', forbid: '', shrink: false, imageReady: false };
 
   // Follows a job that is already known (started in another tab, or before a reload).
   function attachJob(s, box, panelOpts, end) {
@@ -609,6 +609,59 @@
     }
   }
 
+  // A folder (or file) browser under the user's home, listed by the server (`/api/folders`):
+  // a page cannot open the system's dialog. Choosing fills `input`.
+  function folderPicker(input, opts) {
+    var files = !!(opts && opts.files);
+    var id = input.id + '-browser';
+    var button = h('button.secondary#' + input.id + '-browse', { type: 'button', text: t(files ? 'drives.browseFile' : 'drives.browse'),
+      'aria-controls': id, 'aria-expanded': 'false' });
+    var panel = h('div.card.browser#' + id, { hidden: true });
+    function close() { panel.hidden = true; clear(panel); button.setAttribute('aria-expanded', 'false'); button.focus(); }
+    function choose(path) { input.value = path; input.dispatchEvent(new Event('change')); close(); }
+    function show(path, fallback) {
+      var q = '/api/folders?files=' + (files ? 'true' : 'false') + (path ? '&path=' + encodeURIComponent(path) : '');
+      return api.get(q).then(function (r) {
+        clear(panel);
+        var list = h('ul.entries');
+        if (r.parent) {
+          var up = h('button.secondary.up', { type: 'button', text: t('drives.up') });
+          up.addEventListener('click', function () { show(r.parent); });
+          list.appendChild(h('li', up));
+        }
+        r.entries.forEach(function (e) {
+          var full = r.path.replace(/\/$/, '') + '/' + e.name;
+          var b = h('button.link' + (e.folder ? '.folder' : '.file'), { type: 'button', 'data-name': e.name,
+            text: e.name + (e.folder ? '/' : ' (' + bytes(e.size_bytes) + ')') });
+          b.addEventListener('click', function () { if (e.folder) show(full); else choose(full); });
+          list.appendChild(h('li', b));
+        });
+        var use = files ? null : h('button#' + id + '-use', { type: 'button', text: t('drives.useFolder') });
+        if (use) use.addEventListener('click', function () { choose(r.path); });
+        var closeButton = h('button.secondary', { type: 'button', text: t('drives.closeBrowser') });
+        closeButton.addEventListener('click', close);
+        append(panel, [h('h3', t('drives.browseTitle')), h('p.path.current', r.path),
+          r.entries.length ? null : h('p.muted', t('drives.emptyFolder')), list,
+          r.truncated ? h('p.muted', t('drives.truncated', { n: r.entries.length })) : null,
+          h('div.row', use, closeButton)]);
+        probe.folders = { path: r.path, entries: r.entries.length };
+      }, function (err) {
+        // A typed path that is not a folder inside home: start from home instead.
+        if (fallback) return show('', false);
+        clear(panel).appendChild(errorNotice(apiMessage(err)));
+      });
+    }
+    button.addEventListener('click', function () {
+      if (!panel.hidden) { close(); return; }
+      panel.hidden = false;
+      button.setAttribute('aria-expanded', 'true');
+      var start = input.value.trim();
+      if (files && start) start = start.replace(/\/[^\/]*$/, '');
+      show(start, true);
+    });
+    return { button: button, panel: panel };
+  }
+
   function driveWhy(d) {
     return (d.why || []).map(function (w) { return t('drives.why.' + w); }).join(', ');
   }
@@ -624,9 +677,18 @@
       var folder = h('input#drives-folder', { type: 'text', value: drivesForm.library, placeholder: t('drives.libraryPlaceholder'),
         autocomplete: 'off', spellcheck: false });
       var prepareButton = h('button#drives-prepare', { type: 'submit', text: t('drives.prepare') });
+      var folderBrowser = folderPicker(folder);
+      var forbid = h('input#drives-forbid', { type: 'text', value: drivesForm.forbid || '', autocomplete: 'off', spellcheck: false,
+        'aria-describedby': 'drives-forbid-help' });
+      var forbidBrowser = folderPicker(forbid, { files: true });
       var step1 = h('form.card#drives-step1', { novalidate: true },
         h('h2', t('drives.step1')), h('p.muted', t('drives.libraryHelp')),
-        h('div.row', h('label.wide', { for: 'drives-folder' }, t('drives.libraryPath'), folder), prepareButton));
+        h('div.row', h('label.wide', { for: 'drives-folder' }, t('drives.libraryPath'), folder), folderBrowser.button),
+        folderBrowser.panel,
+        h('div.row', h('label.wide', { for: 'drives-forbid' }, t('drives.forbid'), forbid), forbidBrowser.button),
+        h('p.muted#drives-forbid-help', t('drives.forbidHelp')),
+        forbidBrowser.panel,
+        h('div.row', prepareButton));
       // Step 2: cleaning and the image.
       var prepBox = h('div#drives-prepare-job');
       var reportBox = h('section#drives-report');
@@ -635,11 +697,15 @@
       var listBox = h('div#drives-list', h('p.muted', t('common.loading')));
       var refresh = h('button.secondary#drives-refresh', { type: 'button', text: t('drives.refresh') });
       var write = h('button#drives-write', { type: 'button', text: t('drives.write') });
+      var shrink = h('input#drives-shrink', { type: 'checkbox', checked: !!drivesForm.shrink, 'aria-describedby': 'drives-shrink-help' });
+      shrink.addEventListener('change', function () { drivesForm.shrink = shrink.checked; });
+      var shrinkRow = h('div', h('label.check', { for: 'drives-shrink' }, shrink, ' ', t('drives.shrink')),
+        h('p.muted#drives-shrink-help', t('drives.shrinkHelp')));
       var writeError = h('div#drives-write-error');
       var confirmBox = h('div#drives-confirm');
       var flashBox = h('div#drives-flash');
       var resultBox = h('div#drives-summary');
-      var step3 = h('section.card', h('h2', t('drives.step3')), listBox, h('div.row', refresh, write), writeError, confirmBox,
+      var step3 = h('section.card', h('h2', t('drives.step3')), listBox, shrinkRow, h('div.row', refresh, write), writeError, confirmBox,
         flashBox, resultBox);
       append(main, [step1, step2, step3]);
 
@@ -659,11 +725,12 @@
       step1.addEventListener('submit', function (ev) {
         ev.preventDefault();
         drivesForm.library = folder.value.trim();
+        drivesForm.forbid = forbid.value.trim();
         clear(reportBox);
         if (!drivesForm.library) { reportBox.appendChild(notice('error', t('msg.library_missing', { path: '' }))); return; }
         prepareButton.disabled = true;
         drivesForm.imageReady = false;
-        startJob('/api/prepare', { library: drivesForm.library }, prepBox, { cancellable: true, label: prepareLabel }, prepared);
+        startJob('/api/prepare', { library: drivesForm.library, forbid: drivesForm.forbid || null }, prepBox, { cancellable: true, label: prepareLabel }, prepared);
       });
 
       // The drive list: only selectable drives have a live checkbox.
@@ -780,7 +847,7 @@
       function startFlash(paths) {
         clear(resultBox);
         var p = flashPanel();
-        startJob('/api/flash', { devices: paths }, flashBox, p.opts, flashEnded).then(function () {
+        startJob('/api/flash', { devices: paths, shrink: !!drivesForm.shrink }, flashBox, p.opts, flashEnded).then(function () {
           flashBox.appendChild(p.table.el);
           flashBox.appendChild(h('p.muted', t('drives.closeTabNote')));
         });

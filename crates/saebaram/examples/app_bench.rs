@@ -4,15 +4,23 @@
 //! 1. First paint and time to interactive of every screen (the page's own
 //!    `window.saebaramApp.ready[screen].ms`, plus navigation start to ready), `rounds` loads.
 //! 2. Progress updates per second that reach the page during a plan (server-sent events).
-//! 3. The same plan through the app and through `saebaram plan --json`, paired rounds: the
-//!    app's wall time (click to result in the page) against the CLI's (process start to exit).
+//! 3. The same plan of two sites (Paju and Ganghwa, 6 hourly windows each, 200 flights per
+//!    window) through the app and through `saebaram plan --site paju,ganghwa --json`, paired
+//!    rounds: the app's wall time (click to result in the page) against the CLI's (process
+//!    start to exit).
+//! 4. The same clean and pack of a generated library (PNG images carrying an author) through
+//!    the app's Drives screen (`Clean and make the disk image`, click to report in the page)
+//!    and through `saebaram clean` then `saebaram pack --fit` (two processes), paired rounds,
+//!    each round from scratch (the app alternates two copies of the library, so that it
+//!    never reuses its incremental output); progress updates per second during it.
 //!
-//! Usage: `app_bench SAEBARAM_BINARY [ROUNDS]`.
+//! Usage: `app_bench SAEBARAM_BINARY [ROUNDS] [LIBRARY_MB]`.
 
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,6 +32,86 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xffff_ffffu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A `side` x `side` RGB PNG of noise (deflate stored blocks) with an author in a tEXt chunk.
+fn png(side: usize, seed: u64) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(side * (side * 3 + 1));
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    for _ in 0..side {
+        // Filter type 0 (none), then the row's bytes.
+        let row = std::iter::once(0u8).chain((0..side * 3).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        }));
+        raw.extend(row);
+    }
+    let mut z = vec![0x78, 0x01];
+    let blocks: Vec<&[u8]> = raw.chunks(65_535).collect();
+    for (i, b) in blocks.iter().enumerate() {
+        z.push(u8::from(i + 1 == blocks.len()));
+        let len = b.len() as u16;
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&(!len).to_le_bytes());
+        z.extend_from_slice(b);
+    }
+    let (mut a, mut b) = (1u32, 0u32);
+    for &byte in &raw {
+        a = (a + u32::from(byte)) % 65_521;
+        b = (b + a) % 65_521;
+    }
+    z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    };
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&(side as u32).to_be_bytes());
+    ihdr.extend_from_slice(&(side as u32).to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &ihdr);
+    chunk(b"tEXt", b"Author\0Kim Bench");
+    chunk(b"IDAT", &z);
+    chunk(b"IEND", &[]);
+    out
+}
+
+/// A library of about `mb` MB: 512 x 512 noise PNGs (768 kB each) in a few folders.
+fn make_library(dir: &Path, mb: usize) -> (usize, u64) {
+    let n = (mb * 1_000_000).div_ceil(786_432 + 2_048).max(1);
+    let mut bytes = 0;
+    for i in 0..n {
+        let sub = dir.join(format!("album{:02}", i % 8));
+        std::fs::create_dir_all(&sub).unwrap();
+        let data = png(512, i as u64 + 1);
+        bytes += data.len() as u64;
+        std::fs::File::create(sub.join(format!("photo{i:04}.png")))
+            .unwrap()
+            .write_all(&data)
+            .unwrap();
+    }
+    (n, bytes)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let bin = args
@@ -31,6 +119,7 @@ fn main() {
         .expect("usage: app_bench SAEBARAM_BINARY [ROUNDS]")
         .clone();
     let rounds: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let library_mb: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(200);
     let home = tempfile::tempdir().unwrap();
     let env = |c: &mut Command| {
         c.env("HOME", home.path())
@@ -98,7 +187,7 @@ fn main() {
     }
 
     // 2 and 3. The same plan, app and CLI, paired.
-    let (from, to, members) = ("2019-06-05T09:00", "2019-06-05T20:00", "200");
+    let (from, to, members) = ("2019-06-05T09:00", "2019-06-05T14:00", "200");
     let mut app_s = Vec::new();
     let mut cli_s = Vec::new();
     let mut rates = Vec::new();
@@ -120,6 +209,7 @@ fn main() {
                 json!(v)
             ));
         }
+        d.js("var g = document.querySelector('input[name=site][value=ganghwa]'); if (!g.checked) g.click();");
         d.js("window.saebaramApp.plan = null;");
         let t0 = Instant::now();
         d.click("#plan-run");
@@ -141,6 +231,8 @@ fn main() {
         let out = cli
             .args([
                 "plan",
+                "--site",
+                "paju,ganghwa",
                 "--members",
                 members,
                 "--seed",
@@ -148,7 +240,7 @@ fn main() {
                 "--from",
                 "2019-06-05T00:00Z",
                 "--to",
-                "2019-06-05T11:00Z",
+                "2019-06-05T05:00Z",
                 "--json",
             ])
             .stdout(Stdio::null())
@@ -165,7 +257,88 @@ fn main() {
     let ratios: Vec<f64> = app_s.iter().zip(&cli_s).map(|(a, c)| a / c).collect();
     println!(
         "{}",
-        json!({"measure": "plan", "windows": 12, "members": 200, "rounds": rounds,
+        json!({"measure": "plan", "sites": "paju,ganghwa", "windows": 12, "members": 200, "rounds": rounds,
+               "app_s_median": median(app_s.clone()), "cli_s_median": median(cli_s.clone()),
+               "app_over_cli_median_of_paired_ratios": median(ratios),
+               "progress_updates_per_s_median": median(rates)})
+    );
+
+    // 4. Clean and pack, app and CLI, paired.
+    let libs = [home.path().join("library-a"), home.path().join("library-b")];
+    let mut made = (0, 0);
+    for lib in &libs {
+        made = make_library(lib, library_mb);
+    }
+    let (mut app_s, mut cli_s, mut rates) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let lib = &libs[round % 2];
+        d.goto(&format!("http://{host}/#drives"));
+        d.wait_for(
+            "window.saebaramApp.ready.drives",
+            Duration::from_secs(20),
+            "drives screen",
+        );
+        d.js(&format!(
+            "document.getElementById('drives-folder').value = {};",
+            json!(lib.display().to_string())
+        ));
+        d.js("if (window.saebaramApp.drives) window.saebaramApp.drives.prepared = null;");
+        let t0 = Instant::now();
+        d.click("#drives-prepare");
+        d.wait_for(
+            "window.saebaramApp.drives && window.saebaramApp.drives.prepared",
+            Duration::from_secs(900),
+            "prepare done",
+        );
+        app_s.push(t0.elapsed().as_secs_f64());
+        let p = d.js("return window.saebaramApp.drives.prepared;");
+        assert_eq!(p["image"], true, "the app made no image: {p}");
+        let job = &p["job"];
+        let u = d.js(&format!(
+            "var u = window.saebaramApp.updates['{job}']; return [u.length, u[u.length-1].at - u[0].at];"
+        ));
+        let (n, span_ms) = (u[0].as_f64().unwrap(), u[1].as_f64().unwrap());
+        rates.push((n - 1.0) / (span_ms / 1000.0));
+        let out = tempfile::tempdir_in(home.path()).unwrap();
+        let cleaned = out.path().join("cleaned");
+        let image = out.path().join("drive.img");
+        let t0 = Instant::now();
+        for args in [
+            vec![
+                "clean".to_owned(),
+                lib.display().to_string(),
+                "--out".into(),
+                cleaned.display().to_string(),
+            ],
+            vec![
+                "pack".to_owned(),
+                cleaned.display().to_string(),
+                "--out".into(),
+                image.display().to_string(),
+                "--fit".into(),
+                "--quiet".into(),
+            ],
+        ] {
+            let mut cli = Command::new(&bin);
+            env(&mut cli);
+            let status = cli
+                .args(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success(), "{args:?}");
+        }
+        cli_s.push(t0.elapsed().as_secs_f64());
+        eprintln!(
+            "prepare round {round}: app {:.2} s, cli {:.2} s",
+            app_s[round], cli_s[round]
+        );
+    }
+    let ratios: Vec<f64> = app_s.iter().zip(&cli_s).map(|(a, c)| a / c).collect();
+    println!(
+        "{}",
+        json!({"measure": "prepare", "files": made.0, "bytes": made.1, "rounds": rounds,
                "app_s_median": median(app_s.clone()), "cli_s_median": median(cli_s.clone()),
                "app_over_cli_median_of_paired_ratios": median(ratios),
                "progress_updates_per_s_median": median(rates)})

@@ -1234,6 +1234,145 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
 
 // ---------- the Records screen ----------
 
+/// The Drives screen's first two steps in English: the library folder and a forbidden-words
+/// list chosen with the folder browser (only inside home), a file holding a forbidden name
+/// blocked and explained in English without the name, then the image made without the list.
+#[test]
+fn the_drives_steps_in_english_browse_for_folders_and_block_a_forbidden_name() {
+    let app = App::start();
+    let home = std::fs::canonicalize(app._home.path()).unwrap();
+    let library = home.join("library");
+    std::fs::create_dir_all(library.join("photos")).unwrap();
+    std::fs::create_dir_all(library.join("notes")).unwrap();
+    std::fs::write(library.join("photos/a.png"), png_with_author()).unwrap();
+    const NAME: &str = "Kim Cheol-su";
+    std::fs::write(
+        library.join("notes/hello.txt"),
+        format!("Greetings from {NAME}\n"),
+    )
+    .unwrap();
+    std::fs::write(home.join("names.txt"), format!("# our names\n{NAME}\n")).unwrap();
+    let d = Driver::start();
+    open(&d, &app.link);
+    d.click("button.lang");
+    d.wait_for(
+        "document.documentElement.lang === 'en'",
+        Duration::from_secs(5),
+        "switch to English",
+    );
+    d.goto(&format!("http://{}/#drives", app.host));
+    screen_ready(&d, "drives");
+    assert_eq!(d.js("return document.documentElement.lang;"), "en");
+
+    // The library: browse from home into `library`, use it.
+    d.click("#drives-folder-browse");
+    d.wait_for(
+        "window.saebaramApp.folders && document.querySelector('#drives-folder-browser button.folder')",
+        Duration::from_secs(10),
+        "the folder browser never listed home",
+    );
+    let listed = text_of(&d, "#drives-folder-browser");
+    assert!(
+        listed.contains("Choose inside your home folder"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("names.txt"),
+        "files listed when choosing a folder: {listed}"
+    );
+    d.click("#drives-folder-browser button.folder[data-name=library]");
+    d.wait_for(
+        &format!(
+            "window.saebaramApp.folders.path === {}",
+            Value::from(library.display().to_string())
+        ),
+        Duration::from_secs(10),
+        "the browser never opened `library`",
+    );
+    d.screenshot_to(&artifacts().join("drives-browser-en.png"));
+    d.click("#drives-folder-browser-use");
+    assert_eq!(
+        d.js("return document.getElementById('drives-folder').value;"),
+        library.display().to_string()
+    );
+    // The forbidden-words list: a file, chosen the same way.
+    d.click("#drives-forbid-browse");
+    d.wait_for(
+        "document.querySelector('#drives-forbid-browser button.file[data-name=\"names.txt\"]')",
+        Duration::from_secs(10),
+        "the file browser never listed names.txt",
+    );
+    d.click("#drives-forbid-browser button.file[data-name=\"names.txt\"]");
+    assert_eq!(
+        d.js("return document.getElementById('drives-forbid').value;"),
+        home.join("names.txt").display().to_string()
+    );
+    // Nothing outside home is listed, however it is asked for.
+    for outside in ["/etc", "/", "../..", &format!("{}/..", home.display())] {
+        let r = page_fetch(
+            &d,
+            &format!(
+                "/api/folders?path={}",
+                outside.replace('/', "%2F").replace('.', "%2E")
+            ),
+        );
+        assert_eq!(r["error"]["code"], "outside_home", "{outside}: {r}");
+    }
+    expect_refusals(&d, 4, "422");
+
+    // Step 2: the note holding the name is blocked, said in English, the name never shown.
+    d.click("#drives-prepare");
+    d.wait_for(
+        "window.saebaramApp.drives && window.saebaramApp.drives.prepared",
+        Duration::from_secs(120),
+        "the clean never finished",
+    );
+    assert_eq!(
+        d.js("return window.saebaramApp.drives.prepared;")["blocked"],
+        1
+    );
+    let blocked = text_of(&d, "#drives-blocked");
+    assert!(blocked.contains("notes/hello.txt"), "{blocked}");
+    assert!(
+        blocked.contains("it contains a forbidden string"),
+        "{blocked}"
+    );
+    let report = text_of(&d, "#drives-report");
+    assert!(
+        report.contains("Some files cannot be processed, so no disk image was made"),
+        "{report}"
+    );
+    assert!(
+        !report.contains(NAME),
+        "the report shows the forbidden name"
+    );
+    d.js("document.getElementById('drives-report').scrollIntoView();");
+    d.screenshot_to(&artifacts().join("drives-blocked-en.png"));
+
+    // Without the list: both files go through, the PNG's author removed, an image made.
+    d.js("document.getElementById('drives-forbid').value = '';");
+    d.js("window.saebaramApp.drives.prepared = null;");
+    d.click("#drives-prepare");
+    d.wait_for(
+        "window.saebaramApp.drives.prepared",
+        Duration::from_secs(120),
+        "the second clean never finished",
+    );
+    assert_eq!(
+        d.js("return window.saebaramApp.drives.prepared.image;"),
+        true
+    );
+    let report = text_of(&d, "#drives-report");
+    assert!(report.contains("1 files had traces removed"), "{report}");
+    assert!(report.contains("The disk image is ready"), "{report}");
+    // The shrink choice is there, off by default.
+    assert_eq!(
+        d.js("return document.getElementById('drives-shrink').checked;"),
+        false
+    );
+    assert_local_and_clean(&d, &app.host);
+}
+
 fn text_of(d: &Driver, css: &str) -> String {
     d.js(&format!(
         "var e = document.querySelector('{css}'); return e ? e.textContent : '';"
