@@ -34,8 +34,8 @@ mod time;
 
 pub use cf::{FieldInfo, Kind, Loaded, MAX_VALUES, Stokes, read_currents, read_named, read_wind};
 pub use drift::{
-    Coast, Config, EARTH_RADIUS_M, End, Forcing, OpenSea, Params, Scheme, Track, TrackPoint, Which,
-    drift, velocity,
+    Coast, Config, EARTH_RADIUS_M, End, Forcing, OpenSea, Params, Scheme, Track, TrackPoint,
+    WGS84_A, WGS84_E2, Which, drift, radii_of_curvature, velocity,
 };
 pub use ensemble::{EnsembleSpec, Member, Spread, run_window};
 pub use error::Error;
