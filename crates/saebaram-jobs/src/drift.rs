@@ -159,8 +159,33 @@ pub struct BottleEnd {
     pub region: &'static str,
     /// The North Korean province, when it stranded there.
     pub province: Option<String>,
+    /// The North Korean town nearest to where it stranded there (GeoNames; mostly county
+    /// seats, `-ŭp`): the stand-in for its county, which the map data does not outline.
+    pub near_town: Option<NearTown>,
     /// Windage drawn for it.
     pub windage: f64,
+}
+
+/// A North Korean town near a stranding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NearTown {
+    /// GeoNames' name (`Ongjin`, `Paech’ŏn-ŭp`).
+    pub name: String,
+    /// Korean name, where known (`옹진`).
+    pub name_ko: Option<String>,
+    /// Distance from the stranding, km (0.1).
+    pub km: f64,
+}
+
+/// Share of a window's bottles stranded nearest one North Korean town (its county, roughly).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TownShare {
+    /// GeoNames' name.
+    pub town: String,
+    /// Korean name, where known.
+    pub town_ko: Option<String>,
+    /// Share of the window's bottles.
+    pub p: f64,
 }
 
 /// Share of a window's bottles stranded in one North Korean province.
@@ -193,6 +218,10 @@ pub struct DriftWindow {
     pub p_forcing_stop: f64,
     /// By province, largest first.
     pub north_by_province: Vec<ProvinceShare>,
+    /// By nearest North Korean town (county seat), largest first: where on the coast, finer
+    /// than the province (the map has no county borders; a stranding counts for the town
+    /// nearest to it, a Voronoi stand-in for the county).
+    pub north_by_town: Vec<TownShare>,
     /// Median hours from throw to stranding in the North, of those that did.
     pub median_hours_to_north: Option<f64>,
     /// Every bottle's end.
@@ -531,6 +560,17 @@ pub fn run(req: DriftRequest, env: &Env, progress: &dyn Progress) -> Result<Drif
     })
 }
 
+/// The North Korean GeoNames place nearest to a point: its index in [`Geo::places`] and the
+/// distance in km. 127 places: a scan is quicker than any index to build.
+fn nearest_nk_town(geo: &Geo, lat: f64, lon: f64) -> Option<(usize, f64)> {
+    geo.places()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_north_korean())
+        .map(|(i, p)| (i, saebaram_geo::distance_km(lat, lon, p.lat, p.lon)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+}
+
 fn region_code(r: &Region) -> &'static str {
     match r {
         Region::NorthKorea { .. } => "north_korea",
@@ -554,6 +594,7 @@ fn window_report(
     let (mut north, mut south, mut other, mut afloat, mut stop) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut provinces: Vec<(String, usize)> = Vec::new();
+    let mut towns: Vec<(usize, usize)> = Vec::new();
     let mut hours_north = Vec::new();
     let mut ends = Vec::with_capacity(members.len());
     for m in members {
@@ -578,15 +619,31 @@ fn window_report(
                     Some((_, c)) => *c += 1,
                     None => provinces.push((name, 1)),
                 }
+                if let Some((i, _)) = nearest_nk_town(geo, e.lat, e.lon) {
+                    match towns.iter_mut().find(|(t, _)| *t == i) {
+                        Some((_, c)) => *c += 1,
+                        None => towns.push((i, 1)),
+                    }
+                }
             }
             (Region::SouthKorea, _) => south += 1,
             _ if on_land => other += 1,
             (_, End::Afloat) => afloat += 1,
             _ => stop += 1,
         }
-        let province = match &region {
-            Region::NorthKorea { province } => province.clone(),
-            _ => None,
+        let (province, near_town) = match &region {
+            Region::NorthKorea { province } => (
+                province.clone(),
+                nearest_nk_town(geo, e.lat, e.lon).map(|(i, km)| {
+                    let place = &geo.places()[i];
+                    NearTown {
+                        name: place.name.clone(),
+                        name_ko: place.name_ko.clone(),
+                        km: round(km, 1),
+                    }
+                }),
+            ),
+            _ => (None, None),
         };
         ends.push(BottleEnd {
             lat: round(e.lat, 4),
@@ -595,10 +652,12 @@ fn window_report(
             end: m.track.end,
             region: region_code(&region),
             province,
+            near_town,
             windage: round(m.params.windage, 4),
         });
     }
     provinces.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    towns.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     hours_north.sort_by(f64::total_cmp);
     let median = (!hours_north.is_empty()).then(|| round(hours_north[hours_north.len() / 2], 2));
     let tracks = members
@@ -628,6 +687,17 @@ fn window_report(
                 p: c as f64 / n,
             })
             .collect(),
+        north_by_town: towns
+            .into_iter()
+            .map(|(i, c)| {
+                let place = &geo.places()[i];
+                TownShare {
+                    town: place.name.clone(),
+                    town_ko: place.name_ko.clone(),
+                    p: c as f64 / n,
+                }
+            })
+            .collect(),
         median_hours_to_north: median,
         ends,
         tracks,
@@ -645,6 +715,7 @@ pub fn geojson(report: &DriftReport) -> Value {
                 "properties": {
                     "throw_time": w.throw_time, "rank": w.rank, "member": i, "hours": e.hours,
                     "end": e.end, "region": e.region, "province": e.province,
+                    "near_town": e.near_town.as_ref().map(|t| &t.name),
                 },
             }));
         }

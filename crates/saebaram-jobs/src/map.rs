@@ -1,4 +1,4 @@
-//! The offline HTML map of a plan or a prediction: the report (the `--json` value) plus
+//! The offline HTML map of a plan, a prediction or a sea drift: the report (the `--json` value) plus
 //! the embedded Natural Earth layers of `saebaram-geo`, with Korean and English names, drawn
 //! by `saebaram-map`.
 
@@ -53,6 +53,17 @@ pub fn prediction_html(report: &PredictReport, lang: Lang) -> Result<String, Err
         .map_err(|e| json_error("cannot draw the prediction's map", e))?;
     saebaram_map::prediction_page(&value, base_map()?, lang)
         .map_err(map_error("cannot draw the prediction's map"))
+}
+
+/// The page of a sea drift (`drift --html`).
+pub fn drift_html(report: &crate::drift::DriftReport, lang: Lang) -> Result<String, Error> {
+    if report.windows.is_empty() {
+        return Err(Error::NothingToDraw);
+    }
+    let value =
+        serde_json::to_value(report).map_err(|e| json_error("cannot draw the drift's map", e))?;
+    saebaram_map::drift_page(&value, base_map()?, lang)
+        .map_err(map_error("cannot draw the drift's map"))
 }
 
 /// Writes a page (temporary file, then rename).

@@ -1,4 +1,4 @@
-//! Offline HTML maps for saebaram: one self-contained page per plan or prediction.
+//! Offline HTML maps for saebaram: one self-contained page per plan, prediction or sea drift.
 //!
 //! Owns: the self-contained HTML page (map library and data embedded), its layers and its languages.
 //! Must not know: how flights are computed; the network (the page never loads anything).
@@ -148,6 +148,14 @@ pub fn plan_page(plan: &Value, base: &BaseMap, lang: Lang) -> Result<String, Map
 pub fn prediction_page(prediction: &Value, base: &BaseMap, lang: Lang) -> Result<String, MapError> {
     let data = page_data::prediction(prediction, base, lang)?;
     Ok(assemble(&data, lang, "saebaram predict"))
+}
+
+/// Makes the page of a sea drift from the value `saebaram drift --json` prints: the throw
+/// windows on the timeline, each window's bottle ends coloured by where they stranded and
+/// up to twelve of its tracks.
+pub fn drift_page(drift: &Value, base: &BaseMap, lang: Lang) -> Result<String, MapError> {
+    let data = page_data::drift(drift, base, lang)?;
+    Ok(assemble(&data, lang, "saebaram drift"))
 }
 
 /// Writes `contents` to `path` through a temporary file in the same directory and a rename,

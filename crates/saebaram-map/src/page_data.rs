@@ -21,6 +21,8 @@ pub const MAX_TRACK_POINTS: usize = 64;
 const MAX_STAGE_POINTS: usize = 2000;
 /// Grid used for the density when a window has no `leaflet_density`: 0.05° (about 5 km).
 const FALLBACK_CELL_DEG: f64 = 0.05;
+/// Density grid of a sea drift's bottle ends: 0.01° (about 1 km).
+const DRIFT_CELL_DEG: f64 = 0.01;
 
 /// Outcome classes in the page's order; anything else is drawn as "other".
 const CLASSES: [&str; 5] = ["north_korea", "south_korea", "dmz", "sea", "other"];
@@ -857,6 +859,232 @@ pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapEr
     }))
 }
 
+/// The class of a bottle's end on the map: where it stranded (`region` of `drift --json`),
+/// `sea` while afloat or stopped by the forcing, `other` for any other country.
+fn bottle_class(region: &str) -> &'static str {
+    match region {
+        "north_korea" => "north_korea",
+        "south_korea" => "south_korea",
+        "dmz" => "dmz",
+        "sea" => "sea",
+        _ => "other",
+    }
+}
+
+/// The last component of a path given in the JSON: a page is shared, the user's folders stay
+/// out of it.
+fn file_name(v: Option<&Value>) -> Option<String> {
+    let path = v?.as_str()?;
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    Some(name.to_owned())
+}
+
+/// The page model of a sea drift (`drift --json`): drawn as a plan whose windows are throw
+/// times, whose landings are where the bottles ended and whose target is the North's coast;
+/// `drift` set tells the page to word it for bottles, and each window carries the median
+/// hours to the North's coast (`hn`), the share per North Korean province (`prov`) and per
+/// nearest North Korean town (`town`, the county's stand-in).
+pub(crate) fn drift(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapError> {
+    if !v.is_object() {
+        return Err(bad("drift", "not a JSON object"));
+    }
+    let ws = v
+        .get("windows")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("windows", "missing or not an array"))?;
+    if ws.is_empty() {
+        return Err(bad(
+            "windows",
+            "the drift has no throw windows: nothing to map",
+        ));
+    }
+    let mut labels = Vec::new();
+    let mut windows = Vec::with_capacity(ws.len());
+    for (i, w) in ws.iter().enumerate() {
+        let at = format!("windows[{i}]");
+        let time = w
+            .get("throw_time")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("{at}.throw_time"), "missing or not a string"))?;
+        let ends = w
+            .get("ends")
+            .and_then(Value::as_array)
+            .ok_or_else(|| bad(format!("{at}.ends"), "missing or not an array"))?;
+        let n = ends.len().max(1) as f64;
+        let mut landings = Vec::with_capacity(ends.len());
+        let mut dmz = 0usize;
+        for (j, e) in ends.iter().enumerate() {
+            let here = format!("{at}.ends[{j}]");
+            let (lat, lon) = lat_lon(e, &here)?;
+            let region = e.get("region").and_then(Value::as_str).unwrap_or("sea");
+            let class = bottle_class(region);
+            dmz += usize::from(class == "dmz");
+            landings.push(
+                json!({"lat": lat, "lon": lon, "class": class, "outcome": text(e.get("end"))}),
+            );
+        }
+        let p = |key: &str| probability(w, key, &at);
+        let share = |key: &str| num(w.get(key).unwrap_or(&Value::Null), &format!("{at}.{key}"));
+        let p_dmz = dmz as f64 / n;
+        let p_other = (share("p_other_land")?.unwrap_or(0.0) - p_dmz).max(0.0);
+        let p_sea = share("p_afloat")?.unwrap_or(0.0) + share("p_forcing_stop")?.unwrap_or(0.0);
+        // Bottle ends lie within a few km of each other: a 0.01° (about 1 km) density grid
+        // instead of the balloon's 0.05°.
+        let mut grid: BTreeMap<(i64, i64), f64> = BTreeMap::new();
+        for l in &landings {
+            let (lat, lon) = (
+                l["lat"].as_f64().unwrap_or(0.0),
+                l["lon"].as_f64().unwrap_or(0.0),
+            );
+            *grid
+                .entry((
+                    (lat / DRIFT_CELL_DEG).floor() as i64,
+                    (lon / DRIFT_CELL_DEG).floor() as i64,
+                ))
+                .or_default() += 1.0 / n;
+        }
+        let density: Vec<Value> = grid
+            .into_iter()
+            .map(|((row, col), p)| {
+                json!([
+                    (row as f64 + 0.5) * DRIFT_CELL_DEG,
+                    (col as f64 + 0.5) * DRIFT_CELL_DEG,
+                    p
+                ])
+            })
+            .collect();
+        let shaped = json!({
+            "leaflet_density": {"cell_deg": DRIFT_CELL_DEG, "cells": density},
+            "launch_time": time,
+            "landings": landings,
+            "p_north": p("p_north")?,
+            "p_south": p("p_south")?,
+            "p_dmz": p_dmz,
+            "p_sea": p_sea.min(1.0),
+            "p_other": p_other.min(1.0),
+            "p_target": p("p_north")?,
+            "p_unresolved": p("p_forcing_stop")?,
+            "tracks": w.get("tracks").cloned().unwrap_or(Value::Null),
+        });
+        let mut out = window(&shaped, i, &mut labels)?;
+        let hours = num(
+            w.get("median_hours_to_north").unwrap_or(&Value::Null),
+            &format!("{at}.median_hours_to_north"),
+        )?;
+        let mut provinces = Vec::new();
+        if let Some(list) = w.get("north_by_province").and_then(Value::as_array) {
+            for (k, pr) in list.iter().enumerate() {
+                let here = format!("{at}.north_by_province[{k}]");
+                let name = pr
+                    .get("province")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad(format!("{here}.province"), "missing or not a string"))?;
+                provinces.push(json!([name, probability(pr, "p", &here)?]));
+            }
+        }
+        // The nearest town of each stranding in the North (its county, roughly): Korean
+        // name first where known, as the users read it (`옹진 Ongjin`).
+        let mut towns = Vec::new();
+        if let Some(list) = w.get("north_by_town").and_then(Value::as_array) {
+            for (k, t) in list.iter().enumerate() {
+                let here = format!("{at}.north_by_town[{k}]");
+                let name = t
+                    .get("town")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad(format!("{here}.town"), "missing or not a string"))?;
+                let label = match t.get("town_ko").and_then(Value::as_str) {
+                    Some(ko) if !ko.is_empty() => format!("{ko} {name}"),
+                    _ => name.to_owned(),
+                };
+                towns.push(json!([label, probability(t, "p", &here)?]));
+            }
+        }
+        if let Value::Object(o) = &mut out {
+            o.insert("hn".to_owned(), hours.map_or(Value::Null, |h| round(h, 1)));
+            o.insert("prov".to_owned(), Value::Array(provinces));
+            o.insert("town".to_owned(), Value::Array(towns));
+        }
+        windows.push(out);
+    }
+    // The best window is the first of `order` when some of its bottles reach the North.
+    let best = match v
+        .get("order")
+        .and_then(Value::as_array)
+        .and_then(|o| o.first())
+    {
+        None => Value::Null,
+        Some(b) => match b.as_u64() {
+            Some(i) if (i as usize) < windows.len() => {
+                let reaches = windows[i as usize]["pt"].as_f64().is_some_and(|p| p > 0.0);
+                if reaches { json!(i) } else { Value::Null }
+            }
+            _ => return Err(bad("order[0]", format!("{b} is not the index of a window"))),
+        },
+    };
+    let site = match v.get("site") {
+        None | Some(Value::Null) => Value::Null,
+        Some(s) => {
+            let (lat, lon) = lat_lon(s, "site")?;
+            let name = match lang {
+                Lang::Ko => s.get("name_ko").or_else(|| s.get("name")),
+                Lang::En => s.get("name"),
+            };
+            json!({"name": text(name), "lat": round(lat, 4), "lon": round(lon, 4)})
+        }
+    };
+    let currents = file_name(v.get("currents").and_then(|c| c.get("path")));
+    let wind = file_name(v.get("wind").and_then(|c| c.get("path")));
+    let source = match (currents, wind) {
+        (Some(c), Some(w)) => Value::String(format!("{c} + {w}")),
+        (Some(c), None) => Value::String(c),
+        _ => Value::Null,
+    };
+    let spec = v.get("spec").unwrap_or(&Value::Null);
+    let spread = spec.get("spread").unwrap_or(&Value::Null);
+    let config = spec.get("config").unwrap_or(&Value::Null);
+    let mut profile = Vec::new();
+    let mut row = |key: &str, value: Value| {
+        if !value.is_null() {
+            profile.push(json!([key, value]));
+        }
+    };
+    let pct = |x: Option<f64>| {
+        x.map_or(Value::Null, |x| {
+            Value::String(format!("{}", (x * 1000.0).round() / 10.0))
+        })
+    };
+    if let (Value::String(a), Value::String(b)) = (
+        pct(spread.get("windage_min").and_then(Value::as_f64)),
+        pct(spread.get("windage_max").and_then(Value::as_f64)),
+    ) {
+        row("windage %", json!(format!("{a}-{b}")));
+    }
+    row("scheme", text(config.get("scheme")));
+    row("step_s", text(config.get("step_s")));
+    row("limit_h", text(v.get("limit_h")));
+    row("stokes", text(v.get("stokes_note")));
+    row("coastline", text(v.get("coastline")));
+    Ok(json!({
+        "kind": "plan",
+        "drift": true,
+        "lang": lang.tag(),
+        "base_credit": BASE_MAP_CREDIT,
+        "leaflet_version": crate::LEAFLET_VERSION.trim(),
+        "forecast": {"source": source, "credit": null, "run_time": null, "steady_sample": false},
+        "base": base_layers(base)?,
+        "site": site,
+        "sites": null,
+        "target": null,
+        "members": spec.get("n_members").and_then(Value::as_u64),
+        "seed": spec.get("seed").and_then(Value::as_u64),
+        "profile": profile,
+        "windows": windows,
+        "labels": labels,
+        "best": best,
+        "warnings": warnings(&json!({"warnings": v.get("notes").cloned().unwrap_or(Value::Null)})),
+    }))
+}
+
 /// The page model of one prediction.
 pub(crate) fn prediction(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapError> {
     if !v.is_object() {
@@ -1022,6 +1250,106 @@ mod tests {
             })
             .collect();
         json!({"windows": ws, "best": 0, "members": members})
+    }
+
+    /// A `drift --json` of two windows: the first all afloat, the second with two of four
+    /// bottles stranded in Hwanghae-namdo, one in the DMZ and one stopped by the forcing.
+    fn drift_json() -> Value {
+        let end = |lat: f64, lon: f64, end: &str, region: &str| {
+            json!({"lat": lat, "lon": lon, "hours": 5.0, "end": end, "region": region,
+                   "province": null, "windage": 0.02})
+        };
+        json!({
+            "site": {"name": "gyodong", "name_ko": "교동도 북쪽 해안", "lat": 37.815, "lon": 126.27},
+            "currents": {"path": "/home/someone/secret/cur.nc"},
+            "wind": {"path": "C:\\Users\\x\\wind.nc"},
+            "stokes_note": "left out",
+            "coastline": "Natural Earth",
+            "spec": {"seed": 7, "n_members": 4, "spread": {"windage_min": 0.01, "windage_max": 0.03},
+                     "config": {"step_s": 900.0, "scheme": "rk4"}},
+            "limit_h": 24.0,
+            "windows": [
+                {"throw_time": "2026-12-05T01:00:00Z", "p_north": 0.0, "p_south": 0.0,
+                 "p_other_land": 0.0, "p_afloat": 1.0, "p_forcing_stop": 0.0,
+                 "north_by_province": [], "median_hours_to_north": null,
+                 "ends": (0..4).map(|_| end(37.7, 126.0, "afloat", "sea")).collect::<Vec<_>>(),
+                 "tracks": [[[37.815, 126.27], [37.7, 126.0]]]},
+                {"throw_time": "2026-12-05T02:00:00Z", "p_north": 0.5, "p_south": 0.0,
+                 "p_other_land": 0.25, "p_afloat": 0.0, "p_forcing_stop": 0.25,
+                 "north_by_province": [{"province": "Hwanghae-namdo", "p": 0.5}],
+                 "north_by_town": [{"town": "Ongjin", "town_ko": "옹진", "p": 0.25},
+                                   {"town": "Yŏnan-ŭp", "town_ko": null, "p": 0.25}],
+                 "median_hours_to_north": 4.25,
+                 "ends": [end(37.9, 126.2, "stranded", "north_korea"), end(37.9, 126.21, "stranded", "north_korea"),
+                          end(37.85, 126.5, "stranded", "dmz"),
+                          {"lat": 37.8, "lon": 126.3, "hours": 2.0, "end": "forcing_land", "forcing": "currents",
+                           "region": "sea", "province": null, "windage": 0.01}],
+                 "tracks": []}
+            ],
+            "order": [1, 0],
+            "notes": ["the currents file has one time"]
+        })
+    }
+
+    #[test]
+    fn a_drift_is_drawn_as_throw_windows_of_bottle_ends() {
+        let d = drift(&drift_json(), &BaseMap::default(), Lang::Ko).unwrap();
+        assert_eq!(d["kind"], "plan");
+        assert_eq!(d["drift"], true);
+        assert_eq!(d["site"]["name"], "교동도 북쪽 해안");
+        assert_eq!(d["best"], 1);
+        assert_eq!(d["members"], 4);
+        assert_eq!(d["forecast"]["source"], "cur.nc + wind.nc");
+        assert_eq!(d["warnings"][0], "the currents file has one time");
+        let w = &d["windows"][1];
+        // north, south, DMZ, sea (afloat or stopped), other.
+        assert_eq!(w["n"], json!([2, 0, 1, 1, 0]));
+        assert_eq!(w["p"], json!([0.5, 0.0, 0.25, 0.25, 0.0]));
+        assert_eq!(w["pt"], 0.5);
+        assert_eq!(w["pu"], 0.25);
+        assert_eq!(w["hn"], 4.3);
+        assert_eq!(w["prov"], json!([["Hwanghae-namdo", 0.5]]));
+        assert_eq!(
+            w["town"],
+            json!([["옹진 Ongjin", 0.25], ["Yŏnan-ŭp", 0.25]])
+        );
+        assert_eq!(d["windows"][0]["n"], json!([0, 0, 0, 4, 0]));
+        assert_eq!(d["windows"][0]["tracks"].as_array().unwrap().len(), 1);
+        assert_eq!(d["windows"][0]["dens"]["cell"], 0.01);
+        // Ends say how each bottle ended, through the page's labels.
+        let labels = d["labels"].as_array().unwrap();
+        let oc = w["oc"].as_array().unwrap();
+        assert_eq!(labels[oc[3].as_u64().unwrap() as usize], "forcing_land");
+        // No window reaching the North: no best.
+        let mut none = drift_json();
+        none["order"] = json!([0, 1]);
+        assert_eq!(
+            drift(&none, &BaseMap::default(), Lang::En).unwrap()["best"],
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn a_bad_drift_names_the_field() {
+        let mut d = drift_json();
+        d["windows"][1]["ends"][2]["lat"] = json!(123.0);
+        let err = drift(&d, &BaseMap::default(), Lang::En)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("windows[1].ends[2].lat"), "{err}");
+        let mut d = drift_json();
+        d["windows"][0]["throw_time"] = Value::Null;
+        let err = drift(&d, &BaseMap::default(), Lang::En)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("windows[0].throw_time"), "{err}");
+        let err = drift(&json!({"windows": []}), &BaseMap::default(), Lang::En)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no throw windows"), "{err}");
+        let mut d = drift_json();
+        d["order"] = json!([5]);
+        assert!(drift(&d, &BaseMap::default(), Lang::En).is_err());
     }
 
     #[test]

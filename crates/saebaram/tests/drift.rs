@@ -68,6 +68,7 @@ fn a_northward_current_carries_gyodong_bottles_to_the_north_coast() {
     let dir = tempfile::tempdir().unwrap();
     let cur = currents(dir.path(), "cur.nc", 0.0, 0.3, 30);
     let geojson = dir.path().join("ends.geojson");
+    let html = dir.path().join("drift.html");
     let out = saebaram(&[
         "drift",
         "--currents",
@@ -87,6 +88,10 @@ fn a_northward_current_carries_gyodong_bottles_to_the_north_coast() {
         "--json",
         "--geojson",
         geojson.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--lang",
+        "ko",
     ]);
     let report = json_of(&out);
     assert_eq!(out.status.code(), Some(0));
@@ -111,6 +116,34 @@ fn a_northward_current_carries_gyodong_bottles_to_the_north_coast() {
     let g: Value = serde_json::from_slice(&std::fs::read(&geojson).unwrap()).unwrap();
     assert_eq!(g["type"], "FeatureCollection");
     assert!(g["features"].as_array().unwrap().len() >= 120);
+
+    // The offline map: the page's data names the site in Korean, has the three throw
+    // windows with their 40 bottle ends each, all in the North (class 0), and the best.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>") && page.contains("<html lang=\"ko\">"));
+    let start = page
+        .find("<script type=\"application/json\" id=\"saebaram-data\">")
+        .expect("page data");
+    let body = &page[start..];
+    let data: Value =
+        serde_json::from_str(&body[body.find('>').unwrap() + 1..body.find("</script>").unwrap()])
+            .unwrap();
+    assert_eq!(data["drift"], true);
+    assert_eq!(data["site"]["name"], "교동도 북쪽 해안");
+    assert_eq!(data["members"], 40);
+    let windows = data["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 3);
+    for w in windows {
+        assert_eq!(w["n"][0], 40, "{}", w["n"]);
+        assert!(w["pt"].as_f64().unwrap() > 0.9);
+        assert!(w["hn"].as_f64().unwrap() > 3.0);
+        assert!(w["prov"][0][0].as_str().unwrap().contains("Hwanghae"));
+    }
+    assert!(data["best"].is_u64());
+    assert_eq!(
+        data["forecast"]["source"], "cur.nc",
+        "file names only, never the user's folders"
+    );
 }
 
 #[test]

@@ -9,6 +9,8 @@
 
 #[path = "support/webdriver.rs"]
 mod webdriver;
+#[path = "../../saebaram-drift/tests/support/write_nc.rs"]
+mod write_nc;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -637,6 +639,75 @@ fn real_predict_html_opens_offline_in_korean() {
     );
     assert_eq!(d.js("return document.documentElement.lang;"), "ko");
     d.screenshot("predict-real-ko.png");
+    d.assert_offline_and_clean(&url);
+}
+
+#[test]
+fn real_drift_html_opens_offline_in_korean_and_matches_the_json() {
+    // A north-westward current off Gyodong: bottles strand on Hwanghae-namdo's coast.
+    let dir = tempfile::tempdir().unwrap();
+    let cur = dir.path().join("cur.nc");
+    // 2026-12-05T00:00Z in hours since 1970.
+    let start_h = 499_008.0;
+    write_nc::write(&cur, &write_nc::lonlat_field(start_h, 30), |_, _, _| {
+        Some((-0.15, 0.3))
+    });
+    let at = |h: f64| format!("@{}", ((start_h + h) * 3600.0) as i64);
+    let page = artifacts().join("drift-real.html");
+    let out = saebaram(&[
+        "drift",
+        "--currents",
+        cur.to_str().unwrap(),
+        "--site",
+        "gyodong",
+        "--from",
+        &at(1.0),
+        "--to",
+        &at(4.0),
+        "--every",
+        "1h",
+        "-n",
+        "30",
+        "--json",
+        "--lang",
+        "ko",
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("drift --json output");
+    let best = report["order"][0].as_u64().unwrap();
+    let d = Driver::start();
+    let url = d.open(&page);
+    let c = d.js("return window.saebaramMap.counts();");
+    assert_eq!(c["bars"], 4, "{c}");
+    assert_eq!(c["selected"], best, "starts on the best throw window: {c}");
+    assert_eq!(c["landings"], 30, "one marker per bottle: {c}");
+    assert_eq!(d.js("return document.documentElement.lang;"), "ko");
+    let header = d.js("return document.querySelector('.sb-header').textContent;");
+    assert!(
+        header.as_str().unwrap().contains("바다로 띄운 병"),
+        "{header}"
+    );
+    let panel = d.js("return document.getElementById('sb-panel').textContent;");
+    let panel = panel.as_str().unwrap();
+    assert!(
+        panel.contains("북한 해안에 닿을 확률") && panel.contains("교동도"),
+        "{panel}"
+    );
+    let town = report["windows"][best as usize]["north_by_town"][0]["town"]
+        .as_str()
+        .unwrap();
+    assert!(
+        panel.contains(town),
+        "the nearest town {town} is in the panel: {panel}"
+    );
+    d.screenshot("drift-real-ko.png");
     d.assert_offline_and_clean(&url);
 }
 

@@ -62,10 +62,49 @@
     }
   };
 
+  // A sea drift (`drift --html`) is drawn as a plan of throw windows: these words replace
+  // the balloon's where they differ.
+  var DRIFT_STRINGS = {
+    en: {
+      planTitle: 'Bottles at sea', window: 'Throw window', windows: 'Throw windows', bestWindow: 'Best throw window',
+      pTarget: 'P(strands on the North\u2019s coast)', site: 'Throw site', members: 'Bottles per window',
+      outcomes: 'Where the bottles end', landed: 'bottles', forecast: 'Currents and wind',
+      profile: 'Drift settings', unresolved: 'Stopped by the current data (its coast, edge or last hour)',
+      classes: ['North Korea', 'South Korea', 'DMZ', 'Afloat or stopped at sea', 'Other'],
+      layers: { heat: 'Bottle density', c50: '50 % contour', c90: '90 % contour', tracks: 'Bottle tracks',
+        landings: 'Bottle ends', provinces: 'Provinces', cities: 'Cities', track: 'Track', events: 'Events' },
+      density: 'Bottle density', timeline: 'P(North\u2019s coast) by throw time (KST); choose a bar',
+      hoursNorth: 'Median hours to the North\u2019s coast', byProvince: 'Strandings by province',
+      byTown: 'Nearest North Korean town (county seat) of the strandings',
+      labels: { stranded: 'stranded', afloat: 'still afloat', forcing_land: 'stopped at the current data\u2019s coast',
+        left_area: 'left the current data\u2019s area', forcing_ended: 'past the current data\u2019s last hour' }
+    },
+    ko: {
+      planTitle: '바다로 띄운 병', window: '던질 시각', windows: '던질 시각 수', bestWindow: '추천 던질 시각',
+      pTarget: '북한 해안에 닿을 확률', site: '던지는 곳', members: '시각마다 병 수',
+      outcomes: '병이 닿은 곳', landed: '개', forecast: '해류와 바람',
+      profile: '표류 설정', unresolved: '해류 자료에서 멈춤 (자료의 해안, 가장자리, 마지막 시각)',
+      classes: ['북한', '남한', '비무장지대', '바다 (떠 있거나 멈춤)', '기타'],
+      layers: { heat: '병 밀도', c50: '50 % 등고선', c90: '90 % 등고선', tracks: '병 궤적',
+        landings: '병이 닿은 곳', provinces: '도 경계', cities: '도시', track: '궤적', events: '사건' },
+      density: '병 밀도', timeline: '던질 시각(KST)별 북한 해안에 닿을 확률: 막대를 고르십시오',
+      hoursNorth: '북한 해안까지 걸린 시간 (중앙값)', byProvince: '도별 닿은 비율',
+      byTown: '닿은 곳에서 가장 가까운 북한 읍·군 소재지',
+      labels: { stranded: '해안에 닿음', afloat: '아직 떠 있음', forcing_land: '해류 자료의 해안에서 멈춤',
+        left_area: '해류 자료 영역 밖', forcing_ended: '해류 자료 시간 끝' }
+    }
+  };
+
   performance.mark('sb-start');
   var D = JSON.parse(document.getElementById('saebaram-data').textContent);
   performance.mark('sb-parsed');
   var T = STRINGS[D.lang] || STRINGS.en;
+  if (D.drift) {
+    var over = DRIFT_STRINGS[D.lang] || DRIFT_STRINGS.en, merged = {};
+    Object.keys(T).forEach(function (k) { merged[k] = T[k]; });
+    Object.keys(over).forEach(function (k) { merged[k] = over[k]; });
+    T = merged;
+  }
   var app = document.getElementById('app');
   var state = { map: null, windowLayers: null, selected: null, bars: [], overlays: {}, counts: {} };
 
@@ -556,6 +595,16 @@
       html += '<section><dl class="sb-kv sb-lost">' + lost.map(function (r) {
         return '<dt>' + esc(r[0]) + '</dt><dd>' + r[1] + '</dd>';
       }).join('') + '</dl></section>';
+    }
+    // A drift's own rows: hours to the North's coast, and where on it (province, nearest town).
+    function shares(title, rows) {
+      if (!rows || !rows.length) return '';
+      return '<section><h3>' + esc(title) + '</h3><dl class="sb-kv">' +
+        rows.map(function (r) { return '<dt>' + esc(r[0]) + '</dt><dd>' + pct(r[1]) + '</dd>'; }).join('') + '</dl></section>';
+    }
+    if (D.drift) {
+      if (w.hn != null) html += '<section><h3>' + esc(T.hoursNorth) + '</h3><p>' + esc(w.hn) + ' h</p></section>';
+      html += shares(T.byProvince, w.prov) + shares(T.byTown, w.town);
     }
     if (w.med != null || w.p90 != null) {
       html += '<section><h3>' + esc(T.distance) + '</h3><dl class="sb-kv"><dt>' + esc(T.median) + '</dt><dd>' + km(w.med) +

@@ -1,7 +1,7 @@
 //! `saebaram drift`: bottles thrown into the sea from a sea site over a range of times, on
 //! the user's currents (and wind) file, ranked by the chance of stranding on the North's
 //! coast within a time limit. The drift is `saebaram_jobs::drift`; this module parses flags
-//! and renders the report (a Korean-first table, `--json`, GeoJSON).
+//! and renders the report (a Korean-first table, `--json`, GeoJSON, the offline HTML map).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -20,6 +20,7 @@ Examples (예시):
   saebaram drift --currents currents.nc --site seokmo --from 2026-12-05T09:00Z --to 2026-12-06T09:00Z --every 30m
   saebaram drift --currents currents.nc --wind wind.nc --site gyodong -n 200 --limit 12h --json > drift.json
   saebaram drift --currents norkyst.nc --site 37.70,126.26 --geojson ends.geojson
+  saebaram drift --currents currents.nc --wind wind.nc --site seokmo --lang ko --html drift.html
 
 Sea sites (바다 출발 지점): seokmo (석모도 서쪽 해안), gyodong (교동도 북쪽 해안),
 ganghwa-north (강화도 북쪽 해안), baengnyeong (백령도), or LAT,LON in the sea.
@@ -77,6 +78,9 @@ pub struct DriftArgs {
     /// Also write every bottle's end and the best window's tracks as GeoJSON.
     #[arg(long, value_name = "FILE")]
     pub geojson: Option<PathBuf>,
+    /// `--html FILE` (offline map of the windows, bottle ends and tracks) and `--lang`.
+    #[command(flatten)]
+    pub html: super::map_output::HtmlArgs,
 }
 
 /// `--scheme`.
@@ -159,6 +163,11 @@ pub fn run(args: DriftArgs, env: &Env) -> anyhow::Result<Status> {
         let text = saebaram_jobs::drift::geojson(&report).to_string();
         files::write_atomically(path, text.as_bytes())?;
     }
+    if let Some(path) = &args.html.html {
+        let lang = super::map_output::page_lang(args.html.lang);
+        let html = saebaram_jobs::map::drift_html(&report, lang)?;
+        saebaram_jobs::map::write_html(path, &html)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -178,6 +187,40 @@ fn kst(rfc3339: &str, t: f64) -> String {
     k.get(5..16).unwrap_or(&k).replace('T', " ")
 }
 
+/// The table's columns: display width and right alignment.
+const COLUMNS: [(usize, bool); 8] = [
+    (4, true),
+    (15, false),
+    (20, false),
+    (9, true),
+    (9, true),
+    (7, true),
+    (13, true),
+    (9, true),
+];
+
+/// `text` padded with spaces to `width` terminal columns (Hangul and other wide characters
+/// count two), on the left when `right`.
+fn cell(text: &str, width: usize, right: bool) -> String {
+    let pad = " ".repeat(width.saturating_sub(unicode_width::UnicodeWidthStr::width(text)));
+    if right {
+        format!("{pad}{text}")
+    } else {
+        format!("{text}{pad}")
+    }
+}
+
+/// A Natural Earth province name with its Korean name first, where the map knows it.
+fn province_label(name: &str) -> String {
+    match saebaram_geo::Geo::try_embedded()
+        .ok()
+        .and_then(|g| g.provinces().iter().find(|p| p.name == name))
+    {
+        Some(p) => format!("{} {}", p.name_ko, p.name),
+        None => name.to_string(),
+    }
+}
+
 fn table(args: &DriftArgs, r: &DriftReport) -> String {
     let mut s = String::new();
     let site = match (r.site.name, r.site.name_ko) {
@@ -189,44 +232,69 @@ fn table(args: &DriftArgs, r: &DriftReport) -> String {
         "해류 표류 예측 (bottle drift): {site}, 창마다 {} 병 / {} bottles per window, 제한 {:.0}시간 / limit {:.0} h, seed {}",
         r.spec.n_members, r.spec.n_members, r.limit_h, r.limit_h, args.seed
     );
+    // Hangul takes two terminal columns: pad by display width, not by chars.
+    let header = |cells: [&str; 8]| {
+        let mut line = String::new();
+        for (k, (text, (width, right))) in cells.iter().zip(COLUMNS).enumerate() {
+            if k > 0 {
+                line.push(' ');
+            }
+            line.push_str(&cell(text, width, right));
+        }
+        line
+    };
     let _ = writeln!(
         s,
-        "{:>4}  {:<17} {:<20} {:>9} {:>9} {:>9} {:>9} {:>9}  지역 (province)",
-        "순위",
-        "던질 시각 (KST)",
-        "throw (UTC)",
-        "북한 해안",
-        "남한",
-        "바다 위",
-        "자료 밖",
-        "중앙 시간",
+        "{}  닿은 곳 (도 · 가까운 읍)",
+        header([
+            "순위",
+            "던질 시각 (KST)",
+            "UTC",
+            "북한 해안",
+            "남한 해안",
+            "떠 있음",
+            "자료에서 멈춤",
+            "걸린 시간"
+        ])
     );
     let _ = writeln!(
         s,
-        "{:>4}  {:<17} {:<20} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "rank", "", "", "P(North)", "P(South)", "afloat", "stopped", "median h"
+        "{}  where (province · nearest town)",
+        header([
+            "rank", "throw", "", "P(North)", "P(South)", "afloat", "stopped", "median h"
+        ])
     );
     for &i in r.order.iter().take(args.top.max(1)) {
         let Some(w) = r.windows.get(i) else { continue };
-        let provinces: Vec<String> = w
+        let pct = |p: f64| format!("{:.0}%", p * 100.0);
+        let mut places: Vec<String> = w
             .north_by_province
             .iter()
-            .take(2)
-            .map(|p| format!("{} {:.0}%", p.province, p.p * 100.0))
+            .take(1)
+            .map(|p| format!("{} {:.0}%", province_label(&p.province), p.p * 100.0))
             .collect();
+        places.extend(w.north_by_town.iter().take(2).map(|t| {
+            let name = match &t.town_ko {
+                Some(ko) if !ko.is_empty() => format!("{ko} {}", t.town),
+                _ => t.town.clone(),
+            };
+            format!("{name} {:.0}%", t.p * 100.0)
+        }));
         let _ = writeln!(
             s,
-            "{:>4}  {:<17} {:<20} {:>8.0}% {:>8.0}% {:>8.0}% {:>8.0}% {:>9}  {}",
-            w.rank,
-            kst(&w.throw_time, w.throw_unix_s),
-            w.throw_time,
-            w.p_north * 100.0,
-            w.p_south * 100.0,
-            w.p_afloat * 100.0,
-            w.p_forcing_stop * 100.0,
-            w.median_hours_to_north
-                .map_or("-".to_string(), |h| format!("{h:.1}")),
-            provinces.join(", ")
+            "{}  {}",
+            header([
+                &w.rank.to_string(),
+                &kst(&w.throw_time, w.throw_unix_s),
+                &w.throw_time,
+                &pct(w.p_north),
+                &pct(w.p_south),
+                &pct(w.p_afloat),
+                &pct(w.p_forcing_stop),
+                &w.median_hours_to_north
+                    .map_or("-".to_string(), |h| format!("{h:.1}")),
+            ]),
+            places.join(" · ")
         );
     }
     if r.order.len() > args.top {
@@ -302,4 +370,57 @@ fn table(args: &DriftArgs, r: &DriftReport) -> String {
     );
     let _ = SEA_SITES;
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn korean_cells_pad_by_display_width() {
+        assert_eq!(cell("북한 해안", 9, true), "북한 해안");
+        assert_eq!(cell("남한", 9, true), "     남한");
+        assert_eq!(cell("rank", 6, false), "rank  ");
+        assert_eq!(cell("P(North)", 9, true).width(), 9);
+        // The two header lines and a data row put every column boundary at the same
+        // terminal column (what the eye sees), though their byte and char counts differ.
+        let widths: usize = COLUMNS.iter().map(|c| c.0).sum::<usize>() + COLUMNS.len() - 1;
+        for line in [
+            [
+                "순위",
+                "던질 시각 (KST)",
+                "UTC",
+                "북한 해안",
+                "남한 해안",
+                "떠 있음",
+                "자료에서 멈춤",
+                "걸린 시간",
+            ],
+            [
+                "rank", "throw", "", "P(North)", "P(South)", "afloat", "stopped", "median h",
+            ],
+            [
+                "1",
+                "12-05 18:00",
+                "2026-12-05T09:00:00Z",
+                "63%",
+                "5%",
+                "20%",
+                "12%",
+                "4.3",
+            ],
+        ] {
+            let cells: Vec<String> = line
+                .iter()
+                .zip(COLUMNS)
+                .map(|(t, (w, r))| cell(t, w, r))
+                .collect();
+            assert!(
+                cells.iter().zip(COLUMNS).all(|(c, (w, _))| c.width() == w),
+                "{cells:?}"
+            );
+            assert_eq!(cells.join(" ").width(), widths);
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! `--html FILE` for `plan` and `predict`: the flags and the page's language. The page is
+//! `--html FILE` for `plan`, `predict` and `drift`: the flags and the page's language. The page is
 //! drawn by `saebaram_jobs::map` from the same report `--json` prints.
 
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ pub enum Lang {
     En,
 }
 
-/// Flags shared by `plan` and `predict` for the HTML map.
+/// Flags shared by `plan`, `predict` and `drift` for the HTML map.
 #[derive(Debug, Clone, clap::Args)]
 pub struct HtmlArgs {
     /// Write a self-contained offline HTML map (no network needed to open it).
