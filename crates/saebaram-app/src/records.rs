@@ -26,7 +26,13 @@ use crate::i18n::Message;
 use crate::work::error_message;
 
 /// The message codes this module sends (each needs `msg.<code>`).
-pub(crate) const CODES: &[&str] = &["records_locked", "passphrase_mismatch", "no_flash"];
+pub(crate) const CODES: &[&str] = &[
+    "records_locked",
+    "passphrase_mismatch",
+    "no_flash",
+    "not_whole_path",
+    "not_confirmed",
+];
 
 /// The unlocked database: its file and the passphrase, only in memory.
 #[derive(Default)]
@@ -396,6 +402,56 @@ pub(crate) fn export(
     )
     .map_err(|e| error_message(&e))?;
     serde_json::to_value(&r).map_err(|e| Message::internal(e.to_string()))
+}
+
+/// A new key pair for this team (`records keygen`): where to write the secret key (the
+/// public one goes beside it with `.pub`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KeygenForm {
+    out: String,
+}
+
+/// Makes this team's key pair; it needs no passphrase (the records stay as they are).
+pub(crate) fn keygen(form: KeygenForm, env: &saebaram_jobs::Env) -> Result<Value, Message> {
+    let out = PathBuf::from(form.out.trim());
+    if !out.is_absolute() {
+        let shown = out.display().to_string();
+        return Err(Message::new(
+            "not_whole_path",
+            format!("`{shown}`: give the whole path of the file to make"),
+        )
+        .with("path", shown));
+    }
+    let r = jobs::keygen(jobs::KeygenRequest { out }, env).map_err(|e| error_message(&e))?;
+    serde_json::to_value(&r).map_err(|e| Message::internal(e.to_string()))
+}
+
+/// Destroying the records: the page sends `destroy` once the person typed the word it shows.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DestroyForm {
+    confirm: String,
+}
+
+/// Overwrites and deletes the records database and its journal (`records destroy`), and
+/// forgets the passphrase. As in the CLI it needs no passphrase: it is for when there is no
+/// time to open them.
+pub(crate) fn destroy(
+    session: &Session,
+    form: DestroyForm,
+    env: &saebaram_jobs::Env,
+) -> Result<Value, Message> {
+    if form.confirm != "destroy" {
+        return Err(Message::new(
+            "not_confirmed",
+            "not confirmed: nothing was destroyed",
+        ));
+    }
+    let db = jobs::default_db(env).map_err(|e| error_message(&e))?;
+    session.lock();
+    let removed = jobs::destroy(&db).map_err(|e| error_message(&e))?;
+    Ok(json!({ "removed": removed }))
 }
 
 /// An import: the file another team sent, and this team's secret key file.

@@ -56,6 +56,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/records/report", post(records_report))
         .route("/api/records/export", post(records_export))
         .route("/api/records/import", post(records_import))
+        .route("/api/records/keygen", post(records_keygen))
+        .route("/api/records/destroy", post(records_destroy))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -578,6 +580,22 @@ async fn records_import(
 ) -> ApiResult<Json<Value>> {
     let form: crate::records::ImportForm = parse(body)?;
     records_call(move || crate::records::import(&state.records, form, &state.config.env)).await
+}
+
+async fn records_keygen(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::KeygenForm = parse(body)?;
+    records_call(move || crate::records::keygen(form, &state.config.env)).await
+}
+
+async fn records_destroy(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::records::DestroyForm = parse(body)?;
+    records_call(move || crate::records::destroy(&state.records, form, &state.config.env)).await
 }
 
 /// Records the window of the last plan job the person chose (`plan --record` records the

@@ -888,10 +888,49 @@
       main.appendChild(h('p.intro', t('records.intro')));
       var box = h('div#records');
       main.appendChild(box);
+      main.appendChild(keysAndDestroy());
       api.get('/api/records').then(function (st) {
         if (st.unlocked) return api.get('/api/records/list').then(showRecords);
         showLock(st.exists);
       }, function (err) { box.appendChild(errorNotice(apiMessage(err))); }).then(ready, ready);
+
+      // This team's key pair (no passphrase needed), and destroying the records.
+      function keysAndDestroy() {
+        var out = h('input#rk-out', { type: 'text', autocomplete: 'off', spellcheck: false });
+        var make = h('button.secondary#records-keygen', { type: 'button', text: t('records.keygen') });
+        var keyBox = h('div#records-keygen-box');
+        api.get('/api/folders').then(function (r) { if (!out.value) out.value = r.home.replace(/\/$/, '') + '/saebaram-team.key'; }, function () {});
+        make.addEventListener('click', function () {
+          clear(keyBox);
+          api.post('/api/records/keygen', { out: out.value }).then(function (r) {
+            keyBox.appendChild(notice('ok', t('records.keygenDone', { secret: r.secret, public: r.public })));
+            probe.keygen = r;
+          }, function (err) { keyBox.appendChild(errorNotice(apiMessage(err))); });
+        });
+        var word = h('input#rd-confirm', { type: 'text', autocomplete: 'off', spellcheck: false });
+        var destroy = h('button.danger#records-destroy', { type: 'button', text: t('records.destroy') });
+        var destroyBox = h('div#records-destroy-box');
+        destroy.addEventListener('click', function () {
+          clear(destroyBox);
+          if (word.value.trim() !== t('records.destroyWord')) {
+            destroyBox.appendChild(notice('error', t('records.destroyMismatch', { word: t('records.destroyWord') })));
+            return;
+          }
+          word.value = '';
+          api.post('/api/records/destroy', { confirm: 'destroy' }).then(function (r) {
+            destroyBox.appendChild(notice('ok', t('records.destroyed', { files: r.removed.join(', ') })));
+            destroyBox.appendChild(notice('warning', t('records.destroyNote')));
+            probe.destroyed = r.removed;
+            showLock(false);
+          }, function (err) { destroyBox.appendChild(errorNotice(apiMessage(err))); });
+        });
+        return h('div',
+          h('section.card#records-keys', h('h2', t('records.keygenTitle')), h('p.muted', t('records.keygenHelp')),
+            h('div.row', h('label.wide', { for: 'rk-out' }, t('records.keygenOut'), out), make), keyBox),
+          h('section.card#records-destroy-card', h('h2', t('records.destroyTitle')), h('p.muted', t('records.destroyHelp')),
+            h('div.row', h('label', { for: 'rd-confirm' }, t('records.destroyConfirm', { word: t('records.destroyWord') }), word), destroy),
+            destroyBox));
+      }
 
       // Locked: the passphrase (twice for a new file). It goes to the server once and is
       // cleared from the field at once.

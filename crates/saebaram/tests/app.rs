@@ -1586,15 +1586,33 @@ fn records_are_unlocked_added_corrected_reported_and_exchanged() {
     let keys = app._home.path().join("keys");
     std::fs::create_dir_all(&keys).unwrap();
     let secret = keys.join("team-b.key");
-    let out = app_command(app._home.path())
-        .args(["records", "keygen", "--out", secret.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // The key pair is made from the page (`records keygen`); it needs no passphrase.
+    set_value(&d, "rk-out", secret.to_str().unwrap());
+    d.click("#records-keygen");
+    wait_text(
+        &d,
+        "#records-keygen-box",
+        "열쇠를 만들었습니다",
+        "the keys were not made",
     );
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&secret).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the secret key is readable by others");
+        let public = std::fs::read_to_string(format!("{}.pub", secret.display())).unwrap();
+        assert!(public.starts_with("age1"), "{public}");
+    }
+    // Again on the same file: refused, the key kept.
+    let before = std::fs::read(&secret).unwrap();
+    d.click("#records-keygen");
+    wait_text(
+        &d,
+        "#records-keygen-box .notice-error",
+        "team-b.key",
+        "no message for an existing key file",
+    );
+    assert_eq!(std::fs::read(&secret).unwrap(), before);
+    expect_refusals(&d, 1, "422 (Unprocessable Entity)");
     let exported = keys.join("for-team-b.age");
     set_value(&d, "rx-to", &format!("{}.pub", secret.display()));
     set_value(&d, "rx-out", exported.to_str().unwrap());
@@ -1693,5 +1711,53 @@ fn records_are_unlocked_added_corrected_reported_and_exchanged() {
     }
     let leaked = files_containing(app._home.path(), PASS.as_bytes());
     assert!(leaked.is_empty(), "the passphrase is in {leaked:?}");
+
+    // Destroying the records: the wrong word deletes nothing; `삭제` overwrites and removes
+    // the database, locks the screen and offers to make a new one.
+    let databases = || {
+        let mut found = Vec::new();
+        let mut stack = vec![app._home.path().join("data")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.file_name().is_some_and(|n| n == "records.db") {
+                    found.push(p);
+                }
+            }
+        }
+        found
+    };
+    assert_eq!(databases().len(), 1);
+    d.goto(&format!("http://{}/#records", app.host));
+    screen_ready(&d, "records");
+    set_value(&d, "rd-confirm", "지워");
+    d.click("#records-destroy");
+    wait_text(
+        &d,
+        "#records-destroy-box",
+        "아무것도 지우지 않았습니다",
+        "no message for a wrong confirmation",
+    );
+    assert_eq!(databases().len(), 1, "destroyed without the word");
+    set_value(&d, "rd-confirm", "삭제");
+    d.click("#records-destroy");
+    wait_text(
+        &d,
+        "#records-destroy-box",
+        "활동 기록을 덮어쓰고 지웠습니다",
+        "the records were not destroyed",
+    );
+    assert!(databases().is_empty(), "{:?}", databases());
+    d.wait_for(
+        "!!document.getElementById('records-pass2')",
+        Duration::from_secs(10),
+        "the screen does not offer a new records file",
+    );
+    let st = page_fetch(&d, "/api/records");
+    assert_eq!(st, serde_json::json!({"exists": false, "unlocked": false}));
+    d.js("document.getElementById('records-destroy-card').scrollIntoView();");
+    d.screenshot_to(&artifacts().join("records-destroyed-ko.png"));
     assert_local_and_clean(&d, &app.host);
 }
