@@ -194,6 +194,7 @@ mod tests {
             .chain(crate::drives::CODES)
             .chain(crate::records::CODES)
             .chain(crate::folders::CODES)
+            .chain(crate::sealed::CODES)
         {
             assert!(ko.contains(&format!("msg.{code}")), "no msg.{code}");
         }

@@ -34,6 +34,7 @@ mod i18n;
 mod records;
 mod registry;
 mod routes;
+mod sealed;
 mod security;
 mod work;
 
@@ -109,6 +110,8 @@ pub(crate) struct AppState {
     pub(crate) last_plan: std::sync::Mutex<Option<work::LastPlan>>,
     /// The unlocked records (the passphrase, in memory only).
     pub(crate) records: records::Session,
+    /// One-time keys for sealing the passphrase on its way from the page.
+    pub(crate) sealer: sealed::Sealer,
 }
 
 /// A running server. Dropping it (or [`Server::stop`]) stops it; running jobs stop with the
@@ -160,6 +163,7 @@ impl Server {
             last_flash: std::sync::Mutex::new(None),
             last_plan: std::sync::Mutex::new(None),
             records: records::Session::default(),
+            sealer: sealed::Sealer::default(),
         });
         let router = routes::router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -48,6 +48,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/prepare", post(prepare))
         .route("/api/flash", post(flash))
         .route("/api/records", get(records_status))
+        .route("/api/records/key", get(records_key))
         .route("/api/records/unlock", post(records_unlock))
         .route("/api/records/lock", post(records_lock))
         .route("/api/records/list", get(records_list))
@@ -505,20 +506,36 @@ async fn records_status(State(state): State<Arc<AppState>>) -> ApiResult<Json<Va
     records_call(move || crate::records::status(&state.records, &state.config.env)).await
 }
 
-/// Unlocks (or creates) the records. The body is read into the form directly (no
-/// intermediate JSON value holding the passphrase).
+/// A one-time key to seal the passphrase with (`sealed.rs`).
+async fn records_key(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
+    state
+        .sealer
+        .offer()
+        .map(Json)
+        .map_err(|m| ApiError(StatusCode::INTERNAL_SERVER_ERROR, m))
+}
+
+/// Unlocks (or creates) the records. The body holds the form sealed with a one-time key
+/// (`sealed.rs`): the HTTP library's buffers, which cannot be zeroised, never hold the
+/// passphrase. It is opened into a zeroised buffer and read into the form directly (no
+/// intermediate JSON value holding it).
 async fn records_unlock(
     State(state): State<Arc<AppState>>,
-    body: axum::body::Bytes,
+    Json(body): Json<Value>,
 ) -> ApiResult<Json<Value>> {
-    let form: crate::records::UnlockForm = serde_json::from_slice(&body).map_err(|e| {
+    let sealed: crate::sealed::Sealed = parse(body)?;
+    let plain = state
+        .sealer
+        .open(&sealed)
+        .map_err(|m| ApiError(StatusCode::BAD_REQUEST, m))?;
+    let form: crate::records::UnlockForm = serde_json::from_slice(&plain).map_err(|e| {
         // serde's message names the field at fault, never its value.
         ApiError(
             StatusCode::BAD_REQUEST,
             Message::new("bad_request", e.to_string()).with("what", e.to_string()),
         )
     })?;
-    drop(body);
+    drop(plain);
     records_call(move || {
         crate::records::unlock(
             &state.records,

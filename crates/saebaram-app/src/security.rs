@@ -22,6 +22,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use zeroize::Zeroizing;
 
 use crate::AppState;
 
@@ -73,10 +74,11 @@ pub(crate) struct Guard {
     host: String,
     /// `http://` + host: the only `Origin` accepted on state changes.
     origin: String,
-    /// One-time link tokens not yet exchanged.
-    tokens: Mutex<Vec<String>>,
-    /// Session cookie values handed out.
-    sessions: Mutex<Vec<String>>,
+    /// One-time link tokens not yet exchanged (zeroised when redeemed or dropped).
+    tokens: Mutex<Vec<Zeroizing<String>>>,
+    /// Session cookie values handed out (zeroised when dropped). They cross HTTP on every
+    /// request, as any cookie does, and die with the process.
+    sessions: Mutex<Vec<Zeroizing<String>>>,
 }
 
 impl Guard {
@@ -99,7 +101,7 @@ impl Guard {
     pub(crate) fn new_link(&self) -> Result<String, getrandom::Error> {
         let token = random_secret()?;
         let link = format!("{}/?token={token}", self.origin);
-        lock(&self.tokens).push(token);
+        lock(&self.tokens).push(Zeroizing::new(token));
         Ok(link)
     }
 
@@ -122,7 +124,7 @@ impl Guard {
 
     fn new_session(&self) -> Result<String, getrandom::Error> {
         let value = random_secret()?;
-        lock(&self.sessions).push(value.clone());
+        lock(&self.sessions).push(Zeroizing::new(value.clone()));
         Ok(value)
     }
 }

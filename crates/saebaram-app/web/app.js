@@ -471,7 +471,7 @@
     // Rows best first: the plan's own ranks (windows over the heavy-fall limit rank last).
     var rows = windows.map(function (w, i) { return { i: i, w: w }; });
     rows.sort(function (a, b) { return a.w.rank - b.w.rank; });
-    probe.plan = { job: snap.id, rows: rows.length };
+    probe.plan = { job: snap.id, rows: rows.length, at: performance.now() };
     box.appendChild(h('h2', t('plan.results')));
     if (!rows.length || rows[0].w.p_target <= 0) box.appendChild(notice('warning', t('plan.noWindow')));
     var best = rows[0];
@@ -717,7 +717,7 @@
           // A tab opened after the prepare shows which folder it was.
           if (!folder.value && r.library) { folder.value = r.library; drivesForm.library = r.library; }
           probe.drives = probe.drives || {};
-          probe.drives.prepared = { job: s.id, image: !!r.image, blocked: r.clean.blocked.length };
+          probe.drives.prepared = { job: s.id, image: !!r.image, blocked: r.clean.blocked.length, at: performance.now() };
           renderCleanReport(reportBox, r);
         }, function (err) { reportBox.appendChild(errorNotice(apiMessage(err))); });
       }
@@ -957,7 +957,7 @@
           if (!body.passphrase) { errorBox.appendChild(notice('error', t('records.passphraseEmpty'))); return; }
           go.disabled = true;
           errorBox.appendChild(h('p.progress-label', { role: 'status' }, t('records.opening')));
-          api.post('/api/records/unlock', body).then(showRecords, function (err) {
+          unlockRecords(body).then(showRecords, function (err) {
             clear(errorBox).appendChild(errorNotice(apiMessage(err)));
             go.disabled = false;
             pass.focus();
@@ -1129,8 +1129,46 @@
     }
   };
 
+  // The unlock form, sealed for the server (`sealed.rs`): ECDH P-256 with the server's
+  // one-time key, HKDF-SHA-256, AES-256-GCM. The passphrase never crosses HTTP in the clear.
+  function toHex(buf) {
+    return Array.prototype.map.call(new Uint8Array(buf), function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+  function fromHex(text) {
+    var out = new Uint8Array(text.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(text.substr(i * 2, 2), 16);
+    return out;
+  }
+  function sealForm(fields) {
+    var subtle = crypto.subtle, enc = new TextEncoder(), curve = { name: 'ECDH', namedCurve: 'P-256' };
+    return api.get('/api/records/key').then(function (k) {
+      return subtle.generateKey(curve, false, ['deriveBits']).then(function (pair) {
+        return subtle.importKey('raw', fromHex(k.public), curve, false, []).then(function (server) {
+          return subtle.deriveBits({ name: 'ECDH', public: server }, pair.privateKey, 256);
+        }).then(function (bits) {
+          return subtle.importKey('raw', bits, 'HKDF', false, ['deriveKey']);
+        }).then(function (ikm) {
+          return subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: enc.encode('saebaram app unlock v1'), info: enc.encode('records passphrase') },
+            ikm, { name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+        }).then(function (aes) {
+          var iv = crypto.getRandomValues(new Uint8Array(12));
+          var plain = enc.encode(JSON.stringify(fields));
+          return subtle.encrypt({ name: 'AES-GCM', iv: iv }, aes, plain).then(function (sealed) {
+            plain.fill(0);
+            return subtle.exportKey('raw', pair.publicKey).then(function (pub) {
+              return { key_id: k.id, public: toHex(pub), iv: toHex(iv), sealed: toHex(sealed) };
+            });
+          });
+        });
+      });
+    });
+  }
+  function unlockRecords(fields) {
+    return sealForm(fields).then(function (body) { return api.post('/api/records/unlock', body); });
+  }
+
   // For the screens' own files (none yet) and the tests.
-  probe.lib = { t: t, h: h, api: api, kstUtc: kstUtc, pct: pct, bytes: bytes, startJob: startJob, watchJob: watchJob, msgText: msgText };
+  probe.lib = { unlockRecords: unlockRecords, t: t, h: h, api: api, kstUtc: kstUtc, pct: pct, bytes: bytes, startJob: startJob, watchJob: watchJob, msgText: msgText };
 
   document.documentElement.lang = lang;
   show(location.hash.slice(1) || 'forecast', true);

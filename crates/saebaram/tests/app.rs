@@ -1161,9 +1161,9 @@ fn the_drives_screen_cleans_packs_and_writes_two_drives_rejecting_a_fake() {
     expect_refusals(&d, 1, "422 (Unprocessable Entity)");
     // With the records open, the batch is kept with its counts.
     let opened = d.js_async(
-        "var done = arguments[0]; fetch('/api/records/unlock', {method: 'POST', credentials: 'same-origin', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({passphrase: 'p q r', confirm: 'p q r', create: true})}).then(r => done(r.status));",
+        "var done = arguments[0]; window.saebaramApp.lib.unlockRecords({passphrase: 'p q r', confirm: 'p q r', create: true}).then(r => done(r.unlocked !== false), e => done(String(e)));",
     );
-    assert_eq!(opened, 200);
+    assert_eq!(opened, true);
     d.click("#drives-record");
     d.wait_for(
         "document.querySelector('#drives-record-box .notice-ok')",
