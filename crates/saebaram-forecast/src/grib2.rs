@@ -1370,6 +1370,143 @@ fn decode_terrain<R: grib::Grib2Read>(
     Ok((src, c.grid, out))
 }
 
+/// The 10 m wind of GRIB2 files (u and v, discipline 0, category 2, parameters 2 and 3, on
+/// the surface "10 m above ground", type 103), cropped to a region, one field per valid
+/// time: the windage input of sea drift. Deterministic fields and ensemble controls are
+/// read; perturbed members are skipped (a drift draws its own windage spread).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurfaceWind {
+    /// The cropped grid (rows south to north, columns west to east).
+    pub grid: Grid,
+    /// Valid times, seconds since the epoch, increasing.
+    pub times_unix_s: Vec<i64>,
+    /// Eastward wind, m/s, `[time][row][column]`.
+    pub u: Vec<f32>,
+    /// Northward wind, m/s, same layout.
+    pub v: Vec<f32>,
+}
+
+/// Reads the 10 m wind of GRIB2 files (`(bytes, file name)`) over `region`. Every file must
+/// be GRIB2; the u and v of each valid time must both be there, on one grid that covers the
+/// region; an error names the file and field otherwise.
+pub fn surface_wind_10m(files: &[(&[u8], &str)], region: &Region) -> Result<SurfaceWind> {
+    let mut fields: BTreeMap<i64, [Option<Vec<f32>>; 2]> = BTreeMap::new();
+    let mut grid: Option<(Grid, String)> = None;
+    for &(bytes, file) in files {
+        if bytes.len() < 16 || bytes.get(0..4) != Some(b"GRIB") || bytes.get(7) != Some(&2) {
+            return Err(grib_err(file, "section 0", "not a GRIB2 file"));
+        }
+        check_structure(bytes).map_err(|e| grib_err(file, "message structure", e))?;
+        let read = catch_unwind(AssertUnwindSafe(|| -> Result<()> {
+            let grib2 = grib::from_bytes(bytes).map_err(|e| {
+                grib_err(
+                    file,
+                    "message structure",
+                    format!("corrupt or truncated GRIB2: {e}"),
+                )
+            })?;
+            for ((msg, sub), sm) in grib2.iter() {
+                let pd = sm.prod_def();
+                let which = match (
+                    sm.indicator().discipline,
+                    pd.parameter_category(),
+                    pd.parameter_number(),
+                ) {
+                    (0, Some(2), Some(2)) => 0,
+                    (0, Some(2), Some(3)) => 1,
+                    _ => continue,
+                };
+                let at_10m = pd
+                    .fixed_surfaces()
+                    .is_some_and(|(a, _)| a.surface_type == 103 && (a.value() - 10.0).abs() < 1e-6);
+                if !at_10m {
+                    continue;
+                }
+                if matches!(ensemble_of(pd), Ok(Some((_, n))) if n > 0) {
+                    continue;
+                }
+                let field = format!(
+                    "{} 10 m above ground (message {}, field {sub})",
+                    ["u", "v"][which],
+                    msg + 1
+                );
+                let rt = sm.identification().ref_time_unchecked();
+                let run = time::unix_from_civil(
+                    i64::from(rt.year),
+                    u32::from(rt.month),
+                    u32::from(rt.day),
+                    u32::from(rt.hour),
+                    u32::from(rt.minute),
+                    u32::from(rt.second),
+                );
+                let step = pd
+                    .forecast_time()
+                    .and_then(|ft| unit_seconds(&ft.unit).map(|u| u * i64::from(ft.value)));
+                let valid = run.zip(step).map(|(r, s)| r + s).ok_or_else(|| {
+                    grib_err(file, &field, "no valid time this reader understands")
+                })?;
+                let (_, g, values) = decode_terrain(sm, region, (0, 1.0, ""), &field)
+                    .map_err(|e| grib_err(file, &field, e))?;
+                match &grid {
+                    None => grid = Some((g, field.clone())),
+                    Some((first, from)) if *first != g => {
+                        return Err(grib_err(
+                            file,
+                            &field,
+                            format!(
+                                "its grid differs from that of {from}: one wind field holds one grid"
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                let slot = &mut fields.entry(valid).or_default()[which];
+                if slot.is_none() {
+                    *slot = Some(values);
+                }
+            }
+            Ok(())
+        }));
+        match read {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(grib_err(
+                    file,
+                    "message structure",
+                    "the GRIB2 decoder failed on malformed data",
+                ));
+            }
+        }
+    }
+    let names = files.iter().map(|f| f.1).collect::<Vec<_>>().join(", ");
+    let Some((grid, _)) = grid else {
+        return Err(grib_err(
+            &names,
+            "10 m wind",
+            "no u or v wind 10 m above ground (UGRD/VGRD at 10 m) in the file",
+        ));
+    };
+    let (mut times, mut u, mut v) = (Vec::new(), Vec::new(), Vec::new());
+    for (t, [fu, fv]) in fields {
+        let (Some(fu), Some(fv)) = (fu, fv) else {
+            return Err(grib_err(
+                &names,
+                "10 m wind",
+                format!("{} has u or v but not both", time::format_rfc3339(t)),
+            ));
+        };
+        times.push(t);
+        u.extend(fu);
+        v.extend(fv);
+    }
+    Ok(SurfaceWind {
+        grid,
+        times_unix_s: times,
+        u,
+        v,
+    })
+}
+
 /// Walks messages and sections before the `grib` crate sees them: every length must fit in
 /// the file, so a corrupt length can neither make it allocate gigabytes nor overflow
 /// (grib 0.20.2 panics with "capacity overflow" on such input; found by fuzzing).
@@ -1506,6 +1643,44 @@ mod tests {
             assert!(t(point).is_nan(), "point {point}: {}", t(point));
         }
         assert!(plausible_temperature_k(f64::from(t(4))), "{}", t(4));
+    }
+
+    #[test]
+    fn the_10_m_wind_of_the_gfs_sample_is_read_and_other_files_refused() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
+        ))
+        .unwrap();
+        let w = surface_wind_10m(&[(&bytes, "gfs.grib2")], &Region::KOREA).unwrap();
+        // One field, +72 h from 2011-10-08T00Z, on the 2.5° grid cropped to 32-45N 120-135E.
+        assert_eq!(w.times_unix_s, vec![1_318_032_000 + 72 * 3600]);
+        assert_eq!((w.grid.dlat, w.grid.dlon), (2.5, 2.5));
+        assert!(
+            w.grid.lat0 <= 32.0 && w.grid.lat_max() >= 45.0,
+            "{:?}",
+            w.grid
+        );
+        let n = w.grid.nlat * w.grid.nlon;
+        assert_eq!((w.u.len(), w.v.len()), (n, n));
+        assert!(
+            w.u.iter()
+                .chain(&w.v)
+                .all(|x| x.is_finite() && x.abs() < 60.0)
+        );
+        assert!(w.u.iter().any(|x| x.abs() > 0.5), "a real wind, not zeros");
+        let err = surface_wind_10m(&[(b"GRIB\0\0\0\x01 not grib2", "old.grb")], &Region::KOREA)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("old.grb") && err.contains("GRIB2"), "{err}");
+        // The embedded sample has isobaric winds only.
+        let err = surface_wind_10m(
+            &[(crate::forecast::EMBEDDED_GRIB2, "sample")],
+            &Region::KOREA,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("10 m"), "{err}");
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub use forecast::{
     Forecast, ForecastInfo, Member, MemberInfo, MemberKind, OpenOptions, SourceKind,
     describe_numbers, parse_numbers,
 };
-pub use grib2::{Derivation, FieldInfo};
+pub use grib2::{Derivation, FieldInfo, SurfaceWind, surface_wind_10m};
 pub use region::Region;
 pub use terrain::{Terrain, TerrainInfo};
 

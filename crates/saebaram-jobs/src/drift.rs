@@ -327,6 +327,93 @@ fn load_error(what: &str, path: &std::path::Path, source: saebaram_drift::Error)
     }
 }
 
+/// True when the file starts as a GRIB message does (a NetCDF file starts `CDF` or `\x89HDF`).
+fn is_grib(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| &head == b"GRIB")
+}
+
+/// A GRIB2 file's 10 m wind (`UGRD`/`VGRD` 10 m above ground, decoded by `saebaram-forecast`)
+/// over the currents' area, as a drift wind field on its regular latitude/longitude grid.
+fn read_grib_wind(path: &std::path::Path, currents: &FieldInfo) -> Result<Loaded, Error> {
+    let context = || format!("cannot use the wind file `{}`", path.display());
+    let bytes = std::fs::read(path).map_err(|e| Error::Forecast {
+        context: context(),
+        source: saebaram_forecast::ForecastError::Grib {
+            file: path.display().to_string(),
+            field: "file".into(),
+            detail: e.to_string(),
+        },
+    })?;
+    // The bottles never leave the currents: the wind is needed over their box (a cell more).
+    let b = currents.bounds;
+    let region = saebaram_forecast::Region {
+        lat_min: b.lat_min,
+        lat_max: b.lat_max,
+        lon_min: b.lon_min,
+        lon_max: b.lon_max,
+    };
+    let name = path.display().to_string();
+    let w = saebaram_forecast::surface_wind_10m(&[(&bytes, &name)], &region).map_err(|source| {
+        Error::Forecast {
+            context: format!(
+                "{}: its 10 m wind must cover the currents' area {:.3}..{:.3}N {:.3}..{:.3}E",
+                context(),
+                b.lat_min,
+                b.lat_max,
+                b.lon_min,
+                b.lon_max
+            ),
+            source,
+        }
+    })?;
+    let g = w.grid;
+    let axis = |first: f64, step: f64, n: usize| {
+        saebaram_drift::Axis::new((0..n).map(|i| first + step * i as f64).collect())
+    };
+    let bad = |problem: &str| Error::Forecast {
+        context: context(),
+        source: saebaram_forecast::ForecastError::Grib {
+            file: name.clone(),
+            field: "10 m wind".into(),
+            detail: problem.to_string(),
+        },
+    };
+    let (Some(x), Some(y)) = (axis(g.lon0, g.dlon, g.nlon), axis(g.lat0, g.dlat, g.nlat)) else {
+        return Err(bad(
+            "its grid has fewer than two points across the currents' area",
+        ));
+    };
+    let grid = saebaram_drift::Grid {
+        x,
+        y,
+        horizontal: saebaram_drift::Horizontal::LonLat { lon_0_360: false },
+    };
+    let times: Vec<f64> = w.times_unix_s.iter().map(|&t| t as f64).collect();
+    let (first, last, n_times) = (times[0], times[times.len() - 1], times.len());
+    let field = VectorField::new(grid, times, w.u, w.v)
+        .ok_or_else(|| bad("its fields do not make one grid over time"))?;
+    let info = FieldInfo {
+        path: path.to_path_buf(),
+        u_variable: "UGRD 10 m above ground (GRIB2)".into(),
+        v_variable: "VGRD 10 m above ground (GRIB2)".into(),
+        grid: "longitude/latitude".into(),
+        rotated: false,
+        nx: g.nlon,
+        ny: g.nlat,
+        first_time_s: first,
+        last_time_s: last,
+        n_times,
+        level: Some(10.0),
+        masked_fraction: field.masked_fraction(),
+        bounds: field.grid().bounds(),
+    };
+    Ok(Loaded { field, info })
+}
+
 fn covers(info: &FieldInfo, lat: f64, lon: f64) -> bool {
     let b = info.bounds;
     lat >= b.lat_min && lat <= b.lat_max && lon >= b.lon_min && lon <= b.lon_max
@@ -426,6 +513,7 @@ pub fn run(req: DriftRequest, env: &Env, progress: &dyn Progress) -> Result<Drif
     let (currents, stokes, stokes_field) =
         read_currents(&currents_path).map_err(|e| load_error("currents", &currents_path, e))?;
     let wind = match &req.wind {
+        Some(path) if is_grib(path) => Some(read_grib_wind(path, &currents.info)?),
         Some(path) => Some(read_wind(path).map_err(|e| load_error("wind", path, e))?),
         None => None,
     };

@@ -248,6 +248,106 @@ fn wind_adds_windage() {
 }
 
 #[test]
+fn grib2_10_m_wind_moves_every_bottle_by_the_same_windage() {
+    // Still water and the GFS sample's 10 m wind (one time, held steady; 2.5° grid): with
+    // and without it, the same seed draws the same throws and current errors, so the
+    // difference between the two runs' ends is the windage alone, the same for every bottle
+    // (a uniform wind over the few km they cover), about 3 % of the wind for 12 h.
+    let dir = tempfile::tempdir().unwrap();
+    let cur = currents(dir.path(), "still.nc", 0.0, 0.0, 30);
+    let grib = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
+    );
+    let run = |wind: Option<&str>| {
+        let mut args = vec![
+            "drift",
+            "--currents",
+            cur.to_str().unwrap(),
+            "--site",
+            "seokmo",
+            "-n",
+            "12",
+            "--limit",
+            "12h",
+            "--windage",
+            "3",
+            "--json",
+        ];
+        let from = at(1.0);
+        args.extend(["--from", &from, "--to", &from]);
+        if let Some(w) = wind {
+            args.extend(["--wind", w]);
+        }
+        json_of(&saebaram(&args))
+    };
+    let with = run(Some(grib));
+    let without = run(None);
+    assert_eq!(with["wind"]["u_variable"], "UGRD 10 m above ground (GRIB2)");
+    assert_eq!(with["wind"]["n_times"], 1);
+    let ends = |r: &Value| -> Vec<(f64, f64, String)> {
+        r["windows"][0]["ends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["lat"].as_f64().unwrap(),
+                    e["lon"].as_f64().unwrap(),
+                    e["end"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let shifts: Vec<(f64, f64)> = ends(&with)
+        .iter()
+        .zip(ends(&without))
+        .filter(|(a, b)| a.2 == "afloat" && b.2 == "afloat")
+        .map(|(a, b)| {
+            (
+                (a.0 - b.0) * 111.2,
+                (a.1 - b.1) * 111.2 * 37.7f64.to_radians().cos(),
+            )
+        })
+        .collect();
+    assert!(shifts.len() >= 8, "{shifts:?}");
+    let (n0, e0) = shifts[0];
+    let km = n0.hypot(e0);
+    // 3 % of a wind of a few m/s for 12 h: a few km.
+    assert!(km > 1.0 && km < 40.0, "{km} km");
+    for (n, e) in &shifts {
+        assert!(
+            (n - n0).hypot(e - e0) < 0.05 * km + 0.02,
+            "{n} {e} vs {n0} {e0}"
+        );
+    }
+}
+
+#[test]
+fn a_file_starting_grib_that_is_not_grib2_is_named_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cur = currents(dir.path(), "cur.nc", 0.0, 0.3, 30);
+    let bad = dir.path().join("wind.grib2");
+    std::fs::write(&bad, b"GRIB\0\0\0\x01 an edition-1 header and nothing more").unwrap();
+    let out = saebaram(&[
+        "drift",
+        "--currents",
+        cur.to_str().unwrap(),
+        "--wind",
+        bad.to_str().unwrap(),
+        "--site",
+        "gyodong",
+    ]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("wind.grib2") && stderr.contains("GRIB2"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn forcing_that_misses_the_hours_or_the_site_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let cur = currents(dir.path(), "short.nc", 0.0, 0.3, 6);

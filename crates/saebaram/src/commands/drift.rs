@@ -36,7 +36,8 @@ pub struct DriftArgs {
     /// Surface currents, CF-NetCDF (NetCDF-3 or NetCDF-4): CMEMS, ROMS/NorKyst-like.
     #[arg(long, value_name = "FILE")]
     pub currents: Option<PathBuf>,
-    /// 10 m wind, CF-NetCDF, for windage (without it bottles move with the current only).
+    /// 10 m wind, CF-NetCDF or GRIB2 (`UGRD`/`VGRD` 10 m above ground, e.g. from
+    /// `forecast fetch`), for windage (without it bottles move with the current only).
     #[arg(long, value_name = "FILE")]
     pub wind: Option<PathBuf>,
     /// Sea site by name or LAT,LON.
@@ -153,7 +154,9 @@ pub fn run(args: DriftArgs, env: &Env) -> anyhow::Result<Status> {
                 ErrorKind::ForcingCoverage => eprintln!(
                     "오류: 해류·바람 파일이 출발 지점이나 던질 시각을 포함하지 않습니다. 그 지역과 시각의 파일을 받으십시오.\n"
                 ),
-                ErrorKind::Drift => eprintln!("오류: 해류·바람 파일을 읽을 수 없습니다.\n"),
+                ErrorKind::Drift | ErrorKind::Forecast => {
+                    eprintln!("오류: 해류·바람 파일을 읽을 수 없습니다.\n")
+                }
                 _ => {}
             }
             return Err(err.into());
