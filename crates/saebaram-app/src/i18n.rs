@@ -195,6 +195,7 @@ mod tests {
             .chain(crate::records::CODES)
             .chain(crate::folders::CODES)
             .chain(crate::sealed::CODES)
+            .chain(crate::convert::CODES)
         {
             assert!(ko.contains(&format!("msg.{code}")), "no msg.{code}");
         }

@@ -28,6 +28,7 @@
 // FIXME: until every screen calls its job of saebaram-jobs, parts of the registry wait unused.
 #![allow(dead_code)]
 mod assets;
+mod convert;
 mod drives;
 mod folders;
 mod i18n;

@@ -32,6 +32,8 @@ pub(crate) enum Kind {
     Prepare,
     /// Probe, write, wipe and verify a batch of drives.
     Flash,
+    /// Convert videos for old players (`saebaram convert`).
+    Convert,
     /// Records: unlock, add, correct, report, export, import (short, but the database
     /// takes one writer at a time).
     Records,

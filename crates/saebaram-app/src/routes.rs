@@ -44,6 +44,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/plan", post(plan))
         .route("/api/plan/record", post(plan_record))
         .route("/api/folders", get(folders))
+        .route("/api/convert", post(convert))
         .route("/api/drives", get(drives))
         .route("/api/prepare", post(prepare))
         .route("/api/flash", post(flash))
@@ -425,6 +426,25 @@ async fn forecast_import(
     .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
     *crate::registry::lock(&state.forecast.name) = checked["name"].as_str().map(str::to_owned);
     Ok(Json(checked))
+}
+
+/// Starts converting videos (`saebaram convert`).
+async fn convert(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::convert::ConvertForm = parse(body)?;
+    let request = form
+        .request()
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+    let env = state.config.env.clone();
+    let job = state
+        .registry
+        .start(Kind::Convert, move |reporter| {
+            crate::convert::run_convert(request, &env, reporter)
+        })
+        .map_err(|b| busy(Kind::Convert, b))?;
+    Ok(Json(json!(job.snapshot())))
 }
 
 /// A folder under the user's home, for choosing a library, an output folder or a file.

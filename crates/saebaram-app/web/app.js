@@ -9,7 +9,7 @@
     try { return localStorage.getItem('sb-lang') === 'en' ? 'en' : 'ko'; } catch (e) { return 'ko'; }
   })();
   var screens = {};
-  var order = ['forecast', 'plan', 'drives', 'records'];
+  var order = ['forecast', 'plan', 'convert', 'drives', 'records'];
   var current = null;
   // What the tests read: when each screen became interactive, progress updates seen.
   var probe = window.saebaramApp = { lang: lang, ready: {}, updates: {}, screen: null };
@@ -541,6 +541,87 @@
       h('iframe.mapframe#plan-mapframe', { src: src, title: t('plan.map'), sandbox: 'allow-scripts allow-downloads' }),
       h('div.row', h('a.button.secondary#plan-save', { href: src + '&download=1', download: '' }, t('plan.saveMap'))))]);
   }
+
+  // ---------- convert: videos for old players (`saebaram convert`) ----------
+
+  var convertForm = { input: '', out: '', profile: 'notel', subtitles: 'burn' };
+  var CONVERT_PROFILES = ['notel', 'dvd', 'pc', 'audio'];
+
+  function convertLabel(s) {
+    if (s.state === 'done') return t('common.done');
+    return t('convert.running') + (s.total > 0 ? ' ' + pct(s.done / s.total) : '');
+  }
+
+  function renderConvertResult(box, r) {
+    clear(box);
+    var sum = r.summary;
+    probe.convert = { converted: sum.converted, kept: sum.kept, failed: sum.failed, passed: sum.passed, blocked: r.blocked.length, out: r.out };
+    box.appendChild(h('h2', t('convert.result')));
+    box.appendChild(h('ul.counts#convert-counts',
+      h('li', t('convert.converted', { n: sum.converted + sum.kept })),
+      h('li', t('convert.passed', { n: sum.passed })),
+      sum.failed > 0 ? h('li.risk', t('convert.failed', { n: sum.failed })) : null,
+      r.blocked.length ? h('li.risk', t('drives.blocked', { n: r.blocked.length })) : null));
+    var failed = r.files.filter(function (f) { return f.status === 'failed'; });
+    if (failed.length) {
+      box.appendChild(h('div.tablewrap', h('table#convert-failed',
+        h('thead', h('tr', h('th', { scope: 'col' }, t('drives.files')), h('th', { scope: 'col' }, t('common.details')))),
+        h('tbody', failed.map(function (f) { return h('tr', h('td.path', f.input), h('td.muted.detail', f.error || '')); })))));
+    }
+    if (r.blocked.length) {
+      box.appendChild(h('div.tablewrap', h('table#convert-blocked',
+        h('tbody', r.blocked.map(function (b) { return h('tr', h('td.path', b[0]), h('td.muted.detail', b[1])); })))));
+    }
+    (r.warnings || []).forEach(function (w) { box.appendChild(notice('warning', w)); });
+    var use = h('button#convert-use', { type: 'button', text: t('convert.useAsLibrary') });
+    use.addEventListener('click', function () {
+      drivesForm.library = r.out;
+      location.hash = '#drives';
+    });
+    box.appendChild(h('p', t('convert.outIs', { out: r.out })));
+    if (r.manifest_written) box.appendChild(h('div.row', use));
+  }
+
+  screens.convert = {
+    render: function (main, ready) {
+      main.appendChild(h('h1', t('convert.title')));
+      main.appendChild(h('p.intro', t('convert.intro')));
+      var input = h('input#convert-input', { type: 'text', value: convertForm.input, autocomplete: 'off', spellcheck: false });
+      var out = h('input#convert-out', { type: 'text', value: convertForm.out, autocomplete: 'off', spellcheck: false });
+      var inPick = folderPicker(input), outPick = folderPicker(out);
+      var profile = select('convert-profile', CONVERT_PROFILES.map(function (p) { return [p, t('convert.profiles.' + p)]; }), convertForm.profile);
+      var subs = select('convert-subtitles', ['burn', 'soft', 'none'].map(function (x) { return [x, t('convert.subtitles.' + x)]; }), convertForm.subtitles);
+      var run = h('button#convert-run', { type: 'submit', text: t('convert.run') });
+      var form = h('form.card#convert-form', { novalidate: true },
+        h('div.row', h('label.wide', { for: 'convert-input' }, t('convert.input'), input), inPick.button), inPick.panel,
+        h('div.row', h('label.wide', { for: 'convert-out' }, t('convert.out'), out), outPick.button), outPick.panel,
+        h('div.row', h('label', { for: 'convert-profile' }, t('convert.profile'), profile),
+          h('label', { for: 'convert-subtitles' }, t('convert.subtitlesLabel'), subs)),
+        h('div.row', run));
+      var jobBox = h('div#convert-job');
+      var resultBox = h('section#convert-result');
+      append(main, [form, jobBox, resultBox]);
+      var opts = { cancellable: true, label: convertLabel };
+      function showResult(s) {
+        if (!s || s.state !== 'done') return;
+        api.get('/api/jobs/' + s.id + '/result').then(function (r) { renderConvertResult(resultBox, r); },
+          function (err) { resultBox.appendChild(errorNotice(apiMessage(err))); });
+      }
+      form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        clear(resultBox);
+        convertForm = { input: input.value.trim(), out: out.value.trim(), profile: profile.value, subtitles: subs.value };
+        startJob('/api/convert', convertForm, jobBox, opts, showResult);
+      });
+      // A conversion started earlier (another tab, or before a reload): show it.
+      api.get('/api/session').then(function (sess) {
+        var jobs = sess.jobs.filter(function (j) { return j.kind === 'convert'; });
+        var last = jobs[jobs.length - 1];
+        if (last) attachJob(last, jobBox, opts, showResult);
+      }).then(ready, ready);
+      return true;
+    }
+  };
 
   // ---------- drives: library -> clean report -> drives -> confirm -> flash ----------
 

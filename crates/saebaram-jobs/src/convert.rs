@@ -21,8 +21,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use saebaram_clean::FileStatus;
+/// What to do with subtitles (a field of [`ConvertRequest`]).
+pub use saebaram_convert::SubtitleMode;
 use saebaram_convert::state::{self, Entry, State};
-use saebaram_convert::{Engine, Profile, SubtitleMode, SubtitleUse, names, subtitle};
+use saebaram_convert::{Engine, Profile, SubtitleUse, names, subtitle};
 use serde::{Deserialize, Serialize};
 
 use crate::prepare::CleanSummary;

@@ -491,7 +491,7 @@ fn the_page_opens_in_korean_without_the_token_and_switches_to_english() {
     assert!(body.as_str().unwrap().contains("한 번만"), "{body}");
     // Every screen, in both languages, by keyboard too.
     for lang in ["ko", "en"] {
-        for screen in ["forecast", "plan", "drives", "records"] {
+        for screen in ["forecast", "plan", "convert", "drives", "records"] {
             d.goto(&format!("http://{}/#{screen}", app.host));
             screen_ready(&d, screen);
             assert_eq!(d.js("return document.documentElement.lang;"), lang);
@@ -1369,6 +1369,90 @@ fn the_drives_steps_in_english_browse_for_folders_and_block_a_forbidden_name() {
     assert_eq!(
         d.js("return document.getElementById('drives-shrink').checked;"),
         false
+    );
+    assert_local_and_clean(&d, &app.host);
+}
+
+/// The Convert screen runs `saebaram convert` (the jobs' convert, the same as the CLI's) on a
+/// short clip: converted for the Notel with the report in Korean, the text file beside it
+/// passed on, and the result folder handed to the Drives screen; a missing folder refused.
+#[test]
+fn the_convert_screen_converts_a_clip_and_hands_the_folder_to_the_drives_screen() {
+    let app = App::start();
+    let home = std::fs::canonicalize(app._home.path()).unwrap();
+    let videos = home.join("videos");
+    std::fs::create_dir_all(&videos).unwrap();
+    let made = Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=320x240:rate=25:duration=2")
+        .args(["-f", "lavfi", "-i"])
+        .arg("sine=frequency=440:duration=2:sample_rate=48000")
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-c:a",
+            "aac",
+            "-shortest",
+        ])
+        .arg(videos.join("clip.mp4"))
+        .status()
+        .expect("ffmpeg (Debian package `ffmpeg`) is needed");
+    assert!(made.success());
+    std::fs::write(videos.join("읽어보기.txt"), "안녕하십니까\n").unwrap();
+    let out = home.join("for-notel");
+    let d = Driver::start();
+    open(&d, &app.link);
+    d.goto(&format!("http://{}/#convert", app.host));
+    screen_ready(&d, "convert");
+    // A folder that is not there: said in Korean, nothing started.
+    set_value(&d, "convert-input", &format!("{}/nope", home.display()));
+    set_value(&d, "convert-out", out.to_str().unwrap());
+    d.click("#convert-run");
+    wait_text(
+        &d,
+        "#convert-job",
+        "영상 폴더를 찾을 수 없습니다",
+        "no message for a missing folder",
+    );
+    expect_refusals(&d, 1, "422");
+    set_value(&d, "convert-input", videos.to_str().unwrap());
+    d.click("#convert-run");
+    let done = d.wait_for(
+        "window.saebaramApp.convert",
+        Duration::from_secs(180),
+        "the conversion never finished",
+    );
+    assert_eq!(
+        (
+            done["converted"].clone(),
+            done["failed"].clone(),
+            done["passed"].clone(),
+            done["blocked"].clone()
+        ),
+        (1.into(), 0.into(), 1.into(), 0.into()),
+        "{done}"
+    );
+    let counts = text_of(&d, "#convert-counts");
+    assert!(counts.contains("변환한 영상 1개"), "{counts}");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    assert!(
+        names.iter().any(|n| n.ends_with(".avi")) && names.iter().any(|n| n == "읽어보기.txt"),
+        "{names:?}"
+    );
+    d.screenshot_to(&artifacts().join("convert-done-ko.png"));
+    // The result goes to the Drives screen as its library folder.
+    d.click("#convert-use");
+    screen_ready(&d, "drives");
+    assert_eq!(
+        d.js("return document.getElementById('drives-folder').value;"),
+        out.display().to_string()
     );
     assert_local_and_clean(&d, &app.host);
 }
