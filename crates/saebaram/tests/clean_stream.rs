@@ -115,22 +115,42 @@ fn find_box(path: &Path, kind: &[u8; 4]) -> (u64, u64) {
     panic!("no {kind:?} box");
 }
 
+/// Where the next data of `f` at or after `pos` starts (`None`: only a hole remains).
+fn next_data(f: &std::fs::File, pos: u64) -> Option<u64> {
+    match rustix::fs::seek(f, rustix::fs::SeekFrom::Data(pos)) {
+        Ok(at) => Some(at),
+        Err(rustix::io::Errno::NXIO) => None,
+        Err(e) => panic!("SEEK_DATA at {pos}: {e}"),
+    }
+}
+
 /// The byte ranges where two files of the same length differ: (first, last) offset.
+/// Stretches that are holes in both files (zeros in both) are skipped, not read.
 fn differing_span(a: &Path, b: &Path) -> Option<(u64, u64)> {
     let (mut fa, mut fb) = (
         std::fs::File::open(a).unwrap(),
         std::fs::File::open(b).unwrap(),
     );
-    assert_eq!(fa.metadata().unwrap().len(), fb.metadata().unwrap().len());
+    let len = fa.metadata().unwrap().len();
+    assert_eq!(len, fb.metadata().unwrap().len());
     let (mut ba, mut bb) = (vec![0u8; 4 << 20], vec![0u8; 4 << 20]);
     let (mut first, mut last) = (None, 0u64);
     let mut pos = 0u64;
-    loop {
-        let n = fa.read(&mut ba).unwrap();
-        if n == 0 {
-            break;
+    while pos < len {
+        let data = [next_data(&fa, pos), next_data(&fb, pos)]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(len);
+        if data > pos {
+            pos = data;
+            continue;
         }
-        fb.read_exact(&mut bb[..n]).unwrap();
+        let n = ba.len().min((len - pos) as usize);
+        for (f, buf) in [(&mut fa, &mut ba), (&mut fb, &mut bb)] {
+            std::io::Seek::seek(f, std::io::SeekFrom::Start(pos)).unwrap();
+            f.read_exact(&mut buf[..n]).unwrap();
+        }
         if ba[..n] != bb[..n] {
             for i in 0..n {
                 if ba[i] != bb[i] {
