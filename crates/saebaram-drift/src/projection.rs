@@ -212,21 +212,29 @@ impl Projection {
         (lon.is_finite() && lat.is_finite()).then_some((lon, lat))
     }
 
-    /// The unit vector of true north in grid coordinates at grid point (x, y), found by
-    /// projecting a point 0.001° further north (the projections here are conformal, so east
-    /// is north turned 90° clockwise).
+    /// The unit vector of true north in grid coordinates at grid point (x, y): the grid's y
+    /// axis is followed 50 m either side of the point, and the azimuth of that step is
+    /// measured on WGS 84 (the radii of curvature M and N), the earth bottles move on
+    /// ([`crate::drift`]), so a current along the grid's y axis carries a bottle from node to
+    /// node. The axes are taken as orthogonal (the projections here are conformal). For a
+    /// grid projected from a sphere (NorKyst-800's `+R=6371000`) this differs from the
+    /// sphere's own convergence angle by `tan az_WGS84 = (N/M)·tan az_sphere` (0.034° off
+    /// Norway), as OpenDrift's rotation (a WGS 84 geodesic azimuth) does.
     pub fn north_in_grid(&self, x: f64, y: f64) -> Option<(f64, f64)> {
-        let (lon, lat) = self.inverse(x, y)?;
-        // Step south instead of north within a hundredth of a degree of the pole.
-        let (step, sign) = if lat > 89.99 {
-            (-1e-3, -1.0)
-        } else {
-            (1e-3, 1.0)
-        };
-        let (x2, y2) = self.forward_exact(lon, lat + step)?;
-        let (dx, dy) = ((x2 - x) * sign, (y2 - y) * sign);
-        let norm = dx.hypot(dy);
-        (norm > 0.0 && norm.is_finite()).then(|| (dx / norm, dy / norm))
+        let half = 50.0 / self.metres_per_unit;
+        let (lon1, lat1) = self.inverse(x, y - half)?;
+        let (lon2, lat2) = self.inverse(x, y + half)?;
+        let lat = 0.5 * (lat1 + lat2);
+        let (m, n) = crate::drift::radii_of_curvature(lat);
+        let dlon = (lon2 - lon1 + 540.0).rem_euclid(360.0) - 180.0;
+        let east = dlon.to_radians() * n * lat.to_radians().cos();
+        let north = (lat2 - lat1).to_radians() * m;
+        if !(east.is_finite() && north.is_finite()) || east.hypot(north) == 0.0 {
+            return None;
+        }
+        // The y axis points at azimuth `az` (clockwise from north): north is y turned back.
+        let az = east.atan2(north);
+        Some((-az.sin(), az.cos()))
     }
 }
 
@@ -453,8 +461,16 @@ mod tests {
         let (x, y) = p.forward(25.0, 60.0).unwrap();
         let (nx, ny) = p.north_in_grid(x, y).unwrap();
         let angle = nx.atan2(ny).to_degrees();
-        let expected = -(63.3f64).to_radians().sin() * 10.0;
-        assert!((angle - expected).abs() < 1e-3, "{angle} vs {expected}");
+        // On the projection's sphere the y axis is turned by the convergence angle; measured
+        // on WGS 84 (where bottles move) its tangent grows by N/M at that latitude.
+        let sphere = (63.3f64).to_radians().sin() * 10.0;
+        let (m, n) = crate::drift::radii_of_curvature(60.0);
+        let expected = -(n / m * sphere.to_radians().tan()).atan().to_degrees();
+        assert!((angle - expected).abs() < 1e-4, "{angle} vs {expected}");
+        assert!(
+            (expected + sphere).abs() > 0.01,
+            "the two differ measurably"
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //! variant (third stage moved half a step) and its forward-Euler windage step are first
 //! order, so at its 15-minute default its tracks are 0.2-0.4 km (current) and 1.0-1.3 km
 //! (windage) away from where the same equations take a bottle, as far as from ours; at 60 s
-//! they converge to it (bench/drift/RESULTS.md, "Why the tracks differed").
+//! they converge to it (bench/drift/RESULTS.md, "Why the tracks differed"). Grid-relative
+//! vectors are turned to east/north by the grid axes' azimuth on WGS 84, as OpenDrift does
+//! (on NorKyst's spherical projection that is 0.034° from the sphere's own angle, which
+//! alone put one bottle 0.4 km away after 48 h).
 //!
 //! Without the files this test FAILS with the command that fetches them: a comparison that
 //! never ran is not a comparison.
@@ -187,19 +190,14 @@ fn current_only_tracks_agree_within_250_m_after_48_h() {
         d48.len()
     );
     let over: Vec<_> = out.iter().filter(|o| o.1 > 0.25).collect();
-    // Bottle 7 (3.8E 60.5N) ends 0.40 km from OpenDrift's: not the stepping (OpenDrift's
-    // scheme re-implemented at a 10 s step lands 6 m from our RK4 at 15 min there) but the
-    // field along its path, which OpenDrift interpolates slightly differently (15 m apart
-    // after 12 h, amplified where the track runs along a front). It is the one bottle over
-    // the goal; none may be over twice the goal.
     assert!(
-        over.iter().all(|o| o.0 == 7 && o.1 <= 0.5),
+        over.is_empty(),
         "bottles over 0.25 km from OpenDrift's (index, worst km, km at 48 h): {over:?}"
     );
     let mut sorted = d48.clone();
     sorted.sort_by(f64::total_cmp);
     assert!(
-        sorted[sorted.len() / 2] <= 0.1,
+        sorted[sorted.len() / 2] <= 0.05,
         "median {:.3} km",
         sorted[sorted.len() / 2]
     );
