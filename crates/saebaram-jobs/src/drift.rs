@@ -193,6 +193,8 @@ pub struct TownShare {
 pub struct ProvinceShare {
     /// Natural Earth name.
     pub province: String,
+    /// Korean name (`황해남도`), where the map knows it.
+    pub province_ko: Option<&'static str>,
     /// Share of the window's bottles.
     pub p: f64,
 }
@@ -771,6 +773,11 @@ fn window_report(
         north_by_province: provinces
             .into_iter()
             .map(|(province, c)| ProvinceShare {
+                province_ko: geo
+                    .provinces()
+                    .iter()
+                    .find(|p| p.name == province)
+                    .map(|p| p.name_ko),
                 province,
                 p: c as f64 / n,
             })

@@ -979,7 +979,11 @@ pub(crate) fn drift(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapE
                     .get("province")
                     .and_then(Value::as_str)
                     .ok_or_else(|| bad(format!("{here}.province"), "missing or not a string"))?;
-                provinces.push(json!([name, probability(pr, "p", &here)?]));
+                let label = match pr.get("province_ko").and_then(Value::as_str) {
+                    Some(ko) if !ko.is_empty() => format!("{ko} {name}"),
+                    _ => name.to_owned(),
+                };
+                provinces.push(json!([label, probability(pr, "p", &here)?]));
             }
         }
         // The nearest town of each stranding in the North (its county, roughly): Korean
@@ -1276,7 +1280,7 @@ mod tests {
                  "tracks": [[[37.815, 126.27], [37.7, 126.0]]]},
                 {"throw_time": "2026-12-05T02:00:00Z", "p_north": 0.5, "p_south": 0.0,
                  "p_other_land": 0.25, "p_afloat": 0.0, "p_forcing_stop": 0.25,
-                 "north_by_province": [{"province": "Hwanghae-namdo", "p": 0.5}],
+                 "north_by_province": [{"province": "Hwanghae-namdo", "province_ko": "황해남도", "p": 0.5}],
                  "north_by_town": [{"town": "Ongjin", "town_ko": "옹진", "p": 0.25},
                                    {"town": "Yŏnan-ŭp", "town_ko": null, "p": 0.25}],
                  "median_hours_to_north": 4.25,
@@ -1308,7 +1312,7 @@ mod tests {
         assert_eq!(w["pt"], 0.5);
         assert_eq!(w["pu"], 0.25);
         assert_eq!(w["hn"], 4.3);
-        assert_eq!(w["prov"], json!([["Hwanghae-namdo", 0.5]]));
+        assert_eq!(w["prov"], json!([["황해남도 Hwanghae-namdo", 0.5]]));
         assert_eq!(
             w["town"],
             json!([["옹진 Ongjin", 0.25], ["Yŏnan-ŭp", 0.25]])

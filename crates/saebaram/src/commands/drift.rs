@@ -213,17 +213,6 @@ fn cell(text: &str, width: usize, right: bool) -> String {
     }
 }
 
-/// A Natural Earth province name with its Korean name first, where the map knows it.
-fn province_label(name: &str) -> String {
-    match saebaram_geo::Geo::try_embedded()
-        .ok()
-        .and_then(|g| g.provinces().iter().find(|p| p.name == name))
-    {
-        Some(p) => format!("{} {}", p.name_ko, p.name),
-        None => name.to_string(),
-    }
-}
-
 fn table(args: &DriftArgs, r: &DriftReport) -> String {
     let mut s = String::new();
     let site = match (r.site.name, r.site.name_ko) {
@@ -274,7 +263,13 @@ fn table(args: &DriftArgs, r: &DriftReport) -> String {
             .north_by_province
             .iter()
             .take(1)
-            .map(|p| format!("{} {:.0}%", province_label(&p.province), p.p * 100.0))
+            .map(|p| {
+                let name = match p.province_ko {
+                    Some(ko) => format!("{ko} {}", p.province),
+                    None => p.province.clone(),
+                };
+                format!("{name} {:.0}%", p.p * 100.0)
+            })
             .collect();
         places.extend(w.north_by_town.iter().take(2).map(|t| {
             let name = match &t.town_ko {
