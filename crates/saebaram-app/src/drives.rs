@@ -248,6 +248,29 @@ fn clean_view(report: &saebaram_jobs::prepare::CleanReport) -> Value {
     })
 }
 
+/// Prefix of an earlier library's cleaned folder moved aside to be deleted.
+const OLD_CLEANED: &str = "cleaned.old-";
+
+/// Deletes, on a thread of its own, every earlier library's cleaned folder moved aside
+/// (including any a stopped app left behind). Nothing reads them: a failure only leaves
+/// disk space taken until the next prepare.
+fn remove_old_cleaned(work: &Path) {
+    let old: Vec<PathBuf> = std::fs::read_dir(work)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(OLD_CLEANED))
+        .map(|e| e.path())
+        .collect();
+    if !old.is_empty() {
+        std::thread::spawn(move || {
+            for dir in old {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        });
+    }
+}
+
 /// Cleans the library into `WORK/cleaned` (incremental when it is the same library as last
 /// time), then, when nothing is blocked, packs it into `WORK/drive.img` with its manifest.
 /// The report is `{"library", "clean": ..., "image": {size, files} | null}`: a blocked file
@@ -292,8 +315,14 @@ pub(crate) fn run_prepare(
     let marker = work.join("cleaned.library");
     let previous = std::fs::read_to_string(&marker).ok();
     if previous.as_deref() != Some(shown.as_str()) && cleaned.exists() {
-        std::fs::remove_dir_all(&cleaned).map_err(|e| io("cannot empty", &cleaned, e))?;
+        // Moved aside at once and deleted on a thread of its own, so that cleaning the new
+        // library does not wait for the old one's files to go (bench/app: the prepare).
+        let mut suffix = [0u8; 8];
+        getrandom::fill(&mut suffix).map_err(|e| Message::new("random", e.to_string()))?;
+        let aside = work.join(format!("{OLD_CLEANED}{:016x}", u64::from_le_bytes(suffix)));
+        std::fs::rename(&cleaned, &aside).map_err(|e| io("cannot move aside", &cleaned, e))?;
     }
+    remove_old_cleaned(&work);
     // The old image is removed first: a failed prepare never leaves the last library's
     // image looking like this one's.
     for old in [image_path(&work), manifest_path(&image_path(&work))] {
@@ -660,6 +689,65 @@ mod tests {
             assert_eq!(job.snapshot().error.unwrap().code, code);
         }
         assert!(!dir.path().join("data/app/drive.img").exists());
+    }
+
+    #[test]
+    fn another_library_starts_afresh_and_the_old_output_goes_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env = saebaram_jobs::Env::fixed(0, 1);
+        env.data_dir = Some(dir.path().join("data"));
+        let registry = crate::registry::Registry::default();
+        let run = |library: &Path| {
+            let job = registry
+                .start(crate::registry::Kind::Test, {
+                    let env = env.clone();
+                    let library = library.display().to_string();
+                    move |r| {
+                        run_prepare(
+                            PrepareForm {
+                                library,
+                                forbid: None,
+                            },
+                            &env,
+                            r,
+                        )
+                    }
+                })
+                .unwrap();
+            let t0 = Instant::now();
+            while job.snapshot().state == crate::registry::JobState::Running {
+                assert!(t0.elapsed().as_secs() < 60);
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            let snap = job.snapshot();
+            assert!(snap.error.is_none(), "{:?}", snap.error.map(|e| e.detail));
+        };
+        for (name, file) in [("a", "first.txt"), ("b", "second.txt")] {
+            let lib = dir.path().join(name);
+            std::fs::create_dir_all(&lib).unwrap();
+            std::fs::write(lib.join(file), "hello\n").unwrap();
+            run(&lib);
+        }
+        let work = dir.path().join("data/app");
+        assert!(work.join("cleaned/second.txt").exists());
+        assert!(
+            !work.join("cleaned/first.txt").exists(),
+            "the first library's output reached the second's"
+        );
+        // The first library's output, moved aside, is deleted by its thread.
+        let t0 = Instant::now();
+        loop {
+            let left: Vec<_> = std::fs::read_dir(&work)
+                .unwrap()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(OLD_CLEANED))
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            assert!(t0.elapsed().as_secs() < 10, "{left:?} never deleted");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     #[test]
