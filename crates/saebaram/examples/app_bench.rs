@@ -12,7 +12,9 @@
 //!    the app's Drives screen (`Clean and make the disk image`, click to report in the page)
 //!    and through `saebaram clean` then `saebaram pack --fit` (two processes), paired rounds,
 //!    each round from scratch (the app alternates two copies of the library, so that it
-//!    never reuses its incremental output); progress updates per second during it.
+//!    never reuses its incremental output, and the CLI's round starts once the app has
+//!    deleted the previous library's output in the background); progress updates per
+//!    second during it.
 //!
 //! Usage: `app_bench SAEBARAM_BINARY [ROUNDS] [LIBRARY_MB]`.
 
@@ -110,6 +112,16 @@ fn make_library(dir: &Path, mb: usize) -> (usize, u64) {
             .unwrap();
     }
     (n, bytes)
+}
+
+/// Whether an earlier library's cleaned folder, moved aside by the app, is still there.
+fn old_cleaned_left(dir: &Path) -> bool {
+    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
+        let p = e.path();
+        p.is_dir()
+            && (e.file_name().to_string_lossy().starts_with("cleaned.old-")
+                || (e.file_name() != "cleaned" && old_cleaned_left(&p)))
+    })
 }
 
 fn main() {
@@ -303,6 +315,13 @@ fn main() {
         ));
         let (n, span_ms) = (u[0].as_f64().unwrap(), u[1].as_f64().unwrap());
         rates.push((n - 1.0) / (span_ms / 1000.0));
+        // The app deletes the previous library's output on a thread of its own: let it end,
+        // so that it does not slow the CLI's round.
+        let t_wait = Instant::now();
+        while old_cleaned_left(&home.path().join("data")) {
+            assert!(t_wait.elapsed() < Duration::from_secs(120));
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let out = tempfile::tempdir_in(home.path()).unwrap();
         let cleaned = out.path().join("cleaned");
         let image = out.path().join("drive.img");
