@@ -168,7 +168,7 @@ fn main() {
     );
 
     // 1. Every screen, loaded fresh.
-    for screen in ["forecast", "plan", "drives", "records"] {
+    for screen in ["forecast", "plan", "convert", "drives", "records"] {
         let mut ready = Vec::new();
         let mut nav = Vec::new();
         let mut paint = Vec::new();
