@@ -116,12 +116,16 @@ fn make_library(dir: &Path, mb: usize) -> (usize, u64) {
 
 /// Whether an earlier library's cleaned folder, moved aside by the app, is still there.
 fn old_cleaned_left(dir: &Path) -> bool {
-    std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| {
-        let p = e.path();
-        p.is_dir()
-            && (e.file_name().to_string_lossy().starts_with("cleaned.old-")
-                || (e.file_name() != "cleaned" && old_cleaned_left(&p)))
-    })
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| {
+            let p = e.path();
+            p.is_dir()
+                && (e.file_name().to_string_lossy().starts_with("cleaned.old-")
+                    || (e.file_name() != "cleaned" && old_cleaned_left(&p)))
+        })
 }
 
 fn main() {

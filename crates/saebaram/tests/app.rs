@@ -351,6 +351,82 @@ fn state_changes_need_our_origin() {
     assert_eq!(v["error"]["code"], "no_such_job");
 }
 
+/// The passphrase never crosses HTTP in the clear: a plain unlock form is refused (and no
+/// records file made), one-time keys are fresh P-256 points, and a sealed form that was
+/// not made for a key the server holds is refused.
+#[test]
+fn a_plain_unlock_form_is_refused_and_one_time_keys_are_fresh() {
+    let mut app = App::start();
+    let cookie = app.session_cookie();
+    let ours = format!("http://{}", app.host);
+    let post = |path: &str, body: &str| {
+        app.raw(
+            "POST",
+            path,
+            &[
+                ("Cookie", cookie.as_str()),
+                ("Content-Type", "application/json"),
+                ("Origin", ours.as_str()),
+            ],
+            body,
+        )
+    };
+    let r = post(
+        "/api/records/unlock",
+        r#"{"passphrase": "p q r", "confirm": "p q r", "create": true}"#,
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["error"]["code"], "bad_request", "{v}");
+    assert!(!r.body.contains("p q r"), "{}", r.body);
+    let key = |app: &App| -> Value {
+        let r = app.raw(
+            "GET",
+            "/api/records/key",
+            &[("Cookie", cookie.as_str())],
+            "",
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+        serde_json::from_str(&r.body).unwrap()
+    };
+    let (a, b) = (key(&app), key(&app));
+    assert_ne!(a["id"], b["id"]);
+    assert_ne!(a["public"], b["public"]);
+    let public = a["public"].as_str().unwrap();
+    assert!(public.len() == 130 && public.starts_with("04"), "{public}");
+    // A form for an unknown key: refused, said as such.
+    let r = post(
+        "/api/records/unlock",
+        r#"{"key_id": "00", "public": "04", "iv": "00", "sealed": "00"}"#,
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    let v: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["error"]["code"], "unlock_expired", "{v}");
+    let data = app._home.path().join("data");
+    let made: Vec<_> = walk(&data)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "records.db"))
+        .collect();
+    assert!(made.is_empty(), "{made:?}");
+}
+
+/// Every file under `dir` (recursively; none when it does not exist).
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn every_response_forbids_other_origins() {
     let mut app = App::start();
