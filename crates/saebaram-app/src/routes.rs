@@ -299,7 +299,7 @@ async fn plan_map(
                 .collect()
         })
         .unwrap_or_default();
-    let html = blocking(move || saebaram_jobs::map::plan_html_from_value(&plan, lang))
+    let mut html = blocking(move || saebaram_jobs::map::plan_html_from_value(&plan, lang))
         .await?
         .map_err(|e| {
             ApiError(
@@ -307,6 +307,12 @@ async fn plan_map(
                 crate::work::error_message(&e),
             )
         })?;
+    if q.download != Some(1) {
+        // In the app's frame only (a saved map stays `plan --html`'s page): the Plan screen
+        // shows the launch time chosen in its table.
+        let at = html.rfind("</body>").unwrap_or(html.len());
+        html.insert_str(at, MAP_SELECT_SCRIPT);
+    }
     let mut res = axum::response::Html(html).into_response();
     let h = res.headers_mut();
     if let Ok(v) =
@@ -328,6 +334,14 @@ async fn plan_map(
     }
     Ok(res)
 }
+
+/// Added to the map in the Plan screen's frame: selects the window the page names by a
+/// message from the page itself (the frame's origin is opaque, so the page posts to `*`; the
+/// message is a window index and nothing else).
+const MAP_SELECT_SCRIPT: &str = "<script>window.addEventListener('message', function (e) {\
+ if (e.source !== window.parent || !e.data || typeof e.data.selectWindow !== 'number') return;\
+ if (window.saebaramMap && window.saebaramMap.select) window.saebaramMap.select(e.data.selectWindow);\
+});</script>";
 
 /// Largest forecast file the page may bring (a GFS subset is tens of MB).
 const MAX_IMPORT_BYTES: u64 = 2 << 30;

@@ -524,6 +524,12 @@
       chosenText.textContent = w ? t('plan.pickLabel', { site: siteName(w.site), when: kstUtc(w.launch_time) }) : '';
       record.disabled = !w;
       probe.plan.chosen = i;
+      showInMap();
+    }
+    // The map in its frame shows the chosen launch time (`MAP_SELECT_SCRIPT`, routes.rs).
+    var frame = null;
+    function showInMap() {
+      if (frame && frame.contentWindow && chosen != null) frame.contentWindow.postMessage({ selectWindow: chosen }, '*');
     }
     choose(chosen);
     record.addEventListener('click', function () {
@@ -537,8 +543,10 @@
 
     // The map: saebaram-map's page of the whole plan in a sandboxed frame.
     var src = '/api/jobs/' + snap.id + '/map?lang=' + lang;
+    frame = h('iframe.mapframe#plan-mapframe', { src: src, title: t('plan.map'), sandbox: 'allow-scripts allow-downloads' });
+    frame.addEventListener('load', showInMap);
     append(box, [h('section#plan-map', h('h2', t('plan.map')), h('p.muted', t('plan.mapHelp')),
-      h('iframe.mapframe#plan-mapframe', { src: src, title: t('plan.map'), sandbox: 'allow-scripts allow-downloads' }),
+      frame,
       h('div.row', h('a.button.secondary#plan-save', { href: src + '&download=1', download: '' }, t('plan.saveMap'))))]);
   }
 

@@ -730,10 +730,8 @@ fn a_plan_from_the_plan_screen_matches_the_cli_table_and_map() {
         d.js("return window.saebaramApp.plan.chosen;"),
         cli["best"].as_u64().unwrap_or(first_ranked)
     );
-    // The map in its frame: the same windows and the best window's landings.
-    // When no window is within --max-heavy-risk (the built-in sample from Paju drops
-    // heavy loads on towns in every window) there is no best: the map opens on the first.
-    let best = cli["best"].as_u64().unwrap_or(0) as usize;
+    // The map in its frame: the same windows and the chosen window's landings.
+    let best = cli["best"].as_u64().unwrap_or(first_ranked) as usize;
     // Chromium pauses animation frames in a cross-origin frame out of view (the sandbox
     // makes the map's origin opaque): show it, as a person scrolling down would.
     d.js("document.getElementById('plan-mapframe').scrollIntoView();");
@@ -752,6 +750,17 @@ fn a_plan_from_the_plan_screen_matches_the_cli_table_and_map() {
         "{c}"
     );
     assert_eq!(d.js("return document.documentElement.lang;"), "ko");
+    d.frame(None);
+    // Choosing another launch time in the table shows it on the map.
+    let second = rows[1][0].as_u64().unwrap();
+    d.click("#plan-table tbody tr:nth-child(2) input[name=plan-pick]");
+    d.js("document.getElementById('plan-mapframe').scrollIntoView();");
+    d.frame(Some("#plan-mapframe"));
+    d.wait_for(
+        &format!("window.saebaramMap.counts().selected === {second}"),
+        Duration::from_secs(10),
+        "the map does not show the launch time chosen in the table",
+    );
     d.frame(None);
     d.js("document.getElementById('plan-map').scrollIntoView();");
     d.screenshot_to(&artifacts().join("plan-map-ko.png"));
