@@ -18,8 +18,9 @@
 //! Requests must name our exact `Host` (DNS rebinding), carry the session cookie obtained
 //! by opening the printed one-time link, and, when they change anything, our `Origin`. Every
 //! response carries a `Content-Security-Policy` that forbids any other origin. Passphrases
-//! are kept in [`zeroize`]d buffers, never logged, written or sent back. See `security.rs`
-//! and `docs/app.md`.
+//! cross HTTP only sealed for a one-time server key (`sealed.rs`), are kept in [`zeroize`]d
+//! buffers, never logged, written or sent back. The folder pickers list only the user's
+//! home (`folders.rs`). See `security.rs` and `docs/app.md`.
 //!
 //! Crates do the server (axum, tokio) and the embedding (rust-embed). Hand-written: the page,
 //! is plain JavaScript with no framework (`web/app.js`): a few screens of forms and tables
