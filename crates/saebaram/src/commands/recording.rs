@@ -45,7 +45,7 @@ pub fn record_launch_plan(args: &RecordArgs, plan: &PlanReport, env: &Env) -> an
         );
     } else {
         eprintln!(
-            "기록하지 않음: 추천할 발사 시간이 없습니다. / nothing recorded: no launch window \
+            "기록하지 않음: 추천하는 띄울 시각이 없습니다. / nothing recorded: no launch window \
              is recommended (see the plan's warning); record a launch you choose with \
              `saebaram records add launch`"
         );
