@@ -74,7 +74,7 @@ pub enum ForecastError {
         detail: String,
     },
     /// A download failed.
-    #[error("{url}: {detail}")]
+    #[error("예보를 내려받지 못했습니다 (download failed): {url}: {detail}")]
     Fetch {
         /// The URL.
         url: String,

@@ -24,6 +24,13 @@ pub enum Model {
     Gfs,
     /// ECMWF IFS open data 0.25 degree (3-hourly to +144 h, then 6-hourly).
     Ecmwf,
+    /// NOAA GEFS 0.5 degree ensemble: control `gec00` and perturbed `gep01`..`gep30`, one file
+    /// per member and step (`pgrb2a`, and `pgrb2b` for the levels `a` lacks); 3-hourly to
+    /// +240 h, then 6-hourly to +384 h.
+    Gefs,
+    /// ECMWF open-data ensemble (`enfo`, 0.25 degree): control `cf` and perturbed `pf`
+    /// 1..50 in one file per step; 3-hourly to +144 h, then 6-hourly to +360 h (00/12Z).
+    EcmwfEns,
 }
 
 impl Model {
@@ -32,6 +39,17 @@ impl Model {
         match self {
             Model::Gfs => "gfs",
             Model::Ecmwf => "ecmwf",
+            Model::Gefs => "gefs",
+            Model::EcmwfEns => "ecmwf-ens",
+        }
+    }
+    /// The highest perturbation number of an ensemble (members are 0..=this; 0 is the
+    /// control); `None` for a deterministic model.
+    pub fn max_member(self) -> Option<u32> {
+        match self {
+            Model::Gfs | Model::Ecmwf => None,
+            Model::Gefs => Some(30),
+            Model::EcmwfEns => Some(50),
         }
     }
     /// Pressure levels (hPa) fetched by default: what the model has from 1000 to 100 hPa.
@@ -41,8 +59,12 @@ impl Model {
                 1000.0, 975.0, 950.0, 925.0, 900.0, 850.0, 800.0, 750.0, 700.0, 650.0, 600.0,
                 550.0, 500.0, 450.0, 400.0, 350.0, 300.0, 250.0, 200.0, 150.0, 100.0,
             ],
-            Model::Ecmwf => vec![
+            Model::Ecmwf | Model::EcmwfEns => vec![
                 1000.0, 925.0, 850.0, 700.0, 600.0, 500.0, 400.0, 300.0, 250.0, 200.0, 150.0, 100.0,
+            ],
+            // The levels of the smaller `pgrb2a` files; others come from `pgrb2b`.
+            Model::Gefs => vec![
+                1000.0, 925.0, 850.0, 700.0, 500.0, 400.0, 300.0, 250.0, 200.0, 100.0,
             ],
         }
     }
@@ -55,6 +77,11 @@ impl Model {
                 (h.is_multiple_of(3) && h <= if long { 144 } else { 90 })
                     || (long && h.is_multiple_of(6) && h <= 240)
             }
+            Model::Gefs => (h.is_multiple_of(3) && h <= 240) || (h.is_multiple_of(6) && h <= 384),
+            Model::EcmwfEns => {
+                let long = run_hour.is_multiple_of(12);
+                (h.is_multiple_of(3) && h <= 144) || (long && h.is_multiple_of(6) && h <= 360)
+            }
         }
     }
 }
@@ -66,8 +93,12 @@ pub struct Endpoints {
     pub gfs_filter: String,
     /// GFS mirrors holding `gfs.YYYYMMDD/HH/atmos/...` with `.idx` files, tried in order.
     pub gfs_mirrors: Vec<String>,
-    /// ECMWF open-data roots holding `YYYYMMDD/HHz/ifs/0p25/oper/...`, tried in order.
+    /// ECMWF open-data roots holding `YYYYMMDD/HHz/ifs/0p25/oper/...` (and `enfo/` for the
+    /// ensemble), tried in order.
     pub ecmwf_roots: Vec<String>,
+    /// GEFS mirrors holding `gefs.YYYYMMDD/HH/atmos/pgrb2ap5/...` with `.idx` files, tried
+    /// in order.
+    pub gefs_mirrors: Vec<String>,
 }
 
 impl Default for Endpoints {
@@ -83,6 +114,11 @@ impl Default for Endpoints {
                 "https://data.ecmwf.int/forecasts".into(),
                 "https://ecmwf-forecasts.s3.eu-central-1.amazonaws.com".into(),
                 "https://storage.googleapis.com/ecmwf-open-data".into(),
+            ],
+            gefs_mirrors: vec![
+                "https://noaa-gefs-pds.s3.amazonaws.com".into(),
+                "https://storage.googleapis.com/gfs-ensemble-forecast-system".into(),
+                "https://nomads.ncep.noaa.gov/pub/data/nccf/com/gens/prod".into(),
             ],
         }
     }
@@ -101,6 +137,9 @@ pub struct Request {
     pub region: Region,
     /// Pressure levels, hPa.
     pub levels_hpa: Vec<f64>,
+    /// Ensemble members to fetch (perturbation numbers, 0 = control) for [`Model::Gefs`] and
+    /// [`Model::EcmwfEns`]; ignored (may be empty) for deterministic models.
+    pub members: Vec<u32>,
     /// Also fetch the model terrain where the source has it: GFS `HGT:surface`, ECMWF
     /// surface geopotential `z` (when its `.index` lists one). One field per step, the
     /// decoder keeps the earliest.
@@ -123,12 +162,14 @@ pub enum Progress {
     /// A step file is complete (`done` of `total`, `bytes` downloaded for it; `resumed`:
     /// it was already staged).
     StepDone {
-        /// Steps complete.
+        /// Files complete (a step, or one member of a step for an ensemble).
         done: usize,
-        /// Steps in all.
+        /// Files in all.
         total: usize,
         /// Forecast hour.
         hour: u32,
+        /// The ensemble member of this file (`None`: a deterministic model).
+        member: Option<u32>,
         /// Bytes of the step file.
         bytes: u64,
         /// True if it was already on disk from an earlier attempt.
@@ -244,6 +285,41 @@ pub struct EcmwfIndexLine {
     /// Length of the message in bytes.
     #[serde(rename = "_length")]
     pub length: u64,
+    /// `cf` (control), `pf` (perturbed), `fc` (deterministic), ...
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    /// Perturbation number of a `pf` line (a string or a number in the JSON).
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub number: Option<u32>,
+}
+
+impl EcmwfIndexLine {
+    /// The ensemble member of the line: its `number`, or 0 for the control (`cf`).
+    pub fn member(&self) -> Option<u32> {
+        self.number
+            .or_else(|| (self.kind.as_deref() == Some("cf")).then_some(0))
+    }
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<u32>, D::Error> {
+    use serde::Deserialize;
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum N {
+        Number(u32),
+        Text(String),
+    }
+    match Option::<N>::deserialize(d)? {
+        None => Ok(None),
+        Some(N::Number(n)) => Ok(Some(n)),
+        Some(N::Text(t)) => t
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("bad member number {t:?}"))),
+    }
 }
 
 /// Parses an ECMWF `.index` file (one JSON object a line).
@@ -310,6 +386,73 @@ pub fn ecmwf_file_path(run_unix_s: i64, hour: u32) -> String {
     let run = time::format_run(run_unix_s);
     let (day, hh) = run.split_at(8);
     format!("{day}/{hh}z/ifs/0p25/oper/{run}0000-{hour}h-oper-fc.grib2")
+}
+
+/// The path of an ECMWF ensemble step file (every member in one file) below an open-data
+/// root (`.index` beside it).
+pub fn ecmwf_ens_file_path(run_unix_s: i64, hour: u32) -> String {
+    let run = time::format_run(run_unix_s);
+    let (day, hh) = run.split_at(8);
+    format!("{day}/{hh}z/ifs/0p25/enfo/{run}0000-{hour}h-enfo-ef.grib2")
+}
+
+/// The path of one GEFS member's step file below a mirror root (add `.idx` for its
+/// inventory): `part` is `'a'` (`pgrb2a`, the common levels) or `'b'` (`pgrb2b`, the rest).
+/// Member 0 is the control `gec00`, others `gepNN`.
+pub fn gefs_file_path(run_unix_s: i64, hour: u32, member: u32, part: char) -> String {
+    let run = time::format_run(run_unix_s);
+    let (day, hh) = run.split_at(8);
+    let name = if member == 0 {
+        "gec00".to_string()
+    } else {
+        format!("gep{member:02}")
+    };
+    format!("gefs.{day}/{hh}/atmos/pgrb2{part}p5/{name}.t{hh}z.pgrb2{part}.0p50.f{hour:03}")
+}
+
+/// Checks that `bytes` are whole GRIB2 messages, one after the other (a download cut short,
+/// or a range that is not a message, fails here before anything is staged). Returns the
+/// number of messages.
+pub fn check_grib2_messages(bytes: &[u8]) -> std::result::Result<usize, String> {
+    let mut pos = 0usize;
+    let mut n = 0usize;
+    while pos < bytes.len() {
+        let rest = &bytes[pos..];
+        if rest.len() < 16 || &rest[..4] != b"GRIB" {
+            return Err(format!(
+                "GRIB2 메시지가 아닙니다 (byte {pos}: not the start of a GRIB2 message)"
+            ));
+        }
+        if rest[7] != 2 {
+            return Err(format!(
+                "GRIB2가 아닙니다 (byte {pos}: GRIB edition {}, want 2)",
+                rest[7]
+            ));
+        }
+        let mut len8 = [0u8; 8];
+        len8.copy_from_slice(&rest[8..16]);
+        let len = u64::from_be_bytes(len8);
+        if len < 20 || len > rest.len() as u64 {
+            return Err(format!(
+                "GRIB2 메시지가 잘렸습니다 (message {} at byte {pos} is truncated: {} of {len} bytes)",
+                n + 1,
+                rest.len()
+            ));
+        }
+        let len = len as usize;
+        if &rest[len - 4..len] != b"7777" {
+            return Err(format!(
+                "GRIB2 메시지의 끝이 없습니다 (message {} at byte {pos} does not end in 7777)",
+                n + 1
+            ));
+        }
+        pos += len;
+        n += 1;
+    }
+    if n == 0 {
+        return Err("받은 데이터가 비어 있습니다 (no GRIB2 message)".into());
+    }
+    Ok(n)
 }
 
 struct Http {
@@ -434,14 +577,28 @@ fn describe_net_error(e: &ureq::Error) -> String {
     }
 }
 
-/// Fetches one step into `dest` (written atomically). Returns (bytes, via).
+/// ECMWF ensemble `.index` files already read, by URL (one file per step holds every member:
+/// it is read once, not once per member).
+type IndexCache = Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<EcmwfIndexLine>>>>;
+
+/// True for an error that another mirror cannot mend (a proxy stripping `Range` would strip
+/// it for every mirror).
+fn is_fatal(e: &ForecastError) -> bool {
+    matches!(e, ForecastError::Fetch { .. }) && e.to_string().contains("ignored Range")
+}
+
+/// Fetches one step (of one member, for an ensemble) into `dest` (written atomically).
+/// Returns (bytes, via).
+#[allow(clippy::too_many_arguments)]
 fn fetch_step(
     http: &Http,
     req: &Request,
     ep: &Endpoints,
     hour: u32,
+    member: Option<u32>,
     dest: &Path,
     progress: &(dyn Fn(Progress) + Sync),
+    index_cache: &IndexCache,
 ) -> Result<(u64, &'static str)> {
     let mut notes: Vec<String> = Vec::new();
     let (data, via) = match req.model {
@@ -499,6 +656,48 @@ fn fetch_step(
                 detail: format!("no source had it:\n  {}", notes.join("\n  ")),
             });
         }
+        Model::Gefs => 'found: {
+            let m = member.unwrap_or(0);
+            for mirror in &ep.gefs_mirrors {
+                match gefs_by_ranges(http, req, mirror.trim_end_matches('/'), hour, m, progress) {
+                    Ok(b) => break 'found (b, "idx ranges"),
+                    Err(e) if is_fatal(&e) => return Err(e),
+                    Err(e) => notes.push(e.to_string()),
+                }
+            }
+            return Err(ForecastError::Fetch {
+                url: format!(
+                    "GEFS {} +{hour} h member {m}",
+                    time::format_run(req.run_unix_s)
+                ),
+                detail: format!(
+                    "어느 서버에도 없습니다 (no source had it):\n  {}",
+                    notes.join("\n  ")
+                ),
+            });
+        }
+        Model::EcmwfEns => 'found: {
+            let m = member.unwrap_or(0);
+            let path = ecmwf_ens_file_path(req.run_unix_s, hour);
+            for root in &ep.ecmwf_roots {
+                let base = format!("{}/{path}", root.trim_end_matches('/'));
+                match ecmwf_ens_by_ranges(http, req, &base, m, progress, index_cache) {
+                    Ok(b) => break 'found (b, "index ranges"),
+                    Err(e) if is_fatal(&e) => return Err(e),
+                    Err(e) => notes.push(e.to_string()),
+                }
+            }
+            return Err(ForecastError::Fetch {
+                url: format!(
+                    "ECMWF ENS {} +{hour} h member {m}",
+                    time::format_run(req.run_unix_s)
+                ),
+                detail: format!(
+                    "어느 서버에도 없습니다 (no source had it):\n  {}",
+                    notes.join("\n  ")
+                ),
+            });
+        }
     };
     saebaram_atomic::write(dest, &data)?;
     Ok((data.len() as u64, via))
@@ -526,7 +725,19 @@ fn get_ranges(
     let mut out = Vec::new();
     for &r in ranges {
         match http.get(url, Some(r), progress)? {
-            Got::Body(b) => out.extend(b),
+            Got::Body(b) => {
+                // A range that is not whole GRIB2 messages (an index that does not match
+                // the file, a body cut short) is refused before anything is staged.
+                check_grib2_messages(&b).map_err(|e| ForecastError::Fetch {
+                    url: url.into(),
+                    detail: format!(
+                        "bytes {}-{}: {e}; 색인이 파일과 맞지 않거나 내려받기가 끊겼습니다 (the index does not match the file, or the download was cut short)",
+                        r.0,
+                        r.1.map_or(String::new(), |b| b.to_string())
+                    ),
+                })?;
+                out.extend(b)
+            }
             Got::Status(s) => {
                 return Err(ForecastError::Fetch {
                     url: url.into(),
@@ -582,27 +793,12 @@ fn ecmwf_by_ranges(
         detail: e,
     })?;
     let levels: Vec<String> = req.levels_hpa.iter().map(|p| level_key(*p)).collect();
-    let mut ranges: Vec<(u64, Option<u64>)> = lines
-        .iter()
-        .filter(|l| {
-            (l.levtype == "pl"
-                && matches!(l.param.as_str(), "u" | "v" | "gh" | "t")
-                && l.levelist.as_ref().is_some_and(|v| levels.contains(v)))
-                || (req.terrain && l.levtype == "sfc" && l.param == "z")
-        })
-        .filter(|l| l.length > 0)
-        .map(|l| (l.offset, Some(l.offset + l.length - 1)))
-        .collect();
-    ranges.sort_unstable();
-    // Merge touching ranges into one request.
-    let mut merged: Vec<(u64, Option<u64>)> = Vec::new();
-    for r in ranges {
-        match merged.last_mut() {
-            // Touching or overlapping (two fields of one message listed twice): extend.
-            Some((_, Some(e))) if r.0 <= *e + 1 => *e = (*e).max(r.1.unwrap_or(*e)),
-            _ => merged.push(r),
-        }
-    }
+    let merged = merge_index_ranges(lines.iter().filter(|l| {
+        (l.levtype == "pl"
+            && matches!(l.param.as_str(), "u" | "v" | "gh" | "t")
+            && l.levelist.as_ref().is_some_and(|v| levels.contains(v)))
+            || (req.terrain && l.levtype == "sfc" && l.param == "z")
+    }));
     if merged.is_empty() {
         return Err(ForecastError::Fetch {
             url: index_url,
@@ -612,12 +808,224 @@ fn ecmwf_by_ranges(
     get_ranges(http, base, &merged, progress)
 }
 
+/// The byte ranges of these `.index` lines, sorted, touching ranges merged into one request.
+fn merge_index_ranges<'a>(
+    lines: impl Iterator<Item = &'a EcmwfIndexLine>,
+) -> Vec<(u64, Option<u64>)> {
+    let mut ranges: Vec<(u64, Option<u64>)> = lines
+        .filter(|l| l.length > 0)
+        .map(|l| (l.offset, Some(l.offset.saturating_add(l.length - 1))))
+        .collect();
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, Option<u64>)> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            // Touching or overlapping (two fields of one message listed twice): extend.
+            Some((_, Some(e))) if r.0 <= e.saturating_add(1) => *e = (*e).max(r.1.unwrap_or(*e)),
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// The `(variable, level)` pairs of `needed` that `has` does not list, as `u 850` text.
+fn missing_fields(
+    levels: &[String],
+    vars: &[&str],
+    has: impl Fn(&str, &str) -> bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for level in levels {
+        for var in vars {
+            if !has(var, level) {
+                out.push(format!("{var} {level}"));
+            }
+        }
+    }
+    out
+}
+
+fn fetch_idx(
+    http: &Http,
+    url: &str,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<IdxRecord>> {
+    let text = get_text(http, url, progress)?;
+    let records = parse_idx(&text).map_err(|e| ForecastError::Fetch {
+        url: url.into(),
+        detail: format!("색인 파일(.idx)을 읽을 수 없습니다 (bad .idx inventory): {e}"),
+    })?;
+    if records.is_empty() {
+        return Err(ForecastError::Fetch {
+            url: url.into(),
+            detail: "색인 파일(.idx)이 비어 있습니다 (empty .idx inventory)".into(),
+        });
+    }
+    Ok(records)
+}
+
+/// One GEFS member's step: the wanted levels from `pgrb2a`, and from `pgrb2b` those that
+/// `a` lacks. Every level must have UGRD, VGRD and HGT; TMP comes where listed.
+fn gefs_by_ranges(
+    http: &Http,
+    req: &Request,
+    root: &str,
+    hour: u32,
+    member: u32,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Vec<u8>> {
+    let levels: Vec<String> = req
+        .levels_hpa
+        .iter()
+        .map(|p| format!("{} mb", level_key(*p)))
+        .collect();
+    let has = |recs: &[IdxRecord], var: &str, level: &str| {
+        recs.iter().any(|r| r.var == var && r.level == level)
+    };
+    let a = format!(
+        "{root}/{}",
+        gefs_file_path(req.run_unix_s, hour, member, 'a')
+    );
+    let a_idx = format!("{a}.idx");
+    let ra = fetch_idx(http, &a_idx, progress)?;
+    let in_a = |r: &IdxRecord| {
+        (matches!(r.var.as_str(), "UGRD" | "VGRD" | "HGT" | "TMP") && levels.contains(&r.level))
+            || (req.terrain && r.var == "HGT" && r.level == "surface")
+    };
+    let missing: Vec<(String, String)> = levels
+        .iter()
+        .flat_map(|l| ["UGRD", "VGRD", "HGT"].map(|v| (v.to_string(), l.clone())))
+        .filter(|(v, l)| !has(&ra, v, l))
+        .collect();
+    let a_ranges = idx_ranges(&ra, in_a);
+    let mut out = if a_ranges.is_empty() {
+        Vec::new()
+    } else {
+        get_ranges(http, &a, &a_ranges, progress)?
+    };
+    if !missing.is_empty() {
+        let b = format!(
+            "{root}/{}",
+            gefs_file_path(req.run_unix_s, hour, member, 'b')
+        );
+        let b_idx = format!("{b}.idx");
+        let rb = fetch_idx(http, &b_idx, progress).map_err(|e| ForecastError::Fetch {
+            url: b_idx.clone(),
+            detail: format!(
+                "{a_idx} 에 없는 필드를 찾을 수 없습니다 (member {member}: {} not in pgrb2a, and pgrb2b failed: {e})",
+                missing
+                    .iter()
+                    .map(|(v, l)| format!("{v} {l}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+        let still = missing_fields(&levels, &["UGRD", "VGRD", "HGT"], |v, l| {
+            has(&ra, v, l) || has(&rb, v, l)
+        });
+        if !still.is_empty() {
+            return Err(ForecastError::Fetch {
+                url: b_idx,
+                detail: format!(
+                    "필요한 필드가 색인에 없습니다 (member {member}: neither this index nor {a_idx} lists {})",
+                    still.join(", ")
+                ),
+            });
+        }
+        let in_b = |r: &IdxRecord| {
+            let wanted_here = missing.iter().any(|(v, l)| *v == r.var && *l == r.level);
+            let tmp = r.var == "TMP" && levels.contains(&r.level) && !has(&ra, "TMP", &r.level);
+            wanted_here || tmp
+        };
+        out.extend(get_ranges(http, &b, &idx_ranges(&rb, in_b), progress)?);
+    }
+    Ok(out)
+}
+
+/// One ECMWF ensemble member's step from the step's file of every member.
+fn ecmwf_ens_by_ranges(
+    http: &Http,
+    req: &Request,
+    base: &str,
+    member: u32,
+    progress: &(dyn Fn(Progress) + Sync),
+    cache: &IndexCache,
+) -> Result<Vec<u8>> {
+    let index_url = format!("{}.index", base.trim_end_matches(".grib2"));
+    let lines = {
+        let mut map = cache.lock().map_err(|_| ForecastError::Fetch {
+            url: index_url.clone(),
+            detail: "another download failed while reading this index".into(),
+        })?;
+        match map.get(&index_url) {
+            Some(l) => l.clone(),
+            None => {
+                let text = get_text(http, &index_url, progress)?;
+                let lines = parse_ecmwf_index(&text).map_err(|e| ForecastError::Fetch {
+                    url: index_url.clone(),
+                    detail: format!("색인 파일(.index)을 읽을 수 없습니다 (bad .index file): {e}"),
+                })?;
+                let lines = std::sync::Arc::new(lines);
+                map.insert(index_url.clone(), lines.clone());
+                lines
+            }
+        }
+    };
+    let mine: Vec<&EcmwfIndexLine> = lines
+        .iter()
+        .filter(|l| l.member() == Some(member))
+        .collect();
+    if mine.is_empty() {
+        let mut listed: Vec<u32> = lines.iter().filter_map(EcmwfIndexLine::member).collect();
+        listed.sort_unstable();
+        listed.dedup();
+        return Err(ForecastError::Fetch {
+            url: index_url,
+            detail: format!(
+                "앙상블 멤버 {member}이(가) 색인에 없습니다 (the index lists no member {member}; it lists {})",
+                if listed.is_empty() {
+                    "no ensemble member: is this a deterministic (oper) index?".to_string()
+                } else {
+                    format!(
+                        "{} member(s), {}..{}",
+                        listed.len(),
+                        listed[0],
+                        listed[listed.len() - 1]
+                    )
+                }
+            ),
+        });
+    }
+    let levels: Vec<String> = req.levels_hpa.iter().map(|p| level_key(*p)).collect();
+    let still = missing_fields(&levels, &["u", "v", "gh"], |p, l| {
+        mine.iter()
+            .any(|x| x.levtype == "pl" && x.param == p && x.levelist.as_deref() == Some(l))
+    });
+    if !still.is_empty() {
+        return Err(ForecastError::Fetch {
+            url: index_url,
+            detail: format!(
+                "필요한 필드가 색인에 없습니다 (member {member}: the index lists no {} hPa)",
+                still.join(" hPa, ")
+            ),
+        });
+    }
+    let merged = merge_index_ranges(mine.into_iter().filter(|l| {
+        (l.levtype == "pl"
+            && matches!(l.param.as_str(), "u" | "v" | "gh" | "t")
+            && l.levelist.as_ref().is_some_and(|v| levels.contains(v)))
+            || (req.terrain && l.levtype == "sfc" && l.param == "z")
+    }));
+    get_ranges(http, base, &merged, progress)
+}
+
 /// Runs the newest first that `latest` may mean at `now_unix_s`: the last four 6-hourly
 /// runs at least 4 hours old (GFS) or 8 hours old (ECMWF).
 pub fn latest_candidates(model: Model, now_unix_s: i64) -> Vec<i64> {
     let delay = match model {
         Model::Gfs => 4 * 3600,
-        Model::Ecmwf => 8 * 3600,
+        Model::Ecmwf | Model::EcmwfEns => 8 * 3600,
+        Model::Gefs => 6 * 3600,
     };
     let newest = (now_unix_s - delay).div_euclid(6 * 3600) * 6 * 3600;
     (0..4).map(|k| newest - k * 6 * 3600).collect()
@@ -642,6 +1050,33 @@ pub fn run_available(req: &Request, ep: &Endpoints) -> bool {
                     "{}/{}.idx",
                     m.trim_end_matches('/'),
                     gfs_file_path(req.run_unix_s, last)
+                )
+            })
+            .collect(),
+        Model::Gefs => ep
+            .gefs_mirrors
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}/{}.idx",
+                    m.trim_end_matches('/'),
+                    gefs_file_path(
+                        req.run_unix_s,
+                        last,
+                        req.members.first().copied().unwrap_or(0),
+                        'a'
+                    )
+                )
+            })
+            .collect(),
+        Model::EcmwfEns => ep
+            .ecmwf_roots
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    r.trim_end_matches('/'),
+                    ecmwf_ens_file_path(req.run_unix_s, last).replace(".grib2", ".index")
                 )
             })
             .collect(),
@@ -712,14 +1147,58 @@ pub fn fetch_cancellable(
             detail: "need at least one step and two levels".into(),
         });
     }
+    let members: Vec<Option<u32>> = match req.model.max_member() {
+        None if req.members.iter().any(|&m| m != 0) => {
+            return Err(ForecastError::Fetch {
+                url: req.model.name().into(),
+                detail: format!(
+                    "{}은(는) 앙상블 예보가 아닙니다 (not an ensemble: members work with gefs and ecmwf-ens)",
+                    req.model.name()
+                ),
+            });
+        }
+        None => vec![None],
+        Some(max) => {
+            let mut seen = std::collections::BTreeSet::new();
+            if req.members.is_empty() {
+                return Err(ForecastError::Fetch {
+                    url: req.model.name().into(),
+                    detail: "앙상블 멤버를 하나 이상 고르십시오 (no ensemble member selected)"
+                        .into(),
+                });
+            }
+            for &m in &req.members {
+                if m > max || !seen.insert(m) {
+                    return Err(ForecastError::Fetch {
+                        url: req.model.name().into(),
+                        detail: format!(
+                            "앙상블 멤버 번호가 잘못되었습니다 (member {m}: {} has members 0..={max}, each once)",
+                            req.model.name()
+                        ),
+                    });
+                }
+            }
+            req.members.iter().map(|&m| Some(m)).collect()
+        }
+    };
     std::fs::create_dir_all(&req.staging_dir)
         .map_err(|e| ForecastError::io(req.staging_dir.display(), "cannot create directory", e))?;
     let http = Http::new(req);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let first_error: Mutex<Option<ForecastError>> = Mutex::new(None);
-    let total = req.hours.len();
-    let file_of = |h: u32| req.staging_dir.join(format!("f{h:03}.grib2"));
+    let index_cache: IndexCache = Mutex::new(std::collections::HashMap::new());
+    // Step-major: the members of one step come together (one ECMWF index read serves them).
+    let jobs: Vec<(u32, Option<u32>)> = req
+        .hours
+        .iter()
+        .flat_map(|&h| members.iter().map(move |&m| (h, m)))
+        .collect();
+    let total = jobs.len();
+    let file_of = |h: u32, m: Option<u32>| match m {
+        None => req.staging_dir.join(format!("f{h:03}.grib2")),
+        Some(m) => req.staging_dir.join(format!("f{h:03}-m{m:02}.grib2")),
+    };
     std::thread::scope(|s| {
         for _ in 0..req.concurrency.clamp(1, 8).min(total) {
             s.spawn(|| {
@@ -728,14 +1207,16 @@ pub fn fetch_cancellable(
                         return;
                     }
                     let k = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&hour) = req.hours.get(k) else {
+                    let Some(&(hour, member)) = jobs.get(k) else {
                         return;
                     };
-                    let dest = file_of(hour);
+                    let dest = file_of(hour, member);
                     let result = match std::fs::metadata(&dest) {
                         Ok(m) if m.len() > 0 => Ok((m.len(), "staged", true)),
-                        _ => fetch_step(&http, req, ep, hour, &dest, progress)
-                            .map(|(b, via)| (b, via, false)),
+                        _ => {
+                            fetch_step(&http, req, ep, hour, member, &dest, progress, &index_cache)
+                                .map(|(b, via)| (b, via, false))
+                        }
                     };
                     match result {
                         Ok((bytes, via, resumed)) => {
@@ -744,6 +1225,7 @@ pub fn fetch_cancellable(
                                 done: d,
                                 total,
                                 hour,
+                                member,
                                 bytes,
                                 resumed,
                                 via,
@@ -767,8 +1249,26 @@ pub fn fetch_cancellable(
         // Only a cancellation leaves steps undone without an error.
         return Ok(None);
     }
-    let files: Vec<PathBuf> = req.hours.iter().map(|&h| file_of(h)).collect();
+    let files: Vec<PathBuf> = jobs.iter().map(|&(h, m)| file_of(h, m)).collect();
     let mut f = Forecast::from_grib2_files(&files, req.region)?;
+    if req.model.max_member().is_some() {
+        // Each file must hold the member it was fetched as: a mirror serving another
+        // member's file under this name would otherwise mix silently.
+        let mut got: Vec<u32> = f.info.members.iter().map(|m| m.number).collect();
+        let mut want = req.members.clone();
+        got.sort_unstable();
+        want.sort_unstable();
+        if got != want {
+            // The staged files are wrong: the next fetch starts afresh.
+            let _ = std::fs::remove_dir_all(&req.staging_dir);
+            return Err(ForecastError::Fetch {
+                url: req.staging_dir.display().to_string(),
+                detail: format!(
+                    "받은 파일의 앙상블 멤버가 요청과 다릅니다 (the files hold members {got:?}, asked for {want:?})"
+                ),
+            });
+        }
+    }
     if !req.terrain {
         // Asked not to: a source that sent terrain anyway (a filter ignoring the level
         // selection, a resumed staging) does not bring it in.
@@ -814,6 +1314,80 @@ mod tests {
         assert!(parse_idx("1:abc:d=x:UGRD:850 mb:").is_err());
         assert!(parse_idx("x:0:d=x:UGRD:850 mb:").is_err());
         assert!(parse_idx("1:0:d").is_err());
+    }
+
+    #[test]
+    fn ensemble_index_lines_carry_their_member() {
+        let text = concat!(
+            r#"{"type": "cf", "param": "u", "levtype": "pl", "levelist": "850", "_offset": 0, "_length": 10}"#,
+            "\n",
+            r#"{"type": "pf", "number": "7", "param": "u", "levtype": "pl", "levelist": "850", "_offset": 10, "_length": 10}"#,
+            "\n",
+            r#"{"type": "pf", "number": 8, "param": "v", "levtype": "pl", "levelist": "850", "_offset": 20, "_length": 10}"#,
+            "\n",
+            r#"{"type": "fc", "param": "v", "levtype": "pl", "levelist": "850", "_offset": 30, "_length": 10}"#,
+        );
+        let lines = parse_ecmwf_index(text).expect("parses");
+        let members: Vec<Option<u32>> = lines.iter().map(EcmwfIndexLine::member).collect();
+        assert_eq!(members, vec![Some(0), Some(7), Some(8), None]);
+        assert!(
+            parse_ecmwf_index(
+                r#"{"number": "x", "param": "u", "levtype": "pl", "_offset": 0, "_length": 1}"#
+            )
+            .is_err()
+        );
+        // Touching ranges of one member become one request.
+        assert_eq!(merge_index_ranges(lines[1..3].iter()), vec![(10, Some(29))]);
+    }
+
+    #[test]
+    fn whole_grib2_messages_pass_and_cut_ones_fail() {
+        let mut msg = b"GRIB\0\0\0\x02".to_vec();
+        msg.extend(20u64.to_be_bytes());
+        msg.extend(b"7777");
+        assert_eq!(msg.len(), 20);
+        let two = [msg.clone(), msg.clone()].concat();
+        assert_eq!(check_grib2_messages(&two), Ok(2));
+        assert!(
+            check_grib2_messages(&two[..38])
+                .unwrap_err()
+                .contains("잘렸습니다")
+        );
+        assert!(
+            check_grib2_messages(&two[1..])
+                .unwrap_err()
+                .contains("byte 0")
+        );
+        assert!(check_grib2_messages(b"").is_err());
+        let mut ed1 = msg.clone();
+        ed1[7] = 1;
+        assert!(
+            check_grib2_messages(&ed1)
+                .unwrap_err()
+                .contains("edition 1")
+        );
+    }
+
+    #[test]
+    fn gefs_paths_and_steps() {
+        assert_eq!(
+            gefs_file_path(1_318_032_000, 72, 0, 'a'),
+            "gefs.20111008/00/atmos/pgrb2ap5/gec00.t00z.pgrb2a.0p50.f072"
+        );
+        assert_eq!(
+            gefs_file_path(1_318_032_000, 6, 30, 'b'),
+            "gefs.20111008/00/atmos/pgrb2bp5/gep30.t00z.pgrb2b.0p50.f006"
+        );
+        assert_eq!(
+            ecmwf_ens_file_path(1_318_032_000, 72),
+            "20111008/00z/ifs/0p25/enfo/20111008000000-72h-enfo-ef.grib2"
+        );
+        assert!(Model::Gefs.has_step(0, 240) && !Model::Gefs.has_step(0, 243));
+        assert!(Model::Gefs.has_step(6, 246) && !Model::Gefs.has_step(0, 4));
+        assert!(Model::EcmwfEns.has_step(0, 360) && !Model::EcmwfEns.has_step(6, 150));
+        assert_eq!(Model::Gefs.max_member(), Some(30));
+        assert_eq!(Model::EcmwfEns.max_member(), Some(50));
+        assert_eq!(Model::Gfs.max_member(), None);
     }
 
     #[test]

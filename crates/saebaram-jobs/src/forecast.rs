@@ -575,6 +575,10 @@ pub enum FetchModel {
     Gfs,
     /// ECMWF IFS open data (CC BY 4.0).
     Ecmwf,
+    /// NOAA GEFS 0.5° ensemble, control and 30 perturbed members (public domain).
+    Gefs,
+    /// ECMWF open-data ensemble, control and 50 perturbed members (CC BY 4.0).
+    EcmwfEns,
 }
 
 /// A run to download into the cache.
@@ -605,6 +609,11 @@ pub struct FetchRequest {
     pub gfs_mirrors: Vec<String>,
     /// ECMWF open-data roots (default: the face's).
     pub ecmwf_roots: Vec<String>,
+    /// GEFS mirror roots (default: the face's).
+    pub gefs_mirrors: Vec<String>,
+    /// Ensemble members: `all`, `0-10`, `0,3,5` (0 is the control); `None`: all. Only for
+    /// `gefs` and `ecmwf_ens`.
+    pub members: Option<String>,
 }
 
 impl Default for FetchRequest {
@@ -622,6 +631,8 @@ impl Default for FetchRequest {
             gfs_filter: None,
             gfs_mirrors: Vec::new(),
             ecmwf_roots: Vec::new(),
+            gefs_mirrors: Vec::new(),
+            members: None,
         }
     }
 }
@@ -651,6 +662,9 @@ pub struct FetchReport {
     pub terrain_summary: String,
     /// Why a terrain field was not used.
     pub terrain_notes: Vec<String>,
+    /// The ensemble members in the cache (perturbation numbers, 0 = control); empty for a
+    /// deterministic model.
+    pub members: Vec<u32>,
     /// Forecast hours asked for.
     #[serde(skip)]
     pub hours: Vec<u32>,
@@ -715,12 +729,63 @@ pub fn parse_hours(text: &str, model: Model, run_hour: u32) -> Result<Vec<u32>, 
     Ok(out)
 }
 
+/// `all`, `0-10`, `0,3,5`, `0-4,20`: the ensemble members of `model` (0 = control), sorted.
+pub fn parse_members(text: &str, model: Model) -> Result<Vec<u32>, Error> {
+    let Some(max) = model.max_member() else {
+        return Err(Error::invalid(
+            "members",
+            format!(
+                "--members: {}은(는) 앙상블 예보가 아닙니다 ({} is not an ensemble; use gefs or ecmwf-ens)",
+                model.name(),
+                model.name()
+            ),
+        ));
+    };
+    let bad = |why: String| {
+        Error::invalid(
+            "members",
+            format!("--members {text:?}: 멤버 번호가 잘못되었습니다 ({why})"),
+        )
+    };
+    if text.trim() == "all" {
+        return Ok((0..=max).collect());
+    }
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let part = part.trim();
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse::<u32>(), b.trim().parse::<u32>()),
+            None => (part.parse::<u32>(), part.parse::<u32>()),
+        };
+        let (Ok(a), Ok(b)) = (a, b) else {
+            return Err(bad("want all, 0-10 or 0,3,5".into()));
+        };
+        if a > b || b > max {
+            return Err(bad(format!(
+                "{} has members 0 (control) to {max}",
+                model.name()
+            )));
+        }
+        out.extend(a..=b);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
 /// Downloads a run into the cache, one progress step per step file; a cancelled fetch
 /// keeps its staged steps (the next fetch of the run resumes) and writes no cache file.
 pub fn fetch(req: FetchRequest, env: &Env, progress: &dyn Progress) -> Result<FetchReport, Error> {
     let model = match req.model {
         FetchModel::Gfs => Model::Gfs,
         FetchModel::Ecmwf => Model::Ecmwf,
+        FetchModel::Gefs => Model::Gefs,
+        FetchModel::EcmwfEns => Model::EcmwfEns,
+    };
+    let members = match (&req.members, model.max_member()) {
+        (Some(text), _) => parse_members(text, model)?,
+        (None, Some(max)) => (0..=max).collect(),
+        (None, None) => Vec::new(),
     };
     let mut ep = env.fetch_endpoints.clone();
     if let Some(f) = &req.gfs_filter {
@@ -731,6 +796,9 @@ pub fn fetch(req: FetchRequest, env: &Env, progress: &dyn Progress) -> Result<Fe
     }
     if !req.ecmwf_roots.is_empty() {
         ep.ecmwf_roots = req.ecmwf_roots.clone();
+    }
+    if !req.gefs_mirrors.is_empty() {
+        ep.gefs_mirrors = req.gefs_mirrors.clone();
     }
     let cache = env.forecast_cache(req.cache_dir.as_deref())?;
     let levels = req
@@ -751,6 +819,7 @@ pub fn fetch(req: FetchRequest, env: &Env, progress: &dyn Progress) -> Result<Fe
             hours: parse_hours(&req.hours, model, run_hour)?,
             region: req.region,
             levels_hpa: levels.clone(),
+            members: members.clone(),
             terrain: req.terrain,
             staging_dir: cache.join(".staging").join(format!(
                 "{}-{}",
@@ -782,7 +851,7 @@ pub fn fetch(req: FetchRequest, env: &Env, progress: &dyn Progress) -> Result<Fe
             })?
         }
     };
-    let total = Some(request.hours.len() as u64);
+    let total = Some((request.hours.len() * members.len().max(1)) as u64);
     progress.event(Event::StageStarted {
         stage: Stage::Fetching,
         total,
@@ -842,6 +911,8 @@ pub fn fetch(req: FetchRequest, env: &Env, progress: &dyn Progress) -> Result<Fe
     let path = write_cache(&f, &cache)?;
     // The staged steps are in the cache now; a failure to remove them only costs disk.
     let _ = std::fs::remove_dir_all(&request.staging_dir);
+    // And the staging parent, when no other run is staged there (fails harmlessly if one is).
+    let _ = std::fs::remove_dir(cache.join(".staging"));
     let i = f.info();
     Ok(FetchReport {
         cache_file: path,
@@ -855,6 +926,7 @@ pub fn fetch(req: FetchRequest, env: &Env, progress: &dyn Progress) -> Result<Fe
         terrain: i.terrain.clone(),
         terrain_summary: i.terrain_summary(),
         terrain_notes: i.terrain_notes.clone(),
+        members: i.members.iter().map(|m| m.number).collect(),
         hours: request.hours,
         terrain_requested: req.terrain,
     })

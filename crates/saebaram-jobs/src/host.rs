@@ -90,6 +90,9 @@ pub fn env() -> Env {
     if let Some(mirrors) = list("SAEBARAM_GFS_MIRRORS") {
         env.fetch_endpoints.gfs_mirrors = mirrors;
     }
+    if let Some(mirrors) = list("SAEBARAM_GEFS_MIRRORS") {
+        env.fetch_endpoints.gefs_mirrors = mirrors;
+    }
     if let Some(roots) = list("SAEBARAM_ECMWF_ROOTS") {
         env.fetch_endpoints.ecmwf_roots = roots;
     }

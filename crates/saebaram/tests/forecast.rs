@@ -1292,3 +1292,371 @@ fn bad_ensembles_fail_naming_the_file_and_the_member() {
     );
     assert_fails(&o, &["mixed.grib2", "never a mix"]);
 }
+
+// Ensemble fetch: GEFS (one file per member, pgrb2a + pgrb2b) and ECMWF ENS (every member in
+// one file per step), against HTTP servers started by the test.
+
+const GEFS_DIR: &str = "/gefs/gefs.20111008/00/atmos";
+const ENS_PATH: &str = "/ecmwf/20111008/00z/ifs/0p25/enfo/20111008000000-72h-enfo-ef";
+
+/// The perturbation number of each message's first field (template 4.1/4.11), or `None`.
+fn message_members(bytes: &[u8]) -> Vec<Option<u32>> {
+    section4_offsets(bytes)
+        .into_iter()
+        .map(|pos| {
+            let s = &bytes[pos..];
+            let template = u16::from_be_bytes([s[7], s[8]]);
+            matches!(template, 1 | 11).then(|| s[35] as u32)
+        })
+        .collect()
+}
+
+/// The bytes of the messages of `bytes` for which `keep(level hPa)` holds.
+fn split_by_level(bytes: &[u8], keep: impl Fn(Option<f64>) -> bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (off, len, fields) in messages(bytes) {
+        if keep(fields.first().and_then(|f| f.1)) {
+            out.extend_from_slice(&bytes[off..off + len]);
+        }
+    }
+    out
+}
+
+/// GEFS-shaped files for `members` ensemble members at +72 h: levels 1000-400 hPa in
+/// `pgrb2a`, 300 hPa in `pgrb2b`, each with its `.idx`.
+fn gefs_files(dir: &Path, members: u32) -> std::collections::HashMap<String, Vec<u8>> {
+    let out = dir.join("gefs-members");
+    make_ensemble(
+        &out,
+        &[
+            "--members",
+            &members.to_string(),
+            "--steps",
+            "72",
+            "--per-member",
+        ],
+    );
+    let mut files = std::collections::HashMap::new();
+    for m in 0..members {
+        let bytes = std::fs::read(out.join(format!("member-{m:02}.grib2"))).expect("member");
+        let name = if m == 0 {
+            "gec00".to_string()
+        } else {
+            format!("gep{m:02}")
+        };
+        let a = split_by_level(&bytes, |l| l != Some(300.0));
+        let b = split_by_level(&bytes, |l| l == Some(300.0));
+        for (part, data) in [('a', a), ('b', b)] {
+            let path = format!("{GEFS_DIR}/pgrb2{part}p5/{name}.t00z.pgrb2{part}.0p50.f072");
+            files.insert(
+                format!("{path}.idx"),
+                make_idx(&data, "2011100800").into_bytes(),
+            );
+            files.insert(path, data);
+        }
+    }
+    files
+}
+
+fn gefs_path(member: &str, part: char) -> String {
+    format!("{GEFS_DIR}/pgrb2{part}p5/{member}.t00z.pgrb2{part}.0p50.f072")
+}
+
+/// An ECMWF ENS `.index`: `type` cf/pf and `number` (a string, as ECMWF writes it) per line.
+fn make_ens_index(bytes: &[u8]) -> String {
+    let plain = make_index(bytes);
+    plain
+        .lines()
+        .zip(message_members(bytes))
+        .map(|(line, member)| {
+            let m = member.expect("ensemble field");
+            let extra = if m == 0 {
+                "\"type\": \"cf\"".to_string()
+            } else {
+                format!("\"type\": \"pf\", \"number\": \"{m}\"")
+            };
+            format!("{{{extra}, {}\n", &line[1..])
+        })
+        .collect()
+}
+
+fn ens_files(dir: &Path, members: u32) -> std::collections::HashMap<String, Vec<u8>> {
+    let file = dir.join("ens.grib2");
+    make_ensemble(&file, &["--members", &members.to_string(), "--steps", "72"]);
+    let bytes = std::fs::read(&file).expect("ens");
+    let mut files = std::collections::HashMap::new();
+    files.insert(
+        format!("{ENS_PATH}.index"),
+        make_ens_index(&bytes).into_bytes(),
+    );
+    files.insert(format!("{ENS_PATH}.grib2"), bytes);
+    files
+}
+
+fn ens_fetch_args(cache: &str, base: &str, extra: &[&str]) -> Vec<String> {
+    let mut v = fetch_args(cache, base, extra);
+    v.extend(["--gefs-mirror".into(), format!("{base}/gefs")]);
+    v
+}
+
+fn cache_names(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn fetch_gefs_takes_the_chosen_members_by_byte_ranges_from_pgrb2a_and_pgrb2b() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (base, log) = http::serve(gefs_files(tmp.path(), 3), true);
+    let cache = tmp.path().join("cache");
+    let cache_s = cache.to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(ens_fetch_args(
+            cache_s,
+            &base,
+            &["gefs", "--members", "0,2", "--no-terrain", "--json"],
+        ))
+        .output()
+        .expect("runs");
+    let j = stdout_json(&o);
+    assert_eq!(j["model"], "gefs");
+    assert_eq!(j["members"], serde_json::json!([0, 2]), "{j}");
+    assert_eq!(j["levels_hpa"].as_array().map(Vec::len), Some(5), "{j}");
+    let file = j["cache_file"].as_str().expect("path").to_string();
+    let info = stdout_json(&run(&cache, &["forecast", "info", &file, "--json"]));
+    let numbers: Vec<u64> = info["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["number"].as_u64().expect("number"))
+        .collect();
+    assert_eq!(numbers, vec![0, 2]);
+    let log = log.lock().expect("log").clone();
+    // Member 1 was not asked for, so never touched; the others' data came as ranges only.
+    assert!(!log.iter().any(|(p, _, _)| p.contains("gep01")), "{log:?}");
+    for m in ["gec00", "gep02"] {
+        for part in ['a', 'b'] {
+            let path = gefs_path(m, part);
+            let ranged: Vec<_> = log.iter().filter(|(p, _, _)| *p == path).collect();
+            assert!(
+                !ranged.is_empty() && ranged.iter().all(|(_, r, s)| r.is_some() && *s == 206),
+                "{path}: {log:?}"
+            );
+        }
+    }
+    // Only the cache file is left: the staging directory is gone.
+    assert_eq!(
+        cache_names(&cache),
+        vec![file.rsplit('/').next().unwrap().to_string()]
+    );
+}
+
+#[test]
+fn fetch_ecmwf_ens_reads_each_member_from_one_index_and_resumes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (base, log) = http::serve(ens_files(tmp.path(), 4), true);
+    let cache = tmp.path().join("cache");
+    let cache_s = cache.to_str().expect("utf8");
+    let o = Command::new(BIN)
+        .args(ens_fetch_args(
+            cache_s,
+            &base,
+            &["ecmwf-ens", "--members", "1-3", "--no-terrain", "--json"],
+        ))
+        .output()
+        .expect("runs");
+    let j = stdout_json(&o);
+    assert_eq!(j["model"], "ecmwf-ens");
+    assert_eq!(j["members"], serde_json::json!([1, 2, 3]), "{j}");
+    let log = log.lock().expect("log").clone();
+    let index_reads = log.iter().filter(|(p, _, _)| p.ends_with(".index")).count();
+    assert_eq!(
+        index_reads, 1,
+        "one index read serves every member: {log:?}"
+    );
+    assert!(
+        log.iter()
+            .filter(|(p, _, _)| p.ends_with(".grib2"))
+            .all(|(_, r, s)| r.is_some() && *s == 206),
+        "{log:?}"
+    );
+    // Resumable: a staged member is reused; only the missing ones are fetched.
+    let (base2, log2) = http::serve(ens_files(tmp.path(), 4), true);
+    let staging = cache.join(".staging").join("ecmwf-ens-2011100800");
+    std::fs::create_dir_all(&staging).expect("staging");
+    let bytes = std::fs::read(tmp.path().join("ens.grib2")).expect("ens");
+    // Member 1 is staged as if an earlier, interrupted fetch had got it.
+    let member1 = split_by_member(&bytes, 1);
+    std::fs::write(staging.join("f072-m01.grib2"), member1).expect("stage");
+    let o = Command::new(BIN)
+        .args(ens_fetch_args(
+            cache_s,
+            &base2,
+            &["ecmwf-ens", "--members", "0,1", "--no-terrain", "--json"],
+        ))
+        .output()
+        .expect("runs");
+    let j = stdout_json(&o);
+    assert_eq!(j["members"], serde_json::json!([0, 1]), "{j}");
+    let ranges = log2
+        .lock()
+        .expect("log")
+        .iter()
+        .filter(|(p, r, _)| p.ends_with(".grib2") && r.is_some())
+        .count();
+    // Member 0 alone came over the network; member 1 was taken from the staging.
+    assert!(ranges >= 1, "member 0 was fetched");
+    let member1_off = messages(&bytes)
+        .into_iter()
+        .zip(message_members(&bytes))
+        .find(|(_, m)| *m == Some(1))
+        .map(|((off, _, _), _)| off)
+        .expect("member 1");
+    assert!(
+        !log2
+            .lock()
+            .expect("log")
+            .iter()
+            .filter_map(|(_, r, _)| r.clone())
+            .any(|r| range_covers(&r, member1_off)),
+        "the staged member 1 was not fetched again"
+    );
+    assert!(
+        !staging.exists(),
+        "the staging directory is gone after success"
+    );
+}
+
+/// The messages of `bytes` whose perturbation number is `member`, on the fetched levels.
+fn split_by_member(bytes: &[u8], member: u32) -> Vec<u8> {
+    let members = message_members(bytes);
+    let mut out = Vec::new();
+    for ((off, len, fields), m) in messages(bytes).into_iter().zip(members) {
+        // The levels `fetch_args` asks for, as a fetch would have staged them.
+        let level = fields.first().and_then(|f| f.1).unwrap_or(0.0);
+        if m == Some(member) && [1000.0, 850.0, 700.0, 500.0, 300.0].contains(&level) {
+            out.extend_from_slice(&bytes[off..off + len]);
+        }
+    }
+    out
+}
+
+#[test]
+fn ensemble_fetch_failures_name_the_url_and_leave_no_cache() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let good = gefs_files(tmp.path(), 2);
+    let idx = format!("{}.idx", gefs_path("gep01", 'a'));
+    // (what is served, extra args, what the error must say)
+    type Case = (
+        &'static str,
+        std::collections::HashMap<String, Vec<u8>>,
+        Vec<&'static str>,
+        Vec<String>,
+    );
+    let mut cases: Vec<Case> = Vec::new();
+    // 1. a member the server does not have: 404 on its inventory.
+    cases.push((
+        "missing member",
+        good.clone(),
+        vec!["gefs", "--members", "0-2"],
+        vec![
+            "예보를 내려받지 못했습니다".into(),
+            "member 2".into(),
+            "gep02".into(),
+            "HTTP 404".into(),
+        ],
+    ));
+    // 2. an inventory that is not one.
+    let mut bad = good.clone();
+    bad.insert(idx.clone(), b"<html>rate limited</html>\n".to_vec());
+    cases.push((
+        "bad idx",
+        bad,
+        vec!["gefs", "--members", "0,1"],
+        vec!["색인 파일(.idx)을 읽을 수 없습니다".into(), idx.clone()],
+    ));
+    // 3. a file cut short: the last record's open-ended range comes back truncated.
+    let mut cut = good.clone();
+    let a1 = gefs_path("gep01", 'a');
+    let b1 = gefs_path("gep01", 'b');
+    let data = cut.get_mut(&b1).expect("b file");
+    data.truncate(data.len() - 100);
+    cases.push((
+        "truncated",
+        cut,
+        vec!["gefs", "--members", "0,1"],
+        vec!["GRIB2 메시지가 잘렸습니다".into(), b1.clone()],
+    ));
+    // 4. an inventory whose offsets do not match the file.
+    let mut shifted = good.clone();
+    let text = String::from_utf8(shifted[&idx].clone()).expect("utf8");
+    let moved: String = text
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.splitn(3, ':').collect();
+            let off: u64 = f[1].parse().expect("offset");
+            format!("{}:{}:{}\n", f[0], off + 8, f[2])
+        })
+        .collect();
+    shifted.insert(idx.clone(), moved.into_bytes());
+    cases.push((
+        "index does not match",
+        shifted,
+        vec!["gefs", "--members", "0,1"],
+        vec!["색인이 파일과 맞지 않거나".into(), a1.clone()],
+    ));
+    // 5. a level no file has (250 hPa): the wrong fields are named.
+    cases.push((
+        "wrong field",
+        good.clone(),
+        vec!["gefs", "--members", "0", "--levels", "1000,850,250"],
+        vec![
+            "필요한 필드가 색인에 없습니다".into(),
+            "UGRD 250 mb".into(),
+            "pgrb2b".into(),
+        ],
+    ));
+    // 6. ECMWF ENS: a member the index does not list.
+    cases.push((
+        "ens member missing",
+        ens_files(tmp.path(), 2),
+        vec!["ecmwf-ens", "--members", "0-3"],
+        vec![
+            "앙상블 멤버 2이(가) 색인에 없습니다".into(),
+            format!("{ENS_PATH}.index"),
+        ],
+    ));
+    // 7. members of a deterministic model.
+    cases.push((
+        "members of gfs",
+        good.clone(),
+        vec!["gfs", "--members", "0-3"],
+        vec!["앙상블 예보가 아닙니다".into()],
+    ));
+    for (name, files, extra, want) in cases {
+        let (base, _log) = http::serve(files, true);
+        let cache = tmp.path().join(format!("cache-{}", name.replace(' ', "-")));
+        let mut extra = extra;
+        extra.push("--no-terrain");
+        let o = Command::new(BIN)
+            .args(ens_fetch_args(cache.to_str().expect("utf8"), &base, &extra))
+            .output()
+            .expect("runs");
+        let want: Vec<&str> = want.iter().map(String::as_str).collect();
+        assert_eq!(o.status.code(), Some(2), "{name}: {o:?}");
+        assert_fails(&o, &want);
+        // Nothing half-written: no cache file, no temporary file; only whole staged members.
+        let names = cache_names(&cache);
+        assert!(names.iter().all(|n| n == ".staging"), "{name}: {names:?}");
+        for dir in cache_names(&cache.join(".staging")) {
+            for f in cache_names(&cache.join(".staging").join(&dir)) {
+                assert!(f.ends_with(".grib2") && f.starts_with('f'), "{name}: {f}");
+            }
+        }
+    }
+}

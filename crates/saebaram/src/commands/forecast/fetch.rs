@@ -16,17 +16,24 @@ Examples:
   saebaram forecast fetch gfs                                  # latest GFS run, +0..+120 h hourly, Korea box
   saebaram forecast fetch gfs --run 2026112900 --hours 0-48
   saebaram forecast fetch ecmwf --hours 0-144/6 --levels 1000,925,850,700,500,300,250,200
+  saebaram forecast fetch gefs --hours 0-120/6 --members 0-10     # control + 10 GEFS members
+  saebaram forecast fetch ecmwf-ens --hours 0-72/6 --members all  # control + 50 ECMWF members
 
 GFS comes through the NOMADS grib filter (cropped on the server), else as byte ranges read
 from the .idx inventory on the open-data mirrors; ECMWF open data through its .index files
-(whole global fields: about 30 MB per step). The model terrain comes too unless --no-terrain:
+(whole global fields: about 30 MB per step). Ensembles: GEFS 0.5° (gec00 + gep01-30, one file per
+member, byte ranges from each .idx; about 10-16 MB per member and step) and ECMWF ENS (cf +
+pf 1-50 in one file per step, byte ranges from its .index; about 30-48 MB per member and
+step; sizes and times on slow links in docs/forecast.md): the cache keeps every member; --members picks a subset. The model terrain comes too unless --no-terrain:
 GFS HGT:surface, ECMWF surface geopotential z when its .index lists it; flights then end on
 it where no DEM is given (predict/plan --terrain). Interrupted fetches resume where they stopped.
 Base URLs can be changed with --gfs-filter/--gfs-mirror/--ecmwf-root or the environment
-variables SAEBARAM_GFS_FILTER, SAEBARAM_GFS_MIRRORS, SAEBARAM_ECMWF_ROOTS (comma-separated).")]
+variables SAEBARAM_GFS_FILTER, SAEBARAM_GFS_MIRRORS, SAEBARAM_GEFS_MIRRORS, SAEBARAM_ECMWF_ROOTS
+(comma-separated).")]
 pub struct FetchArgs {
-    /// The model: `gfs` (NOAA, public domain) or `ecmwf` (IFS open data, CC BY 4.0).
-    #[arg(value_parser = ["gfs", "ecmwf"])]
+    /// The model: `gfs` (NOAA, public domain), `ecmwf` (IFS open data, CC BY 4.0), or the
+    /// ensembles `gefs` (NOAA, 31 members) and `ecmwf-ens` (ECMWF, 51 members).
+    #[arg(value_parser = ["gfs", "ecmwf", "gefs", "ecmwf-ens"])]
     pub model: String,
     /// The run: `latest` or YYYYMMDDHH (HH = 00, 06, 12 or 18).
     #[arg(long, default_value = "latest")]
@@ -59,9 +66,16 @@ pub struct FetchArgs {
     /// GFS mirror root (repeatable), holding gfs.YYYYMMDD/HH/atmos/.
     #[arg(long)]
     pub gfs_mirror: Vec<String>,
-    /// ECMWF open-data root (repeatable), holding YYYYMMDD/HHz/ifs/0p25/oper/.
+    /// ECMWF open-data root (repeatable), holding YYYYMMDD/HHz/ifs/0p25/oper/ (and enfo/).
     #[arg(long)]
     pub ecmwf_root: Vec<String>,
+    /// GEFS mirror root (repeatable), holding gefs.YYYYMMDD/HH/atmos/pgrb2ap5/.
+    #[arg(long)]
+    pub gefs_mirror: Vec<String>,
+    /// Ensemble members to fetch (gefs, ecmwf-ens): `all` (default), `0-10`, `0,3,5`;
+    /// 0 is the control.
+    #[arg(long)]
+    pub members: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -70,10 +84,11 @@ pub struct FetchArgs {
 /// Runs `saebaram forecast fetch`.
 pub fn run(a: FetchArgs, env: &saebaram_jobs::Env) -> anyhow::Result<Status> {
     let request = FetchRequest {
-        model: if a.model == "gfs" {
-            FetchModel::Gfs
-        } else {
-            FetchModel::Ecmwf
+        model: match a.model.as_str() {
+            "gfs" => FetchModel::Gfs,
+            "gefs" => FetchModel::Gefs,
+            "ecmwf-ens" => FetchModel::EcmwfEns,
+            _ => FetchModel::Ecmwf,
         },
         run_unix_s: parse::run(&a.run)?,
         hours: a.hours.clone(),
@@ -86,6 +101,8 @@ pub fn run(a: FetchArgs, env: &saebaram_jobs::Env) -> anyhow::Result<Status> {
         gfs_filter: a.gfs_filter.clone(),
         gfs_mirrors: a.gfs_mirror.clone(),
         ecmwf_roots: a.ecmwf_root.clone(),
+        gefs_mirrors: a.gefs_mirror.clone(),
+        members: a.members.clone(),
     };
     let bar = Bar::new(&a.model);
     let report = saebaram_jobs::forecast::fetch(request, env, &bar)?;
@@ -113,6 +130,12 @@ pub fn run(a: FetchArgs, env: &saebaram_jobs::Env) -> anyhow::Result<Status> {
     } else {
         ""
     };
+    if let (Some(first), Some(last)) = (report.members.first(), report.members.last()) {
+        println!(
+            "members: {} ({first}-{last}; 0 = control)",
+            report.members.len()
+        );
+    }
     println!("terrain: {}{why}", report.terrain_summary);
     for n in &report.terrain_notes {
         println!("  note: {n}");
@@ -135,7 +158,7 @@ impl Bar {
     fn new(model: &str) -> Bar {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} steps {msg} ({elapsed})")
+            ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} files {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
