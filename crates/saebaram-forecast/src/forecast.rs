@@ -384,20 +384,24 @@ impl Forecast {
             detail,
         };
         if members.is_empty() {
-            return Err(err("members".into(), "no member".into()));
+            return Err(err(
+                "members".into(),
+                "앙상블 멤버가 없습니다 (no member)".into(),
+            ));
         }
         let infos: Vec<Option<MemberInfo>> = members.iter().map(|m| m.0.clone()).collect();
         let ensemble = infos.iter().any(Option::is_some);
         if ensemble && infos.iter().any(Option::is_none) {
             return Err(err(
                 "members".into(),
-                "a mix of ensemble members and a deterministic field: one forecast is one or the other".into(),
+                "단일 예보와 앙상블 멤버가 섞여 있습니다 (a mix of ensemble members and a deterministic field: one forecast is one or the other)".into(),
             ));
         }
         if members.len() > 1 && !ensemble {
             return Err(err(
                 "members".into(),
-                "several fields without member numbers".into(),
+                "멤버 번호가 없는 자료가 여럿 있습니다 (several fields without member numbers)"
+                    .into(),
             ));
         }
         let infos: Vec<MemberInfo> = infos.into_iter().flatten().collect();
@@ -422,9 +426,12 @@ impl Forecast {
             .map(Cube::alt_max_m)
             .fold(f64::INFINITY, f64::min);
         let mut cubes = cubes.into_iter();
-        let cube = cubes
-            .next()
-            .ok_or_else(|| err("members".into(), "no member".into()))?;
+        let cube = cubes.next().ok_or_else(|| {
+            err(
+                "members".into(),
+                "앙상블 멤버가 없습니다 (no member)".into(),
+            )
+        })?;
         let info = ForecastInfo {
             kind: SourceKind::Grib2,
             source: source.to_string(),
@@ -482,7 +489,7 @@ impl Forecast {
             .ok_or_else(|| ForecastError::Query {
                 file: self.info.origin.clone(),
                 detail: format!(
-                    "no member at position {index}: the forecast holds {}",
+                    "그런 멤버가 없습니다 (no member at position {index}: the forecast holds {})",
                     self.member_count()
                 ),
             })?;
@@ -505,7 +512,7 @@ impl Forecast {
         if numbers.is_empty() {
             return Err(ForecastError::Query {
                 file: self.info.origin.clone(),
-                detail: "no member selected".into(),
+                detail: "고른 앙상블 멤버가 없습니다 (no member selected)".into(),
             });
         }
         let available = || {
@@ -530,7 +537,7 @@ impl Forecast {
             if numbers[..k].contains(&n) {
                 return Err(ForecastError::Query {
                     file: self.info.origin.clone(),
-                    detail: format!("member {n} is selected twice"),
+                    detail: format!("같은 멤버를 두 번 골랐습니다 (member {n} is selected twice)"),
                 });
             }
             let pos = if self.info.members.is_empty() {
@@ -543,7 +550,10 @@ impl Forecast {
                 None => {
                     return Err(ForecastError::Query {
                         file: self.info.origin.clone(),
-                        detail: format!("there is no member {n}: {}", available()),
+                        detail: format!(
+                            "앙상블 멤버 {n}이(가) 없습니다 (there is no member {n}: {})",
+                            available()
+                        ),
                     });
                 }
             }
@@ -574,7 +584,7 @@ impl Forecast {
         let Some(cube) = cubes.next() else {
             return Err(ForecastError::Query {
                 file: info.origin.clone(),
-                detail: "no member selected".into(),
+                detail: "고른 앙상블 멤버가 없습니다 (no member selected)".into(),
             });
         };
         Ok(Forecast {
@@ -840,7 +850,7 @@ pub fn parse_numbers(s: &str) -> std::result::Result<Option<Vec<u32>>, String> {
         }
     }
     if out.is_empty() {
-        return Err(format!("`{s}` selects no member"));
+        return Err(format!("`{s}`: 고른 멤버가 없습니다 (selects no member)"));
     }
     Ok(Some(out))
 }

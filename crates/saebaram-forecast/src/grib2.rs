@@ -145,7 +145,7 @@ fn ensemble_of(
                 (payload.get(29), payload.get(30), payload.get(31))
             else {
                 return Err(format!(
-                    "product template 4.{template} is too short for its ensemble octets 35-37"
+                    "앙상블 정보가 잘렸습니다 (product template 4.{template} is too short for its ensemble octets 35-37)"
                 ));
             };
             let kind = match kind {
@@ -153,13 +153,13 @@ fn ensemble_of(
                 2..=4 | 192..=254 => MemberKind::Perturbed,
                 k => {
                     return Err(format!(
-                        "product template 4.{template}: type of ensemble forecast {k} (code table 4.6) is not a control or perturbed member"
+                        "앙상블 멤버의 종류를 알 수 없습니다 (product template 4.{template}: type of ensemble forecast {k} (code table 4.6) is not a control or perturbed member)"
                     ));
                 }
             };
             if number == 255 {
                 return Err(format!(
-                    "product template 4.{template}: the perturbation number is missing (255)"
+                    "앙상블 멤버 번호가 없습니다 (product template 4.{template}: the perturbation number is missing (255))"
                 ));
             }
             Ok(Some((
@@ -171,7 +171,7 @@ fn ensemble_of(
             )))
         }
         2 | 12 => Err(format!(
-            "product template 4.{template} is a product derived from all members (mean, spread, ...), not a forecast a balloon meets: use the members themselves"
+            "앙상블 평균이나 분산은 쓸 수 없습니다. 각 멤버를 주십시오 (product template 4.{template} is a product derived from all members (mean, spread, ...), not a forecast a balloon meets: use the members themselves)"
         )),
         _ => Ok(None),
     }
@@ -648,7 +648,7 @@ impl Assembly {
                         file: file.to_string(),
                         field: field_name,
                         detail: format!(
-                            "its grid ({}) differs from the grid of earlier fields ({}): every field and member must share one grid",
+                            "격자가 앞의 자료와 다릅니다 (its grid ({}) differs from the grid of earlier fields ({}): every field and member must share one grid)",
                             describe_src(&src),
                             describe_src(&c.src)
                         ),
@@ -724,7 +724,7 @@ impl Assembly {
             file: file.to_string(),
             field: field.to_string(),
             detail: format!(
-                "{this}, but {} of `{}` is {}: one forecast is either a deterministic run or an ensemble's members, never a mix",
+                "단일 예보와 앙상블 멤버가 섞여 있습니다 ({this}, but {} of `{}` is {}: one forecast is either a deterministic run or an ensemble's members, never a mix)",
                 other.1,
                 other.0,
                 if this.starts_with("deterministic") {
@@ -762,7 +762,7 @@ impl Assembly {
                     file: file.to_string(),
                     field: field.to_string(),
                     detail: format!(
-                        "says the ensemble has {size} members, but {fld} of `{f}` says {n}: two different ensembles?"
+                        "앙상블 크기가 서로 다릅니다 (says the ensemble has {size} members, but {fld} of `{f}` says {n}: two different ensembles?)"
                     ),
                 });
             }
@@ -778,7 +778,7 @@ impl Assembly {
                 file: file.to_string(),
                 field: field.to_string(),
                 detail: format!(
-                    "member {} is {:?} here but {:?} in other fields of {}",
+                    "멤버의 종류(대조/섭동)가 자료마다 다릅니다 (member {} is {:?} here but {:?} in other fields of {})",
                     member.number,
                     member.kind,
                     entry.0,
@@ -1309,7 +1309,7 @@ fn check_members_alike(
         };
         let detail = if !whole_steps.is_empty() {
             format!(
-                "missing at step {}, which {other} has: every member must cover the same steps",
+                "이 멤버에는 일부 예보 시각이 없습니다 (missing at step {}, which {other} has: every member must cover the same steps)",
                 whole_steps
                     .iter()
                     .map(|&t| when(t))
@@ -1318,7 +1318,7 @@ fn check_members_alike(
             )
         } else {
             format!(
-                "has no {var} at {} hPa at step {} ({} field(s) missing in all), which {other} has: every member must have the same levels and fields",
+                "이 멤버에는 일부 기압면이나 변수가 없습니다 (has no {var} at {} hPa at step {} ({} field(s) missing in all), which {other} has: every member must have the same levels and fields)",
                 first.1 as f64 / 10_000.0,
                 when(first.0),
                 missing.len()
