@@ -226,6 +226,16 @@ pub fn parse_idx(text: &str) -> std::result::Result<Vec<IdxRecord>, String> {
             .trim()
             .parse::<u64>()
             .map_err(|_| format!("line {}: bad byte offset {:?}", k + 1, f[1]))?;
+        // Records are in file order: a decreasing offset is not an inventory of this file
+        // (and would make open-ended ranges in the middle).
+        if let Some(prev) = out.last().map(|r: &IdxRecord| r.offset)
+            && offset < prev
+        {
+            return Err(format!(
+                "line {}: byte offset {offset} is before the previous record's {prev}",
+                k + 1
+            ));
+        }
         out.push(IdxRecord {
             number: number.to_string(),
             offset,
@@ -256,7 +266,10 @@ pub fn idx_ranges(
             .map(|o| o - 1);
         if let Some(last) = ranges.last_mut() {
             // Same message again (U and V sub-records), or the very next one: extend.
-            if last.0 == r.offset || last.1.is_some_and(|e| e + 1 >= r.offset) {
+            // An open-ended range already covers everything after its start (found by the
+            // `fetch_index` fuzz target: a wanted message followed by a last message with
+            // sub-records gave the last message twice).
+            if last.0 == r.offset || last.1.is_none_or(|e| e + 1 >= r.offset) {
                 last.1 = match (last.1, end) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
@@ -808,8 +821,9 @@ fn ecmwf_by_ranges(
     get_ranges(http, base, &merged, progress)
 }
 
-/// The byte ranges of these `.index` lines, sorted, touching ranges merged into one request.
-fn merge_index_ranges<'a>(
+/// The byte ranges (inclusive) of these `.index` lines, sorted, touching ranges merged into
+/// one request.
+pub fn merge_index_ranges<'a>(
     lines: impl Iterator<Item = &'a EcmwfIndexLine>,
 ) -> Vec<(u64, Option<u64>)> {
     let mut ranges: Vec<(u64, Option<u64>)> = lines
@@ -1314,6 +1328,21 @@ mod tests {
         assert!(parse_idx("1:abc:d=x:UGRD:850 mb:").is_err());
         assert!(parse_idx("x:0:d=x:UGRD:850 mb:").is_err());
         assert!(parse_idx("1:0:d").is_err());
+        assert!(
+            parse_idx("1:100:d=x:UGRD:850 mb:\n2:50:d=x:VGRD:850 mb:")
+                .unwrap_err()
+                .contains("before the previous")
+        );
+    }
+
+    #[test]
+    fn idx_ranges_do_not_repeat_a_last_message_with_sub_records_fuzz_regression() {
+        let r = parse_idx(
+            "1:0:d=x:UGRD:850 mb:\n2:100:d=x:UGRD:700 mb:\n2.2:100:d=x:VGRD:700 mb:\n",
+        )
+        .expect("parses");
+        assert_eq!(idx_ranges(&r, |_| true), vec![(0, None)]);
+        assert_eq!(idx_ranges(&r, |r| r.level == "700 mb"), vec![(100, None)]);
     }
 
     #[test]
