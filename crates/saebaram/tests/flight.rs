@@ -936,3 +936,56 @@ fn plan_without_arguments_compares_the_built_in_sites_on_the_one_time_sample() {
     assert_eq!(v["windows"].as_array().unwrap().len(), 7);
     assert!(v["site_comparison"].as_str().unwrap().contains("one time"));
 }
+
+#[test]
+fn plan_target_with_every_site_answers_where_and_when_to_reach_it() {
+    // "Where and when to reach Haeju": on the sample only Baengnyeong's leaflets get there.
+    let mut args = from_site("all");
+    args.extend(["--target", "city:Haeju:80km"]);
+    let v = json_of(&saebaram(&args));
+    assert_eq!(v["sites"].as_array().unwrap().len(), 7);
+    assert_eq!(v["target"]["name"], "Haeju");
+    let windows = v["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 7 * 3);
+    let mut ranks: Vec<u64> = windows
+        .iter()
+        .map(|w| w["rank"].as_u64().unwrap())
+        .collect();
+    ranks.sort_unstable();
+    assert_eq!(ranks, (1..=21).collect::<Vec<u64>>());
+    let p = |w: &Value| w["p_target"].as_f64().unwrap();
+    let best = &windows[v["best"].as_u64().unwrap() as usize];
+    assert_eq!(best["rank"], 1);
+    assert_eq!(best["site"], "Baengnyeong", "{best}");
+    let top = windows.iter().map(p).fold(0.0, f64::max);
+    assert!(top > 0.3 && p(best) == top, "best {} of {top}", p(best));
+    // Within the heavy-risk limit, a higher rank never has a lower P(target).
+    let mut safe: Vec<&Value> = windows
+        .iter()
+        .filter(|w| w["over_heavy_risk_limit"] == false)
+        .collect();
+    safe.sort_by_key(|w| w["rank"].as_u64().unwrap());
+    assert!(safe.windows(2).all(|w| p(w[0]) >= p(w[1])), "{safe:?}");
+    // The same seed gives each site's windows as that site alone.
+    let mut alone_args = from_site("baengnyeong");
+    alone_args.extend(["--target", "city:Haeju:80km"]);
+    let alone = json_of(&saebaram(&alone_args));
+    let mine: Vec<f64> = windows
+        .iter()
+        .filter(|w| w["site"] == "Baengnyeong")
+        .map(p)
+        .collect();
+    let theirs: Vec<f64> = alone["windows"].as_array().unwrap().iter().map(p).collect();
+    assert_eq!(mine, theirs);
+    // The table names the site of the best window first.
+    let mut text_args: Vec<&str> = args.into_iter().filter(|a| *a != "--json").collect();
+    text_args.extend(["--top", "3"]);
+    let out = saebaram(&text_args);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first_row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .unwrap_or_else(|| panic!("no rank 1 row in {text}"));
+    assert!(first_row.contains("Baengnyeong"), "{text}");
+    assert!(text.contains("target Haeju"), "{text}");
+}
