@@ -1337,10 +1337,9 @@ mod tests {
 
     #[test]
     fn idx_ranges_do_not_repeat_a_last_message_with_sub_records_fuzz_regression() {
-        let r = parse_idx(
-            "1:0:d=x:UGRD:850 mb:\n2:100:d=x:UGRD:700 mb:\n2.2:100:d=x:VGRD:700 mb:\n",
-        )
-        .expect("parses");
+        let r =
+            parse_idx("1:0:d=x:UGRD:850 mb:\n2:100:d=x:UGRD:700 mb:\n2.2:100:d=x:VGRD:700 mb:\n")
+                .expect("parses");
         assert_eq!(idx_ranges(&r, |_| true), vec![(0, None)]);
         assert_eq!(idx_ranges(&r, |r| r.level == "700 mb"), vec![(100, None)]);
     }
