@@ -76,6 +76,63 @@ pub fn cube_with_steps(nt: usize) -> Forecast {
     .expect("valid cube")
 }
 
+/// An ensemble shaped like GEFS over Korea: `members` members (0 the control), `nt` steps
+/// every `step_h` hours from [`T0`], 0.5 degree over 32-45N 120-135E (27 x 31 points), the
+/// 20 levels above, u/v/gh/t; each member's winds shifted in phase so that they differ.
+pub fn ensemble(members: u32, nt: usize, step_h: i64) -> Forecast {
+    use saebaram_forecast::{MemberInfo, MemberKind};
+    let grid = Grid {
+        lat0: 32.0,
+        dlat: 0.5,
+        nlat: 27,
+        lon0: 120.0,
+        dlon: 0.5,
+        nlon: 31,
+    };
+    let all = (0..members)
+        .map(|m| {
+            let mut values = Vec::with_capacity(nt * grid.nlat * grid.nlon * LEVELS.len() * 4);
+            for t in 0..nt {
+                for j in 0..grid.nlat {
+                    for i in 0..grid.nlon {
+                        for (k, (_, h)) in LEVELS.iter().enumerate() {
+                            let phase = (t as f32 * 0.3
+                                + j as f32 * 0.1
+                                + i as f32 * 0.06
+                                + m as f32 * 0.37)
+                                .sin();
+                            values.extend([
+                                5.0 + k as f32 * 1.5 + 3.0 * phase,
+                                -2.0 + 2.0 * phase,
+                                h + 20.0 * phase,
+                                288.0 - 0.0065 * h,
+                            ]);
+                        }
+                    }
+                }
+            }
+            let kind = if m == 0 {
+                MemberKind::Control
+            } else {
+                MemberKind::Perturbed
+            };
+            (Some(MemberInfo { number: m, kind }), values)
+        })
+        .collect();
+    let times = (0..nt as i64)
+        .map(|k| T0 as i64 + k * step_h * 3600)
+        .collect();
+    Forecast::from_member_values(
+        "bench-ensemble",
+        T0 as i64,
+        times,
+        LEVELS.iter().map(|l| l.0).collect(),
+        grid,
+        all,
+    )
+    .expect("valid ensemble")
+}
+
 /// Queries far apart in time, space and altitude from one call to the next (cache-hostile).
 pub fn scattered(t0: f64) -> Vec<(f64, f64, f64, f64)> {
     (0..1024)
