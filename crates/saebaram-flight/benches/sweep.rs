@@ -68,5 +68,81 @@ fn benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(sweep_benches, benches);
+/// Issue 16's "the ensemble plan against the synthetic-error plan on the same windows": one
+/// site (Paju), 24 hourly windows x 200 members of `slack-tube` (50 leaflets), (a) over a
+/// 51-member ensemble, each Monte-Carlo member flying forecast member `k % 51` with the
+/// sub-grid noise only, and (b) over a one-member cube of the same shape with the default
+/// synthetic wind error (what `plan` does with a deterministic forecast).
+fn ensemble_vs_synthetic(c: &mut Criterion) {
+    // +0..+132 h every 3 h: the last windows' flights stay inside.
+    let ens = synthetic::ensemble(51, 45, 3);
+    let one = synthetic::ensemble(1, 45, 3);
+    let members = ens.members().expect("members");
+    let fields: Vec<&saebaram_forecast::Member<'_>> = members.iter().collect();
+    let t0 = synthetic::T0;
+    let mut profile = Profile::preset("slack-tube").expect("preset");
+    let Payload::Leaflets { particles, .. } = &mut profile.payload else {
+        panic!("slack-tube carries leaflets");
+    };
+    *particles = 50;
+    let paju = saebaram_geo::sites()
+        .iter()
+        .find(|s| s.name == "Paju")
+        .expect("paju");
+    let windows: Vec<(u64, Point)> = (0..24)
+        .map(|i| {
+            (
+                i as u64,
+                Point {
+                    t_unix_s: t0 + 3600.0 * (i as f64 + 1.0),
+                    lat: paju.lat,
+                    lon: paju.lon,
+                    alt_m: paju.elevation_m,
+                },
+            )
+        })
+        .collect();
+    let synthetic_spec = EnsembleSpec::new(200, 1, t0);
+    let mut ensemble_spec = EnsembleSpec::new(200, 1, t0);
+    ensemble_spec.noise = saebaram_flight::models::NoiseSpec::sub_grid();
+    let mut g = c.benchmark_group("plan_24x200_paju");
+    g.sample_size(10);
+    let check = |runs: &[WindowRun]| {
+        assert_eq!(runs.len(), 24);
+        assert!(runs.iter().all(|r| r.members.len() == 200));
+    };
+    g.bench_function("ensemble_51_members_sub_grid_noise", |b| {
+        b.iter(|| {
+            let runs = run_indexed_windows_members(
+                &fields,
+                &FlatEarth,
+                &profile,
+                &ensemble_spec,
+                &windows,
+                &|| {},
+            )
+            .expect("runs");
+            check(&runs);
+            runs
+        })
+    });
+    g.bench_function("one_member_synthetic_error", |b| {
+        b.iter(|| {
+            let runs = run_indexed_windows(
+                &one,
+                &FlatEarth,
+                &profile,
+                &synthetic_spec,
+                &windows,
+                &|| {},
+            )
+            .expect("runs");
+            check(&runs);
+            runs
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(sweep_benches, benches, ensemble_vs_synthetic);
 criterion_main!(sweep_benches);
