@@ -260,7 +260,8 @@ pub(crate) fn run_plan(
     let request = form.request(forecast);
     let report = saebaram_jobs::plan::run(request, env, &Sink { reporter })
         .map_err(|e| error_message(&e))?;
-    let value = serde_json::to_value(&report)
+    let value = report
+        .to_json()
         .map_err(|e| Message::internal(format!("the plan cannot be serialised: {e}")))?;
     *crate::registry::lock(last) = Some(LastPlan {
         job: reporter.job_id(),

@@ -416,6 +416,23 @@ pub struct PlanReport {
 }
 
 impl PlanReport {
+    /// The report as JSON (`plan --json`): the serialised fields, whose `warnings` are English
+    /// texts, plus `warning_codes`, the same warnings as `{"code": ..., fields...}` in the
+    /// same order (shares 0..1), for faces that word them in the reader's language (the
+    /// map page does).
+    pub fn to_json(&self) -> serde_json::Result<Value> {
+        let mut value = serde_json::to_value(self)?;
+        if let Value::Object(o) = &mut value {
+            let codes = self
+                .warnings
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<serde_json::Result<Vec<_>>>()?;
+            o.insert("warning_codes".to_owned(), Value::Array(codes));
+        }
+        Ok(value)
+    }
+
     /// Whether any window within the heavy-risk limit reaches the target (P > 0): the plan's
     /// yes (a window too risky to fly is no answer).
     pub fn reaches_target(&self) -> bool {
@@ -1357,6 +1374,27 @@ mod tests {
         // The most likely window is risky: the safe ones come first, each group by P(target).
         assert_eq!(rank_windows(&stats, &risky), vec![1, 3, 0, 2]);
         assert_eq!(rank_windows(&stats, &[false; 4]), vec![0, 2, 1, 3]);
+    }
+
+    #[test]
+    fn the_json_carries_each_warning_as_text_and_as_code() {
+        let r = run(small(), &Env::fixed(0, 0), &Silent).unwrap();
+        let v = r.to_json().unwrap();
+        let texts = v["warnings"].as_array().unwrap();
+        let codes = v["warning_codes"].as_array().unwrap();
+        assert!(!texts.is_empty());
+        assert_eq!(texts.len(), codes.len());
+        assert!(texts[0].is_string());
+        let no_safe = codes
+            .iter()
+            .find(|c| c["code"] == "no_safe_window")
+            .expect("the no-safe-window warning by its code");
+        assert_eq!(no_safe["max_heavy_risk"], DEFAULT_MAX_HEAVY_RISK);
+        assert!(
+            no_safe["lowest"]
+                .as_f64()
+                .is_some_and(|l| l > DEFAULT_MAX_HEAVY_RISK)
+        );
     }
 
     #[test]

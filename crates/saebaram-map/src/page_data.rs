@@ -162,6 +162,27 @@ fn warnings(v: &Value) -> Value {
     Value::Array(list.unwrap_or_default())
 }
 
+/// The warnings as codes with their fields (`warning_codes` of `plan --json`), in the order of
+/// `warnings`, so the page can word them in its language; `Null` when the plan has none or
+/// they do not match the texts one for one (the page then shows the English texts).
+fn warning_codes(v: &Value) -> Value {
+    let texts = v
+        .get("warnings")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    match v.get("warning_codes").and_then(Value::as_array) {
+        Some(codes)
+            if codes.len() == texts
+                && codes
+                    .iter()
+                    .all(|c| c.get("code").is_some_and(Value::is_string)) =>
+        {
+            Value::Array(codes.clone())
+        }
+        _ => Value::Null,
+    }
+}
+
 fn base_layers(base: &BaseMap) -> Result<Value, MapError> {
     let mut out = Map::new();
     for (name, layer) in [
@@ -856,6 +877,7 @@ pub(crate) fn plan(v: &Value, base: &BaseMap, lang: Lang) -> Result<Value, MapEr
         "labels": labels,
         "best": best,
         "warnings": warnings(v),
+        "warn": warning_codes(v),
     }))
 }
 
@@ -1707,6 +1729,18 @@ mod tests {
             e.to_string().contains("windows[1].over_heavy_risk_limit"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn warnings_keep_their_codes_only_when_they_match_the_texts() {
+        let w = json!({"launch_time": "2019-06-05T00:00:00Z", "landings": []});
+        let mut v = json!({"windows": [w], "warnings": ["no launch window is safe: ..."],
+                           "warning_codes": [{"code": "no_safe_window", "max_heavy_risk": 0.01, "lowest": 0.062}]});
+        let d = plan(&v, &BaseMap::default(), Lang::Ko).unwrap();
+        assert_eq!(d["warn"][0]["code"], "no_safe_window");
+        assert_eq!(d["warnings"][0], "no launch window is safe: ...");
+        v["warning_codes"] = json!([]);
+        assert!(plan(&v, &BaseMap::default(), Lang::Ko).unwrap()["warn"].is_null());
     }
 
     #[test]

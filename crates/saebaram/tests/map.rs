@@ -477,6 +477,14 @@ fn real_plan_html_shows_the_towns_at_risk_and_the_place_labels() {
             "{popup}"
         );
     }
+    // The plan's warning that no window is safe, in Korean first, the English beside it.
+    assert_eq!(plan["warning_codes"][0]["code"], "no_safe_window", "{plan}");
+    let banner = d.js("return document.querySelector('.sb-banner').textContent;");
+    let banner = banner.as_str().unwrap();
+    assert!(
+        banner.contains("추천 시각이 없습니다") && banner.contains("no launch window is safe"),
+        "{banner}"
+    );
     // The panel lists them; choosing one opens its popup on the map.
     let panel = d.js("return document.querySelector('.sb-risk').textContent;");
     assert!(panel.as_str().unwrap().contains("낙하 위험"), "{panel}");

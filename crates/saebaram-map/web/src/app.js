@@ -167,6 +167,39 @@
   }
   // The heavy-fall warning, Korean first and English beside it whatever the page's
   // language: it is the one message everybody near the launch must read.
+  // A plan warning in the page's language: Korean words for the codes the planner gives
+  // (the English text beside them), the English text as it is otherwise.
+  function warningText(text, w) {
+    if (D.lang !== 'ko' || !w) return text;
+    var ko = null;
+    switch (w.code) {
+      case 'no_safe_window':
+        ko = '추천 시각이 없습니다: 모든 시각에서 남한 주택가에 짐이 통째로 떨어질 확률이 ' + pct1(w.max_heavy_risk) +
+          '를 넘습니다 (가장 낮은 시각도 ' + pct1(w.lowest) + '). 풍선 종류, 출발 지점이나 시각을 바꾸십시오.';
+        break;
+      case 'heavy_fall_on_populated_places':
+        ko = '가장 좋은 시각에 띄우면 남한 주택가에 짐이 통째로 떨어질 수 있습니다 (모의 비행의 ' + pct1(w.share) +
+          (w.places && w.places.length ? ': ' + w.places.map(function (p) { return p[0] + ' ' + pct1(p[1]); }).join(', ') : '') + ').';
+        break;
+      case 'embedded_sample_flight':
+        ko = '내장 예시 예보 (2019년, 오늘 날씨 아님)로 계산했습니다. 실제로 띄우기 전에 최신 바람 예보를 불러오십시오.';
+        break;
+      case 'steady_forecast':
+        ko = '이 예보에는 한 시각의 바람만 있어 모든 시각에 같은 바람으로 계산했습니다.';
+        break;
+      case 'terrain_missing_tiles':
+        ko = '지형 자료에 없는 곳이 있어 그곳은 대략적인 지형으로 계산했습니다.';
+        break;
+      case 'terrain_void_tiles':
+        ko = '지형 자료에 빈 곳이 있어 그곳은 대략적인 지형으로 계산했습니다.';
+        break;
+      case 'terrain_outside_area':
+        ko = '예보 지역 밖의 지형은 대략적으로 계산했습니다.';
+        break;
+    }
+    return ko ? ko + ' / ' + text : text;
+  }
+
   function pct1(p) { return (Math.round(p * 1000) / 10).toFixed(1) + ' %'; }
   function bothNames(en, ko) { return ko ? ko + ' / ' + en : en; }
   function riskText(en, ko, p, pop) {
@@ -221,7 +254,7 @@
 
     var banners = [];
     if (D.forecast && D.forecast.steady_sample) banners.push(T.sample);
-    (D.warnings || []).forEach(function (w) { banners.push(w); });
+    (D.warnings || []).forEach(function (w, k) { banners.push(warningText(w, D.warn && D.warn[k])); });
     if (banners.length) {
       var b = el('div', 'sb-banner');
       b.innerHTML = banners.map(function (w) { return '<div>\u26a0 ' + esc(w) + '</div>'; }).join('');

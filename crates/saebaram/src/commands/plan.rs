@@ -140,7 +140,7 @@ pub fn run(args: PlanArgs, env: &Env) -> anyhow::Result<Status> {
     let terminal =
         Terminal::new().with_message(Stage::Flights, format!("{} members each", args.members));
     let report = saebaram_jobs::plan::run(request, env, &terminal)?;
-    let value = serde_json::to_value(&report)?;
+    let value = report.to_json()?;
     if let Some(path) = &args.geojson {
         let text = saebaram_jobs::plan::geojson(&report).to_string();
         files::write_atomically(path, text.as_bytes())?;
