@@ -14,7 +14,7 @@
 #
 # Usage: bench/convert/overhead.sh   (from the repository root, after
 #                                     `cargo build --release -p saebaram`)
-# Env:   RUNS (default 3)  SECONDS_LONG (default 60)  PROFILES (default "notel pc")
+# Env:   RUNS (default 3)  SECONDS_LONG (default 60)  PROFILES (default "notel dvd pc audio")
 #        WORK (default /tmp/saebaram-bench-convert)  JOBS_BENCH (default 1; 0 skips the
 #        parallel-jobs part)
 set -euo pipefail
@@ -22,7 +22,7 @@ BIN=${BIN:-$PWD/target/release/saebaram}
 WORK=${WORK:-/tmp/saebaram-bench-convert}
 RUNS=${RUNS:-3}
 LEN=${SECONDS_LONG:-60}
-PROFILES=${PROFILES:-notel pc}
+PROFILES=${PROFILES:-notel dvd pc audio}
 command -v ffmpeg >/dev/null && command -v python3 >/dev/null && [ -x /usr/bin/time ] || { echo "needs ffmpeg, python3 and /usr/bin/time" >&2; exit 2; }
 rm -rf "$WORK"; mkdir -p "$WORK/src" "$WORK/four"
 cd "$WORK"
@@ -37,11 +37,26 @@ for profile in $PROFILES; do
     "$BIN" convert src/clip.mp4 --out o --profile "$profile" --subtitles none --jobs 1 --json > report.json
     python3 -c "import json; [print(a) for a in json.load(open('report.json'))['files'][0]['ffmpeg_args']]" > args.txt
     mapfile -t ARGS < args.txt
+    # A two-pass profile (notel): the report gives the second pass; the first is the same
+    # command with `-pass 1`, no audio and no output file (what `args::build` makes for
+    # pass 1), run before it in the same folder, exactly as saebaram runs them.
+    python3 - <<'PY' > args1.txt
+a = open("args.txt").read().split("\n")[:-1]
+if "-pass" in a:
+    a[a.index("-pass") + 1] = "1"
+    i = a.index("-c:a") - 2
+    a[i:i + 10] = ["-an"]
+    a = a[:a.index("encoder= ") + 1] + ["-f", "null", "-"]
+    print("\n".join(a))
+PY
+    mapfile -t ARGS1 < args1.txt
+    { if [ ${#ARGS1[@]} -gt 0 ]; then printf '%q ' ffmpeg "${ARGS1[@]}"; echo '&&'; fi
+      printf '%q ' ffmpeg "${ARGS[@]}"; echo; } > "hand-$profile.sh"
     ours=(); hand=(); ratios=(); cours=(); chand=(); cratios=()
     for r in $(seq "$RUNS"); do
         rm -rf o .o.saebaram-convert h; mkdir h
         /usr/bin/time -f "%e %U %S" -o t.ours "$BIN" convert src/clip.mp4 --out o --profile "$profile" --subtitles none --jobs 1 >/dev/null 2>&1
-        ( cd h && /usr/bin/time -f "%e %U %S" -o ../t.hand ffmpeg "${ARGS[@]}" >/dev/null 2>&1 )
+        ( cd h && /usr/bin/time -f "%e %U %S" -o ../t.hand bash "../hand-$profile.sh" >/dev/null 2>&1 )
         read -r a ua sa < t.ours; read -r b ub sb < t.hand
         ca=$(python3 -c "print($ua+$sa)"); cb=$(python3 -c "print($ub+$sb)")
         ours+=("$a"); hand+=("$b"); ratios+=("$(python3 -c "print($a/$b)")")
@@ -53,7 +68,7 @@ for profile in $PROFILES; do
     printf '%s: wall: saebaram convert %.2f s (%.1f s of output per s), ffmpeg by hand %.2f s (%.1f), median ratio %.3f; cpu: %.2f s vs %.2f s, median ratio %.3f\n' \
         "$profile" "$mo" "$(python3 -c "print($LEN/$mo)")" "$mh" "$(python3 -c "print($LEN/$mh)")" "$mr" "$co" "$ch" "$cr"
 done
-echo "ffmpeg command (last profile, run in an empty folder): ffmpeg ${ARGS[*]}"
+for profile in $PROFILES; do echo "ffmpeg by hand, $profile (run in an empty folder):"; cat "hand-$profile.sh"; done
 [ "${JOBS_BENCH:-1}" = 0 ] && exit 0
 # Parallel jobs: four clips of LEN/4 s.
 q=$((LEN / 4))
