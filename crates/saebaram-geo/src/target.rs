@@ -247,6 +247,33 @@ impl Target {
         }
     }
 
+    /// The label in Korean (`ui-korean.md`): `북한`, `황해남도`, `해주 20 km 이내`; a name
+    /// without a Korean form stays as it is.
+    pub fn label_ko(&self) -> String {
+        let area = match &self.kind {
+            TargetKind::North => "북한".to_string(),
+            TargetKind::Province { name } => crate::names::province_names(name)
+                .map_or_else(|| name.clone(), |(_, ko, _)| ko.to_string()),
+            TargetKind::City {
+                name,
+                name_ko,
+                radius_km,
+                ..
+            } => format!("{} {radius_km} km 이내", name_ko.as_deref().unwrap_or(name)),
+            TargetKind::Point {
+                lat,
+                lon,
+                radius_km,
+            } => format!("{} {radius_km} km 이내", format_lat_lon(*lat, *lon)),
+        };
+        match self.weighting {
+            Weighting::Uniform => area,
+            Weighting::Population { reach_km } => {
+                format!("{area}, 인구 가중 ({reach_km} km 범위)")
+            }
+        }
+    }
+
     /// True if a landing at `(lat, lon)` is in the target area.
     pub fn hits(&self, geo: &Geo, lat: f64, lon: f64) -> bool {
         match &self.kind {

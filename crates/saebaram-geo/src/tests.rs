@@ -394,6 +394,11 @@ fn targets_score() {
     );
     assert!(pop.label().contains("population-weighted"));
     assert_eq!(city.label(), "Pyongyang ≤ 30 km");
+    // Korean labels, for pages read in Korean.
+    assert_eq!(city.label_ko(), "평양 30 km 이내");
+    assert_eq!(pop.label_ko(), "북한, 인구 가중 (25 km 범위)");
+    let province = Target::parse("province:Hwanghae-namdo").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(province.label_ko(), "황해남도");
 }
 
 #[test]

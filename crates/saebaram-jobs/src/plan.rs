@@ -117,6 +117,8 @@ pub struct TargetReport {
     pub target: Target,
     /// `North Korea`, `Pyongyang within 40 km`, ...
     pub label: String,
+    /// The same in Korean: `북한`, `평양 40 km 이내`, ...
+    pub label_ko: String,
     /// The request's text.
     pub input: String,
 }
@@ -1052,6 +1054,7 @@ pub fn run(req: PlanRequest, env: &Env, progress: &dyn Progress) -> Result<PlanR
         site_comparison,
         target: TargetReport {
             label: target.label(),
+            label_ko: target.label_ko(),
             target,
             input: req.target.clone(),
         },

@@ -515,6 +515,9 @@ fn target(v: &Value) -> Result<Value, MapError> {
         "label".into(),
         text(t.get("label").or_else(|| t.get("name"))),
     );
+    if let Some(ko) = t.get("label_ko").and_then(Value::as_str) {
+        out.insert("label_ko".into(), Value::String(ko.to_owned()));
+    }
     if t.get("lat").is_some() || t.get("lon").is_some() {
         let (lat, lon) = lat_lon(t, "target")?;
         out.insert("lat".into(), round(lat, 4));

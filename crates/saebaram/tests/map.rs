@@ -479,6 +479,11 @@ fn real_plan_html_shows_the_towns_at_risk_and_the_place_labels() {
     }
     // The plan's warning that no window is safe, in Korean first, the English beside it.
     assert_eq!(plan["warning_codes"][0]["code"], "no_safe_window", "{plan}");
+    let header = d.js("return document.querySelector('.sb-sub').textContent;");
+    assert!(
+        header.as_str().unwrap().contains("목표 지역: 북한"),
+        "{header}"
+    );
     let banner = d.js("return document.querySelector('.sb-banner').textContent;");
     let banner = banner.as_str().unwrap();
     assert!(

@@ -200,6 +200,12 @@
     return ko ? ko + ' / ' + text : text;
   }
 
+  // The target's label in the page's language (a plan from before `label_ko`: English).
+  function targetLabel() {
+    var tg = D.target || {};
+    return D.lang === 'ko' && tg.label_ko ? tg.label_ko : (tg.label || '');
+  }
+
   function pct1(p) { return (Math.round(p * 1000) / 10).toFixed(1) + ' %'; }
   function bothNames(en, ko) { return ko ? ko + ' / ' + en : en; }
   function riskText(en, ko, p, pop) {
@@ -241,7 +247,7 @@
     if (D.kind === 'plan') {
       if (D.sites) sub.push(T.site + ': ' + D.sites.map(function (st) { return esc(st.name); }).join(', '));
       else if (D.site && D.site.name) sub.push(T.site + ': ' + esc(D.site.name));
-      if (D.target && D.target.label) sub.push(T.target + ': ' + esc(D.target.label));
+      if (D.target && D.target.label) sub.push(T.target + ': ' + esc(targetLabel()));
     }
     if (D.forecast && D.forecast.source) sub.push(T.forecast + ': ' + esc(D.forecast.source));
     header.innerHTML = '<div class="sb-brand"><span class="sb-logo">새바람</span> saebaram \u00b7 ' + esc(title) +
@@ -618,7 +624,7 @@
       '</section>';
     html += riskSection(w);
     html += '<section class="sb-ptarget"><div class="sb-big">' + pct(w.pt) + '</div><div class="sb-label">' + esc(T.pTarget) +
-      (D.target && D.target.label ? ': ' + esc(D.target.label) : '') + '</div></section>';
+      (D.target && D.target.label ? ': ' + esc(targetLabel()) : '') + '</div></section>';
     html += '<section><h3>' + esc(T.outcomes) + '</h3>' +
       w.p.map(function (p, c) { return probRow(c, p, w.n ? w.n[c] : null); }).join('') + '</section>';
     var lost = [];
@@ -646,7 +652,7 @@
     var plan = [];
     var st = siteOf(i);
     if (st) plan.push([T.site, (st.name || '') + ' (' + st.lat.toFixed(3) + ', ' + st.lon.toFixed(3) + ')']);
-    if (D.target && D.target.label) plan.push([T.target, D.target.label]);
+    if (D.target && D.target.label) plan.push([T.target, targetLabel()]);
     if (D.members != null) plan.push([T.members, D.members]);
     plan.push([T.windows, D.windows.length]);
     if (D.seed != null) plan.push([T.seed, D.seed]);
@@ -848,7 +854,7 @@
           L.circle([tg.lat, tg.lon], { pane: 'sb-marks', radius: tg.radius_km * 1000, color: '#b7791f', weight: 2, dashArray: '6 4', fillOpacity: 0.05, interactive: false }).addTo(map);
         }
         L.marker([tg.lat, tg.lon], { pane: 'sb-marks', keyboard: false, icon: L.divIcon({ className: 'sb-target', html: '\u2605', iconSize: [22, 22], iconAnchor: [11, 12] }) })
-          .bindTooltip(esc(T.target + (tg.label ? ': ' + tg.label : '')), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [10, 0] })
+          .bindTooltip(esc(T.target + (tg.label ? ': ' + targetLabel() : '')), { permanent: true, direction: 'right', className: 'sb-tip sb-tip-strong', offset: [10, 0] })
           .addTo(map);
         bounds.extend([tg.lat, tg.lon]);
       }
