@@ -49,7 +49,7 @@ pub use config::Config;
 pub use error::Error;
 pub use report::{FileReport, FileStatus, Report};
 pub use saebaram_forbid::{ForbidList, Hit as ForbidHit};
-pub use tree::{CleanedBytes, Progress, clean_bytes, clean_tree};
+pub use tree::{CleanedBytes, PARTIAL_PREFIX, Progress, clean_bytes, clean_tree};
 
 /// Bytes each worker holds to stream a file (the buffers between its reader and its writer
 /// thread, the input hasher's, and the output file's aligned block), the per-worker part of

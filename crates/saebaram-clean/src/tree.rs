@@ -21,7 +21,7 @@ use crate::stream::{self, InputHasher, StreamError};
 
 /// Prefix of the temporary files a run writes beside their final names (removed on start
 /// if a crash left any).
-const PARTIAL_PREFIX: &str = ".saebaram-partial-";
+pub const PARTIAL_PREFIX: &str = ".saebaram-partial-";
 
 /// The result of cleaning one buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]

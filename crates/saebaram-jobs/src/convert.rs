@@ -643,6 +643,45 @@ impl Shared<'_> {
     }
 }
 
+/// In the working folder while clean fills an output folder that has no clean state yet.
+const CLEANING_MARKER: &str = "cleaning-new-output";
+
+/// Removes from `out` what an interrupted first clean of `staged` wrote: clean's partial
+/// files and files whose path is also under `staged` (whole: clean renames only finished
+/// files), then empty folders. Anything else stays, and the caller refuses the folder.
+fn recover_interrupted_clean(out: &Path, staged: &Path) -> Result<(), Error> {
+    fn visit(dir: &Path, out: &Path, staged: &Path) -> Result<(), Error> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(format!("cannot list {}", dir.display()), dir, e))?;
+        for e in entries.flatten() {
+            let path = e.path();
+            let kind = e
+                .file_type()
+                .map_err(|err| Error::io(format!("cannot read {}", path.display()), &path, err))?;
+            let rel = path.strip_prefix(out).unwrap_or(&path);
+            if kind.is_dir() {
+                visit(&path, out, staged)?;
+                let _ = std::fs::remove_dir(&path);
+            } else if kind.is_file()
+                && (e
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(saebaram_clean::PARTIAL_PREFIX)
+                    || staged.join(rel).is_file())
+            {
+                std::fs::remove_file(&path).map_err(|err| {
+                    Error::io(format!("cannot remove {}", path.display()), &path, err)
+                })?;
+            }
+        }
+        Ok(())
+    }
+    if out.is_dir() {
+        visit(out, out, staged)?;
+    }
+    Ok(())
+}
+
 /// Converts a library (see the module doc).
 pub fn run(
     req: ConvertRequest,
@@ -669,14 +708,23 @@ pub fn run(
     check(progress)?;
 
     let inputs = collect(&req.inputs)?;
+    let work = req.work.clone().unwrap_or_else(|| default_work(&req.out));
+    let has_state = || {
+        req.out
+            .join(saebaram_clean::state::STATE_FILE_NAME)
+            .exists()
+    };
+    // A run stopped while clean was filling a new folder (a second Ctrl-C, a kill, a power
+    // cut) left whole files and clean's partial files there, but no clean state yet: take
+    // back what it wrote before deciding the folder is someone else's.
+    if !has_state() && work.join(CLEANING_MARKER).exists() {
+        recover_interrupted_clean(&req.out, &work.join("staged"))?;
+    }
     // clean writes only into an empty folder or its own earlier output: say so before
     // converting anything.
     if let Ok(mut entries) = std::fs::read_dir(&req.out)
         && entries.next().is_some()
-        && !req
-            .out
-            .join(saebaram_clean::state::STATE_FILE_NAME)
-            .exists()
+        && !has_state()
     {
         return Err(Error::invalid(
             "out",
@@ -686,7 +734,6 @@ pub fn run(
             ),
         ));
     }
-    let work = req.work.clone().unwrap_or_else(|| default_work(&req.out));
     let staged = work.join("staged");
     std::fs::create_dir_all(&staged).map_err(|e| {
         Error::io(
@@ -977,7 +1024,17 @@ pub fn run(
         drop_icc: false,
         threads: req.jobs,
     };
+    // Until clean has written its state, the output folder holds only what this run's
+    // clean wrote (it was new or empty): the marker says so to a later run.
+    let marker = work.join(CLEANING_MARKER);
+    if !has_state() {
+        std::fs::write(&marker, b"")
+            .map_err(|e| Error::io(format!("cannot write {}", marker.display()), &marker, e))?;
+    }
     let cleaned = crate::prepare::clean(clean_req, _env, progress)?;
+    if has_state() {
+        let _ = std::fs::remove_file(&marker);
+    }
     let converted_outputs: BTreeSet<&str> = files
         .iter()
         .filter(|f| matches!(f.status, ConvertStatus::Converted | ConvertStatus::Kept))

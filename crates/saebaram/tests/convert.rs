@@ -1030,3 +1030,146 @@ fn ascii_names_keep_the_korean_titles_in_the_catalog() {
         "{page}"
     );
 }
+
+/// Files named as clean's partial outputs (`.saebaram-partial-*`) under `dir`.
+/// Tolerates a folder that does not exist yet or changes while it is read.
+fn partials_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            found.extend(partials_under(&p));
+        } else if e
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".saebaram-partial-")
+        {
+            found.push(p);
+        }
+    }
+    found
+}
+
+/// Runs convert on `lib` (a short film and a 100 MB text file that clean passes through),
+/// and sends `signals` SIGINTs as soon as clean is writing the text file's partial output
+/// (the clean stage: ffmpeg is done). Returns the run's output.
+fn interrupt_while_cleaning(lib: &Path, out: &Path, signals: usize) -> Output {
+    let child = bin()
+        .arg("convert")
+        .arg(lib)
+        .arg("--out")
+        .arg(out)
+        .args(["--jobs", "1", "--threads", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The text file is the largest input by far: clean writes it for a few hundred ms
+    // under a partial name, long enough to be seen every time by polling every 1 ms.
+    let writing = || {
+        partials_under(out)
+            .iter()
+            .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+    };
+    let started = std::time::Instant::now();
+    while !writing() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "clean never started writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    for _ in 0..signals {
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// A library for the clean-stage interrupt tests: a 1 s film and 100 MB of plain text.
+fn film_and_big_text(lib: &Path) -> Vec<u8> {
+    std::fs::create_dir_all(lib).unwrap();
+    film(&lib.join("a.mp4"), 1, "320x240");
+    let line = "평양에서 보는 영화 목록 / films to watch in Pyongyang\n".as_bytes();
+    let text: Vec<u8> = line
+        .iter()
+        .copied()
+        .cycle()
+        .take(100 << 20)
+        .collect::<Vec<u8>>();
+    // Whole lines only (valid UTF-8).
+    let cut = text.len() - text.len() % line.len();
+    std::fs::write(lib.join("notes.txt"), &text[..cut]).unwrap();
+    text[..cut].to_vec()
+}
+
+fn assert_rerun_completes(lib: &Path, out: &Path, text: &[u8]) {
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--jobs",
+        "1",
+        "--threads",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    assert_eq!(report["summary"]["kept"], 1, "{report}");
+    assert_eq!(report["summary"]["converted"], 0, "{report}");
+    assert!(partials_under(out).is_empty(), "{:?}", partials_under(out));
+    assert!(std::fs::read(out.join("notes.txt")).unwrap() == text);
+    let p = probe(&out.join("a.avi"));
+    assert_eq!(stream(&p, "video")["codec_name"], "mpeg4");
+}
+
+#[test]
+fn ctrl_c_while_cleaning_leaves_nothing_half_written_and_the_rerun_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    let text = film_and_big_text(&lib);
+    let out = dir.path().join("out");
+    let o = interrupt_while_cleaning(&lib, &out, 1);
+    // clean is not cancellable mid-file: one Ctrl-C lets it finish.
+    assert!(
+        matches!(o.status.code(), Some(0) | Some(130)),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        partials_under(&out).is_empty(),
+        "{:?}",
+        partials_under(&out)
+    );
+    // Whatever is under a final name is whole.
+    if let Ok(b) = std::fs::read(out.join("notes.txt")) {
+        assert!(b == text, "notes.txt is cut short: {} bytes", b.len());
+    }
+    assert_rerun_completes(&lib, &out, &text);
+}
+
+#[test]
+fn a_second_ctrl_c_while_cleaning_leaves_nothing_under_a_final_name_and_the_rerun_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    let text = film_and_big_text(&lib);
+    let out = dir.path().join("out");
+    // The second Ctrl-C ends the process at once, mid-write.
+    let o = interrupt_while_cleaning(&lib, &out, 2);
+    assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
+    // It died inside clean: no clean state yet, but whole files (and clean's partial file
+    // if it died mid-write rather than in the final fsync) in the folder: the folder a
+    // rerun used to refuse as "not ours".
+    assert!(
+        !out.join(".saebaram-clean-state.json").exists(),
+        "clean finished before the second Ctrl-C"
+    );
+    assert!(files_under(&out).iter().any(|p| p.ends_with("a.avi")));
+    if let Ok(b) = std::fs::read(out.join("notes.txt")) {
+        assert!(b == text, "notes.txt is cut short: {} bytes", b.len());
+    }
+    assert_rerun_completes(&lib, &out, &text);
+}
