@@ -1050,7 +1050,7 @@ fn partials_under(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Runs convert on `lib` (a short film and a 100 MB text file that clean passes through),
+/// Runs convert on `lib` (a short film and a 48 MB text file that clean passes through),
 /// and sends `signals` SIGINTs as soon as clean is writing the text file's partial output
 /// (the clean stage: ffmpeg is done). Returns the run's output.
 fn interrupt_while_cleaning(lib: &Path, out: &Path, signals: usize) -> Output {
@@ -1090,7 +1090,7 @@ fn interrupt_while_cleaning(lib: &Path, out: &Path, signals: usize) -> Output {
     child.wait_with_output().unwrap()
 }
 
-/// A library for the clean-stage interrupt tests: a 1 s film and 100 MB of plain text.
+/// A library for the clean-stage interrupt tests: a 1 s film and 48 MB of plain text.
 fn film_and_big_text(lib: &Path) -> Vec<u8> {
     std::fs::create_dir_all(lib).unwrap();
     film(&lib.join("a.mp4"), 1, "320x240");
@@ -1099,7 +1099,7 @@ fn film_and_big_text(lib: &Path) -> Vec<u8> {
         .iter()
         .copied()
         .cycle()
-        .take(100 << 20)
+        .take(48 << 20)
         .collect::<Vec<u8>>();
     // Whole lines only (valid UTF-8).
     let cut = text.len() - text.len() % line.len();
