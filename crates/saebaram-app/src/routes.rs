@@ -41,6 +41,9 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/jobs/{id}/map", get(plan_map))
         .route("/api/forecast", get(forecast))
         .route("/api/forecast/import", post(forecast_import))
+        .route("/api/forecast/saved", get(forecast_saved))
+        .route("/api/forecast/use", post(forecast_use))
+        .route("/api/forecast/fetch", post(forecast_fetch))
         .route("/api/plan", post(plan))
         .route("/api/plan/record", post(plan_record))
         .route("/api/folders", get(folders))
@@ -234,6 +237,60 @@ async fn forecast(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> 
         .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))
 }
 
+/// The forecasts saved on this computer and the one in use.
+async fn forecast_saved(State(state): State<Arc<AppState>>) -> ApiResult<Json<Value>> {
+    let name = crate::registry::lock(&state.forecast.name).clone();
+    let env = state.config.env.clone();
+    blocking(move || crate::work::saved_forecasts(name.as_deref(), &env))
+        .await?
+        .map(Json)
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UseForm {
+    /// A saved forecast's name from `/api/forecast/saved`; `null`: the built-in sample.
+    name: Option<String>,
+}
+
+/// Plans use this forecast from now on: it is opened first, and a file that cannot be
+/// opened leaves the choice as it was.
+async fn forecast_use(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: UseForm = parse(body)?;
+    let env = state.config.env.clone();
+    let name = form.name.clone();
+    let status = blocking(move || crate::work::forecast_status(name.as_deref(), &env))
+        .await?
+        .map_err(|m| ApiError(StatusCode::UNPROCESSABLE_ENTITY, m))?;
+    *crate::registry::lock(&state.forecast.name) = form.name;
+    Ok(Json(status))
+}
+
+/// Starts fetching the latest run of a model (`saebaram forecast fetch`); plans use it once
+/// it is in the cache.
+async fn forecast_fetch(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<Value>,
+) -> ApiResult<Json<Value>> {
+    let form: crate::work::FetchForm = parse(body)?;
+    let request = form
+        .request()
+        .map_err(|m| ApiError(StatusCode::BAD_REQUEST, m))?;
+    let env = state.config.env.clone();
+    let shared = state.clone();
+    let job = state
+        .registry
+        .start(Kind::ForecastFetch, move |reporter| {
+            crate::work::run_fetch(request, &env, reporter, &shared.forecast)
+        })
+        .map_err(|b| busy(Kind::ForecastFetch, b))?;
+    Ok(Json(json!(job.snapshot())))
+}
+
 /// Starts a plan of one or more sites.
 async fn plan(
     State(state): State<Arc<AppState>>,
@@ -373,7 +430,7 @@ async fn forecast_import(
                 crate::work::error_message(&e),
             )
         })?
-        .join("imported");
+        .join(crate::work::IMPORTED_DIR);
     fs_err::create_dir_all(&dir).map_err(|e| io_error(e.to_string()))?;
     let name: String = q
         .name

@@ -205,6 +205,121 @@ pub(crate) fn forecast_status(
     }))
 }
 
+// ---------- the forecasts saved on this computer, and fetching one ----------
+
+/// What the Forecast screen lists: the cache's runs (`saebaram_jobs::forecast::list`, the
+/// `forecast list` report) and the files imported from the page, each under the name
+/// `/api/forecast/use` takes (its path), and which one plans use now (`null`: the built-in
+/// 2019 sample). Damaged cache files are listed with the reason, never offered for use.
+pub(crate) fn saved_forecasts(
+    in_use: Option<&str>,
+    env: &saebaram_jobs::Env,
+) -> Result<Value, Message> {
+    let list =
+        saebaram_jobs::forecast::list(Default::default(), env).map_err(|e| error_message(&e))?;
+    let mut runs = Vec::new();
+    let mut unreadable = Vec::new();
+    for entry in &list.runs {
+        match entry {
+            saebaram_jobs::forecast::CacheEntry::Run(r) => runs.push(json!({
+                "name": r.path.to_string_lossy(),
+                "file": r.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                "run_name": r.run_name,
+                "run": r.run,
+                "source": r.source,
+                "bytes": r.bytes,
+                "first_step_h": r.steps_h.first(),
+                "last_step_h": r.steps_h.last(),
+                "steps": r.steps_h.len(),
+            })),
+            saebaram_jobs::forecast::CacheEntry::Unreadable(u) => unreadable.push(json!({
+                "file": u.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                "bytes": u.bytes,
+                "error": u.error,
+            })),
+        }
+    }
+    let mut imported = Vec::new();
+    let dir = list.cache_dir.join(IMPORTED_DIR);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            // `.import-*` are uploads still being checked.
+            if name.starts_with('.') {
+                continue;
+            }
+            if let Ok(meta) = e.metadata()
+                && meta.is_file()
+            {
+                imported.push(json!({
+                    "name": e.path().to_string_lossy(),
+                    "file": name,
+                    "bytes": meta.len(),
+                }));
+            }
+        }
+    }
+    imported.sort_by(|a, b| a["file"].as_str().cmp(&b["file"].as_str()));
+    Ok(json!({
+        "in_use": in_use,
+        "cache_dir": list.cache_dir.to_string_lossy(),
+        "runs": runs,
+        "imported": imported,
+        "unreadable": unreadable,
+    }))
+}
+
+/// The cache's subfolder for forecast files brought in through the page.
+pub(crate) const IMPORTED_DIR: &str = "imported";
+
+/// What the Forecast screen sends to fetch a run: the model and how many hours ahead.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FetchForm {
+    pub model: saebaram_jobs::forecast::FetchModel,
+    /// Hours ahead from the run (the page offers 48 to 240).
+    pub hours: u32,
+}
+
+impl FetchForm {
+    /// The job's request: the latest run that answers, hours `0-N`, the Korean region, the
+    /// model's default levels and terrain, the face's servers (as `forecast fetch` with no
+    /// options but `--hours`).
+    pub(crate) fn request(&self) -> Result<saebaram_jobs::forecast::FetchRequest, Message> {
+        if !(6..=240).contains(&self.hours) {
+            return Err(Message::new(
+                "invalid_request",
+                format!("hours {}: choose 6 to 240", self.hours),
+            )
+            .with("field", "hours"));
+        }
+        Ok(saebaram_jobs::forecast::FetchRequest {
+            model: self.model,
+            hours: format!("0-{}", self.hours),
+            ..Default::default()
+        })
+    }
+}
+
+/// Fetches a run into the cache (`saebaram_jobs::forecast::fetch`); on success plans use it.
+pub(crate) fn run_fetch(
+    request: saebaram_jobs::forecast::FetchRequest,
+    env: &saebaram_jobs::Env,
+    reporter: &Reporter,
+    choice: &ForecastChoice,
+) -> Result<Value, Message> {
+    let report = saebaram_jobs::forecast::fetch(request, env, &Sink { reporter })
+        .map_err(|e| error_message(&e))?;
+    let name = report.cache_file.to_string_lossy().into_owned();
+    // The new file is opened as plans would open it before it is chosen.
+    let status = forecast_status(Some(&name), env)?;
+    *crate::registry::lock(&choice.name) = Some(name);
+    Ok(json!({
+        "fetched": serde_json::to_value(&report).unwrap_or(Value::Null),
+        "status": status,
+    }))
+}
+
 // ---------- plan ----------
 
 /// What the Plan screen sends.

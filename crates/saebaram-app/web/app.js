@@ -202,6 +202,8 @@
         if (s.state && s.state !== 'running') {
           if (stop) stop.remove();
           if (s.state === 'done') { bar.max = 1; bar.value = 1; }
+          // A failed or stopped job's bar stands still where it was (never an endless animation).
+          else if (!(s.total > 0)) { bar.max = 1; bar.value = 0; }
         }
       }
     };
@@ -282,6 +284,8 @@
     return null;
   }
 
+  var FETCH_MODELS = ['gfs', 'ecmwf', 'gefs', 'ecmwf_ens'];
+
   screens.forecast = {
     render: function (main, ready) {
       main.appendChild(h('h1', t('forecast.title')));
@@ -296,6 +300,92 @@
         h('p.muted', t('forecast.importHelp')),
         h('div.row', h('label', { for: 'forecast-file' }, t('forecast.import'), file), importButton),
         importBox));
+      // Fetching (only when this computer is online) and the forecasts saved here.
+      var fetchBox = h('div#forecast-fetch-box');
+      var model = select('forecast-model', FETCH_MODELS.map(function (m) { return [m, t('forecast.models.' + m)]; }), 'gfs');
+      var hours = select('forecast-hours', [48, 72, 120, 240].map(function (n) {
+        return [String(n), t('forecast.hoursAhead', { n: n, d: n / 24 })];
+      }), '120');
+      var fetchButton = h('button#forecast-fetch', { type: 'button', text: t('forecast.fetch') });
+      main.appendChild(h('section.card',
+        h('h2', t('forecast.fetch')),
+        h('p.muted', t('forecast.fetchHelp')),
+        h('div.row',
+          h('label', { for: 'forecast-model' }, t('forecast.model'), model),
+          h('label', { for: 'forecast-hours' }, t('forecast.range'), hours),
+          fetchButton),
+        fetchBox));
+      var savedBox = h('section.card#forecast-saved', { 'aria-busy': 'true' }, h('h2', t('forecast.saved')), h('p.muted', t('common.loading')));
+      main.appendChild(savedBox);
+      function showSaved(list) {
+        clear(savedBox).removeAttribute('aria-busy');
+        savedBox.appendChild(h('h2', t('forecast.saved')));
+        var rows = [{ name: null, what: t('forecast.builtin'), when: '2019', size: '' }];
+        list.runs.forEach(function (r) {
+          var ms = Date.parse(r.run);
+          rows.push({ name: r.name, what: r.source + ' (' + r.run_name + ')',
+            when: (isFinite(ms) ? kstUtc(ms) : r.run) + (r.last_step_h != null ? ' · ' + t('forecast.stepsTo', { h: r.last_step_h }) : ''),
+            size: bytes(r.bytes) });
+        });
+        list.imported.forEach(function (r) {
+          rows.push({ name: r.name, what: t('forecast.importedFile', { file: r.file }), when: '', size: bytes(r.bytes) });
+        });
+        var table = h('table.saved',
+          h('thead', h('tr', h('th', t('forecast.file')), h('th', t('forecast.run')), h('th', t('forecast.size')), h('th', ''))));
+        var body = h('tbody');
+        rows.forEach(function (r) {
+          var using = r.name === list.in_use || (r.name == null && list.in_use == null);
+          var cell = using ? h('td', h('strong.in-use', t('forecast.inUse')))
+            : h('td', h('button.secondary.use-forecast', { type: 'button', text: t('forecast.use'), 'data-name': r.name == null ? '' : r.name }));
+          body.appendChild(h('tr' + (using ? '.chosen' : ''), h('td', r.what), h('td', r.when), h('td', r.size), cell));
+        });
+        table.appendChild(body);
+        savedBox.appendChild(table);
+        if (list.runs.length + list.imported.length === 0) savedBox.appendChild(h('p.muted', t('forecast.noneSaved')));
+        list.unreadable.forEach(function (u) {
+          savedBox.appendChild(notice('warning', t('forecast.unreadable', { file: u.file }), u.error));
+        });
+        Array.prototype.forEach.call(savedBox.querySelectorAll('button.use-forecast'), function (b) {
+          b.addEventListener('click', function () {
+            var name = b.getAttribute('data-name');
+            b.disabled = true;
+            api.post('/api/forecast/use', { name: name === '' ? null : name }).then(function (f) {
+              showStatus(f);
+              return refreshSaved();
+            }, function (err) {
+              b.disabled = false;
+              savedBox.appendChild(errorNotice(apiMessage(err)));
+            });
+          });
+        });
+      }
+      function refreshSaved() {
+        return api.get('/api/forecast/saved').then(showSaved, function (err) {
+          clear(savedBox).removeAttribute('aria-busy');
+          savedBox.appendChild(errorNotice(apiMessage(err)));
+        });
+      }
+      fetchButton.addEventListener('click', function () {
+        fetchButton.disabled = true;
+        startJob('/api/forecast/fetch', { model: model.value, hours: Number(hours.value) }, fetchBox, {
+          cancellable: true,
+          label: function (s) {
+            if (s.state === 'failed') return t('forecast.fetchFailed');
+            if (s.state === 'cancelled') return t('msg.cancelled');
+            if (s.stage === 'fetching' && s.total > 0) return t('forecast.fetchingSteps', { done: s.done, total: s.total });
+            return t('forecast.fetching');
+          }
+        }, function (s) {
+          fetchButton.disabled = false;
+          if (s && s.state === 'done') {
+            api.get('/api/jobs/' + s.id + '/result').then(function (r) {
+              fetchBox.appendChild(notice('ok', t('forecast.fetched', { run: r.fetched.run_name })));
+              showStatus(r.status);
+              refreshSaved();
+            });
+          }
+        });
+      });
       function showStatus(f) {
         clear(status).removeAttribute('aria-busy');
         status.appendChild(h('h2', t('forecast.loaded')));
@@ -322,14 +412,15 @@
         api.upload('/api/forecast/import?name=' + encodeURIComponent(f.name), f).then(function (r) {
           clear(importBox).appendChild(notice('ok', t('forecast.imported')));
           showStatus(r);
+          refreshSaved();
         }, function (err) {
           clear(importBox).appendChild(errorNotice(apiMessage(err)));
         }).then(function () { importButton.disabled = false; });
       });
-      loadForecast().then(showStatus, function (err) {
+      Promise.all([loadForecast().then(showStatus, function (err) {
         clear(status).removeAttribute('aria-busy');
         status.appendChild(errorNotice(apiMessage(err)));
-      }).then(ready);
+      }), refreshSaved()]).then(ready);
       return true;
     }
   };

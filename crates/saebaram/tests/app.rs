@@ -65,8 +65,14 @@ impl App {
     }
 
     fn start_with(extra: &[&str]) -> App {
+        App::start_env(extra, &[])
+    }
+
+    /// [`App::start_with`], with these environment variables too.
+    fn start_env(extra: &[&str], envs: &[(&str, &str)]) -> App {
         let home = tempfile::tempdir().unwrap();
         let mut child = app_command(home.path())
+            .envs(envs.iter().copied())
             .args(["app", "--no-browser"])
             .args(extra)
             .stdin(Stdio::piped())
@@ -808,6 +814,137 @@ fn a_file_that_is_not_a_forecast_is_refused_in_the_page_and_the_app_goes_on() {
         .map(|r| r.map(|e| e.unwrap().file_name()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "a refused file was kept: {left:?}");
+}
+
+/// The GFS run of the repository's test data (2011-10-08 00 UTC, +72 h).
+fn test_gfs() -> PathBuf {
+    // Canonical: the browser's file input takes no `..`.
+    std::fs::canonicalize(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/wind/ncep_gfs_2p5deg_20111008T00Z_f072.grib2"
+    ))
+    .expect("the test GFS file")
+}
+
+#[test]
+fn the_forecast_screen_lists_saved_forecasts_switches_them_and_fails_plainly_offline() {
+    // Offline: every forecast server is a closed port on this machine, as on an air-gapped
+    // laptop whose network is gone (a refused connection, not a hang).
+    let dead = "http://127.0.0.1:9";
+    let app = App::start_env(
+        &[],
+        &[
+            ("SAEBARAM_GFS_FILTER", ""),
+            ("SAEBARAM_GFS_MIRRORS", dead),
+            ("SAEBARAM_GEFS_MIRRORS", dead),
+            ("SAEBARAM_ECMWF_ROOTS", dead),
+        ],
+    );
+    let home = app._home.path();
+    // A run put in the cache by the CLI, and a file brought in through the page.
+    let gfs = test_gfs();
+    let cached = cli_json(
+        home,
+        &["forecast", "import", gfs.to_str().unwrap(), "--json"],
+    );
+    let cache_file = cached["cache_file"]
+        .as_str()
+        .expect("cache_file")
+        .to_owned();
+    let d = Driver::start();
+    open(&d, &app.link);
+    screen_ready(&d, "forecast");
+    d.type_into("#forecast-file", gfs.to_str().unwrap());
+    d.click("#forecast-import");
+    d.wait_for(
+        "document.querySelector('.notice-ok') && document.querySelectorAll('#forecast-saved tbody tr').length === 3",
+        Duration::from_secs(30),
+        "the imported file never joined the saved list",
+    );
+    let rows = text_of(&d, "#forecast-saved tbody");
+    assert!(rows.contains("새바람에 들어 있는 예시"), "{rows}");
+    assert!(rows.contains("2011100800"), "{rows}");
+    assert!(
+        rows.contains("불러온 예보 파일 ncep_gfs_2p5deg_20111008T00Z_f072.grib2"),
+        "{rows}"
+    );
+    // The page's list is the cache's: the run the CLI made, by its path.
+    let saved = page_fetch(&d, "/api/forecast/saved");
+    assert_eq!(saved["runs"][0]["name"], cache_file.as_str(), "{saved}");
+    assert_eq!(saved["runs"].as_array().unwrap().len(), 1, "{saved}");
+    // The imported file is in use; choose the built-in sample, then the cached run.
+    assert!(
+        saved["in_use"].as_str().unwrap().ends_with(".grib2"),
+        "{saved}"
+    );
+    d.click("#forecast-saved tbody tr:nth-child(1) button.use-forecast");
+    d.wait_for(
+        "document.querySelector('#forecast-saved tbody tr:nth-child(1) .in-use') !== null",
+        Duration::from_secs(20),
+        "the sample was not chosen",
+    );
+    assert_eq!(page_fetch(&d, "/api/forecast")["embedded_sample"], true);
+    assert!(text_of(&d, ".notice.loud").contains("내장 예시 예보"));
+    d.click("#forecast-saved tbody tr:nth-child(2) button.use-forecast");
+    d.wait_for(
+        "document.querySelector('#forecast-saved tbody tr:nth-child(2) .in-use') !== null",
+        Duration::from_secs(20),
+        "the cached run was not chosen",
+    );
+    let f = page_fetch(&d, "/api/forecast");
+    assert_eq!(f["embedded_sample"], false, "{f}");
+    assert_eq!(f["name"], cache_file.as_str(), "{f}");
+    assert_eq!(f["run_unix_s"], 1_318_032_000, "{f}");
+    d.js("document.querySelector('#forecast-saved').scrollIntoView();");
+    d.screenshot_to(&artifacts().join("forecast-saved-ko.png"));
+    // Fetching with no network: a plain message in Korean, soon, the choice unchanged and
+    // nothing new in the cache.
+    let before: Vec<_> = walk(&home.join("cache/saebaram/forecasts"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "swc"))
+        .collect();
+    d.click("#forecast-fetch");
+    let text = d.wait_for(
+        "document.querySelector('#forecast-fetch-box .notice-error') && document.querySelector('#forecast-fetch-box .notice-error').textContent",
+        Duration::from_secs(60),
+        "no message for a fetch with no network",
+    );
+    assert!(
+        text.as_str()
+            .unwrap()
+            .contains("이 컴퓨터가 인터넷에 연결되어 있지 않거나"),
+        "{text}"
+    );
+    assert!(
+        text_of(&d, "#forecast-fetch-box .progress-label").contains("예보를 받지 못했습니다"),
+        "the panel still says it is downloading"
+    );
+    d.screenshot_to(&artifacts().join("forecast-fetch-offline-ko.png"));
+    let f = page_fetch(&d, "/api/forecast");
+    assert_eq!(f["name"], cache_file.as_str(), "{f}");
+    let after: Vec<_> = walk(&home.join("cache/saebaram/forecasts"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "swc"))
+        .collect();
+    assert_eq!(before, after, "a failed fetch changed the cache");
+    // In English too.
+    d.click("button.lang");
+    d.wait_for(
+        "document.documentElement.lang === 'en' && document.querySelector('#forecast-saved tbody')",
+        Duration::from_secs(10),
+        "switch to English",
+    );
+    assert!(text_of(&d, "#forecast-saved").contains("Saved forecasts"));
+    d.js("document.querySelector('#forecast-saved').scrollIntoView();");
+    d.screenshot_to(&artifacts().join("forecast-saved-en.png"));
+    assert_local_and_clean(&d, &app.host);
+    // A request the page would never send is refused with the field named (after the
+    // console check: the browser logs the 400).
+    let bad = d.js_async(
+        "var done = arguments[0]; fetch('/api/forecast/fetch', {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({model: 'gfs', hours: 100000})}).then(r => r.json().then(j => done([r.status, j])));",
+    );
+    assert_eq!(bad[0], 400, "{bad}");
+    assert_eq!(bad[1]["error"]["params"]["field"], "hours", "{bad}");
 }
 
 #[test]
