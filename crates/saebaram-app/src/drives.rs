@@ -169,6 +169,10 @@ pub(crate) struct PrepareForm {
     /// blocked. Empty or absent: none.
     #[serde(default)]
     pub forbid: Option<String>,
+    /// Files and folders to leave out (`clean --exclude` patterns, one per entry; blank
+    /// entries are ignored).
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// The kind of a blocked file's reason (`saebaram-clean` words each reason in English; the
@@ -231,7 +235,8 @@ fn clean_view(report: &saebaram_jobs::prepare::CleanReport) -> Value {
         .filter(|f| f["status"] == "blocked")
         .map(|f| {
             let reason = f["reason"].as_str().unwrap_or("blocked");
-            json!({ "path": f["path"], "format": f["format"], "kind": block_kind(reason), "reason": reason })
+            let exclude = f["path"].as_str().map(saebaram_jobs::prepare::exclude_pattern_for);
+            json!({ "path": f["path"], "format": f["format"], "kind": block_kind(reason), "reason": reason, "exclude": exclude })
         })
         .collect();
     let cleaned: Vec<Value> = files
@@ -245,6 +250,7 @@ fn clean_view(report: &saebaram_jobs::prepare::CleanReport) -> Value {
         "blocked": blocked,
         "cleaned": cleaned,
         "cleaned_shown": cleaned.len(),
+        "excluded": v["excluded"].as_array().map(|a| a.iter().take(SHOWN).cloned().collect::<Vec<_>>()),
     })
 }
 
@@ -346,6 +352,13 @@ pub(crate) fn run_prepare(
                 .map(str::trim)
                 .filter(|f| !f.is_empty())
                 .map(PathBuf::from),
+            exclude: form
+                .exclude
+                .iter()
+                .map(|p| p.trim())
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
             ..CleanRequest::default()
         },
         env,
@@ -674,6 +687,7 @@ mod tests {
                             PrepareForm {
                                 library,
                                 forbid: None,
+                                exclude: Vec::new(),
                             },
                             &env,
                             r,
@@ -707,6 +721,7 @@ mod tests {
                             PrepareForm {
                                 library,
                                 forbid: None,
+                                exclude: Vec::new(),
                             },
                             &env,
                             r,

@@ -725,7 +725,7 @@
   // ---------- drives: library -> clean report -> drives -> confirm -> flash ----------
 
   // What was typed and whether an image is ready, kept while the page lives.
-  var drivesForm = { library: '', forbid: '', shrink: false, imageReady: false };
+  var drivesForm = { library: '', forbid: '', exclude: '', shrink: false, imageReady: false };
 
   // Follows a job that is already known (started in another tab, or before a reload).
   function attachJob(s, box, panelOpts, end) {
@@ -775,6 +775,18 @@
           h('th', { scope: 'col' }, t('common.details')))),
         h('tbody', rows))));
       box.appendChild(h('p.muted', t('drives.blockedHint')));
+      var patterns = c.blocked.map(function (b) { return b.exclude; }).filter(function (p) { return p; });
+      if (patterns.length === c.blocked.length) {
+        box.appendChild(h('div.row', h('button.secondary#drives-exclude-blocked', { type: 'button',
+          'data-patterns': JSON.stringify(patterns), text: t('drives.excludeBlocked', { n: patterns.length }) })));
+      }
+    }
+    if (c.excluded && c.excluded.length) {
+      var left = c.excluded.map(function (x) {
+        return h('li', h('span.path', x.path), ' ', h('span.muted', '(' + x.pattern + ')'));
+      });
+      var moreLeft = sum.excluded > c.excluded.length ? h('li.muted', t('drives.moreExcluded', { n: sum.excluded - c.excluded.length })) : null;
+      box.appendChild(h('details#drives-excluded', { open: true }, h('summary', t('drives.excludedList', { n: sum.excluded })), h('ul', left, moreLeft)));
     }
     if (c.cleaned.length) {
       var items = c.cleaned.map(function (f) {
@@ -861,6 +873,9 @@
       var forbid = h('input#drives-forbid', { type: 'text', value: drivesForm.forbid || '', autocomplete: 'off', spellcheck: false,
         'aria-describedby': 'drives-forbid-help' });
       var forbidBrowser = folderPicker(forbid, { files: true });
+      var exclude = h('textarea#drives-exclude', { rows: 3, autocomplete: 'off', spellcheck: false,
+        'aria-describedby': 'drives-exclude-help' });
+      exclude.value = drivesForm.exclude || '';
       var step1 = h('form.card#drives-step1', { novalidate: true },
         h('h2', t('drives.step1')), h('p.muted', t('drives.libraryHelp')),
         h('div.row', h('label.wide', { for: 'drives-folder' }, t('drives.libraryPath'), folder), folderBrowser.button),
@@ -868,6 +883,8 @@
         h('div.row', h('label.wide', { for: 'drives-forbid' }, t('drives.forbid'), forbid), forbidBrowser.button),
         h('p.muted#drives-forbid-help', t('drives.forbidHelp')),
         forbidBrowser.panel,
+        h('label.wide', { for: 'drives-exclude' }, t('drives.exclude'), exclude),
+        h('p.muted#drives-exclude-help', t('drives.excludeHelp')),
         h('div.row', prepareButton));
       // Step 2: cleaning and the image.
       var prepBox = h('div#drives-prepare-job');
@@ -902,15 +919,30 @@
         }, function (err) { reportBox.appendChild(errorNotice(apiMessage(err))); });
       }
 
+      function excludeLines() {
+        return drivesForm.exclude.split('\n').map(function (l) { return l.trim(); }).filter(function (l) { return l; });
+      }
+      // "Leave the blocked files out and try again": each blocked file's exact pattern is
+      // added to the list the person sees (and can take back), then the same step runs.
+      reportBox.addEventListener('click', function (ev) {
+        var b = ev.target.closest && ev.target.closest('#drives-exclude-blocked');
+        if (!b) return;
+        var have = excludeLines();
+        JSON.parse(b.getAttribute('data-patterns')).forEach(function (p) { if (have.indexOf(p) < 0) have.push(p); });
+        exclude.value = have.join('\n');
+        step1.requestSubmit ? step1.requestSubmit() : prepareButton.click();
+      });
+
       step1.addEventListener('submit', function (ev) {
         ev.preventDefault();
         drivesForm.library = folder.value.trim();
         drivesForm.forbid = forbid.value.trim();
+        drivesForm.exclude = exclude.value;
         clear(reportBox);
         if (!drivesForm.library) { reportBox.appendChild(notice('error', t('msg.library_missing', { path: '' }))); return; }
         prepareButton.disabled = true;
         drivesForm.imageReady = false;
-        startJob('/api/prepare', { library: drivesForm.library, forbid: drivesForm.forbid || null }, prepBox, { cancellable: true, label: prepareLabel }, prepared);
+        startJob('/api/prepare', { library: drivesForm.library, forbid: drivesForm.forbid || null, exclude: excludeLines() }, prepBox, { cancellable: true, label: prepareLabel }, prepared);
       });
 
       // The drive list: only selectable drives have a live checkbox.

@@ -2,6 +2,8 @@
 
 use saebaram_forbid::ForbidList;
 
+use crate::exclude::Exclusions;
+
 /// Settings of a clean run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -25,6 +27,9 @@ pub struct Config {
     pub max_depth: u32,
     /// Number of worker threads (None: one per CPU).
     pub threads: Option<usize>,
+    /// Files and folders left out (not read, not written, listed in the report). Not part
+    /// of the settings key: changing the list keeps the other files' outputs.
+    pub exclude: Exclusions,
 }
 
 impl Default for Config {
@@ -38,6 +43,7 @@ impl Default for Config {
             max_zip_entries: 20_000,
             max_depth: 3,
             threads: None,
+            exclude: Exclusions::default(),
         }
     }
 }

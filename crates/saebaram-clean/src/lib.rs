@@ -34,6 +34,7 @@ mod budget;
 pub mod config;
 mod detect;
 pub mod error;
+pub mod exclude;
 mod formats;
 pub mod manifest;
 mod output;
@@ -47,7 +48,8 @@ mod tree;
 
 pub use config::Config;
 pub use error::Error;
-pub use report::{FileReport, FileStatus, Report};
+pub use exclude::Exclusions;
+pub use report::{Excluded, FileReport, FileStatus, Report};
 pub use saebaram_forbid::{ForbidList, Hit as ForbidHit};
 pub use tree::{CleanedBytes, PARTIAL_PREFIX, Progress, clean_bytes, clean_tree};
 

@@ -48,8 +48,23 @@ pub struct Report {
     pub files: Vec<FileReport>,
     /// Whether the manifest was written (only when nothing was blocked).
     pub manifest_written: bool,
-    /// Outputs of an earlier run deleted because their input is gone or now blocked.
+    /// Outputs of an earlier run deleted because their input is gone, now blocked or now
+    /// excluded.
     pub deleted: Vec<String>,
+    /// Files and folders left out by `--exclude`, sorted by path (a folder's path ends with
+    /// `/`; nothing under it was read).
+    pub excluded: Vec<Excluded>,
+}
+
+/// A file or folder left out of the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Excluded {
+    /// Relative path as it would have been written (POSIX; a folder ends with `/`).
+    pub path: String,
+    /// The input as given, joined with the relative path.
+    pub source: String,
+    /// The pattern that left it out.
+    pub pattern: String,
 }
 
 impl Report {

@@ -10,11 +10,12 @@ use rayon::prelude::*;
 use crate::budget::MemoryBudget;
 use crate::config::Config;
 use crate::error::{Blocked, Error, block};
+use crate::exclude::Exclusions;
 use crate::formats::{self, Ctx};
 use crate::manifest::{self, MANIFEST_FILE_NAME};
 use crate::output::OutputFile;
 use crate::redstar;
-use crate::report::{FileReport, FileStatus, Report};
+use crate::report::{Excluded, FileReport, FileStatus, Report};
 use crate::source::{FileSource, Fingerprint, Source, Window};
 use crate::state::{STATE_FILE_NAME, State, StateEntry, StoredFingerprint};
 use crate::stream::{self, InputHasher, StreamError};
@@ -126,8 +127,9 @@ struct Job {
     size: u64,
 }
 
-fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
+fn collect(inputs: &[PathBuf], exclude: &Exclusions) -> Result<(Vec<Job>, Vec<Excluded>), Error> {
     let mut jobs: BTreeMap<String, Job> = BTreeMap::new();
+    let mut excluded = Vec::new();
     let mut add = |job: Job| -> Result<(), Error> {
         if let Some(old) = jobs.get(&job.rel) {
             return Err(Error::Usage(format!(
@@ -143,10 +145,34 @@ fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
     for input in inputs {
         let meta = std::fs::symlink_metadata(input).map_err(|e| Error::io(input, e))?;
         if meta.is_dir() {
-            for entry in walkdir::WalkDir::new(input)
+            let walker = walkdir::WalkDir::new(input)
                 .follow_links(false)
                 .sort_by_file_name()
-            {
+                .into_iter()
+                .filter_entry(|entry| {
+                    // The input folder itself is never left out; below it, a matching
+                    // folder is not entered and a matching file not read.
+                    if entry.depth() == 0 || exclude.is_empty() {
+                        return true;
+                    }
+                    let Some(rel) = manifest::relative_posix(input, entry.path()) else {
+                        return true;
+                    };
+                    let is_dir = entry.file_type().is_dir();
+                    match exclude.matching(&rel, is_dir) {
+                        Some(pattern) => {
+                            let suffix = if is_dir { "/" } else { "" };
+                            excluded.push(Excluded {
+                                path: format!("{rel}{suffix}"),
+                                source: entry.path().display().to_string(),
+                                pattern: pattern.to_owned(),
+                            });
+                            false
+                        }
+                        None => true,
+                    }
+                });
+            for entry in walker {
                 let entry = entry.map_err(|e| {
                     let p = e
                         .path()
@@ -179,10 +205,19 @@ fn collect(inputs: &[PathBuf]) -> Result<Vec<Job>, Error> {
                     Error::Usage(format!("{}: file name is not UTF-8", input.display()))
                 })?
                 .to_string();
+            if let Some(pattern) = exclude.matching(&name, meta.is_dir()) {
+                excluded.push(Excluded {
+                    path: name,
+                    source: input.display().to_string(),
+                    pattern: pattern.to_owned(),
+                });
+                continue;
+            }
             add(job_for(name, input.clone(), meta.file_type(), meta.len()))?;
         }
     }
-    Ok(jobs.into_values().collect())
+    excluded.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((jobs.into_values().collect(), excluded))
 }
 
 fn job_for(rel: String, source: PathBuf, ft: std::fs::FileType, size: u64) -> Job {
@@ -565,7 +600,7 @@ pub fn clean_tree(
     progress: &(dyn Fn(&Progress) + Sync),
 ) -> Result<Report, Error> {
     let (out, previous) = prepare_out(inputs, out)?;
-    let jobs = collect(inputs)?;
+    let (jobs, excluded) = collect(inputs, &cfg.exclude)?;
     // No manifest while the folder is being changed: an interrupted run leaves none.
     remove_if_present(&out.join(MANIFEST_FILE_NAME))?;
     let settings = cfg.settings_key();
@@ -632,6 +667,7 @@ pub fn clean_tree(
         files: outcomes.into_iter().map(|o| o.report).collect(),
         manifest_written: false,
         deleted,
+        excluded,
     };
     if report.all_clean() {
         let m = manifest::from_entries(

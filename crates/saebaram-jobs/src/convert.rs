@@ -1023,6 +1023,7 @@ pub fn run(
         forbid: None,
         drop_icc: false,
         threads: req.jobs,
+        exclude: Vec::new(),
     };
     // Until clean has written its state, the output folder holds only what this run's
     // clean wrote (it was new or empty): the marker says so to a later run.

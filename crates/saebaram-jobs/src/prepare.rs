@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use saebaram_clean::manifest::{CleanManifest, MANIFEST_FILE_NAME, RESERVED_NAMES};
-use saebaram_clean::{Config, FileReport, FileStatus, ForbidList};
+use saebaram_clean::{Config, Excluded, Exclusions, FileReport, FileStatus, ForbidList};
 use saebaram_image::fat32;
 use saebaram_image::layout::CleanList;
 use saebaram_image::manifest::manifest_path_for;
@@ -32,6 +32,10 @@ pub fn forbid_list(path: &Path) -> Result<ForbidList, Error> {
     })
 }
 
+/// The `exclude` pattern that leaves out exactly one reported path (for a face that offers
+/// "leave this file out").
+pub use saebaram_clean::exclude::literal as exclude_pattern_for;
+
 /// A library to clean.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -46,6 +50,9 @@ pub struct CleanRequest {
     pub drop_icc: bool,
     /// Worker threads (default: one per CPU).
     pub threads: Option<usize>,
+    /// Files and folders to leave out (`clean --exclude`, patterns as
+    /// `saebaram_clean::exclude` reads them).
+    pub exclude: Vec<String>,
 }
 
 /// Counts of a clean.
@@ -61,8 +68,10 @@ pub struct CleanSummary {
     pub blocked: usize,
     /// Kept from the last run without being read.
     pub reused: usize,
-    /// Outputs deleted (their input is gone or now blocked).
+    /// Outputs deleted (their input is gone, now blocked or now excluded).
     pub deleted: usize,
+    /// Files and folders left out by `exclude`.
+    pub excluded: usize,
     /// Red Star OS marks found.
     pub redstar_marks: usize,
 }
@@ -82,6 +91,8 @@ pub struct CleanReport {
     pub files: Vec<FileReport>,
     /// Outputs deleted.
     pub deleted: Vec<String>,
+    /// Files and folders left out, with the pattern that left each out.
+    pub excluded: Vec<Excluded>,
     /// Files with Red Star OS marks.
     #[serde(skip)]
     pub files_marked: usize,
@@ -143,6 +154,8 @@ pub fn clean(req: CleanRequest, _env: &Env, progress: &dyn Progress) -> Result<C
         return Err(Error::invalid("threads", "--jobs must be at least 1"));
     }
     cfg.threads = req.threads;
+    cfg.exclude =
+        Exclusions::new(&req.exclude).map_err(|e| Error::invalid("exclude", e.to_string()))?;
     check(progress)?;
     let report =
         clean_tree(&req.inputs, &req.out, &cfg, progress).map_err(|source| Error::Clean {
@@ -159,6 +172,7 @@ pub fn clean(req: CleanRequest, _env: &Env, progress: &dyn Progress) -> Result<C
             blocked: report.count(FileStatus::Blocked),
             reused: report.reused(),
             deleted: report.deleted.len(),
+            excluded: report.excluded.len(),
             redstar_marks: report.redstar_marks(),
         },
         manifest_written: report.manifest_written,
@@ -166,6 +180,7 @@ pub fn clean(req: CleanRequest, _env: &Env, progress: &dyn Progress) -> Result<C
         manifest_path: req.out.join(MANIFEST_FILE_NAME),
         files: report.files,
         deleted: report.deleted,
+        excluded: report.excluded,
     })
 }
 

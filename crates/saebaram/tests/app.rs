@@ -1571,6 +1571,33 @@ fn the_drives_steps_in_english_browse_for_folders_and_block_a_forbidden_name() {
     d.js("document.getElementById('drives-report').scrollIntoView();");
     d.screenshot_to(&artifacts().join("drives-blocked-en.png"));
 
+    // "Leave them out": the blocked file's exact path joins the list the person sees, the
+    // same step runs again, the image is made without it and the report says so.
+    d.js("window.saebaramApp.drives.prepared = null;");
+    d.click("#drives-exclude-blocked");
+    d.wait_for(
+        "window.saebaramApp.drives.prepared",
+        Duration::from_secs(120),
+        "the clean without the blocked file never finished",
+    );
+    let prepared = d.js("return window.saebaramApp.drives.prepared;");
+    assert_eq!(prepared["image"], true, "{prepared}");
+    assert_eq!(prepared["blocked"], 0, "{prepared}");
+    assert_eq!(
+        d.js("return document.getElementById('drives-exclude').value;"),
+        "/notes/hello.txt"
+    );
+    let report = text_of(&d, "#drives-report");
+    assert!(
+        report.contains("Files and folders left off the drive (1)"),
+        "{report}"
+    );
+    assert!(report.contains("notes/hello.txt"), "{report}");
+    assert!(report.contains("The disk image is ready"), "{report}");
+    d.js("document.getElementById('drives-report').scrollIntoView();");
+    d.screenshot_to(&artifacts().join("drives-excluded-en.png"));
+    d.js("document.getElementById('drives-exclude').value = '';");
+
     // Without the list: both files go through, the PNG's author removed, an image made.
     d.js("document.getElementById('drives-forbid').value = '';");
     d.js("window.saebaramApp.drives.prepared = null;");

@@ -676,3 +676,130 @@ fn cleans_a_zim_written_by_libzim_and_libzim_reads_it_back() {
     assert!(reason("damaged.zim").contains("MD5"), "{r}");
     assert!(reason("위키.zimaa").contains("split ZIM"), "{r}");
 }
+
+#[test]
+fn exclude_leaves_out_files_and_folders_without_reading_them_and_prunes_old_outputs() {
+    let work = tempfile::tempdir().unwrap();
+    let lib = work.path().join("library");
+    for d in ["a", "drafts/deep", "photos/2019"] {
+        std::fs::create_dir_all(lib.join(d)).unwrap();
+    }
+    std::fs::write(lib.join("a/keep.txt"), "kept\n").unwrap();
+    std::fs::write(lib.join("a/x.tmp"), "scratch\n").unwrap();
+    std::fs::write(lib.join("drafts/deep/secret.txt"), "draft\n").unwrap();
+    std::fs::write(lib.join("photos/c.txt"), "c\n").unwrap();
+    std::fs::write(lib.join("photos/2019/b.txt"), "b\n").unwrap();
+    // A FIFO is blocked when cleaned ("not a regular file"): inside a left-out folder it
+    // must not even be looked at.
+    let fifo = lib.join("drafts/pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = work.path().join("out");
+    let clean = |patterns: &[&str]| {
+        let mut c = bin();
+        c.arg("clean")
+            .arg(&lib)
+            .arg("--out")
+            .arg(&out)
+            .arg("--json");
+        for p in patterns {
+            c.arg("--exclude").arg(p);
+        }
+        c.output().unwrap()
+    };
+    let first = clean(&["*.tmp", "drafts/", "photos/2019/*"]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let r = json_report(&first);
+    let paths: Vec<&str> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["a/keep.txt", "photos/c.txt"], "{r}");
+    let excluded: Vec<(&str, &str)> = r["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["path"].as_str().unwrap(), x["pattern"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        excluded,
+        [
+            ("a/x.tmp", "*.tmp"),
+            ("drafts/", "drafts/"),
+            ("photos/2019/b.txt", "photos/2019/*"),
+        ],
+        "{r}"
+    );
+    assert_eq!(r["summary"]["excluded"], 3, "{r}");
+    assert_eq!(r["manifest_written"], true, "{r}");
+    assert!(!out.join("a/x.tmp").exists() && !out.join("drafts").exists());
+    assert!(!out.join("photos/2019").exists());
+    assert_eq!(std::fs::read(out.join("photos/c.txt")).unwrap(), b"c\n");
+
+    // Leaving out a folder that was cleaned before deletes its outputs; the rest is kept
+    // without being read again.
+    let second = clean(&["*.tmp", "drafts/", "photos"]);
+    assert_eq!(second.status.code(), Some(0));
+    let r = json_report(&second);
+    assert_eq!(r["deleted"], serde_json::json!(["photos/c.txt"]), "{r}");
+    assert_eq!(r["files"][0]["reused"], true, "{r}");
+    assert!(!out.join("photos").exists(), "an emptied folder stayed");
+    // The human report names what was left out and why.
+    let human = {
+        let mut c = bin();
+        c.arg("clean").arg(&lib).arg("--out").arg(&out).args([
+            "--exclude",
+            "*.tmp",
+            "--exclude",
+            "drafts/",
+            "--exclude",
+            "photos",
+        ]);
+        c.output().unwrap()
+    };
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("left out   drafts/ (--exclude drafts/)"),
+        "{text}"
+    );
+
+    // Without `drafts/` left out, the FIFO is found and blocks the run.
+    let blocked = clean(&["*.tmp", "photos"]);
+    assert_eq!(blocked.status.code(), Some(1));
+    let r = json_report(&blocked);
+    assert!(
+        r["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "drafts/pipe" && f["status"] == "blocked"),
+        "{r}"
+    );
+
+    // A malformed pattern: exit 2, the pattern named, no output folder made.
+    let fresh = work.path().join("fresh");
+    let bad = bin()
+        .arg("clean")
+        .arg(&lib)
+        .arg("--out")
+        .arg(&fresh)
+        .args(["--exclude", "photos/[z-"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("--exclude \"photos/[z-\""), "{err}");
+    assert!(!fresh.exists(), "a refused run made its output folder");
+}

@@ -15,6 +15,7 @@ use crate::progress::Terminal;
 Examples:
   saebaram clean library/ --out clean/
   saebaram clean photos/ books/ --out clean/ --forbid our-names.txt --json > report.json
+  saebaram clean library/ --out clean/ --exclude 'drafts/' --exclude '*.psd'
 
 Every file ends up cleaned (metadata removed, content bytes unchanged), unchanged (nothing to
 remove) or blocked (not written: unknown format, damaged file, unknown container member,
@@ -27,7 +28,7 @@ grows, shrinks or changes while it is cleaned is blocked and nothing of it is wr
 Cleaning again into the same OUT is incremental: a file whose size, times and inode are as
 recorded in OUT/.saebaram-clean-state.json (and whose output is untouched) is kept without
 being read; one copied or touched but with the same BLAKE3 is read once and kept; outputs
-of inputs you deleted are deleted. A new version of saebaram or other settings (--forbid,
+of inputs you deleted or now exclude are deleted. A new version of saebaram or other settings (--forbid,
 --drop-icc) redo every file.
 
 Exit status: 0 every file clean, 1 at least one file blocked, 2 usage or I/O error.")]
@@ -54,6 +55,14 @@ pub struct CleanArgs {
     #[arg(long)]
     pub drop_icc: bool,
 
+    /// Leave out files or folders matching PATTERN (repeatable). As in .gitignore: a name
+    /// pattern matches at any depth (`*.tmp`, `Thumbs.db`), a pattern with a `/` is relative
+    /// to the input folder (`photos/2019/*.jpg`), a trailing `/` matches folders only
+    /// (`drafts/`), `**` crosses folders. Left-out files are not read or written and are
+    /// listed in the report; their outputs from an earlier run are deleted.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
+
     /// Worker threads (default: one per CPU).
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
@@ -71,6 +80,7 @@ pub fn run(args: CleanArgs, env: &Env) -> anyhow::Result<Status> {
         forbid: args.forbid.clone(),
         drop_icc: args.drop_icc,
         threads: args.jobs,
+        exclude: args.exclude.clone(),
     };
     let report = saebaram_jobs::prepare::clean(request, env, &Terminal::new())?;
     if args.json {
@@ -110,8 +120,11 @@ fn print_human(report: &CleanReport) {
             ),
         }
     }
+    for x in &report.excluded {
+        println!("left out   {} (--exclude {})", x.path, x.pattern);
+    }
     for d in &report.deleted {
-        println!("deleted    {d} (its input is gone or now blocked)");
+        println!("deleted    {d} (its input is gone, now blocked or left out)");
     }
     let marks = report.summary.redstar_marks;
     let files_marked = report.files_marked;
@@ -123,6 +136,12 @@ fn print_human(report: &CleanReport) {
         report.summary.blocked,
         report.summary.reused
     );
+    if report.summary.excluded > 0 {
+        println!(
+            "{} files or folders left out by --exclude (not on the drive).",
+            report.summary.excluded
+        );
+    }
     if marks > 0 {
         println!(
             "Red Star OS watermarks: {marks} machine marks on {files_marked} files (stripped where the file was not blocked)."
@@ -135,7 +154,7 @@ fn print_human(report: &CleanReport) {
         );
     } else {
         println!(
-            "Blocked files were not written and no manifest was written: fix or remove them and clean again (into the same folder: only what changed is redone)."
+            "Blocked files were not written and no manifest was written: fix them, remove them or leave them out with --exclude PATH, and clean again (into the same folder: only what changed is redone)."
         );
     }
 }
