@@ -13,9 +13,13 @@ use crate::registry::Reporter;
 use crate::work::{Sink, error_message};
 
 /// The message codes this module sends (each needs `msg.<code>`).
-pub(crate) const CODES: &[&str] = &["convert_input_missing", "convert_out_bad"];
+pub(crate) const CODES: &[&str] = &[
+    "convert_input_missing",
+    "convert_out_bad",
+    "convert_option_missing",
+];
 
-/// The built-in profiles the page offers (a TOML profile stays a CLI matter).
+/// The built-in profiles the page offers (or a TOML profile file, `profile_file`).
 pub(crate) const PROFILES: &[&str] = &["notel", "dvd", "pc", "audio"];
 
 /// What the page sends.
@@ -30,6 +34,57 @@ pub(crate) struct ConvertForm {
     pub profile: String,
     /// `burn`, `soft` or `none`.
     pub subtitles: String,
+    /// A TOML profile file (`convert --profile FILE`, docs/convert.md); used instead of
+    /// `profile` when given.
+    #[serde(default)]
+    pub profile_file: Option<String>,
+    /// The ffmpeg program (`--ffmpeg`); default: from PATH.
+    #[serde(default)]
+    pub ffmpeg: Option<String>,
+    /// A folder holding a Korean font (`--font-dir`); default: the system's font folders.
+    #[serde(default)]
+    pub font_dir: Option<String>,
+    /// ASCII-only output names with the Korean titles in the catalog (`--ascii-names`).
+    #[serde(default)]
+    pub ascii_names: bool,
+}
+
+/// What an optional path must be.
+#[derive(Clone, Copy)]
+enum Want {
+    File,
+    Folder,
+}
+
+/// An optional whole path the person typed or chose: blank is `None`; anything else must
+/// exist as `want`, or it is a message naming the option and the path.
+fn optional_path(
+    value: Option<&str>,
+    option: &'static str,
+    want: Want,
+) -> Result<Option<PathBuf>, Message> {
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(text);
+    let ok = path.is_absolute()
+        && match want {
+            Want::File => path.is_file(),
+            Want::Folder => path.is_dir(),
+        };
+    if !ok {
+        let what = match want {
+            Want::File => "an existing file",
+            Want::Folder => "an existing folder",
+        };
+        return Err(Message::new(
+            "convert_option_missing",
+            format!("{option} `{text}`: not {what} (give its whole path)"),
+        )
+        .with("path", text)
+        .with("option", option));
+    }
+    Ok(Some(path))
 }
 
 impl ConvertForm {
@@ -56,7 +111,10 @@ impl ConvertForm {
             )
             .with("path", out_shown));
         }
-        if !PROFILES.contains(&self.profile.as_str()) {
+        let profile_file = optional_path(self.profile_file.as_deref(), "profile", Want::File)?;
+        let ffmpeg = optional_path(self.ffmpeg.as_deref(), "ffmpeg", Want::File)?;
+        let font_dir = optional_path(self.font_dir.as_deref(), "font_dir", Want::Folder)?;
+        if profile_file.is_none() && !PROFILES.contains(&self.profile.as_str()) {
             return Err(
                 Message::new("bad_request", format!("unknown profile `{}`", self.profile))
                     .with("what", format!("profile `{}`", self.profile)),
@@ -76,13 +134,20 @@ impl ConvertForm {
         };
         // The CLI's default: half the cores, each ffmpeg using its own threads.
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let defaults = ConvertRequest::default();
         Ok(ConvertRequest {
             inputs: vec![input],
             out,
-            profile: self.profile.clone(),
+            profile: match profile_file {
+                Some(file) => file.display().to_string(),
+                None => self.profile.clone(),
+            },
             jobs: Some((cpus / 2).max(1)),
             subtitles,
-            ..ConvertRequest::default()
+            ffmpeg,
+            font_dirs: font_dir.map_or(defaults.font_dirs.clone(), |d| vec![d]),
+            ascii_names: self.ascii_names,
+            ..defaults
         })
     }
 }
@@ -108,6 +173,10 @@ mod tests {
             out: out.into(),
             profile: profile.into(),
             subtitles: subtitles.into(),
+            profile_file: None,
+            ffmpeg: None,
+            font_dir: None,
+            ascii_names: false,
         }
     }
 
@@ -147,6 +216,57 @@ mod tests {
             (form(v, o, "dvd", "loud"), "bad_request"),
         ] {
             assert_eq!(f.request().unwrap_err().code, code, "{f:?}");
+        }
+    }
+
+    #[test]
+    fn the_advanced_choices_become_the_clis_options() {
+        let dir = tempfile::tempdir().unwrap();
+        let videos = dir.path().join("videos");
+        std::fs::create_dir(&videos).unwrap();
+        let toml = dir.path().join("player.toml");
+        std::fs::write(&toml, "base = \"notel\"\n").unwrap();
+        let ffmpeg = dir.path().join("ffmpeg");
+        std::fs::write(&ffmpeg, "").unwrap();
+        let (v, o) = (
+            videos.to_str().unwrap(),
+            dir.path().join("out").to_str().unwrap().to_owned(),
+        );
+        let mut f = form(v, &o, "dvd", "burn");
+        f.profile_file = Some(format!(" {} ", toml.display()));
+        f.ffmpeg = Some(ffmpeg.display().to_string());
+        f.font_dir = Some(dir.path().display().to_string());
+        f.ascii_names = true;
+        let r = f.request().unwrap();
+        assert_eq!(r.profile, toml.display().to_string(), "the file wins");
+        assert_eq!(r.ffmpeg.as_deref(), Some(ffmpeg.as_path()));
+        assert_eq!(r.font_dirs, [dir.path().to_path_buf()]);
+        assert!(r.ascii_names);
+        // Blank means the default; a missing or wrong kind of path names the option.
+        let mut f = form(v, &o, "notel", "burn");
+        f.ffmpeg = Some("  ".into());
+        let r = f.request().unwrap();
+        assert_eq!(r.ffmpeg, None);
+        assert_eq!(r.font_dirs, ConvertRequest::default().font_dirs);
+        for (field, value, option) in [
+            (
+                0,
+                toml.with_extension("nope").display().to_string(),
+                "profile",
+            ),
+            (0, videos.display().to_string(), "profile"),
+            (1, "ffmpeg".to_owned(), "ffmpeg"),
+            (2, toml.display().to_string(), "font_dir"),
+        ] {
+            let mut f = form(v, &o, "notel", "burn");
+            match field {
+                0 => f.profile_file = Some(value),
+                1 => f.ffmpeg = Some(value),
+                _ => f.font_dir = Some(value),
+            }
+            let m = f.request().unwrap_err();
+            assert_eq!(m.code, "convert_option_missing", "{m:?}");
+            assert_eq!(m.params["option"], option, "{m:?}");
         }
     }
 }

@@ -643,7 +643,7 @@
 
   // ---------- convert: videos for old players (`saebaram convert`) ----------
 
-  var convertForm = { input: '', out: '', profile: 'notel', subtitles: 'burn' };
+  var convertForm = { input: '', out: '', profile: 'notel', subtitles: 'burn', profile_file: '', ffmpeg: '', font_dir: '', ascii_names: false };
   var CONVERT_PROFILES = ['notel', 'dvd', 'pc', 'audio'];
 
   function convertLabel(s) {
@@ -691,11 +691,30 @@
       var profile = select('convert-profile', CONVERT_PROFILES.map(function (p) { return [p, t('convert.profiles.' + p)]; }), convertForm.profile);
       var subs = select('convert-subtitles', ['burn', 'soft', 'none'].map(function (x) { return [x, t('convert.subtitles.' + x)]; }), convertForm.subtitles);
       var run = h('button#convert-run', { type: 'submit', text: t('convert.run') });
+      // Advanced choices, as the CLI's options: closed unless one is set.
+      function pathInput(id, value) { return h('input#' + id, { type: 'text', value: value || '', autocomplete: 'off', spellcheck: false }); }
+      var profileFile = pathInput('convert-profile-file', convertForm.profile_file);
+      var ffmpeg = pathInput('convert-ffmpeg', convertForm.ffmpeg);
+      var fontDir = pathInput('convert-font-dir', convertForm.font_dir);
+      var profilePick = folderPicker(profileFile, { files: true }), ffmpegPick = folderPicker(ffmpeg, { files: true }),
+        fontPick = folderPicker(fontDir);
+      var ascii = h('input#convert-ascii', { type: 'checkbox', checked: !!convertForm.ascii_names, 'aria-describedby': 'convert-ascii-help' });
+      var advanced = h('details#convert-advanced', { open: !!(convertForm.profile_file || convertForm.ffmpeg || convertForm.font_dir || convertForm.ascii_names) },
+        h('summary', t('convert.advanced')),
+        h('div.row', h('label.wide', { for: 'convert-profile-file' }, t('convert.profileFile'), profileFile), profilePick.button),
+        h('p.muted', t('convert.profileFileHelp')), profilePick.panel,
+        h('div.row', h('label.wide', { for: 'convert-ffmpeg' }, t('convert.ffmpeg'), ffmpeg), ffmpegPick.button),
+        h('p.muted', t('convert.ffmpegHelp')), ffmpegPick.panel,
+        h('div.row', h('label.wide', { for: 'convert-font-dir' }, t('convert.fontDir'), fontDir), fontPick.button),
+        h('p.muted', t('convert.fontDirHelp')), fontPick.panel,
+        h('label.check', { for: 'convert-ascii' }, ascii, ' ', t('convert.ascii')),
+        h('p.muted#convert-ascii-help', t('convert.asciiHelp')));
       var form = h('form.card#convert-form', { novalidate: true },
         h('div.row', h('label.wide', { for: 'convert-input' }, t('convert.input'), input), inPick.button), inPick.panel,
         h('div.row', h('label.wide', { for: 'convert-out' }, t('convert.out'), out), outPick.button), outPick.panel,
         h('div.row', h('label', { for: 'convert-profile' }, t('convert.profile'), profile),
           h('label', { for: 'convert-subtitles' }, t('convert.subtitlesLabel'), subs)),
+        advanced,
         h('div.row', run));
       var jobBox = h('div#convert-job');
       var resultBox = h('section#convert-result');
@@ -709,7 +728,8 @@
       form.addEventListener('submit', function (ev) {
         ev.preventDefault();
         clear(resultBox);
-        convertForm = { input: input.value.trim(), out: out.value.trim(), profile: profile.value, subtitles: subs.value };
+        convertForm = { input: input.value.trim(), out: out.value.trim(), profile: profile.value, subtitles: subs.value,
+          profile_file: profileFile.value.trim(), ffmpeg: ffmpeg.value.trim(), font_dir: fontDir.value.trim(), ascii_names: ascii.checked };
         startJob('/api/convert', convertForm, jobBox, opts, showResult);
       });
       // A conversion started earlier (another tab, or before a reload): show it.

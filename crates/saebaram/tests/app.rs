@@ -1696,12 +1696,76 @@ fn the_convert_screen_converts_a_clip_and_hands_the_folder_to_the_drives_screen(
         "{names:?}"
     );
     d.screenshot_to(&artifacts().join("convert-done-ko.png"));
+
+    // Advanced: a profile file of the group's own (the Notel profile at 160x128), the
+    // ffmpeg program named, ASCII names. The output follows the file, not the menu.
+    let toml = home.join("tiny-player.toml");
+    let notel = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../saebaram-convert/profiles/notel.toml"
+    ))
+    .unwrap();
+    let tiny = notel
+        .replace("name = \"notel\"", "name = \"tiny\"")
+        .replace("max_width = 720", "max_width = 160")
+        .replace("max_height = 576", "max_height = 128");
+    assert_ne!(tiny, notel);
+    std::fs::write(&toml, tiny).unwrap();
+    let ffmpeg = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", "command -v ffmpeg"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let small = home.join("for-tiny");
+    d.js("document.getElementById('convert-advanced').open = true;");
+    set_value(&d, "convert-out", small.to_str().unwrap());
+    set_value(&d, "convert-ffmpeg", &format!("{}/nope", home.display()));
+    d.click("#convert-run");
+    wait_text(
+        &d,
+        "#convert-job",
+        "그런 파일이나 폴더가 없습니다",
+        "no message for a missing ffmpeg",
+    );
+    expect_refusals(&d, 1, "422");
+    set_value(&d, "convert-ffmpeg", ffmpeg.trim());
+    set_value(&d, "convert-profile-file", toml.to_str().unwrap());
+    d.click("#convert-ascii");
+    d.js("window.saebaramApp.convert = null;");
+    d.click("#convert-run");
+    let done = d.wait_for(
+        "window.saebaramApp.convert",
+        Duration::from_secs(180),
+        "the conversion with a profile file never finished",
+    );
+    assert_eq!(done["converted"], 1, "{done}");
+    let avi: Vec<PathBuf> = std::fs::read_dir(&small)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "avi"))
+        .collect();
+    assert_eq!(avi.len(), 1, "{avi:?}");
+    let name = avi[0].file_name().unwrap().to_str().unwrap();
+    assert!(name.is_ascii(), "{name}");
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0", "-show_entries"])
+        .args(["stream=width,height", "-of", "csv=p=0"])
+        .arg(&avi[0])
+        .output()
+        .unwrap();
+    let size = String::from_utf8_lossy(&probe.stdout).trim().to_owned();
+    assert_eq!(size, "160,128", "the profile file was not used");
+    d.screenshot_to(&artifacts().join("convert-advanced-ko.png"));
+
     // The result goes to the Drives screen as its library folder.
     d.click("#convert-use");
     screen_ready(&d, "drives");
     assert_eq!(
         d.js("return document.getElementById('drives-folder').value;"),
-        out.display().to_string()
+        small.display().to_string()
     );
     assert_local_and_clean(&d, &app.host);
 }
