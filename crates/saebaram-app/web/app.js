@@ -1048,7 +1048,7 @@
         if (!s || s.state !== 'done') return;
         api.get('/api/jobs/' + s.id + '/result').then(function (r) {
           probe.drives = probe.drives || {};
-          probe.drives.flashed = { job: s.id, passed: r.passed, fake: r.rejected_fake, failed: r.failed };
+          probe.drives.flashed = { job: s.id, passed: r.passed, fake: r.rejected_fake, failed: r.failed, at: performance.now() };
           // The measured speeds of each drive, once it is over.
           r.drives.forEach(function (dr) {
             var row = flashBox.querySelector('tr[data-path="' + (window.CSS && CSS.escape ? CSS.escape(dr.label) : dr.label) + '"] td.speed');

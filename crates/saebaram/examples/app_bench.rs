@@ -15,8 +15,13 @@
 //!    never reuses its incremental output, and the CLI's round starts once the app has
 //!    deleted the previous library's output in the background); progress updates per
 //!    second during it.
+//! 5. The same flash of the last image to two file targets (offered to the app with its
+//!    hidden `--file-drive`, to the CLI with `--to-files`): the Drives screen's write
+//!    (confirm click to the summary in the page: probe, write, wipe, verify each target)
+//!    against `saebaram flash IMAGE A B --to-files --json` with the app's own image and
+//!    manifest, paired rounds; progress updates per second during it.
 //!
-//! Usage: `app_bench SAEBARAM_BINARY [ROUNDS] [LIBRARY_MB]`.
+//! Usage: `app_bench SAEBARAM_BINARY [ROUNDS] [LIBRARY_MB] [TARGET_MB]`.
 
 #[path = "../tests/support/webdriver.rs"]
 mod webdriver;
@@ -114,6 +119,15 @@ fn make_library(dir: &Path, mb: usize) -> (usize, u64) {
     (n, bytes)
 }
 
+/// Writes every dirty page of the machine back before a timed run: `clean` ends with one
+/// `syncfs` of its output filesystem, which would otherwise also pay for what the other
+/// side of the pair left unwritten (the app keeps its output; the CLI's round deletes its
+/// own before writeback), and made the app look up to 1.6x faster than the CLI.
+fn settle() {
+    let status = Command::new("sync").status().expect("run sync");
+    assert!(status.success());
+}
+
 /// Whether an earlier library's cleaned folder, moved aside by the app, is still there.
 fn old_cleaned_left(dir: &Path) -> bool {
     std::fs::read_dir(dir)
@@ -136,7 +150,19 @@ fn main() {
         .clone();
     let rounds: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(5);
     let library_mb: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(200);
+    let target_mb: u64 = args.get(4).and_then(|r| r.parse().ok()).unwrap_or(512);
     let home = tempfile::tempdir().unwrap();
+    // Two "drives" for the flash rows: sparse files of TARGET_MB (the image must fit).
+    let targets: Vec<std::path::PathBuf> = ["drive-a", "drive-b"]
+        .iter()
+        .map(|n| home.path().join(n))
+        .collect();
+    for t in &targets {
+        std::fs::File::create(t)
+            .unwrap()
+            .set_len(target_mb << 20)
+            .unwrap();
+    }
     let env = |c: &mut Command| {
         c.env("HOME", home.path())
             .env("XDG_DATA_HOME", home.path().join("data"))
@@ -145,8 +171,11 @@ fn main() {
     };
     let mut cmd = Command::new(&bin);
     env(&mut cmd);
+    cmd.args(["app", "--no-browser"]);
+    for t in &targets {
+        cmd.arg("--file-drive").arg(t);
+    }
     let mut app = cmd
-        .args(["app", "--no-browser"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -231,6 +260,7 @@ fn main() {
         d.js("var g = document.querySelector('input[name=site][value=ganghwa]'); if (!g.checked) g.click();");
         d.js("window.saebaramApp.plan = null;");
         // Timed inside the page (click to the result table drawn), not by polling it.
+        settle();
         d.js("window.benchT0 = performance.now(); document.getElementById('plan-run').click();");
         d.wait_for(
             "window.saebaramApp.plan && window.saebaramApp.plan.rows",
@@ -247,6 +277,7 @@ fn main() {
         rates.push((n - 1.0) / (span_ms / 1000.0));
         let mut cli = Command::new(&bin);
         env(&mut cli);
+        settle();
         let t0 = Instant::now();
         let out = cli
             .args([
@@ -303,6 +334,7 @@ fn main() {
             json!(lib.display().to_string())
         ));
         d.js("if (window.saebaramApp.drives) window.saebaramApp.drives.prepared = null;");
+        settle();
         d.js("window.benchT0 = performance.now(); document.getElementById('drives-prepare').click();");
         d.wait_for(
             "window.saebaramApp.drives && window.saebaramApp.drives.prepared",
@@ -329,6 +361,7 @@ fn main() {
         let out = tempfile::tempdir_in(home.path()).unwrap();
         let cleaned = out.path().join("cleaned");
         let image = out.path().join("drive.img");
+        settle();
         let t0 = Instant::now();
         for args in [
             vec![
@@ -366,6 +399,80 @@ fn main() {
     println!(
         "{}",
         json!({"measure": "prepare", "files": made.0, "bytes": made.1, "rounds": rounds,
+               "app_s_median": median(app_s.clone()), "cli_s_median": median(cli_s.clone()),
+               "app_over_cli_median_of_paired_ratios": median(ratios),
+               "progress_updates_per_s_median": median(rates)})
+    );
+    // 5. The same flash, app and CLI, paired (the image of the last prepare round).
+    let image = home.path().join("data/saebaram/app/drive.img");
+    assert!(image.exists(), "no image at {}", image.display());
+    let (mut app_s, mut cli_s, mut rates) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        d.js("document.getElementById('drives-refresh').click();");
+        for t in &targets {
+            d.wait_for(
+                &format!(
+                    "document.querySelector('#drives-table input[value=\"{}\"]')",
+                    t.display()
+                ),
+                Duration::from_secs(20),
+                "file drive listed",
+            );
+            d.js(&format!(
+                "var c = document.querySelector('#drives-table input[value=\"{}\"]'); if (!c.checked) c.click();",
+                t.display()
+            ));
+        }
+        d.js("if (window.saebaramApp.drives) window.saebaramApp.drives.flashed = null;");
+        d.js("document.getElementById('drives-write').click();");
+        d.wait_for(
+            "document.getElementById('drives-confirm-go')",
+            Duration::from_secs(10),
+            "confirmation",
+        );
+        settle();
+        d.js("window.benchT0 = performance.now(); document.getElementById('drives-confirm-go').click();");
+        d.wait_for(
+            "window.saebaramApp.drives && window.saebaramApp.drives.flashed",
+            Duration::from_secs(900),
+            "flash done",
+        );
+        let f = d.js("return window.saebaramApp.drives.flashed;");
+        assert_eq!(f["passed"], 2, "the app's flash did not pass: {f}");
+        app_s.push(
+            (f["at"].as_f64().unwrap() - d.js("return window.benchT0;").as_f64().unwrap()) / 1000.0,
+        );
+        let job = &f["job"];
+        let u = d.js(&format!(
+            "var u = window.saebaramApp.updates['{job}']; return [u.length, u[u.length-1].at - u[0].at];"
+        ));
+        let (n, span_ms) = (u[0].as_f64().unwrap(), u[1].as_f64().unwrap());
+        rates.push((n - 1.0) / (span_ms / 1000.0));
+        let mut cli = Command::new(&bin);
+        env(&mut cli);
+        cli.arg("flash")
+            .arg(&image)
+            .args(&targets)
+            .args(["--to-files", "--json"]);
+        settle();
+        let t0 = Instant::now();
+        let status = cli
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        cli_s.push(t0.elapsed().as_secs_f64());
+        assert!(status.success(), "the CLI's flash failed");
+        eprintln!(
+            "flash round {round}: app {:.2} s, cli {:.2} s",
+            app_s[round], cli_s[round]
+        );
+    }
+    let ratios: Vec<f64> = app_s.iter().zip(&cli_s).map(|(a, c)| a / c).collect();
+    println!(
+        "{}",
+        json!({"measure": "flash", "targets": 2, "target_mb": target_mb,
+               "image_bytes": std::fs::metadata(&image).map(|m| m.len()).unwrap_or(0), "rounds": rounds,
                "app_s_median": median(app_s.clone()), "cli_s_median": median(cli_s.clone()),
                "app_over_cli_median_of_paired_ratios": median(ratios),
                "progress_updates_per_s_median": median(rates)})
