@@ -43,7 +43,7 @@ pub(crate) const CODES: &[&str] = &[
     "block_unreadable",
     "block_too_large",
     "block_link",
-    "block_other",
+    "block_cannot_clean",
 ];
 
 /// Where the app keeps its cleaned library and image: `DATA/app`.
@@ -175,53 +175,11 @@ pub(crate) struct PrepareForm {
     pub exclude: Vec<String>,
 }
 
-/// The kind of a blocked file's reason (`saebaram-clean` words each reason in English; the
-/// page says its kind in the user's language, with the English beside it).
-pub(crate) fn block_kind(reason: &str) -> &'static str {
-    let r = reason.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| r.contains(w));
-    if has(&["unknown format", "not a supported", "unsupported"]) {
-        "block_unknown_format"
-    } else if has(&["forbidden"]) {
-        "block_forbidden"
-    } else if has(&["encrypt", "password", "drm"]) {
-        "block_encrypted"
-    } else if has(&[
-        "macro",
-        "script",
-        "ole object",
-        "embedded file",
-        "signature",
-    ]) {
-        "block_active_content"
-    } else if has(&[
-        "symbolic link",
-        "symlink",
-        "not a regular file",
-        "special file",
-    ]) {
-        "block_link"
-    } else if has(&["cannot read", "disappeared", "permission denied"]) {
-        "block_unreadable"
-    } else if has(&["too large", "over 4 gib", "limit", "too many", "zip bomb"]) {
-        "block_too_large"
-    } else if has(&[
-        "truncated",
-        "malformed",
-        "bad ",
-        "overflow",
-        "damaged",
-        "corrupt",
-        "invalid",
-        "missing",
-        "stray",
-        "unexpected",
-        "no image",
-    ]) {
-        "block_damaged"
-    } else {
-        "block_other"
-    }
+/// The message code of a blocked file's kind: `block_` and the cleaner's stable
+/// `reason_code` (`saebaram_clean::BlockKind`); the page words each in the user's language
+/// with the English reason beside it.
+pub(crate) fn block_message_code(reason_code: Option<&str>) -> String {
+    format!("block_{}", reason_code.unwrap_or("cannot_clean"))
 }
 
 /// The clean report as the page shows it: counts, every blocked file with the kind of its
@@ -235,8 +193,9 @@ fn clean_view(report: &saebaram_jobs::prepare::CleanReport) -> Value {
         .filter(|f| f["status"] == "blocked")
         .map(|f| {
             let reason = f["reason"].as_str().unwrap_or("blocked");
+            let kind = block_message_code(f["reason_code"].as_str());
             let exclude = f["path"].as_str().map(saebaram_jobs::prepare::exclude_pattern_for);
-            json!({ "path": f["path"], "format": f["format"], "kind": block_kind(reason), "reason": reason, "exclude": exclude })
+            json!({ "path": f["path"], "format": f["format"], "kind": kind, "reason": reason, "exclude": exclude })
         })
         .collect();
     let cleaned: Vec<Value> = files
@@ -619,32 +578,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocked_reasons_are_sorted_into_kinds() {
-        for (reason, kind) in [
-            ("unknown format", "block_unknown_format"),
-            ("forbidden: line 3 found in XMP", "block_forbidden"),
-            ("zip: member word/a.xml is encrypted", "block_encrypted"),
-            ("DOC: macros", "block_active_content"),
-            ("JPEG: truncated at byte 120", "block_damaged"),
-            ("RIFF: size overflow", "block_damaged"),
-            ("cannot read: permission denied", "block_unreadable"),
-            (
-                "output of 9 bytes is over the 8-byte limit",
-                "block_too_large",
-            ),
-            ("a symbolic link", "block_link"),
-            ("something new", "block_other"),
-        ] {
-            assert_eq!(block_kind(reason), kind, "{reason}");
+    fn every_kind_the_cleaner_reports_has_a_message() {
+        for kind in saebaram_jobs::prepare::BlockKind::ALL {
+            let code = block_message_code(Some(kind.code()));
+            assert!(CODES.contains(&code.as_str()), "{code}");
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                json!(kind.code()),
+                "the JSON code and the message code differ"
+            );
         }
-        for kind in [
-            "block_unknown_format",
-            "block_other",
-            "block_damaged",
-            "block_link",
-        ] {
-            assert!(CODES.contains(&kind));
-        }
+        assert_eq!(block_message_code(None), "block_cannot_clean");
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl MemoryBudget {
     ) -> Result<Reservation<'_>, Blocked> {
         if bytes > self.total {
             return Err(block!(
+                TooLarge,
                 "{what} needs about {} MiB of memory to clean, over the memory budget of {} MiB",
                 bytes.div_ceil(1 << 20),
                 self.total >> 20
@@ -88,7 +89,7 @@ mod tests {
         assert!(
             b.reserve(101, true, "PDF")
                 .unwrap_err()
-                .0
+                .reason
                 .contains("budget")
         );
         let r = b.reserve(60, true, "x").unwrap();

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 /// An error that stops a clean run or a manifest check.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -43,25 +45,101 @@ impl Error {
     }
 }
 
-/// Why one file (or container member) is blocked.
+/// What kind of reason blocks a file: a small fixed set a person can act on, each with a
+/// stable code (`clean --json`'s `reason_code`, the app's wording). Every blocking site in
+/// the cleaner names its kind; the English `reason` beside it says exactly what was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    /// Not a format saebaram cleans (convert it, or leave it out).
+    UnknownFormat,
+    /// Holds a string of the `--forbid` list.
+    Forbidden,
+    /// Encrypted, password-protected or DRM: its inside cannot be checked.
+    Encrypted,
+    /// Macros, scripts, embedded files or objects, signatures: content that acts or hides.
+    ActiveContent,
+    /// A symbolic link, a device or other special file, or a name saebaram cannot write.
+    Link,
+    /// The file could not be read, or changed or disappeared while it was cleaned.
+    Unreadable,
+    /// Too large or too many of something for the safety limits (memory, zip bombs,
+    /// nesting, counts).
+    TooLarge,
+    /// Truncated, malformed or inconsistent: not what its format says it should be.
+    Damaged,
+    /// A known format holding something that cannot be cleaned losslessly or safely (an
+    /// unknown part, an unsupported version or feature, camera RAW...).
+    CannotClean,
+}
+
+impl BlockKind {
+    /// Every kind, in report order.
+    pub const ALL: [BlockKind; 9] = [
+        BlockKind::UnknownFormat,
+        BlockKind::Forbidden,
+        BlockKind::Encrypted,
+        BlockKind::ActiveContent,
+        BlockKind::Link,
+        BlockKind::Unreadable,
+        BlockKind::TooLarge,
+        BlockKind::Damaged,
+        BlockKind::CannotClean,
+    ];
+
+    /// The stable snake_case code (`unknown_format`...).
+    pub fn code(self) -> &'static str {
+        match self {
+            BlockKind::UnknownFormat => "unknown_format",
+            BlockKind::Forbidden => "forbidden",
+            BlockKind::Encrypted => "encrypted",
+            BlockKind::ActiveContent => "active_content",
+            BlockKind::Link => "link",
+            BlockKind::Unreadable => "unreadable",
+            BlockKind::TooLarge => "too_large",
+            BlockKind::Damaged => "damaged",
+            BlockKind::CannotClean => "cannot_clean",
+        }
+    }
+}
+
+/// Why one file (or container member) is blocked: its kind and the exact reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Blocked(pub String);
+pub struct Blocked {
+    /// The kind of reason.
+    pub kind: BlockKind,
+    /// What was found, in English, naming the place (never a forbidden string itself).
+    pub reason: String,
+}
 
 impl Blocked {
-    /// A blocked outcome with this reason.
-    pub fn new(reason: impl Into<String>) -> Self {
-        Blocked(reason.into())
+    /// A blocked outcome of this kind with this reason.
+    pub fn new(kind: BlockKind, reason: impl Into<String>) -> Self {
+        Blocked {
+            kind,
+            reason: reason.into(),
+        }
     }
 }
 
 impl std::fmt::Display for Blocked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.reason)
     }
 }
 
-/// Shorthand for "blocked with a formatted reason".
+/// Shorthand for "blocked, of this kind, with a formatted reason":
+/// `block!(Damaged, "PNG: chunk {name} truncated")`; `block!(inherit b, "member {m}: {b}")`
+/// keeps the kind of an inner `Blocked` `b` under a longer reason.
 macro_rules! block {
-    ($($arg:tt)*) => { $crate::error::Blocked(format!($($arg)*)) };
+    (inherit $b:ident, $($arg:tt)*) => {
+        $crate::error::Blocked { kind: $b.kind, reason: format!($($arg)*) }
+    };
+    ($kind:ident, $($arg:tt)*) => {
+        $crate::error::Blocked {
+            kind: $crate::error::BlockKind::$kind,
+            reason: format!($($arg)*),
+        }
+    };
 }
 pub(crate) use block;

@@ -47,7 +47,7 @@ mod stream;
 mod tree;
 
 pub use config::Config;
-pub use error::Error;
+pub use error::{BlockKind, Blocked, Error};
 pub use exclude::Exclusions;
 pub use report::{Excluded, FileReport, FileStatus, Report};
 pub use saebaram_forbid::{ForbidList, Hit as ForbidHit};
@@ -114,7 +114,7 @@ pub mod fuzzing {
                 plan.materialize(&data, u64::MAX).is_ok()
             }
             Err(b) => {
-                assert!(!b.0.is_empty(), "blocked without a reason");
+                assert!(!b.reason.is_empty(), "blocked without a reason");
                 false
             }
         }
@@ -179,7 +179,7 @@ pub mod fuzzing {
                 }
                 Ok(crate::formats::icc::Cleaned::Keep) => true,
                 Err(b) => {
-                    assert!(!b.0.is_empty(), "blocked without a reason");
+                    assert!(!b.reason.is_empty(), "blocked without a reason");
                     false
                 }
             };

@@ -172,13 +172,21 @@ impl Plan {
         let mut pos = 0u64;
         for (at, edit) in edits {
             if at < pos {
-                return Err(block!("internal: overlapping edits at byte {}", base + at));
+                return Err(block!(
+                    CannotClean,
+                    "internal: overlapping edits at byte {}",
+                    base + at
+                ));
             }
             let end = at
                 .checked_add(edit.len())
                 .filter(|&e| e <= len)
                 .ok_or_else(|| {
-                    block!("internal: edit at byte {} runs past its region", base + at)
+                    block!(
+                        CannotClean,
+                        "internal: edit at byte {} runs past its region",
+                        base + at
+                    )
                 })?;
             self.copy(base + pos, at - pos);
             match edit {
@@ -238,6 +246,7 @@ impl Plan {
                 && offset.checked_add(*len).is_none_or(|e| e > src_len)
             {
                 return Err(block!(
+                    CannotClean,
                     "internal: the cleaner planned bytes {offset}..+{len} of a {src_len}-byte input"
                 ));
             }
@@ -250,7 +259,10 @@ impl Plan {
         self.check(src.len())?;
         let len = self.len();
         if len > cap {
-            return Err(block!("output of {len} bytes is over the {cap}-byte limit"));
+            return Err(block!(
+                TooLarge,
+                "output of {len} bytes is over the {cap}-byte limit"
+            ));
         }
         let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         for p in &self.pieces {

@@ -85,11 +85,14 @@ pub fn detect(data: &[u8]) -> Result<Option<Trailer>, Blocked> {
         return Ok(None);
     }
     let body_end = data.len().checked_sub(EOF_MARK.len() + 1).ok_or_else(|| {
-        block!("ends with the Red Star OS EOF mark but is too short for a trailer")
+        block!(
+            Damaged,
+            "ends with the Red Star OS EOF mark but is too short for a trailer"
+        )
     })?;
     let count = *data
         .get(body_end)
-        .ok_or_else(|| block!("Red Star trailer: file too short"))?;
+        .ok_or_else(|| block!(Damaged, "Red Star trailer: file too short"))?;
     let mut marks = Vec::new();
     let mut end = body_end;
     while end >= MARK_LEN {
@@ -104,6 +107,7 @@ pub fn detect(data: &[u8]) -> Result<Option<Trailer>, Blocked> {
     }
     if marks.is_empty() {
         return Err(block!(
+            Damaged,
             "ends with the Red Star OS EOF mark but no mark decrypts to `WM`"
         ));
     }
@@ -117,6 +121,7 @@ pub fn detect(data: &[u8]) -> Result<Option<Trailer>, Blocked> {
         usize::from(count) / MARK_LEN
     } else {
         return Err(block!(
+            CannotClean,
             "Red Star OS trailer: {n} marks but count byte {count}"
         ));
     };
@@ -142,7 +147,7 @@ pub fn strip(data: &[u8]) -> Result<(&[u8], usize), Blocked> {
             }
         }
     }
-    Err(block!("more than 8 nested Red Star OS trailers"))
+    Err(block!(TooLarge, "more than 8 nested Red Star OS trailers"))
 }
 
 /// Finds trailers at the end of `src` reading only its tail (a film is not read for this).
@@ -173,7 +178,10 @@ pub(crate) fn strip_source(src: &dyn Source) -> Result<(u64, usize), Blocked> {
             return found;
         }
         if tail_len >= LAST_TAIL {
-            return Err(block!("Red Star OS trailer longer than {LAST_TAIL} bytes"));
+            return Err(block!(
+                CannotClean,
+                "Red Star OS trailer longer than {LAST_TAIL} bytes"
+            ));
         }
         previous = Some(found);
         tail_len *= 16;

@@ -30,6 +30,11 @@ pub struct FileReport {
     /// Why the file is blocked (only when blocked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The kind of that reason, a stable code (only when blocked): `unknown_format`,
+    /// `forbidden`, `encrypted`, `active_content`, `link`, `unreadable`, `too_large`,
+    /// `damaged`, `cannot_clean` ([`crate::error::BlockKind`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<crate::error::BlockKind>,
     /// How many Red Star OS machines' marks were found (and stripped) on the file.
     pub redstar_marks: usize,
     /// Input size in bytes.

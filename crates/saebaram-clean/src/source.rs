@@ -141,10 +141,10 @@ impl FileSource {
             .file
             .metadata()
             .map(|m| Fingerprint::of(&m))
-            .map_err(|e| block!("cannot check the file after cleaning: {e}"))?;
+            .map_err(|e| block!(Unreadable, "cannot check the file after cleaning: {e}"))?;
         let now_path = std::fs::metadata(&self.path)
             .map(|m| Fingerprint::of(&m))
-            .map_err(|e| block!("the file disappeared while it was cleaned: {e}"))?;
+            .map_err(|e| block!(Unreadable, "the file disappeared while it was cleaned: {e}"))?;
         if now_open != self.opened || now_path != self.opened {
             let what = if now_path.len != self.opened.len || now_open.len != self.opened.len {
                 format!(
@@ -155,6 +155,7 @@ impl FileSource {
                 "it was modified or replaced".to_string()
             };
             return Err(block!(
+                Unreadable,
                 "the file changed while it was cleaned ({what}); nothing was written, clean it again when it is complete"
             ));
         }
@@ -269,13 +270,19 @@ pub(crate) fn read_into(src: &dyn Source, offset: u64, buf: &mut [u8]) -> Result
         .is_none_or(|end| end > src.len())
     {
         return Err(block!(
+            Damaged,
             "truncated: {} bytes at byte {offset} but the file has {}",
             buf.len(),
             src.len()
         ));
     }
-    src.read_at(offset, buf)
-        .map_err(|e| block!("cannot read {} bytes at byte {offset}: {e}", buf.len()))
+    src.read_at(offset, buf).map_err(|e| {
+        block!(
+            Unreadable,
+            "cannot read {} bytes at byte {offset}: {e}",
+            buf.len()
+        )
+    })
 }
 
 /// Reads up to `max` bytes at `offset` (fewer at the end of the source).
@@ -355,7 +362,12 @@ mod tests {
         r.read_at(1, &mut b).unwrap();
         assert_eq!(&b, b"789");
         assert_eq!(r.as_slice(), Some(b"6789".as_slice()));
-        assert!(read_vec(&data, 9, 2).unwrap_err().0.contains("truncated"));
+        assert!(
+            read_vec(&data, 9, 2)
+                .unwrap_err()
+                .reason
+                .contains("truncated")
+        );
     }
 
     #[test]
@@ -370,13 +382,18 @@ mod tests {
         assert_eq!(&b, b"ef");
         std::fs::write(&path, b"abc").unwrap();
         assert!(src.read_at(4, &mut b).is_err());
-        assert!(src.check_unchanged().unwrap_err().0.contains("changed"));
+        assert!(
+            src.check_unchanged()
+                .unwrap_err()
+                .reason
+                .contains("changed")
+        );
         let src = FileSource::open(&path).unwrap();
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
             .unwrap();
         std::io::Write::write_all(&mut f, b"more").unwrap();
-        assert!(src.check_unchanged().unwrap_err().0.contains("size"));
+        assert!(src.check_unchanged().unwrap_err().reason.contains("size"));
     }
 }

@@ -119,6 +119,7 @@ impl Sink<'_> {
     fn check(&mut self, bytes: &[u8]) -> Result<(), StreamError> {
         if let Some(hit) = self.scanner.feed(bytes) {
             return Err(StreamError::Blocked(block!(
+                Forbidden,
                 "forbidden: {hit} found in the output (near byte {})",
                 self.len
             )));
@@ -313,8 +314,8 @@ mod tests {
         let mut out = Vec::new();
         match write_plan(&src, &plan, &list, &mut out, None) {
             Err(StreamError::Blocked(b)) => {
-                assert!(b.0.contains("line 1"), "{b}");
-                assert!(!b.0.to_lowercase().contains("kim"), "{b}");
+                assert!(b.reason.contains("line 1"), "{b}");
+                assert!(!b.reason.to_lowercase().contains("kim"), "{b}");
             }
             other => panic!("{other:?}"),
         }

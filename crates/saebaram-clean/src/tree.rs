@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::budget::MemoryBudget;
 use crate::config::Config;
-use crate::error::{Blocked, Error, block};
+use crate::error::{BlockKind, Blocked, Error, block};
 use crate::exclude::Exclusions;
 use crate::formats::{self, Ctx};
 use crate::manifest::{self, MANIFEST_FILE_NAME};
@@ -79,7 +79,7 @@ pub fn clean_bytes(name: &str, data: &[u8], cfg: &Config) -> CleanedBytes {
         match stream::write_plan(&body, &plan, &cfg.forbidden, &mut out, None) {
             Ok(_) => Ok(out),
             Err(StreamError::Blocked(b)) => Err(b),
-            Err(StreamError::Write(e)) => Err(block!("cannot write: {e}")),
+            Err(StreamError::Write(e)) => Err(block!(CannotClean, "cannot write: {e}")),
         }
     });
     if marks > 0 {
@@ -122,7 +122,7 @@ struct Job {
     rel: String,
     source: PathBuf,
     /// Blocked before reading (symlink, special file, reserved name).
-    pre_blocked: Option<String>,
+    pre_blocked: Option<Blocked>,
     /// Size when listed (for progress).
     size: u64,
 }
@@ -222,13 +222,19 @@ fn collect(inputs: &[PathBuf], exclude: &Exclusions) -> Result<(Vec<Job>, Vec<Ex
 
 fn job_for(rel: String, source: PathBuf, ft: std::fs::FileType, size: u64) -> Job {
     let pre_blocked = if ft.is_symlink() {
-        Some("symbolic link (not followed)".to_string())
+        Some(Blocked::new(
+            BlockKind::Link,
+            "symbolic link (not followed)",
+        ))
     } else if !ft.is_file() {
-        Some("not a regular file".to_string())
+        Some(Blocked::new(BlockKind::Link, "not a regular file"))
     } else if manifest::RESERVED_NAMES.contains(&rel.as_str()) {
-        Some(format!("{rel} is reserved for saebaram's own records"))
+        Some(Blocked::new(
+            BlockKind::Link,
+            format!("{rel} is reserved for saebaram's own records"),
+        ))
     } else if !manifest::is_safe_relative(&rel) {
-        Some("unsafe file name".to_string())
+        Some(Blocked::new(BlockKind::Link, "unsafe file name"))
     } else {
         None
     };
@@ -378,7 +384,8 @@ impl Run<'_> {
             format: "unknown".into(),
             status: FileStatus::Blocked,
             removed: Vec::new(),
-            reason: job.pre_blocked.clone(),
+            reason: job.pre_blocked.as_ref().map(|b| b.reason.clone()),
+            reason_code: job.pre_blocked.as_ref().map(|b| b.kind),
             redstar_marks: 0,
             bytes_in: 0,
             bytes_out: 0,
@@ -394,6 +401,7 @@ impl Run<'_> {
             Ok(s) => s,
             Err(e) => {
                 report.reason = Some(format!("cannot read: {e}"));
+                report.reason_code = Some(BlockKind::Unreadable);
                 return Ok(Outcome {
                     report,
                     entry: None,
@@ -423,7 +431,8 @@ impl Run<'_> {
                 report.status = FileStatus::Blocked;
                 report.removed.clear();
                 report.bytes_out = 0;
-                report.reason = Some(b.0);
+                report.reason = Some(b.reason);
+                report.reason_code = Some(b.kind);
                 Ok(Outcome {
                     report,
                     entry: None,

@@ -60,7 +60,7 @@ fn mutated_real_files_never_panic() {
             match clean_bytes(name, &d, &cfg).result {
                 Ok(_) => ok += 1,
                 Err(reason) => {
-                    assert!(!reason.0.is_empty());
+                    assert!(!reason.reason.is_empty());
                     blocked += 1;
                 }
             }

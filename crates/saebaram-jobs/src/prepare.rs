@@ -36,6 +36,9 @@ pub fn forbid_list(path: &Path) -> Result<ForbidList, Error> {
 /// "leave this file out").
 pub use saebaram_clean::exclude::literal as exclude_pattern_for;
 
+/// The kinds of reason a file is blocked for (`reason_code` in the clean report).
+pub use saebaram_clean::BlockKind;
+
 /// A library to clean.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

@@ -262,35 +262,42 @@ fn blocks_bad_inputs_with_reasons_and_writes_nothing_for_them() {
     );
     let report = json_report(&run);
     let expect = [
-        ("bomb.docx", "zip bomb"),
-        ("corrupt.png", "CRC mismatch"),
-        ("forbidden.docx", "forbidden: the string on line"),
-        ("plain.zip", "plain zip"),
-        ("truncated.docx", "cannot read"),
-        ("truncated.jpg", "truncated"),
-        ("truncated.mp4", "truncated"),
-        ("truncated.pdf", "truncated"),
-        ("unknown-member.docx", "unknown part"),
-        ("unknown.bin", "unknown format"),
-        ("bad-icc.jpg", "ICC profile"),
-        ("camera.nef", "camera RAW"),
-        ("huge-count.tif", "too many"),
-        ("loop.tif", "loop"),
-        ("truncated.aiff", "truncated"),
-        ("truncated.bmp", "truncated"),
-        ("truncated.flv", "truncated"),
-        ("truncated.heic", "truncated"),
-        ("truncated.tif", "truncated"),
-        ("truncated.wmv", "truncated"),
+        ("bomb.docx", "zip bomb", "too_large"),
+        ("corrupt.png", "CRC mismatch", "damaged"),
+        (
+            "forbidden.docx",
+            "forbidden: the string on line",
+            "forbidden",
+        ),
+        ("plain.zip", "plain zip", "cannot_clean"),
+        ("truncated.docx", "cannot read", "damaged"),
+        ("truncated.jpg", "truncated", "damaged"),
+        ("truncated.mp4", "truncated", "damaged"),
+        ("truncated.pdf", "truncated", "damaged"),
+        ("unknown-member.docx", "unknown part", "cannot_clean"),
+        ("unknown.bin", "unknown format", "unknown_format"),
+        ("bad-icc.jpg", "ICC profile", "damaged"),
+        ("camera.nef", "camera RAW", "cannot_clean"),
+        ("huge-count.tif", "too many", "too_large"),
+        ("loop.tif", "loop", "damaged"),
+        ("truncated.aiff", "truncated", "damaged"),
+        ("truncated.bmp", "truncated", "damaged"),
+        ("truncated.flv", "truncated", "damaged"),
+        ("truncated.heic", "truncated", "damaged"),
+        ("truncated.tif", "truncated", "damaged"),
+        ("truncated.wmv", "truncated", "damaged"),
     ];
     let files = report["files"].as_array().unwrap();
     assert_eq!(files.len(), expect.len());
-    for (name, reason) in expect {
+    // Every blocked file carries the typed kind of its reason (`reason_code`), the code
+    // the app words for the user.
+    for (name, reason, code) in expect {
         let f = files
             .iter()
             .find(|f| f["path"] == name)
             .unwrap_or_else(|| panic!("{name} not reported"));
         assert_eq!(f["status"], "blocked", "{f:#}");
+        assert_eq!(f["reason_code"], code, "{name}: {f:#}");
         assert!(
             f["reason"].as_str().unwrap().contains(reason),
             "{name}: {f:#}"
@@ -325,7 +332,7 @@ fn blocks_bad_inputs_with_reasons_and_writes_nothing_for_them() {
     assert_eq!(human.status.code(), Some(1));
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(
-        text.contains("BLOCKED    unknown.bin [unknown]: unknown format"),
+        text.contains("BLOCKED    unknown.bin [unknown] unknown_format: unknown format"),
         "{text}"
     );
 }
@@ -516,23 +523,24 @@ fn blocks_bad_office_files_with_reasons() {
     assert_eq!(run.status.code(), Some(1));
     let report = json_report(&run);
     let expect = [
-        ("comment.htm", "Word comments"),
-        ("forbidden.rtf", "forbidden"),
-        ("huge-stream.doc", "OLE"),
-        ("island.htm", "Office element"),
-        ("loop.doc", "OLE"),
-        ("object.rtf", "OLE object"),
-        ("truncated.doc", "OLE"),
-        ("truncated.rtf", "truncated"),
+        ("comment.htm", "Word comments", "cannot_clean"),
+        ("forbidden.rtf", "forbidden", "forbidden"),
+        ("huge-stream.doc", "OLE", "damaged"),
+        ("island.htm", "Office element", "cannot_clean"),
+        ("loop.doc", "OLE", "damaged"),
+        ("object.rtf", "OLE object", "active_content"),
+        ("truncated.doc", "OLE", "damaged"),
+        ("truncated.rtf", "truncated", "damaged"),
     ];
     let files = report["files"].as_array().unwrap();
     assert_eq!(files.len(), expect.len(), "{report:#}");
-    for (name, reason) in expect {
+    for (name, reason, code) in expect {
         let f = files
             .iter()
             .find(|f| f["path"] == name)
             .unwrap_or_else(|| panic!("{name} not reported"));
         assert_eq!(f["status"], "blocked", "{f:#}");
+        assert_eq!(f["reason_code"], code, "{name}: {f:#}");
         assert!(
             f["reason"].as_str().unwrap().contains(reason),
             "{name}: {f:#}"

@@ -26,12 +26,13 @@ pub(crate) fn clean(
     let len = src.len();
     let h: [u8; 12] = read_array(src, 0)?;
     if &h[..4] != b"FORM" || !matches!(&h[8..12], b"AIFF" | b"AIFC") {
-        return Err(block!("AIFF: not a FORM AIFF/AIFC file"));
+        return Err(block!(Damaged, "AIFF: not a FORM AIFF/AIFC file"));
     }
     let form = u64::from(u32::from_be_bytes([h[4], h[5], h[6], h[7]]));
     let end = form + 8;
     if end > len || form < 4 {
         return Err(block!(
+            Damaged,
             "AIFF: FORM says {end} bytes, the file has {len} (truncated)"
         ));
     }
@@ -40,7 +41,11 @@ pub(crate) fn clean(
     let (mut comm, mut ssnd) = (false, false);
     while pos < end {
         if end - pos < 8 {
-            return Err(block!("AIFF: {} stray bytes at byte {pos}", end - pos));
+            return Err(block!(
+                Damaged,
+                "AIFF: {} stray bytes at byte {pos}",
+                end - pos
+            ));
         }
         let c: [u8; 8] = read_array(src, pos)?;
         let id: [u8; 4] = [c[0], c[1], c[2], c[3]];
@@ -48,6 +53,7 @@ pub(crate) fn clean(
         let padded = 8 + size + (size & 1);
         if pos + 8 + size > end {
             return Err(block!(
+                Damaged,
                 "AIFF: chunk {} at byte {pos} runs past the FORM (truncated)",
                 fourcc(&id)
             ));
@@ -62,17 +68,17 @@ pub(crate) fn clean(
         }
         pos += padded;
         if kept.len() + removed.len() > MAX_CHUNKS {
-            return Err(block!("AIFF: more than {MAX_CHUNKS} chunks"));
+            return Err(block!(TooLarge, "AIFF: more than {MAX_CHUNKS} chunks"));
         }
     }
     if !comm || !ssnd {
-        return Err(block!("AIFF: missing COMM or SSND chunk"));
+        return Err(block!(Damaged, "AIFF: missing COMM or SSND chunk"));
     }
     if end < len {
         removed.push(format!("{} bytes after the FORM", len - end));
     }
     let body: u64 = 4 + kept.iter().map(|k| k.1).sum::<u64>();
-    let size = u32::try_from(body).map_err(|_| block!("AIFF: over 4 GiB"))?;
+    let size = u32::try_from(body).map_err(|_| block!(TooLarge, "AIFF: over 4 GiB"))?;
     let mut plan = Plan::new();
     let mut head = b"FORM".to_vec();
     head.extend_from_slice(&size.to_be_bytes());

@@ -343,27 +343,39 @@ fn walk(
     let mut n = 0u32;
     while pos < to {
         if to - pos < 24 {
-            return Err(block!("ASF: {} stray bytes in the header", to - pos));
+            return Err(block!(
+                Damaged,
+                "ASF: {} stray bytes in the header",
+                to - pos
+            ));
         }
         let id: [u8; 16] = h
             .get(pos..pos + 16)
             .and_then(|g| g.try_into().ok())
-            .ok_or_else(|| block!("ASF: truncated header"))?;
-        let size = le64(h, pos + 16).ok_or_else(|| block!("ASF: truncated header"))?;
+            .ok_or_else(|| block!(Damaged, "ASF: truncated header"))?;
+        let size = le64(h, pos + 16).ok_or_else(|| block!(Damaged, "ASF: truncated header"))?;
         let size = usize::try_from(size).unwrap_or(usize::MAX);
         if size < 24 || pos.checked_add(size).is_none_or(|end| end > to) {
             return Err(block!(
+                Damaged,
                 "ASF: header object {} has size {size}, past its parent (damaged)",
                 show(&id)
             ));
         }
         n += 1;
         if n > MAX_OBJECTS {
-            return Err(block!("ASF: more than {MAX_OBJECTS} header objects"));
+            return Err(block!(
+                TooLarge,
+                "ASF: more than {MAX_OBJECTS} header objects"
+            ));
         }
         let at = base + pos as u64;
         if DRM.contains(&id) {
-            return Err(block!("ASF: the file is DRM-protected ({})", show(&id)));
+            return Err(block!(
+                Encrypted,
+                "ASF: the file is DRM-protected ({})",
+                show(&id)
+            ));
         } else if let Some((_, name)) = METADATA.iter().find(|(g, _)| *g == id) {
             e.removed.push(format!("{name} object ({size} bytes)"));
             e.patches.push((at, padding(size)));
@@ -376,7 +388,7 @@ fn walk(
         } else if id == FILE_PROPERTIES && !ext {
             // File ID at +24 (16 bytes), creation date at +48 (8 bytes).
             if size < 104 {
-                return Err(block!("ASF: File Properties object too short"));
+                return Err(block!(Damaged, "ASF: File Properties object too short"));
             }
             let fid: [u8; 16] = h
                 .get(pos + 24..pos + 40)
@@ -397,11 +409,11 @@ fn walk(
             let data = usize::try_from(
                 h.get(pos + 42..pos + 46)
                     .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                    .ok_or_else(|| block!("ASF: truncated Header Extension"))?,
+                    .ok_or_else(|| block!(Damaged, "ASF: truncated Header Extension"))?,
             )
             .unwrap_or(usize::MAX);
             if 46usize.checked_add(data) != Some(size) {
-                return Err(block!("ASF: Header Extension sizes do not add up"));
+                return Err(block!(Damaged, "ASF: Header Extension sizes do not add up"));
             }
             walk(h, base, pos + 46, pos + size, true, e)?;
         } else if !KEEP.contains(&id) {
@@ -425,16 +437,18 @@ pub(crate) fn clean(
     let len = src.len();
     let top: [u8; 30] = read_array(src, 0)?;
     if top.get(..16) != Some(HEADER.as_slice()) {
-        return Err(block!("ASF: no Header Object"));
+        return Err(block!(Damaged, "ASF: no Header Object"));
     }
     let hsize = le64(&top, 16).unwrap_or(0);
     if hsize < 30 || hsize > len {
         return Err(block!(
+            Damaged,
             "ASF: Header Object of {hsize} bytes, the file has {len} (truncated?)"
         ));
     }
     if hsize > MAX_HEADER {
         return Err(block!(
+            TooLarge,
             "ASF: Header Object of {hsize} bytes is over the {} MiB limit",
             MAX_HEADER >> 20
         ));
@@ -448,13 +462,13 @@ pub(crate) fn clean(
     walk(&h, 0, 30, h.len(), false, &mut e)?;
     let file_id = e
         .file_id
-        .ok_or_else(|| block!("ASF: no File Properties object"))?;
+        .ok_or_else(|| block!(Damaged, "ASF: no File Properties object"))?;
     // The Data Object, then indexes.
     let mut pos = hsize;
     let mut saw_data = false;
     while pos < len {
         if len - pos < 24 {
-            return Err(block!("ASF: {} stray bytes at the end", len - pos));
+            return Err(block!(Damaged, "ASF: {} stray bytes at the end", len - pos));
         }
         let o: [u8; 24] = read_array(src, pos)?;
         let id = &o[..16];
@@ -464,6 +478,7 @@ pub(crate) fn clean(
                 // A live broadcast file with an unknown data size: it runs to the end.
             } else {
                 return Err(block!(
+                    Damaged,
                     "ASF: object {} at byte {pos} has size {size}, past the end (truncated?)",
                     show(id)
                 ));
@@ -473,7 +488,7 @@ pub(crate) fn clean(
         if id == DATA {
             saw_data = true;
             if size < 50 {
-                return Err(block!("ASF: Data Object too short"));
+                return Err(block!(Damaged, "ASF: Data Object too short"));
             }
             let fid: [u8; 16] = read_array(src, pos + 24)?;
             if fid != [0; 16] && fid == file_id {
@@ -481,6 +496,7 @@ pub(crate) fn clean(
             }
         } else if !INDEXES.contains(&id.try_into().unwrap_or([0; 16])) || !saw_data {
             return Err(block!(
+                CannotClean,
                 "ASF: unknown top-level object {} at byte {pos}",
                 show(id)
             ));
@@ -488,7 +504,7 @@ pub(crate) fn clean(
         pos += size;
     }
     if !saw_data {
-        return Err(block!("ASF: no Data Object"));
+        return Err(block!(Damaged, "ASF: no Data Object"));
     }
     removed.append(&mut e.removed);
     Plan::patched(len, e.patches)
@@ -556,6 +572,8 @@ mod tests {
         let mut drm = d.clone();
         let at = 30 + 104 + 44;
         drm[at..at + 16].copy_from_slice(&DRM[0]);
-        assert!(run(&drm).unwrap_err().0.contains("DRM"));
+        let e = run(&drm).unwrap_err();
+        assert!(e.reason.contains("DRM"));
+        assert_eq!(e.kind, crate::BlockKind::Encrypted);
     }
 }

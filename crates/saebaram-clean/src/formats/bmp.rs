@@ -42,26 +42,32 @@ pub(crate) fn clean(
 ) -> Result<Plan, Blocked> {
     let len = src.len();
     if len < 26 {
-        return Err(block!("BMP: {len} bytes is too short for the headers"));
+        return Err(block!(
+            Damaged,
+            "BMP: {len} bytes is too short for the headers"
+        ));
     }
     let fixed = read_vec(src, 0, 18)?;
     if fixed.get(..2) != Some(b"BM") {
-        return Err(block!("BMP: bad signature"));
+        return Err(block!(ActiveContent, "BMP: bad signature"));
     }
     let off_bits = u64::from(le32(&fixed, 10));
     let hsize = le32(&fixed, 14);
     if !matches!(hsize, 12 | 16 | 40 | 52 | 56 | 64 | 108 | 124) {
-        return Err(block!("BMP: unknown header size {hsize}"));
+        return Err(block!(CannotClean, "BMP: unknown header size {hsize}"));
     }
     if off_bits < 14 + u64::from(hsize) || off_bits > len {
         return Err(block!(
+            Damaged,
             "BMP: pixel data offset {off_bits} is outside the file ({len} bytes)"
         ));
     }
     // Headers and palette: everything before the pixels (bounded by the offset check).
-    let head_len = usize::try_from(off_bits).map_err(|_| block!("BMP: header too large"))?;
+    let head_len =
+        usize::try_from(off_bits).map_err(|_| block!(TooLarge, "BMP: header too large"))?;
     if head_len > 16 << 20 {
         return Err(block!(
+            TooLarge,
             "BMP: {head_len} bytes before the pixels (limit 16 MiB)"
         ));
     }
@@ -85,31 +91,33 @@ pub(crate) fn clean(
     };
     if matches!(compression, 4 | 5) {
         return Err(block!(
+            CannotClean,
             "BMP: wraps {} data (compression {compression}); not supported",
             if compression == 4 { "JPEG" } else { "PNG" }
         ));
     }
     if width <= 0 || height == 0 || !matches!(bpp, 1 | 2 | 4 | 8 | 16 | 24 | 32 | 64) {
         return Err(block!(
+            Damaged,
             "BMP: bad size {width}x{height} or {bpp} bits per pixel"
         ));
     }
     let pixels = if matches!(compression, 1 | 2) || (hsize == 64 && compression == 3) {
         // RLE (and OS/2 Huffman) need the stored size.
         if size_image == 0 {
-            return Err(block!("BMP: compressed bitmap without its size"));
+            return Err(block!(Damaged, "BMP: compressed bitmap without its size"));
         }
         u64::from(size_image)
     } else {
         let row = (u64::from(bpp) * width.unsigned_abs()).div_ceil(32) * 4;
         row.checked_mul(height.unsigned_abs())
-            .ok_or_else(|| block!("BMP: size overflow"))?
+            .ok_or_else(|| block!(Damaged, "BMP: size overflow"))?
     };
     let pixel_end = off_bits
         .checked_add(pixels)
         .filter(|&e| e <= len)
         .ok_or_else(|| {
-            block!(
+            block!(Damaged,
                 "BMP: the pixels ({pixels} bytes at {off_bits}) run past the end of the file ({len} bytes, truncated?)"
             )
         })?;
@@ -130,14 +138,18 @@ pub(crate) fn clean(
             let at = 14 + p_off;
             if at.checked_add(p_len).is_none_or(|e| e > len) || p_len == 0 {
                 return Err(block!(
+                    Damaged,
                     "BMP: colour profile at {at} (+{p_len}) is outside the file"
                 ));
             }
             if at < pixel_end && at + p_len > off_bits {
-                return Err(block!("BMP: colour profile overlaps the pixels"));
+                return Err(block!(Damaged, "BMP: colour profile overlaps the pixels"));
             }
             if p_len > icc::MAX_PROFILE as u64 {
-                return Err(block!("BMP: colour profile of {p_len} bytes is too large"));
+                return Err(block!(
+                    TooLarge,
+                    "BMP: colour profile of {p_len} bytes is too large"
+                ));
             }
             profile_was = Some((at, p_len));
             let bytes = read_vec(src, at, p_len as usize)?;
@@ -173,7 +185,7 @@ pub(crate) fn clean(
     }
     let mut new_len = pixel_end;
     if let Some(p) = &profile_out {
-        let rel = u32::try_from(pixel_end - 14).map_err(|_| block!("BMP: over 4 GiB"))?;
+        let rel = u32::try_from(pixel_end - 14).map_err(|_| block!(TooLarge, "BMP: over 4 GiB"))?;
         set32(&mut head, 14 + 112, rel);
         set32(&mut head, 14 + 116, p.len() as u32);
         new_len += p.len() as u64;
@@ -185,7 +197,7 @@ pub(crate) fn clean(
     if used < len {
         removed.push(format!("{} bytes after the pixels", len - used));
     }
-    let new_size = u32::try_from(new_len).map_err(|_| block!("BMP: over 4 GiB"))?;
+    let new_size = u32::try_from(new_len).map_err(|_| block!(TooLarge, "BMP: over 4 GiB"))?;
     if le32(&head, 2) != new_size {
         set32(&mut head, 2, new_size);
         changed = true;
@@ -285,6 +297,6 @@ mod tests {
         assert!(run(&huge, true).is_err());
         let mut jpeg = d.clone();
         jpeg[30..34].copy_from_slice(&4u32.to_le_bytes());
-        assert!(run(&jpeg, true).unwrap_err().0.contains("JPEG"));
+        assert!(run(&jpeg, true).unwrap_err().reason.contains("JPEG"));
     }
 }

@@ -70,6 +70,7 @@ impl Ahead<'_> {
             let want = (self.src.len() - at.min(self.src.len())).min(WINDOW as u64) as usize;
             if want < n {
                 return Err(block!(
+                    Damaged,
                     "FLV: truncated: {n} bytes at byte {at} but the file has {}",
                     self.src.len()
                 ));
@@ -81,7 +82,7 @@ impl Ahead<'_> {
         let off = (at - self.start) as usize;
         self.buf
             .get(off..off + n)
-            .ok_or_else(|| block!("FLV: internal read error"))
+            .ok_or_else(|| block!(CannotClean, "FLV: internal read error"))
     }
 }
 
@@ -108,7 +109,7 @@ impl AmfReader<'_> {
         let s = self
             .d
             .get(self.pos..self.pos.saturating_add(n))
-            .ok_or_else(|| block!("FLV: truncated script data"))?;
+            .ok_or_else(|| block!(ActiveContent, "FLV: truncated script data"))?;
         self.pos += n;
         Ok(s)
     }
@@ -141,14 +142,14 @@ impl AmfReader<'_> {
             let v = self.value()?;
             out.push((key, v));
             if out.len() > 1 << 20 {
-                return Err(block!("FLV: script object too large"));
+                return Err(block!(ActiveContent, "FLV: script object too large"));
             }
         }
     }
     fn value(&mut self) -> Result<Amf, Blocked> {
         self.depth += 1;
         if self.depth > 32 {
-            return Err(block!("FLV: script data nested too deep"));
+            return Err(block!(ActiveContent, "FLV: script data nested too deep"));
         }
         let kind = *self.take(1)?.first().unwrap_or(&0xFF);
         let v = match kind {
@@ -167,7 +168,7 @@ impl AmfReader<'_> {
             10 => {
                 let n = self.u32()?;
                 if n > 1 << 24 {
-                    return Err(block!("FLV: script array of {n} values"));
+                    return Err(block!(ActiveContent, "FLV: script array of {n} values"));
                 }
                 let mut v = Vec::new();
                 for _ in 0..n {
@@ -184,7 +185,7 @@ impl AmfReader<'_> {
                 self.take(n)?;
                 Amf::String(String::new())
             }
-            k => return Err(block!("FLV: script value of AMF0 type {k}")),
+            k => return Err(block!(ActiveContent, "FLV: script value of AMF0 type {k}")),
         };
         self.depth -= 1;
         Ok(v)
@@ -222,16 +223,21 @@ fn keep_meta(props: Vec<(String, Amf)>, removed: &mut Vec<String>) -> Result<Met
                             .iter()
                             .map(|x| match x {
                                 Amf::Number(f) => Ok(*f),
-                                _ => Err(block!("FLV: keyframes.{name} holds a non-number")),
+                                _ => {
+                                    Err(block!(Damaged, "FLV: keyframes.{name} holds a non-number"))
+                                }
                             })
                             .collect(),
-                        _ => Err(block!("FLV: keyframes without {name}")),
+                        _ => Err(block!(CannotClean, "FLV: keyframes without {name}")),
                     }
                 };
                 let pos = num("filepositions")?;
                 let times = num("times")?;
                 if kf.len() != 2 || pos.len() != times.len() {
-                    return Err(block!("FLV: keyframes table of an unknown shape"));
+                    return Err(block!(
+                        CannotClean,
+                        "FLV: keyframes table of an unknown shape"
+                    ));
                 }
                 keyframes = Some((pos, times));
             }
@@ -316,11 +322,11 @@ pub(crate) fn clean(
     };
     let h = r.get(0, 9)?.to_vec();
     if h.get(..3) != Some(b"FLV") {
-        return Err(block!("FLV: bad signature"));
+        return Err(block!(ActiveContent, "FLV: bad signature"));
     }
     let hlen = u64::from(u32::from_be_bytes([h[5], h[6], h[7], h[8]]));
     if hlen < 9 || hlen + 4 > len {
-        return Err(block!("FLV: header size {hlen}"));
+        return Err(block!(Damaged, "FLV: header size {hlen}"));
     }
     // First pass: every tag, and what becomes of the script tags.
     enum Fate {
@@ -333,25 +339,28 @@ pub(crate) fn clean(
     while pos < len {
         if len - pos < 15 {
             return Err(block!(
+                Damaged,
                 "FLV: {} bytes at byte {pos} are too few for a tag (truncated)",
                 len - pos
             ));
         }
         let th = r.get(pos, 11)?.to_vec();
         if th[0] & 0x20 != 0 {
-            return Err(block!("FLV: encrypted tag at byte {pos}"));
+            return Err(block!(Encrypted, "FLV: encrypted tag at byte {pos}"));
         }
         let kind = th[0] & 0x1F;
         let size = (u32::from(th[1]) << 16) | (u32::from(th[2]) << 8) | u32::from(th[3]);
         let total = 11 + u64::from(size) + 4;
         if pos + total > len {
             return Err(block!(
+                Damaged,
                 "FLV: tag at byte {pos} runs past the end (truncated)"
             ));
         }
         let back = r.get(pos + 11 + u64::from(size), 4)?;
         if u32::from_be_bytes([back[0], back[1], back[2], back[3]]) != size + 11 {
             return Err(block!(
+                Damaged,
                 "FLV: tag at byte {pos}: size and back-pointer disagree"
             ));
         }
@@ -359,7 +368,7 @@ pub(crate) fn clean(
             8 | 9 => Fate::Copy,
             18 => {
                 if size > MAX_SCRIPT {
-                    return Err(block!("FLV: script tag of {size} bytes"));
+                    return Err(block!(ActiveContent, "FLV: script tag of {size} bytes"));
                 }
                 let data = read_vec(src, pos + 11, size as usize)?;
                 let mut a = AmfReader {
@@ -369,12 +378,12 @@ pub(crate) fn clean(
                 };
                 let name = match a.value()? {
                     Amf::String(s) => s,
-                    _ => return Err(block!("FLV: script tag without a name")),
+                    _ => return Err(block!(ActiveContent, "FLV: script tag without a name")),
                 };
                 if name == "onMetaData" {
                     let props = match a.value()? {
                         Amf::Object(p) => p,
-                        _ => return Err(block!("FLV: onMetaData is not an object")),
+                        _ => return Err(block!(Damaged, "FLV: onMetaData is not an object")),
                     };
                     Fate::Meta(keep_meta(props, removed)?, [th[4], th[5], th[6], th[7]])
                 } else if KEEP_SCRIPTS.contains(&name.as_str()) {
@@ -383,16 +392,21 @@ pub(crate) fn clean(
                     Fate::Drop(format!("{name} script tag ({size} bytes)"))
                 }
             }
-            k => return Err(block!("FLV: unknown tag type {k} at byte {pos}")),
+            k => {
+                return Err(block!(
+                    CannotClean,
+                    "FLV: unknown tag type {k} at byte {pos}"
+                ));
+            }
         };
         tags.push((pos, total, fate));
         pos += total;
         if tags.len() > 1 << 26 {
-            return Err(block!("FLV: too many tags"));
+            return Err(block!(TooLarge, "FLV: too many tags"));
         }
     }
     if !tags.iter().any(|t| matches!(t.2, Fate::Copy)) {
-        return Err(block!("FLV: no audio or video tags"));
+        return Err(block!(Damaged, "FLV: no audio or video tags"));
     }
     for t in &tags {
         if let Fate::Meta(m, _) = &t.2
@@ -401,6 +415,7 @@ pub(crate) fn clean(
             && *size as u64 != len
         {
             return Err(block!(
+                Damaged,
                 "FLV: onMetaData says the file has {size} bytes, it has {len} (truncated or damaged)"
             ));
         }
@@ -578,7 +593,9 @@ mod tests {
         }
         let mut enc = d.clone();
         enc[13] |= 0x20;
-        assert!(run(&enc).unwrap_err().0.contains("encrypted"));
+        let e = run(&enc).unwrap_err();
+        assert!(e.reason.contains("encrypted"));
+        assert_eq!(e.kind, crate::BlockKind::Encrypted);
         let mut big = d.clone();
         big[14..17].copy_from_slice(&[0xFF, 0xFF, 0xFF]);
         assert!(run(&big).is_err());

@@ -8,7 +8,9 @@ use crate::error::{Blocked, block};
 /// Returns the end of a sub-block chain starting at `pos`.
 fn sub_blocks_end(d: &[u8], mut pos: usize) -> Result<usize, Blocked> {
     loop {
-        let n = usize::from(byte(d, pos).map_err(|_| block!("GIF: truncated data sub-blocks"))?);
+        let n = usize::from(
+            byte(d, pos).map_err(|_| block!(Damaged, "GIF: truncated data sub-blocks"))?,
+        );
         pos += 1;
         if n == 0 {
             return Ok(pos);
@@ -22,7 +24,7 @@ fn sub_blocks_end(d: &[u8], mut pos: usize) -> Result<usize, Blocked> {
 pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
     let head = slice(d, 0, 13)?;
     if !head.starts_with(b"GIF87a") && !head.starts_with(b"GIF89a") {
-        return Err(block!("GIF: bad signature"));
+        return Err(block!(ActiveContent, "GIF: bad signature"));
     }
     let mut out = Vec::with_capacity(d.len());
     let flags = byte(d, 10)?;
@@ -33,7 +35,7 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
     out.extend_from_slice(slice(d, 0, pos)?);
     let mut images = 0;
     loop {
-        let intro = byte(d, pos).map_err(|_| block!("GIF: truncated (no trailer)"))?;
+        let intro = byte(d, pos).map_err(|_| block!(Damaged, "GIF: truncated (no trailer)"))?;
         match intro {
             0x3B => {
                 out.push(0x3B);
@@ -41,7 +43,7 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                     removed.push(format!("{} bytes after the trailer", d.len() - pos - 1));
                 }
                 if images == 0 {
-                    return Err(block!("GIF: no image"));
+                    return Err(block!(Damaged, "GIF: no image"));
                 }
                 return Ok(out);
             }
@@ -86,7 +88,12 @@ pub(crate) fn clean(d: &[u8], _cx: &Ctx, removed: &mut Vec<String>) -> Result<Ve
                 }
                 pos = end;
             }
-            other => return Err(block!("GIF: unknown block 0x{other:02X} at byte {pos}")),
+            other => {
+                return Err(block!(
+                    CannotClean,
+                    "GIF: unknown block 0x{other:02X} at byte {pos}"
+                ));
+            }
         }
     }
 }

@@ -82,7 +82,7 @@ fn boxes(d: &[u8], from: usize, to: usize, what: &str) -> Result<Vec<Bx>, Blocke
     let mut pos = from;
     while pos < to {
         if to - pos < 8 {
-            return Err(block!("HEIF: {} stray bytes in {what}", to - pos));
+            return Err(block!(Damaged, "HEIF: {} stray bytes in {what}", to - pos));
         }
         let size32 = u32_at(d, pos)?;
         let kind: [u8; 4] = arr(d, pos + 4)?;
@@ -91,9 +91,10 @@ fn boxes(d: &[u8], from: usize, to: usize, what: &str) -> Result<Vec<Bx>, Blocke
             1 => (16, u64_at(d, pos + 8)?),
             n => (8, u64::from(n)),
         };
-        let size = usize::try_from(size).map_err(|_| block!("HEIF: box too large"))?;
+        let size = usize::try_from(size).map_err(|_| block!(TooLarge, "HEIF: box too large"))?;
         if size < header || pos.checked_add(size).is_none_or(|e| e > to) {
             return Err(block!(
+                Damaged,
                 "HEIF: box {} in {what} has size {size}, past its parent (damaged)",
                 fourcc(&kind)
             ));
@@ -106,7 +107,7 @@ fn boxes(d: &[u8], from: usize, to: usize, what: &str) -> Result<Vec<Bx>, Blocke
         });
         pos += size;
         if out.len() > MAX_ITEMS {
-            return Err(block!("HEIF: too many boxes in {what}"));
+            return Err(block!(TooLarge, "HEIF: too many boxes in {what}"));
         }
     }
     Ok(out)
@@ -115,12 +116,12 @@ fn boxes(d: &[u8], from: usize, to: usize, what: &str) -> Result<Vec<Bx>, Blocke
 fn arr(d: &[u8], at: usize) -> Result<[u8; 4], Blocked> {
     d.get(at..at + 4)
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| block!("HEIF: truncated at byte {at} of meta"))
+        .ok_or_else(|| block!(Damaged, "HEIF: truncated at byte {at} of meta"))
 }
 fn u8_at(d: &[u8], at: usize) -> Result<u8, Blocked> {
     d.get(at)
         .copied()
-        .ok_or_else(|| block!("HEIF: truncated at byte {at} of meta"))
+        .ok_or_else(|| block!(Damaged, "HEIF: truncated at byte {at} of meta"))
 }
 fn u16_at(d: &[u8], at: usize) -> Result<u16, Blocked> {
     Ok(u16::from_be_bytes([u8_at(d, at)?, u8_at(d, at + 1)?]))
@@ -138,7 +139,7 @@ fn uint(d: &[u8], at: usize, size: usize) -> Result<u64, Blocked> {
         2 => u64::from(u16_at(d, at)?),
         4 => u64::from(u32_at(d, at)?),
         8 => u64_at(d, at)?,
-        s => return Err(block!("HEIF: field size {s}")),
+        s => return Err(block!(Damaged, "HEIF: field size {s}")),
     })
 }
 fn put_uint(out: &mut Vec<u8>, v: u64, size: usize) -> Result<(), Blocked> {
@@ -146,17 +147,18 @@ fn put_uint(out: &mut Vec<u8>, v: u64, size: usize) -> Result<(), Blocked> {
         0 if v == 0 => {}
         2 => out.extend_from_slice(
             &u16::try_from(v)
-                .map_err(|_| block!("HEIF: value too large"))?
+                .map_err(|_| block!(TooLarge, "HEIF: value too large"))?
                 .to_be_bytes(),
         ),
         4 => out.extend_from_slice(
             &u32::try_from(v)
-                .map_err(|_| block!("HEIF: an item offset no longer fits its field"))?
+                .map_err(|_| block!(CannotClean, "HEIF: an item offset no longer fits its field"))?
                 .to_be_bytes(),
         ),
         8 => out.extend_from_slice(&v.to_be_bytes()),
         _ => {
             return Err(block!(
+                CannotClean,
                 "HEIF: an item offset cannot be moved (field size 0)"
             ));
         }
@@ -165,7 +167,8 @@ fn put_uint(out: &mut Vec<u8>, v: u64, size: usize) -> Result<(), Blocked> {
 }
 
 fn wrap(kind: &[u8; 4], payload: &[u8]) -> Result<Vec<u8>, Blocked> {
-    let size = u32::try_from(payload.len() + 8).map_err(|_| block!("HEIF: box too large"))?;
+    let size =
+        u32::try_from(payload.len() + 8).map_err(|_| block!(TooLarge, "HEIF: box too large"))?;
     let mut v = size.to_be_bytes().to_vec();
     v.extend_from_slice(kind);
     v.extend_from_slice(payload);
@@ -199,7 +202,7 @@ struct Iloc {
 fn size_code(n: u8) -> Result<usize, Blocked> {
     match n {
         0 | 4 | 8 => Ok(usize::from(n)),
-        n => Err(block!("HEIF: iloc field size {n}")),
+        n => Err(block!(Damaged, "HEIF: iloc field size {n}")),
     }
 }
 
@@ -207,7 +210,7 @@ fn parse_iloc(d: &[u8], b: &Bx) -> Result<Iloc, Blocked> {
     let p = b.payload;
     let version = u8_at(d, p)?;
     if version > 2 {
-        return Err(block!("HEIF: iloc version {version}"));
+        return Err(block!(CannotClean, "HEIF: iloc version {version}"));
     }
     let flags = [u8_at(d, p + 1)?, u8_at(d, p + 2)?, u8_at(d, p + 3)?];
     let s1 = u8_at(d, p + 4)?;
@@ -225,7 +228,7 @@ fn parse_iloc(d: &[u8], b: &Bx) -> Result<Iloc, Blocked> {
         u64::from(u32_at(d, at - 4)?)
     };
     if count > MAX_ITEMS as u64 {
-        return Err(block!("HEIF: {count} items"));
+        return Err(block!(CannotClean, "HEIF: {count} items"));
     }
     let mut items = Vec::new();
     for _ in 0..count {
@@ -269,7 +272,7 @@ fn parse_iloc(d: &[u8], b: &Bx) -> Result<Iloc, Blocked> {
             });
         }
         if at > b.end {
-            return Err(block!("HEIF: iloc runs past its box"));
+            return Err(block!(Damaged, "HEIF: iloc runs past its box"));
         }
         items.push(Loc {
             id,
@@ -338,6 +341,7 @@ fn parse_iinf(d: &[u8], b: &Bx) -> Result<(u8, [u8; 3], Vec<Info>), Blocked> {
     let list = boxes(d, first, b.end, "iinf")?;
     if list.len() as u64 != count {
         return Err(block!(
+            Damaged,
             "HEIF: iinf says {count} items, holds {} entries",
             list.len()
         ));
@@ -345,7 +349,7 @@ fn parse_iinf(d: &[u8], b: &Bx) -> Result<(u8, [u8; 3], Vec<Info>), Blocked> {
     let mut out = Vec::new();
     for e in list {
         if &e.kind != b"infe" {
-            return Err(block!("HEIF: {} inside iinf", fourcc(&e.kind)));
+            return Err(block!(CannotClean, "HEIF: {} inside iinf", fourcc(&e.kind)));
         }
         let v = u8_at(d, e.payload)?;
         let raw = d.get(e.start..e.end).unwrap_or_default().to_vec();
@@ -359,10 +363,13 @@ fn parse_iinf(d: &[u8], b: &Bx) -> Result<(u8, [u8; 3], Vec<Info>), Blocked> {
                 q + 8,
             ),
             3 => (u32_at(d, q)?, u16_at(d, q + 4)?, arr(d, q + 6)?, q + 10),
-            v => return Err(block!("HEIF: infe version {v}")),
+            v => return Err(block!(CannotClean, "HEIF: infe version {v}")),
         };
         if protection != 0 {
-            return Err(block!("HEIF: item {id} is protected (encrypted)"));
+            return Err(block!(
+                Encrypted,
+                "HEIF: item {id} is protected (encrypted)"
+            ));
         }
         // item_name, then content_type for mime items.
         let tail = d.get(rest..e.end).unwrap_or_default();
@@ -403,7 +410,11 @@ pub(crate) fn clean(
     let mut pos = 0u64;
     while pos < len {
         if len - pos < 8 {
-            return Err(block!("HEIF: {} stray bytes at the end", len - pos));
+            return Err(block!(
+                Damaged,
+                "HEIF: {} stray bytes at the end",
+                len - pos
+            ));
         }
         let h: [u8; 8] = read_array(src, pos)?;
         let kind: [u8; 4] = [h[4], h[5], h[6], h[7]];
@@ -415,6 +426,7 @@ pub(crate) fn clean(
         };
         if size < header || pos.checked_add(size).is_none_or(|e| e > len) {
             return Err(block!(
+                Damaged,
                 "HEIF: box {} at byte {pos} has size {size}, past the end of the file (truncated?)",
                 fourcc(&kind)
             ));
@@ -422,19 +434,27 @@ pub(crate) fn clean(
         top.push((kind, pos, pos + header, pos + size));
         pos += size;
         if top.len() > MAX_TOP {
-            return Err(block!("HEIF: more than {MAX_TOP} top-level boxes"));
+            return Err(block!(
+                TooLarge,
+                "HEIF: more than {MAX_TOP} top-level boxes"
+            ));
         }
     }
     if top.first().map(|b| &b.0) != Some(b"ftyp") {
-        return Err(block!("HEIF: does not start with ftyp"));
+        return Err(block!(Damaged, "HEIF: does not start with ftyp"));
     }
     let metas: Vec<_> = top.iter().filter(|b| &b.0 == b"meta").collect();
     let [meta] = metas.as_slice() else {
-        return Err(block!("HEIF: {} meta boxes (expected one)", metas.len()));
+        return Err(block!(
+            Damaged,
+            "HEIF: {} meta boxes (expected one)",
+            metas.len()
+        ));
     };
     let meta_len = meta.3 - meta.1;
     if meta_len > MAX_META {
         return Err(block!(
+            TooLarge,
             "HEIF: meta box of {meta_len} bytes is over the {} MiB limit",
             MAX_META >> 20
         ));
@@ -462,6 +482,7 @@ pub(crate) fn clean(
                     .any(|&(m, z, n)| m == 0 && z < b && a < z.saturating_add(n))
                 {
                     return Err(block!(
+                        CannotClean,
                         "HEIF: item {} shares bytes with a removed metadata item",
                         it.id
                     ));
@@ -486,10 +507,17 @@ pub(crate) fn clean(
             }
             b"moov" => {
                 return Err(block!(
+                    CannotClean,
                     "HEIF: image sequences (moov: animation, Live Photo) are not supported"
                 ));
             }
-            k => return Err(block!("HEIF: unknown top-level box {}", fourcc(k))),
+            k => {
+                return Err(block!(
+                    CannotClean,
+                    "HEIF: unknown top-level box {}",
+                    fourcc(k)
+                ));
+            }
         }
         let size = if kind == b"meta" {
             edit.meta.len() as u64
@@ -515,7 +543,7 @@ pub(crate) fn clean(
                 let abs = it
                     .base
                     .checked_add(e.offset)
-                    .ok_or_else(|| block!("HEIF: offset overflow"))?;
+                    .ok_or_else(|| block!(Damaged, "HEIF: offset overflow"))?;
                 let end = if e.length == 0 {
                     len
                 } else {
@@ -525,10 +553,18 @@ pub(crate) fn clean(
                     .iter()
                     .find(|(s, en, _)| abs >= *s && end <= *en)
                     .ok_or_else(|| {
-                        block!("HEIF: item {} data at byte {abs} is not inside mdat", it.id)
+                        block!(
+                            Damaged,
+                            "HEIF: item {} data at byte {abs} is not inside mdat",
+                            it.id
+                        )
                     })?;
                 if delta.is_some_and(|d| d != b.2) {
-                    return Err(block!("HEIF: item {} spans boxes that move apart", it.id));
+                    return Err(block!(
+                        CannotClean,
+                        "HEIF: item {} spans boxes that move apart",
+                        it.id
+                    ));
                 }
                 delta = Some(b.2);
             }
@@ -537,7 +573,8 @@ pub(crate) fn clean(
             };
             changed = true;
             let shift = |v: u64| -> Result<u64, Blocked> {
-                u64::try_from(i128::from(v) + delta).map_err(|_| block!("HEIF: offset underflow"))
+                u64::try_from(i128::from(v) + delta)
+                    .map_err(|_| block!(Damaged, "HEIF: offset underflow"))
             };
             if iloc.base_size > 0 && it.base != 0 {
                 it.base = shift(it.base)?;
@@ -551,7 +588,7 @@ pub(crate) fn clean(
             let old = write_iloc_placeholder(&meta_out)?;
             let new = write_iloc(&iloc)?;
             if new.len() != old.1 - old.0 {
-                return Err(block!("HEIF: internal: iloc size changed"));
+                return Err(block!(CannotClean, "HEIF: internal: iloc size changed"));
             }
             if let Some(slot) = meta_out.get_mut(old.0..old.1) {
                 slot.copy_from_slice(&new);
@@ -569,6 +606,7 @@ pub(crate) fn clean(
     }
     if zeroed > MAX_ZEROED {
         return Err(block!(
+            TooLarge,
             "HEIF: removed items hold over {} MiB",
             MAX_ZEROED >> 20
         ));
@@ -578,6 +616,7 @@ pub(crate) fn clean(
         let end = z.saturating_add(n);
         if !kept.iter().any(|(s, e, _)| z >= *s && end <= *e) {
             return Err(block!(
+                Damaged,
                 "HEIF: a removed item's data at byte {z} is not inside mdat"
             ));
         }
@@ -595,7 +634,7 @@ pub(crate) fn clean(
         for &(z, n) in zero.iter().filter(|(z, _)| *z >= start && *z < end) {
             let zend = z.saturating_add(n).min(end);
             if z < at {
-                return Err(block!("HEIF: removed items overlap"));
+                return Err(block!(Damaged, "HEIF: removed items overlap"));
             }
             plan.copy(at, z - at);
             plan.zeros(zend - z);
@@ -618,7 +657,7 @@ fn write_iloc_placeholder(meta: &[u8]) -> Result<(usize, usize), Blocked> {
             return Ok((b.start, b.end));
         }
     }
-    Err(block!("HEIF: internal: no iloc"))
+    Err(block!(CannotClean, "HEIF: internal: no iloc"))
 }
 
 #[allow(clippy::too_many_lines)]
@@ -629,15 +668,19 @@ fn clean_meta(
     notes: &mut Vec<String>,
 ) -> Result<MetaEdit, Blocked> {
     if u8_at(d, header)? != 0 {
-        return Err(block!("HEIF: meta version {}", u8_at(d, header)?));
+        return Err(block!(
+            CannotClean,
+            "HEIF: meta version {}",
+            u8_at(d, header)?
+        ));
     }
     let children = boxes(d, header + 4, d.len(), "meta")?;
     let find = |k: &[u8; 4]| children.iter().find(|b| &b.kind == k);
-    let hdlr = find(b"hdlr").ok_or_else(|| block!("HEIF: meta has no hdlr"))?;
+    let hdlr = find(b"hdlr").ok_or_else(|| block!(Damaged, "HEIF: meta has no hdlr"))?;
     if d.get(hdlr.payload + 8..hdlr.payload + 12) != Some(b"pict") {
-        return Err(block!("HEIF: meta handler is not 'pict'"));
+        return Err(block!(Damaged, "HEIF: meta handler is not 'pict'"));
     }
-    let iinf = find(b"iinf").ok_or_else(|| block!("HEIF: meta has no iinf"))?;
+    let iinf = find(b"iinf").ok_or_else(|| block!(Damaged, "HEIF: meta has no iinf"))?;
     let (iinf_version, iinf_flags, infos) = parse_iinf(d, iinf)?;
     let mut gone: HashSet<u32> = HashSet::new();
     for info in &infos {
@@ -648,12 +691,13 @@ fn clean_meta(
             b"uri " => "URI item".to_string(),
             b"jpeg" => {
                 return Err(block!(
+                    CannotClean,
                     "HEIF: JPEG-coded item {} (it may carry its own EXIF); not supported",
                     info.id
                 ));
             }
             k if IMAGE_ITEMS.contains(&k) => continue,
-            k => return Err(block!("HEIF: unknown item type {}", fourcc(k))),
+            k => return Err(block!(CannotClean, "HEIF: unknown item type {}", fourcc(k))),
         };
         notes.push(what);
         gone.insert(info.id);
@@ -666,7 +710,10 @@ fn clean_meta(
             u32_at(d, pitm.payload + 4)?
         };
         if gone.contains(&id) {
-            return Err(block!("HEIF: the primary item is a metadata item"));
+            return Err(block!(
+                CannotClean,
+                "HEIF: the primary item is a metadata item"
+            ));
         }
     }
     let mut iloc = match find(b"iloc") {
@@ -677,7 +724,11 @@ fn clean_meta(
     if let Some(l) = &mut iloc {
         for it in &l.items {
             if it.data_ref != 0 {
-                return Err(block!("HEIF: item {} is stored in another file", it.id));
+                return Err(block!(
+                    CannotClean,
+                    "HEIF: item {} is stored in another file",
+                    it.id
+                ));
             }
             if gone.contains(&it.id) {
                 for e in &it.extents {
@@ -686,6 +737,7 @@ fn clean_meta(
                     }
                     if e.length == 0 {
                         return Err(block!(
+                            CannotClean,
                             "HEIF: metadata item {} runs to the end of the file; not supported",
                             it.id
                         ));
@@ -697,7 +749,11 @@ fn clean_meta(
         l.items.retain(|it| !gone.contains(&it.id));
         for it in &l.items {
             if it.method == 2 && it.extents.iter().any(|e| gone.contains(&(e.index as u32))) {
-                return Err(block!("HEIF: item {} is built from a removed item", it.id));
+                return Err(block!(
+                    CannotClean,
+                    "HEIF: item {} is built from a removed item",
+                    it.id
+                ));
             }
         }
     }
@@ -743,7 +799,7 @@ fn clean_meta(
                         }
                     }
                     if r.payload + w + 2 + usize::from(n) * w > r.end {
-                        return Err(block!("HEIF: iref entry runs past its box"));
+                        return Err(block!(Damaged, "HEIF: iref entry runs past its box"));
                     }
                     if to.is_empty() {
                         continue;
@@ -774,7 +830,9 @@ fn clean_meta(
                         .saturating_add(base);
                     let e = s.saturating_add(usize::try_from(n).unwrap_or(usize::MAX));
                     raw.get_mut(s..e)
-                        .ok_or_else(|| block!("HEIF: a removed item lies outside idat"))?
+                        .ok_or_else(|| {
+                            block!(CannotClean, "HEIF: a removed item lies outside idat")
+                        })?
                         .fill(0);
                 }
                 body.extend_from_slice(&raw);
@@ -785,6 +843,7 @@ fn clean_meta(
                     for k in 0..n.min(1 << 20) as usize {
                         if gone.contains(&u32_at(d, g.payload + 12 + 4 * k)?) {
                             return Err(block!(
+                                CannotClean,
                                 "HEIF: an entity group names a removed metadata item"
                             ));
                         }
@@ -799,7 +858,7 @@ fn clean_meta(
                     b.end - b.start
                 ));
             }
-            k => return Err(block!("HEIF: unknown box meta/{}", fourcc(k))),
+            k => return Err(block!(CannotClean, "HEIF: unknown box meta/{}", fourcc(k))),
         }
     }
     let meta = wrap(b"meta", &body)?;
@@ -864,7 +923,7 @@ fn clean_iprp(
                 let mut entries = Vec::new();
                 for _ in 0..n {
                     if at > c.end {
-                        return Err(block!("HEIF: ipma runs past its box"));
+                        return Err(block!(Damaged, "HEIF: ipma runs past its box"));
                     }
                     let (id, idw) = if v < 1 {
                         (u32::from(u16_at(d, at)?), 2)
@@ -875,7 +934,7 @@ fn clean_iprp(
                     let aw = if wide { 2 } else { 1 };
                     let mut assoc = d
                         .get(at + idw + 1..at + idw + 1 + count * aw)
-                        .ok_or_else(|| block!("HEIF: ipma truncated"))?
+                        .ok_or_else(|| block!(Damaged, "HEIF: ipma truncated"))?
                         .to_vec();
                     // An essential bit on a property that became `free` would hide the image.
                     for a in assoc.chunks_mut(aw) {
@@ -898,7 +957,7 @@ fn clean_iprp(
                     at = end;
                 }
                 if at > c.end {
-                    return Err(block!("HEIF: ipma runs past its box"));
+                    return Err(block!(Damaged, "HEIF: ipma runs past its box"));
                 }
                 p.extend_from_slice(&(entries.len() as u32).to_be_bytes());
                 for e in entries {
@@ -906,7 +965,7 @@ fn clean_iprp(
                 }
                 out_children.extend(wrap(b"ipma", &p)?);
             }
-            k => return Err(block!("HEIF: unknown box iprp/{}", fourcc(k))),
+            k => return Err(block!(CannotClean, "HEIF: unknown box iprp/{}", fourcc(k))),
         }
     }
     wrap(b"iprp", &out_children)
@@ -1004,7 +1063,7 @@ mod tests {
             let meta = huge.windows(4).position(|w| w == b"meta").unwrap() - 4;
             huge[meta..meta + 4].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
             let e = run(&huge).unwrap_err();
-            assert!(e.0.starts_with("HEIF"), "{name}: {e:?}");
+            assert!(e.reason.starts_with("HEIF"), "{name}: {e:?}");
             let mut count = file.to_vec();
             let iloc = count.windows(4).position(|w| w == b"iloc").unwrap();
             // version 0/1: 4 header bytes, 2 size bytes, then a 16-bit item count.

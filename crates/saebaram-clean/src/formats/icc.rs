@@ -117,7 +117,7 @@ const KNOWN: &[(u32, u32)] = &[
 fn be32(d: &[u8], at: usize) -> Result<u32, Blocked> {
     d.get(at..at + 4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or_else(|| block!("ICC profile: truncated at byte {at}"))
+        .ok_or_else(|| block!(Damaged, "ICC profile: truncated at byte {at}"))
 }
 
 struct Tag {
@@ -135,17 +135,22 @@ struct Profile<'a> {
 fn parse(d: &[u8]) -> Result<Profile<'_>, Blocked> {
     if d.len() > MAX_PROFILE {
         return Err(block!(
+            TooLarge,
             "ICC profile of {} bytes is over the {} MiB limit",
             d.len(),
             MAX_PROFILE >> 20
         ));
     }
     if d.len() < HEADER + 4 || d.get(36..40) != Some(b"acsp") {
-        return Err(block!("ICC profile: no 'acsp' signature (damaged profile)"));
+        return Err(block!(
+            ActiveContent,
+            "ICC profile: no 'acsp' signature (damaged profile)"
+        ));
     }
     let size = usize::try_from(be32(d, 0)?).unwrap_or(usize::MAX);
     if size > d.len() || size < HEADER + 4 {
         return Err(block!(
+            Damaged,
             "ICC profile: header says {size} bytes, {} present (truncated or damaged)",
             d.len()
         ));
@@ -156,18 +161,24 @@ fn parse(d: &[u8]) -> Result<Profile<'_>, Blocked> {
         .checked_mul(12)
         .and_then(|n| n.checked_add(HEADER + 4))
         .filter(|&e| count <= MAX_TAGS && e <= size)
-        .ok_or_else(|| block!("ICC profile: tag count {count} does not fit the profile"))?;
+        .ok_or_else(|| {
+            block!(
+                Damaged,
+                "ICC profile: tag count {count} does not fit the profile"
+            )
+        })?;
     let mut tags = Vec::with_capacity(count);
     for i in 0..count {
         let at = HEADER + 4 + 12 * i;
         let sig: [u8; 4] = bytes
             .get(at..at + 4)
             .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| block!("ICC profile: truncated tag table"))?;
+            .ok_or_else(|| block!(Damaged, "ICC profile: truncated tag table"))?;
         let offset = usize::try_from(be32(bytes, at + 4)?).unwrap_or(usize::MAX);
         let len = usize::try_from(be32(bytes, at + 8)?).unwrap_or(usize::MAX);
         if offset < table_end || offset.checked_add(len).is_none_or(|e| e > size) {
             return Err(block!(
+                CannotClean,
                 "ICC profile: tag {} at {offset}+{len} lies outside the profile",
                 super::fourcc(&sig)
             ));
@@ -286,7 +297,8 @@ pub(crate) fn clean_profile(
     where_: &str,
     removed: &mut Vec<String>,
 ) -> Result<Cleaned, Blocked> {
-    let p = parse(d).map_err(|b| block!("{where_}: {b} (use --drop-icc to remove profiles)"))?;
+    let p = parse(d)
+        .map_err(|b| block!(inherit b, "{where_}: {b} (use --drop-icc to remove profiles)"))?;
     if is_standard(&p) && p.bytes.len() == d.len() {
         return Ok(Cleaned::Keep);
     }
@@ -620,7 +632,7 @@ mod tests {
         bad[136..140].copy_from_slice(&0xFFFF_FFF0u32.to_be_bytes());
         let e = clean_profile(&bad, "JPEG APP2", &mut vec![]).unwrap_err();
         assert!(
-            e.0.contains("JPEG APP2") && e.0.contains("--drop-icc"),
+            e.reason.contains("JPEG APP2") && e.reason.contains("--drop-icc"),
             "{e}"
         );
     }

@@ -31,16 +31,21 @@ fn boxes(d: &[u8], from: usize, to: usize, top: bool) -> Result<Vec<Box4>, Block
             if slice(d, pos, to - pos)?.iter().all(|&b| b == 0) {
                 break;
             }
-            return Err(block!("MP4: {} stray bytes at byte {pos}", to - pos));
+            return Err(block!(
+                Damaged,
+                "MP4: {} stray bytes at byte {pos}",
+                to - pos
+            ));
         }
         let size32 = be32(d, pos)?;
         let kind: [u8; 4] = slice(d, pos + 4, 4)?
             .try_into()
-            .map_err(|_| block!("MP4: type"))?;
+            .map_err(|_| block!(CannotClean, "MP4: type"))?;
         let (header, size) = match size32 {
             0 if top => (8, (to - pos) as u64),
             0 => {
                 return Err(block!(
+                    Damaged,
                     "MP4: size-0 box {} inside a container",
                     fourcc(&kind)
                 ));
@@ -48,9 +53,10 @@ fn boxes(d: &[u8], from: usize, to: usize, top: bool) -> Result<Vec<Box4>, Block
             1 => (16, be64(d, pos + 8)?),
             n => (8, u64::from(n)),
         };
-        let size = usize::try_from(size).map_err(|_| block!("MP4: box too large"))?;
+        let size = usize::try_from(size).map_err(|_| block!(TooLarge, "MP4: box too large"))?;
         if size < header || pos.checked_add(size).is_none_or(|e| e > to) {
             return Err(block!(
+                Damaged,
                 "MP4: box {} at byte {pos} has size {size}, past its parent (truncated?)",
                 fourcc(&kind)
             ));
@@ -96,17 +102,17 @@ impl Walk<'_> {
         let version = *self
             .d
             .get(b.payload)
-            .ok_or_else(|| block!("MP4: empty {}", fourcc(&b.kind)))?;
+            .ok_or_else(|| block!(Damaged, "MP4: empty {}", fourcc(&b.kind)))?;
         let len = match version {
             0 => 8,
             1 => 16,
-            v => return Err(block!("MP4: {} version {v}", fourcc(&b.kind))),
+            v => return Err(block!(CannotClean, "MP4: {} version {v}", fourcc(&b.kind))),
         };
         let times = self
             .d
             .get(b.payload + 4..b.payload + 4 + len)
             .filter(|_| b.payload + 4 + len <= b.end)
-            .ok_or_else(|| block!("MP4: {} truncated", fourcc(&b.kind)))?;
+            .ok_or_else(|| block!(Damaged, "MP4: {} truncated", fourcc(&b.kind)))?;
         if times.iter().any(|&x| x != 0) {
             self.times += 1;
             self.patch(b.payload + 4, vec![0; len]);
@@ -116,7 +122,7 @@ impl Walk<'_> {
 
     fn container(&mut self, from: usize, to: usize, path: &str, depth: u32) -> Result<(), Blocked> {
         if depth > 12 {
-            return Err(block!("MP4: boxes nested deeper than 12"));
+            return Err(block!(TooLarge, "MP4: boxes nested deeper than 12"));
         }
         for b in boxes(self.d, from, to, false)? {
             let kind = b.kind;
@@ -187,6 +193,7 @@ impl Walk<'_> {
                         let handler = slice(self.d, h.payload + 8, 4)?;
                         if handler == b"meta" {
                             return Err(block!(
+                                CannotClean,
                                 "MP4: {here} is a timed-metadata track (may hold GPS per frame)"
                             ));
                         }
@@ -217,6 +224,7 @@ fn top_box(src: &dyn Source, pos: u64) -> Result<TopBox, Blocked> {
     };
     if size < header || size > left {
         return Err(block!(
+            Damaged,
             "MP4: box {} at byte {pos} has size {size}, past the end (truncated?)",
             fourcc(&kind)
         ));
@@ -263,7 +271,11 @@ pub(crate) fn clean(
                 plan.copy(pos, len - pos);
                 break;
             }
-            return Err(block!("MP4: {} stray bytes at byte {pos}", len - pos));
+            return Err(block!(
+                Damaged,
+                "MP4: {} stray bytes at byte {pos}",
+                len - pos
+            ));
         }
         let b = top_box(src, pos)?;
         let here = fourcc(&b.kind);
@@ -278,6 +290,7 @@ pub(crate) fn clean(
             b"moov" | b"moof" => {
                 if b.size > MOOV_CAP {
                     return Err(block!(
+                        TooLarge,
                         "MP4: {here} box of {} bytes is over the {} MiB limit",
                         b.size,
                         MOOV_CAP >> 20
@@ -297,12 +310,12 @@ pub(crate) fn clean(
                 times += w.times;
                 plan.copy_patched(pos, b.size, w.patches)?;
             }
-            _ => return Err(block!("MP4: unknown top-level box {here}")),
+            _ => return Err(block!(CannotClean, "MP4: unknown top-level box {here}")),
         }
         pos += b.size;
     }
     if !saw_moov {
-        return Err(block!("MP4: no moov box"));
+        return Err(block!(Damaged, "MP4: no moov box"));
     }
     if times > 0 {
         removed.push(format!(

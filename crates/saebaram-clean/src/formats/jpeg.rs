@@ -18,7 +18,8 @@ pub(crate) fn is_jpeg(d: &[u8]) -> bool {
 }
 
 fn push_segment(out: &mut Vec<u8>, marker: u8, payload: &[u8]) -> Result<(), Blocked> {
-    let len = u16::try_from(payload.len() + 2).map_err(|_| block!("JPEG segment too large"))?;
+    let len =
+        u16::try_from(payload.len() + 2).map_err(|_| block!(TooLarge, "JPEG segment too large"))?;
     out.extend_from_slice(&[0xFF, marker]);
     out.extend_from_slice(&len.to_be_bytes());
     out.extend_from_slice(payload);
@@ -74,7 +75,7 @@ fn minimal_exif(orientation: u16) -> Vec<u8> {
 /// Cleans a JPEG.
 pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
     if !is_jpeg(d) {
-        return Err(block!("JPEG: no start-of-image marker"));
+        return Err(block!(Damaged, "JPEG: no start-of-image marker"));
     }
     let mut out = Vec::with_capacity(d.len());
     out.extend_from_slice(&[0xFF, SOI]);
@@ -86,7 +87,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
     let mut icc_chunks: Vec<Vec<u8>> = Vec::new();
     loop {
         if byte(d, pos)? != 0xFF {
-            return Err(block!("JPEG: expected a marker at byte {pos}"));
+            return Err(block!(Damaged, "JPEG: expected a marker at byte {pos}"));
         }
         while byte(d, pos)? == 0xFF {
             pos += 1;
@@ -104,6 +105,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             }
             0x00 | 0x01 | 0xD0..=0xD7 | SOI => {
                 return Err(block!(
+                    Damaged,
                     "JPEG: unexpected marker FF{marker:02X} at byte {}",
                     pos - 1
                 ));
@@ -112,7 +114,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         }
         let len = usize::from(be16(d, pos)?);
         if len < 2 {
-            return Err(block!("JPEG: segment FF{marker:02X} with length {len}"));
+            return Err(block!(
+                CannotClean,
+                "JPEG: segment FF{marker:02X} with length {len}"
+            ));
         }
         let payload = slice(d, pos + 2, len - 2)?;
         let seg_end = pos + len;
@@ -128,7 +133,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             }
             SOS => {
                 if !seen_frame {
-                    return Err(block!("JPEG: scan before frame header"));
+                    return Err(block!(CannotClean, "JPEG: scan before frame header"));
                 }
                 flush_icc(&mut out, &mut icc_at, &mut icc_chunks, removed)?;
                 // The minimal EXIF goes before the first scan (after the tables, where
@@ -145,11 +150,12 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 let start = seg_end;
                 let mut i = start;
                 loop {
-                    let b = byte(d, i)
-                        .map_err(|_| block!("JPEG: scan data runs past the end (truncated)"))?;
+                    let b = byte(d, i).map_err(|_| {
+                        block!(Damaged, "JPEG: scan data runs past the end (truncated)")
+                    })?;
                     if b == 0xFF {
-                        let n =
-                            byte(d, i + 1).map_err(|_| block!("JPEG: truncated in scan data"))?;
+                        let n = byte(d, i + 1)
+                            .map_err(|_| block!(Damaged, "JPEG: truncated in scan data"))?;
                         if n == 0x00 || (0xD0..=0xD7).contains(&n) {
                             i += 2;
                             continue;
@@ -198,6 +204,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             0xE2..=0xEF | 0xFE => removed.push(describe(marker, payload)),
             _ => {
                 return Err(block!(
+                    CannotClean,
                     "JPEG: unknown marker FF{marker:02X} at byte {}",
                     pos - 2
                 ));
@@ -235,6 +242,7 @@ fn flush_icc(
             .filter(|s| n == count && s.is_none())
             .ok_or_else(|| {
                 block!(
+                    Damaged,
                     "JPEG: broken ICC profile chain (segment {seq} of {n}); --drop-icc removes it"
                 )
             })?;
@@ -243,7 +251,7 @@ fn flush_icc(
     let mut profile = Vec::new();
     for part in &ordered {
         profile.extend_from_slice(
-            part.ok_or_else(|| block!("JPEG: ICC profile chain has a missing segment"))?,
+            part.ok_or_else(|| block!(Damaged, "JPEG: ICC profile chain has a missing segment"))?,
         );
     }
     let mut segs = Vec::new();
@@ -257,7 +265,8 @@ fn flush_icc(
         }
         icc::Cleaned::Scrubbed(new) => {
             let parts: Vec<&[u8]> = new.chunks(ICC_CHUNK).collect();
-            let n = u8::try_from(parts.len()).map_err(|_| block!("JPEG: ICC profile too large"))?;
+            let n = u8::try_from(parts.len())
+                .map_err(|_| block!(TooLarge, "JPEG: ICC profile too large"))?;
             for (i, part) in parts.iter().enumerate() {
                 let mut p = b"ICC_PROFILE\0".to_vec();
                 p.push(i as u8 + 1);
@@ -268,7 +277,7 @@ fn flush_icc(
         }
     }
     if pos > out.len() {
-        return Err(block!("JPEG: internal: ICC position"));
+        return Err(block!(CannotClean, "JPEG: internal: ICC position"));
     }
     out.splice(pos..pos, segs);
     Ok(())

@@ -30,7 +30,10 @@ fn vint(d: &[u8], at: usize, is_id: bool) -> Result<(u64, usize, bool), Blocked>
     let first = byte(d, at)?;
     let len = first.leading_zeros() as usize + 1;
     if len > if is_id { 4 } else { 8 } {
-        return Err(block!("Matroska: bad variable-size integer at byte {at}"));
+        return Err(block!(
+            Damaged,
+            "Matroska: bad variable-size integer at byte {at}"
+        ));
     }
     let bytes = slice(d, at, len)?;
     let mut v: u64 = if is_id {
@@ -55,16 +58,17 @@ fn element(d: &[u8], at: usize, limit: usize) -> Result<El, Blocked> {
         let e = usize::try_from(size)
             .ok()
             .and_then(|s| data.checked_add(s))
-            .ok_or_else(|| block!("Matroska: size overflow"))?;
+            .ok_or_else(|| block!(Damaged, "Matroska: size overflow"))?;
         if e > limit {
             return Err(block!(
+                Damaged,
                 "Matroska: element 0x{id:X} at byte {at} runs past its parent (truncated)"
             ));
         }
         Some(e)
     };
     Ok(El {
-        id: u32::try_from(id).map_err(|_| block!("Matroska: bad id"))?,
+        id: u32::try_from(id).map_err(|_| block!(Damaged, "Matroska: bad id"))?,
         start: at,
         data,
         end,
@@ -78,6 +82,7 @@ fn children(d: &[u8], from: usize, to: usize) -> Result<Vec<El>, Blocked> {
         let e = element(d, pos, to)?;
         let end = e.end.ok_or_else(|| {
             block!(
+                CannotClean,
                 "Matroska: unknown-size element 0x{:X} inside a master",
                 e.id
             )
@@ -92,10 +97,10 @@ fn to_void(out: &mut [u8], start: usize, end: usize) -> Result<(), Blocked> {
     let total = end - start;
     let region = out
         .get_mut(start..end)
-        .ok_or_else(|| block!("Matroska: bad range"))?;
+        .ok_or_else(|| block!(Damaged, "Matroska: bad range"))?;
     region.fill(0);
     if total < 2 {
-        return Err(block!("Matroska: element too small to void"));
+        return Err(block!(Damaged, "Matroska: element too small to void"));
     }
     region[0] = 0xEC;
     if total - 2 <= 126 {
@@ -105,7 +110,7 @@ fn to_void(out: &mut [u8], start: usize, end: usize) -> Result<(), Blocked> {
         region[1] = 0x01;
         region[2..9].copy_from_slice(&size.to_be_bytes()[1..]);
     } else {
-        return Err(block!("Matroska: cannot void {total} bytes"));
+        return Err(block!(CannotClean, "Matroska: cannot void {total} bytes"));
     }
     Ok(())
 }
@@ -143,16 +148,17 @@ fn element_at(src: &dyn Source, at: u64, limit: u64) -> Result<FileEl, Blocked> 
     } else {
         let e = data
             .checked_add(size)
-            .ok_or_else(|| block!("Matroska: size overflow"))?;
+            .ok_or_else(|| block!(Damaged, "Matroska: size overflow"))?;
         if e > limit {
             return Err(block!(
+                Damaged,
                 "Matroska: element 0x{id:X} at byte {at} runs past its parent (truncated)"
             ));
         }
         Some(e)
     };
     Ok(FileEl {
-        id: u32::try_from(id).map_err(|_| block!("Matroska: bad id"))?,
+        id: u32::try_from(id).map_err(|_| block!(Damaged, "Matroska: bad id"))?,
         start: at,
         data,
         end,
@@ -169,7 +175,7 @@ fn void_header(total: u64) -> Result<Vec<u8>, Blocked> {
         h.extend_from_slice(size.get(1..).unwrap_or_default());
         Ok(h)
     } else {
-        Err(block!("Matroska: cannot void {total} bytes"))
+        Err(block!(CannotClean, "Matroska: cannot void {total} bytes"))
     }
 }
 
@@ -257,7 +263,7 @@ pub(crate) fn clean(
     let len = src.len();
     let head = element_at(src, 0, len)?;
     if head.id != EBML {
-        return Err(block!("Matroska: no EBML header"));
+        return Err(block!(Damaged, "Matroska: no EBML header"));
     }
     let mut edits: Vec<(u64, Edit)> = Vec::new();
     let mut saw_segment = false;
@@ -276,6 +282,7 @@ pub(crate) fn clean(
                     let el = element_at(src, p, end)?;
                     let el_end = el.end.ok_or_else(|| {
                         block!(
+                            CannotClean,
                             "Matroska: unknown-size element 0x{:X} (live stream) not supported",
                             el.id
                         )
@@ -284,6 +291,7 @@ pub(crate) fn clean(
                         INFO => {
                             if el_end - el.start > INFO_CAP {
                                 return Err(block!(
+                                    CannotClean,
                                     "Matroska: Info of {} bytes",
                                     el_end - el.start
                                 ));
@@ -306,6 +314,7 @@ pub(crate) fn clean(
                         }
                         other => {
                             return Err(block!(
+                                CannotClean,
                                 "Matroska: unknown segment element 0x{other:X} ({})",
                                 fourcc(&other.to_be_bytes())
                             ));
@@ -314,16 +323,24 @@ pub(crate) fn clean(
                     p = el_end;
                     count += 1;
                     if count > MAX_ELEMENTS {
-                        return Err(block!("Matroska: more than {MAX_ELEMENTS} elements"));
+                        return Err(block!(
+                            TooLarge,
+                            "Matroska: more than {MAX_ELEMENTS} elements"
+                        ));
                     }
                 }
             }
-            other => return Err(block!("Matroska: unknown top-level element 0x{other:X}")),
+            other => {
+                return Err(block!(
+                    CannotClean,
+                    "Matroska: unknown top-level element 0x{other:X}"
+                ));
+            }
         }
         pos = end;
     }
     if !saw_segment {
-        return Err(block!("Matroska: no Segment"));
+        return Err(block!(Damaged, "Matroska: no Segment"));
     }
     let mut plan = Plan::new();
     plan.copy_edited(0, len, edits)?;

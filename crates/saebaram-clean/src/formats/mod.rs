@@ -332,7 +332,7 @@ pub(crate) fn clean_source(
 ) -> (&'static str, Result<Plan, Blocked>) {
     let def = match detect(cx.name, src) {
         Ok(Some(def)) => def,
-        Ok(None) => return ("unknown", Err(block!("unknown format"))),
+        Ok(None) => return ("unknown", Err(block!(UnknownFormat, "unknown format"))),
         Err(b) => return ("unknown", Err(b)),
     };
     let result = (def.clean)(src, cx, removed).and_then(|plan| {
@@ -405,6 +405,7 @@ impl<'a> Ctx<'a> {
         let len = src.len();
         if len > cap {
             return Err(block!(
+                TooLarge,
                 "{what}: {len} bytes is over the {} MiB limit for this format (it is read whole into memory)",
                 cap >> 20
             ));
@@ -413,7 +414,7 @@ impl<'a> Ctx<'a> {
             return Ok(Loaded::Borrowed(bytes));
         }
         self.reserve(len.saturating_mul(LOAD_FACTOR), what)?;
-        let len = usize::try_from(len).map_err(|_| block!("{what}: too large"))?;
+        let len = usize::try_from(len).map_err(|_| block!(TooLarge, "{what}: too large"))?;
         Ok(Loaded::Owned(source::read_vec(src, 0, len)?))
     }
 
@@ -430,6 +431,7 @@ impl<'a> Ctx<'a> {
             return (
                 "unknown",
                 Err(block!(
+                    TooLarge,
                     "containers nested deeper than {}",
                     self.cfg.max_depth
                 )),
@@ -462,7 +464,7 @@ impl<'a> Ctx<'a> {
     /// compressed stream, a member name) holds a forbidden string. `what` names the place.
     pub(crate) fn check_forbidden(&self, data: &[u8], what: &str) -> Result<(), Blocked> {
         match self.cfg.forbidden.find(data) {
-            Some(hit) => Err(block!("forbidden: {hit} found in {what}")),
+            Some(hit) => Err(block!(Forbidden, "forbidden: {hit} found in {what}")),
             None => Ok(()),
         }
     }
@@ -471,26 +473,26 @@ impl<'a> Ctx<'a> {
 pub(crate) fn be16(d: &[u8], at: usize) -> Result<u16, Blocked> {
     d.get(at..at + 2)
         .map(|b| u16::from_be_bytes([b[0], b[1]]))
-        .ok_or_else(|| block!("truncated at byte {at}"))
+        .ok_or_else(|| block!(Damaged, "truncated at byte {at}"))
 }
 
 pub(crate) fn be32(d: &[u8], at: usize) -> Result<u32, Blocked> {
     d.get(at..at + 4)
         .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or_else(|| block!("truncated at byte {at}"))
+        .ok_or_else(|| block!(Damaged, "truncated at byte {at}"))
 }
 
 pub(crate) fn be64(d: &[u8], at: usize) -> Result<u64, Blocked> {
     d.get(at..at + 8)
         .and_then(|b| <[u8; 8]>::try_from(b).ok())
         .map(u64::from_be_bytes)
-        .ok_or_else(|| block!("truncated at byte {at}"))
+        .ok_or_else(|| block!(Damaged, "truncated at byte {at}"))
 }
 
 pub(crate) fn le32(d: &[u8], at: usize) -> Result<u32, Blocked> {
     d.get(at..at + 4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or_else(|| block!("truncated at byte {at}"))
+        .ok_or_else(|| block!(Damaged, "truncated at byte {at}"))
 }
 
 pub(crate) fn slice(d: &[u8], from: usize, len: usize) -> Result<&[u8], Blocked> {
@@ -498,6 +500,7 @@ pub(crate) fn slice(d: &[u8], from: usize, len: usize) -> Result<&[u8], Blocked>
         .and_then(|end| d.get(from..end))
         .ok_or_else(|| {
             block!(
+                Damaged,
                 "truncated: {len} bytes at {from} but the file has {}",
                 d.len()
             )
@@ -507,7 +510,7 @@ pub(crate) fn slice(d: &[u8], from: usize, len: usize) -> Result<&[u8], Blocked>
 pub(crate) fn byte(d: &[u8], at: usize) -> Result<u8, Blocked> {
     d.get(at)
         .copied()
-        .ok_or_else(|| block!("truncated at byte {at}"))
+        .ok_or_else(|| block!(Damaged, "truncated at byte {at}"))
 }
 
 /// Printable form of a four-character code.

@@ -31,6 +31,7 @@ impl Ahead<'_> {
         let end = at + n as u64;
         if end > self.src.len() {
             return Err(block!(
+                Damaged,
                 "MPEG-PS: truncated: {n} bytes at byte {at} but the file has {}",
                 self.src.len()
             ));
@@ -44,7 +45,7 @@ impl Ahead<'_> {
         let off = (at - self.start) as usize;
         self.buf
             .get(off..off + n)
-            .ok_or_else(|| block!("MPEG-PS: internal read error"))
+            .ok_or_else(|| block!(CannotClean, "MPEG-PS: internal read error"))
     }
 }
 
@@ -65,7 +66,7 @@ pub(crate) fn clean(
     while pos < len {
         let h = r.get(pos, 4)?;
         if h[..3] != [0, 0, 1] {
-            return Err(block!("MPEG-PS: no start code at byte {pos}"));
+            return Err(block!(Damaged, "MPEG-PS: no start code at byte {pos}"));
         }
         let code = h[3];
         match code {
@@ -78,7 +79,10 @@ pub(crate) fn clean(
                 } else if b >> 4 == 0b0010 {
                     12
                 } else {
-                    return Err(block!("MPEG-PS: unknown pack header at byte {pos}"));
+                    return Err(block!(
+                        CannotClean,
+                        "MPEG-PS: unknown pack header at byte {pos}"
+                    ));
                 };
                 r.get(pos, size as usize)?;
                 pos += size;
@@ -88,6 +92,7 @@ pub(crate) fn clean(
                 pos += 4;
                 if pos != len {
                     return Err(block!(
+                        CannotClean,
                         "MPEG-PS: {} bytes after the program end code",
                         len - pos
                     ));
@@ -95,16 +100,20 @@ pub(crate) fn clean(
             }
             0xBB..=0xFF => {
                 if packs == 0 {
-                    return Err(block!("MPEG-PS: a packet before the first pack header"));
+                    return Err(block!(
+                        CannotClean,
+                        "MPEG-PS: a packet before the first pack header"
+                    ));
                 }
                 let l = r.get(pos + 4, 2)?;
                 let n = u64::from(u16::from_be_bytes([l[0], l[1]]));
                 if n == 0 {
-                    return Err(block!("MPEG-PS: zero-length packet at byte {pos}"));
+                    return Err(block!(Damaged, "MPEG-PS: zero-length packet at byte {pos}"));
                 }
                 let end = pos + 6 + n;
                 if end > len {
                     return Err(block!(
+                        Damaged,
                         "MPEG-PS: truncated: a packet at byte {pos} runs past the end"
                     ));
                 }
@@ -112,13 +121,14 @@ pub(crate) fn clean(
             }
             other => {
                 return Err(block!(
+                    Damaged,
                     "MPEG-PS: unexpected start code 0x{other:02X} at byte {pos}"
                 ));
             }
         }
     }
     if packs == 0 {
-        return Err(block!("MPEG-PS: no pack header"));
+        return Err(block!(Damaged, "MPEG-PS: no pack header"));
     }
     Ok(Plan::unchanged(src))
 }

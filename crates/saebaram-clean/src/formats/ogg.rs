@@ -56,17 +56,17 @@ fn ogg_crc(table: &[u32; 256], crc: u32, data: &[u8]) -> u32 {
 
 /// Reads and checks the page at `pos`.
 fn read_page(src: &dyn Source, pos: u64, table: &[u32; 256]) -> Result<Page, Blocked> {
-    let mut header: [u8; 27] =
-        read_array(src, pos).map_err(|_| block!("Ogg: page at byte {pos} is truncated"))?;
+    let mut header: [u8; 27] = read_array(src, pos)
+        .map_err(|_| block!(Damaged, "Ogg: page at byte {pos} is truncated"))?;
     if header.get(..5) != Some(b"OggS\0") {
-        return Err(block!("Ogg: no page at byte {pos}"));
+        return Err(block!(Damaged, "Ogg: no page at byte {pos}"));
     }
     let nseg = usize::from(header[26]);
     let lacing = read_vec(src, pos + 27, nseg)
-        .map_err(|_| block!("Ogg: page at byte {pos} is truncated"))?;
+        .map_err(|_| block!(Damaged, "Ogg: page at byte {pos} is truncated"))?;
     let body_len: usize = lacing.iter().map(|&b| usize::from(b)).sum();
     let body = read_vec(src, pos + 27 + nseg as u64, body_len)
-        .map_err(|_| block!("Ogg: page at byte {pos} is truncated"))?;
+        .map_err(|_| block!(Damaged, "Ogg: page at byte {pos} is truncated"))?;
     let stored = le32(&header, 22)?;
     if let Some(c) = header.get_mut(22..26) {
         c.fill(0);
@@ -77,14 +77,17 @@ fn read_page(src: &dyn Source, pos: u64, table: &[u32; 256]) -> Result<Page, Blo
         &body,
     );
     if crc != stored {
-        return Err(block!("Ogg: CRC mismatch in the page at byte {pos}"));
+        return Err(block!(
+            Damaged,
+            "Ogg: CRC mismatch in the page at byte {pos}"
+        ));
     }
     Ok(Page {
         start: pos,
         flags: header[5],
         granule: slice(&header, 6, 8)?
             .try_into()
-            .map_err(|_| block!("Ogg: granule"))?,
+            .map_err(|_| block!(CannotClean, "Ogg: granule"))?,
         serial: le32(&header, 14)?,
         lacing,
         body,
@@ -138,12 +141,16 @@ pub(crate) fn clean(
     } else if first.body.starts_with(b"OpusHead") {
         (2, [b"OpusTags".as_slice(), &[0; 8]].concat())
     } else {
-        return Err(block!("Ogg: only Vorbis and Opus are supported"));
+        return Err(block!(
+            CannotClean,
+            "Ogg: only Vorbis and Opus are supported"
+        ));
     };
     if first.lacing.last().is_some_and(|&l| l == 255)
         || first.lacing.iter().filter(|&&l| l < 255).count() != 1
     {
         return Err(block!(
+            CannotClean,
             "Ogg: the identification page must hold exactly one packet"
         ));
     }
@@ -153,7 +160,7 @@ pub(crate) fn clean(
     let mut pos = first.end();
     while packets.len() < headers - 1 {
         if pos >= len {
-            return Err(block!("Ogg: stream ends inside the headers"));
+            return Err(block!(Damaged, "Ogg: stream ends inside the headers"));
         }
         let page = read_page(src, pos, &table)?;
         if page.serial != serial {
@@ -166,25 +173,31 @@ pub(crate) fn clean(
             current.extend_from_slice(
                 page.body
                     .get(off..off + l)
-                    .ok_or_else(|| block!("Ogg: bad lacing"))?,
+                    .ok_or_else(|| block!(Damaged, "Ogg: bad lacing"))?,
             );
             off += l;
             if l < 255 {
                 packets.push(std::mem::take(&mut current));
                 if packets.len() == headers - 1 && off != page.body.len() {
-                    return Err(block!("Ogg: audio data shares a page with the headers"));
+                    return Err(block!(
+                        CannotClean,
+                        "Ogg: audio data shares a page with the headers"
+                    ));
                 }
             }
         }
         if current.len() > (64 << 20) {
-            return Err(block!("Ogg: header packet over 64 MiB"));
+            return Err(block!(CannotClean, "Ogg: header packet over 64 MiB"));
         }
     }
     let comment = packets
         .first()
-        .ok_or_else(|| block!("Ogg: no comment header"))?;
+        .ok_or_else(|| block!(Damaged, "Ogg: no comment header"))?;
     if !(comment.starts_with(b"\x03vorbis") || comment.starts_with(b"OpusTags")) {
-        return Err(block!("Ogg: second packet is not a comment header"));
+        return Err(block!(
+            Damaged,
+            "Ogg: second packet is not a comment header"
+        ));
     }
     let audio_start = pos;
     let unchanged = *comment == empty_comment;
@@ -276,7 +289,7 @@ pub(crate) fn clean(
         pos = page.end();
         pages += 1;
         if pages > MAX_PAGES {
-            return Err(block!("Ogg: more than {MAX_PAGES} pages"));
+            return Err(block!(TooLarge, "Ogg: more than {MAX_PAGES} pages"));
         }
     }
     if unchanged {
@@ -286,7 +299,10 @@ pub(crate) fn clean(
 }
 
 fn several_streams() -> Blocked {
-    block!("Ogg: several logical streams (multiplexed or chained) are not supported")
+    block!(
+        CannotClean,
+        "Ogg: several logical streams (multiplexed or chained) are not supported"
+    )
 }
 
 #[cfg(test)]
@@ -337,6 +353,11 @@ mod tests {
         }
         let mut bad = input.clone();
         bad[40] ^= 1;
-        assert!(clean(&bad, &cx, &mut vec![]).unwrap_err().0.contains("CRC"));
+        assert!(
+            clean(&bad, &cx, &mut vec![])
+                .unwrap_err()
+                .reason
+                .contains("CRC")
+        );
     }
 }

@@ -22,14 +22,18 @@ fn is_name(o: Option<&Object>, name: &[u8]) -> bool {
 pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
     let tail = d.get(d.len().saturating_sub(2048)..).unwrap_or_default();
     if !tail.windows(9).any(|w| w == b"startxref") || !tail.windows(5).any(|w| w == b"%%EOF") {
-        return Err(block!("PDF: no startxref/%%EOF at the end (truncated?)"));
+        return Err(block!(
+            Damaged,
+            "PDF: no startxref/%%EOF at the end (truncated?)"
+        ));
     }
-    let mut doc = Document::load_mem(d).map_err(|e| block!("PDF: cannot parse: {e}"))?;
+    let mut doc = Document::load_mem(d).map_err(|e| block!(Damaged, "PDF: cannot parse: {e}"))?;
     if doc.get_pages().is_empty() {
-        return Err(block!("PDF: no pages"));
+        return Err(block!(Damaged, "PDF: no pages"));
     }
     if doc.is_encrypted() || doc.trailer.has(b"Encrypt") {
         return Err(block!(
+            Encrypted,
             "PDF: encrypted (cannot be cleaned without decrypting)"
         ));
     }
@@ -42,7 +46,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         .trailer
         .get(b"Root")
         .and_then(Object::as_reference)
-        .map_err(|_| block!("PDF: no /Root catalog"))?;
+        .map_err(|_| block!(Damaged, "PDF: no /Root catalog"))?;
     // Embedded files in the name tree.
     let names_ref = match doc
         .get_dictionary(root)
@@ -109,6 +113,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             || is_name(dict.get(b"Subtype").ok(), b"FileAttachment")
         {
             return Err(block!(
+                ActiveContent,
                 "PDF: has a file attachment outside the embedded-files tree (not cleaned)"
             ));
         }
@@ -128,6 +133,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 budget = budget.saturating_sub(out.len() as u64);
                 if budget == 0 {
                     return Err(block!(
+                        TooLarge,
                         "PDF: streams inflate to more than {STREAM_SCAN_LIMIT} bytes"
                     ));
                 }
@@ -140,6 +146,6 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
     }
     let mut out = Vec::with_capacity(d.len());
     doc.save_to(&mut out)
-        .map_err(|e| block!("PDF: cannot write: {e}"))?;
+        .map_err(|e| block!(CannotClean, "PDF: cannot write: {e}"))?;
     Ok(out)
 }

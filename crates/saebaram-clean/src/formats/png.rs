@@ -16,16 +16,17 @@ const KEEP: &[&[u8; 4]] = &[
 /// Cleans a PNG.
 pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
     if !d.starts_with(SIGNATURE) {
-        return Err(block!("PNG: bad signature"));
+        return Err(block!(ActiveContent, "PNG: bad signature"));
     }
     let mut out = Vec::with_capacity(d.len());
     out.extend_from_slice(SIGNATURE);
     let mut pos = 8;
     let mut first = true;
     loop {
-        let len = usize::try_from(be32(d, pos)?).map_err(|_| block!("PNG: chunk too long"))?;
+        let len =
+            usize::try_from(be32(d, pos)?).map_err(|_| block!(TooLarge, "PNG: chunk too long"))?;
         if len > 0x7FFF_FFFF {
-            return Err(block!("PNG: chunk length {len} over the limit"));
+            return Err(block!(TooLarge, "PNG: chunk length {len} over the limit"));
         }
         let kind = slice(d, pos + 4, 4)?;
         let whole = slice(d, pos, len + 12)?;
@@ -34,12 +35,17 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         hasher.update(slice(d, pos + 4, len + 4)?);
         if hasher.finalize() != crc {
             return Err(block!(
+                Damaged,
                 "PNG: CRC mismatch in chunk {} at byte {pos}",
                 fourcc(kind)
             ));
         }
         if first && kind != b"IHDR" {
-            return Err(block!("PNG: first chunk is {}, not IHDR", fourcc(kind)));
+            return Err(block!(
+                Damaged,
+                "PNG: first chunk is {}, not IHDR",
+                fourcc(kind)
+            ));
         }
         first = false;
         let keep = KEEP.iter().any(|k| k.as_slice() == kind);
@@ -48,7 +54,11 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         } else if keep {
             out.extend_from_slice(whole);
         } else if kind.first().is_some_and(u8::is_ascii_uppercase) {
-            return Err(block!("PNG: unknown critical chunk {}", fourcc(kind)));
+            return Err(block!(
+                CannotClean,
+                "PNG: unknown critical chunk {}",
+                fourcc(kind)
+            ));
         } else {
             removed.push(format!("{} chunk ({len} bytes)", fourcc(kind)));
         }
@@ -79,10 +89,13 @@ fn clean_iccp(data: &[u8], whole: &[u8], removed: &mut Vec<String>) -> Result<Ve
         .iter()
         .position(|&b| b == 0)
         .filter(|&n| (1..=79).contains(&n))
-        .ok_or_else(|| block!("PNG: iCCP without a valid profile name"))?;
+        .ok_or_else(|| block!(CannotClean, "PNG: iCCP without a valid profile name"))?;
     let name = String::from_utf8_lossy(data.get(..nul).unwrap_or_default()).into_owned();
     if data.get(nul + 1) != Some(&0) {
-        return Err(block!("PNG: iCCP with an unknown compression method"));
+        return Err(block!(
+            CannotClean,
+            "PNG: iCCP with an unknown compression method"
+        ));
     }
     let compressed = data.get(nul + 2..).unwrap_or_default();
     let mut profile = Vec::new();
@@ -91,9 +104,9 @@ fn clean_iccp(data: &[u8], whole: &[u8], removed: &mut Vec<String>) -> Result<Ve
         &mut std::io::Read::take(&mut z, icc::MAX_PROFILE as u64 + 1),
         &mut profile,
     )
-    .map_err(|e| block!("PNG: iCCP profile does not inflate: {e}"))?;
+    .map_err(|e| block!(Damaged, "PNG: iCCP profile does not inflate: {e}"))?;
     if profile.len() > icc::MAX_PROFILE {
-        return Err(block!("PNG: iCCP profile over the size limit"));
+        return Err(block!(TooLarge, "PNG: iCCP profile over the size limit"));
     }
     let safe_name = SAFE_ICCP_NAMES.contains(&name.as_str())
         || icc::STANDARD_NAMES
@@ -117,7 +130,7 @@ fn clean_iccp(data: &[u8], whole: &[u8], removed: &mut Vec<String>) -> Result<Ve
             let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
             std::io::Write::write_all(&mut e, &p)
                 .and_then(|()| e.finish().map(|z| body.extend_from_slice(&z)))
-                .map_err(|e| block!("PNG: cannot compress the profile: {e}"))?;
+                .map_err(|e| block!(CannotClean, "PNG: cannot compress the profile: {e}"))?;
         }
     }
     Ok(make_chunk(b"iCCP", &body))
@@ -193,7 +206,7 @@ mod tests {
         assert!(
             clean(&crit, &cx, &mut vec![])
                 .unwrap_err()
-                .0
+                .reason
                 .contains("critical")
         );
     }

@@ -35,8 +35,8 @@ fn chunks(d: &[u8], from: usize, to: usize) -> Result<Vec<Chunk>, Blocked> {
     while pos + 8 <= to {
         let id: [u8; 4] = slice(d, pos, 4)?
             .try_into()
-            .map_err(|_| block!("RIFF: bad id"))?;
-        let len = usize::try_from(le32(d, pos + 4)?).map_err(|_| block!("RIFF: size"))?;
+            .map_err(|_| block!(Damaged, "RIFF: bad id"))?;
+        let len = usize::try_from(le32(d, pos + 4)?).map_err(|_| block!(Damaged, "RIFF: size"))?;
         let c = Chunk {
             id,
             start: pos,
@@ -45,6 +45,7 @@ fn chunks(d: &[u8], from: usize, to: usize) -> Result<Vec<Chunk>, Blocked> {
         };
         if c.data + len > to {
             return Err(block!(
+                Damaged,
                 "RIFF: chunk {} at byte {pos} runs past its parent (truncated)",
                 fourcc(&id)
             ));
@@ -54,6 +55,7 @@ fn chunks(d: &[u8], from: usize, to: usize) -> Result<Vec<Chunk>, Blocked> {
     }
     if pos != to {
         return Err(block!(
+            Damaged,
             "RIFF: {} stray bytes at byte {pos}",
             to.saturating_sub(pos)
         ));
@@ -64,17 +66,18 @@ fn chunks(d: &[u8], from: usize, to: usize) -> Result<Vec<Chunk>, Blocked> {
 /// Checks the RIFF header and returns the end of the RIFF data.
 fn riff_end(d: &[u8], form: &[u8; 4], removed: &mut Vec<String>) -> Result<usize, Blocked> {
     if slice(d, 0, 4)? != b"RIFF" || slice(d, 8, 4)? != form {
-        return Err(block!("RIFF: not a {} file", fourcc(form)));
+        return Err(block!(Damaged, "RIFF: not a {} file", fourcc(form)));
     }
-    let size = usize::try_from(le32(d, 4)?).map_err(|_| block!("RIFF: size"))?;
+    let size = usize::try_from(le32(d, 4)?).map_err(|_| block!(Damaged, "RIFF: size"))?;
     let end = size
         .checked_add(8)
-        .ok_or_else(|| block!("RIFF: size overflow"))?;
+        .ok_or_else(|| block!(Damaged, "RIFF: size overflow"))?;
     if end < 12 {
-        return Err(block!("RIFF: size {size} is too small"));
+        return Err(block!(Damaged, "RIFF: size {size} is too small"));
     }
     if end > d.len() {
         return Err(block!(
+            Damaged,
             "RIFF: header says {end} bytes, file has {} (truncated)",
             d.len()
         ));
@@ -87,7 +90,7 @@ fn riff_end(d: &[u8], form: &[u8; 4], removed: &mut Vec<String>) -> Result<usize
 
 fn rebuild(form: &[u8; 4], parts: &[&[u8]]) -> Result<Vec<u8>, Blocked> {
     let body: usize = parts.iter().map(|p| <[u8]>::len(p)).sum::<usize>() + 4;
-    let size = u32::try_from(body).map_err(|_| block!("RIFF: over 4 GiB"))?;
+    let size = u32::try_from(body).map_err(|_| block!(TooLarge, "RIFF: over 4 GiB"))?;
     let mut out = Vec::with_capacity(body + 8);
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&size.to_le_bytes());
@@ -102,12 +105,13 @@ fn chunk_bytes<'a>(d: &'a [u8], c: &Chunk) -> Result<&'a [u8], Blocked> {
     let end = c.end_padded().min(d.len());
     if c.len & 1 == 1 && c.data + c.len + 1 > d.len() {
         return Err(block!(
+            Damaged,
             "RIFF: missing pad byte after chunk {}",
             fourcc(&c.id)
         ));
     }
     d.get(c.start..end)
-        .ok_or_else(|| block!("RIFF: truncated chunk"))
+        .ok_or_else(|| block!(Damaged, "RIFF: truncated chunk"))
 }
 
 /// Cleans a WebP.
@@ -134,8 +138,8 @@ pub(crate) fn clean_webp(
                 match super::icc::clean_profile(profile, "WebP ICCP", removed)? {
                     super::icc::Cleaned::Keep => parts.push(bytes.to_vec()),
                     super::icc::Cleaned::Scrubbed(p) => {
-                        let n =
-                            u32::try_from(p.len()).map_err(|_| block!("WebP: ICCP too large"))?;
+                        let n = u32::try_from(p.len())
+                            .map_err(|_| block!(TooLarge, "WebP: ICCP too large"))?;
                         let mut chunk = b"ICCP".to_vec();
                         chunk.extend_from_slice(&n.to_le_bytes());
                         chunk.extend_from_slice(&p);
@@ -158,7 +162,7 @@ pub(crate) fn clean_webp(
         }
     }
     if !has_image {
-        return Err(block!("WebP: no image chunk"));
+        return Err(block!(Damaged, "WebP: no image chunk"));
     }
     if let Some(vp8x) = parts.iter_mut().find(|p| p.starts_with(b"VP8X"))
         && let Some(flags) = vp8x.get_mut(8)
@@ -212,6 +216,7 @@ fn file_chunks(
         };
         if c.data + len > to {
             return Err(block!(
+                Damaged,
                 "RIFF: chunk {} at byte {pos} runs past its parent (truncated)",
                 fourcc(&id)
             ));
@@ -219,11 +224,12 @@ fn file_chunks(
         pos = c.end_padded().min(to);
         out.push(c);
         if out.len() > MAX_CHUNKS {
-            return Err(block!("RIFF: more than {MAX_CHUNKS} chunks"));
+            return Err(block!(TooLarge, "RIFF: more than {MAX_CHUNKS} chunks"));
         }
     }
     if pos != to {
         return Err(block!(
+            Damaged,
             "RIFF: {} stray bytes at byte {pos}",
             to.saturating_sub(pos)
         ));
@@ -235,6 +241,7 @@ fn file_chunks(
 fn kept_len(src: &dyn Source, c: &FileChunk) -> Result<u64, Blocked> {
     if c.len & 1 == 1 && c.data + c.len + 1 > src.len() {
         return Err(block!(
+            Damaged,
             "RIFF: missing pad byte after chunk {}",
             fourcc(&c.id)
         ));
@@ -252,7 +259,7 @@ pub(crate) fn clean_wav(
     let head: [u8; 12] = read_array(src, 0)?;
     let form = [head[0], head[1], head[2], head[3]];
     if head.get(8..12) != Some(b"WAVE") || !matches!(&form, b"RIFF" | b"RF64" | b"BW64") {
-        return Err(block!("RIFF: not a WAVE file"));
+        return Err(block!(Damaged, "RIFF: not a WAVE file"));
     }
     let size32 = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
     let rf64 = &form != b"RIFF";
@@ -261,7 +268,7 @@ pub(crate) fn clean_wav(
         let h: [u8; 8] = read_array(src, 12)?;
         let ds_len = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
         if h.get(..4) != Some(b"ds64") || !(24..=1 << 20).contains(&ds_len) {
-            return Err(block!("RF64: no ds64 chunk first"));
+            return Err(block!(Damaged, "RF64: no ds64 chunk first"));
         }
         let body = read_vec(src, 20, ds_len as usize)?;
         let le64 = |at: usize| {
@@ -277,12 +284,13 @@ pub(crate) fn clean_wav(
     };
     let end = riff_size
         .checked_add(8)
-        .ok_or_else(|| block!("RIFF: size overflow"))?;
+        .ok_or_else(|| block!(Damaged, "RIFF: size overflow"))?;
     if end < 12 {
-        return Err(block!("RIFF: size {riff_size} is too small"));
+        return Err(block!(Damaged, "RIFF: size {riff_size} is too small"));
     }
     if end > src.len() {
         return Err(block!(
+            Damaged,
             "RIFF: header says {end} bytes, file has {} (truncated)",
             src.len()
         ));
@@ -312,7 +320,7 @@ pub(crate) fn clean_wav(
         }
     }
     if !fmt || !data {
-        return Err(block!("WAV: missing fmt or data chunk"));
+        return Err(block!(Damaged, "WAV: missing fmt or data chunk"));
     }
     if trailing > 0 {
         removed.push(format!("{trailing} bytes after the RIFF data"));
@@ -323,7 +331,7 @@ pub(crate) fn clean_wav(
     let mut body_len: u64 = kept.iter().map(|(_, n)| n).sum::<u64>() + 4;
     match ds64 {
         None => {
-            let size = u32::try_from(body_len).map_err(|_| block!("RIFF: over 4 GiB"))?;
+            let size = u32::try_from(body_len).map_err(|_| block!(TooLarge, "RIFF: over 4 GiB"))?;
             plan.bytes([b"RIFF".as_slice(), &size.to_le_bytes(), b"WAVE"].concat());
         }
         Some((mut ds_body, _)) => {
@@ -418,15 +426,16 @@ pub(crate) fn clean_avi(
     let len = src.len();
     let head: [u8; 12] = read_array(src, 0)?;
     if head.get(..4) != Some(b"RIFF") || head.get(8..12) != Some(b"AVI ") {
-        return Err(block!("RIFF: not a AVI  file"));
+        return Err(block!(Damaged, "RIFF: not a AVI  file"));
     }
     let size = u64::from(u32::from_le_bytes([head[4], head[5], head[6], head[7]]));
     let end = size + 8;
     if end < 12 {
-        return Err(block!("RIFF: size {size} is too small"));
+        return Err(block!(Damaged, "RIFF: size {size} is too small"));
     }
     if end > len {
         return Err(block!(
+            Damaged,
             "RIFF: header says {end} bytes, file has {len} (truncated)"
         ));
     }
@@ -441,12 +450,15 @@ pub(crate) fn clean_avi(
         let size = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
         let e = pos + 8 + size;
         if e > len {
-            return Err(block!("AVI: AVIX extension truncated"));
+            return Err(block!(Damaged, "AVI: AVIX extension truncated"));
         }
         riffs.push((pos + 12, e));
         pos = e + (size & 1);
         if riffs.len() > MAX_CHUNKS {
-            return Err(block!("AVI: more than {MAX_CHUNKS} RIFF extensions"));
+            return Err(block!(
+                TooLarge,
+                "AVI: more than {MAX_CHUNKS} RIFF extensions"
+            ));
         }
     }
     let out_end = pos.min(len);
@@ -466,7 +478,7 @@ pub(crate) fn clean_avi(
                 (b"LIST", Some(b"hdrl")) if i == 0 => {
                     saw_hdrl = true;
                     if c.len > HDRL_CAP {
-                        return Err(block!("AVI: header list of {} bytes", c.len));
+                        return Err(block!(CannotClean, "AVI: header list of {} bytes", c.len));
                     }
                     let d = read_vec(src, c.start, (8 + c.len) as usize)?;
                     let mut out = d.clone();
@@ -497,7 +509,7 @@ pub(crate) fn clean_avi(
         }
     }
     if !saw_hdrl {
-        return Err(block!("AVI: no hdrl header list"));
+        return Err(block!(Damaged, "AVI: no hdrl header list"));
     }
     let mut plan = Plan::new();
     plan.copy_edited(0, out_end, edits)?;
@@ -512,10 +524,10 @@ fn clean_avi_list(
     depth: u32,
 ) -> Result<(), Blocked> {
     if depth > 3 {
-        return Err(block!("AVI: header lists nested too deep"));
+        return Err(block!(TooLarge, "AVI: header lists nested too deep"));
     }
     if list.len < 4 {
-        return Err(block!("AVI: empty LIST"));
+        return Err(block!(Damaged, "AVI: empty LIST"));
     }
     for c in chunks(d, list.data + 4, list.data + list.len)? {
         let list_type = if &c.id == b"LIST" {

@@ -225,10 +225,15 @@ fn word(d: &[u8], at: usize) -> Result<Word<'_>, Blocked> {
         let end = match d.get(start) {
             Some(b'\'') => start + 3,
             Some(_) => start + 1,
-            None => return Err(block!("RTF: truncated (a backslash ends the file)")),
+            None => {
+                return Err(block!(
+                    Damaged,
+                    "RTF: truncated (a backslash ends the file)"
+                ));
+            }
         };
         if end > d.len() {
-            return Err(block!("RTF: truncated escape at byte {at}"));
+            return Err(block!(Damaged, "RTF: truncated escape at byte {at}"));
         }
         return Ok(Word {
             name: "",
@@ -263,10 +268,10 @@ fn word(d: &[u8], at: usize) -> Result<Word<'_>, Blocked> {
 /// The byte after the `\binN` payload that starts at `at`.
 fn skip_bin(d: &[u8], at: usize, n: Option<i64>) -> Result<usize, Blocked> {
     let n = usize::try_from(n.unwrap_or(0))
-        .map_err(|_| block!("RTF: negative \\bin length at byte {at}"))?;
+        .map_err(|_| block!(Damaged, "RTF: negative \\bin length at byte {at}"))?;
     at.checked_add(n)
         .filter(|&e| e <= d.len())
-        .ok_or_else(|| block!("RTF: \\bin{n} at byte {at} runs past the end"))
+        .ok_or_else(|| block!(Damaged, "RTF: \\bin{n} at byte {at} runs past the end"))
 }
 
 /// Where the group opened at `d[open] == b'{'` ends (after its `}`).
@@ -297,7 +302,10 @@ fn group_end(d: &[u8], open: usize) -> Result<usize, Blocked> {
             _ => i += 1,
         }
     }
-    Err(block!("RTF: the group opened at byte {open} is not closed"))
+    Err(block!(
+        Damaged,
+        "RTF: the group opened at byte {open} is not closed"
+    ))
 }
 
 /// The destination of the group opened at `d[open]`: whether it is ignorable (`\*`) and its
@@ -417,7 +425,10 @@ fn clean_pict(g: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Option<Ve
                 if b.is_ascii_hexdigit() {
                     hex.push(b);
                 } else if !b.is_ascii_whitespace() {
-                    return Err(block!("RTF: a picture holds something other than hex data"));
+                    return Err(block!(
+                        Damaged,
+                        "RTF: a picture holds something other than hex data"
+                    ));
                 }
                 i += 1;
             }
@@ -429,7 +440,10 @@ fn clean_pict(g: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Option<Ve
         Some((a, b)) => g.get(a..b).unwrap_or_default().to_vec(),
         None => {
             if hex.len() % 2 != 0 {
-                return Err(block!("RTF: a picture has an odd number of hex digits"));
+                return Err(block!(
+                    Damaged,
+                    "RTF: a picture has an odd number of hex digits"
+                ));
             }
             hex.chunks(2)
                 .map(|p| {
@@ -442,7 +456,7 @@ fn clean_pict(g: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Option<Ve
     let name = format!("picture.{ext}");
     let mut sub = Vec::new();
     let (_, result) = cx.clean_member(&name, &data, &mut sub);
-    let cleaned = result.map_err(|b| block!("RTF: a picture: {b}"))?;
+    let cleaned = result.map_err(|b| block!(inherit b, "RTF: a picture: {b}"))?;
     cx.check_forbidden(&cleaned, "an RTF picture")?;
     if cleaned == data {
         return Ok(None);
@@ -462,7 +476,7 @@ fn clean_pict(g: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Option<Ve
 /// Cleans RTF.
 pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec<u8>, Blocked> {
     if !d.starts_with(b"{\\rtf") {
-        return Err(block!("RTF: does not start with {{\\rtf"));
+        return Err(block!(Damaged, "RTF: does not start with {{\\rtf"));
     }
     let mut out = Vec::with_capacity(d.len());
     let mut text = Text {
@@ -485,13 +499,17 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             b'{' => {
                 if closed_top {
                     return Err(block!(
+                        Damaged,
                         "RTF: data after the end of the document at byte {i}"
                     ));
                 }
                 let (ignorable, dest) = destination(d, i)?;
                 let name = dest.as_ref().map_or("", |w| w.name);
                 if name == "object" || name == "objdata" {
-                    return Err(block!("RTF: an embedded OLE object is not cleaned"));
+                    return Err(block!(
+                        ActiveContent,
+                        "RTF: an embedded OLE object is not cleaned"
+                    ));
                 }
                 let remove = REMOVE.iter().find(|r| **r == name).copied().or_else(|| {
                     (ignorable && !name.is_empty() && !KEEP.contains(&name)).then_some("")
@@ -551,7 +569,10 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
                 }
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Err(block!("RTF: groups nested deeper than {MAX_DEPTH}"));
+                    return Err(block!(
+                        TooLarge,
+                        "RTF: groups nested deeper than {MAX_DEPTH}"
+                    ));
                 }
                 out.push(b'{');
                 open_word = false;
@@ -559,7 +580,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             }
             b'}' => {
                 if depth == 0 {
-                    return Err(block!("RTF: unbalanced }} at byte {i}"));
+                    return Err(block!(Damaged, "RTF: unbalanced }} at byte {i}"));
                 }
                 depth -= 1;
                 if depth == 0 {
@@ -636,6 +657,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
             _ => {
                 if closed_top && !b.is_ascii_whitespace() && b != 0 {
                     return Err(block!(
+                        Damaged,
                         "RTF: data after the end of the document at byte {i}"
                     ));
                 }
@@ -652,6 +674,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
     }
     if depth != 0 || !closed_top {
         return Err(block!(
+            Damaged,
             "RTF: the document is truncated (a group is not closed)"
         ));
     }
@@ -769,10 +792,10 @@ mod tests {
             (b"{\\rtf1 x}garbage", "after the end"),
         ] {
             let err = run(d).unwrap_err();
-            assert!(err.0.contains(why), "{why}: {err}");
+            assert!(err.reason.contains(why), "{why}: {err}");
         }
         let deep = format!("{{\\rtf1 {}{}}}", "{".repeat(2000), "}".repeat(2000));
-        assert!(run(deep.as_bytes()).unwrap_err().0.contains("deeper"));
+        assert!(run(deep.as_bytes()).unwrap_err().reason.contains("deeper"));
     }
 
     #[test]
@@ -788,7 +811,7 @@ mod tests {
             br"{\rtf1\ansi\ansicpg949 \'b1\'e8\'c3\'b6 x}",
         ] {
             let err = clean(d, &cx, &mut vec![]).unwrap_err();
-            assert!(err.0.contains("forbidden"), "{err}");
+            assert!(err.reason.contains("forbidden"), "{err}");
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::source::{Source, Window, read_array, read_upto, read_vec};
 
 fn syncsafe(b: &[u8]) -> Result<usize, Blocked> {
     if b.len() != 4 || b.iter().any(|&x| x & 0x80 != 0) {
-        return Err(block!("ID3v2: bad tag size"));
+        return Err(block!(Damaged, "ID3v2: bad tag size"));
     }
     Ok(b.iter().fold(0usize, |a, &x| (a << 7) | usize::from(x)))
 }
@@ -36,13 +36,14 @@ fn id3v2_front(src: &dyn Source, removed: &mut Vec<String>) -> Result<u64, Block
         let total = 10 + size + footer;
         if pos + total > src.len() {
             return Err(block!(
+                Damaged,
                 "ID3v2: tag of {total} bytes runs past the end (truncated)"
             ));
         }
         removed.push(format!("ID3v2.{} tag ({total} bytes)", byte(&head, 3)?));
         pos += total;
     }
-    Err(block!("ID3v2: more than {MAX_TAGS} tags"))
+    Err(block!(TooLarge, "ID3v2: more than {MAX_TAGS} tags"))
 }
 
 /// True when `src` holds `magic` at `at` (and `at` is at or after `start`).
@@ -76,7 +77,7 @@ fn strip_tail(
             let flags = le32(&footer, 20)?;
             let total = size + if flags & 0x8000_0000 != 0 { 32 } else { 0 };
             if total > len || size < 32 {
-                return Err(block!("APE tag: bad size {size}"));
+                return Err(block!(Damaged, "APE tag: bad size {size}"));
             }
             removed.push(format!("APEv2 tag ({total} bytes)"));
             end -= total;
@@ -85,10 +86,10 @@ fn strip_tail(
             let size: u64 = std::str::from_utf8(&digits)
                 .ok()
                 .and_then(|s| s.parse().ok())
-                .ok_or_else(|| block!("Lyrics3v2: bad size"))?;
+                .ok_or_else(|| block!(Damaged, "Lyrics3v2: bad size"))?;
             let total = size + 15;
             if total > len {
-                return Err(block!("Lyrics3v2: bad size"));
+                return Err(block!(Damaged, "Lyrics3v2: bad size"));
             }
             removed.push("Lyrics3v2 tag".into());
             end -= total;
@@ -96,7 +97,7 @@ fn strip_tail(
             let size_bytes: [u8; 4] = read_array(src, end - 6)?;
             let total = syncsafe(&size_bytes)? as u64 + 20;
             if total > len {
-                return Err(block!("appended ID3v2: bad size"));
+                return Err(block!(Damaged, "appended ID3v2: bad size"));
             }
             removed.push("appended ID3v2 tag".into());
             end -= total;
@@ -104,7 +105,7 @@ fn strip_tail(
             return Ok(end);
         }
     }
-    Err(block!("MP3: too many trailing tags"))
+    Err(block!(TooLarge, "MP3: too many trailing tags"))
 }
 
 /// Cleans MP3 (or FLAC behind an ID3v2 tag). Streamed: the frames are copied, never read.
@@ -122,7 +123,7 @@ pub(crate) fn clean_mp3(
     let end = strip_tail(src, front, src.len(), removed)?;
     let first = read_upto(src, front, 4.min((end - front) as usize))?;
     if !is_mpeg_audio_frame(&first) {
-        return Err(block!("MP3: no MPEG audio frame after the tags"));
+        return Err(block!(Damaged, "MP3: no MPEG audio frame after the tags"));
     }
     let mut plan = Plan::new();
     plan.copy(front, end - front);
@@ -136,7 +137,7 @@ pub(crate) fn clean_flac(
     removed: &mut Vec<String>,
 ) -> Result<Plan, Blocked> {
     if read_upto(src, 0, 4)? != b"fLaC" {
-        return Err(block!("FLAC: bad signature"));
+        return Err(block!(ActiveContent, "FLAC: bad signature"));
     }
     // Kept blocks: (type, offset of the body, length).
     let mut blocks: Vec<(u8, u64, u32)> = Vec::new();
@@ -149,11 +150,15 @@ pub(crate) fn clean_flac(
         let len = u32::from_be_bytes([0, h[1], h[2], h[3]]);
         if pos + 4 + u64::from(len) > src.len() {
             return Err(block!(
+                Damaged,
                 "truncated: FLAC metadata block of {len} bytes at byte {pos}"
             ));
         }
         if n == 0 && kind != 0 {
-            return Err(block!("FLAC: first metadata block is not STREAMINFO"));
+            return Err(block!(
+                Damaged,
+                "FLAC: first metadata block is not STREAMINFO"
+            ));
         }
         match kind {
             0 | 3 | 5 => blocks.push((kind, pos + 4, len)),
@@ -161,7 +166,12 @@ pub(crate) fn clean_flac(
             2 => removed.push(format!("APPLICATION block ({len} bytes)")),
             4 => removed.push(format!("VORBIS_COMMENT tags ({len} bytes)")),
             6 => removed.push(format!("PICTURE ({len} bytes)")),
-            other => return Err(block!("FLAC: unknown metadata block type {other}")),
+            other => {
+                return Err(block!(
+                    CannotClean,
+                    "FLAC: unknown metadata block type {other}"
+                ));
+            }
         }
         dropped |= !matches!(kind, 0 | 3 | 5);
         pos += 4 + u64::from(len);
@@ -170,7 +180,10 @@ pub(crate) fn clean_flac(
             break;
         }
         if n > MAX_FLAC_BLOCKS {
-            return Err(block!("FLAC: more than {MAX_FLAC_BLOCKS} metadata blocks"));
+            return Err(block!(
+                TooLarge,
+                "FLAC: more than {MAX_FLAC_BLOCKS} metadata blocks"
+            ));
         }
     }
     let frames = pos;
@@ -184,7 +197,7 @@ pub(crate) fn clean_flac(
         let sync = read_upto(src, frames, 2)?;
         let synced = sync.first() == Some(&0xFF) && sync.get(1).is_some_and(|b| b & 0xFE == 0xF8);
         if !synced {
-            return Err(block!("FLAC: no frame sync after the metadata"));
+            return Err(block!(Damaged, "FLAC: no frame sync after the metadata"));
         }
     }
     if !dropped {

@@ -27,7 +27,7 @@ pub(crate) fn clean_text(
     let bom = read_upto(src, 0, 2)?;
     if bom == [0xFF, 0xFE] || bom == [0xFE, 0xFF] {
         if !len.is_multiple_of(2) {
-            return Err(block!("text: UTF-16 with an odd number of bytes"));
+            return Err(block!(Damaged, "text: UTF-16 with an odd number of bytes"));
         }
         return Ok(Plan::unchanged(src));
     }
@@ -42,6 +42,7 @@ pub(crate) fn clean_text(
             // An incomplete character at the end of a chunk continues in the next one.
             if e.error_len().is_some() || pos == len {
                 return Err(block!(
+                    Damaged,
                     "text: not valid UTF-8 (convert it, or name it for what it is)"
                 ));
             }
@@ -288,7 +289,10 @@ fn conditional_comment(
         return Ok(CommentAction::Drop { office: false });
     }
     let Some(close) = c.iter().position(|&b| b == b']') else {
-        return Err(block!("HTML: malformed conditional comment at byte {at}"));
+        return Err(block!(
+            Damaged,
+            "HTML: malformed conditional comment at byte {at}"
+        ));
     };
     let condition = c.get(7..close).unwrap_or_default();
     if office_only(condition) {
@@ -296,12 +300,14 @@ fn conditional_comment(
     }
     let Some((kept, n)) = strip_islands(c) else {
         return Err(block!(
+            Damaged,
             "HTML: an XML data island in the conditional comment at byte {at} is not closed"
         ));
     };
     *islands += n;
     if let Some(el) = office_element(&kept, prefixes) {
         return Err(block!(
+            CannotClean,
             "HTML: the conditional comment at byte {at} holds the Office element <{el}> (not cleaned)"
         ));
     }
@@ -381,7 +387,7 @@ pub(crate) fn clean_html(
     removed: &mut Vec<String>,
 ) -> Result<Vec<u8>, Blocked> {
     if d.starts_with(&[0xFF, 0xFE]) || d.starts_with(&[0xFE, 0xFF]) {
-        return Err(block!("HTML: UTF-16 pages are not supported"));
+        return Err(block!(CannotClean, "HTML: UTF-16 pages are not supported"));
     }
     let prefixes = office_prefixes(d);
     let mut out = Vec::with_capacity(d.len());
@@ -401,7 +407,7 @@ pub(crate) fn clean_html(
         let rest = d.get(lt..).unwrap_or_default();
         if rest.starts_with(b"<!--") {
             let end = find_ci(d, lt + 4, b"-->")
-                .ok_or_else(|| block!("HTML: unterminated comment at byte {lt}"))?
+                .ok_or_else(|| block!(Damaged, "HTML: unterminated comment at byte {lt}"))?
                 + 3;
             let body = d.get(lt..end).unwrap_or_default();
             match conditional_comment(body, lt, &prefixes, &mut islands)? {
@@ -414,7 +420,10 @@ pub(crate) fn clean_html(
         }
         if let Some(name) = island_at(rest) {
             i = island_end(d, lt, &name).ok_or_else(|| {
-                block!("HTML: the data island <{name}> at byte {lt} is not closed")
+                block!(
+                    Damaged,
+                    "HTML: the data island <{name}> at byte {lt} is not closed"
+                )
             })?;
             islands += 1;
             continue;
@@ -447,6 +456,7 @@ pub(crate) fn clean_html(
         if find_ci(tag, 0, b"mso-comment-").is_some() || find_ci(tag, 0, b"msocomanchor").is_some()
         {
             return Err(block!(
+                CannotClean,
                 "HTML: Word comments at byte {lt} (their author and initials are part of the page; delete the comments before saving)"
             ));
         }
@@ -693,7 +703,7 @@ src="report_files/image002.jpg" v:shapes="Picture_x0020_1"><![endif]><o:p></o:p>
         ];
         for (page, why) in cases {
             let err = clean_html(page, &cx, &mut vec![]).unwrap_err();
-            assert!(err.0.contains(why), "{why}: {err}");
+            assert!(err.reason.contains(why), "{why}: {err}");
         }
         // Islands are removed from kept comments; what is left is plain HTML.
         let ok = clean_html(

@@ -77,6 +77,7 @@ pub(crate) const RAW_EXTENSIONS: &[&str] = &[
 /// Why camera RAW is blocked.
 pub(crate) fn raw_reason(what: &str) -> Blocked {
     block!(
+        CannotClean,
         "camera RAW ({what}) cannot be cleaned losslessly: its decoder needs the maker notes, which also hold the camera serial number; convert it to DNG first and clean the DNG"
     )
 }
@@ -200,8 +201,12 @@ impl Layout {
         if self.big {
             self.put64(out, v);
         } else {
-            let v = u32::try_from(v)
-                .map_err(|_| block!("TIFF: the cleaned file would pass 4 GiB (classic TIFF)"))?;
+            let v = u32::try_from(v).map_err(|_| {
+                block!(
+                    TooLarge,
+                    "TIFF: the cleaned file would pass 4 GiB (classic TIFF)"
+                )
+            })?;
             self.put32(out, v);
         }
         Ok(())
@@ -261,17 +266,19 @@ impl Reader<'_> {
         self.value_bytes = self.value_bytes.saturating_add(len);
         if self.value_bytes > MAX_VALUE_BYTES {
             return Err(block!(
+                TooLarge,
                 "TIFF: more than {} MiB of tag values (limit)",
                 MAX_VALUE_BYTES >> 20
             ));
         }
         if offset.checked_add(len).is_none_or(|e| e > self.src.len()) {
             return Err(block!(
+                Damaged,
                 "TIFF: {what} at byte {offset} (+{len}) lies past the end of the file ({} bytes)",
                 self.src.len()
             ));
         }
-        let n = usize::try_from(len).map_err(|_| block!("TIFF: {what} too large"))?;
+        let n = usize::try_from(len).map_err(|_| block!(TooLarge, "TIFF: {what} too large"))?;
         read_vec(self.src, offset, n)
     }
 
@@ -291,7 +298,7 @@ impl Reader<'_> {
             prev = Some(idx);
             at = next;
         }
-        first.ok_or_else(|| block!("TIFF: no image directory"))
+        first.ok_or_else(|| block!(Damaged, "TIFF: no image directory"))
     }
 }
 
@@ -301,11 +308,15 @@ impl Reader<'_> {
     fn ifd(&mut self, offset: u64, depth: u32) -> Result<(usize, u64), Blocked> {
         if self.seen.contains_key(&offset) {
             return Err(block!(
+                Damaged,
                 "TIFF: the directory at byte {offset} is reached twice (a loop in the IFD chain)"
             ));
         }
         if self.ifds.len() >= MAX_IFDS {
-            return Err(block!("TIFF: more than {MAX_IFDS} image directories"));
+            return Err(block!(
+                TooLarge,
+                "TIFF: more than {MAX_IFDS} image directories"
+            ));
         }
         let idx = self.ifds.len();
         self.seen.insert(offset, idx);
@@ -318,7 +329,10 @@ impl Reader<'_> {
             u64::from(lay.u16(&head))
         };
         if n == 0 || n > MAX_ENTRIES as u64 {
-            return Err(block!("TIFF: directory at byte {offset} has {n} entries"));
+            return Err(block!(
+                TooLarge,
+                "TIFF: directory at byte {offset} has {n} entries"
+            ));
         }
         let table_len = n * lay.entry_len() as u64 + lay.word_len() as u64;
         let table = self.read(offset + lay.count_len() as u64, table_len, "directory")?;
@@ -356,12 +370,21 @@ impl Reader<'_> {
                 *self.removed.entry(tag_name(*tag)).or_default() += 1;
                 continue;
             }
-            let size = type_size(*ftype)
-                .ok_or_else(|| block!("TIFF: tag {tag} has unknown field type {ftype}"))?;
+            let size = type_size(*ftype).ok_or_else(|| {
+                block!(
+                    CannotClean,
+                    "TIFF: tag {tag} has unknown field type {ftype}"
+                )
+            })?;
             let len = count
                 .checked_mul(size)
                 .filter(|&l| l <= MAX_VALUE_BYTES)
-                .ok_or_else(|| block!("TIFF: tag {tag} declares {count} values (too many)"))?;
+                .ok_or_else(|| {
+                    block!(
+                        TooLarge,
+                        "TIFF: tag {tag} declares {count} values (too many)"
+                    )
+                })?;
             let bytes = if len <= lay.word_len() as u64 {
                 field.get(..len as usize).unwrap_or_default().to_vec()
             } else {
@@ -373,6 +396,7 @@ impl Reader<'_> {
         let compression = values.get(&COMPRESSION).and_then(|v| self.first_int(v));
         if compression == Some(6) || values.contains_key(&513) {
             return Err(block!(
+                CannotClean,
                 "TIFF: old-style JPEG compression (6) embeds whole JPEG files; not supported"
             ));
         }
@@ -391,10 +415,14 @@ impl Reader<'_> {
         let mut blocks = Vec::new();
         if let Some(offs) = values.get(&offs_tag) {
             let counts = values.get(&counts_tag).ok_or_else(|| {
-                block!("TIFF: directory at byte {offset} has data offsets but no byte counts")
+                block!(
+                    Damaged,
+                    "TIFF: directory at byte {offset} has data offsets but no byte counts"
+                )
             })?;
             if offs.1 != counts.1 || offs.1 > MAX_BLOCKS {
                 return Err(block!(
+                    Damaged,
                     "TIFF: {} data offsets and {} byte counts (mismatch or over {MAX_BLOCKS})",
                     offs.1,
                     counts.1
@@ -405,6 +433,7 @@ impl Reader<'_> {
             for (&at, &len) in o.iter().zip(&c) {
                 if len > 0 && at.checked_add(len).is_none_or(|e| e > self.src.len()) {
                     return Err(block!(
+                        Damaged,
                         "TIFF: image data at byte {at} (+{len}) lies past the end of the file ({} bytes, truncated?)",
                         self.src.len()
                     ));
@@ -412,13 +441,19 @@ impl Reader<'_> {
                 blocks.push((at, len));
             }
         } else if values.contains_key(&counts_tag) {
-            return Err(block!("TIFF: byte counts without data offsets"));
+            return Err(block!(
+                CannotClean,
+                "TIFF: byte counts without data offsets"
+            ));
         }
         // Child IFDs.
         let mut children = Vec::new();
         if let Some(sub) = values.get(&SUB_IFDS) {
             if depth >= MAX_DEPTH {
-                return Err(block!("TIFF: SubIFDs nested deeper than {MAX_DEPTH}"));
+                return Err(block!(
+                    TooLarge,
+                    "TIFF: SubIFDs nested deeper than {MAX_DEPTH}"
+                ));
             }
             for at in self.ints(sub)? {
                 let child = self.chain(at, depth + 1)?;
@@ -509,7 +544,12 @@ impl Reader<'_> {
                 .map(|c| u64::from(lay.u32(c)))
                 .collect(),
             16 | 18 => bytes.chunks_exact(8).map(|c| lay.u64(c)).collect(),
-            t => return Err(block!("TIFF: offsets or counts of field type {t}")),
+            t => {
+                return Err(block!(
+                    CannotClean,
+                    "TIFF: offsets or counts of field type {t}"
+                ));
+            }
         })
     }
 
@@ -528,7 +568,7 @@ pub(crate) fn clean(
     let little = match head.get(..2) {
         Some(b"II") => true,
         Some(b"MM") => false,
-        _ => return Err(block!("TIFF: bad byte-order mark")),
+        _ => return Err(block!(Damaged, "TIFF: bad byte-order mark")),
     };
     let probe = Layout { big: false, little };
     let version = probe.u16(head.get(2..).unwrap_or_default());
@@ -538,11 +578,14 @@ pub(crate) fn clean(
             if probe.u16(head.get(4..).unwrap_or_default()) != 8
                 || probe.u16(head.get(6..).unwrap_or_default()) != 0
             {
-                return Err(block!("TIFF: BigTIFF header with an unknown offset size"));
+                return Err(block!(
+                    CannotClean,
+                    "TIFF: BigTIFF header with an unknown offset size"
+                ));
             }
             Layout { big: true, little }
         }
-        v => return Err(block!("TIFF: unknown version {v}")),
+        v => return Err(block!(CannotClean, "TIFF: unknown version {v}")),
     };
     if head.get(8..10) == Some(b"CR") {
         return Err(raw_reason("Canon CR2"));
@@ -562,7 +605,10 @@ pub(crate) fn clean(
     let root = r.chain(first, 0)?;
     let ifds: Vec<Ifd> = r.ifds.into_iter().flatten().collect();
     if ifds.len() != r.seen.len() {
-        return Err(block!("TIFF: internal: directory list incomplete"));
+        return Err(block!(
+            CannotClean,
+            "TIFF: internal: directory list incomplete"
+        ));
     }
     let plan = write(lay, &ifds, root)?;
     for (what, n) in r.removed {
@@ -637,7 +683,7 @@ fn write(lay: Layout, ifds: &[Ifd], root: usize) -> Result<Plan, Blocked> {
         }
         let here = ifd_at.get(i).copied().unwrap_or(0);
         if written != here {
-            return Err(block!("TIFF: internal: layout mismatch"));
+            return Err(block!(CannotClean, "TIFF: internal: layout mismatch"));
         }
         let map = block_at.get(i).cloned().unwrap_or_default();
         let bytes = ifd_bytes(lay, ifd, here, &map, &ifd_at)?;
@@ -727,7 +773,7 @@ fn ifd_bytes(
         } else {
             lay.put32(
                 &mut table,
-                u32::try_from(count).map_err(|_| block!("TIFF: count overflow"))?,
+                u32::try_from(count).map_err(|_| block!(Damaged, "TIFF: count overflow"))?,
             );
         }
         if bytes.len() <= lay.word_len() {
@@ -815,7 +861,7 @@ mod tests {
     fn loops_truncation_and_huge_counts_block() {
         // The IFD pointing back at itself.
         let e = run(&sample(8)).unwrap_err();
-        assert!(e.0.contains("loop"), "{e}");
+        assert!(e.reason.contains("loop"), "{e}");
         let s = sample(0);
         for cut in 0..s.len() {
             // Cutting only the (dropped) Artist value may still clean; never a panic.
@@ -831,9 +877,9 @@ mod tests {
         assert!(run(&huge).is_err());
         let mut far = s.clone();
         far[8 + 2 + 12 * 5 + 8..8 + 2 + 12 * 5 + 12].copy_from_slice(&0xFFFF_FF00u32.to_le_bytes());
-        assert!(run(&far).unwrap_err().0.contains("past the end"));
+        assert!(run(&far).unwrap_err().reason.contains("past the end"));
         let mut cfa = s.clone();
         cfa[8 + 2 + 12 * 4 + 8..8 + 2 + 12 * 4 + 10].copy_from_slice(&32803u16.to_le_bytes());
-        assert!(run(&cfa).unwrap_err().0.contains("camera RAW"));
+        assert!(run(&cfa).unwrap_err().reason.contains("camera RAW"));
     }
 }

@@ -102,11 +102,12 @@ fn header(src: &dyn Source) -> Result<Header, Blocked> {
     let len = src.len();
     let h: [u8; 80] = read_array(src, 0)?;
     if &h[..4] != MAGIC {
-        return Err(block!("ZIM: bad magic number"));
+        return Err(block!(Damaged, "ZIM: bad magic number"));
     }
     let major = u16_at(&h, 4);
     if !matches!(major, 5 | 6) {
         return Err(block!(
+            CannotClean,
             "ZIM: major version {major} (only 5 and 6 are known)"
         ));
     }
@@ -121,6 +122,7 @@ fn header(src: &dyn Source) -> Result<Header, Blocked> {
     };
     if hd.checksum_pos < HEADER_LEN || hd.checksum_pos.checked_add(16) != Some(len) {
         return Err(block!(
+            Damaged,
             "ZIM: the checksum is not the last 16 bytes (checksum at byte {}, file of {len} bytes): truncated, or bytes after the archive",
             hd.checksum_pos
         ));
@@ -129,6 +131,7 @@ fn header(src: &dyn Source) -> Result<Header, Blocked> {
     let within = |what: &str, pos: u64, bytes: u64| -> Result<(), Blocked> {
         if pos < HEADER_LEN || pos.checked_add(bytes).is_none_or(|e| e > end) {
             Err(block!(
+                CannotClean,
                 "ZIM: the {what} ({bytes} bytes at byte {pos}) is outside the archive"
             ))
         } else {
@@ -167,17 +170,17 @@ fn mime_list(src: &dyn Source, hd: &Header) -> Result<u64, Blocked> {
         let n = d[pos..]
             .iter()
             .position(|&b| b == 0)
-            .ok_or_else(|| block!("ZIM: the MIME list has no end"))?;
+            .ok_or_else(|| block!(Damaged, "ZIM: the MIME list has no end"))?;
         if n == 0 {
             return Ok(pos as u64 + 1);
         }
         if std::str::from_utf8(&d[pos..pos + n]).is_err() {
-            return Err(block!("ZIM: MIME type {count} is not UTF-8"));
+            return Err(block!(Damaged, "ZIM: MIME type {count} is not UTF-8"));
         }
         pos += n + 1;
         count += 1;
         if count > 65_000 {
-            return Err(block!("ZIM: more than 65,000 MIME types"));
+            return Err(block!(TooLarge, "ZIM: more than 65,000 MIME types"));
         }
     }
 }
@@ -256,7 +259,10 @@ const DIRENT_MAX: usize = 16 + 2 * 4096 + 256;
 fn read_dirent(w: &mut Window, pos: u64, hd: &Header) -> Result<(u8, Option<MetaEntry>), Blocked> {
     let d = w.get(pos, DIRENT_MAX)?;
     if d.len() < 12 {
-        return Err(block!("ZIM: directory entry at byte {pos} is truncated"));
+        return Err(block!(
+            Damaged,
+            "ZIM: directory entry at byte {pos} is truncated"
+        ));
     }
     let mime = u16_at(d, 0);
     let namespace = d[3];
@@ -265,6 +271,7 @@ fn read_dirent(w: &mut Window, pos: u64, hd: &Header) -> Result<(u8, Option<Meta
             let target = u32_at(d, 8);
             if target >= hd.entry_count {
                 return Err(block!(
+                    CannotClean,
                     "ZIM: redirect at byte {pos} points at entry {target}, past the last"
                 ));
             }
@@ -273,10 +280,14 @@ fn read_dirent(w: &mut Window, pos: u64, hd: &Header) -> Result<(u8, Option<Meta
         0xFFFE | 0xFFFD => 8,
         _ => {
             if d.len() < 16 {
-                return Err(block!("ZIM: directory entry at byte {pos} is truncated"));
+                return Err(block!(
+                    Damaged,
+                    "ZIM: directory entry at byte {pos} is truncated"
+                ));
             }
             if u32_at(d, 8) >= hd.cluster_count {
                 return Err(block!(
+                    CannotClean,
                     "ZIM: entry at byte {pos} points at cluster {}, past the last",
                     u32_at(d, 8)
                 ));
@@ -289,16 +300,24 @@ fn read_dirent(w: &mut Window, pos: u64, hd: &Header) -> Result<(u8, Option<Meta
     }
     if fixed == 8 {
         return Err(block!(
+            CannotClean,
             "ZIM: metadata entry at byte {pos} is a link target or deleted entry (not written by current tools)"
         ));
     }
     let rest = &d[fixed..];
-    let n = rest
-        .iter()
-        .position(|&b| b == 0)
-        .ok_or_else(|| block!("ZIM: metadata entry at byte {pos} has no end to its name"))?;
+    let n = rest.iter().position(|&b| b == 0).ok_or_else(|| {
+        block!(
+            Damaged,
+            "ZIM: metadata entry at byte {pos} has no end to its name"
+        )
+    })?;
     let name = std::str::from_utf8(&rest[..n])
-        .map_err(|_| block!("ZIM: metadata entry name at byte {pos} is not UTF-8"))?
+        .map_err(|_| {
+            block!(
+                Damaged,
+                "ZIM: metadata entry name at byte {pos} is not UTF-8"
+            )
+        })?
         .to_owned();
     Ok((
         namespace,
@@ -327,13 +346,14 @@ fn decompress(compression: u8, data: &[u8], at: u64) -> Result<Vec<u8>, Blocked>
         5 => {
             let mut input = data;
             let dec = ruzstd::decoding::StreamingDecoder::new(&mut input)
-                .map_err(|e| block!("ZIM: cluster at byte {at}: zstd: {e}"))?;
+                .map_err(|e| block!(CannotClean, "ZIM: cluster at byte {at}: zstd: {e}"))?;
             let mut out = Vec::new();
             dec.take(cap + 1)
                 .read_to_end(&mut out)
-                .map_err(|e| block!("ZIM: cluster at byte {at}: zstd: {e}"))?;
+                .map_err(|e| block!(CannotClean, "ZIM: cluster at byte {at}: zstd: {e}"))?;
             if out.len() as u64 > cap {
                 return Err(block!(
+                    TooLarge,
                     "ZIM: cluster at byte {at} is over {} MiB decompressed",
                     cap >> 20
                 ));
@@ -357,6 +377,7 @@ fn decompress(compression: u8, data: &[u8], at: u64) -> Result<Vec<u8>, Blocked>
             let mut out = Capped(Vec::new(), cap);
             lzma_rs::xz_decompress(&mut std::io::BufReader::new(data), &mut out).map_err(|e| {
                 block!(
+                    Damaged,
                     "ZIM: cluster at byte {at}: xz: {e} (over {} MiB, or damaged)",
                     cap >> 20
                 )
@@ -364,6 +385,7 @@ fn decompress(compression: u8, data: &[u8], at: u64) -> Result<Vec<u8>, Blocked>
             Ok(out.0)
         }
         c => Err(block!(
+            Damaged,
             "ZIM: cluster at byte {at} uses compression {c} ({}), which has no reader here",
             match c {
                 2 => "zlib, deprecated",
@@ -377,10 +399,11 @@ fn decompress(compression: u8, data: &[u8], at: u64) -> Result<Vec<u8>, Blocked>
 fn read_cluster(src: &dyn Source, cx: &Ctx, start: u64, end: u64) -> Result<Cluster, Blocked> {
     let stored = end - start;
     if stored < 1 {
-        return Err(block!("ZIM: empty cluster at byte {start}"));
+        return Err(block!(Damaged, "ZIM: empty cluster at byte {start}"));
     }
     if stored > CLUSTER_CAP {
         return Err(block!(
+            TooLarge,
             "ZIM: metadata cluster at byte {start} of {stored} bytes is over {} MiB",
             CLUSTER_CAP >> 20
         ));
@@ -390,6 +413,7 @@ fn read_cluster(src: &dyn Source, cx: &Ctx, start: u64, end: u64) -> Result<Clus
     let info = raw[0];
     if info & 0xE0 != 0 {
         return Err(block!(
+            CannotClean,
             "ZIM: cluster at byte {start} has unknown flags {info:#04x}"
         ));
     }
@@ -406,6 +430,7 @@ fn read_cluster(src: &dyn Source, cx: &Ctx, start: u64, end: u64) -> Result<Clus
         let at = i * width;
         if at + width > data.len() {
             return Err(block!(
+                Damaged,
                 "ZIM: cluster at byte {start}: blob offsets truncated"
             ));
         }
@@ -418,6 +443,7 @@ fn read_cluster(src: &dyn Source, cx: &Ctx, start: u64, end: u64) -> Result<Clus
     let first = offset(0)?;
     if first < width as u64 || first % width as u64 != 0 || first > data.len() as u64 {
         return Err(block!(
+            Damaged,
             "ZIM: cluster at byte {start}: bad first blob offset {first}"
         ));
     }
@@ -428,6 +454,7 @@ fn read_cluster(src: &dyn Source, cx: &Ctx, start: u64, end: u64) -> Result<Clus
         let o = offset(i)?;
         if o < prev || o > data.len() as u64 {
             return Err(block!(
+                CannotClean,
                 "ZIM: cluster at byte {start}: blob {} runs from {prev} to {o}, outside its {} bytes",
                 i - 1,
                 data.len()
@@ -486,9 +513,9 @@ fn decide(
         let mut inner = Vec::new();
         let (format, cleaned) = cx.clean_member(&format!("M/{name}.png"), value, &mut inner);
         if format != "png" {
-            return Err(block!("ZIM: M/{name} is not a PNG ({format})"));
+            return Err(block!(Damaged, "ZIM: M/{name} is not a PNG ({format})"));
         }
-        let cleaned = cleaned.map_err(|b| block!("ZIM: M/{name}: {}", b.0))?;
+        let cleaned = cleaned.map_err(|b| block!(inherit b, "ZIM: M/{name}: {}", b.reason))?;
         cx.check_forbidden(&cleaned, &format!("the ZIM metadata M/{name}"))?;
         if cleaned == value {
             return Ok(Decision::Keep);
@@ -516,6 +543,7 @@ pub(crate) fn clean(
     let ext = crate::detect::extension(cx.name);
     if ext.len() == 5 && ext.starts_with("zim") {
         return Err(block!(
+            CannotClean,
             "ZIM: `.{ext}` is one part of a split ZIM: join the parts into one .zim first (cat NAME.zimaa NAME.zimab ... > NAME.zim)"
         ));
     }
@@ -529,6 +557,7 @@ pub(crate) fn clean(
     for_each_u64(src, hd.cluster_ptr_pos, hd.cluster_count, |i, p| {
         if p < HEADER_LEN || p >= end || clusters.last().is_some_and(|&q| p <= q) {
             return Err(block!(
+                Damaged,
                 "ZIM: cluster {i} at byte {p} is outside the archive or out of order"
             ));
         }
@@ -544,12 +573,16 @@ pub(crate) fn clean(
     let mut last_namespace = 0u8;
     for_each_u64(src, hd.url_ptr_pos, hd.entry_count, |i, p| {
         if p < HEADER_LEN || p >= end {
-            return Err(block!("ZIM: entry {i} at byte {p} is outside the archive"));
+            return Err(block!(
+                CannotClean,
+                "ZIM: entry {i} at byte {p} is outside the archive"
+            ));
         }
         lowest_dirent = lowest_dirent.min(p);
         let (namespace, entry) = read_dirent(&mut window, p, &hd)?;
         if namespace < last_namespace {
             return Err(block!(
+                Damaged,
                 "ZIM: entry {i} is out of order (namespace {} after {})",
                 char::from(namespace).escape_default(),
                 char::from(last_namespace).escape_default()
@@ -559,7 +592,10 @@ pub(crate) fn clean(
         if let Some(e) = entry {
             metadata.push(e);
             if metadata.len() > MAX_METADATA {
-                return Err(block!("ZIM: more than {MAX_METADATA} metadata entries"));
+                return Err(block!(
+                    TooLarge,
+                    "ZIM: more than {MAX_METADATA} metadata entries"
+                ));
             }
         }
         Ok(())
@@ -575,6 +611,7 @@ pub(crate) fn clean(
             read_into(src, hd.title_ptr_pos + u64::from(k) * 4, b)?;
             if (0..n as usize).any(|j| u32_at(b, j * 4) >= hd.entry_count) {
                 return Err(block!(
+                    CannotClean,
                     "ZIM: the title pointer list names an entry past the last"
                 ));
             }
@@ -619,13 +656,19 @@ pub(crate) fn clean(
             let count = cluster.blobs.len();
             let blob = cluster.blobs.get_mut(e.blob as usize).ok_or_else(|| {
                 block!(
+                    CannotClean,
                     "ZIM: M/{} points at blob {} of cluster {c}, which has {count}",
                     e.name,
                     e.blob
                 )
             })?;
             if blob.len() > VALUE_CAP {
-                return Err(block!("ZIM: M/{} is over {} MiB", e.name, VALUE_CAP >> 20));
+                return Err(block!(
+                    TooLarge,
+                    "ZIM: M/{} is over {} MiB",
+                    e.name,
+                    VALUE_CAP >> 20
+                ));
             }
             if let Decision::Replace(new) = decide(cx, &e.name, blob, removed)? {
                 *blob = new;
@@ -651,6 +694,7 @@ pub(crate) fn clean(
     hash_range(src, 0, end, &mut md5)?;
     if md5.finalize()[..] != stored[..] {
         return Err(block!(
+            Damaged,
             "ZIM: the MD5 checksum does not match the archive (damaged or edited)"
         ));
     }
@@ -749,6 +793,7 @@ fn rebuild(
     for w in replaced.windows(2) {
         if w[0].1 > w[1].0 {
             return Err(block!(
+                Damaged,
                 "ZIM: structures overlap at bytes {}..{} and {}..{}",
                 w[0].0,
                 w[0].1,
@@ -1015,9 +1060,9 @@ pub(crate) mod tests {
         let (out, _) = run(&wiki(5, ""), &cfg);
         let e = out.unwrap_err();
         assert!(
-            e.0.contains("M/Creator") && !e.0.contains("Wikipedia"),
+            e.reason.contains("M/Creator") && !e.reason.contains("Wikipedia"),
             "{}",
-            e.0
+            e.reason
         );
     }
 
@@ -1028,10 +1073,16 @@ pub(crate) mod tests {
         let mut bad = f.clone();
         let n = bad.len();
         bad[n - 1] ^= 1;
-        assert!(run(&bad, &cfg).0.unwrap_err().0.contains("MD5"));
+        assert!(run(&bad, &cfg).0.unwrap_err().reason.contains("MD5"));
         let mut old = f.clone();
         old[4] = 4;
-        assert!(run(&old, &cfg).0.unwrap_err().0.contains("major version"));
+        assert!(
+            run(&old, &cfg)
+                .0
+                .unwrap_err()
+                .reason
+                .contains("major version")
+        );
         for cut in [0, 10, 79, 80, 200, f.len() - 17, f.len() - 1] {
             assert!(run(&f[..cut], &cfg).0.is_err(), "cut at {cut}");
         }
@@ -1048,13 +1099,13 @@ pub(crate) mod tests {
             let _ = run(&g, &cfg);
         }
         let zlib = zim(&[(2, vec![])], &[TestEntry::Content(b'M', "Source", 0, 0)]);
-        assert!(run(&zlib, &cfg).0.unwrap_err().0.contains("zlib"));
+        assert!(run(&zlib, &cfg).0.unwrap_err().reason.contains("zlib"));
         let cx = Ctx::test(&cfg);
         let cx = Ctx {
             name: "wiki.zimab",
             ..cx
         };
         let e = clean(&f.as_slice(), &cx, &mut vec![]).unwrap_err();
-        assert!(e.0.contains("split ZIM"), "{}", e.0);
+        assert!(e.reason.contains("split ZIM"), "{}", e.reason);
     }
 }

@@ -54,14 +54,18 @@ struct Member {
 }
 
 fn over_declared(declared: u64) -> Blocked {
-    block!("zip: members decompress to more than the {declared} bytes they declare (zip bomb?)")
+    block!(
+        TooLarge,
+        "zip: members decompress to more than the {declared} bytes they declare (zip bomb?)"
+    )
 }
 
 fn read_members(src: &dyn Source, cx: &Ctx) -> Result<(Vec<Member>, bool), Blocked> {
     let mut archive = zip::ZipArchive::new(SourceReader::new(src))
-        .map_err(|e| block!("zip: cannot read: {e}"))?;
+        .map_err(|e| block!(Damaged, "zip: cannot read: {e}"))?;
     if archive.len() > cx.cfg.max_zip_entries {
         return Err(block!(
+            TooLarge,
             "zip: {} members, over the limit of {}",
             archive.len(),
             cx.cfg.max_zip_entries
@@ -75,6 +79,7 @@ fn read_members(src: &dyn Source, cx: &Ctx) -> Result<(Vec<Member>, bool), Block
         .map_or(u64::MAX, |n| u64::try_from(n).unwrap_or(u64::MAX));
     if declared > cx.cfg.max_zip_total {
         return Err(block!(
+            TooLarge,
             "zip: members decompress to more than {} bytes (zip bomb?)",
             cx.cfg.max_zip_total
         ));
@@ -89,19 +94,19 @@ fn read_members(src: &dyn Source, cx: &Ctx) -> Result<(Vec<Member>, bool), Block
     for i in 0..archive.len() {
         let mut f = archive
             .by_index(i)
-            .map_err(|e| block!("zip: member {i}: {e}"))?;
+            .map_err(|e| block!(CannotClean, "zip: member {i}: {e}"))?;
         let name = f
             .name()
-            .map_err(|e| block!("zip: member {i}: bad name: {e}"))?
+            .map_err(|e| block!(Damaged, "zip: member {i}: bad name: {e}"))?
             .to_string();
         if f.encrypted() {
-            return Err(block!("zip: member {name} is encrypted"));
+            return Err(block!(Encrypted, "zip: member {name} is encrypted"));
         }
         if f.enclosed_name().is_none() || name.starts_with('/') || name.contains('\\') {
-            return Err(block!("zip: unsafe member name {name:?}"));
+            return Err(block!(CannotClean, "zip: unsafe member name {name:?}"));
         }
         if !names.insert(name.clone()) {
-            return Err(block!("zip: duplicate member {name}"));
+            return Err(block!(Damaged, "zip: duplicate member {name}"));
         }
         if f.is_dir() {
             out.push(Member {
@@ -118,6 +123,7 @@ fn read_members(src: &dyn Source, cx: &Ctx) -> Result<(Vec<Member>, bool), Block
         let ratio_ok = |n: u64| n <= (1 << 20) || n / compressed <= cx.cfg.max_zip_ratio;
         if !ratio_ok(f.size()) {
             return Err(block!(
+                TooLarge,
                 "zip: member {name} declares {}x expansion (zip bomb?)",
                 f.size() / compressed
             ));
@@ -128,7 +134,7 @@ fn read_members(src: &dyn Source, cx: &Ctx) -> Result<(Vec<Member>, bool), Block
         loop {
             let k = f
                 .read(&mut chunk)
-                .map_err(|e| block!("zip: member {name}: {e}"))?;
+                .map_err(|e| block!(CannotClean, "zip: member {name}: {e}"))?;
             if k == 0 {
                 break;
             }
@@ -139,6 +145,7 @@ fn read_members(src: &dyn Source, cx: &Ctx) -> Result<(Vec<Member>, bool), Block
             }
             if !ratio_ok(n) {
                 return Err(block!(
+                    TooLarge,
                     "zip: member {name} expands {}x (zip bomb?)",
                     n / compressed
                 ));
@@ -166,6 +173,7 @@ fn kind_of(members: &[Member]) -> Result<Kind, Blocked> {
             Ok(Kind::Pptx)
         } else {
             Err(block!(
+                Damaged,
                 "zip: Open Packaging file that is not DOCX, XLSX or PPTX"
             ))
         };
@@ -181,9 +189,10 @@ fn kind_of(members: &[Member]) -> Result<Kind, Blocked> {
         if t.trim() == "application/hwp+zip" {
             return Ok(Kind::Hwpx);
         }
-        return Err(block!("zip: unknown mimetype {t:?}"));
+        return Err(block!(CannotClean, "zip: unknown mimetype {t:?}"));
     }
     Err(block!(
+        CannotClean,
         "zip: a plain zip archive (not a document container) is not supported"
     ))
 }
@@ -288,7 +297,7 @@ fn ooxml_policy() -> Policy {
 fn decide(kind: Kind, m: &Member, dropped: &BTreeSet<String>) -> Result<Action, Blocked> {
     let n = m.name.as_str();
     let e = ext(n);
-    let blocked = |why: &str| Err(block!("{} member {n}: {why}", kind.name()));
+    let blocked = |why: &str| Err(block!(CannotClean, "{} member {n}: {why}", kind.name()));
     match kind {
         Kind::Docx | Kind::Xlsx | Kind::Pptx => {
             let top = n.split('/').next().unwrap_or("");
@@ -523,9 +532,10 @@ fn local(qname: &str) -> &str {
 /// Scrubs one XML part. Returns the new bytes and the number of edits.
 fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Blocked> {
     if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
-        return Err(block!("{name}: UTF-16 XML is not supported"));
+        return Err(block!(CannotClean, "{name}: UTF-16 XML is not supported"));
     }
-    let text = std::str::from_utf8(data).map_err(|_| block!("{name}: XML is not UTF-8"))?;
+    let text =
+        std::str::from_utf8(data).map_err(|_| block!(Damaged, "{name}: XML is not UTF-8"))?;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut out = Vec::with_capacity(data.len());
     let mut edits = 0usize;
@@ -536,12 +546,12 @@ fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Bl
     loop {
         let ev = reader
             .read_event()
-            .map_err(|e| block!("{name}: bad XML: {e}"))?;
-        let pos =
-            usize::try_from(reader.buffer_position()).map_err(|_| block!("{name}: position"))?;
+            .map_err(|e| block!(Damaged, "{name}: bad XML: {e}"))?;
+        let pos = usize::try_from(reader.buffer_position())
+            .map_err(|_| block!(Damaged, "{name}: position"))?;
         let span = data
             .get(last..pos)
-            .ok_or_else(|| block!("{name}: XML position out of range"))?;
+            .ok_or_else(|| block!(Damaged, "{name}: XML position out of range"))?;
         last = pos;
         if skip_depth > 0 {
             match ev {
@@ -552,7 +562,7 @@ fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Bl
                         out.extend_from_slice(span);
                     }
                 }
-                Event::Eof => return Err(block!("{name}: XML ends inside an element")),
+                Event::Eof => return Err(block!(Damaged, "{name}: XML ends inside an element")),
                 _ => {}
             }
             continue;
@@ -570,7 +580,7 @@ fn scrub_xml(name: &str, data: &[u8], p: &Policy) -> Result<(Vec<u8>, usize), Bl
                 let mut drop_elem = p.drop_elems.contains(&lname);
                 let mut set_text = None;
                 for a in e.attributes() {
-                    let a = a.map_err(|err| block!("{name}: bad XML attribute: {err}"))?;
+                    let a = a.map_err(|err| block!(Damaged, "{name}: bad XML attribute: {err}"))?;
                     let key: &str = a.key.as_ref();
                     let lkey = local(key);
                     let value: String = a.value.to_string();
@@ -713,14 +723,14 @@ pub(crate) fn clean(
             Action::Html => {
                 let mut sub = Vec::new();
                 let new = super::text::clean_html(&m.data, cx, &mut sub)
-                    .map_err(|b| block!("member {}: {b}", m.name))?;
+                    .map_err(|b| block!(inherit b, "member {}: {b}", m.name))?;
                 removed.extend(sub.into_iter().map(|r| format!("{}: {r}", m.name)));
                 new
             }
             Action::Recurse => {
                 let mut sub = Vec::new();
                 let (_, r) = cx.clean_member(&m.name, &m.data, &mut sub);
-                let new = r.map_err(|b| block!("member {}: {b}", m.name))?;
+                let new = r.map_err(|b| block!(inherit b, "member {}: {b}", m.name))?;
                 if new != m.data {
                     removed.extend(sub.into_iter().map(|r| format!("{}: {r}", m.name)));
                 }
@@ -747,7 +757,7 @@ pub(crate) fn clean(
     for (name, dir, data) in &outputs {
         if *dir {
             w.add_directory(name.as_str(), base)
-                .map_err(|e| block!("zip: cannot write {name}: {e}"))?;
+                .map_err(|e| block!(CannotClean, "zip: cannot write {name}: {e}"))?;
             continue;
         }
         let opts = if name == "mimetype" {
@@ -757,13 +767,13 @@ pub(crate) fn clean(
                 .compression_level(Some(6))
         };
         w.start_file(name.as_str(), opts)
-            .map_err(|e| block!("zip: cannot write {name}: {e}"))?;
+            .map_err(|e| block!(CannotClean, "zip: cannot write {name}: {e}"))?;
         w.write_all(data)
-            .map_err(|e| block!("zip: cannot write {name}: {e}"))?;
+            .map_err(|e| block!(CannotClean, "zip: cannot write {name}: {e}"))?;
     }
     let out = w
         .finish()
-        .map_err(|e| block!("zip: cannot finish: {e}"))?
+        .map_err(|e| block!(CannotClean, "zip: cannot finish: {e}"))?
         .into_inner();
     Plan::from_new_bytes(src, out)
 }
@@ -853,7 +863,7 @@ mod tests {
         assert!(
             clean(&unknown, &cx, &mut vec![])
                 .unwrap_err()
-                .0
+                .reason
                 .contains("unknown part")
         );
 
@@ -865,7 +875,7 @@ mod tests {
         assert!(
             clean(&bomb, &cx, &mut vec![])
                 .unwrap_err()
-                .0
+                .reason
                 .contains("bomb")
         );
         for cut in [0, 10, bomb.len() / 2, bomb.len() - 5] {
@@ -905,7 +915,7 @@ mod tests {
         assert!(
             clean(&p, &cx, &mut vec![])
                 .unwrap_err()
-                .0
+                .reason
                 .contains("printer settings")
         );
         let p = make_zip(&[
@@ -969,7 +979,7 @@ mod tests {
         assert!(
             clean(&scripted, &cx, &mut vec![])
                 .unwrap_err()
-                .0
+                .reason
                 .contains("scripts")
         );
     }

@@ -113,9 +113,10 @@ fn print_human(report: &CleanReport) {
             }
             FileStatus::Unchanged => println!("unchanged  {} [{}]", f.path, f.format),
             FileStatus::Blocked => println!(
-                "BLOCKED    {} [{}]: {}",
+                "BLOCKED    {} [{}] {}: {}",
                 f.path,
                 f.format,
+                f.reason_code.map_or("cannot_clean", |k| k.code()),
                 f.reason.as_deref().unwrap_or("?")
             ),
         }
@@ -136,6 +137,21 @@ fn print_human(report: &CleanReport) {
         report.summary.blocked,
         report.summary.reused
     );
+    if report.summary.blocked > 0 {
+        let mut kinds = std::collections::BTreeMap::new();
+        for f in report
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::Blocked)
+        {
+            *kinds.entry(f.reason_code).or_insert(0usize) += 1;
+        }
+        let parts: Vec<String> = kinds
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.map_or("cannot_clean", |k| k.code())))
+            .collect();
+        println!("Blocked by kind: {}.", parts.join(", "));
+    }
     if report.summary.excluded > 0 {
         println!(
             "{} files or folders left out by --exclude (not on the drive).",

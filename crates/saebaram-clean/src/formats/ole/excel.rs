@@ -40,10 +40,11 @@ fn blank_string(d: &mut [u8], at: usize) -> Option<bool> {
 pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Blocked> {
     refuse_picture_metadata(App::Excel, ole, "/Workbook")?;
     let Some(wb) = ole.stream_mut("/Workbook") else {
-        return Err(block!("XLS: no Workbook stream"));
+        return Err(block!(Damaged, "XLS: no Workbook stream"));
     };
     if le16(wb, 0) != Some(BOF) || le16(wb, 4) != Some(0x0600) {
         return Err(block!(
+            CannotClean,
             "XLS: the Workbook stream is not BIFF8 (Excel 97-2003); older workbooks are not supported"
         ));
     }
@@ -55,13 +56,15 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
         let data = at + 4;
         if data + size > wb.len() {
             return Err(block!(
+                Damaged,
                 "XLS: record {kind:#06x} at byte {at} runs past the end of the Workbook stream"
             ));
         }
-        let bad = || block!("XLS: malformed record {kind:#06x} at byte {at}");
+        let bad = || block!(Damaged, "XLS: malformed record {kind:#06x} at byte {at}");
         match kind {
             FILEPASS => {
                 return Err(block!(
+                    Encrypted,
                     "XLS: an encrypted workbook (cannot be cleaned without the password)"
                 ));
             }

@@ -18,32 +18,52 @@ use std::io::{Read, Write};
 
 use super::super::Ctx;
 use super::Ole;
+use crate::BlockKind;
 use crate::error::{Blocked, block};
 
 /// Largest decompressed size of one stream (the body, the document information, a picture).
 const INFLATE_CAP: u64 = 256 << 20;
 
 /// `FileHeader` property bits that block a file, and why.
-const BLOCKING_FLAGS: &[(u32, &str)] = &[
+const BLOCKING_FLAGS: &[(u32, BlockKind, &str)] = &[
     (
         0x0002,
+        BlockKind::Encrypted,
         "password-protected (cannot be cleaned without the password)",
     ),
-    (0x0004, "a distribution document (its body is encrypted)"),
-    (0x0008, "saved scripts (macros) are not cleaned"),
-    (0x0010, "DRM-protected"),
+    (
+        0x0004,
+        BlockKind::Encrypted,
+        "a distribution document (its body is encrypted)",
+    ),
+    (
+        0x0008,
+        BlockKind::ActiveContent,
+        "saved scripts (macros) are not cleaned",
+    ),
+    (0x0010, BlockKind::Encrypted, "DRM-protected"),
     (
         0x0040,
+        BlockKind::CannotClean,
         "a document history (earlier versions and their authors) is not cleaned",
     ),
     (
         0x0080,
+        BlockKind::ActiveContent,
         "digitally signed (the signature names the signer; cleaning would break it)",
     ),
-    (0x0100, "certificate-encrypted"),
-    (0x0200, "reserved for a digital signature"),
-    (0x0400, "certificate DRM-protected"),
-    (0x4000, "tracked changes (their authors) are not cleaned"),
+    (0x0100, BlockKind::Encrypted, "certificate-encrypted"),
+    (
+        0x0200,
+        BlockKind::ActiveContent,
+        "reserved for a digital signature",
+    ),
+    (0x0400, BlockKind::Encrypted, "certificate DRM-protected"),
+    (
+        0x4000,
+        BlockKind::CannotClean,
+        "tracked changes (their authors) are not cleaned",
+    ),
 ];
 
 /// DocInfo record tags ([spec] 4.2): a picture or OLE object, tracked changes and their
@@ -58,7 +78,7 @@ pub(super) fn known(_path: &str) -> bool {
 }
 
 /// Why a path is not cleaned, or `None` when it is one HWP keeps.
-fn refused(path: &str) -> Option<&'static str> {
+fn refused(path: &str) -> Option<(BlockKind, &'static str)> {
     let mut parts = path.trim_start_matches('/').splitn(2, '/');
     let top = parts.next().unwrap_or("");
     let rest = parts.next();
@@ -74,16 +94,29 @@ fn refused(path: &str) -> Option<&'static str> {
         {
             None
         }
-        ("BinData", Some(_)) => Some("an embedded OLE object is not cleaned"),
+        ("BinData", Some(_)) => Some((
+            BlockKind::ActiveContent,
+            "an embedded OLE object is not cleaned",
+        )),
         ("DocOptions", Some("_LinkDoc")) => None,
         ("Scripts", Some("DefaultJScript" | "JScriptVersion")) => None,
-        ("ViewText", _) => Some("a distribution document (its body is encrypted)"),
-        ("DocHistory", _) => {
-            Some("a document history (earlier versions and their authors) is not cleaned")
-        }
-        ("XMLTemplate", _) => Some("an XML template is not cleaned"),
-        ("DocOptions", Some(_)) => Some("DRM, certificate or signature data is not cleaned"),
-        _ => Some("an unknown storage or stream is not cleaned"),
+        ("ViewText", _) => Some((
+            BlockKind::Encrypted,
+            "a distribution document (its body is encrypted)",
+        )),
+        ("DocHistory", _) => Some((
+            BlockKind::CannotClean,
+            "a document history (earlier versions and their authors) is not cleaned",
+        )),
+        ("XMLTemplate", _) => Some((BlockKind::CannotClean, "an XML template is not cleaned")),
+        ("DocOptions", Some(_)) => Some((
+            BlockKind::Encrypted,
+            "DRM, certificate or signature data is not cleaned",
+        )),
+        _ => Some((
+            BlockKind::CannotClean,
+            "an unknown storage or stream is not cleaned",
+        )),
     }
 }
 
@@ -92,9 +125,10 @@ fn inflate(d: &[u8], what: &str) -> Result<Vec<u8>, Blocked> {
     flate2::read::DeflateDecoder::new(d)
         .take(INFLATE_CAP + 1)
         .read_to_end(&mut out)
-        .map_err(|e| block!("HWP: {what} does not inflate: {e}"))?;
+        .map_err(|e| block!(Damaged, "HWP: {what} does not inflate: {e}"))?;
     if out.len() as u64 > INFLATE_CAP {
         return Err(block!(
+            TooLarge,
             "HWP: {what} inflates to more than {} MiB",
             INFLATE_CAP >> 20
         ));
@@ -106,7 +140,7 @@ fn deflate(d: &[u8]) -> Result<Vec<u8>, Blocked> {
     let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
     z.write_all(d)
         .and_then(|()| z.finish())
-        .map_err(|e| block!("HWP: cannot compress: {e}"))
+        .map_err(|e| block!(CannotClean, "HWP: cannot compress: {e}"))
 }
 
 /// One DocInfo record: tag and body.
@@ -114,18 +148,20 @@ fn records(d: &[u8]) -> Result<Vec<(u16, &[u8])>, Blocked> {
     let mut out = Vec::new();
     let mut at = 0usize;
     while at < d.len() {
-        let head = super::le32(d, at).ok_or_else(|| block!("HWP: DocInfo is truncated"))?;
+        let head =
+            super::le32(d, at).ok_or_else(|| block!(Damaged, "HWP: DocInfo is truncated"))?;
         let tag = (head & 0x3FF) as u16;
         let mut size = (head >> 20) as usize;
         at += 4;
         if size == 0xFFF {
-            size = super::le32(d, at).ok_or_else(|| block!("HWP: DocInfo is truncated"))? as usize;
+            size = super::le32(d, at).ok_or_else(|| block!(Damaged, "HWP: DocInfo is truncated"))?
+                as usize;
             at += 4;
         }
         let body = at
             .checked_add(size)
             .and_then(|end| d.get(at..end))
-            .ok_or_else(|| block!("HWP: a DocInfo record runs past the end"))?;
+            .ok_or_else(|| block!(Damaged, "HWP: a DocInfo record runs past the end"))?;
         out.push((tag, body));
         at += size;
     }
@@ -137,7 +173,12 @@ fn records(d: &[u8]) -> Result<Vec<(u16, &[u8])>, Blocked> {
 /// stream is a list of strings (a u32 count of UTF-16 units, then the units) ended by
 /// 0xFFFFFFFF.
 fn check_script(d: &[u8]) -> Result<(), Blocked> {
-    let unreadable = || block!("HWP: the script stream is unreadable (not cleaned)");
+    let unreadable = || {
+        block!(
+            ActiveContent,
+            "HWP: the script stream is unreadable (not cleaned)"
+        )
+    };
     let mut text = String::new();
     let mut at = 0usize;
     loop {
@@ -176,7 +217,10 @@ fn check_script(d: &[u8]) -> Result<(), Blocked> {
         .map(str::trim)
         .any(|l| !l.is_empty() && !stub.contains(&l))
     {
-        return Err(block!("HWP: scripts (macros) are not cleaned"));
+        return Err(block!(
+            ActiveContent,
+            "HWP: scripts (macros) are not cleaned"
+        ));
     }
     Ok(())
 }
@@ -185,22 +229,22 @@ fn check_script(d: &[u8]) -> Result<(), Blocked> {
 pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Result<(), Blocked> {
     let header = ole
         .stream("/FileHeader")
-        .ok_or_else(|| block!("HWP: no FileHeader"))?;
-    let flags =
-        super::le32(header, 36).ok_or_else(|| block!("HWP: the FileHeader is truncated"))?;
-    for (bit, why) in BLOCKING_FLAGS {
+        .ok_or_else(|| block!(Damaged, "HWP: no FileHeader"))?;
+    let flags = super::le32(header, 36)
+        .ok_or_else(|| block!(Damaged, "HWP: the FileHeader is truncated"))?;
+    for (bit, kind, why) in BLOCKING_FLAGS {
         if flags & bit != 0 {
-            return Err(block!("HWP: {why}"));
+            return Err(Blocked::new(*kind, format!("HWP: {why}")));
         }
     }
     let compressed = flags & 1 != 0;
     for n in &ole.nodes {
         if !n.entry.is_root()
-            && let Some(why) = refused(&n.path)
+            && let Some((kind, why)) = refused(&n.path)
         {
-            return Err(block!(
-                "HWP: {why} ({})",
-                super::propset::printable(&n.path)
+            return Err(Blocked::new(
+                kind,
+                format!("HWP: {why} ({})", super::propset::printable(&n.path)),
             ));
         }
     }
@@ -208,12 +252,15 @@ pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Resul
         .stream("/DocOptions/_LinkDoc")
         .is_some_and(|d| d.len() > 64)
     {
-        return Err(block!("HWP: a linked document (its path is not cleaned)"));
+        return Err(block!(
+            Damaged,
+            "HWP: a linked document (its path is not cleaned)"
+        ));
     }
     // DocInfo: the picture list (which are compressed, which are links or OLE objects).
     let doc_info = ole
         .stream("/DocInfo")
-        .ok_or_else(|| block!("HWP: no DocInfo stream"))?;
+        .ok_or_else(|| block!(Damaged, "HWP: no DocInfo stream"))?;
     let doc_info = if compressed {
         inflate(doc_info, "DocInfo")?
     } else {
@@ -225,23 +272,30 @@ pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Resul
         match tag {
             TAG_TRACK_CHANGE | TAG_TRACK_CHANGE_AUTHOR => {
                 return Err(block!(
+                    CannotClean,
                     "HWP: tracked changes (their authors) are not cleaned"
                 ));
             }
             TAG_BIN_DATA => {
                 let props = super::le16(body, 0)
-                    .ok_or_else(|| block!("HWP: a picture entry is truncated"))?;
+                    .ok_or_else(|| block!(Damaged, "HWP: a picture entry is truncated"))?;
                 match props & 0x0F {
                     0 => {
                         return Err(block!(
+                            Damaged,
                             "HWP: a linked picture (its file path is not cleaned)"
                         ));
                     }
-                    2 => return Err(block!("HWP: an embedded OLE object is not cleaned")),
+                    2 => {
+                        return Err(block!(
+                            ActiveContent,
+                            "HWP: an embedded OLE object is not cleaned"
+                        ));
+                    }
                     _ => {}
                 }
                 let id = super::le16(body, 2)
-                    .ok_or_else(|| block!("HWP: a picture entry is truncated"))?;
+                    .ok_or_else(|| block!(Damaged, "HWP: a picture entry is truncated"))?;
                 let store = match (props >> 4) & 0x03 {
                     1 => true,
                     2 => false,
@@ -287,7 +341,7 @@ pub(super) fn clean(ole: &mut Ole, cx: &Ctx, removed: &mut Vec<String>) -> Resul
             };
             let mut sub = Vec::new();
             let (_, result) = cx.clean_member(name, &picture, &mut sub);
-            let cleaned = result.map_err(|b| block!("HWP: picture {name}: {b}"))?;
+            let cleaned = result.map_err(|b| block!(inherit b, "HWP: picture {name}: {b}"))?;
             cx.check_forbidden(&cleaned, &format!("HWP picture {name}"))?;
             if cleaned != picture {
                 let new = if store { deflate(&cleaned)? } else { cleaned };
@@ -345,11 +399,13 @@ mod tests {
         assert!(
             refused("/DocHistory/VersionLog0")
                 .unwrap()
+                .1
                 .contains("history")
         );
         assert!(
             refused("/ViewText/Section0")
                 .unwrap()
+                .1
                 .contains("distribution")
         );
         assert!(refused("/Other").is_some());
@@ -479,7 +535,7 @@ mod file_tests {
             (0x9, "scripts"),
         ] {
             let f = build(&[("/FileHeader", &header(flags)), ("/DocInfo", &doc_info)]);
-            assert!(run(&f).unwrap_err().0.contains(why), "{why}");
+            assert!(run(&f).unwrap_err().reason.contains(why), "{why}");
         }
         let linked = {
             let mut b = 0u16.to_le_bytes().to_vec();
@@ -487,13 +543,13 @@ mod file_tests {
             deflate(&record(TAG_BIN_DATA, &b)).unwrap()
         };
         let f = build(&[("/FileHeader", &header(1)), ("/DocInfo", &linked)]);
-        assert!(run(&f).unwrap_err().0.contains("linked picture"));
+        assert!(run(&f).unwrap_err().reason.contains("linked picture"));
         let f = build(&[
             ("/FileHeader", &header(1)),
             ("/DocInfo", &doc_info),
             ("/DocHistory/VersionLog0", b"x"),
         ]);
-        assert!(run(&f).unwrap_err().0.contains("history"));
+        assert!(run(&f).unwrap_err().reason.contains("history"));
         let f = build(&[
             ("/FileHeader", &header(1)),
             ("/DocInfo", b"not deflate \xFF\xFF"),

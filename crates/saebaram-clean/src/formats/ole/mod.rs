@@ -110,7 +110,7 @@ impl Ole {
 }
 
 fn cfb_error(e: std::io::Error) -> Blocked {
-    block!("OLE: cannot read the compound file: {e}")
+    block!(Damaged, "OLE: cannot read the compound file: {e}")
 }
 
 /// Reads every entry and stream of `d`.
@@ -124,13 +124,14 @@ fn read(d: &[u8]) -> Result<Ole, Blocked> {
         let path = entry
             .path()
             .to_str()
-            .ok_or_else(|| block!("OLE: an entry name is not valid Unicode"))?
+            .ok_or_else(|| block!(Damaged, "OLE: an entry name is not valid Unicode"))?
             .to_string();
         let data = if entry.is_stream() {
             // A stream cannot hold more than the file; `cfb` bounds reads by the chain.
             total = total.saturating_add(entry.len());
             if entry.len() > d.len() as u64 || total > 2 * d.len() as u64 {
                 return Err(block!(
+                    Damaged,
                     "OLE: stream {} declares {} bytes in a {}-byte file",
                     propset::printable(&path),
                     entry.len(),
@@ -142,6 +143,7 @@ fn read(d: &[u8]) -> Result<Ole, Blocked> {
             s.read_to_end(&mut buf).map_err(cfb_error)?;
             if buf.len() as u64 != entry.len() {
                 return Err(block!(
+                    Damaged,
                     "OLE: stream {} declares {} bytes but its sectors hold {}",
                     propset::printable(&path),
                     entry.len(),
@@ -166,7 +168,7 @@ fn zero_time() -> std::time::SystemTime {
 
 /// Writes `ole` as a new compound file, then parses it again and checks every stream.
 fn write(ole: &Ole, size_hint: usize) -> Result<Vec<u8>, Blocked> {
-    let werr = |e: std::io::Error| block!("OLE: cannot write the compound file: {e}");
+    let werr = |e: std::io::Error| block!(CannotClean, "OLE: cannot write the compound file: {e}");
     let mut out = cfb::CompoundFile::create_with_version(
         ole.version,
         Cursor::new(Vec::with_capacity(size_hint)),
@@ -198,8 +200,8 @@ fn write(ole: &Ole, size_hint: usize) -> Result<Vec<u8>, Blocked> {
     out.flush().map_err(werr)?;
     let bytes = out.into_inner().into_inner();
     // The rebuilt file must hold exactly the planned streams.
-    let again =
-        read(&bytes).map_err(|b| block!("OLE: the rebuilt file does not read back: {b}"))?;
+    let again = read(&bytes)
+        .map_err(|b| block!(inherit b, "OLE: the rebuilt file does not read back: {b}"))?;
     let planned: BTreeMap<&str, &[u8]> = ole
         .nodes
         .iter()
@@ -212,6 +214,7 @@ fn write(ole: &Ole, size_hint: usize) -> Result<Vec<u8>, Blocked> {
         .collect();
     if planned != written {
         return Err(block!(
+            Damaged,
             "OLE: the rebuilt file does not hold the planned streams"
         ));
     }
@@ -228,6 +231,7 @@ fn app_of(ole: &Ole) -> Result<App, Blocked> {
     }
     if ole.has("/Book") {
         return Err(block!(
+            CannotClean,
             "XLS: an Excel 5.0/95 workbook (BIFF5) is not supported; save it as a newer format"
         ));
     }
@@ -248,6 +252,7 @@ fn app_of(ole: &Ole) -> Result<App, Blocked> {
         .map(|n| propset::printable(&n.path))
         .collect();
     Err(block!(
+        CannotClean,
         "OLE: a compound file of an unknown application (holds {}); only DOC, XLS, PPT and HWP are cleaned",
         names.join(", ")
     ))
@@ -255,40 +260,48 @@ fn app_of(ole: &Ole) -> Result<App, Blocked> {
 
 /// Storages and streams that block a file whatever the application, and why.
 fn refuse_common(app: App, ole: &Ole) -> Result<(), Blocked> {
+    use crate::BlockKind::{ActiveContent, CannotClean, Encrypted};
     for n in &ole.nodes {
         let name = n.entry.name();
         let why = match name {
             "_VBA_PROJECT_CUR" | "_VBA_PROJECT" | "VBA" | "Macros" | "PROJECT" => {
-                Some("macros (a VBA project) are not cleaned")
+                Some((ActiveContent, "macros (a VBA project) are not cleaned"))
             }
-            "MsoDataStore" => Some("a custom XML data store (MsoDataStore) is not cleaned"),
-            "_xmlsignatures" | "_signatures" | "\u{5}DigitalSignature" => {
-                Some("digitally signed (the signature names the signer; cleaning would break it)")
-            }
-            "EncryptionInfo" | "EncryptedPackage" | "\u{6}DataSpaces" => {
-                Some("an encrypted document (cannot be cleaned without the password)")
-            }
-            "Revision Log" | "User Names" => {
-                Some("a shared workbook's revision log (names every editor) is not cleaned")
-            }
-            "\u{1}Ole10Native" | "\u{3}ObjInfo" | "Ctls" => {
-                Some("an embedded OLE object or control is not cleaned")
-            }
+            "MsoDataStore" => Some((
+                CannotClean,
+                "a custom XML data store (MsoDataStore) is not cleaned",
+            )),
+            "_xmlsignatures" | "_signatures" | "\u{5}DigitalSignature" => Some((
+                ActiveContent,
+                "digitally signed (the signature names the signer; cleaning would break it)",
+            )),
+            "EncryptionInfo" | "EncryptedPackage" | "\u{6}DataSpaces" => Some((
+                Encrypted,
+                "an encrypted document (cannot be cleaned without the password)",
+            )),
+            "Revision Log" | "User Names" => Some((
+                CannotClean,
+                "a shared workbook's revision log (names every editor) is not cleaned",
+            )),
+            "\u{1}Ole10Native" | "\u{3}ObjInfo" | "Ctls" => Some((
+                ActiveContent,
+                "an embedded OLE object or control is not cleaned",
+            )),
             _ if name.starts_with("MBD") && !n.entry.is_stream() => {
-                Some("an embedded OLE object is not cleaned")
+                Some((ActiveContent, "an embedded OLE object is not cleaned"))
             }
             _ => None,
         };
-        if let Some(why) = why {
-            return Err(block!(
-                "{}: {why} ({})",
-                app.name(),
-                propset::printable(&n.path)
+        if let Some((kind, why)) = why {
+            return Err(Blocked::new(
+                kind,
+                format!("{}: {why} ({})", app.name(), propset::printable(&n.path)),
             ));
         }
     }
     if ole.nodes.iter().any(|n| n.path.starts_with("/ObjectPool/")) {
         return Err(block!(
+            ActiveContent,
             "{}: embedded OLE objects (ObjectPool) are not cleaned",
             app.name()
         ));
@@ -300,6 +313,7 @@ fn refuse_common(app: App, ole: &Ole) -> Result<(), Blocked> {
             .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         if ole_stream.len() > 20 || flags & 1 != 0 {
             return Err(block!(
+                ActiveContent,
                 "{}: the \\x01Ole stream links to another file (its path is not cleaned)",
                 app.name()
             ));
@@ -338,6 +352,7 @@ pub(crate) fn clean(d: &[u8], cx: &Ctx, removed: &mut Vec<String>) -> Result<Vec
         cx.check_forbidden(n.entry.name().as_bytes(), "a stream name")?;
         if !n.entry.is_root() && !known(app, &n.path) {
             return Err(block!(
+                CannotClean,
                 "{}: unknown stream or storage {} (not cleaned)",
                 app.name(),
                 propset::printable(&n.path)
@@ -434,6 +449,7 @@ fn picture_metadata(d: &[u8]) -> Option<&'static str> {
 fn refuse_picture_metadata(app: App, ole: &Ole, path: &str) -> Result<(), Blocked> {
     if let Some(what) = ole.stream(path).and_then(picture_metadata) {
         return Err(block!(
+            CannotClean,
             "{}: an embedded picture in {} carries {what} (pictures inside {} files are not cleaned yet)",
             app.name(),
             path.trim_start_matches('/'),
@@ -572,7 +588,12 @@ pub(super) mod tests {
         ];
         for (streams, why) in cases {
             let err = run(&build(streams)).unwrap_err();
-            assert!(err.0.contains(why), "{why}: {err}");
+            assert!(err.reason.contains(why), "{why}: {err}");
+            let kind = match *why {
+                "macros" | "OLE object" | "links" => crate::BlockKind::ActiveContent,
+                _ => crate::BlockKind::CannotClean,
+            };
+            assert_eq!(err.kind, kind, "{why}: {err}");
         }
         // A clean PowerPoint: the property set is emptied, the rest kept, twice the same.
         let file = build(&[

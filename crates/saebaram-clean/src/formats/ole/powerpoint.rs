@@ -34,13 +34,14 @@ const MAX_DEPTH: u32 = 32;
 
 /// The `Current User` stream with an empty user name, or `None` when it already has none.
 fn clean_current_user(d: &[u8]) -> Result<Option<Vec<u8>>, Blocked> {
-    let bad = || block!("PPT: the Current User stream is malformed");
+    let bad = || block!(Damaged, "PPT: the Current User stream is malformed");
     if le16(d, 2) != Some(CURRENT_USER_ATOM) {
         return Err(bad());
     }
     let token = le32(d, 12).ok_or_else(bad)?;
     if token != HEADER_TOKEN {
         return Err(block!(
+            Encrypted,
             "PPT: an encrypted presentation (cannot be cleaned without the password)"
         ));
     }
@@ -75,7 +76,10 @@ fn walk(
     found: &mut Found,
 ) -> Result<(), Blocked> {
     if depth > MAX_DEPTH {
-        return Err(block!("PPT: records nested deeper than {MAX_DEPTH}"));
+        return Err(block!(
+            TooLarge,
+            "PPT: records nested deeper than {MAX_DEPTH}"
+        ));
     }
     let mut at = from;
     while at + 8 <= to {
@@ -84,19 +88,27 @@ fn walk(
         let len = le32(d, at + 4).unwrap_or(0) as usize;
         let body = at + 8;
         let end = body.checked_add(len).filter(|&e| e <= to).ok_or_else(|| {
-            block!("PPT: record {kind:#06x} at byte {at} runs past its container")
+            block!(
+                Damaged,
+                "PPT: record {kind:#06x} at byte {at} runs past its container"
+            )
         })?;
         match kind {
             EX_OLE_OBJ_STG => {
                 return Err(block!(
+                    ActiveContent,
                     "PPT: an embedded OLE object or VBA project (ExOleObjStg) is not cleaned"
                 ));
             }
             VBA_INFO if !vba_info_is_empty(d, body, end) => {
-                return Err(block!("PPT: macros (a VBA project) are not cleaned"));
+                return Err(block!(
+                    ActiveContent,
+                    "PPT: macros (a VBA project) are not cleaned"
+                ));
             }
             CRYPT_SESSION10 => {
                 return Err(block!(
+                    Encrypted,
                     "PPT: an encrypted presentation (cannot be cleaned without the password)"
                 ));
             }
@@ -147,7 +159,7 @@ fn vba_info_is_empty(d: &[u8], body: usize, end: usize) -> bool {
 pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Blocked> {
     refuse_picture_metadata(App::PowerPoint, ole, "/Pictures")?;
     let Some(current) = ole.stream("/Current User") else {
-        return Err(block!("PPT: no Current User stream"));
+        return Err(block!(Damaged, "PPT: no Current User stream"));
     };
     if let Some(new) = clean_current_user(current)? {
         if let Some(s) = ole.stream_mut("/Current User") {
@@ -156,7 +168,7 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
         removed.push("PPT user name (Current User)".into());
     }
     let Some(doc) = ole.stream_mut("/PowerPoint Document") else {
-        return Err(block!("PPT: no PowerPoint Document stream"));
+        return Err(block!(Damaged, "PPT: no PowerPoint Document stream"));
     };
     let mut found = Found::default();
     let len = doc.len();
@@ -236,7 +248,7 @@ mod tests {
         assert!(
             clean_current_user(&enc)
                 .unwrap_err()
-                .0
+                .reason
                 .contains("encrypted")
         );
     }

@@ -104,6 +104,7 @@ pub(super) fn clean(name: &str, d: &[u8]) -> Result<Option<(Vec<u8>, String)>, B
         None if name == "\u{5}SummaryInformation" => FMTID_SUMMARY,
         None => {
             return Err(block!(
+                Damaged,
                 "OLE: stream {} is not a property set (not cleaned)",
                 printable(name)
             ));

@@ -150,7 +150,10 @@ fn replace(wd: &mut [u8], table: &mut [u8], fib: &Fib, k: usize, new: &[u8]) -> 
 }
 
 fn bad(what: &str) -> Blocked {
-    block!("DOC: the {what} in the table stream is malformed (not cleaned)")
+    block!(
+        Damaged,
+        "DOC: the {what} in the table stream is malformed (not cleaned)"
+    )
 }
 
 /// Cleans the `WordDocument` and table streams.
@@ -158,26 +161,31 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
     refuse_picture_metadata(App::Word, ole, "/Data")?;
     let mut wd = ole
         .stream("/WordDocument")
-        .ok_or_else(|| block!("DOC: no WordDocument stream"))?
+        .ok_or_else(|| block!(Damaged, "DOC: no WordDocument stream"))?
         .to_vec();
     if le16(&wd, 0) != Some(0xA5EC) {
-        return Err(block!("DOC: the WordDocument stream has no Word FIB"));
+        return Err(block!(
+            Damaged,
+            "DOC: the WordDocument stream has no Word FIB"
+        ));
     }
     let nfib = le16(&wd, 2).unwrap_or(0);
     let flags = le16(&wd, 0x0A).unwrap_or(0);
     if flags & 0x0100 != 0 || flags & 0x8000 != 0 {
         return Err(block!(
+            Encrypted,
             "DOC: an encrypted or obfuscated document (cannot be cleaned without the password)"
         ));
     }
     if nfib < 0x00C1 || le16(&wd, 32) != Some(14) || le16(&wd, 62) != Some(22) {
         return Err(block!(
+            CannotClean,
             "DOC: a Word 6/95 or unusual FIB (nFib {nfib:#x}) is not supported"
         ));
     }
     let count = le16(&wd, 152).unwrap_or(0) as usize;
     if count < 0x5D || wd.len() < RG_FC_LCB + 8 * count {
-        return Err(block!("DOC: the FIB is truncated"));
+        return Err(block!(Damaged, "DOC: the FIB is truncated"));
     }
     let fib = Fib { count };
     let table_path = if flags & 0x0200 != 0 {
@@ -187,7 +195,13 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
     };
     let mut table = ole
         .stream(table_path)
-        .ok_or_else(|| block!("DOC: no {} stream", table_path.trim_start_matches('/')))?
+        .ok_or_else(|| {
+            block!(
+                Damaged,
+                "DOC: no {} stream",
+                table_path.trim_start_matches('/')
+            )
+        })?
         .to_vec();
     // Every structure named here must lie inside the table stream.
     let table_len = table.len();
@@ -198,6 +212,7 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
                 Ok(Some((fc, lcb)))
             }
             Some((fc, lcb)) => Err(block!(
+                CannotClean,
                 "DOC: the FIB points past the table stream ({lcb} bytes at {fc} of {table_len})"
             )),
         }
@@ -220,7 +235,7 @@ pub(super) fn clean(ole: &mut Ole, removed: &mut Vec<String>) -> Result<(), Bloc
         ),
     ] {
         if region(&wd, k)?.is_some() {
-            return Err(block!("DOC: {why}"));
+            return Err(block!(CannotClean, "DOC: {why}"));
         }
     }
     for (k, what) in [
