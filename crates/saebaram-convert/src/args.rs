@@ -157,17 +157,26 @@ pub fn split_seconds(profile: &Profile, duration_s: Option<f64>) -> Option<f64> 
     }
 }
 
-/// Subtitles to burn in: a UTF-8 file in the working folder and the font to draw it with.
+/// Subtitles to burn in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Burn {
-    /// Its file name in the working folder (plain ASCII: `subtitle.srt`...).
-    pub file: String,
-    /// Whether it is ASS/SSA (then only the font is forced, its own sizes kept).
-    pub ass: bool,
-    /// A folder in the working folder holding the font (`fonts`).
-    pub fonts_dir: String,
-    /// The font's family name (`NanumGothic`).
-    pub font_family: String,
+pub enum Burn {
+    /// A UTF-8 text subtitle file in the working folder, drawn with the Korean font.
+    Text {
+        /// Its file name in the working folder (plain ASCII: `subtitle.srt`...).
+        file: String,
+        /// Whether it is ASS/SSA (then only the font is forced, its own sizes kept).
+        ass: bool,
+        /// A folder in the working folder holding the font (`fonts`).
+        fonts_dir: String,
+        /// The font's family name (`NanumGothic`).
+        font_family: String,
+    },
+    /// A bitmap subtitle stream of the input (PGS, VobSub, DVB), overlaid on the source
+    /// picture before it is scaled, its canvas scaled to the source's size first.
+    Image {
+        /// Index among the input's subtitle streams (`0:s:N`).
+        sub_index: u32,
+    },
 }
 
 /// Where the output goes, relative to the working folder.
@@ -236,19 +245,22 @@ pub fn video_filter(v: &Video, info: &MediaInfo, burn: Option<&Burn>) -> Option<
         ),
         format!("setsar={}/{}", g.sar.0, g.sar.1),
     ];
-    if let Some(b) = burn {
-        let style = if b.ass {
-            format!("FontName={}", b.font_family)
+    if let Some(Burn::Text {
+        file,
+        ass,
+        fonts_dir,
+        font_family,
+    }) = burn
+    {
+        let style = if *ass {
+            format!("FontName={font_family}")
         } else {
-            format!(
-                "FontName={},FontSize=20,Outline=1.5,Shadow=0.5,MarginV=14",
-                b.font_family
-            )
+            format!("FontName={font_family},FontSize=20,Outline=1.5,Shadow=0.5,MarginV=14")
         };
         f.push(format!(
             "subtitles=filename={}:fontsdir={}:charenc=UTF-8:force_style={}",
-            quoted(&b.file),
-            quoted(&b.fonts_dir),
+            quoted(file),
+            quoted(fonts_dir),
             quoted(&style)
         ));
     }
@@ -282,9 +294,25 @@ pub fn build(spec: &Spec<'_>) -> Vec<String> {
 
     let video = p.video.as_ref().filter(|_| info.video.is_some());
     if let (Some(v), Some(src)) = (video, info.video.as_ref()) {
-        push(&mut a, &["-map", &format!("0:{}", src.index)]);
         let filter = video_filter(v, info, spec.burn.as_ref()).unwrap_or_default();
-        push(&mut a, &["-vf", &filter]);
+        if let Some(Burn::Image { sub_index }) = spec.burn {
+            // The subtitle pictures (ffmpeg's sub2video: transparent between cues) are
+            // scaled to the source's coded size and laid over it, then the picture goes
+            // through the same chain as without them.
+            let (w, h) = if src.rotation.rem_euclid(180) == 90 {
+                (src.height, src.width)
+            } else {
+                (src.width, src.height)
+            };
+            let graph = format!(
+                "[0:s:{sub_index}]scale={w}:{h}[sub];[0:{}][sub]overlay=eof_action=pass,{filter}[v]",
+                src.index
+            );
+            push(&mut a, &["-filter_complex", &graph, "-map", "[v]"]);
+        } else {
+            push(&mut a, &["-map", &format!("0:{}", src.index)]);
+            push(&mut a, &["-vf", &filter]);
+        }
         push(&mut a, &["-c:v", &v.codec]);
         match v.codec.as_str() {
             "mpeg4" => {
@@ -714,10 +742,34 @@ mod tests {
     }
 
     #[test]
+    fn subtitle_pictures_are_laid_over_the_source_before_it_is_scaled() {
+        let p = Profile::builtin("notel").unwrap();
+        let i = info(1920, 1080, (1, 1), (24, 1), 2);
+        let s = build(&Spec {
+            profile: &p,
+            info: &i,
+            input: Path::new("/films/a.mkv"),
+            burn: Some(Burn::Image { sub_index: 1 }),
+            target: Target::Single("out.avi".into()),
+            threads: None,
+            pass: None,
+        });
+        let at = s.iter().position(|a| a == "-filter_complex").unwrap();
+        let graph = &s[at + 1];
+        assert!(
+            graph.starts_with("[0:s:1]scale=1920:1080[sub];[0:0][sub]overlay=eof_action=pass,fps="),
+            "{graph}"
+        );
+        assert!(graph.ends_with("format=yuv420p[v]"), "{graph}");
+        assert_eq!(s[at + 2..at + 4], ["-map", "[v]"]);
+        assert!(!s.iter().any(|a| a == "-vf"), "{s:?}");
+    }
+
+    #[test]
     fn subtitles_are_burned_with_the_korean_font_and_parts_are_cut_at_keyframes() {
         let p = notel();
         let i = info(1280, 720, (1, 1), (25, 1), 2);
-        let burn = Burn {
+        let burn = Burn::Text {
             file: "subtitle.srt".into(),
             ass: false,
             fonts_dir: "fonts".into(),

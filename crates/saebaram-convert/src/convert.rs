@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::args::{self, Burn, Spec, Target};
 use crate::engine::{EncodeProgress, Engine};
+use crate::probe::SubtitleStream;
 use crate::probe::{MediaInfo, is_korean};
 use crate::profile::Profile;
 use crate::subtitle::{self, Encoding};
@@ -111,9 +112,20 @@ fn link_font(font: &Path, dir: &Path) -> Result<(), Error> {
     r.map_err(io("cannot use the font", font))
 }
 
-/// The embedded text subtitle stream to burn: the one tagged with the language, else the
-/// only untagged one.
-fn embedded_choice(info: &MediaInfo, lang: &str) -> Option<u32> {
+/// An embedded subtitle stream to burn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Embedded {
+    /// A text stream (`0:s:N`), extracted to ASS and drawn with the Korean font.
+    Text(u32),
+    /// A bitmap stream (`0:s:N`: PGS, VobSub, DVB), overlaid.
+    Image(u32),
+}
+
+/// The embedded subtitle stream to burn: a text stream tagged with the language, else a
+/// bitmap stream tagged with it (Blu-ray and DVD rips often carry Korean only as PGS or
+/// VobSub pictures), else the only untagged text stream, else the only untagged bitmap
+/// stream when there is no text stream at all.
+fn embedded_choice(info: &MediaInfo, lang: &str) -> Option<Embedded> {
     let want = |l: &str| {
         if lang == "ko" || lang == "kor" {
             is_korean(l)
@@ -121,18 +133,27 @@ fn embedded_choice(info: &MediaInfo, lang: &str) -> Option<u32> {
             l.eq_ignore_ascii_case(lang)
         }
     };
-    let text: Vec<_> = info.subtitles.iter().filter(|s| s.is_text()).collect();
-    text.iter()
-        .copied()
-        .find(|s| s.language.as_deref().is_some_and(want))
-        .or_else(|| {
-            let untagged: Vec<_> = text
-                .iter()
-                .filter(|s| s.language.as_deref().is_none_or(|l| l == "und"))
-                .collect();
-            (untagged.len() == 1).then(|| *untagged[0])
-        })
-        .map(|s| s.sub_index)
+    let tagged = |s: &&SubtitleStream| s.language.as_deref().is_some_and(want);
+    let untagged = |s: &&SubtitleStream| s.language.as_deref().is_none_or(|l| l == "und");
+    let text: Vec<&SubtitleStream> = info.subtitles.iter().filter(|s| s.is_text()).collect();
+    let image: Vec<&SubtitleStream> = info.subtitles.iter().filter(|s| s.is_image()).collect();
+    let only = |v: &[&SubtitleStream]| {
+        let found: Vec<&SubtitleStream> = v.iter().copied().filter(untagged).collect();
+        (found.len() == 1).then(|| found[0].sub_index)
+    };
+    if let Some(s) = text.iter().copied().find(tagged) {
+        return Some(Embedded::Text(s.sub_index));
+    }
+    if let Some(s) = image.iter().copied().find(tagged) {
+        return Some(Embedded::Image(s.sub_index));
+    }
+    if let Some(n) = only(&text) {
+        return Some(Embedded::Text(n));
+    }
+    if text.is_empty() {
+        return only(&image).map(Embedded::Image);
+    }
+    None
 }
 
 /// Converts one input into `dest_dir` (see the module doc). `on_progress` gets ffmpeg's
@@ -205,7 +226,14 @@ pub fn convert_file(
                     .unwrap_or_default(),
                 encoding: Some(encoding),
             };
-        } else if let Some(n) = embedded_choice(req.info, req.subtitle_lang) {
+        } else if let Some(Embedded::Image(n)) = embedded_choice(req.info, req.subtitle_lang) {
+            // Pictures need no font: laid over the picture as they are.
+            burn = Some(Burn::Image { sub_index: n });
+            used = SubtitleUse::Burned {
+                from: format!("stream {n} (pictures)"),
+                encoding: None,
+            };
+        } else if let Some(Embedded::Text(n)) = embedded_choice(req.info, req.subtitle_lang) {
             let file = "subtitle.ass".to_owned();
             let extract = vec![
                 "-hide_banner".to_owned(),
@@ -240,7 +268,7 @@ pub fn convert_file(
                     .join(", "),
             })?;
             link_font(font, &wd.join("fonts"))?;
-            burn = Some(Burn {
+            burn = Some(Burn::Text {
                 file,
                 ass,
                 fonts_dir: "fonts".into(),
@@ -387,4 +415,56 @@ pub fn convert_file(
         subtitles: used,
         args: argv,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(subs: &[(&str, Option<&str>)]) -> MediaInfo {
+        let streams: Vec<String> = subs
+            .iter()
+            .enumerate()
+            .map(|(i, (codec, lang))| {
+                let tags = lang.map_or(String::new(), |l| {
+                    format!(r#","tags":{{"language":"{l}"}}"#)
+                });
+                format!(
+                    r#"{{"index":{},"codec_type":"subtitle","codec_name":"{codec}"{tags}}}"#,
+                    i + 1
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"streams":[{{"index":0,"codec_type":"video","codec_name":"h264","width":640,"height":360}},{}],"format":{{"duration":"3"}}}}"#,
+            streams.join(",")
+        );
+        MediaInfo::from_ffprobe_json("f.mkv", json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn korean_text_is_preferred_then_korean_pictures_then_a_lone_untagged_track() {
+        use Embedded::{Image, Text};
+        let pgs = "hdmv_pgs_subtitle";
+        type Tracks<'a> = &'a [(&'a str, Option<&'a str>)];
+        let cases: &[(Tracks<'_>, Option<Embedded>)] = &[
+            (
+                &[(pgs, Some("kor")), ("subrip", Some("kor"))],
+                Some(Text(1)),
+            ),
+            (
+                &[("subrip", Some("eng")), (pgs, Some("kor"))],
+                Some(Image(1)),
+            ),
+            (&[("dvd_subtitle", Some("kor"))], Some(Image(0))),
+            (&[(pgs, Some("eng"))], None),
+            (&[(pgs, None)], Some(Image(0))),
+            (&[(pgs, None), (pgs, None)], None),
+            (&[("subrip", None), (pgs, None)], Some(Text(0))),
+            (&[("subrip", Some("eng")), (pgs, None)], None),
+        ];
+        for (subs, want) in cases {
+            assert_eq!(embedded_choice(&info(subs), "ko"), *want, "{subs:?}");
+        }
+    }
 }

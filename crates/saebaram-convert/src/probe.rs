@@ -92,6 +92,15 @@ impl SubtitleStream {
             "ass" | "ssa" | "subrip" | "srt" | "mov_text" | "webvtt" | "sami" | "text"
         )
     }
+
+    /// Whether it is a bitmap subtitle (Blu-ray PGS, DVD VobSub, DVB, XSUB): burned by
+    /// overlaying its pictures, not drawn from text.
+    pub fn is_image(&self) -> bool {
+        matches!(
+            self.codec.as_str(),
+            "hdmv_pgs_subtitle" | "dvd_subtitle" | "dvb_subtitle" | "xsub"
+        )
+    }
 }
 
 /// What an input holds.
@@ -141,6 +150,20 @@ struct RawStream {
     side_data_list: Vec<serde_json::Value>,
 }
 
+/// A stream's own length: ffprobe's `duration`, else Matroska's `DURATION` tag
+/// (`00:01:30.500000000`).
+fn stream_duration(s: &RawStream) -> Option<f64> {
+    parse_f64(s.duration.as_ref()).or_else(|| {
+        let tag = s.tags.get("DURATION").or_else(|| s.tags.get("duration"))?;
+        let mut parts = tag.split(':');
+        let (h, m, sec) = (parts.next()?, parts.next()?, parts.next()?);
+        let d = h.parse::<f64>().ok()? * 3600.0
+            + m.parse::<f64>().ok()? * 60.0
+            + sec.parse::<f64>().ok()?;
+        (d.is_finite() && d > 0.0).then_some(d)
+    })
+}
+
 fn parse_f64(s: Option<&String>) -> Option<f64> {
     s.and_then(|s| s.parse::<f64>().ok())
         .filter(|d| d.is_finite() && *d > 0.0)
@@ -158,7 +181,14 @@ impl MediaInfo {
         let mut video = None;
         let mut audio = Vec::new();
         let mut subtitles = Vec::new();
+        // The longest picture or sound stream: what is converted.
+        let mut media_s: Option<f64> = None;
         for s in &raw.streams {
+            if matches!(s.codec_type.as_str(), "video" | "audio")
+                && let Some(d) = stream_duration(s)
+            {
+                media_s = Some(media_s.map_or(d, |m| m.max(d)));
+            }
             let codec = s.codec_name.clone().unwrap_or_default();
             let language = s.tags.get("language").cloned();
             match s.codec_type.as_str() {
@@ -237,6 +267,14 @@ impl MediaInfo {
                 detail: "no video or audio stream".into(),
             });
         }
+        // A subtitle or data stream whose last cue has no end (a VobSub track converted
+        // from PGS, some rips) makes the container's length absurd: the picture and the
+        // sound decide how long the film is.
+        if let (Some(d), Some(m)) = (duration_s, media_s)
+            && d > m + 5.0
+        {
+            duration_s = Some(m);
+        }
         Ok(MediaInfo {
             format: format
                 .and_then(|f| f.format_name.clone())
@@ -265,6 +303,25 @@ pub fn is_korean(tag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_subtitle_track_without_an_end_does_not_stretch_the_film() {
+        let json = br#"{"streams":[
+          {"index":0,"codec_type":"video","codec_name":"h264","width":640,"height":360,
+           "avg_frame_rate":"30/1","tags":{"DURATION":"00:00:03.000000000"}},
+          {"index":1,"codec_type":"audio","codec_name":"aac","channels":2,"sample_rate":"48000",
+           "tags":{"DURATION":"00:00:03.021000000"}},
+          {"index":2,"codec_type":"subtitle","codec_name":"dvd_subtitle","tags":{"language":"kor"}}],
+          "format":{"format_name":"matroska,webm","duration":"4294967.316"}}"#;
+        let m = MediaInfo::from_ffprobe_json("film.mkv", json).unwrap();
+        assert_eq!(m.duration_s, Some(3.021));
+        assert!(m.subtitles[0].is_image() && !m.subtitles[0].is_text());
+        // A container a little longer than its streams keeps its own length.
+        let json = br#"{"streams":[{"index":0,"codec_type":"video","codec_name":"h264",
+           "width":640,"height":360,"duration":"10.0"}],"format":{"duration":"10.5"}}"#;
+        let m = MediaInfo::from_ffprobe_json("film.mp4", json).unwrap();
+        assert_eq!(m.duration_s, Some(10.5));
+    }
 
     #[test]
     fn reads_streams_rates_aspect_and_languages() {
