@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A multi-GB ZIM (Kiwix offline wiki): `saebaram clean` against `cp` of the same file, in
+# the same run, alternating, and the peak RSS of `saebaram clean`.
+#
+# Writes the ZIM with python-libzim (the openZIM project's own writer, as the tests do):
+# ZIM_MB of incompressible 1 MiB items (pictures and videos of a real dump do not compress
+# either) plus a small page, and metadata a builder's machine can leave (Source, Scraper),
+# so clean has to rewrite the metadata cluster and move every later position, not only
+# copy. Then per round: `cp` + `sync`, and `saebaram clean` (which ends with one syncfs),
+# each output deleted before the next step. Prints the medians, the median of the paired
+# ratios and the peak RSS.
+#
+# Usage: bench/clean/zim.sh   (from the repository root, after `cargo build --release -p
+#                              saebaram`; python-libzim from .ci/pip.d on PATH)
+# Env:   RUNS (default 3)  ZIM_MB (default 2048)  WORK (default /tmp/saebaram-bench-zim;
+#        about three times ZIM_MB while running)
+set -euo pipefail
+BIN=${BIN:-$PWD/target/release/saebaram}
+WORK=${WORK:-/tmp/saebaram-bench-zim}
+RUNS=${RUNS:-3}
+ZIM_MB=${ZIM_MB:-2048}
+python3 -c "import libzim" 2>/dev/null || { echo "needs python-libzim (pip install libzim)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time" >&2; exit 2; }
+mkdir -p "$WORK/in"
+cd "$WORK"
+if [ ! -f in/wiki.zim ] || [ "$(cat zim.mb 2>/dev/null)" != "$ZIM_MB" ]; then
+    rm -f in/wiki.zim
+    python3 - "$ZIM_MB" in/wiki.zim <<'PY'
+import os, sys
+from libzim.writer import Creator, Hint, Item, StringProvider
+
+class Blob(Item):
+    def __init__(self, path, data, mime):
+        super().__init__()
+        self.path, self.data, self.mime = path, data, mime
+    def get_path(self): return self.path
+    def get_title(self): return self.path
+    def get_mimetype(self): return self.mime
+    def get_contentprovider(self): return StringProvider(self.data)
+    def get_hints(self): return {Hint.FRONT_ARTICLE: self.mime == "text/html", Hint.COMPRESS: False}
+
+mb, out = int(sys.argv[1]), sys.argv[2]
+with Creator(out).config_indexing(False, "kor") as c:
+    c.set_mainpath("대문")
+    c.add_item(Blob("대문", "<html><body><h1>자유</h1></body></html>", "text/html"))
+    for i in range(mb):
+        c.add_item(Blob(f"영상/{i:05d}.webm", os.urandom(1 << 20), "video/webm"))
+    for k, v in [("Title", "큰 위키"), ("Language", "kor"), ("Name", "bench_ko"),
+                 ("Creator", "Wikipedia"), ("Publisher", "openZIM"), ("Date", "2026-12-01"),
+                 ("Description", "bench"), ("Source", "http://builder-laptop.local/wiki"),
+                 ("Scraper", "mwoffliner 1.13 --adminEmail=kim@example.org")]:
+        c.add_metadata(k, v)
+PY
+    echo "$ZIM_MB" > zim.mb
+fi
+bytes=$(stat -c %s in/wiki.zim)
+now() { date +%s.%N; }
+: > cp.times; : > ours.times; : > rss.kib
+cat in/wiki.zim > /dev/null
+for _ in $(seq "$RUNS"); do
+    rm -rf copy out; sync
+    t0=$(now); mkdir copy && cp in/wiki.zim copy/ && sync; t1=$(now)
+    echo "$t1 $t0" | awk '{printf "%.3f\n", $1 - $2}' >> cp.times
+    rm -rf copy; sync
+    t0=$(now)
+    /usr/bin/time -f "%M" -o rss.one "$BIN" clean in --out out --json > report.json
+    t1=$(now)
+    echo "$t1 $t0" | awk '{printf "%.3f\n", $1 - $2}' >> ours.times
+    cat rss.one >> rss.kib
+    rm -rf out; sync
+done
+python3 -c "
+import json; r = json.load(open('report.json'))['files'][0]
+print('clean:', r['status'], r['format'], 'removed:', '; '.join(r['removed']))"
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+c=$(median < cp.times); o=$(median < ours.times)
+ratios=$(paste cp.times ours.times | awk '{printf "%.3f\n", $1/$2}')
+echo "zim: $bytes bytes; $RUNS rounds"
+echo "cp + sync        median ${c}s ($(echo "$bytes $c" | awk '{printf "%.0f", $1/$2/1e6}') MB/s; runs: $(tr '\n' ' ' < cp.times))"
+echo "saebaram clean   median ${o}s ($(echo "$bytes $o" | awk '{printf "%.0f", $1/$2/1e6}') MB/s; runs: $(tr '\n' ' ' < ours.times))"
+echo "ratio cp/ours (median of paired rounds): $(echo "$ratios" | median)"
+echo "peak RSS of saebaram clean: $(sort -n rss.kib | tail -1) KiB"
