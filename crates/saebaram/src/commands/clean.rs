@@ -21,6 +21,9 @@ Every file ends up cleaned (metadata removed, content bytes unchanged), unchange
 remove) or blocked (not written: unknown format, damaged file, unknown container member,
 forbidden string...). Inputs are never modified. When nothing is blocked, the manifest
 OUT/.saebaram-clean.json is written last; `saebaram pack` only accepts such a folder.
+Each blocked file has a reason and its kind (`reason_code` in --json): unknown_format,
+forbidden, encrypted, active_content, link, unreadable, too_large, damaged, cannot_clean.
+Fix it, convert it, or leave it out with --exclude, and clean again.
 
 Films of any size are streamed: memory stays bounded whatever the file size. A file that
 grows, shrinks or changes while it is cleaned is blocked and nothing of it is written.
