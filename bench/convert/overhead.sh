@@ -16,7 +16,8 @@
 #                                     `cargo build --release -p saebaram`)
 # Env:   RUNS (default 3)  SECONDS_LONG (default 60)  PROFILES (default "notel dvd pc audio")
 #        WORK (default /tmp/saebaram-bench-convert)  JOBS_BENCH (default 1; 0 skips the
-#        parallel-jobs part)
+#        parallel-jobs part)  SRC (an existing clip made by the command below, reused instead
+#        of encoding it again; it must last SECONDS_LONG)
 set -euo pipefail
 BIN=${BIN:-$PWD/target/release/saebaram}
 WORK=${WORK:-/tmp/saebaram-bench-convert}
@@ -26,10 +27,12 @@ PROFILES=${PROFILES:-notel dvd pc audio}
 command -v ffmpeg >/dev/null && command -v python3 >/dev/null && [ -x /usr/bin/time ] || { echo "needs ffmpeg, python3 and /usr/bin/time" >&2; exit 2; }
 rm -rf "$WORK"; mkdir -p "$WORK/src" "$WORK/four"
 cd "$WORK"
+if [ -n "${SRC:-}" ]; then cp "$SRC" src/clip.mp4; else
 ffmpeg -v error -y -f lavfi -i "testsrc2=size=1920x1080:rate=30:duration=$LEN" \
     -f lavfi -i "sine=frequency=440:duration=$LEN:sample_rate=48000" \
     -filter_complex "[1:a]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[a]" -map 0:v -map "[a]" \
     -c:v libx264 -preset veryfast -profile:v high -bf 3 -c:a aac src/clip.mp4
+fi
 now() { date +%s.%N; }
 median() { python3 -c "import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 for profile in $PROFILES; do

@@ -85,7 +85,7 @@ pub enum Error {
     /// The ffmpeg build lacks encoders the profile needs.
     #[error("{version}: no encoder {} that profile {profile} needs: {hint}", missing.join(", "))]
     MissingEncoders {
-        /// `ffmpeg -version`'s first line.
+        /// The `ffmpeg version ...` line of its banner.
         version: String,
         /// The profile.
         profile: String,

@@ -103,9 +103,50 @@ pub fn hash_file(path: &Path) -> Result<String, Error> {
     Ok(h.finalize().to_hex().to_string())
 }
 
+/// BLAKE3 of a file, streamed in 1 MiB reads, giving up (`Ok(None)`) as soon as `stop` is
+/// set: for hashing an input on a second core while ffmpeg converts it, without reading
+/// on through a large film after the conversion has failed or been cancelled.
+pub fn hash_file_until(
+    path: &Path,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<Option<String>, Error> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io("cannot read", path, e)),
+        };
+        h.update(&buf[..n]);
+    }
+    Ok(Some(h.finalize().to_hex().to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stoppable_hash_matches_the_plain_one_and_stops_when_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&p, &bytes).unwrap();
+        let go = std::sync::atomic::AtomicBool::new(false);
+        let h = hash_file_until(&p, &go).unwrap().unwrap();
+        assert_eq!(h, hash_file(&p).unwrap());
+        assert_eq!(h, blake3::hash(&bytes).to_hex().to_string());
+        let stop = std::sync::atomic::AtomicBool::new(true);
+        assert_eq!(hash_file_until(&p, &stop).unwrap(), None);
+        assert!(hash_file_until(&dir.path().join("missing"), &go).is_err());
+    }
 
     #[test]
     fn state_round_trips_and_a_missing_one_is_empty() {

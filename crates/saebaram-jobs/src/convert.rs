@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 use saebaram_clean::FileStatus;
@@ -434,6 +434,104 @@ impl Shared<'_> {
     }
 
     /// Converts (or keeps) one media input.
+    /// Probes and converts one input into the staging folder (the part that reads the
+    /// input with ffmpeg, while `one` may hash it on another core).
+    fn convert(
+        &self,
+        index: usize,
+        input: &Input,
+        previous: Option<&Entry>,
+        sidecar: Option<&Path>,
+        file: &mut ConvertFile,
+    ) -> Result<(saebaram_convert::Converted, saebaram_convert::MediaInfo), saebaram_convert::Error>
+    {
+        let info = self
+            .engine
+            .probe(&input.abs, &input.rel)?;
+        let profile = if info.video.is_some() && self.profile.video.is_some() {
+            self.profile
+        } else {
+            self.audio
+        };
+        file.profile = Some(profile.name.clone());
+        file.duration_s = info.duration_s;
+        let total_ms = (info.duration_s.unwrap_or(0.0) * 1000.0) as u64;
+        self.total_ms.fetch_add(total_ms, Ordering::Relaxed);
+
+        let rel_dir = Path::new(&input.rel)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let dest = self.staged.join(&rel_dir);
+        std::fs::create_dir_all(&dest).map_err(|e| saebaram_convert::Error::Io {
+            context: "cannot create".into(),
+            path: dest.clone(),
+            source: e,
+        })?;
+        // The outputs of an earlier conversion of this input go first (parts may differ).
+        if let Some(p) = previous {
+            for (rel, _) in &p.outputs {
+                let _ = std::fs::remove_file(self.staged.join(rel));
+            }
+        }
+        let stem = self
+            .stems
+            .get(&input.rel)
+            .cloned()
+            .unwrap_or_else(|| "_".into());
+        let font = self.font.as_ref().map(|(p, f)| (p.as_path(), *f));
+        let request = saebaram_convert::Request {
+            engine: self.engine,
+            profile,
+            input: &input.abs,
+            name: &input.rel,
+            info: &info,
+            subtitles: self.req.subtitles,
+            subtitle_lang: &self.req.subtitle_lang,
+            sidecar,
+            font,
+            dest_dir: &dest,
+            stem: &stem,
+            threads: self.req.threads,
+        };
+        let duration = info.duration_s;
+        let mut on_progress = |p: saebaram_convert::EncodeProgress| {
+            let ms = (p.out_time_s * 1000.0) as u64;
+            self.done_ms[index].store(ms.min(total_ms.max(ms)), Ordering::Relaxed);
+            let eta_s = match duration {
+                Some(d) if p.speed > 0.0 => Some(((d - p.out_time_s) / p.speed).max(0.0)),
+                _ => None,
+            };
+            self.progress.event(Event::Encoding {
+                index,
+                name: input.rel.clone(),
+                frame: p.frame,
+                out_time_s: p.out_time_s,
+                duration_s: duration,
+                speed: p.speed,
+                eta_s,
+                finished: false,
+            });
+            self.overall();
+        };
+        let cancelled = || self.progress.cancelled();
+        let converted = saebaram_convert::convert_file(&request, &mut on_progress, &cancelled)?;
+        self.done_ms[index].store(total_ms, Ordering::Relaxed);
+        self.progress.event(Event::Encoding {
+            index,
+            name: input.rel.clone(),
+            frame: 0,
+            out_time_s: duration.unwrap_or(0.0),
+            duration_s: duration,
+            speed: 0.0,
+            eta_s: Some(0.0),
+            finished: true,
+        });
+        self.overall();
+
+        Ok((converted, info))
+    }
+
     fn one(&self, index: usize, input: &Input) -> Result<ConvertFile, Failure> {
         let mut file = ConvertFile {
             input: input.rel.clone(),
@@ -460,9 +558,14 @@ impl Shared<'_> {
         })?;
         let fp = state::fingerprint(&meta);
         let previous = self.previous.files.get(&input.rel);
-        let input_hash = match previous {
-            Some(p) if p.fingerprint == fp => p.input_blake3.clone(),
-            _ => state::hash_file(&input.abs).map_err(|e| fail(e, &file))?,
+        // The input's BLAKE3 is what a later run keys it by. Known (unchanged since it was
+        // hashed) or needed now (to decide whether the earlier output is still good), it is
+        // read first; for an input never converted it is read on another core while
+        // ffmpeg converts it, so the orchestration adds no read of the film to the wall time.
+        let known_hash = match previous {
+            Some(p) if p.fingerprint == fp => Some(p.input_blake3.clone()),
+            Some(_) => Some(state::hash_file(&input.abs).map_err(|e| fail(e, &file))?),
+            None => None,
         };
         let sidecar = if self.req.subtitles == SubtitleMode::None {
             None
@@ -491,7 +594,7 @@ impl Shared<'_> {
         .to_hex()
         .to_string();
         if let Some(p) = previous
-            && p.input_blake3 == input_hash
+            && known_hash.as_ref() == Some(&p.input_blake3)
             && p.settings == settings
             && p.outputs.iter().all(|(rel, hash)| {
                 state::hash_file(&self.staged.join(rel)).is_ok_and(|h| h == *hash)
@@ -509,97 +612,54 @@ impl Shared<'_> {
             return Ok(kept);
         }
 
-        let info = self
-            .engine
-            .probe(&input.abs, &input.rel)
-            .map_err(|e| fail(e, &file))?;
-        let profile = if info.video.is_some() && self.profile.video.is_some() {
-            self.profile
-        } else {
-            self.audio
-        };
-        file.profile = Some(profile.name.clone());
-        file.duration_s = info.duration_s;
-        let total_ms = (info.duration_s.unwrap_or(0.0) * 1000.0) as u64;
-        self.total_ms.fetch_add(total_ms, Ordering::Relaxed);
-
-        let rel_dir = Path::new(&input.rel)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let dest = self.staged.join(&rel_dir);
-        std::fs::create_dir_all(&dest).map_err(|e| {
-            fail(
+        let stop_hashing = AtomicBool::new(false);
+        let (converted, info, input_hash) = std::thread::scope(|scope| {
+            let hasher = known_hash.is_none().then(|| {
+                scope.spawn(|| state::hash_file_until(&input.abs, &stop_hashing))
+            });
+            let converted = self.convert(index, input, previous, sidecar.as_deref(), &mut file);
+            if converted.is_err() {
+                stop_hashing.store(true, Ordering::Relaxed);
+            }
+            let hashed = hasher.map(|h| {
+                h.join().unwrap_or_else(|_| {
+                        Err(saebaram_convert::Error::Io {
+                        context: "cannot read".into(),
+                        path: input.abs.clone(),
+                        source: std::io::Error::other("hashing panicked"),
+                    })
+                })
+            });
+            let (converted, info) = converted?;
+            let input_hash = match (known_hash, hashed) {
+                (Some(h), _) => h,
+                (None, Some(Ok(Some(h)))) => h,
+                (None, Some(Err(e))) => return Err(e),
+                // Stopped only when the conversion failed, which returned above.
+                (None, _) => return Err(saebaram_convert::Error::Cancelled),
+            };
+            Ok((converted, info, input_hash))
+        })
+        .map_err(|e| fail(e, &file))?;
+        // ffmpeg and the hash must have read the same bytes: a file written to while it was
+        // converted is refused, never recorded as done.
+        let after = std::fs::metadata(&input.abs)
+            .map(|m| state::fingerprint(&m))
+            .ok();
+        if after != Some(fp) {
+            for o in &converted.outputs {
+                let _ = std::fs::remove_file(o);
+            }
+            return Err(fail(
                 saebaram_convert::Error::Io {
-                    context: "cannot create".into(),
-                    path: dest.clone(),
-                    source: e,
+                    context: "changed while it was converted; convert it again when it is complete"
+                        .into(),
+                    path: input.abs.clone(),
+                    source: std::io::Error::other("size, time or inode changed"),
                 },
                 &file,
-            )
-        })?;
-        // The outputs of an earlier conversion of this input go first (parts may differ).
-        if let Some(p) = previous {
-            for (rel, _) in &p.outputs {
-                let _ = std::fs::remove_file(self.staged.join(rel));
-            }
+            ));
         }
-        let stem = self
-            .stems
-            .get(&input.rel)
-            .cloned()
-            .unwrap_or_else(|| "_".into());
-        let font = self.font.as_ref().map(|(p, f)| (p.as_path(), *f));
-        let request = saebaram_convert::Request {
-            engine: self.engine,
-            profile,
-            input: &input.abs,
-            name: &input.rel,
-            info: &info,
-            subtitles: self.req.subtitles,
-            subtitle_lang: &self.req.subtitle_lang,
-            sidecar: sidecar.as_deref(),
-            font,
-            dest_dir: &dest,
-            stem: &stem,
-            threads: self.req.threads,
-        };
-        let duration = info.duration_s;
-        let mut on_progress = |p: saebaram_convert::EncodeProgress| {
-            let ms = (p.out_time_s * 1000.0) as u64;
-            self.done_ms[index].store(ms.min(total_ms.max(ms)), Ordering::Relaxed);
-            let eta_s = match duration {
-                Some(d) if p.speed > 0.0 => Some(((d - p.out_time_s) / p.speed).max(0.0)),
-                _ => None,
-            };
-            self.progress.event(Event::Encoding {
-                index,
-                name: input.rel.clone(),
-                frame: p.frame,
-                out_time_s: p.out_time_s,
-                duration_s: duration,
-                speed: p.speed,
-                eta_s,
-                finished: false,
-            });
-            self.overall();
-        };
-        let cancelled = || self.progress.cancelled();
-        let converted = saebaram_convert::convert_file(&request, &mut on_progress, &cancelled)
-            .map_err(|e| fail(e, &file))?;
-        self.done_ms[index].store(total_ms, Ordering::Relaxed);
-        self.progress.event(Event::Encoding {
-            index,
-            name: input.rel.clone(),
-            frame: 0,
-            out_time_s: duration.unwrap_or(0.0),
-            duration_s: duration,
-            speed: 0.0,
-            eta_s: Some(0.0),
-            finished: true,
-        });
-        self.overall();
-
         let mut outputs = Vec::new();
         for o in &converted.outputs {
             let rel = o

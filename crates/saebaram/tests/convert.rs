@@ -864,7 +864,8 @@ fn an_ffmpeg_without_the_profiles_encoders_is_refused_naming_them() {
     // or x264, as a minimal or LGPL build does.
     let bin_dir = dir.path().join("bin");
     std::fs::create_dir_all(&bin_dir).unwrap();
-    let script = "#!/bin/sh\ncase \"$*\" in\n  *-version*) echo 'ffmpeg version 9.9-minimal' ;;\n  *-encoders*) printf 'Encoders:\\n V..... = Video\\n ------\\n V....D mpeg4  MPEG-4 part 2\\n A....D aac  AAC\\n' ;;\nesac\n";
+    // Like the real one, it prints its banner on stderr before any answer.
+    let script = "#!/bin/sh\necho 'ffmpeg version 9.9-minimal Copyright (c) 2000-2026' >&2\ncase \"$*\" in\n  *-version*) echo 'ffmpeg version 9.9-minimal' ;;\n  *-encoders*) printf 'Encoders:\\n V..... = Video\\n ------\\n V....D mpeg4  MPEG-4 part 2\\n A....D aac  AAC\\n' ;;\nesac\n";
     for name in ["ffmpeg", "ffprobe"] {
         let p = bin_dir.join(name);
         std::fs::write(&p, script).unwrap();
@@ -894,6 +895,111 @@ fn an_ffmpeg_without_the_profiles_encoders_is_refused_naming_them() {
         !dir.path().join("out").exists(),
         "nothing written before ffmpeg is checked"
     );
+}
+
+#[test]
+fn a_program_that_is_not_ffmpeg_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    // Answers and exits 0, but is not ffmpeg (a wrong file picked in the app, say).
+    for name in ["ffmpeg", "ffprobe"] {
+        let p = bin_dir.join(name);
+        std::fs::write(&p, "#!/bin/sh\necho hello\n").unwrap();
+        let mut perm = std::fs::metadata(&p).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        std::fs::set_permissions(&p, perm).unwrap();
+    }
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("a.mp4"), "x").unwrap();
+    let o = bin()
+        .arg("convert")
+        .arg(&lib)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .arg("--ffmpeg")
+        .arg(bin_dir.join("ffmpeg"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains(&bin_dir.join("ffmpeg").display().to_string()) && e.contains("did not answer like ffmpeg"),
+        "{e}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn an_input_written_to_while_it_converts_is_refused_and_converted_next_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    film(&lib.join("a.mp4"), 1, "320x240");
+    film(&lib.join("b.mp4"), 1, "320x240");
+    // An ffmpeg that, while it encodes a.mp4, has the file appended to (a copy still
+    // arriving from another drive), then does the real work; ffprobe is the real one.
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let real = |name: &str| {
+        let out = Command::new("sh")
+            .args(["-c", &format!("command -v {name}")])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let a = lib.join("a.mp4");
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in\n  *-progress*a.mp4*) printf 'more' >> '{}' ;;\nesac\nexec '{}' \"$@\"\n",
+        a.display(),
+        real("ffmpeg")
+    );
+    let wrapper = bin_dir.join("ffmpeg");
+    std::fs::write(&wrapper, script).unwrap();
+    let mut perm = std::fs::metadata(&wrapper).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&wrapper, perm).unwrap();
+    std::os::unix::fs::symlink(real("ffprobe"), bin_dir.join("ffprobe")).unwrap();
+
+    let out = dir.path().join("out");
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--profile",
+        "audio",
+        "--ffmpeg",
+        wrapper.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}\n{report}", stderr(&o));
+    let files = report["files"].as_array().unwrap();
+    let by = |n: &str| files.iter().find(|f| f["input"] == n).unwrap().clone();
+    assert_eq!(by("b.mp4")["status"], "converted", "{report}");
+    let fa = by("a.mp4");
+    assert_eq!(fa["status"], "failed", "{fa}");
+    assert!(
+        fa["error"].as_str().unwrap().contains("changed while it was converted"),
+        "{fa}"
+    );
+    assert!(stderr(&o).contains("a.mp4"), "{}", stderr(&o));
+    assert!(!out.join("a.mp3").exists(), "no output for a file that changed");
+    assert!(out.join("b.mp3").exists());
+
+    // Once the file is complete, the next run converts it and keeps b.
+    let (o, report) = convert(&[
+        lib.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--profile",
+        "audio",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    let files = report["files"].as_array().unwrap();
+    let by = |n: &str| files.iter().find(|f| f["input"] == n).unwrap().clone();
+    assert_eq!(by("a.mp4")["status"], "converted", "{report}");
+    assert_eq!(by("b.mp4")["status"], "kept", "{report}");
+    assert!(out.join("a.mp3").exists());
 }
 
 #[test]
