@@ -26,6 +26,11 @@ pub enum Error {
         /// What differs.
         problem: String,
     },
+    /// The caller asked the run to stop. Files finished before are in the output and its
+    /// state (the next run into the same folder keeps them); the file being written was
+    /// abandoned (its partial file removed); no manifest is written.
+    #[error("stopped before the end: the files finished so far are kept; run again to go on")]
+    Cancelled,
     /// The manifest cannot be read.
     #[error("{path}: bad clean manifest: {problem}")]
     BadManifest {

@@ -77,6 +77,11 @@ pub(crate) struct StateEntry {
     pub redstar_marks: usize,
     pub output: StoredFingerprint,
     pub output_blake3: String,
+    /// Written with other settings or another cleaner by a run that was then stopped
+    /// before it redid this file: listed so a later run deletes it when its input is gone,
+    /// never reused.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 /// The state of an output folder.
@@ -136,6 +141,7 @@ impl State {
         }
         self.files
             .iter()
+            .filter(|e| !e.stale)
             .map(|e| (e.path.clone(), e.clone()))
             .collect()
     }

@@ -358,6 +358,7 @@ struct Run<'a> {
     files_done: AtomicUsize,
     files_total: usize,
     progress: &'a (dyn Fn(&Progress) + Sync),
+    cancelled: &'a (dyn Fn() -> bool + Sync),
 }
 
 impl Run<'_> {
@@ -513,6 +514,10 @@ impl Run<'_> {
         };
         let written = match written {
             Ok(w) => w,
+            Err(StreamError::Write(e)) if e.get_ref().is_some_and(|r| r.is::<Stopped>()) => {
+                // Asked to stop (see `Progressing`): the partial file goes with `tmp`.
+                return Err(Error::Cancelled);
+            }
             Err(StreamError::Blocked(b)) => return Ok(Err(b)),
             Err(StreamError::Write(e)) => return Err(Error::io(target, e)),
         };
@@ -554,11 +559,26 @@ impl Run<'_> {
             redstar_marks: marks,
             output: output.into(),
             output_blake3: written.blake3.to_hex().to_string(),
+            stale: false,
         }))
     }
 }
 
-/// A writer that reports progress every few MiB.
+/// The write error [`Progressing`] returns when the run is asked to stop (not
+/// `ErrorKind::Interrupted`, which `write_all` retries).
+#[derive(Debug)]
+struct Stopped;
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("asked to stop")
+    }
+}
+
+impl std::error::Error for Stopped {}
+
+/// A writer that reports progress every few MiB and, when the run is asked to stop, fails
+/// the write with [`Stopped`] so a large file is abandoned within one chunk.
 struct Progressing<'r, 'a, W: Write> {
     inner: W,
     run: &'r Run<'a>,
@@ -577,6 +597,9 @@ impl<W: Write> Progressing<'_, '_, W> {
 
 impl<W: Write> Write for Progressing<'_, '_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if (self.run.cancelled)() {
+            return Err(std::io::Error::other(Stopped));
+        }
         let n = self.inner.write(buf)?;
         self.pending += n as u64;
         if self.pending >= 16 << 20 {
@@ -602,11 +625,17 @@ impl<W: Write> Write for Progressing<'_, '_, W> {
 ///
 /// Returns an error only when the run itself cannot go on (bad output folder, name clash,
 /// write failure); a file that cannot be cleaned is a blocked entry in the report.
+///
+/// `cancelled` is asked before each file and during every write; once it says yes the run
+/// stops within one chunk of the files being written, abandons them (their partial files
+/// are removed), records what it finished in the state (so the next run into `out` keeps
+/// it) and returns [`Error::Cancelled`] without a manifest.
 pub fn clean_tree(
     inputs: &[PathBuf],
     out: &Path,
     cfg: &Config,
     progress: &(dyn Fn(&Progress) + Sync),
+    cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<Report, Error> {
     let (out, previous) = prepare_out(inputs, out)?;
     let (jobs, excluded) = collect(inputs, &cfg.exclude)?;
@@ -626,11 +655,19 @@ pub fn clean_tree(
         files_done: AtomicUsize::new(0),
         files_total: jobs.len(),
         progress,
+        cancelled,
     };
-    let work = || -> Result<Vec<Outcome>, Error> {
+    // `None`: not done because the run was asked to stop.
+    let work = || -> Result<Vec<Option<Outcome>>, Error> {
         jobs.par_iter()
             .map(|job| {
-                let r = run.process(job);
+                if cancelled() {
+                    return Ok(None);
+                }
+                let r = match run.process(job) {
+                    Err(Error::Cancelled) => return Ok(None),
+                    r => r,
+                };
                 let unreported = match &r {
                     Ok(o) if o.report.reused || o.report.status == FileStatus::Blocked => {
                         o.report.bytes_in
@@ -638,11 +675,11 @@ pub fn clean_tree(
                     _ => 0,
                 };
                 run.advance(&job.rel, unreported, true);
-                r
+                r.map(Some)
             })
             .collect()
     };
-    let mut outcomes = match cfg.threads {
+    let outcomes = match cfg.threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
@@ -650,6 +687,12 @@ pub fn clean_tree(
             .install(work)?,
         None => work()?,
     };
+    if outcomes.iter().any(Option::is_none) || cancelled() {
+        let done: Vec<Outcome> = outcomes.into_iter().flatten().collect();
+        keep_what_is_done(&out, &done, previous.as_ref(), settings)?;
+        return Err(Error::Cancelled);
+    }
+    let mut outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
     outcomes.sort_by(|a, b| a.report.path.cmp(&b.report.path));
     sync_outputs(
         &out,
@@ -691,6 +734,42 @@ pub fn clean_tree(
     Ok(report)
 }
 
+/// After a stop: makes what was written durable and records it, with every earlier entry
+/// that was not redone (those written with other settings or another cleaner as stale:
+/// listed so a later run deletes them if their input is gone, never reused). Files this run
+/// blocked keep their earlier entry; their input changed, so the next run looks at them
+/// again. Outputs of inputs that are gone stay until a run finishes.
+fn keep_what_is_done(
+    out: &Path,
+    done: &[Outcome],
+    previous: Option<&State>,
+    settings: String,
+) -> Result<(), Error> {
+    sync_outputs(
+        out,
+        done.iter()
+            .filter(|o| o.entry.is_some() && !o.report.reused)
+            .map(|o| out.join(&o.report.path)),
+    )?;
+    let mut files: BTreeMap<String, StateEntry> = BTreeMap::new();
+    if let Some(prev) = previous {
+        let reusable = prev.reusable(&settings);
+        for e in &prev.files {
+            let mut e = e.clone();
+            e.stale = !reusable.contains_key(&e.path);
+            files.insert(e.path.clone(), e);
+        }
+    }
+    for o in done {
+        if let Some(e) = &o.entry {
+            files.insert(e.path.clone(), e.clone());
+        }
+    }
+    let mut state = State::new(settings);
+    state.files = files.into_values().collect();
+    write_atomic(out, &out.join(STATE_FILE_NAME), &state.to_json())
+}
+
 /// Makes the files written by this run durable before the state and manifest vouch for
 /// them: one `syncfs` of the output's filesystem on Linux, one `fsync` per file elsewhere.
 fn sync_outputs(out: &Path, written: impl Iterator<Item = PathBuf>) -> Result<(), Error> {
@@ -729,5 +808,124 @@ fn remove_empty_parents(root: &Path, path: &Path) {
             break;
         }
         dir = d.parent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| manifest::relative_posix(dir, e.path()).unwrap_or_default())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn never() -> bool {
+        false
+    }
+
+    #[test]
+    fn a_stop_mid_file_abandons_it_keeps_what_finished_and_the_next_run_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        std::fs::write(lib.join("a.txt"), "첫 번째\n").unwrap();
+        std::fs::write(lib.join("b.txt"), "두 번째\n").unwrap();
+        let line = "평양 / Pyongyang\n";
+        std::fs::write(lib.join("big.txt"), line.repeat((40 << 20) / line.len())).unwrap();
+        let out = dir.path().join("out");
+        let cfg = Config {
+            threads: Some(1),
+            ..Config::default()
+        };
+        // Stop as soon as the big file has reported its first 16 MiB.
+        let stop = AtomicBool::new(false);
+        let big_progress = AtomicUsize::new(0);
+        let r = clean_tree(
+            std::slice::from_ref(&lib),
+            &out,
+            &cfg,
+            &|p: &Progress| {
+                if p.path == "big.txt" && p.bytes_done > 0 {
+                    big_progress.fetch_add(1, Ordering::Relaxed);
+                    stop.store(true, Ordering::Relaxed);
+                }
+            },
+            &|| stop.load(Ordering::Relaxed),
+        );
+        assert!(matches!(r, Err(Error::Cancelled)), "{r:?}");
+        assert_eq!(
+            big_progress.load(Ordering::Relaxed),
+            1,
+            "stopped within a chunk"
+        );
+        // The two small files are whole and recorded; the big one was abandoned, its
+        // partial file removed; no manifest vouches for an unfinished folder.
+        assert_eq!(files_in(&out), [STATE_FILE_NAME, "a.txt", "b.txt"]);
+        let state = State::read(&out).unwrap().unwrap();
+        let recorded: Vec<&str> = state.files.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(recorded, ["a.txt", "b.txt"]);
+
+        let report = clean_tree(std::slice::from_ref(&lib), &out, &cfg, &|_| {}, &never).unwrap();
+        assert!(report.manifest_written);
+        let reused: Vec<&str> = report
+            .files
+            .iter()
+            .filter(|f| f.reused)
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(reused, ["a.txt", "b.txt"]);
+        assert_eq!(
+            std::fs::read(out.join("big.txt")).unwrap(),
+            std::fs::read(lib.join("big.txt")).unwrap()
+        );
+        manifest::verify_tree(&out).unwrap();
+    }
+
+    #[test]
+    fn a_stop_after_the_settings_changed_keeps_old_outputs_listed_but_never_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let lib = dir.path().join("lib");
+        std::fs::create_dir_all(&lib).unwrap();
+        for n in ["a.txt", "b.txt"] {
+            std::fs::write(lib.join(n), format!("{n}\n")).unwrap();
+        }
+        let out = dir.path().join("out");
+        clean_tree(
+            std::slice::from_ref(&lib),
+            &out,
+            &Config::default(),
+            &|_| {},
+            &never,
+        )
+        .unwrap();
+        // a.txt leaves the library; the settings change; the run is stopped at once.
+        std::fs::remove_file(lib.join("a.txt")).unwrap();
+        let other = Config {
+            keep_icc: false,
+            ..Config::default()
+        };
+        let r = clean_tree(std::slice::from_ref(&lib), &out, &other, &|_| {}, &|| true);
+        assert!(matches!(r, Err(Error::Cancelled)), "{r:?}");
+        let state = State::read(&out).unwrap().unwrap();
+        assert_eq!(state.files.len(), 2);
+        assert!(state.files.iter().all(|e| e.stale), "{state:?}");
+        assert!(state.reusable(&other.settings_key()).is_empty());
+        // The next run redoes b.txt with the new settings and deletes a.txt's output.
+        let report = clean_tree(std::slice::from_ref(&lib), &out, &other, &|_| {}, &never).unwrap();
+        assert_eq!(report.deleted, ["a.txt"]);
+        assert!(report.files.iter().all(|f| !f.reused));
+        let mut expected = vec![STATE_FILE_NAME, MANIFEST_FILE_NAME, "b.txt"];
+        expected.sort();
+        assert_eq!(files_in(&out), expected);
+        let state = State::read(&out).unwrap().unwrap();
+        assert!(state.files.iter().all(|e| !e.stale));
     }
 }

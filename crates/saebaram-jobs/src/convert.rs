@@ -445,9 +445,7 @@ impl Shared<'_> {
         file: &mut ConvertFile,
     ) -> Result<(saebaram_convert::Converted, saebaram_convert::MediaInfo), saebaram_convert::Error>
     {
-        let info = self
-            .engine
-            .probe(&input.abs, &input.rel)?;
+        let info = self.engine.probe(&input.abs, &input.rel)?;
         let profile = if info.video.is_some() && self.profile.video.is_some() {
             self.profile
         } else {
@@ -614,16 +612,16 @@ impl Shared<'_> {
 
         let stop_hashing = AtomicBool::new(false);
         let (converted, info, input_hash) = std::thread::scope(|scope| {
-            let hasher = known_hash.is_none().then(|| {
-                scope.spawn(|| state::hash_file_until(&input.abs, &stop_hashing))
-            });
+            let hasher = known_hash
+                .is_none()
+                .then(|| scope.spawn(|| state::hash_file_until(&input.abs, &stop_hashing)));
             let converted = self.convert(index, input, previous, sidecar.as_deref(), &mut file);
             if converted.is_err() {
                 stop_hashing.store(true, Ordering::Relaxed);
             }
             let hashed = hasher.map(|h| {
                 h.join().unwrap_or_else(|_| {
-                        Err(saebaram_convert::Error::Io {
+                    Err(saebaram_convert::Error::Io {
                         context: "cannot read".into(),
                         path: input.abs.clone(),
                         source: std::io::Error::other("hashing panicked"),

@@ -123,24 +123,38 @@ fn clean_tree(
         total: None,
         unit: Unit::Bytes,
     });
-    let report = saebaram_clean::clean_tree(inputs, out, cfg, &|p: &saebaram_clean::Progress| {
-        progress.event(Event::Step {
-            stage: Stage::Cleaning,
-            done: p.bytes_done,
-            total: Some(p.bytes_total),
-            unit: Unit::Bytes,
-        });
-        progress.event(Event::Item {
-            stage: Stage::Cleaning,
-            done: p.done as u64,
-            total: p.total as u64,
-            name: p.path.to_string(),
-        });
-    })?;
+    let report = saebaram_clean::clean_tree(
+        inputs,
+        out,
+        cfg,
+        &|p: &saebaram_clean::Progress| {
+            progress.event(Event::Step {
+                stage: Stage::Cleaning,
+                done: p.bytes_done,
+                total: Some(p.bytes_total),
+                unit: Unit::Bytes,
+            });
+            progress.event(Event::Item {
+                stage: Stage::Cleaning,
+                done: p.done as u64,
+                total: p.total as u64,
+                name: p.path.to_string(),
+            });
+        },
+        &|| progress.cancelled(),
+    )?;
     progress.event(Event::StageFinished {
         stage: Stage::Cleaning,
     });
     Ok(report)
+}
+
+/// A clean run's error; a stop the face asked for is [`Error::Cancelled`] like any job's.
+fn clean_err(context: String) -> impl FnOnce(saebaram_clean::Error) -> Error {
+    move |source| match source {
+        saebaram_clean::Error::Cancelled => Error::Cancelled,
+        source => Error::Clean { context, source },
+    }
 }
 
 /// Cleans a library into a folder.
@@ -160,11 +174,8 @@ pub fn clean(req: CleanRequest, _env: &Env, progress: &dyn Progress) -> Result<C
     cfg.exclude =
         Exclusions::new(&req.exclude).map_err(|e| Error::invalid("exclude", e.to_string()))?;
     check(progress)?;
-    let report =
-        clean_tree(&req.inputs, &req.out, &cfg, progress).map_err(|source| Error::Clean {
-            context: format!("cleaning into {}", req.out.display()),
-            source,
-        })?;
+    let report = clean_tree(&req.inputs, &req.out, &cfg, progress)
+        .map_err(clean_err(format!("cleaning into {}", req.out.display())))?;
     Ok(CleanReport {
         version: 1,
         out: req.out.display().to_string(),
@@ -365,10 +376,7 @@ pub fn pack(req: PackRequest, env: &Env, progress: &dyn Progress) -> Result<Pack
         });
         check(progress)?;
         let report = clean_tree(std::slice::from_ref(&req.library), &cleaned, &cfg, progress)
-            .map_err(|source| Error::Clean {
-                context: "the cleaning pass failed".into(),
-                source,
-            })?;
+            .map_err(clean_err("the cleaning pass failed".into()))?;
         let blocked: Vec<(String, String)> = report
             .files
             .iter()

@@ -9,6 +9,7 @@
 
 mod cli;
 mod commands;
+mod interrupt;
 mod output;
 mod progress;
 

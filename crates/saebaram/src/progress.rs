@@ -64,6 +64,11 @@ impl Terminal {
 }
 
 impl Progress for Terminal {
+    /// Ctrl-C, for the commands that installed [`crate::interrupt::catch`].
+    fn cancelled(&self) -> bool {
+        crate::interrupt::requested()
+    }
+
     fn event(&self, event: Event) {
         match event {
             Event::StageStarted { stage, total, .. } => {

@@ -716,3 +716,74 @@ fn a_file_that_grows_shrinks_or_changes_while_cleaned_is_refused() {
         std::fs::remove_file(&input).unwrap();
     }
 }
+
+#[test]
+fn ctrl_c_stops_a_clean_mid_file_keeps_what_finished_and_the_next_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("a.txt"), "첫 번째 / first\n").unwrap();
+    // 2 GB of silence (a hole on disk, and left a hole in the output): long enough to be
+    // interrupted in the middle.
+    sparse_wav(&lib.join("z.wav"), 2_000_000_000);
+    let out = dir.path().join("out");
+    let child = bin()
+        .args(["clean", "--json", "--jobs", "1"])
+        .arg(&lib)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !walk_if_there(&out).iter().any(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".saebaram-partial-"))
+            && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+    }) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the output never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("중단했습니다") && err.contains("interrupted"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // The finished file and the state; no partial file, no manifest.
+    let mut left: Vec<String> = walk(&out)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, [STATE_FILE_NAME, "a.txt"]);
+
+    let (code, report) = run_clean(&[&lib, Path::new("--out"), &out]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["manifest_written"], true, "{report}");
+    let kept: Vec<String> = statuses(&report)
+        .into_iter()
+        .filter(|s| s.2)
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(kept, ["a.txt"], "{report}");
+    assert_eq!(
+        std::fs::metadata(out.join("z.wav")).unwrap().len(),
+        2_000_000_000
+    );
+}
+
+fn walk_if_there(dir: &Path) -> Vec<PathBuf> {
+    if dir.is_dir() { walk(dir) } else { Vec::new() }
+}

@@ -85,7 +85,16 @@ pub fn run(args: CleanArgs, env: &Env) -> anyhow::Result<Status> {
         threads: args.jobs,
         exclude: args.exclude.clone(),
     };
-    let report = saebaram_jobs::prepare::clean(request, env, &Terminal::new())?;
+    crate::interrupt::catch();
+    let report = match saebaram_jobs::prepare::clean(request, env, &Terminal::new()) {
+        Err(e) if e.kind() == saebaram_jobs::ErrorKind::Cancelled => {
+            eprintln!(
+                "중단했습니다: 끝난 파일은 출력 폴더에 남아 있고, 같은 명령을 다시 실행하면 이어서 처리합니다.\ninterrupted: the files finished so far are kept in the output folder; run the same command again to go on."
+            );
+            return Ok(Status::Interrupted(crate::interrupt::EXIT));
+        }
+        r => r?,
+    };
     if args.json {
         let value = serde_json::to_value(&report)?;
         println!("{}", serde_json::to_string_pretty(&value)?);

@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use saebaram_convert::SubtitleMode;
@@ -156,24 +155,6 @@ impl Bars {
     }
 }
 
-/// Set by the first Ctrl-C (SIGINT) or SIGTERM: the job sees it through
-/// [`Progress::cancelled`], kills ffmpeg, removes its partial output and records what is
-/// finished. A second Ctrl-C ends the process at once (a later run still cleans up).
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-
-/// Exit status after an interrupt (128 + SIGINT, as shells report it).
-const INTERRUPTED_EXIT: u8 = 130;
-
-fn catch_interrupts() {
-    // Without a handler a Ctrl-C still stops the run safely (nothing is ever under a final
-    // name before it is complete); with one, ffmpeg is stopped and its folder removed now.
-    let _ = ctrlc::set_handler(|| {
-        if INTERRUPTED.swap(true, Ordering::SeqCst) {
-            std::process::exit(i32::from(INTERRUPTED_EXIT));
-        }
-    });
-}
-
 /// Korean text of a convert warning (the English one is its `Display`).
 fn korean_warning(w: &Warning) -> Option<String> {
     Some(match w {
@@ -212,7 +193,7 @@ fn korean_error(code: &str) -> &'static str {
 
 impl Progress for Bars {
     fn cancelled(&self) -> bool {
-        INTERRUPTED.load(Ordering::SeqCst)
+        crate::interrupt::requested()
     }
 
     fn event(&self, event: Event) {
@@ -356,13 +337,13 @@ pub fn run(args: ConvertArgs, env: &Env) -> anyhow::Result<Status> {
         catalog: !args.no_catalog,
         ascii_names: args.ascii_names,
     };
-    catch_interrupts();
+    crate::interrupt::catch();
     let report = match saebaram_jobs::convert::run(request, env, &Bars::new()) {
         Err(e) if e.kind() == saebaram_jobs::ErrorKind::Cancelled => {
             eprintln!(
                 "중단했습니다: 끝난 파일은 남아 있고, 같은 명령을 다시 실행하면 이어서 변환합니다.\ninterrupted: finished files are kept; run the same command again to continue."
             );
-            return Ok(Status::Interrupted(INTERRUPTED_EXIT));
+            return Ok(Status::Interrupted(crate::interrupt::EXIT));
         }
         r => r?,
     };
