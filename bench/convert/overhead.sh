@@ -58,7 +58,11 @@ PY
     ours=(); hand=(); ratios=(); cours=(); chand=(); cratios=()
     for r in $(seq "$RUNS"); do
         rm -rf o .o.saebaram-convert h; mkdir h
+        # Each side starts with nothing dirty in the page cache: saebaram's clean ends with
+        # a syncfs, which would otherwise pay to write back the other side's output.
+        sync
         /usr/bin/time -f "%e %U %S" -o t.ours "$BIN" convert src/clip.mp4 --out o --profile "$profile" --subtitles none --jobs 1 >/dev/null 2>&1
+        sync
         ( cd h && /usr/bin/time -f "%e %U %S" -o ../t.hand bash "../hand-$profile.sh" >/dev/null 2>&1 )
         read -r a ua sa < t.ours; read -r b ub sb < t.hand
         ca=$(python3 -c "print($ua+$sa)"); cb=$(python3 -c "print($ub+$sb)")

@@ -415,6 +415,8 @@ struct Shared<'a> {
     progress: &'a dyn Progress,
     siblings: BTreeMap<PathBuf, Vec<String>>,
     stems: BTreeMap<String, String>,
+    /// The first media input's probe, made while ffmpeg was checked.
+    first_probe: Mutex<Option<(String, Result<saebaram_convert::MediaInfo, saebaram_convert::Error>)>>,
 }
 
 impl Shared<'_> {
@@ -445,7 +447,20 @@ impl Shared<'_> {
         file: &mut ConvertFile,
     ) -> Result<(saebaram_convert::Converted, saebaram_convert::MediaInfo), saebaram_convert::Error>
     {
-        let info = self.engine.probe(&input.abs, &input.rel)?;
+        let early = {
+            let mut first = self.first_probe.lock().unwrap_or_else(|e| e.into_inner());
+            match first.take() {
+                Some((rel, info)) if rel == input.rel => Some(info),
+                other => {
+                    *first = other;
+                    None
+                }
+            }
+        };
+        let info = match early {
+            Some(info) => info?,
+            None => self.engine.probe(&input.abs, &input.rel)?,
+        };
         let profile = if info.video.is_some() && self.profile.video.is_some() {
             self.profile
         } else {
@@ -761,11 +776,28 @@ pub fn run(
     let profile = resolve_profile(&req.profile)?;
     let audio = Profile::builtin("audio").map_err(cerr("built-in profile audio"))?;
     let engine = Engine::new(req.ffmpeg.clone());
-    let info = engine.info().map_err(cerr("checking ffmpeg"))?;
+    // The engine check (two program starts) runs while the inputs are listed and the first
+    // media file is probed: a one-film run pays for one of them, not both. Its verdict still
+    // comes first, and nothing is written before it.
+    let (info, inputs, first_probe) = std::thread::scope(|scope| {
+        let checking = scope.spawn(|| engine.info());
+        let inputs = collect(&req.inputs);
+        let first_probe = inputs.as_ref().ok().and_then(|all| {
+            let first = all.iter().find(|i| i.kind == Kind::Media)?;
+            Some((first.rel.clone(), engine.probe(&first.abs, &first.rel)))
+        });
+        let info = checking.join().unwrap_or_else(|_| {
+            Err(saebaram_convert::Error::EngineMissing {
+                program: "ffmpeg".into(),
+                source: std::io::Error::other("the check panicked"),
+            })
+        });
+        (info, inputs, first_probe)
+    });
+    let info = info.map_err(cerr("checking ffmpeg"))?;
     saebaram_convert::check_engine(&info, &[&profile, &audio]).map_err(cerr("checking ffmpeg"))?;
     check(progress)?;
-
-    let inputs = collect(&req.inputs)?;
+    let inputs = inputs?;
     let work = req.work.clone().unwrap_or_else(|| default_work(&req.out));
     let has_state = || {
         req.out
@@ -900,6 +932,7 @@ pub fn run(
         progress,
         siblings,
         stems,
+        first_probe: Mutex::new(first_probe),
     };
     // Keep what earlier runs finished in the state until this run decides.
     {
