@@ -399,6 +399,9 @@ fn link_or_copy(from: &Path, to: &Path) -> Result<(), Error> {
 /// A file that failed: why, and its entry so far.
 type Failure = Box<(saebaram_convert::Error, ConvertFile)>;
 
+/// A probe's outcome.
+type Probed = Result<saebaram_convert::MediaInfo, saebaram_convert::Error>;
+
 struct Shared<'a> {
     engine: &'a Engine,
     profile: &'a Profile,
@@ -416,7 +419,7 @@ struct Shared<'a> {
     siblings: BTreeMap<PathBuf, Vec<String>>,
     stems: BTreeMap<String, String>,
     /// The first media input's probe, made while ffmpeg was checked.
-    first_probe: Mutex<Option<(String, Result<saebaram_convert::MediaInfo, saebaram_convert::Error>)>>,
+    first_probe: Mutex<Option<(String, Probed)>>,
 }
 
 impl Shared<'_> {
