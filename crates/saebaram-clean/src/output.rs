@@ -77,6 +77,14 @@ impl<'f> OutputFile<'f> {
         }
     }
 
+    /// Frees the buffer of a flushed output (a later write allocates a new one).
+    fn release(&mut self) {
+        if self.buffered() == 0 {
+            self.buf = Vec::new();
+            self.pad = 0;
+        }
+    }
+
     fn buffered(&self) -> usize {
         self.buf.len() - self.pad
     }
@@ -184,6 +192,85 @@ impl Write for OutputFile<'_> {
     }
 }
 
+/// Writes one stream into consecutive files of `part_len` bytes (the last one shorter), each
+/// through its own [`OutputFile`]: the parts of a split archive. Each part is hashed when
+/// asked (the stream's own hash is the writer's caller's).
+pub(crate) struct SplitOutput<'f> {
+    parts: Vec<OutputFile<'f>>,
+    hashes: Option<Vec<blake3::Hasher>>,
+    lens: Vec<u64>,
+    part_len: u64,
+    current: usize,
+}
+
+impl<'f> SplitOutput<'f> {
+    /// A writer over `files` (at least one), `part_len` bytes each but the last (any
+    /// length for a single file).
+    pub(crate) fn new(files: Vec<&'f File>, part_len: u64, hash_parts: bool) -> SplitOutput<'f> {
+        let n = files.len();
+        SplitOutput {
+            parts: files.into_iter().map(OutputFile::new).collect(),
+            hashes: hash_parts.then(|| (0..n).map(|_| blake3::Hasher::new()).collect()),
+            lens: vec![0; n],
+            part_len: if n <= 1 { u64::MAX } else { part_len.max(1) },
+            current: 0,
+        }
+    }
+
+    /// Bytes written to each part, and each part's BLAKE3 when hashing was asked.
+    pub(crate) fn parts(&self) -> Vec<(u64, Option<blake3::Hash>)> {
+        self.lens
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| {
+                let hash = self
+                    .hashes
+                    .as_ref()
+                    .and_then(|h| h.get(i))
+                    .map(blake3::Hasher::finalize);
+                (len, hash)
+            })
+            .collect()
+    }
+}
+
+impl Write for SplitOutput<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let (Some(part), Some(len)) = (
+                self.parts.get_mut(self.current),
+                self.lens.get_mut(self.current),
+            ) else {
+                return Err(io::Error::other("more bytes than the planned parts hold"));
+            };
+            let room = self.part_len - *len;
+            if room == 0 {
+                // Done with this part: written out and its buffer given back, so a set of
+                // many parts holds one buffer, not one per part.
+                part.flush()?;
+                part.release();
+                self.current += 1;
+                continue;
+            }
+            let n = usize::try_from(room).unwrap_or(usize::MAX).min(data.len());
+            let now = data.get(..n).unwrap_or_default();
+            part.write_all(now)?;
+            *len += n as u64;
+            if let Some(h) = self.hashes.as_mut().and_then(|h| h.get_mut(self.current)) {
+                h.update(now);
+            }
+            return Ok(n);
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.parts.iter_mut().try_for_each(Write::flush)
+    }
+}
+
 fn is_einval(e: &io::Error) -> bool {
     e.raw_os_error() == Some(22)
 }
@@ -212,6 +299,52 @@ fn set_direct(_: &File, _: bool) -> bool {
 mod tests {
     use super::*;
     use std::io::Read;
+
+    #[test]
+    fn a_stream_is_split_into_parts_of_the_asked_length_each_hashed() {
+        let dir = scratch();
+        let data = pattern(10 * BLOCK + 123);
+        let files: Vec<File> = (0..4)
+            .map(|_| tempfile::tempfile_in(dir.path()).unwrap())
+            .collect();
+        let part = 3 * BLOCK as u64 + 7;
+        let got = {
+            let mut out = SplitOutput::new(files.iter().collect(), part, true);
+            for p in data.chunks(65_537) {
+                out.write_all(p).unwrap();
+            }
+            out.flush().unwrap();
+            out.parts()
+        };
+        let mut at = 0usize;
+        for ((f, (len, hash)), i) in files.iter().zip(&got).zip(0..) {
+            let mut back = Vec::new();
+            let mut f = f;
+            std::io::Seek::seek(&mut f, std::io::SeekFrom::Start(0)).unwrap();
+            f.read_to_end(&mut back).unwrap();
+            let want = &data[at..(at + part as usize).min(data.len())];
+            assert_eq!(back.len() as u64, *len, "part {i}");
+            assert!(back == want, "part {i}");
+            assert_eq!(*hash, Some(blake3::hash(want)), "part {i}");
+            at += want.len();
+        }
+        assert_eq!(at, data.len());
+
+        // More than the planned parts hold: refused, never written somewhere else.
+        let two: Vec<File> = (0..2)
+            .map(|_| tempfile::tempfile_in(dir.path()).unwrap())
+            .collect();
+        let mut out = SplitOutput::new(two.iter().collect(), 10, true);
+        out.write_all(&[7u8; 20]).unwrap();
+        assert!(out.write_all(b"x").is_err());
+
+        // One file: no limit, no per-part hash.
+        let one = tempfile::tempfile_in(dir.path()).unwrap();
+        let mut out = SplitOutput::new(vec![&one], 10, false);
+        out.write_all(&data).unwrap();
+        out.flush().unwrap();
+        assert_eq!(out.parts(), [(data.len() as u64, None)]);
+    }
 
     /// A folder beside the test binary (under `target/`, on disk: `/tmp` may be tmpfs,
     /// which refuses `O_DIRECT`).

@@ -44,6 +44,11 @@ pub struct FileReport {
     /// True when the output of an earlier run was kept because the input had not changed
     /// (an incremental run; see `saebaram_clean::state`).
     pub reused: bool,
+    /// A split archive (`NAME.zimaa`, `NAME.zimab`...), cleaned as one: every output part in
+    /// order (the first is `path`); empty for any other file. `bytes_in` and `bytes_out`
+    /// count all parts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
 }
 
 /// The outcome of a whole run.

@@ -208,6 +208,108 @@ impl Source for FileSource {
     }
 }
 
+/// The files of one input: a single file, or the parts of a split archive (`NAME.zimaa`,
+/// `NAME.zimab`...) read as one stream, in order.
+pub(crate) struct InputFiles {
+    parts: Vec<FileSource>,
+    /// Offset of each part in the stream.
+    starts: Vec<u64>,
+    len: u64,
+}
+
+impl InputFiles {
+    /// Opens every part (at least one) and records its fingerprint.
+    pub(crate) fn open(paths: &[PathBuf]) -> io::Result<InputFiles> {
+        let mut parts = Vec::with_capacity(paths.len());
+        let mut starts = Vec::with_capacity(paths.len());
+        let mut len = 0u64;
+        for p in paths {
+            let f = FileSource::open(p)?;
+            starts.push(len);
+            len = len
+                .checked_add(f.len())
+                .ok_or_else(|| io::Error::other("the parts add up to more than 2^64 bytes"))?;
+            parts.push(f);
+        }
+        if parts.is_empty() {
+            return Err(io::Error::other("no file"));
+        }
+        Ok(InputFiles { parts, starts, len })
+    }
+
+    /// The first part's fingerprint (the whole file's, for a single file).
+    pub(crate) fn fingerprint(&self) -> Fingerprint {
+        self.parts.first().map_or(
+            Fingerprint {
+                len: 0,
+                mtime_ns: 0,
+                ctime_ns: 0,
+                inode: 0,
+                device: 0,
+            },
+            FileSource::fingerprint,
+        )
+    }
+
+    /// The fingerprints of the parts after the first.
+    pub(crate) fn more_fingerprints(&self) -> Vec<Fingerprint> {
+        self.parts
+            .iter()
+            .skip(1)
+            .map(FileSource::fingerprint)
+            .collect()
+    }
+
+    /// Each part's length.
+    pub(crate) fn part_lens(&self) -> Vec<u64> {
+        self.parts.iter().map(Source::len).collect()
+    }
+
+    /// Checks every part (see [`FileSource::check_unchanged`]).
+    pub(crate) fn check_unchanged(&self) -> Result<(), Blocked> {
+        self.parts.iter().try_for_each(FileSource::check_unchanged)
+    }
+}
+
+impl Source for InputFiles {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if let [one] = self.parts.as_slice() {
+            return one.read_at(offset, buf);
+        }
+        if offset
+            .checked_add(buf.len() as u64)
+            .is_none_or(|end| end > self.len)
+        {
+            return Err(past_end(offset, buf.len()));
+        }
+        let mut at = offset;
+        let mut rest = buf;
+        while !rest.is_empty() {
+            // The last part starting at or before `at`.
+            let i = self.starts.partition_point(|&s| s <= at).saturating_sub(1);
+            let (Some(part), Some(&start)) = (self.parts.get(i), self.starts.get(i)) else {
+                return Err(past_end(offset, rest.len()));
+            };
+            let inside = at - start;
+            let n = usize::try_from(part.len() - inside)
+                .unwrap_or(usize::MAX)
+                .min(rest.len());
+            if n == 0 {
+                return Err(past_end(offset, rest.len()));
+            }
+            let (now, later) = rest.split_at_mut(n);
+            part.read_at(inside, now)?;
+            rest = later;
+            at += n as u64;
+        }
+        Ok(())
+    }
+}
+
 /// A range of another source (the file without its Red Star OS trailer, FLAC after an
 /// ID3v2 tag...).
 pub(crate) struct Window<'a> {
@@ -342,6 +444,46 @@ impl io::Seek for SourceReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_read_as_one_stream_across_every_boundary() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole: Vec<u8> = (0..1000u32).map(|i| (i * 13 % 251) as u8).collect();
+        // Parts of 400, 0 (an empty file in the middle) and 600 bytes.
+        let cuts = [0usize, 400, 400, 1000];
+        let paths: Vec<PathBuf> = cuts
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| {
+                let p = dir.path().join(format!("p{i}"));
+                std::fs::write(&p, &whole[w[0]..w[1]]).unwrap();
+                p
+            })
+            .collect();
+        let src = InputFiles::open(&paths).unwrap();
+        assert_eq!(src.len(), 1000);
+        assert_eq!(src.part_lens(), [400, 0, 600]);
+        for (offset, len) in [
+            (0, 1000),
+            (390, 20),
+            (399, 1),
+            (400, 1),
+            (0, 400),
+            (123, 777),
+        ] {
+            let mut buf = vec![0u8; len];
+            src.read_at(offset as u64, &mut buf).unwrap();
+            assert_eq!(buf, whole[offset..offset + len], "{offset}+{len}");
+        }
+        let mut buf = [0u8; 2];
+        assert!(src.read_at(999, &mut buf).is_err(), "past the end");
+        src.check_unchanged().unwrap();
+        std::fs::write(&paths[2], b"shorter").unwrap();
+        assert!(
+            src.check_unchanged().is_err(),
+            "a changed later part is seen"
+        );
+    }
 
     #[test]
     fn slice_and_window_reads_are_exact() {

@@ -77,11 +77,44 @@ pub(crate) struct StateEntry {
     pub redstar_marks: usize,
     pub output: StoredFingerprint,
     pub output_blake3: String,
+    /// For a split archive: the fingerprints of the input parts after the first (`input`
+    /// is the first's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_inputs: Vec<StoredFingerprint>,
+    /// For a split archive: the output parts after the first (`path`, `output` and
+    /// `output_blake3` are the first's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_outputs: Vec<PartOutput>,
     /// Written with other settings or another cleaner by a run that was then stopped
     /// before it redid this file: listed so a later run deletes it when its input is gone,
     /// never reused.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale: bool,
+}
+
+/// A later output file of a split archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartOutput {
+    pub path: String,
+    pub output: StoredFingerprint,
+    pub output_blake3: String,
+}
+
+impl StateEntry {
+    /// Every output file of the entry, in order: (path, fingerprint, BLAKE3).
+    pub(crate) fn output_files(&self) -> impl Iterator<Item = (&str, &StoredFingerprint, &str)> {
+        std::iter::once((
+            self.path.as_str(),
+            &self.output,
+            self.output_blake3.as_str(),
+        ))
+        .chain(
+            self.more_outputs
+                .iter()
+                .map(|p| (p.path.as_str(), &p.output, p.output_blake3.as_str())),
+        )
+    }
 }
 
 /// The state of an output folder.

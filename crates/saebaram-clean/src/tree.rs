@@ -13,11 +13,11 @@ use crate::error::{BlockKind, Blocked, Error, block};
 use crate::exclude::Exclusions;
 use crate::formats::{self, Ctx};
 use crate::manifest::{self, MANIFEST_FILE_NAME};
-use crate::output::OutputFile;
+use crate::output::SplitOutput;
 use crate::redstar;
 use crate::report::{Excluded, FileReport, FileStatus, Report};
-use crate::source::{FileSource, Fingerprint, Source, Window};
-use crate::state::{STATE_FILE_NAME, State, StateEntry, StoredFingerprint};
+use crate::source::{Fingerprint, InputFiles, Source, Window};
+use crate::state::{PartOutput, STATE_FILE_NAME, State, StateEntry, StoredFingerprint};
 use crate::stream::{self, InputHasher, StreamError};
 
 /// Prefix of the temporary files a run writes beside their final names (removed on start
@@ -121,6 +121,10 @@ fn format_name(name: &str, format: &'static str) -> &'static str {
 struct Job {
     rel: String,
     source: PathBuf,
+    /// Every file of the input, in order: `[source]`, or a split archive's parts.
+    parts: Vec<PathBuf>,
+    /// A split archive (`NAME.zimaa`...): cleaned as one, written back in parts.
+    split: bool,
     /// Blocked before reading (symlink, special file, reserved name).
     pre_blocked: Option<Blocked>,
     /// Size when listed (for progress).
@@ -216,6 +220,7 @@ fn collect(inputs: &[PathBuf], exclude: &Exclusions) -> Result<(Vec<Job>, Vec<Ex
             add(job_for(name, input.clone(), meta.file_type(), meta.len()))?;
         }
     }
+    group_split_sets(&mut jobs);
     excluded.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((jobs.into_values().collect(), excluded))
 }
@@ -240,9 +245,58 @@ fn job_for(rel: String, source: PathBuf, ft: std::fs::FileType, size: u64) -> Jo
     };
     Job {
         rel,
+        parts: vec![source.clone()],
         source,
+        split: false,
         pre_blocked,
         size,
+    }
+}
+
+/// Most parts of a split archive: two-letter suffixes `aa` to `zz`, as `split` and
+/// `zimsplit` name them.
+const MAX_PARTS: usize = 26 * 26;
+
+/// The suffix of part `i` (0-based) of a split archive: `aa`, `ab`, ... `zz`.
+fn part_suffix(i: usize) -> Option<String> {
+    let (a, b) = (u8::try_from(i / 26).ok()?, u8::try_from(i % 26).ok()?);
+    (i < MAX_PARTS).then(|| format!("{}{}", char::from(b'a' + a), char::from(b'a' + b)))
+}
+
+/// Part `i` of the split archive whose first part is `first_rel` (`dir/NAME.zimaa`).
+fn part_rel(first_rel: &str, i: usize) -> Option<String> {
+    let stem = first_rel.strip_suffix("aa")?;
+    Some(format!("{stem}{}", part_suffix(i)?))
+}
+
+/// Makes one job of each split ZIM: `NAME.zimaa`, `NAME.zimab`... side by side, from `aa`
+/// on with none missing, each a regular file. The set is named after its first part.
+/// A part outside such a set (a later part whose first is missing, or one after a gap)
+/// stays a job of its own, which the ZIM cleaner blocks, naming what is missing.
+fn group_split_sets(jobs: &mut BTreeMap<String, Job>) {
+    let firsts: Vec<String> = jobs
+        .iter()
+        .filter(|(rel, j)| rel.ends_with(".zimaa") && j.pre_blocked.is_none())
+        .map(|(rel, _)| rel.clone())
+        .collect();
+    for first in firsts {
+        let mut more = Vec::new();
+        let mut i = 1;
+        while let Some(rel) = part_rel(&first, i) {
+            match jobs.get(&rel) {
+                Some(j) if j.pre_blocked.is_none() => more.push(rel),
+                _ => break,
+            }
+            i += 1;
+        }
+        let taken: Vec<Job> = more.iter().filter_map(|rel| jobs.remove(rel)).collect();
+        if let Some(job) = jobs.get_mut(&first) {
+            job.split = true;
+            for part in taken {
+                job.size += part.size;
+                job.parts.push(part.source);
+            }
+        }
     }
 }
 
@@ -291,7 +345,11 @@ fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<(PathBuf, Option<State>
 /// An earlier output may hold only what the state lists, the manifest and the state, and
 /// partial files of an interrupted run (removed here).
 fn check_only_ours(out: &Path, state: &State) -> Result<(), Error> {
-    let known: BTreeSet<&str> = state.files.iter().map(|e| e.path.as_str()).collect();
+    let known: BTreeSet<&str> = state
+        .files
+        .iter()
+        .flat_map(|e| e.output_files().map(|(path, _, _)| path))
+        .collect();
     for entry in walkdir::WalkDir::new(out).follow_links(false) {
         let entry = entry.map_err(|e| Error::io(out, e.into()))?;
         if entry.file_type().is_dir() {
@@ -359,6 +417,8 @@ struct Run<'a> {
     files_total: usize,
     progress: &'a (dyn Fn(&Progress) + Sync),
     cancelled: &'a (dyn Fn() -> bool + Sync),
+    /// Every job's path: a split archive's new part may not take another input's name.
+    rels: BTreeSet<String>,
 }
 
 impl Run<'_> {
@@ -391,6 +451,7 @@ impl Run<'_> {
             bytes_in: 0,
             bytes_out: 0,
             reused: false,
+            parts: Vec::new(),
         };
         if report.reason.is_some() {
             return Ok(Outcome {
@@ -398,7 +459,7 @@ impl Run<'_> {
                 entry: None,
             });
         }
-        let src = match FileSource::open(&job.source) {
+        let src = match InputFiles::open(&job.parts) {
             Ok(s) => s,
             Err(e) => {
                 report.reason = Some(format!("cannot read: {e}"));
@@ -411,19 +472,25 @@ impl Run<'_> {
         };
         report.bytes_in = src.len();
         let target = self.out.join(&job.rel);
-        if let Some(entry) = self.reuse(&job.rel, &src, &target) {
+        if let Some(entry) = self.reuse(&job.rel, &src) {
             report.format = entry.format.clone();
             report.status = entry.status;
             report.removed = entry.removed.clone();
             report.redstar_marks = entry.redstar_marks;
-            report.bytes_out = entry.output.size;
+            report.bytes_out = entry.output_files().map(|(_, fp, _)| fp.size).sum();
             report.reused = true;
+            if job.split {
+                report.parts = entry
+                    .output_files()
+                    .map(|(p, _, _)| p.to_string())
+                    .collect();
+            }
             return Ok(Outcome {
                 report,
                 entry: Some(entry),
             });
         }
-        match self.clean_file(&job.rel, &src, &target, &mut report)? {
+        match self.clean_file(&job.rel, &src, &target, job.split, &mut report)? {
             Ok(entry) => Ok(Outcome {
                 report,
                 entry: Some(entry),
@@ -432,6 +499,7 @@ impl Run<'_> {
                 report.status = FileStatus::Blocked;
                 report.removed.clear();
                 report.bytes_out = 0;
+                report.parts.clear();
                 report.reason = Some(b.reason);
                 report.reason_code = Some(b.kind);
                 Ok(Outcome {
@@ -443,17 +511,29 @@ impl Run<'_> {
     }
 
     /// The earlier entry for `rel`, updated, when its output can be kept as it is.
-    fn reuse(&self, rel: &str, src: &FileSource, target: &Path) -> Option<StateEntry> {
+    fn reuse(&self, rel: &str, src: &InputFiles) -> Option<StateEntry> {
         let prior = self.previous.get(rel)?;
-        let output = Fingerprint::of(&std::fs::symlink_metadata(target).ok()?);
-        if StoredFingerprint::from(output) != prior.output {
-            return None;
+        for (path, written, _) in prior.output_files() {
+            let now = Fingerprint::of(&std::fs::symlink_metadata(self.out.join(path)).ok()?);
+            if StoredFingerprint::from(now) != *written {
+                return None;
+            }
         }
         let input = StoredFingerprint::from(src.fingerprint());
-        if input == prior.input {
+        let more: Vec<StoredFingerprint> = src
+            .more_fingerprints()
+            .into_iter()
+            .map(StoredFingerprint::from)
+            .collect();
+        if input == prior.input && more == prior.more_inputs {
             return Some(prior.clone());
         }
-        if input.size != prior.input.size {
+        let sizes = |first: &StoredFingerprint, rest: &[StoredFingerprint]| {
+            std::iter::once(first.size)
+                .chain(rest.iter().map(|f| f.size))
+                .collect::<Vec<u64>>()
+        };
+        if sizes(&input, &more) != sizes(&prior.input, &prior.more_inputs) {
             return None;
         }
         // Same size, other times or inode: hash it again; keep the output if it is the same.
@@ -461,17 +541,20 @@ impl Run<'_> {
         src.check_unchanged().ok()?;
         (hash.to_hex().as_str() == prior.input_blake3).then(|| StateEntry {
             input,
+            more_inputs: more,
             ..prior.clone()
         })
     }
 
-    /// Cleans `src` into `target` (temp file, then rename). The outer error stops the run
-    /// (the output folder cannot be written); the inner one blocks the file.
+    /// Cleans `src` into `target` (temp file, then rename); a split archive into its parts
+    /// beside it (`target` is the first). The outer error stops the run (the output folder
+    /// cannot be written); the inner one blocks the file.
     fn clean_file(
         &self,
         rel: &str,
-        src: &FileSource,
+        src: &InputFiles,
         target: &Path,
+        split: bool,
         report: &mut FileReport,
     ) -> Result<Result<StateEntry, Blocked>, Error> {
         let (body_len, marks) = match redstar::strip_source(src) {
@@ -480,24 +563,71 @@ impl Run<'_> {
         };
         report.redstar_marks = marks;
         let body = Window::prefix(src, body_len);
-        let cx = Ctx::new(self.cfg, &self.budget, rel);
+        // A split archive is cleaned as the one file its parts make (`NAME.zim`).
+        let logical = match rel.strip_suffix("aa") {
+            Some(stem) if split => stem.to_string(),
+            _ => rel.to_string(),
+        };
+        let part_len = if split {
+            match split_part_len(&src.part_lens()) {
+                Ok(n) => n,
+                Err(b) => return Ok(Err(b)),
+            }
+        } else {
+            u64::MAX
+        };
+        let cx = Ctx::new(self.cfg, &self.budget, &logical);
         let mut removed = Vec::new();
         let (format, plan) = formats::clean_source(&body, &cx, &mut removed);
-        report.format = format_name(rel, format).to_string();
+        report.format = format_name(&logical, format).to_string();
         let plan = match plan {
             Ok(p) => p,
             Err(b) => return Ok(Err(b)),
         };
+        // The output's parts: as long as the input's, the last one shorter (a cleaned archive
+        // may grow into one more part, or shrink into one fewer).
+        let names: Vec<String> = if split {
+            let count = usize::try_from(plan.len().div_ceil(part_len).max(1)).unwrap_or(usize::MAX);
+            if count > MAX_PARTS {
+                return Ok(Err(block!(
+                    TooLarge,
+                    "split archive: the cleaned file needs {count} parts of {part_len} bytes, more than the {MAX_PARTS} that part names (aa to zz) allow"
+                )));
+            }
+            let names: Vec<String> = (0..count).filter_map(|i| part_rel(rel, i)).collect();
+            if let Some(clash) = names
+                .iter()
+                .skip(src.part_lens().len())
+                .find(|n| self.rels.contains(n.as_str()))
+            {
+                return Ok(Err(block!(
+                    CannotClean,
+                    "split archive: the cleaned file needs one more part, {clash}, and a file of that name is already in the library (not part of this set): move it away"
+                )));
+            }
+            names
+        } else {
+            vec![rel.to_string()]
+        };
         let parent = target.parent().unwrap_or(self.out).to_path_buf();
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(PARTIAL_PREFIX)
-            .tempfile_in(&parent)
-            .map_err(|e| Error::io(&parent, e))?;
+        let tmps = names
+            .iter()
+            .map(|_| {
+                tempfile::Builder::new()
+                    .prefix(PARTIAL_PREFIX)
+                    .tempfile_in(&parent)
+                    .map_err(|e| Error::io(&parent, e))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
         let mut input_hash = InputHasher::new(src);
-        let written = {
+        let (written, parts) = {
             let mut sink = Progressing {
-                inner: OutputFile::new(tmp.as_file()),
+                inner: SplitOutput::new(
+                    tmps.iter().map(tempfile::NamedTempFile::as_file).collect(),
+                    part_len,
+                    split,
+                ),
                 run: self,
                 rel,
                 pending: 0,
@@ -510,12 +640,12 @@ impl Run<'_> {
                 Some(&mut input_hash),
             );
             sink.report();
-            r
+            (r, sink.inner.parts())
         };
         let written = match written {
             Ok(w) => w,
             Err(StreamError::Write(e)) if e.get_ref().is_some_and(|r| r.is::<Stopped>()) => {
-                // Asked to stop (see `Progressing`): the partial file goes with `tmp`.
+                // Asked to stop (see `Progressing`): the partial files go with `tmps`.
                 return Err(Error::Cancelled);
             }
             Err(StreamError::Blocked(b)) => return Ok(Err(b)),
@@ -530,11 +660,21 @@ impl Run<'_> {
         }
         // Not synced here: the run flushes the whole output once before it writes the state
         // and the manifest (`sync_outputs`), which is what makes the outputs count.
-        set_readable(tmp.as_file(), target)?;
-        tmp.persist(target)
-            .map_err(|e| Error::io(target, e.error))?;
-        let output =
-            Fingerprint::of(&std::fs::symlink_metadata(target).map_err(|e| Error::io(target, e))?);
+        let mut outputs = Vec::with_capacity(names.len());
+        for ((tmp, name), (_, part_hash)) in tmps.into_iter().zip(&names).zip(parts) {
+            let path = self.out.join(name);
+            set_readable(tmp.as_file(), &path)?;
+            tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+            let fp = Fingerprint::of(
+                &std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?,
+            );
+            let hash = part_hash.unwrap_or(written.blake3);
+            outputs.push(PartOutput {
+                path: name.clone(),
+                output: fp.into(),
+                output_blake3: hash.to_hex().to_string(),
+            });
+        }
         let unchanged = plan.is_unchanged(src.len());
         if marks > 0 {
             removed.insert(0, redstar_line(marks));
@@ -549,6 +689,16 @@ impl Run<'_> {
         };
         report.removed = removed.clone();
         report.bytes_out = written.len;
+        if split {
+            report.parts = names.clone();
+        }
+        let mut outputs = outputs.into_iter();
+        let Some(first) = outputs.next() else {
+            return Err(Error::io(
+                target,
+                std::io::Error::other("no output written"),
+            ));
+        };
         Ok(Ok(StateEntry {
             path: rel.to_string(),
             input: src.fingerprint().into(),
@@ -557,11 +707,38 @@ impl Run<'_> {
             status: report.status,
             removed,
             redstar_marks: marks,
-            output: output.into(),
-            output_blake3: written.blake3.to_hex().to_string(),
+            output: first.output,
+            output_blake3: first.output_blake3,
+            more_inputs: src
+                .more_fingerprints()
+                .into_iter()
+                .map(StoredFingerprint::from)
+                .collect(),
+            more_outputs: outputs.collect(),
             stale: false,
         }))
     }
+}
+
+/// The part length of a split archive: every part but the last the same length, the last
+/// no longer (as `split -b` and `zimsplit` make them); anything else is refused.
+fn split_part_len(lens: &[u64]) -> Result<u64, Blocked> {
+    let first = lens.first().copied().unwrap_or(0);
+    let (last, middle) = match lens.split_last() {
+        Some((last, rest)) => (*last, rest),
+        None => (0, &[][..]),
+    };
+    if first == 0 || middle.iter().any(|&n| n != first) || last > first {
+        return Err(block!(
+            Damaged,
+            "split archive: its parts are not all the same size (part sizes: {}); join them and split them again with one size",
+            lens.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(first)
 }
 
 /// The write error [`Progressing`] returns when the run is asked to stop (not
@@ -656,6 +833,7 @@ pub fn clean_tree(
         files_total: jobs.len(),
         progress,
         cancelled,
+        rels: jobs.iter().map(|j| j.rel.clone()).collect(),
     };
     // `None`: not done because the run was asked to stop.
     let work = || -> Result<Vec<Option<Outcome>>, Error> {
@@ -694,24 +872,25 @@ pub fn clean_tree(
     }
     let mut outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
     outcomes.sort_by(|a, b| a.report.path.cmp(&b.report.path));
-    sync_outputs(
-        &out,
-        outcomes
-            .iter()
-            .filter(|o| o.entry.is_some() && !o.report.reused)
-            .map(|o| out.join(&o.report.path)),
-    )?;
+    sync_outputs(&out, written_by(&out, &outcomes))?;
     let mut state = State::new(settings);
     state.files = outcomes.iter().filter_map(|o| o.entry.clone()).collect();
-    // Outputs of inputs that are gone or now blocked.
-    let kept: BTreeSet<&str> = state.files.iter().map(|e| e.path.as_str()).collect();
+    // Outputs of inputs that are gone or now blocked (and parts a split archive no longer
+    // needs).
+    let kept: BTreeSet<&str> = state
+        .files
+        .iter()
+        .flat_map(|e| e.output_files().map(|(path, _, _)| path))
+        .collect();
     let mut deleted = Vec::new();
     for old in previous.iter().flat_map(|s| s.files.iter()) {
-        if !kept.contains(old.path.as_str()) {
-            let path = out.join(&old.path);
-            remove_if_present(&path)?;
-            remove_empty_parents(&out, &path);
-            deleted.push(old.path.clone());
+        for (old_path, _, _) in old.output_files() {
+            if !kept.contains(old_path) {
+                let path = out.join(old_path);
+                remove_if_present(&path)?;
+                remove_empty_parents(&out, &path);
+                deleted.push(old_path.to_string());
+            }
         }
     }
     write_atomic(&out, &out.join(STATE_FILE_NAME), &state.to_json())?;
@@ -722,16 +901,25 @@ pub fn clean_tree(
         excluded,
     };
     if report.all_clean() {
-        let m = manifest::from_entries(
-            state
-                .files
-                .iter()
-                .map(|e| (e.path.clone(), e.output.size, e.output_blake3.clone())),
-        );
+        let m = manifest::from_entries(state.files.iter().flat_map(|e| {
+            e.output_files()
+                .map(|(path, fp, hash)| (path.to_string(), fp.size, hash.to_string()))
+                .collect::<Vec<_>>()
+        }));
         write_atomic(&out, &out.join(MANIFEST_FILE_NAME), &m.to_json())?;
         report.manifest_written = true;
     }
     Ok(report)
+}
+
+/// The files this run wrote (every part of a split archive).
+fn written_by(out: &Path, outcomes: &[Outcome]) -> Vec<PathBuf> {
+    outcomes
+        .iter()
+        .filter(|o| !o.report.reused)
+        .filter_map(|o| o.entry.as_ref())
+        .flat_map(|e| e.output_files().map(|(path, _, _)| out.join(path)))
+        .collect()
 }
 
 /// After a stop: makes what was written durable and records it, with every earlier entry
@@ -745,12 +933,7 @@ fn keep_what_is_done(
     previous: Option<&State>,
     settings: String,
 ) -> Result<(), Error> {
-    sync_outputs(
-        out,
-        done.iter()
-            .filter(|o| o.entry.is_some() && !o.report.reused)
-            .map(|o| out.join(&o.report.path)),
-    )?;
+    sync_outputs(out, written_by(out, done))?;
     let mut files: BTreeMap<String, StateEntry> = BTreeMap::new();
     if let Some(prev) = previous {
         let reusable = prev.reusable(&settings);
@@ -772,7 +955,7 @@ fn keep_what_is_done(
 
 /// Makes the files written by this run durable before the state and manifest vouch for
 /// them: one `syncfs` of the output's filesystem on Linux, one `fsync` per file elsewhere.
-fn sync_outputs(out: &Path, written: impl Iterator<Item = PathBuf>) -> Result<(), Error> {
+fn sync_outputs(out: &Path, written: Vec<PathBuf>) -> Result<(), Error> {
     #[cfg(target_os = "linux")]
     {
         let _ = written;

@@ -551,7 +551,7 @@ fn blocks_bad_office_files_with_reasons() {
 
 /// A Kiwix ZIM written by python-libzim: the builder's source, scraper and a custom entry
 /// emptied, the icon's text chunk gone, everything else as it was (checked with libzim's
-/// own reader and integrity check); a damaged one and a split part are blocked.
+/// own reader and integrity check); a damaged one and a stray split part are blocked.
 #[test]
 fn cleans_a_zim_written_by_libzim_and_libzim_reads_it_back() {
     let libzim = Command::new("python3")
@@ -655,13 +655,13 @@ fn cleans_a_zim_written_by_libzim_and_libzim_reads_it_back() {
     assert!(!reason.contains("openZIM"), "{reason}");
 
     // Damaged (one byte of the archive's UUID changed: only the checksum can tell) and a
-    // split part: blocked.
+    // later part of a split ZIM without its first: blocked.
     let bad = dir.path().join("bad");
     std::fs::create_dir_all(&bad).unwrap();
     let mut bytes = std::fs::read(&zim).unwrap();
     bytes[10] ^= 0x55;
     std::fs::write(bad.join("damaged.zim"), &bytes).unwrap();
-    std::fs::copy(&zim, bad.join("위키.zimaa")).unwrap();
+    std::fs::copy(&zim, bad.join("위키.zimab")).unwrap();
     let o = bin()
         .arg("clean")
         .arg(&bad)
@@ -682,7 +682,210 @@ fn cleans_a_zim_written_by_libzim_and_libzim_reads_it_back() {
             .unwrap()
     };
     assert!(reason("damaged.zim").contains("MD5"), "{r}");
-    assert!(reason("위키.zimaa").contains("split ZIM"), "{r}");
+    assert!(
+        reason("위키.zimab").contains("split ZIM whose earlier parts are not all beside it"),
+        "{r}"
+    );
+}
+
+/// Writes `bytes` as `stem.zimaa`, `stem.zimab`... of `sizes` bytes each (the rest last),
+/// as `split -b` and `zimsplit` do.
+fn write_parts(dir: &Path, stem: &str, bytes: &[u8], sizes: &[usize]) -> Vec<PathBuf> {
+    let mut at = 0;
+    let mut paths = Vec::new();
+    for (i, &n) in sizes.iter().chain(std::iter::once(&usize::MAX)).enumerate() {
+        if at >= bytes.len() {
+            break;
+        }
+        let end = at.saturating_add(n).min(bytes.len());
+        let suffix = format!(
+            "{}{}",
+            (b'a' + (i / 26) as u8) as char,
+            (b'a' + (i % 26) as u8) as char
+        );
+        let p = dir.join(format!("{stem}.zim{suffix}"));
+        std::fs::write(&p, &bytes[at..end]).unwrap();
+        paths.push(p);
+        at = end;
+    }
+    paths
+}
+
+/// A ZIM split into parts (how a Wikipedia over 4 GiB goes onto a FAT32 drive) is cleaned as
+/// one archive and written back in parts of the same size, which libzim opens as one; a
+/// set with a part missing or of unequal parts is blocked, saying so.
+#[test]
+fn a_split_zim_is_cleaned_as_one_and_written_back_in_parts_libzim_reads() {
+    let libzim = Command::new("python3")
+        .args(["-c", "import libzim"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        libzim,
+        "this test needs python-libzim: pip install libzim (.ci/pip.d/clean.txt)"
+    );
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/clean");
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("위키.zim");
+    let made = Command::new("python3")
+        .arg(data.join("make_zim.py"))
+        .arg(&whole)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let bytes = std::fs::read(&whole).unwrap();
+    let part = bytes.len().div_ceil(3);
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(lib.join("wiki")).unwrap();
+    let parts = write_parts(&lib.join("wiki"), "위키", &bytes, &[part, part]);
+    assert_eq!(parts.len(), 3);
+    std::fs::write(lib.join("notes.txt"), "읽을거리\n").unwrap();
+
+    let clean = |lib: &Path, out: &Path| {
+        let o = bin()
+            .arg("clean")
+            .arg(lib)
+            .arg("--out")
+            .arg(out)
+            .arg("--json")
+            .output()
+            .unwrap();
+        let code = o.status.code();
+        (code, json_report(&o))
+    };
+    let out = dir.path().join("out");
+    let (code, r) = clean(&lib, &out);
+    assert_eq!(code, Some(0), "{r}");
+    let files = r["files"].as_array().unwrap();
+    assert_eq!(
+        files.len(),
+        2,
+        "one entry for the set, one for the text: {r}"
+    );
+    let z = files
+        .iter()
+        .find(|f| f["path"] == "wiki/위키.zimaa")
+        .unwrap();
+    assert_eq!(
+        (z["format"].as_str(), z["status"].as_str()),
+        (Some("zim"), Some("cleaned")),
+        "{z}"
+    );
+    assert!(z["removed"].to_string().contains("M/Source"), "{z}");
+    assert_eq!(z["bytes_in"], bytes.len());
+
+    // The same archive cleaned whole, for comparison: the parts are its bytes, cut at the
+    // input's part size.
+    let whole_out = dir.path().join("whole-out");
+    let (code, _) = clean(&whole, &whole_out);
+    assert_eq!(code, Some(0));
+    let cleaned = std::fs::read(whole_out.join("위키.zim")).unwrap();
+    assert_eq!(z["bytes_out"], cleaned.len());
+    let names: Vec<&str> = z["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..cleaned.len().div_ceil(part))
+        .map(|i| format!("wiki/위키.zima{}", (b'a' + i as u8) as char))
+        .collect();
+    assert_eq!(names, expected, "{z}");
+    let mut joined = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        let b = std::fs::read(out.join(n)).unwrap();
+        if i + 1 < names.len() {
+            assert_eq!(b.len(), part, "{n}");
+        }
+        joined.extend(b);
+    }
+    assert!(
+        joined == cleaned,
+        "the parts are the cleaned archive's bytes"
+    );
+    // libzim opens the parts as one archive (asked for `위키.zim`, it finds `위키.zimaa`...)
+    // and finds everything the documented rule keeps, nothing it removes.
+    let verify = Command::new("python3")
+        .arg(data.join("verify_zim.py"))
+        .arg(&whole)
+        .arg(out.join("wiki/위키.zim"))
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    // The manifest lists every part, so `pack` and `verify` check each.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(".saebaram-clean.json")).unwrap()).unwrap();
+    let listed: Vec<&str> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    for n in &names {
+        assert!(listed.contains(n), "{n} not in {listed:?}");
+    }
+
+    // Again: the set is kept as it is.
+    let (code, r) = clean(&lib, &out);
+    assert_eq!(code, Some(0), "{r}");
+    let z = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "wiki/위키.zimaa")
+        .unwrap()
+        .clone();
+    assert_eq!(z["reused"], true, "{z}");
+    assert_eq!(z["parts"].as_array().unwrap().len(), names.len(), "{z}");
+
+    // A part goes missing: the first part alone is a truncated archive and the third a part
+    // without its set: both blocked, and the set's old parts are deleted from the output.
+    std::fs::remove_file(&parts[1]).unwrap();
+    let (code, r) = clean(&lib, &out);
+    assert_eq!(code, Some(1), "{r}");
+    let reason = |r: &serde_json::Value, name: &str| {
+        r["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == name)
+            .map(|f| (f["reason"].to_string(), f["reason_code"].to_string()))
+            .unwrap_or_else(|| panic!("{name} not in {r}"))
+    };
+    assert!(
+        reason(&r, "wiki/위키.zimac")
+            .0
+            .contains("earlier parts are not all beside it"),
+        "{r}"
+    );
+    assert_eq!(reason(&r, "wiki/위키.zimaa").1, "\"damaged\"", "{r}");
+    for n in &names {
+        assert!(!out.join(n).exists(), "{n} is still in the output");
+    }
+    let deleted = r["deleted"].to_string();
+    assert!(names.iter().all(|n| deleted.contains(n)), "{deleted}");
+
+    // Parts of unequal size are not a split set as `split` makes them: blocked, naming the
+    // sizes.
+    let odd = dir.path().join("odd");
+    std::fs::create_dir_all(&odd).unwrap();
+    write_parts(&odd, "위키", &bytes, &[part, part - 100]);
+    let (code, r) = clean(&odd, &dir.path().join("odd-out"));
+    assert_eq!(code, Some(1), "{r}");
+    let (why, kind) = reason(&r, "위키.zimaa");
+    assert!(
+        why.contains("not all the same size") && kind == "\"damaged\"",
+        "{r}"
+    );
 }
 
 #[test]

@@ -31,8 +31,11 @@
 //! the metadata entries, the clusters holding them, and the stored MD5 (read once, in a
 //! bounded buffer). Blocked with the reason: a bad or missing checksum, truncation, a
 //! cluster compressed with zlib or bzip2 (deprecated, no reader here), a metadata cluster
-//! over [`CLUSTER_CAP`] decompressed, pointer lists over the memory budget, and split ZIMs
-//! (`.zimaa`, `.zimab`...: join the parts first).
+//! over [`CLUSTER_CAP`] decompressed, pointer lists over the memory budget, and a part of a
+//! split ZIM found without the parts before it. A whole split set (`NAME.zimaa`,
+//! `NAME.zimab`... with none missing) reaches this cleaner as one source named `NAME.zim`
+//! (the tree reads the parts as one stream and writes the result back in parts of the same
+//! size).
 
 use md5::{Digest, Md5};
 
@@ -544,7 +547,7 @@ pub(crate) fn clean(
     if ext.len() == 5 && ext.starts_with("zim") {
         return Err(block!(
             CannotClean,
-            "ZIM: `.{ext}` is one part of a split ZIM: join the parts into one .zim first (cat NAME.zimaa NAME.zimab ... > NAME.zim)"
+            "ZIM: `.{ext}` is one part of a split ZIM whose earlier parts are not all beside it: a set is NAME.zimaa, NAME.zimab, ... in one folder with no part missing, and is then cleaned as one"
         ));
     }
     let hd = header(src)?;

@@ -133,6 +133,14 @@ fn print_human(report: &CleanReport) {
             ),
         }
     }
+    for f in report.files.iter().filter(|f| !f.parts.is_empty()) {
+        println!(
+            "split      {}: cleaned as one archive, written as {} parts: {}",
+            f.path,
+            f.parts.len(),
+            f.parts.join(", ")
+        );
+    }
     for x in &report.excluded {
         println!("left out   {} (--exclude {})", x.path, x.pattern);
     }

@@ -2,7 +2,7 @@
 """Checks a cleaned ZIM against its original with python-libzim's reader (independent of
 saebaram's parser).
 
-usage: verify_zim.py ORIGINAL.zim CLEANED.zim
+usage: verify_zim.py ORIGINAL.zim CLEANED.zim   (CLEANED.zim may be a split set: CLEANED.zimaa...)
 
 The cleaned archive passes libzim's own integrity checks (checksum, pointers, dirents,
 clusters...); every entry of the original is there with the same path, title, MIME type
@@ -53,7 +53,25 @@ for key in orig.metadata_keys:
         assert old == new, key
 assert clean.main_entry.get_item().path == orig.main_entry.get_item().path
 
-data = open(sys.argv[2], "rb").read()
+def read_all(path):
+    """The archive's bytes: the file, or its parts (NAME.zimaa, NAME.zimab...) joined, which
+    is what libzim reads when NAME.zim is not there."""
+    try:
+        return open(path, "rb").read()
+    except FileNotFoundError:
+        import itertools
+        import string
+        out = b""
+        for a, b in itertools.product(string.ascii_lowercase, repeat=2):
+            try:
+                out += open(path + a + b, "rb").read()
+            except FileNotFoundError:
+                break
+        assert out, f"neither {path} nor its parts"
+        return out
+
+
+data = read_all(sys.argv[2])
 for planted in [b"kim-laptop", b"PlantedZimBuilder", b"PlantedZimHost", b"PlantedZimIconAuthor"]:
     assert planted not in data, planted
 print("ok", orig.entry_count, "entries")
