@@ -13,7 +13,9 @@
 # Usage: bench/clean/zim.sh   (from the repository root, after `cargo build --release -p
 #                              saebaram`; python-libzim from .ci/pip.d on PATH)
 # Env:   RUNS (default 3)  ZIM_MB (default 2048)  WORK (default /tmp/saebaram-bench-zim;
-#        about three times ZIM_MB while running)
+#        about three times ZIM_MB while running)  SPLIT_MB (split the ZIM into parts of this
+#        many MiB, `wiki.zimaa`, `wiki.zimab`... as `split -b` does, and clean and copy the
+#        parts instead: the FAT32 case)
 set -euo pipefail
 BIN=${BIN:-$PWD/target/release/saebaram}
 WORK=${WORK:-/tmp/saebaram-bench-zim}
@@ -53,17 +55,24 @@ with Creator(out).config_indexing(False, "kor") as c:
 PY
     echo "$ZIM_MB" > zim.mb
 fi
-bytes=$(stat -c %s in/wiki.zim)
+src=in
+if [ -n "${SPLIT_MB:-}" ]; then
+    rm -rf in-split; mkdir in-split
+    split -b "${SPLIT_MB}M" -a 2 in/wiki.zim in-split/wiki.zim
+    src=in-split
+    echo "split into $(ls in-split | wc -l) parts of ${SPLIT_MB} MiB: $(ls in-split | tr '\n' ' ')"
+fi
+bytes=$(cat "$src"/* | wc -c)
 now() { date +%s.%N; }
 : > cp.times; : > ours.times; : > rss.kib
-cat in/wiki.zim > /dev/null
+cat "$src"/* > /dev/null
 for _ in $(seq "$RUNS"); do
     rm -rf copy out; sync
-    t0=$(now); mkdir copy && cp in/wiki.zim copy/ && sync; t1=$(now)
+    t0=$(now); mkdir copy && cp "$src"/* copy/ && sync; t1=$(now)
     echo "$t1 $t0" | awk '{printf "%.3f\n", $1 - $2}' >> cp.times
     rm -rf copy; sync
     t0=$(now)
-    /usr/bin/time -f "%M" -o rss.one "$BIN" clean in --out out --json > report.json
+    /usr/bin/time -f "%M" -o rss.one "$BIN" clean "$src" --out out --json > report.json
     t1=$(now)
     echo "$t1 $t0" | awk '{printf "%.3f\n", $1 - $2}' >> ours.times
     cat rss.one >> rss.kib
@@ -71,7 +80,7 @@ for _ in $(seq "$RUNS"); do
 done
 python3 -c "
 import json; r = json.load(open('report.json'))['files'][0]
-print('clean:', r['status'], r['format'], 'removed:', '; '.join(r['removed']))"
+print('clean:', r['status'], r['format'], 'parts:', ' '.join(r.get('parts', [])) or '-', 'removed:', '; '.join(r['removed']))"
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 c=$(median < cp.times); o=$(median < ours.times)
 ratios=$(paste cp.times ours.times | awk '{printf "%.3f\n", $1/$2}')
