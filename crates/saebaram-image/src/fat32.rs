@@ -692,17 +692,16 @@ fn dir_bytes(plan: &Plan, layout: &Layout, d: usize) -> Vec<u8> {
     out
 }
 
-/// Writes in order, hashing every byte of the data region (its holes included) on the way.
-/// Past the data region the image is a hole that is never hashed: the manifest records
-/// where the data ends, and everything after it is zero by construction.
+/// Writes in order; the writer thread hashes every byte of the data region (its holes
+/// included) on the way. Past the data region the image is a hole that is never hashed:
+/// the manifest records where the data ends, and everything after it is zero by
+/// construction.
 struct Sink {
     out: WriterThread,
     path: PathBuf,
     pos: u64,
     /// End of the data region (the last used cluster's end).
     data_end: u64,
-    hasher: blake3::Hasher,
-    zeros: Vec<u8>,
     /// Bytes actually written (for the disk-full message).
     written: u64,
 }
@@ -712,44 +711,47 @@ impl Sink {
         write_error(&self.path, self.written, e)
     }
 
-    /// Feeds the zeros of a hole from `self.pos` to `pos` to the hash (those inside the
-    /// data region only).
-    fn hash_zeros_to(&mut self, pos: u64) {
-        let mut at = self.pos;
-        let end = pos.min(self.data_end);
-        while at < end {
-            let n = (end - at).min(self.zeros.len() as u64) as usize;
-            self.hasher.update(&self.zeros[..n]);
-            at += n as u64;
-        }
-    }
-
-    /// Skips to `pos` (a hole).
+    /// Skips to `pos` (a hole; the writer thread hashes it as zeros).
     fn skip_to(&mut self, pos: u64) -> Result<(), PackError> {
-        if pos == self.pos {
-            return Ok(());
+        if pos < self.pos {
+            return Err(PackError::Write {
+                path: self.path.clone(),
+                source: std::io::Error::other("internal: the image is written front to back"),
+            });
         }
-        self.hash_zeros_to(pos);
         self.pos = pos;
         Ok(())
     }
 
-    fn write(&mut self, data: &[u8]) -> Result<(), PackError> {
-        self.hasher.update(data);
-        self.write_unhashed(data)
-    }
-
-    /// Writes bytes the caller has already fed to `hasher`.
-    fn write_unhashed(&mut self, data: &[u8]) -> Result<(), PackError> {
-        if self.pos + data.len() as u64 > self.data_end {
+    fn check_room(&self, len: usize) -> Result<(), PackError> {
+        if self.pos + len as u64 > self.data_end {
             return Err(PackError::Write {
                 path: self.path.clone(),
                 source: std::io::Error::other("internal: a write past the data region"),
             });
         }
+        Ok(())
+    }
+
+    fn write(&mut self, data: &[u8]) -> Result<(), PackError> {
+        self.check_room(data.len())?;
         self.out.write_at(self.pos, data).map_err(|e| self.err(e))?;
         self.pos += data.len() as u64;
         self.written += data.len() as u64;
+        Ok(())
+    }
+
+    /// A buffer of at least `len` bytes to fill and [`Sink::send`].
+    fn buffer(&mut self, len: usize) -> Result<Vec<u8>, PackError> {
+        self.out.buffer(len).map_err(|e| self.err(e))
+    }
+
+    /// Writes the first `len` bytes of a buffer from [`Sink::buffer`] (no copy).
+    fn send(&mut self, buf: Vec<u8>, len: usize) -> Result<(), PackError> {
+        self.check_room(len)?;
+        self.out.send(self.pos, buf, len).map_err(|e| self.err(e))?;
+        self.pos += len as u64;
+        self.written += len as u64;
         Ok(())
     }
 
@@ -802,12 +804,10 @@ pub fn pack(
     let tmp = saebaram_atomic::AtomicFile::new(out, saebaram_atomic::Options::default())?;
     let file = tmp.file().try_clone().map_err(werr)?;
     let mut sink = Sink {
-        out: WriterThread::new(file),
+        out: WriterThread::new(file, g.cluster_offset(plan.used_end)),
         path: out.to_owned(),
         pos: 0,
         data_end: g.cluster_offset(plan.used_end),
-        hasher: blake3::Hasher::new(),
-        zeros: vec![0u8; 1 << 20],
         written: 0,
     };
     write_system_area(&mut sink, &plan)?;
@@ -884,7 +884,7 @@ fn write_files(
     let g = plan.geometry;
     let total = layout.content_bytes();
     let mut done = 0u64;
-    let mut buf = vec![0u8; 4 << 20];
+    const CHUNK: usize = 4 << 20;
     let mut records = Vec::with_capacity(layout.files.len());
     let mut whole: Option<blake3::Hasher> = None;
     for (i, f) in layout.files.iter().enumerate() {
@@ -906,29 +906,23 @@ fn write_files(
         }
         let mut left = f.len;
         while left > 0 {
-            let want = left.min(buf.len() as u64) as usize;
-            let n = read_full(&mut src, &mut buf[..want]).map_err(rerr)?;
+            // Read straight into a buffer the writer thread takes as it is; the file's hash
+            // is made here while the writer thread hashes the image and writes the last one.
+            let want = left.min(CHUNK as u64) as usize;
+            let mut buf = sink.buffer(want)?;
+            let n = read_full(&mut src, buf.get_mut(..want).unwrap_or_default()).map_err(rerr)?;
             if n < want {
                 return Err(PackError::Changed {
                     path: f.source.clone(),
                     expected: f.source_size,
                 });
             }
-            let chunk = &buf[..n];
-            // The file's hash and the image's hash run on two cores.
-            let image_hasher = &mut sink.hasher;
-            rayon::join(
-                || {
-                    fh.update(chunk);
-                    if let Some(w) = whole.as_mut() {
-                        w.update(chunk);
-                    }
-                },
-                || {
-                    image_hasher.update(chunk);
-                },
-            );
-            sink.write_unhashed(chunk)?;
+            let chunk = buf.get(..n).unwrap_or_default();
+            fh.update(chunk);
+            if let Some(w) = whole.as_mut() {
+                w.update(chunk);
+            }
+            sink.send(buf, n)?;
             left -= n as u64;
             done += n as u64;
             progress(done, total);
@@ -980,11 +974,11 @@ fn write_files(
 /// free clusters read as zero) and syncs it. Returns the data region's BLAKE3.
 fn finish_image(mut sink: Sink, plan: &Plan) -> Result<String, PackError> {
     sink.skip_to(sink.data_end)?;
-    let data_blake3 = sink.hasher.finalize().to_hex().to_string();
-    let file = sink
+    let (file, data_hash) = sink
         .out
         .finish()
         .map_err(|e| write_error(&sink.path, sink.written, e))?;
+    let data_blake3 = data_hash.to_hex().to_string();
     let werr = |e| write_error(&sink.path, sink.written, e);
     file.set_len(plan.image_size).map_err(werr)?;
     file.sync_all().map_err(werr)?;
