@@ -63,6 +63,26 @@ pub(crate) fn strings_json() -> &'static str {
     include_str!("../web/strings.json")
 }
 
+/// The Korean text of a message (`ko.msg.<code>` with its `{name}` placeholders filled), as
+/// the page shows it; `None` when the strings have none.
+pub(crate) fn korean_text(message: &Message) -> Option<String> {
+    let strings: Value = serde_json::from_str(strings_json()).ok()?;
+    let mut text = strings
+        .get("ko")?
+        .get("msg")?
+        .get(&message.code)?
+        .as_str()?
+        .to_owned();
+    for (name, value) in &message.params {
+        let value = match value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        text = text.replace(&format!("{{{name}}}"), &value);
+    }
+    Some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,13 @@ use std::thread::JoinHandle;
 
 pub use security::is_allowed_listen_address;
 
+/// The Korean words of a job's warning, exactly as the app shows them (one wording for
+/// every face: the command line prints it beside its English line). `None` for a warning
+/// the app has no text for.
+pub fn korean_warning(warning: &saebaram_jobs::Warning) -> Option<String> {
+    i18n::korean_text(&work::warning_message(warning))
+}
+
 /// How to start the server.
 #[derive(Clone)]
 pub struct Config {

@@ -68,7 +68,7 @@ pub enum LayoutError {
     },
     /// A file over 4 GiB - 1 that is not a ZIM.
     #[error(
-        "{path}: {size} bytes is more than FAT32's file limit of 4 GiB - 1 byte ({MAX_FAT_FILE}); split it (videos: re-encode or cut, archives: `split -b 4000m` and join on the other side) or leave it out with --exclude"
+        "{path}: {size} bytes is more than FAT32's file limit of 4 GiB - 1 byte ({MAX_FAT_FILE}); split it (videos: `saebaram convert` cuts them into playable parts at keyframes; archives: `split -b 4000m` and join on the other side) or leave it out with --exclude"
     )]
     TooBig {
         /// The file.

@@ -52,14 +52,27 @@ impl Terminal {
             return;
         }
         let text = match warning.level() {
-            Level::Note => format!("note: {warning}"),
-            Level::Warning => format!("warning: {warning}"),
+            Level::Note => both_languages("note", warning),
+            Level::Warning => both_languages("warning", warning),
         };
         let bars = self.bars.lock().ok();
         match bars.as_ref().and_then(|b| b.values().next()) {
             Some(bar) => bar.suspend(|| eprintln!("{text}")),
             None => eprintln!("{text}"),
         }
+    }
+}
+
+/// `label: <Korean>` and the English words under it (`label: <English>` alone when the app
+/// has no Korean text for the warning): the same Korean the app shows.
+pub fn both_languages(label: &str, warning: &Warning) -> String {
+    match saebaram_app::korean_warning(warning) {
+        Some(ko) => format!(
+            "{label}: {ko}\n{:width$}  {warning}",
+            "",
+            width = label.len()
+        ),
+        None => format!("{label}: {warning}"),
     }
 }
 

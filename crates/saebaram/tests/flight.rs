@@ -426,8 +426,11 @@ fn plan_reports_heavy_intact_falls_per_window() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("P(heavy town)"), "{text}");
     assert!(text.contains("% !\n"), "{text}");
+    // Korean first (the app's words), the English under it.
     assert!(
-        text.contains("WARNING: the best-ranked window drops a heavy intact load"),
+        text.contains(
+            "WARNING: 경고: 가장 좋은 시각에 띄우면 남한 주택가에 짐이 통째로 떨어질 수 있습니다"
+        ) && text.contains("\n         the best-ranked window drops a heavy intact load"),
         "{text}"
     );
     let geo: Value = serde_json::from_str(&std::fs::read_to_string(&g).unwrap()).unwrap();
@@ -786,7 +789,11 @@ fn plan_ranks_windows_within_the_heavy_risk_limit_before_riskier_ones() {
     let out = saebaram(&table);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("WARNING: no launch window is safe"), "{text}");
+    assert!(
+        text.contains("WARNING: 경고: 추천 시각이 없습니다")
+            && text.contains("\n         no launch window is safe"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -227,7 +227,8 @@ fn a_missing_tile_falls_back_and_says_so() {
     );
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("warning: terrain: no DEM tile N37E127.hgt")
+        err.contains("warning: 지형 자료에 없는 곳이 있어")
+            && err.contains("terrain: no DEM tile N37E127.hgt")
             && err.contains("model orography"),
         "{err}"
     );

@@ -324,7 +324,7 @@ fn table(args: &PlanArgs, r: &PlanReport) -> String {
         let _ = writeln!(s, "no window was flown: nothing to rank");
     }
     for w in &r.warnings {
-        let _ = writeln!(s, "WARNING: {w}");
+        let _ = writeln!(s, "{}", crate::progress::both_languages("WARNING", w));
     }
     if let Some(w) = r.best_window().filter(|w| !w.by_forecast_member.is_empty()) {
         let parts: Vec<String> = w

@@ -289,7 +289,7 @@ pub fn terrain_summary(t: &saebaram_jobs::TerrainReport) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "Terrain: {}", t.description);
     for w in &t.warnings {
-        let _ = writeln!(s, "warning: {w}");
+        let _ = writeln!(s, "{}", crate::progress::both_languages("warning", w));
     }
     s
 }
