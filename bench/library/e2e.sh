@@ -36,10 +36,11 @@ python3 "$DATA/make_corpus.py" src/corpus > /dev/null
 cp -r src/corpus/good lib/corpus
 python3 "$DATA/make_office.py" src/office src/corpus/good/photo.jpg > /dev/null
 cp -r src/office/good lib/office
-# Raw 1080p video: 3.1 MB a frame, so FILM_GB takes FILM_GB * 1e9 / 3.1e6 frames at 25/s.
-secs=$(python3 -c "print(round($FILM_GB * 1e9 / (1920 * 1080 * 1.5) / 25))")
+# Raw 1080p video (UYVY, what QuickTime stores raw): 4.1 MB a frame, so FILM_GB takes
+# FILM_GB * 1e9 / 4.1e6 frames at 25/s.
+secs=$(python3 -c "print(round($FILM_GB * 1e9 / (1920 * 1080 * 2) / 25))")
 ffmpeg -v error -y -f lavfi -i "testsrc2=size=1920x1080:rate=25:duration=$secs" \
-    -f lavfi -i "sine=frequency=440:duration=$secs" -c:v rawvideo -pix_fmt yuv420p -c:a pcm_s16le \
+    -f lavfi -i "sine=frequency=440:duration=$secs" -c:v rawvideo -pix_fmt uyvy422 -c:a pcm_s16le \
     -metadata title=PlantedFilmTitle -metadata artist=PlantedFilmArtist \
     -metadata location=+37.5665+126.9780/ -metadata creation_time=2020-01-01T00:00:00Z \
     lib/films/film.mov
