@@ -527,6 +527,51 @@ mod tests {
     }
 
     #[test]
+    fn a_stop_asked_by_the_face_stops_clean_inside_a_file_and_keeps_what_finished() {
+        // The app's Stop and the CLI's Ctrl-C: `Progress::cancelled` turning true while a
+        // large file is written.
+        struct StopWhenWriting(std::sync::atomic::AtomicBool);
+        impl Progress for StopWhenWriting {
+            fn event(&self, e: Event) {
+                // Only the 40 MB file gets past 1 MiB.
+                if let Event::Step { done, .. } = e
+                    && done > 1 << 20
+                {
+                    self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            fn cancelled(&self) -> bool {
+                self.0.load(std::sync::atomic::Ordering::Relaxed)
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let lib = library(dir.path());
+        let line = "평양 / Pyongyang\n";
+        std::fs::write(lib.join("zz-big.txt"), line.repeat((40 << 20) / line.len())).unwrap();
+        let req = || CleanRequest {
+            inputs: vec![lib.clone()],
+            out: dir.path().join("out"),
+            forbid: None,
+            drop_icc: false,
+            threads: Some(1),
+            exclude: Vec::new(),
+        };
+        let face = StopWhenWriting(std::sync::atomic::AtomicBool::new(false));
+        let e = clean(req(), &Env::fixed(0, 0), &face).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Cancelled, "{e}");
+        let out = dir.path().join("out");
+        assert!(out.join("books/a.txt").exists() && out.join("readme.txt").exists());
+        assert!(
+            !out.join("zz-big.txt").exists(),
+            "the file being written is abandoned"
+        );
+        assert!(!out.join(MANIFEST_FILE_NAME).exists());
+        let again = clean(req(), &Env::fixed(0, 0), &Silent).unwrap();
+        assert_eq!(again.summary.reused, 2);
+        assert!(again.all_clean() && out.join(MANIFEST_FILE_NAME).exists());
+    }
+
+    #[test]
     fn a_blocked_file_stops_the_pack_unless_excluded() {
         let dir = tempfile::tempdir().unwrap();
         let lib = library(dir.path());
