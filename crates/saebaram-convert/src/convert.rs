@@ -277,6 +277,49 @@ pub fn convert_file(
         }
     } else if has_video
         && req.subtitles == SubtitleMode::Soft
+        && req.sidecar.is_none()
+        && let Some(Embedded::Text(n)) = embedded_choice(req.info, req.subtitle_lang)
+    {
+        // A Korean text stream inside the film: written beside the output as SubRip, the
+        // subtitle file every player class that reads one beside a video knows, in UTF-8
+        // with a byte-order mark (players guess the encoding of a .srt; the mark settles it).
+        let extract: Vec<String> = [
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-i",
+            &format!("file:{}", req.input.display()),
+            "-map",
+            &format!("0:s:{n}"),
+            "-c:s",
+            "srt",
+            "-fflags",
+            "+bitexact",
+            "-f",
+            "srt",
+            "file:extracted.srt",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        req.engine
+            .run(&extract, wd, req.name, &mut |_| {}, cancelled)?;
+        let text = std::fs::read(wd.join("extracted.srt"))
+            .map_err(io("cannot read", &wd.join("extracted.srt")))?;
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&text);
+        let text = subtitle::plain_srt(&String::from_utf8_lossy(text));
+        let name = format!("{}.srt", req.stem);
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        out.extend_from_slice(text.as_bytes());
+        std::fs::write(wd.join(&name), &out).map_err(io("cannot write", &wd.join(&name)))?;
+        used = SubtitleUse::Beside {
+            from: format!("stream {n}"),
+            file: name.clone(),
+        };
+        beside = Some(name);
+    } else if has_video
+        && req.subtitles == SubtitleMode::Soft
         && let Some(side) = req.sidecar
     {
         let ext = side

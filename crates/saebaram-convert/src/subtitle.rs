@@ -101,8 +101,51 @@ pub fn normalised_extension(path: &Path) -> Option<&'static str> {
     })
 }
 
+/// SubRip text without formatting tags (`<font size="20">`, `<i>`...): ffmpeg writes the
+/// style of an ASS stream as tags, and many players beside which a .srt is read print tags
+/// as they are. Timing lines and cue numbers are kept; only `<` followed by a letter or `/`
+/// and closed by `>` on the same line is taken as a tag.
+pub fn plain_srt(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if line.contains("-->") {
+            out.push_str(line);
+            continue;
+        }
+        let mut rest = line;
+        while let Some(start) = rest.find('<') {
+            let after = &rest[start + 1..];
+            let is_tag = after
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/');
+            match after.find('>') {
+                Some(end) if is_tag => {
+                    out.push_str(&rest[..start]);
+                    rest = &after[end + 1..];
+                }
+                _ => {
+                    out.push_str(&rest[..=start]);
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn srt_formatting_tags_are_removed_and_the_rest_kept() {
+        let srt = "1\n00:00:00,223 --> 00:00:01,523\n<font size=\"20\">자유의 <i>바람</i></font>\n\n2\n00:00:02,000 --> 00:00:03,000\n1 < 2 and 3>2, <3\n";
+        assert_eq!(
+            super::plain_srt(srt),
+            "1\n00:00:00,223 --> 00:00:01,523\n자유의 바람\n\n2\n00:00:02,000 --> 00:00:03,000\n1 < 2 and 3>2, <3\n"
+        );
+    }
+
     use super::*;
 
     #[test]

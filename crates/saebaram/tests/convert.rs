@@ -458,6 +458,47 @@ fn pc_dvd_and_audio_profiles_match_their_players() {
     );
     assert!(cue > 1.0, "no subtitle drawn? {cue}");
 
+    // soft: the Korean stream inside the MKV goes beside the output as a UTF-8 SubRip file
+    // with a byte-order mark; nothing is drawn, the AVI has no subtitle stream.
+    let soft = dir.path().join("soft");
+    let (o, report) = convert(&[
+        lib.join("series.mkv").to_str().unwrap(),
+        "--out",
+        soft.to_str().unwrap(),
+        "--subtitles",
+        "soft",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
+    let subs = &report["files"][0]["subtitles"];
+    assert_eq!(
+        (subs["kind"].as_str(), subs["from"].as_str(), subs["file"].as_str()),
+        (Some("beside"), Some("stream 0"), Some("series.srt")),
+        "{report}"
+    );
+    let srt = std::fs::read(soft.join("series.srt")).unwrap();
+    assert!(srt.starts_with(b"\xEF\xBB\xBF"), "no byte-order mark");
+    let text = String::from_utf8(srt[3..].to_vec()).unwrap();
+    // The cue as written (ffmpeg's timeline of the file: the stream starts 23 ms in), its
+    // text without the style tags ffmpeg writes for an ASS stream.
+    assert!(
+        text.contains("00:00:00,2")
+            && text.contains(" --> 00:00:01,5")
+            && text.contains("\n자유의 바람\n")
+            && !text.contains('<'),
+        "{text}"
+    );
+    let p = probe(&soft.join("series.avi"));
+    assert!(
+        p["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["codec_type"] != "subtitle"),
+        "{p}"
+    );
+    assert_no_fingerprints(&soft.join("series.srt"));
+    assert_clean_kept_converted_outputs(&soft, &report, &["series.avi"]);
+
     // dvd: an MPEG-2 program stream; a 60 fps source becomes NTSC 720x480 at 29.97, 16:9.
     let out = dir.path().join("dvd");
     let (o, report) = convert(&[

@@ -1,5 +1,6 @@
 #![no_main]
-//! Fuzzes what convert reads from outside: subtitle files (encodings), ffprobe's JSON of a
+//! Fuzzes what convert reads from outside: subtitle files (encodings, and the tag stripping
+//! of `--subtitles soft`), ffprobe's JSON of a
 //! hostile file (then the ffmpeg command built from it, with every built-in profile), and
 //! profile TOML. None may panic, hang or allocate without bound.
 
@@ -15,7 +16,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     };
     match which % 3 {
         0 => {
-            let _ = subtitle::decode("fuzz.srt", rest);
+            if let Ok((text, _)) = subtitle::decode("fuzz.srt", rest) {
+                // What `--subtitles soft` writes beside a film: never longer, timing kept.
+                let plain = subtitle::plain_srt(&text);
+                assert!(plain.len() <= text.len());
+                assert_eq!(plain.matches("-->").count(), text.matches("-->").count());
+            }
         }
         1 => {
             if let Ok(info) = MediaInfo::from_ffprobe_json("fuzz.mp4", rest) {
