@@ -471,7 +471,11 @@ fn pc_dvd_and_audio_profiles_match_their_players() {
     assert_eq!(o.status.code(), Some(0), "{}\n{report}", stderr(&o));
     let subs = &report["files"][0]["subtitles"];
     assert_eq!(
-        (subs["kind"].as_str(), subs["from"].as_str(), subs["file"].as_str()),
+        (
+            subs["kind"].as_str(),
+            subs["from"].as_str(),
+            subs["file"].as_str()
+        ),
         (Some("beside"), Some("stream 0"), Some("series.srt")),
         "{report}"
     );

@@ -1,8 +1,8 @@
 #![no_main]
 //! Fuzzes what convert reads from outside: subtitle files (encodings, and the tag stripping
-//! of `--subtitles soft`), ffprobe's JSON of a
-//! hostile file (then the ffmpeg command built from it, with every built-in profile), and
-//! profile TOML. None may panic, hang or allocate without bound.
+//! of `--subtitles soft`), ffprobe's JSON of a hostile file (then the ffmpeg command built
+//! from it, with every built-in profile), and profile TOML. None may panic, hang or allocate
+//! without bound.
 
 use std::path::Path;
 
