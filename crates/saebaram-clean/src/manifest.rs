@@ -20,7 +20,11 @@ pub const MANIFEST_FILE_NAME: &str = ".saebaram-clean.json";
 
 /// Names at the root of a clean output folder that are saebaram's own records, not library
 /// files: never cleaned from an input, never packed into an image.
-pub const RESERVED_NAMES: &[&str] = &[MANIFEST_FILE_NAME, crate::state::STATE_FILE_NAME];
+pub const RESERVED_NAMES: &[&str] = &[
+    MANIFEST_FILE_NAME,
+    crate::state::STATE_FILE_NAME,
+    crate::state::JOURNAL_FILE_NAME,
+];
 
 /// Version of the manifest format written.
 pub const MANIFEST_VERSION: u32 = 1;

@@ -17,7 +17,7 @@ use crate::output::SplitOutput;
 use crate::redstar;
 use crate::report::{Excluded, FileReport, FileStatus, Report};
 use crate::source::{Fingerprint, InputFiles, Source, Window};
-use crate::state::{PartOutput, STATE_FILE_NAME, State, StateEntry, StoredFingerprint};
+use crate::state::{Journal, PartOutput, STATE_FILE_NAME, State, StateEntry, StoredFingerprint};
 use crate::stream::{self, InputHasher, StreamError};
 
 /// Prefix of the temporary files a run writes beside their final names (removed on start
@@ -314,7 +314,9 @@ fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<(PathBuf, Option<State>
         Ok(_) => {
             let mut entries = std::fs::read_dir(out).map_err(|e| Error::io(out, e))?;
             if entries.next().is_some() {
-                previous = State::read(out)?;
+                // A run killed before it wrote its state left a journal: take its finished
+                // files back first.
+                previous = crate::state::recover(out, State::read(out)?)?;
                 if previous.is_none() {
                     return Err(Error::Usage(format!(
                         "{}: output folder is not empty and was not written by `saebaram clean` (clean writes into an empty or new folder, or again into its own earlier output)",
@@ -419,6 +421,8 @@ struct Run<'a> {
     cancelled: &'a (dyn Fn() -> bool + Sync),
     /// Every job's path: a split archive's new part may not take another input's name.
     rels: BTreeSet<String>,
+    /// Each output's entry, recorded before it is renamed into place.
+    journal: &'a Journal,
 }
 
 impl Run<'_> {
@@ -661,13 +665,10 @@ impl Run<'_> {
         // Not synced here: the run flushes the whole output once before it writes the state
         // and the manifest (`sync_outputs`), which is what makes the outputs count.
         let mut outputs = Vec::with_capacity(names.len());
-        for ((tmp, name), (_, part_hash)) in tmps.into_iter().zip(&names).zip(parts) {
+        for ((tmp, name), (_, part_hash)) in tmps.iter().zip(&names).zip(parts) {
             let path = self.out.join(name);
             set_readable(tmp.as_file(), &path)?;
-            tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-            let fp = Fingerprint::of(
-                &std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?,
-            );
+            let fp = Fingerprint::of(&tmp.as_file().metadata().map_err(|e| Error::io(&path, e))?);
             let hash = part_hash.unwrap_or(written.blake3);
             outputs.push(PartOutput {
                 path: name.clone(),
@@ -699,7 +700,7 @@ impl Run<'_> {
                 std::io::Error::other("no output written"),
             ));
         };
-        Ok(Ok(StateEntry {
+        let mut entry = StateEntry {
             path: rel.to_string(),
             input: src.fingerprint().into(),
             input_blake3: input_blake3.to_hex().to_string(),
@@ -716,7 +717,25 @@ impl Run<'_> {
                 .collect(),
             more_outputs: outputs.collect(),
             stale: false,
-        }))
+        };
+        // The journal first, then the renames: a run killed in between leaves a line for a
+        // file not in place (skipped), never a file in place that nothing lists.
+        self.journal.record(&entry)?;
+        for (tmp, name) in tmps.into_iter().zip(&names) {
+            let path = self.out.join(name);
+            tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+        }
+        // The renames changed the files' status-change times: the state keeps what is there.
+        let now = |name: &str| -> Result<StoredFingerprint, Error> {
+            let path = self.out.join(name);
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
+            Ok(Fingerprint::of(&meta).into())
+        };
+        entry.output = now(&entry.path)?;
+        for part in &mut entry.more_outputs {
+            part.output = now(&part.path)?;
+        }
+        Ok(Ok(entry))
     }
 }
 
@@ -819,6 +838,7 @@ pub fn clean_tree(
     // No manifest while the folder is being changed: an interrupted run leaves none.
     remove_if_present(&out.join(MANIFEST_FILE_NAME))?;
     let settings = cfg.settings_key();
+    let journal = Journal::create(&out, &settings)?;
     let run = Run {
         out: &out,
         cfg,
@@ -834,6 +854,7 @@ pub fn clean_tree(
         progress,
         cancelled,
         rels: jobs.iter().map(|j| j.rel.clone()).collect(),
+        journal: &journal,
     };
     // `None`: not done because the run was asked to stop.
     let work = || -> Result<Vec<Option<Outcome>>, Error> {
@@ -868,6 +889,8 @@ pub fn clean_tree(
     if outcomes.iter().any(Option::is_none) || cancelled() {
         let done: Vec<Outcome> = outcomes.into_iter().flatten().collect();
         keep_what_is_done(&out, &done, previous.as_ref(), settings)?;
+        drop(run);
+        journal.remove()?;
         return Err(Error::Cancelled);
     }
     let mut outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
@@ -894,6 +917,8 @@ pub fn clean_tree(
         }
     }
     write_atomic(&out, &out.join(STATE_FILE_NAME), &state.to_json())?;
+    drop(run);
+    journal.remove()?;
     let mut report = Report {
         files: outcomes.into_iter().map(|o| o.report).collect(),
         manifest_written: false,

@@ -787,3 +787,118 @@ fn ctrl_c_stops_a_clean_mid_file_keeps_what_finished_and_the_next_run_goes_on() 
 fn walk_if_there(dir: &Path) -> Vec<PathBuf> {
     if dir.is_dir() { walk(dir) } else { Vec::new() }
 }
+
+#[test]
+fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finished() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(lib.join("a.txt"), "첫 번째 / first\n").unwrap();
+    std::fs::write(lib.join("b.txt"), "두 번째 / second\n").unwrap();
+    sparse_wav(&lib.join("z.wav"), 2_000_000_000);
+    let out = dir.path().join("out");
+    let child = bin()
+        .args(["clean", "--json", "--jobs", "1"])
+        .arg(&lib)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !walk_if_there(&out).iter().any(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".saebaram-partial-"))
+            && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+    }) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the output never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    // A kill (or a power cut): nothing can be recorded at the end.
+    let kill = Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), None);
+    let names: Vec<String> = walk(&out)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n == STATE_FILE_NAME), "{names:?}");
+    assert!(
+        names.iter().any(|n| n == ".saebaram-clean-journal")
+            && names.iter().any(|n| n == "a.txt")
+            && names.iter().any(|n| n == "b.txt"),
+        "{names:?}"
+    );
+
+    // The next run takes a.txt and b.txt back (their hashes checked), removes the partial
+    // file and the journal, and finishes.
+    let (code, report) = run_clean(&[&lib, Path::new("--out"), &out]);
+    assert_eq!(code, 0, "{report}");
+    let kept: Vec<String> = statuses(&report)
+        .into_iter()
+        .filter(|s| s.2)
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(kept, ["a.txt", "b.txt"], "{report}");
+    assert_eq!(report["manifest_written"], true);
+    let mut left: Vec<String> = walk(&out)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".saebaram-clean-state.json",
+            ".saebaram-clean.json",
+            "a.txt",
+            "b.txt",
+            "z.wav"
+        ]
+    );
+
+    // A taken-back file that was changed after the kill is not trusted: redone.
+    let out2 = dir.path().join("out2");
+    let child = bin()
+        .args(["clean", "--json", "--jobs", "1"])
+        .arg(&lib)
+        .arg("--out")
+        .arg(&out2)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !walk_if_there(&out2).iter().any(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(".saebaram-partial-"))
+            && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+    }) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Command::new("kill")
+        .args(["-KILL", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait_with_output().unwrap();
+    std::fs::write(out2.join("a.txt"), "tampered\n").unwrap();
+    let (code, report) = run_clean(&[&lib, Path::new("--out"), &out2]);
+    assert_eq!(code, 0, "{report}");
+    let kept: Vec<String> = statuses(&report)
+        .into_iter()
+        .filter(|s| s.2)
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(kept, ["b.txt"], "{report}");
+    assert_eq!(
+        std::fs::read_to_string(out2.join("a.txt")).unwrap(),
+        "첫 번째 / first\n"
+    );
+}
