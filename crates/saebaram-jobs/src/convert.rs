@@ -802,10 +802,16 @@ pub fn run(
     check(progress)?;
     let inputs = inputs?;
     let work = req.work.clone().unwrap_or_else(|| default_work(&req.out));
+    // clean's state, or its journal (a clean killed before writing its state: clean takes
+    // its finished files back itself).
     let has_state = || {
         req.out
             .join(saebaram_clean::state::STATE_FILE_NAME)
             .exists()
+            || req
+                .out
+                .join(saebaram_clean::state::JOURNAL_FILE_NAME)
+                .exists()
     };
     // A run stopped while clean was filling a new folder (a second Ctrl-C, a kill, a power
     // cut) left whole files and clean's partial files there, but no clean state yet: take
