@@ -737,11 +737,15 @@ fn ctrl_c_stops_a_clean_mid_file_keeps_what_finished_and_the_next_run_goes_on() 
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while !walk_if_there(&out).iter().any(|p| {
-        p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(".saebaram-partial-"))
-            && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
-    }) {
+    // a.txt is in place (one worker, in name order) and z.wav's partial file is there.
+    while !{
+        let names: Vec<String> = walk_if_there(&out)
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        names.iter().any(|n| n == "a.txt")
+            && names.iter().any(|n| n.starts_with(".saebaram-partial-"))
+    } {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(120),
             "the output never started"
@@ -807,11 +811,9 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while !walk_if_there(&out).iter().any(|p| {
-        p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(".saebaram-partial-"))
-            && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
-    }) {
+    // a.txt and b.txt are in place (one worker, in name order) and z.wav's partial file is
+    // being written (its zeros are holes, so its length says little).
+    while !writing_last(&out) {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(120),
             "the output never started"
@@ -876,11 +878,7 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    while !walk_if_there(&out2).iter().any(|p| {
-        p.file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(".saebaram-partial-"))
-            && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
-    }) {
+    while !writing_last(&out2) {
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     Command::new("kill")
@@ -901,4 +899,13 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
         std::fs::read_to_string(out2.join("a.txt")).unwrap(),
         "첫 번째 / first\n"
     );
+}
+
+/// b.txt is in place and a partial file (z.wav's) is there.
+fn writing_last(out: &Path) -> bool {
+    let names: Vec<String> = walk_if_there(out)
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    names.iter().any(|n| n == "b.txt") && names.iter().any(|n| n.starts_with(".saebaram-partial-"))
 }

@@ -1224,10 +1224,12 @@ fn interrupt_while_cleaning(lib: &Path, out: &Path, signal: &str) -> Output {
         .unwrap();
     // The text file is the largest input by far: clean writes it for a few hundred ms
     // under a partial name, long enough to be seen every time by polling every 1 ms.
+    // a.avi is in place (one worker, in name order), so the partial file is notes.txt's.
     let writing = || {
-        partials_under(out)
-            .iter()
-            .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
+        out.join("a.avi").exists()
+            && partials_under(out)
+                .iter()
+                .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 0))
     };
     let started = std::time::Instant::now();
     while !writing() {
