@@ -16,6 +16,8 @@
 #                                the CI venv on PATH for the corpus tools: .ci/run makes it)
 # Env:   WORK (default /tmp/saebaram-e2e; needs about 2 x FILM_GB + 3 x ZIM_MB free)
 #        FILM_GB (default 8)  ZIM_MB (default 2048)  SPLIT_MB (default 1000)
+#        COLD=1 (drop the page cache before cleaning, so the library is read from the disk;
+#        needs root: /proc/sys/vm/drop_caches)
 set -euo pipefail
 BIN=${BIN:-$PWD/target/release/saebaram}
 DATA=$PWD/crates/saebaram/tests/data/clean
@@ -74,6 +76,10 @@ echo "film $film_bytes bytes; ZIM $(stat -c %s src/wiki.zim) bytes in $(ls lib/w
 
 step "clean"
 sync
+if [ "${COLD:-0}" = 1 ]; then
+    echo 3 > /proc/sys/vm/drop_caches || { echo "COLD=1 needs root" >&2; exit 2; }
+    echo "page cache dropped: the library is read from the disk"
+fi
 t0=$(now)
 /usr/bin/time -f "%M" -o rss1 "$BIN" clean lib --out out --json > r1.json || true
 t1=$(now)
