@@ -64,6 +64,9 @@ pub struct Report {
     /// Files and folders left out by `--exclude`, sorted by path (a folder's path ends with
     /// `/`; nothing under it was read).
     pub excluded: Vec<Excluded>,
+    /// Outputs of a run that was killed before it wrote its state, taken back from its
+    /// journal (checked by their BLAKE3) instead of being cleaned again.
+    pub recovered: usize,
 }
 
 /// A file or folder left out of the run.

@@ -253,12 +253,16 @@ impl Journal {
 /// settings, is listed as stale (redone, or deleted if its input is gone). Outputs the
 /// journal lists that are not in place were never renamed and are skipped. The merged state
 /// is written and the journal removed. Without a journal, `previous` is returned as it is;
-/// an unreadable journal is ignored (the folder is then judged by its state alone).
-pub(crate) fn recover(out: &Path, previous: Option<State>) -> Result<Option<State>, Error> {
+/// an unreadable journal is ignored (the folder is then judged by its state alone). Also
+/// returns how many outputs were taken back as finished.
+pub(crate) fn recover(
+    out: &Path,
+    previous: Option<State>,
+) -> Result<(Option<State>, usize), Error> {
     let path = out.join(JOURNAL_FILE_NAME);
     let text = match std::fs::read(&path) {
         Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(previous),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((previous, 0)),
         Err(e) => return Err(Error::io(&path, e)),
     };
     let text = String::from_utf8_lossy(&text);
@@ -267,7 +271,7 @@ pub(crate) fn recover(out: &Path, previous: Option<State>) -> Result<Option<Stat
         .next()
         .and_then(|l| serde_json::from_str::<JournalHeader>(l).ok())
     else {
-        return Ok(previous);
+        return Ok((previous, 0));
     };
     let fresh = previous
         .as_ref()
@@ -280,6 +284,7 @@ pub(crate) fn recover(out: &Path, previous: Option<State>) -> Result<Option<Stat
     });
     let mut by_path: BTreeMap<String, StateEntry> =
         state.files.drain(..).map(|e| (e.path.clone(), e)).collect();
+    let mut taken_back = 0;
     for line in lines {
         // The last line of a killed run may be cut short: skipped like any unreadable one.
         let Ok(mut entry) = serde_json::from_str::<StateEntry>(line) else {
@@ -324,6 +329,7 @@ pub(crate) fn recover(out: &Path, previous: Option<State>) -> Result<Option<Stat
             }
         }
         entry.stale = !(matches && fresh);
+        taken_back += usize::from(!entry.stale);
         by_path.insert(entry.path.clone(), entry);
     }
     state.files = by_path.into_values().collect();
@@ -334,7 +340,7 @@ pub(crate) fn recover(out: &Path, previous: Option<State>) -> Result<Option<Stat
         .and_then(|()| std::fs::rename(&tmp, out.join(STATE_FILE_NAME)))
         .map_err(|e| Error::io(out.join(STATE_FILE_NAME), e))?;
     std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-    Ok(Some(state))
+    Ok((Some(state), taken_back))
 }
 
 /// BLAKE3 (hex) and fingerprint of an output file, `None` when it is not there.
@@ -392,7 +398,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path();
         // No journal: the state as it was.
-        assert_eq!(recover(out, None).unwrap(), None);
+        assert_eq!(recover(out, None).unwrap(), (None, 0));
 
         let j = Journal::create(out, "S").unwrap();
         std::fs::write(out.join("good.txt"), b"good").unwrap();
@@ -409,7 +415,9 @@ mod tests {
             .unwrap();
         std::io::Write::write_all(&mut torn, b"{\"path\":\"half").unwrap();
 
-        let state = recover(out, None).unwrap().unwrap();
+        let (state, taken_back) = recover(out, None).unwrap();
+        let state = state.unwrap();
+        assert_eq!(taken_back, 1);
         assert_eq!(state.settings, "S");
         let got: Vec<(&str, bool)> = state
             .files
@@ -433,7 +441,9 @@ mod tests {
         std::fs::write(out.join("new.txt"), b"new").unwrap();
         j.record(&entry("new.txt", b"new")).unwrap();
         drop(j);
-        let state = recover(out, Some(before)).unwrap().unwrap();
+        let (state, taken_back) = recover(out, Some(before)).unwrap();
+        let state = state.unwrap();
+        assert_eq!(taken_back, 0);
         assert_eq!(state.settings, "OLD");
         let got: Vec<(&str, bool)> = state
             .files
@@ -443,6 +453,6 @@ mod tests {
         assert_eq!(got, [("kept.txt", false), ("new.txt", true)]);
         // A journal whose header cannot be read is left to the folder's state alone.
         std::fs::write(out.join(JOURNAL_FILE_NAME), b"not json\n").unwrap();
-        assert_eq!(recover(out, None).unwrap(), None);
+        assert_eq!(recover(out, None).unwrap(), (None, 0));
     }
 }

@@ -302,8 +302,9 @@ fn group_split_sets(jobs: &mut BTreeMap<String, Job>) {
 
 /// Prepares the output folder: a new or empty folder, or the output of an earlier run
 /// (which has a state file). Returns its absolute path and the earlier state.
-fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<(PathBuf, Option<State>), Error> {
+fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<(PathBuf, Option<State>, usize), Error> {
     let mut previous = None;
+    let mut recovered = 0;
     match std::fs::symlink_metadata(out) {
         Ok(m) if !m.is_dir() => {
             return Err(Error::Usage(format!(
@@ -316,7 +317,7 @@ fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<(PathBuf, Option<State>
             if entries.next().is_some() {
                 // A run killed before it wrote its state left a journal: take its finished
                 // files back first.
-                previous = crate::state::recover(out, State::read(out)?)?;
+                (previous, recovered) = crate::state::recover(out, State::read(out)?)?;
                 if previous.is_none() {
                     return Err(Error::Usage(format!(
                         "{}: output folder is not empty and was not written by `saebaram clean` (clean writes into an empty or new folder, or again into its own earlier output)",
@@ -341,7 +342,7 @@ fn prepare_out(inputs: &[PathBuf], out: &Path) -> Result<(PathBuf, Option<State>
     if let Some(state) = &previous {
         check_only_ours(&out_abs, state)?;
     }
-    Ok((out_abs, previous))
+    Ok((out_abs, previous, recovered))
 }
 
 /// An earlier output may hold only what the state lists, the manifest and the state, and
@@ -833,7 +834,7 @@ pub fn clean_tree(
     progress: &(dyn Fn(&Progress) + Sync),
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<Report, Error> {
-    let (out, previous) = prepare_out(inputs, out)?;
+    let (out, previous, recovered) = prepare_out(inputs, out)?;
     let (jobs, excluded) = collect(inputs, &cfg.exclude)?;
     // No manifest while the folder is being changed: an interrupted run leaves none.
     remove_if_present(&out.join(MANIFEST_FILE_NAME))?;
@@ -924,6 +925,7 @@ pub fn clean_tree(
         manifest_written: false,
         deleted,
         excluded,
+        recovered,
     };
     if report.all_clean() {
         let m = manifest::from_entries(state.files.iter().flat_map(|e| {

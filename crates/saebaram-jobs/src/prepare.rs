@@ -77,6 +77,8 @@ pub struct CleanSummary {
     pub excluded: usize,
     /// Red Star OS marks found.
     pub redstar_marks: usize,
+    /// Outputs of a killed run taken back from its journal (counted in `reused` too).
+    pub recovered: usize,
 }
 
 /// What a clean did: the `clean --json` schema.
@@ -188,6 +190,7 @@ pub fn clean(req: CleanRequest, _env: &Env, progress: &dyn Progress) -> Result<C
             deleted: report.deleted.len(),
             excluded: report.excluded.len(),
             redstar_marks: report.redstar_marks(),
+            recovered: report.recovered,
         },
         manifest_written: report.manifest_written,
         files_marked: report.files.iter().filter(|f| f.redstar_marks > 0).count(),

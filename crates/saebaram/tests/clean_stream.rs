@@ -850,6 +850,7 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
         .map(|s| s.0)
         .collect();
     assert_eq!(kept, ["a.txt", "b.txt"], "{report}");
+    assert_eq!(report["summary"]["recovered"], 2, "{report}");
     assert_eq!(report["manifest_written"], true);
     let mut left: Vec<String> = walk(&out)
         .iter()

@@ -141,6 +141,12 @@ fn print_human(report: &CleanReport) {
             f.parts.join(", ")
         );
     }
+    if report.summary.recovered > 0 {
+        println!(
+            "taken back {} file(s) an interrupted run had finished (checked by their BLAKE3)",
+            report.summary.recovered
+        );
+    }
     for x in &report.excluded {
         println!("left out   {} (--exclude {})", x.path, x.pattern);
     }
