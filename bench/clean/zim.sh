@@ -2,11 +2,9 @@
 # A multi-GB ZIM (Kiwix offline wiki): `saebaram clean` against `cp` of the same file, in
 # the same run, alternating, and the peak RSS of `saebaram clean`.
 #
-# Writes the ZIM with python-libzim (the openZIM project's own writer, as the tests do):
-# ZIM_MB of incompressible 1 MiB items (pictures and videos of a real dump do not compress
-# either) plus a small page, and metadata a builder's machine can leave (Source, Scraper),
-# so clean has to rewrite the metadata cluster and move every later position, not only
-# copy. Then per round: `cp` + `sync`, and `saebaram clean` (which ends with one syncfs),
+# Writes the ZIM with bench/clean/make_big_zim.py (python-libzim): ZIM_MB of incompressible
+# 1 MiB items and metadata a builder's machine can leave, so clean has to rewrite the
+# metadata cluster and move every later position, not only copy. Then per round: `cp` + `sync`, and `saebaram clean` (which ends with one syncfs),
 # each output deleted before the next step. Prints the medians, the median of the paired
 # ratios and the peak RSS.
 #
@@ -17,6 +15,7 @@
 #        many MiB, `wiki.zimaa`, `wiki.zimab`... as `split -b` does, and clean and copy the
 #        parts instead: the FAT32 case)
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=${BIN:-$PWD/target/release/saebaram}
 WORK=${WORK:-/tmp/saebaram-bench-zim}
 RUNS=${RUNS:-3}
@@ -27,32 +26,7 @@ mkdir -p "$WORK/in"
 cd "$WORK"
 if [ ! -f in/wiki.zim ] || [ "$(cat zim.mb 2>/dev/null)" != "$ZIM_MB" ]; then
     rm -f in/wiki.zim
-    python3 - "$ZIM_MB" in/wiki.zim <<'PY'
-import os, sys
-from libzim.writer import Creator, Hint, Item, StringProvider
-
-class Blob(Item):
-    def __init__(self, path, data, mime):
-        super().__init__()
-        self.path, self.data, self.mime = path, data, mime
-    def get_path(self): return self.path
-    def get_title(self): return self.path
-    def get_mimetype(self): return self.mime
-    def get_contentprovider(self): return StringProvider(self.data)
-    def get_hints(self): return {Hint.FRONT_ARTICLE: self.mime == "text/html", Hint.COMPRESS: False}
-
-mb, out = int(sys.argv[1]), sys.argv[2]
-with Creator(out).config_indexing(False, "kor") as c:
-    c.set_mainpath("대문")
-    c.add_item(Blob("대문", "<html><body><h1>자유</h1></body></html>", "text/html"))
-    for i in range(mb):
-        c.add_item(Blob(f"영상/{i:05d}.webm", os.urandom(1 << 20), "video/webm"))
-    for k, v in [("Title", "큰 위키"), ("Language", "kor"), ("Name", "bench_ko"),
-                 ("Creator", "Wikipedia"), ("Publisher", "openZIM"), ("Date", "2026-12-01"),
-                 ("Description", "bench"), ("Source", "http://builder-laptop.local/wiki"),
-                 ("Scraper", "mwoffliner 1.13 --adminEmail=kim@example.org")]:
-        c.add_metadata(k, v)
-PY
+    python3 "$HERE/make_big_zim.py" "$ZIM_MB" in/wiki.zim
     echo "$ZIM_MB" > zim.mb
 fi
 src=in

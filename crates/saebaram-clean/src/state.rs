@@ -333,12 +333,7 @@ pub(crate) fn recover(
         by_path.insert(entry.path.clone(), entry);
     }
     state.files = by_path.into_values().collect();
-    let json = state.to_json();
-    let tmp = out.join(format!("{}recovered-state", crate::PARTIAL_PREFIX));
-    std::fs::write(&tmp, &json)
-        .and_then(|()| std::fs::File::open(&tmp)?.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, out.join(STATE_FILE_NAME)))
-        .map_err(|e| Error::io(out.join(STATE_FILE_NAME), e))?;
+    crate::tree::write_atomic(out, &out.join(STATE_FILE_NAME), &state.to_json())?;
     std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
     Ok((Some(state), taken_back))
 }

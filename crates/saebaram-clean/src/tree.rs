@@ -377,7 +377,8 @@ fn check_only_ours(out: &Path, state: &State) -> Result<(), Error> {
     Ok(())
 }
 
-fn write_atomic(dir: &Path, target: &Path, data: &[u8]) -> Result<(), Error> {
+/// Writes `data` to `target` in `dir`: a partial file, synced, then renamed.
+pub(crate) fn write_atomic(dir: &Path, target: &Path, data: &[u8]) -> Result<(), Error> {
     let mut tmp = tempfile::Builder::new()
         .prefix(PARTIAL_PREFIX)
         .tempfile_in(dir)

@@ -76,16 +76,7 @@ impl DirectWriter {
                         .buf
                         .get(window.pad..window.pad + len)
                         .ok_or_else(|| io::Error::other("internal: window index"))?;
-                    match write_all_at(&file, bytes, base) {
-                        Err(e) if direct && e.raw_os_error() == Some(22) => {
-                            // An alignment the device does not take: the same bytes through
-                            // the cache.
-                            set_direct(&file, false);
-                            direct = false;
-                            write_all_at(&file, bytes, base)?;
-                        }
-                        r => r?,
-                    }
+                    write_window_at(&file, bytes, base, &mut direct)?;
                     let _ = give_back.send(window);
                 }
                 Ok(())
@@ -188,14 +179,7 @@ impl DirectWriter {
             }
             None => {
                 let bytes = window.get_mut(0, len)?;
-                match write_all_at(&self.file, bytes, base) {
-                    Err(e) if self.direct && e.raw_os_error() == Some(22) => {
-                        set_direct(&self.file, false);
-                        self.direct = false;
-                        write_all_at(&self.file, bytes, base)
-                    }
-                    r => r,
-                }
+                write_window_at(&self.file, bytes, base, &mut self.direct)
             }
         }
     }
@@ -392,6 +376,19 @@ impl Drop for WriterThread {
         if self.threads.is_some() {
             let _ = self.join();
         }
+    }
+}
+
+/// Writes a window at `base`; a device that refuses the alignment (`EINVAL`) gets the same
+/// bytes through the cache, and `direct` is turned off for the rest.
+fn write_window_at(file: &File, bytes: &[u8], base: u64, direct: &mut bool) -> io::Result<()> {
+    match write_all_at(file, bytes, base) {
+        Err(e) if *direct && e.raw_os_error() == Some(22) => {
+            set_direct(file, false);
+            *direct = false;
+            write_all_at(file, bytes, base)
+        }
+        r => r,
     }
 }
 

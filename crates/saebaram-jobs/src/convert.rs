@@ -452,12 +452,10 @@ impl Shared<'_> {
     {
         let early = {
             let mut first = self.first_probe.lock().unwrap_or_else(|e| e.into_inner());
-            match first.take() {
-                Some((rel, info)) if rel == input.rel => Some(info),
-                other => {
-                    *first = other;
-                    None
-                }
+            if first.as_ref().is_some_and(|(rel, _)| *rel == input.rel) {
+                first.take().map(|(_, info)| info)
+            } else {
+                None
             }
         };
         let info = match early {

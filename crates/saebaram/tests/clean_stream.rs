@@ -12,7 +12,7 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use saebaram_clean::manifest::{MANIFEST_FILE_NAME, verify_tree};
 use saebaram_clean::state::STATE_FILE_NAME;
@@ -727,37 +727,8 @@ fn ctrl_c_stops_a_clean_mid_file_keeps_what_finished_and_the_next_run_goes_on() 
     // interrupted in the middle.
     sparse_wav(&lib.join("z.wav"), 2_000_000_000);
     let out = dir.path().join("out");
-    let child = bin()
-        .args(["clean", "--json", "--jobs", "1"])
-        .arg(&lib)
-        .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    // a.txt is in place (one worker, in name order) and z.wav's partial file is there.
-    while !{
-        let names: Vec<String> = walk_if_there(&out)
-            .iter()
-            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .collect();
-        names.iter().any(|n| n == "a.txt")
-            && names.iter().any(|n| n.starts_with(".saebaram-partial-"))
-    } {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(120),
-            "the output never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let o = child.wait_with_output().unwrap();
+    // Once a.txt is in place (one worker, in name order), z.wav is being written.
+    let o = signal_while_cleaning(&lib, &out, "a.txt", "-INT");
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
     assert!(
@@ -776,11 +747,7 @@ fn ctrl_c_stops_a_clean_mid_file_keeps_what_finished_and_the_next_run_goes_on() 
     let (code, report) = run_clean(&[&lib, Path::new("--out"), &out]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["manifest_written"], true, "{report}");
-    let kept: Vec<String> = statuses(&report)
-        .into_iter()
-        .filter(|s| s.2)
-        .map(|s| s.0)
-        .collect();
+    let kept = reused(&report);
     assert_eq!(kept, ["a.txt"], "{report}");
     assert_eq!(
         std::fs::metadata(out.join("z.wav")).unwrap().len(),
@@ -801,32 +768,9 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
     std::fs::write(lib.join("b.txt"), "두 번째 / second\n").unwrap();
     sparse_wav(&lib.join("z.wav"), 2_000_000_000);
     let out = dir.path().join("out");
-    let child = bin()
-        .args(["clean", "--json", "--jobs", "1"])
-        .arg(&lib)
-        .arg("--out")
-        .arg(&out)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    // a.txt and b.txt are in place (one worker, in name order) and z.wav's partial file is
-    // being written (its zeros are holes, so its length says little).
-    while !writing_last(&out) {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(120),
-            "the output never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    // A kill (or a power cut): nothing can be recorded at the end.
-    let kill = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let o = child.wait_with_output().unwrap();
+    // Once b.txt is in place, z.wav is being written: a kill (or a power cut) then leaves
+    // nothing recorded at the end.
+    let o = signal_while_cleaning(&lib, &out, "b.txt", "-KILL");
     assert_eq!(o.status.code(), None);
     let names: Vec<String> = walk(&out)
         .iter()
@@ -844,11 +788,7 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
     // file and the journal, and finishes.
     let (code, report) = run_clean(&[&lib, Path::new("--out"), &out]);
     assert_eq!(code, 0, "{report}");
-    let kept: Vec<String> = statuses(&report)
-        .into_iter()
-        .filter(|s| s.2)
-        .map(|s| s.0)
-        .collect();
+    let kept = reused(&report);
     assert_eq!(kept, ["a.txt", "b.txt"], "{report}");
     assert_eq!(report["summary"]["recovered"], 2, "{report}");
     assert_eq!(report["manifest_written"], true);
@@ -870,31 +810,11 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
 
     // A taken-back file that was changed after the kill is not trusted: redone.
     let out2 = dir.path().join("out2");
-    let child = bin()
-        .args(["clean", "--json", "--jobs", "1"])
-        .arg(&lib)
-        .arg("--out")
-        .arg(&out2)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    while !writing_last(&out2) {
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
-    Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait_with_output().unwrap();
+    signal_while_cleaning(&lib, &out2, "b.txt", "-KILL");
     std::fs::write(out2.join("a.txt"), "tampered\n").unwrap();
     let (code, report) = run_clean(&[&lib, Path::new("--out"), &out2]);
     assert_eq!(code, 0, "{report}");
-    let kept: Vec<String> = statuses(&report)
-        .into_iter()
-        .filter(|s| s.2)
-        .map(|s| s.0)
-        .collect();
+    let kept = reused(&report);
     assert_eq!(kept, ["b.txt"], "{report}");
     assert_eq!(
         std::fs::read_to_string(out2.join("a.txt")).unwrap(),
@@ -902,11 +822,49 @@ fn a_run_killed_mid_file_leaves_a_journal_and_the_next_run_takes_back_what_finis
     );
 }
 
-/// b.txt is in place and a partial file (z.wav's) is there.
-fn writing_last(out: &Path) -> bool {
-    let names: Vec<String> = walk_if_there(out)
-        .iter()
-        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .collect();
-    names.iter().any(|n| n == "b.txt") && names.iter().any(|n| n.starts_with(".saebaram-partial-"))
+/// Runs `clean LIB --out OUT --json --jobs 1`, waits until `done` is in place in OUT and a
+/// partial file (the next input's) is being written, sends `signal` (`-INT`, `-KILL`) and
+/// returns the run's output.
+fn signal_while_cleaning(lib: &Path, out: &Path, done: &str, signal: &str) -> Output {
+    let child = bin()
+        .args(["clean", "--json", "--jobs", "1"])
+        .arg(lib)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        let names: Vec<String> = walk_if_there(out)
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        if names.iter().any(|n| n == done)
+            && names.iter().any(|n| n.starts_with(".saebaram-partial-"))
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the output never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let kill = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    child.wait_with_output().unwrap()
+}
+
+/// Paths the report says were kept from the earlier run.
+fn reused(report: &serde_json::Value) -> Vec<String> {
+    statuses(report)
+        .into_iter()
+        .filter(|s| s.2)
+        .map(|s| s.0)
+        .collect()
 }
